@@ -1,0 +1,175 @@
+/**
+ * The dynamic configuration: what providers (Consul catalog, file) produce and the runtime consumes.
+ * Field names and JSON shapes follow Traefik v3's `dynamic.Configuration` so `/api/rawdata` and
+ * `/api/http/*` answer in Traefik's shapes. Durations stay Go-style strings ("10s") as Traefik shows them;
+ * parse them with `parseDuration` from src/util/duration.ts where they are used.
+ * Optional booleans are "unset" when undefined: unset is not false (observability inherits from the entry point).
+ */
+
+export type TraceVerbosity = 'minimal' | 'detailed';
+
+export interface RouterObservability {
+  accessLogs?: boolean;
+  metrics?: boolean;
+  tracing?: boolean;
+  traceVerbosity?: TraceVerbosity;
+}
+
+export interface Domain { main?: string; sans?: string[] }
+export interface RouterTLS { options?: string; certResolver?: string; domains?: Domain[] }
+
+export interface Router {
+  entryPoints?: string[];
+  middlewares?: string[];
+  service?: string;
+  rule?: string;
+  ruleSyntax?: string;
+  priority?: number;
+  tls?: RouterTLS;
+  observability?: RouterObservability;
+}
+
+export interface Server {
+  url?: string;
+  weight?: number;
+  preservePath?: boolean;
+  /** Label-only (Traefik `json:"-"`): used by the Consul builder to make `url`, never shown in the API. */
+  scheme?: string;
+  /** Label-only, as `scheme`. */
+  port?: string;
+}
+
+export interface Cookie {
+  name?: string; secure?: boolean; httpOnly?: boolean; sameSite?: string; maxAge?: number; path?: string; domain?: string;
+}
+export interface Sticky { cookie?: Cookie }
+
+export interface ServerHealthCheck {
+  scheme?: string; mode?: string; path?: string; method?: string; status?: number; port?: number;
+  interval?: string; unhealthyInterval?: string; timeout?: string; hostname?: string; followRedirects?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface ResponseForwarding { flushInterval?: string }
+
+export interface ServersLoadBalancer {
+  sticky?: Sticky;
+  servers?: Server[];
+  strategy?: string;
+  healthCheck?: ServerHealthCheck;
+  passHostHeader?: boolean;
+  responseForwarding?: ResponseForwarding;
+  serversTransport?: string;
+}
+
+export interface WeightedServiceRef { name?: string; weight?: number }
+export interface WeightedRoundRobin { services?: WeightedServiceRef[]; sticky?: Sticky }
+
+export interface Service {
+  loadBalancer?: ServersLoadBalancer;
+  weighted?: WeightedRoundRobin;
+}
+
+// ---- middlewares (the subset tags and files can declare) ----
+export interface AddPrefix { prefix?: string }
+export interface StripPrefix { prefixes?: string[]; forceSlash?: boolean }
+export interface StripPrefixRegex { regex?: string[] }
+export interface ReplacePath { path?: string }
+export interface ReplacePathRegex { regex?: string; replacement?: string }
+export interface Chain { middlewares?: string[] }
+export interface IPStrategy { depth?: number; excludedIPs?: string[]; ipv6Subnet?: number }
+export interface IPAllowList { sourceRange?: string[]; ipStrategy?: IPStrategy; rejectStatusCode?: number }
+export interface Headers {
+  customRequestHeaders?: Record<string, string>;
+  customResponseHeaders?: Record<string, string>;
+  accessControlAllowCredentials?: boolean;
+  accessControlAllowHeaders?: string[];
+  accessControlAllowMethods?: string[];
+  accessControlAllowOriginList?: string[];
+  accessControlAllowOriginListRegex?: string[];
+  accessControlExposeHeaders?: string[];
+  accessControlMaxAge?: number;
+  addVaryHeader?: boolean;
+  allowedHosts?: string[];
+  hostsProxyHeaders?: string[];
+  sslRedirect?: boolean;
+  stsSeconds?: number;
+  stsIncludeSubdomains?: boolean;
+  stsPreload?: boolean;
+  forceSTSHeader?: boolean;
+  frameDeny?: boolean;
+  customFrameOptionsValue?: string;
+  contentTypeNosniff?: boolean;
+  browserXssFilter?: boolean;
+  customBrowserXSSValue?: string;
+  contentSecurityPolicy?: string;
+  referrerPolicy?: string;
+  permissionsPolicy?: string;
+  isDevelopment?: boolean;
+}
+export interface RedirectScheme { scheme?: string; port?: string; permanent?: boolean }
+export interface RedirectRegex { regex?: string; replacement?: string; permanent?: boolean }
+export interface BasicAuth { users?: string[]; usersFile?: string; realm?: string; removeHeader?: boolean; headerField?: string }
+export interface SourceCriterion { ipStrategy?: IPStrategy; requestHeaderName?: string; requestHost?: boolean }
+export interface RateLimit { average?: number; period?: string; burst?: number; sourceCriterion?: SourceCriterion }
+export interface Retry { attempts?: number; initialInterval?: string }
+export interface CircuitBreaker {
+  expression?: string; checkPeriod?: string; fallbackDuration?: string; recoveryDuration?: string; responseCode?: number;
+}
+export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[] }
+
+export interface Middleware {
+  addPrefix?: AddPrefix;
+  stripPrefix?: StripPrefix;
+  stripPrefixRegex?: StripPrefixRegex;
+  replacePath?: ReplacePath;
+  replacePathRegex?: ReplacePathRegex;
+  chain?: Chain;
+  ipAllowList?: IPAllowList;
+  headers?: Headers;
+  redirectRegex?: RedirectRegex;
+  redirectScheme?: RedirectScheme;
+  basicAuth?: BasicAuth;
+  rateLimit?: RateLimit;
+  retry?: Retry;
+  circuitBreaker?: CircuitBreaker;
+  compress?: Compress;
+}
+
+export interface HTTPConfiguration {
+  routers: Record<string, Router>;
+  services: Record<string, Service>;
+  middlewares: Record<string, Middleware>;
+}
+
+export interface Configuration { http: HTTPConfiguration }
+
+export function emptyConfiguration(): Configuration {
+  return { http: { routers: {}, services: {}, middlewares: {} } };
+}
+
+/** Kinds of items a problem can be attached to. */
+export type ItemKind = 'router' | 'service' | 'middleware';
+
+/**
+ * A problem a provider found while building its configuration, attached to one item (name unqualified,
+ * within the provider). `dropped: true` means the item is not in the configuration (Traefik would have
+ * silently skipped it); the runtime still lists it, disabled, with this message, so the operator sees it.
+ */
+export interface ItemIssue {
+  kind: ItemKind;
+  name: string;
+  severity: 'error' | 'warning';
+  message: string;
+  dropped: boolean;
+}
+
+/** A problem that concerns the provider as a whole (Consul unreachable, file unparsable...). */
+export interface ProviderProblem { message: string; since: number }
+
+/** All a provider ever sends: a whole snapshot (never a patch). */
+export interface Message {
+  providerName: string;
+  configuration: Configuration;
+  issues: ItemIssue[];
+}

@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import type { Transform } from 'node:stream';
+import type { TraceVerbosity } from '../dynamic/types.ts';
+
+/**
+ * One request on its way through tagway. Built once by the entry point; middlewares mutate `path`,
+ * `rawQuery` and `headers` (what will be forwarded); the forwarder reads them. The request path never
+ * allocates a `Request`/`Response` object: everything writes to the raw Node `res`.
+ */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly entryPoint: string;
+  readonly method: string;
+  /** Host (lower-case, no port, no trailing dot) used for matching. */
+  readonly host: string;
+  /** Cleaned, percent-normalized path (middlewares may rewrite it). */
+  path: string;
+  /** Raw query without the leading '?', '' when absent. */
+  rawQuery: string;
+  /** TCP peer address (never X-Forwarded-For) and port. */
+  readonly clientIp: string;
+  readonly clientPort: number;
+  /** 'http' | 'https' as seen by the entry point. */
+  readonly scheme: string;
+  /** Request headers to forward (already with X-Forwarded-* applied, hop-by-hop removed). Mutable. */
+  headers: Record<string, string | string[] | undefined>;
+  /** process.hrtime.bigint() at arrival. */
+  readonly start: bigint;
+  /** Names, set once matched. */
+  routerName?: string;
+  serviceName?: string;
+  /** The matched router's rule (http.route on spans). */
+  rule?: string;
+  /** Prefix removed by stripPrefix/stripPrefixRegex, forwarded as X-Forwarded-Prefix. */
+  strippedPrefix?: string;
+  /** Status written to the client, once known (set by whoever writes the head). */
+  status?: number;
+  /** Upstream server URL that served the request (for access logs). */
+  upstream?: string;
+  /** Hooks that may mutate the response head before it is written (headers middleware, metrics, spans). */
+  onResponseHead?: Array<(status: number, headers: OutgoingHttpHeaders) => void>;
+  /** Optional body transforms (compress): return a Transform to pipe the upstream body through, or undefined. */
+  responseTransforms?: Array<(status: number, headers: OutgoingHttpHeaders) => Transform | undefined>;
+  /**
+   * Set by `retry`: called by the forwarder when an attempt fails before anything was written to the client.
+   * Returns true when the caller will try again (the forwarder then writes nothing).
+   */
+  onAttemptFailed?: (error: ProxyError) => boolean;
+  /** Number of upstream attempts made so far (retry sets resend count from it). */
+  attempts: number;
+  /** Tracing state for this request, when traced (see src/observability). */
+  trace?: RequestTrace;
+  /** Merged observability for the matched router (or the entry point when unmatched). */
+  observability?: EffectiveObservability;
+}
+
+export interface EffectiveObservability {
+  accessLogs: boolean;
+  metrics: boolean;
+  tracing: boolean;
+  traceVerbosity: TraceVerbosity;
+}
+
+/** A request handler on the fast path: synchronous, writes to ctx.res, never returns a promise. */
+export type Handler = (ctx: RequestContext) => void;
+
+/** What tracing plugs into the forwarder: one observer per upstream attempt. */
+export interface RequestTrace {
+  readonly verbosity: TraceVerbosity;
+  /**
+   * Called just before an upstream request is sent. Must inject propagation headers into `headers`
+   * (replacing any incoming traceparent) and return an observer for the attempt's outcome.
+   */
+  startAttempt(target: URL, headers: Record<string, string | string[] | undefined>, resendCount: number): AttemptObserver;
+  /** Wraps a step (Router, Service, middleware) in an INTERNAL span when verbosity is detailed. */
+  enterStep?(name: string, attributes: Record<string, string>): StepSpan | undefined;
+  /** Marks the server span as failed by a middleware that refused the request (reason shown on the span). */
+  refuse(reason: string): void;
+}
+
+export interface StepSpan { end(errorMessage?: string): void }
+
+export interface AttemptObserver {
+  onResponse(status: number, headers: OutgoingHttpHeaders): void;
+  onError(status: number, error: Error): void;
+}
+
+/** Stable error codes for upstream failures (match on `code`, not on class). */
+export type ProxyErrorCode =
+  | 'TAGWAY_UPSTREAM_REFUSED'
+  | 'TAGWAY_UPSTREAM_RESET'
+  | 'TAGWAY_UPSTREAM_TIMEOUT'
+  | 'TAGWAY_CLIENT_GONE'
+  | 'TAGWAY_NO_SERVER'
+  | 'TAGWAY_UPSTREAM_ERROR';
+
+export class ProxyError extends Error {
+  readonly code: ProxyErrorCode;
+  readonly status: number;
+  constructor(code: ProxyErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProxyError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/**
+ * Write a small plain-text answer, unless the head is already out (then just end the socket).
+ * Runs the response-head hooks so spans, metrics and headers middlewares see the status.
+ */
+export function respond(ctx: RequestContext, status: number, body: string, extraHeaders?: OutgoingHttpHeaders): void {
+  const res = ctx.res;
+  if (res.headersSent) { res.destroy(); return; }
+  const headers: OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extraHeaders };
+  ctx.status = status;
+  if (ctx.onResponseHead) for (const hook of ctx.onResponseHead) hook(status, headers);
+  res.writeHead(status, headers);
+  res.end(body);
+}

@@ -1,0 +1,86 @@
+import type { TraceVerbosity } from '../dynamic/types.ts';
+
+/**
+ * The static configuration after loading (file → flags → env) and defaults. Names are Traefik's.
+ * Durations are already parsed to milliseconds here (the static loader validates them); secrets are
+ * marked in the schema (src/static/schema.ts) so logs and /api/rawdata redact them.
+ */
+export interface StaticConfig {
+  entryPoints: Record<string, EntryPointConfig>;
+  providers: {
+    consulCatalog?: ConsulCatalogConfig;
+    file?: FileProviderConfig;
+    /** Seconds Traefik waits to coalesce provider messages; ms here. */
+    providersThrottleDuration: number;
+  };
+  tracing?: TracingConfig;
+  api?: { dashboard: boolean; insecure: boolean; debug: boolean };
+  ping?: { entryPoint: string };
+  log: { level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC'; format: 'common' | 'json'; filePath?: string };
+  accessLog?: AccessLogConfig;
+  metrics?: { prometheus?: PrometheusConfig };
+  /** Worker processes for traffic (node:cluster); 1 runs everything in one process. Default: cores. */
+  workers: number;
+}
+
+export interface EntryPointConfig {
+  /** ":8000", "127.0.0.1:8000", "[::1]:8000" */
+  address: string;
+  observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
+  forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
+  transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };
+  http: { middlewares: string[] };
+}
+
+export interface ConsulCatalogConfig {
+  endpoint: {
+    address: string; scheme: string; datacenter: string; token: string; endpointWaitTime: number;
+    tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean };
+    httpAuth?: { username: string; password: string };
+  };
+  prefix: string;
+  exposedByDefault: boolean;
+  defaultRule: string;
+  constraints: string;
+  strictChecks: string[];
+  refreshInterval: number;
+  watch: boolean;
+  stale: boolean;
+  requireConsistent: boolean;
+  cache: boolean;
+  connectAware: boolean;
+  serviceName: string;
+  namespaces: string[];
+}
+
+export interface FileProviderConfig { filename?: string; directory?: string; watch: boolean }
+
+export interface TracingConfig {
+  serviceName: string;
+  sampleRate: number;
+  resourceAttributes: Record<string, string>;
+  capturedRequestHeaders: string[];
+  capturedResponseHeaders: string[];
+  safeQueryParams: string[];
+  addInternals: boolean;
+  otlp: { http: { endpoint: string; headers: Record<string, string>; tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean } } };
+  /** BatchSpanProcessor settings (OTel defaults). */
+  batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
+  /** Shutdown flush deadline, ms (default 5000). */
+  shutdownTimeout: number;
+}
+
+export interface AccessLogConfig {
+  filePath?: string;
+  format: 'common' | 'json';
+  bufferingSize: number;
+  fields?: { defaultMode?: 'keep' | 'drop' | 'redact'; names?: Record<string, 'keep' | 'drop' | 'redact'>; headers?: { defaultMode?: 'keep' | 'drop' | 'redact'; names?: Record<string, 'keep' | 'drop' | 'redact'> } };
+}
+
+export interface PrometheusConfig {
+  entryPoint: string;
+  addEntryPointsLabels: boolean;
+  addRoutersLabels: boolean;
+  addServicesLabels: boolean;
+  buckets: number[];
+}

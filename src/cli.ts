@@ -1,0 +1,53 @@
+import { loadStaticConfig, helpText, StaticConfigError } from './static/load.ts';
+import { startGateway, type Gateway } from './server/gateway.ts';
+import { createLogger } from './util/log.ts';
+
+/**
+ * `tagway [--configFile=FILE] [--flags…]` runs the gateway; `tagway demo`, `tagway check`,
+ * `tagway explain` are subcommands. Exit status 1 on a bad configuration, with one line per problem.
+ */
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'demo') return (await import('./demo/index.ts')).runDemo(rest);
+  if (first === 'check') return (await import('./check/cli.ts')).runCheck(rest);
+  if (first === 'explain') return (await import('./check/explain-cli.ts')).runExplain(rest);
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(helpText() + '\n'); return 0; }
+  if (argv.includes('--version')) { process.stdout.write('tagway 0.1.0\n'); return 0; }
+
+  let config;
+  try {
+    config = loadStaticConfig({ argv, env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof StaticConfigError) { process.stderr.write(`tagway: invalid configuration\n${err.message}\n`); return 1; }
+    throw err;
+  }
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ config, logger: log });
+  } catch (err) {
+    log.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+  return await untilSignal(gateway, log);
+}
+
+/** Runs until SIGTERM/SIGINT, then drains and flushes; a second signal forces the exit. */
+export function untilSignal(gateway: { close(): Promise<void> }, log: { info(m: string): void }): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) { resolve(130); return; }
+      stopping = true;
+      log.info(`received ${signal}: draining in-flight requests and flushing spans`);
+      gateway.close().then(() => resolve(0), () => resolve(1));
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; if (code !== 0 || process.env['TAGWAY_EXIT_ON_DONE']) process.exit(code); }, (err: unknown) => {
+  process.stderr.write(`tagway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

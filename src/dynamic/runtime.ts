@@ -1,0 +1,65 @@
+import type { Middleware, Router, Service, TraceVerbosity } from './types.ts';
+
+/**
+ * Runtime state: what `/api/http/*` shows. One record per item with Traefik's `status`
+ * (enabled | warning | disabled) and `error` list. Built whole on every configuration change.
+ */
+export type ItemStatus = 'enabled' | 'warning' | 'disabled';
+
+export interface ObservabilityView {
+  accessLogs: boolean;
+  metrics: boolean;
+  tracing: boolean;
+  traceVerbosity: TraceVerbosity;
+}
+
+export interface RouterInfo extends Router {
+  name: string;
+  provider: string;
+  priority: number;
+  observability: ObservabilityView;
+  /** Where each observability field came from: router, entryPoint (the first of `using`) or default. */
+  observabilitySources: Record<keyof ObservabilityView, 'router' | 'entryPoint' | 'default'>;
+  status: ItemStatus;
+  error?: string[];
+  using?: string[];
+}
+
+export interface ServiceInfo extends Service {
+  name: string;
+  provider: string;
+  type: string;
+  status: ItemStatus;
+  error?: string[];
+  usedBy: string[];
+  serverStatus?: Record<string, 'UP' | 'DOWN'>;
+}
+
+export interface MiddlewareInfo extends Middleware {
+  name: string;
+  provider: string;
+  type: string;
+  status: ItemStatus;
+  error?: string[];
+  usedBy: string[];
+}
+
+export interface RuntimeState {
+  routers: Record<string, RouterInfo>;
+  services: Record<string, ServiceInfo>;
+  middlewares: Record<string, MiddlewareInfo>;
+}
+
+/** Attach an error to an item; `critical` disables it, otherwise it becomes a warning (Traefik's AddError). */
+export function addError(item: { status: ItemStatus; error?: string[] }, message: string, critical: boolean): void {
+  (item.error ??= []).includes(message) || item.error.push(message);
+  if (critical) item.status = 'disabled';
+  else if (item.status === 'enabled') item.status = 'warning';
+}
+
+export function countByStatus(items: Record<string, { status: ItemStatus }>): { total: number; warnings: number; errors: number } {
+  let warnings = 0, errors = 0;
+  const all = Object.values(items);
+  for (const i of all) { if (i.status === 'warning') warnings++; else if (i.status === 'disabled') errors++; }
+  return { total: all.length, warnings, errors };
+}

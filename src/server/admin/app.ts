@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import type { RuntimeState } from '../../dynamic/runtime.ts';
+import type { StaticConfig } from '../../static/types.ts';
+import type { ProviderStatus } from '../../providers/provider.ts';
+import type { Handler } from '../../proxy/context.ts';
+import type { Tracing } from '../../observability/tracing.ts';
+import { apiRoutes } from './api.ts';
+
+/** What the admin endpoints read from the running gateway. */
+export interface GatewayView {
+  readonly config: StaticConfig;
+  readonly startDate: Date;
+  readonly tracing: Tracing | undefined;
+  state(): RuntimeState;
+  providerStatuses(): ProviderStatus[];
+  reloads(): { count: number; lastAt: number | undefined };
+}
+
+/**
+ * The internal services (api@internal, dashboard@internal, ping@internal, prometheus@internal) as one
+ * Hono app, exposed as a request-path Handler so internal routers route like any other.
+ */
+export function createAdminApp(view: GatewayView): Handler {
+  const app = new Hono();
+  app.get('/ping', (c) => c.text('OK'));
+  app.head('/ping', (c) => c.body(null, 200));
+  app.route('/api', apiRoutes(view));
+  const listener = getRequestListener(app.fetch);
+  return function adminHandler(ctx) {
+    ctx.status = 200;
+    ctx.res.once('finish', () => { ctx.status = ctx.res.statusCode; });
+    void listener(ctx.req, ctx.res);
+  };
+}

@@ -1,0 +1,232 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type { Message } from '../dynamic/types.ts';
+import { aggregate } from '../dynamic/aggregate.ts';
+import type { RuntimeState } from '../dynamic/runtime.ts';
+import type { StaticConfig } from '../static/types.ts';
+import type { Provider, ProviderStatus } from '../providers/provider.ts';
+import type { Handler, RequestContext } from '../proxy/context.ts';
+import { respond } from '../proxy/context.ts';
+import { PoolRegistry } from '../proxy/pool.ts';
+import type { RouteTable } from '../routing/index.ts';
+import { mergeObservability } from '../observability/merge.ts';
+import { createTracing, type Tracing } from '../observability/tracing.ts';
+import { TrustedNetworks } from '../util/ipnet.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import { newRequestContext, type EntryPointInfo } from './request-context.ts';
+import { buildRuntime, type BuildResult, type Route } from './build.ts';
+import { ServiceRegistry } from './services.ts';
+import { internalMessage } from './internal.ts';
+import { listen } from './listen.ts';
+import { createAdminApp, type GatewayView } from './admin/app.ts';
+import { defaultProviders } from './providers.ts';
+import { VERSION_INFO } from './admin/version.ts';
+
+
+/** Per-request observers (access log, metrics): called once a request is matched, before its handler. */
+export interface RequestObserver {
+  onRequest(ctx: RequestContext, route: Route | undefined): void;
+  close?(): Promise<void> | void;
+}
+
+export interface GatewayOptions {
+  config: StaticConfig;
+  /** Providers to run; default: those the static configuration enables. */
+  providers?: Provider[];
+  logger?: Logger;
+  observers?: RequestObserver[];
+  env?: Record<string, string | undefined>;
+}
+
+export interface EntryPointRuntime { name: string; address: string; host: string; port: number; server: Server }
+
+/**
+ * A running gateway: entry-point servers, providers feeding one aggregated configuration, and the
+ * compiled route tables swapped whole on each change.
+ */
+export class Gateway extends EventEmitter implements GatewayView {
+  readonly config: StaticConfig;
+  readonly log: Logger;
+  readonly startDate = new Date();
+  readonly tracing: Tracing | undefined;
+  readonly entryPoints = new Map<string, EntryPointRuntime>();
+  readonly providers: Provider[];
+  #messages = new Map<string, Message>();
+  #tables = new Map<string, RouteTable<Route>>();
+  #build: BuildResult | undefined;
+  #pools = new PoolRegistry();
+  #services = new ServiceRegistry(this.#pools);
+  #observers: RequestObserver[];
+  #abort = new AbortController();
+  #rebuildTimer: NodeJS.Timeout | undefined;
+  #reloads = 0;
+  #lastReloadAt: number | undefined;
+  #sockets = new Set<Socket>();
+  #closing: Promise<void> | undefined;
+  #internal = new Map<string, Handler>();
+
+  constructor(options: GatewayOptions) {
+    super();
+    this.config = options.config;
+    this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
+    this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env }) : undefined;
+    this.#observers = options.observers ?? [];
+    this.providers = options.providers ?? defaultProviders(options.config, this.log);
+    const admin = createAdminApp(this);
+    for (const name of ['api@internal', 'dashboard@internal', 'ping@internal', 'prometheus@internal']) this.#internal.set(name, admin);
+  }
+
+  /** Starts listening and the providers. Resolves once every entry point listens. */
+  async start(): Promise<void> {
+    for (const [name, ep] of Object.entries(this.config.entryPoints)) {
+      const server = createServer({ requestTimeout: ep.transport.respondingTimeouts.readTimeout || 0, keepAliveTimeout: ep.transport.respondingTimeouts.idleTimeout || 180_000 });
+      const bound = await listen(server, ep.address, `entry point "${name}"`).catch(async (err) => { await this.close(); throw err; });
+      const info: EntryPointInfo = {
+        name, scheme: 'http', port: String(bound.port),
+        trusted: new TrustedNetworks(ep.forwardedHeaders.trustedIPs, { all: ep.forwardedHeaders.insecure }),
+      };
+      server.on('request', this.#listener(info));
+      server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        else socket.destroy();
+        this.log.debug('client error', { entryPoint: name, error: err.message });
+      });
+      if (ep.transport.respondingTimeouts.writeTimeout) server.timeout = ep.transport.respondingTimeouts.writeTimeout;
+      this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server });
+      this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
+    }
+    this.#onMessage(internalMessage(this.config));
+    for (const p of this.providers) {
+      p.provide((m) => this.#onMessage(m), this.#abort.signal).catch((err: unknown) => {
+        this.log.error('provider stopped', { provider: p.name, error: err instanceof Error ? err.message : String(err) });
+      });
+    }
+  }
+
+  /** Base URL of an entry point, for tests and the demo. */
+  url(entryPoint: string): string {
+    const ep = this.entryPoints.get(entryPoint);
+    if (!ep) throw new Error(`no entry point "${entryPoint}"`);
+    const host = ep.host.includes(':') ? `[${ep.host}]` : (ep.host === '0.0.0.0' || ep.host === '' ? '127.0.0.1' : ep.host);
+    return `http://${host === '[::]' ? '127.0.0.1' : host}:${ep.port}`;
+  }
+
+  state(): RuntimeState {
+    const state = this.#build?.state ?? { routers: {}, services: {}, middlewares: {} };
+    for (const svc of Object.values(state.services)) {
+      const status = this.#services.serverStatus(svc.name);
+      if (status) svc.serverStatus = status;
+    }
+    return state;
+  }
+
+  providerStatuses(): ProviderStatus[] { return this.providers.map((p) => p.status()); }
+  reloads(): { count: number; lastAt: number | undefined } { return { count: this.#reloads, lastAt: this.#lastReloadAt }; }
+  table(entryPoint: string): RouteTable<Route> | undefined { return this.#tables.get(entryPoint); }
+
+  /** Resolves when the next configuration has been applied (tests; event-driven, no polling). */
+  nextReload(): Promise<void> { return new Promise((resolve) => this.once('reload', () => resolve())); }
+
+  #onMessage(message: Message): void {
+    this.#messages.set(message.providerName, message);
+    if (this.#rebuildTimer) return; // coalesce a burst into one rebuild
+    const delay = this.config.providers.providersThrottleDuration;
+    this.#rebuildTimer = setTimeout(() => { this.#rebuildTimer = undefined; this.#rebuild(); }, delay);
+    this.#rebuildTimer.unref();
+  }
+
+  #rebuild(): void {
+    if (this.#closing) return;
+    let result: BuildResult;
+    try {
+      result = buildRuntime({
+        aggregated: aggregate(this.#messages),
+        entryPoints: this.config.entryPoints,
+        services: this.#services,
+        internalServices: this.#internal,
+        previousMiddlewares: this.#build?.middlewares,
+      });
+    } catch (err) {
+      this.#services.abort();
+      this.log.error('configuration build failed; keeping the previous one', { error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    const previous = this.#build;
+    this.#tables = result.tables; // the atomic swap: requests already matched keep their Route
+    this.#build = result;
+    this.#services.commit();
+    if (previous) for (const [name, mw] of previous.middlewares) if (result.middlewares.get(name) !== mw) mw.built.close?.();
+    this.#reloads++;
+    this.#lastReloadAt = Date.now();
+    for (const r of Object.values(result.state.routers)) {
+      if (r.error?.length) this.log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
+    }
+    this.emit('reload', result.state);
+  }
+
+  #listener(ep: EntryPointInfo): (req: IncomingMessage, res: ServerResponse) => void {
+    const epConfig = this.config.entryPoints[ep.name]!;
+    const unmatched = mergeObservability(undefined, epConfig.observability);
+    const tracing = this.tracing;
+    const addInternals = this.config.tracing?.addInternals ?? false;
+    const observers = this.#observers;
+    return (req, res) => {
+      const ctx = newRequestContext(req, res, ep);
+      if (!ctx) { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }); res.end('400 Bad Request: malformed path'); return; }
+      const route = this.#tables.get(ep.name)?.match(ctx);
+      if (!route) {
+        ctx.observability = unmatched;
+        if (tracing && unmatched.tracing) ctx.trace = tracing.startRequest(ctx);
+        for (const o of observers) o.onRequest(ctx, undefined);
+        respond(ctx, 404, '404 page not found\n');
+        return;
+      }
+      ctx.routerName = route.name;
+      ctx.serviceName = route.service;
+      ctx.rule = route.rule;
+      ctx.observability = route.observability;
+      if (tracing && route.observability.tracing && (!route.internal || addInternals)) ctx.trace = tracing.startRequest(ctx);
+      for (const o of observers) o.onRequest(ctx, route);
+      route.handler(ctx);
+    };
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (up to the entry points' grace timeout), stops the
+   * providers, then flushes spans within the tracing shutdown deadline. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#doClose();
+    return this.#closing;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#abort.abort();
+    if (this.#rebuildTimer) clearTimeout(this.#rebuildTimer);
+    const grace = Math.max(0, ...Object.values(this.config.entryPoints).map((e) => e.transport.lifeCycle.graceTimeOut));
+    await Promise.all([...this.entryPoints.values()].map(({ server }) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    })).map((p) => withDeadline(p, grace, () => { for (const s of this.#sockets) s.destroy(); })));
+    this.#services.close();
+    await this.#pools.close();
+    for (const o of this.#observers) await o.close?.();
+    if (this.tracing) await this.tracing.shutdown(this.config.tracing?.shutdownTimeout);
+  }
+}
+
+function withDeadline(p: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { onTimeout(); resolve(); }, ms);
+    t.unref();
+    p.then(() => { clearTimeout(t); resolve(); });
+  });
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const gw = new Gateway(options);
+  await gw.start();
+  return gw;
+}

@@ -1,0 +1,27 @@
+import type { Message, Router } from '../dynamic/types.ts';
+import type { StaticConfig } from '../static/types.ts';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The routers Traefik creates for itself (provider "internal"): the API and dashboard on the admin
+ * entry point when `api.insecure` is set, `ping` on its entry point, Prometheus on its entry point.
+ * Their priorities are the highest so no user rule shadows them on that entry point.
+ */
+export function internalMessage(config: StaticConfig): Message {
+  const routers: Record<string, Router> = {};
+  if (config.api?.insecure) {
+    routers['api'] = { entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', service: 'api@internal', priority: MAX - 1 };
+    if (config.api.dashboard) {
+      routers['dashboard'] = { entryPoints: ['traefik'], rule: 'PathPrefix(`/`)', service: 'dashboard@internal', priority: MAX - 2 };
+    }
+  }
+  if (config.ping) {
+    routers['ping'] = { entryPoints: [config.ping.entryPoint], rule: 'PathPrefix(`/ping`)', service: 'ping@internal', priority: MAX };
+  }
+  const prom = config.metrics?.prometheus;
+  if (prom) {
+    routers['prometheus'] = { entryPoints: [prom.entryPoint], rule: 'PathPrefix(`/metrics`)', service: 'prometheus@internal', priority: MAX };
+  }
+  return { providerName: 'internal', configuration: { http: { routers, services: {}, middlewares: {} } }, issues: [] };
+}

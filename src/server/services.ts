@@ -1,0 +1,61 @@
+import type { Service } from '../dynamic/types.ts';
+import type { Handler } from '../proxy/context.ts';
+import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
+import type { PoolRegistry } from '../proxy/pool.ts';
+
+/**
+ * Live service handlers, keyed by qualified name. A service whose definition did not change keeps
+ * its handler across reloads (health-check state, WRR position, sticky mapping, pools); a changed or
+ * removed one is closed after the swap.
+ */
+export class ServiceRegistry {
+  readonly #pools: PoolRegistry;
+  #live = new Map<string, { json: string; handler: ServiceHandler }>();
+  #next = new Map<string, { json: string; handler: ServiceHandler }>();
+
+  constructor(pools: PoolRegistry) {
+    this.#pools = pools;
+  }
+
+  /** Handler for a service of the configuration being built (only load balancers route here). */
+  get(name: string, service: Service): Handler | Error {
+    const json = JSON.stringify(service);
+    const pending = this.#next.get(name);
+    if (pending) return pending.handler.handle;
+    const live = this.#live.get(name);
+    if (live && live.json === json) { this.#next.set(name, live); return live.handler.handle; }
+    if (!service.loadBalancer) return new Error('only loadBalancer services are supported by tagway');
+    try {
+      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true });
+      this.#next.set(name, { json, handler });
+      return handler.handle;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  /** Makes the services of the last build the live ones; closes what that build no longer uses. */
+  commit(): void {
+    for (const [name, entry] of this.#live) {
+      if (this.#next.get(name) !== entry) entry.handler.close();
+    }
+    this.#live = this.#next;
+    this.#next = new Map();
+  }
+
+  /** Drops an uncommitted build (its new handlers are closed). */
+  abort(): void {
+    for (const [name, entry] of this.#next) if (this.#live.get(name) !== entry) entry.handler.close();
+    this.#next = new Map();
+  }
+
+  serverStatus(name: string): Record<string, 'UP' | 'DOWN'> | undefined {
+    return this.#live.get(name)?.handler.serverStatus();
+  }
+
+  close(): void {
+    for (const entry of this.#live.values()) entry.handler.close();
+    this.#live.clear();
+    this.abort();
+  }
+}

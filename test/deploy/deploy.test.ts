@@ -1,0 +1,342 @@
+// Checks the deployment files an operator runs: every HCL file parses, the tagway Nomad job keeps the
+// properties a safe edge rollout needs, the static config its template renders is one tagway accepts, and
+// the example services' tags decode. Parsing uses @cdktf/hcl2json (HashiCorp's HCL parser compiled to WASM),
+// which keeps Nomad runtime interpolations such as "${node.class}" as literal strings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parse as parseYaml } from 'yaml';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const DEPLOY = join(ROOT, 'deploy');
+const JOB_FILE = join(DEPLOY, 'tagway.nomad.hcl');
+
+type Obj = Record<string, unknown>;
+
+/** hcl2json renders every block as an array of bodies; labelled blocks as { label: [body] }. */
+function block(parent: Obj, name: string): Obj {
+  const v = parent[name];
+  assert.ok(Array.isArray(v) && v.length === 1, `expected exactly one "${name}" block`);
+  return v[0] as Obj;
+}
+function labelled(parent: Obj, name: string, label: string): Obj {
+  const v = (parent[name] as Record<string, Obj[]> | undefined)?.[label];
+  assert.ok(Array.isArray(v) && v.length === 1, `expected one ${name} "${label}" block`);
+  return v[0]!;
+}
+
+function hclFiles(dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return hclFiles(p);
+    return name.endsWith('.hcl') ? [p] : [];
+  });
+}
+
+async function parseFile(path: string): Promise<Obj> {
+  return (await parseHcl(path, readFileSync(path, 'utf8'))) as Obj;
+}
+
+/** Nomad-style duration ("10s", "2m", "500ms") to ms; enough for the job file. */
+function nomadMs(d: unknown): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(String(d));
+  assert.ok(m, `not a duration: ${String(d)}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** The one group and task of the tagway job. */
+async function tagwayJob(): Promise<{ job: Obj; group: Obj; task: Obj; vars: Obj }> {
+  const doc = await parseFile(JOB_FILE);
+  const job = labelled(doc, 'job', 'tagway');
+  const group = labelled(job, 'group', 'tagway');
+  const task = labelled(group, 'task', 'tagway');
+  return { job, group, task, vars: (doc.variable ?? {}) as Obj };
+}
+
+function templates(task: Obj): Obj[] {
+  return task.template as Obj[];
+}
+function configTemplate(task: Obj): Obj {
+  const t = templates(task).find((x) => x.destination === 'local/tagway.yml');
+  assert.ok(t, 'a template renders local/tagway.yml');
+  return t;
+}
+
+// Values a Nomad client would put in the task environment on an edge node.
+const SAMPLE_ENV: Record<string, string> = {
+  CONSUL_HTTP_ADDR: '127.0.0.1:8500',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
+  NOMAD_ALLOC_ID: '5c6328f7-48c5-4d03-bada-91ef2e904d0d',
+  'node.unique.name': 'edge-1',
+};
+const ENV_LOOKUP = /\{\{\s*env\s+"([^"]+)"\s*\}\}/g;
+
+/** Substitutes `{{ env "X" }}` the way Nomad's template runner would; any other template action fails. */
+function render(data: string, env: Record<string, string>): string {
+  const out = data.replace(ENV_LOOKUP, (_m, name: string) => {
+    assert.ok(name in env, `no sample value for env "${name}"`);
+    return env[name]!;
+  });
+  assert.ok(!out.includes('{{'), 'the config template uses only env lookups');
+  return out;
+}
+
+function renderedConfigText(task: Obj): string {
+  return render(String(configTemplate(task).data), SAMPLE_ENV);
+}
+
+/** Writes the rendered config to a temp dir and returns its path; removed after the test. */
+function writeConfig(t: { after: (fn: () => void) => void }, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tagway-deploy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'tagway.yml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function portOf(address: string): number {
+  const m = /:(\d+)$/.exec(address);
+  assert.ok(m, `address without port: ${address}`);
+  return Number(m[1]);
+}
+
+/** Consul tags to labels as Traefik reads them: split at the first "=", tags without one are not labels. */
+function tagsToLabels(tags: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const tag of tags) {
+    const i = tag.indexOf('=');
+    if (i > 0) labels[tag.slice(0, i)] = tag.slice(i + 1);
+  }
+  return labels;
+}
+
+test('every .hcl file under deploy/ parses', async () => {
+  const files = hclFiles(DEPLOY);
+  assert.ok(files.length >= 2, 'the tagway job and the whoami example');
+  for (const f of files) {
+    await assert.doesNotReject(parseFile(f), relative(ROOT, f));
+  }
+});
+
+test('the HCL parser rejects a broken job (the parse test can fail)', async () => {
+  await assert.rejects(parseHcl('broken.hcl', 'job "x" {\n  type = "system"\n'));
+});
+
+test('tagway job: system job on edge nodes, one node at a time with auto revert', async () => {
+  const { job, group } = await tagwayJob();
+  assert.equal(job.type, 'system');
+  const constraints = [...((job.constraint as Obj[]) ?? []), ...((group.constraint as Obj[]) ?? [])];
+  assert.ok(constraints.some((c) => c.attribute === '${node.class}' && c.value === 'edge'), 'constraint node.class = edge');
+  const update = block(job.update ? job : group, 'update');
+  assert.equal(update.max_parallel, 1);
+  assert.equal(update.auto_revert, true);
+  assert.equal(update.health_check, 'checks');
+});
+
+test('tagway job: image, args and config destination agree', async () => {
+  const { task, vars } = await tagwayJob();
+  assert.equal(task.driver, 'docker');
+  const config = block(task, 'config');
+  assert.equal(config.image, 'tagway:${var.version}');
+  const version = block(vars, 'version');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.default, pkg.version, 'default image tag is the package version');
+  const args = config.args as string[];
+  const flag = args.find((a) => a.startsWith('--configFile='));
+  assert.ok(flag, '--configFile argument');
+  // Docker mounts the task's local/ at NOMAD_TASK_DIR; the argument must point at the template's output.
+  assert.equal(flag.slice('--configFile='.length).replace('${NOMAD_TASK_DIR}', 'local'), configTemplate(task).destination);
+  assert.deepEqual([...(config.ports as string[])].sort(), ['admin', 'web']);
+});
+
+test('tagway job: static ports, drain timings and memory limits', async () => {
+  const { group, task } = await tagwayJob();
+  const network = block(group, 'network');
+  const cases = [
+    { desc: 'web listens on host port 80', label: 'web', hostPort: 80 },
+    { desc: 'admin listens on host port 8080', label: 'admin', hostPort: 8080 },
+  ];
+  for (const c of cases) {
+    assert.equal(labelled(network, 'port', c.label).static, c.hostPort, c.desc);
+  }
+  const shutdownDelay = group.shutdown_delay ?? task.shutdown_delay;
+  assert.ok(nomadMs(shutdownDelay) > 0, 'shutdown_delay so Consul deregisters before the stop signal');
+  assert.ok(nomadMs(task.kill_timeout) >= 10_000, 'kill_timeout leaves time to finish requests in flight');
+  assert.equal(task.kill_signal, 'SIGTERM');
+  const resources = block(task, 'resources');
+  assert.ok(typeof resources.memory === 'number' && typeof resources.memory_max === 'number');
+  assert.ok(resources.memory_max > resources.memory, 'memory_max above memory');
+});
+
+test('tagway job: Consul service with a /ping check on the admin port, never routed by itself', async () => {
+  const { group, task } = await tagwayJob();
+  const services = [...((group.service as Obj[]) ?? []), ...((task.service as Obj[]) ?? [])];
+  const svc = services.find((s) => s.name === 'tagway');
+  assert.ok(svc, 'service "tagway"');
+  assert.ok((svc.tags as string[]).includes('traefik.enable=false'));
+  const check = block(svc, 'check');
+  assert.equal(check.type, 'http');
+  assert.equal(check.path, '/ping');
+  assert.equal(check.port ?? svc.port, 'admin');
+});
+
+test('tagway job: no Consul token in the file; it comes from a Nomad Variable into the env', async () => {
+  const text = readFileSync(JOB_FILE, 'utf8');
+  assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, 'no UUID-shaped secret');
+  const { task } = await tagwayJob();
+  const literalTokens: string[] = [];
+  (function walk(v: unknown, path: string): void {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    else if (/token/i.test(path) && typeof v === 'string' && v !== '') literalTokens.push(path);
+  })(task, 'task');
+  assert.deepEqual(literalTokens, [], 'no token-named attribute with a literal value');
+  assert.doesNotMatch(String(configTemplate(task).data), /token\s*:/i, 'the config file carries no token');
+  const secret = templates(task).find((x) => x.env === true);
+  assert.ok(secret, 'an env = true template');
+  assert.match(String(secret.destination), /^secrets\//);
+  assert.match(String(secret.data), /nomadVar "nomad\/jobs\/tagway"/);
+  assert.match(String(secret.data), /^\{\{[^}]*\}\}TAGWAY_PROVIDERS_CONSULCATALOG_ENDPOINT_TOKEN=\{\{ \.consul_token \}\}/);
+});
+
+test('tagway job: the config template reads only variables the task has', async () => {
+  const { task } = await tagwayJob();
+  const env = block(task, 'env');
+  const used = [...String(configTemplate(task).data).matchAll(ENV_LOOKUP)].map((m) => m[1]!);
+  assert.ok(used.includes('CONSUL_HTTP_ADDR') && used.includes('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'));
+  for (const name of used) {
+    const fromNomad = name.startsWith('NOMAD_') || name.startsWith('node.') || name.startsWith('attr.');
+    assert.ok(fromNomad || name in env, `env "${name}" is set by the task env block or by Nomad`);
+  }
+});
+
+test('tagway job: entry point ports agree with the job ports, ping with the check', async () => {
+  const { group, task } = await tagwayJob();
+  const cfg = parseYaml(renderedConfigText(task)) as { entryPoints: Record<string, { address: string }>; ping?: { entryPoint?: string } };
+  const network = block(group, 'network');
+  const cases = [
+    { desc: 'host port web serves entry point web', label: 'web', entryPoint: 'web' },
+    { desc: 'host port admin serves entry point traefik', label: 'admin', entryPoint: 'traefik' },
+  ];
+  for (const c of cases) {
+    const port = labelled(network, 'port', c.label);
+    const containerPort = port.to ?? port.static;
+    const ep = cfg.entryPoints[c.entryPoint];
+    assert.ok(ep, `entry point ${c.entryPoint}`);
+    assert.equal(portOf(ep.address), containerPort, c.desc);
+  }
+  const svc = (group.service as Obj[]).find((s) => s.name === 'tagway')!;
+  const checkLabel = block(svc, 'check').port ?? svc.port;
+  const pingEntryPoint = cfg.ping?.entryPoint ?? 'traefik';
+  assert.equal(cases.find((c) => c.label === checkLabel)?.entryPoint, pingEntryPoint, '/ping is served where the check looks');
+});
+
+test('tagway job: the rendered static config loads, with the drain budget inside kill_timeout', async (t) => {
+  const { loadStaticConfig } = await import('../../src/static/load.ts');
+  const { group, task } = await tagwayJob();
+  const path = writeConfig(t, renderedConfigText(task));
+  const cfg = loadStaticConfig({ argv: ['--configFile=' + path], env: {} });
+  assert.equal(cfg.providers.consulCatalog?.endpoint.address, SAMPLE_ENV.CONSUL_HTTP_ADDR);
+  assert.equal(cfg.providers.consulCatalog?.endpoint.token, '');
+  assert.equal(cfg.tracing?.otlp.http.endpoint, SAMPLE_ENV.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  assert.equal(cfg.api?.insecure, true);
+  assert.equal(cfg.ping?.entryPoint, 'traefik');
+  assert.deepEqual(Object.keys(cfg.entryPoints).sort(), ['traefik', 'web']);
+  const life = cfg.entryPoints.web!.transport.lifeCycle;
+  const drain = life.requestAcceptGraceTimeout + life.graceTimeOut;
+  assert.ok(nomadMs(task.kill_timeout) > drain, `kill_timeout above the entry point's drain (${drain} ms)`);
+  assert.ok(nomadMs(group.shutdown_delay ?? task.shutdown_delay) > 0);
+});
+
+test('tagway job: the token the env template writes is the one tagway reads', async (t) => {
+  const { loadStaticConfig } = await import('../../src/static/load.ts');
+  const { task } = await tagwayJob();
+  const path = writeConfig(t, renderedConfigText(task));
+  const cfg = loadStaticConfig({ argv: ['--configFile=' + path], env: { TAGWAY_PROVIDERS_CONSULCATALOG_ENDPOINT_TOKEN: 'sample' } });
+  assert.equal(cfg.providers.consulCatalog?.endpoint.token, 'sample');
+});
+
+test('tagway job: a config with a typo is refused (the load test can fail)', async (t) => {
+  const { loadStaticConfig, StaticConfigError } = await import('../../src/static/load.ts');
+  const { task } = await tagwayJob();
+  const path = writeConfig(t, renderedConfigText(task).replace('exposedByDefault:', 'exposedByDefalt:'));
+  assert.throws(() => loadStaticConfig({ argv: ['--configFile=' + path], env: {} }), StaticConfigError);
+});
+
+/** Tags of the example services: Nomad's whoami job and the Consul agent definition. */
+async function exampleTagSets(): Promise<{ desc: string; tags: string[] }[]> {
+  const doc = await parseFile(join(DEPLOY, 'examples', 'whoami.nomad.hcl'));
+  const job = labelled(doc, 'job', 'whoami');
+  const group = labelled(job, 'group', 'whoami');
+  const svc = block(group, 'service');
+  const consul = JSON.parse(readFileSync(join(DEPLOY, 'examples', 'consul-service.json'), 'utf8')) as { service: { tags: string[] } };
+  return [
+    { desc: 'whoami Nomad job', tags: svc.tags as string[] },
+    { desc: 'Consul agent service definition', tags: consul.service.tags },
+  ];
+}
+
+test('examples: whoami is a service job with a health check and tracing on its router', async () => {
+  const doc = await parseFile(join(DEPLOY, 'examples', 'whoami.nomad.hcl'));
+  const job = labelled(doc, 'job', 'whoami');
+  assert.equal(job.type, 'service');
+  const group = labelled(job, 'group', 'whoami');
+  const svc = block(group, 'service');
+  assert.equal(block(svc, 'check').type, 'http');
+  const labels = tagsToLabels(svc.tags as string[]);
+  assert.equal(labels['traefik.http.routers.whoami.observability.tracing'], 'true');
+  assert.equal(labels['traefik.http.routers.whoami.entryPoints'], 'web');
+  assert.match(labels['traefik.http.routers.whoami.rule'] ?? '', /^Host\(`[^`]+`\)$/);
+  assert.ok(labels['traefik.http.routers.whoami.middlewares'], 'a middleware');
+  const task = labelled(group, 'task', 'whoami');
+  assert.equal(task.driver, 'docker');
+  assert.match(String(block(task, 'config').image), /^traefik\/whoami(:|$)/);
+});
+
+test('examples: the Consul agent definition has tags and a check', () => {
+  const consul = JSON.parse(readFileSync(join(DEPLOY, 'examples', 'consul-service.json'), 'utf8')) as {
+    service: { name: string; port: number; tags: string[]; checks: { http?: string; interval?: string }[] };
+  };
+  assert.ok(consul.service.name && consul.service.port > 0);
+  assert.ok(consul.service.tags.includes('traefik.enable=true'));
+  assert.ok(consul.service.checks.length > 0 && consul.service.checks.every((c) => c.http && c.interval));
+});
+
+test('examples: service tags decode without errors', async () => {
+  const { decodeDynamicLabels } = await import('../../src/labels/index.ts');
+  for (const c of await exampleTagSets()) {
+    const result = decodeDynamicLabels(tagsToLabels(c.tags), 'traefik');
+    assert.deepEqual(result.errors, [], c.desc);
+  }
+});
+
+test('Dockerfile: Node 24 slim, production dependencies only, non-root, the package entry', () => {
+  const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const froms = lines.filter((l) => /^FROM\s/.test(l));
+  assert.ok(froms.length > 0 && froms.every((l) => /^FROM node:24-slim(\s|$)/.test(l)), 'every stage on node:24-slim');
+  assert.ok(lines.some((l) => /npm ci\b.*--omit=dev/.test(l)), 'npm ci --omit=dev');
+  const user = lines.filter((l) => /^USER\s/.test(l)).at(-1);
+  assert.ok(user && !/^USER\s+(root|0)(:|\s|$)/.test(user), 'runs as a non-root user');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>; dependencies: Record<string, string>;
+  };
+  assert.ok(lines.includes(`ENTRYPOINT ["node", "${pkg.bin.tagway}"]`), 'ENTRYPOINT runs the package bin');
+  assert.ok('tsx' in pkg.dependencies, 'tsx loads the sources at runtime, so it is a production dependency');
+  // Each COPY from the build context names something that exists and that .dockerignore lets through.
+  const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
+    .filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+  const copies = lines.filter((l) => /^COPY\s/.test(l) && !l.includes('--from='));
+  assert.ok(copies.length >= 3);
+  for (const l of copies) {
+    for (const src of l.split(/\s+/).slice(1, -1)) {
+      const name = src.replace(/\/$/, '');
+      statSync(join(ROOT, name));
+      assert.ok(allowed.includes(name), `.dockerignore lets ${name} into the build context`);
+    }
+  }
+  for (const port of ['8000', '8080']) assert.match(text, new RegExp(`^EXPOSE .*\\b${port}\\b`, 'm'));
+});

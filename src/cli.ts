@@ -1,5 +1,6 @@
 import { loadStaticConfig, helpText, StaticConfigError } from './static/load.ts';
-import { startGateway, type Gateway } from './server/gateway.ts';
+import { startGateway } from './server/gateway.ts';
+import { runClustered } from './server/cluster.ts';
 import { createLogger } from './util/log.ts';
 
 /**
@@ -22,9 +23,9 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  let gateway: Gateway;
+  let gateway: { close(): Promise<void> };
   try {
-    gateway = await startGateway({ config, logger: log });
+    gateway = config.workers > 1 ? await runClustered(config, log) : await startGateway({ config, logger: log });
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return 1;

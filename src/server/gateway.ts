@@ -37,6 +37,8 @@ export interface GatewayOptions {
   logger?: Logger;
   observers?: RequestObserver[];
   env?: Record<string, string | undefined>;
+  /** Where provider statuses come from when the providers run elsewhere (a cluster worker). */
+  statusSource?: () => ProviderStatus[];
 }
 
 export interface EntryPointRuntime { name: string; address: string; host: string; port: number; server: Server }
@@ -65,6 +67,7 @@ export class Gateway extends EventEmitter implements GatewayView {
   #sockets = new Set<Socket>();
   #closing: Promise<void> | undefined;
   #internal = new Map<string, Handler>();
+  #statusSource: (() => ProviderStatus[]) | undefined;
 
   constructor(options: GatewayOptions) {
     super();
@@ -73,6 +76,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env }) : undefined;
     this.#observers = options.observers ?? [];
     this.providers = options.providers ?? defaultProviders(options.config, this.log);
+    this.#statusSource = options.statusSource;
     const admin = createAdminApp(this);
     for (const name of ['api@internal', 'dashboard@internal', 'ping@internal', 'prometheus@internal']) this.#internal.set(name, admin);
   }
@@ -122,7 +126,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     return state;
   }
 
-  providerStatuses(): ProviderStatus[] { return this.providers.map((p) => p.status()); }
+  providerStatuses(): ProviderStatus[] { return this.#statusSource?.() ?? this.providers.map((p) => p.status()); }
   reloads(): { count: number; lastAt: number | undefined } { return { count: this.#reloads, lastAt: this.#lastReloadAt }; }
   table(entryPoint: string): RouteTable<Route> | undefined { return this.#tables.get(entryPoint); }
 

@@ -1,0 +1,88 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Message } from '../dynamic/types.ts';
+import type { StaticConfig } from '../static/types.ts';
+import type { Provider, ProviderStatus } from '../providers/provider.ts';
+import type { Logger } from '../util/log.ts';
+import { defaultProviders } from './providers.ts';
+import { startGateway, type Gateway } from './gateway.ts';
+
+/** What the primary sends its workers over IPC. */
+type ToWorker =
+  | { type: 'tagway:message'; message: Message }
+  | { type: 'tagway:status'; statuses: ProviderStatus[] };
+
+/**
+ * Receives the primary's configuration snapshots in a worker. The worker never talks to Consul or
+ * reads files itself, so the gateway's connections to Consul do not grow with the number of workers.
+ */
+export class RemoteProvider implements Provider {
+  readonly name = 'remote';
+  #statuses: ProviderStatus[] = [];
+
+  provide(emit: (message: Message) => void, signal: AbortSignal): Promise<void> {
+    const onMessage = (raw: unknown) => {
+      const m = raw as ToWorker;
+      if (m?.type === 'tagway:message') emit(m.message);
+      else if (m?.type === 'tagway:status') this.#statuses = m.statuses;
+    };
+    process.on('message', onMessage);
+    signal.addEventListener('abort', () => process.off('message', onMessage), { once: true });
+    process.send?.({ type: 'tagway:ready' });
+    return Promise.resolve();
+  }
+
+  status(): ProviderStatus { return { name: 'remote' }; }
+  statuses(): ProviderStatus[] { return this.#statuses; }
+}
+
+/**
+ * Runs the gateway on `config.workers` processes. The primary runs the providers and forwards each
+ * snapshot (and the providers' status every second) to every worker; workers share the listening
+ * sockets through node:cluster. A worker that dies is replaced and receives the last snapshots.
+ */
+export async function runClustered(config: StaticConfig, log: Logger): Promise<{ close(): Promise<void> }> {
+  if (!cluster.isPrimary) {
+    const remote = new RemoteProvider();
+    const gw: Gateway = await startGateway({ config, logger: log.child({ worker: process.pid }), providers: [remote], statusSource: () => remote.statuses() });
+    return gw;
+  }
+  const last = new Map<string, Message>();
+  const providers = defaultProviders(config, log);
+  const abort = new AbortController();
+  const broadcast = (m: ToWorker) => { for (const w of Object.values(cluster.workers ?? {})) w?.isConnected() && w.send(m); };
+  const statuses = () => providers.map((p) => p.status());
+  const fork = (): Worker => {
+    const w = cluster.fork();
+    w.on('message', (m: { type?: string }) => {
+      if (m?.type !== 'tagway:ready') return;
+      for (const message of last.values()) w.send({ type: 'tagway:message', message } satisfies ToWorker);
+      w.send({ type: 'tagway:status', statuses: statuses() } satisfies ToWorker);
+    });
+    return w;
+  };
+  for (let i = 0; i < config.workers; i++) fork();
+  let stopping = false;
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    log.error('worker exited; starting a new one', { pid: w.process.pid, code, signal });
+    fork();
+  });
+  for (const p of providers) {
+    p.provide((message) => { last.set(message.providerName, message); broadcast({ type: 'tagway:message', message }); }, abort.signal)
+      .catch((err: unknown) => log.error('provider stopped', { provider: p.name, error: String(err) }));
+  }
+  const timer = setInterval(() => broadcast({ type: 'tagway:status', statuses: statuses() }), 1000);
+  timer.unref();
+  return {
+    async close() {
+      stopping = true;
+      abort.abort();
+      clearInterval(timer);
+      await Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
+        if (!w || w.isDead()) { resolve(); return; }
+        w.once('exit', () => resolve());
+        w.process.kill('SIGTERM');
+      })));
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { mergeObservability, OBSERVABILITY_DEFAULTS } from './merge.ts';
+export type { MergedObservability, ObservabilitySource, ObservabilityField } from './merge.ts';
+export { shouldTrace } from './decision.ts';
+export type { TraceDecisionInput } from './decision.ts';
+export { createTracing, TracingConfigError } from './tracing.ts';
+export type { Tracing, TracingOptions } from './tracing.ts';
+export type { ServerTrace } from './spans/request-trace.ts';
+export { CLIENT_CLOSED_REQUEST } from './spans/request-trace.ts';
+export type { ExportStats, WarnLogger } from './export/batch-processor.ts';
+export { ExportTimeoutError } from './export/batch-processor.ts';
+export type { TraceSummary } from './recent.ts';
+export { PropagatorConfigError } from './propagation.ts';
+export { redactQuery, redactUrl, REDACTED } from './redact.ts';

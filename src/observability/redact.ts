@@ -1,0 +1,70 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** What replaces every query value not listed in `safeQueryParams`, and URL userinfo. */
+export const REDACTED = 'REDACTED';
+
+/**
+ * A raw query as it goes on a span: keys sorted, every value REDACTED unless its key is safe, encoded the
+ * way Traefik (Go's url.Values.Encode) does, so the same request gives the same `url.query` in both.
+ *
+ * @example
+ * redactQuery('b=2&token=s3cr3t&a=1&a=2', new Set(['a'])) // → 'a=1&a=2&b=REDACTED&token=REDACTED'
+ */
+export function redactQuery(rawQuery: string, safe: ReadonlySet<string>): string {
+  if (rawQuery === '') return '';
+  const input = new URLSearchParams(rawQuery);
+  const keys = [...new Set(input.keys())].sort();
+  const out = new URLSearchParams();
+  for (const key of keys) {
+    if (safe.has(key)) for (const value of input.getAll(key)) out.append(key, value);
+    else out.append(key, REDACTED); // one value per key, as url.Values.Set does
+  }
+  return out.toString();
+}
+
+/**
+ * `url.full` for a client span: userinfo replaced (never the real credentials) and the query redacted.
+ *
+ * @example
+ * redactUrl(new URL('http://u:p@10.0.0.1:8080/x?k=v'), new Set()) // → 'http://REDACTED:REDACTED@10.0.0.1:8080/x?k=REDACTED'
+ */
+export function redactUrl(url: URL, safe: ReadonlySet<string>): string {
+  if (url.username === '' && url.password === '' && url.search === '') return url.href;
+  const copy = new URL(url.href);
+  if (copy.username !== '' || copy.password !== '') { copy.username = REDACTED; copy.password = REDACTED; }
+  if (copy.search !== '') copy.search = redactQuery(copy.search.slice(1), safe);
+  return copy.href;
+}
+
+/** Lower-cases the configured header names once; `user-agent` is skipped (it has its own attribute). */
+export function headerNames(configured: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const name of configured) {
+    const lower = name.toLowerCase();
+    if (lower !== 'user-agent' && lower !== '') names.add(lower);
+  }
+  return [...names];
+}
+
+type AnyHeaders = IncomingHttpHeaders | OutgoingHttpHeaders | Record<string, string | string[] | number | undefined>;
+
+/**
+ * Copies the captured headers into `attributes` as string arrays under `<prefix><name>`.
+ * `distinct` is Node's `headersDistinct` (repeated headers kept apart) when the headers are incoming.
+ */
+export function captureHeaders(
+  attributes: Record<string, string[]>,
+  prefix: string,
+  names: readonly string[],
+  headers: AnyHeaders | undefined,
+  distinct?: Record<string, string[] | undefined>,
+): void {
+  if (names.length === 0 || headers === undefined) return;
+  for (const name of names) {
+    const fromDistinct = distinct?.[name];
+    if (fromDistinct !== undefined) { attributes[prefix + name] = fromDistinct.slice(); continue; }
+    const value = headers[name];
+    if (value === undefined) continue;
+    attributes[prefix + name] = Array.isArray(value) ? value.map(String) : [String(value)];
+  }
+}

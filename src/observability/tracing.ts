@@ -1,0 +1,109 @@
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import type { RequestContext } from '../proxy/context.ts';
+import type { TracingConfig } from '../static/types.ts';
+import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
+import { createExporter } from './export/exporter.ts';
+import { createPropagator } from './propagation.ts';
+import { RecentTraces, type TraceSummary } from './recent.ts';
+import { headerNames } from './redact.ts';
+import { buildResource } from './resource.ts';
+import { RequestSpans, type ServerTrace } from './spans/request-trace.ts';
+import type { SpanRuntime } from './spans/runtime.ts';
+
+/** One tracing instance: its own provider, tracer, propagator and export queue (nothing global). */
+export interface Tracing {
+  /** Creates the SERVER span of a request; call only when `shouldTrace` said yes. */
+  startRequest(ctx: RequestContext): ServerTrace;
+  stats(): ExportStats;
+  /** The most recent sampled requests, newest first, for the dashboard. */
+  recent(): TraceSummary[];
+  /** Flushes what is queued within the deadline (default `shutdownTimeout`), then stops. Idempotent. */
+  shutdown(deadlineMs?: number): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** service.version (default: tagway's package version, given by the caller). */
+  version?: string;
+  /** Environment for OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES / OTEL_PROPAGATORS (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where dropped-span warnings go (default console.warn). */
+  logger?: WarnLogger;
+}
+
+const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(message, fields ?? '') };
+
+/**
+ * Builds tracing from the static `tracing` section: NodeTracerProvider (never registered globally),
+ * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON to
+ * `otlp.http.endpoint`, and a ring of recent traces.
+ *
+ * @example
+ * const tracing = createTracing(config.tracing, { version: '0.1.0' });
+ * server.on('request', (req, res) => {
+ *   const ctx = newRequestContext(req, res, ep)!;
+ *   if (shouldTrace({ tracingConfigured: true, internal: false, addInternals: false, tracing: merged.tracing })) {
+ *     const t = tracing.startRequest(ctx); ctx.trace = t; t.enterRouter(ctx); t.enterService(ctx);
+ *   }
+ * });
+ * await tracing.shutdown();
+ */
+export function createTracing(config: TracingConfig, options: TracingOptions = {}): Tracing {
+  const env = options.env ?? process.env;
+  const version = options.version ?? '0.0.0';
+  const batch = config.batch;
+  validate(config);
+  const out = createExporter(config.otlp.http, batch.exportTimeout);
+  const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
+  const recent = new RecentTraces();
+  const provider = new NodeTracerProvider({
+    resource: buildResource(config, version, env),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRate) }),
+    spanProcessors: [processor, recent],
+  });
+  const propagator = createPropagator(env);
+  const runtime: SpanRuntime = {
+    tracer: provider.getTracer('tagway', version),
+    propagator,
+    propagationFields: propagator.fields().map((f) => f.toLowerCase()),
+    requestHeaders: headerNames(config.capturedRequestHeaders),
+    responseHeaders: headerNames(config.capturedResponseHeaders),
+    safeQueryParams: new Set(config.safeQueryParams),
+  };
+  let stopping: Promise<void> | undefined;
+
+  return {
+    startRequest: function startRequest(ctx) { return new RequestSpans(runtime, ctx); },
+    stats: () => processor.stats(),
+    recent: () => recent.list(),
+    shutdown(deadlineMs = config.shutdownTimeout) {
+      stopping ??= (async function stop() {
+        const deadline = Date.now() + deadlineMs;
+        await processor.shutdown(deadlineMs);
+        // the exporter waits for requests still unwinding; never past our deadline
+        const left = Math.max(0, deadline - Date.now());
+        await Promise.race([out.exporter.shutdown(), new Promise((resolve) => setTimeout(resolve, left).unref())]);
+        out.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Tracing config errors, caught at construction and naming the option (never mid-request). */
+export class TracingConfigError extends Error {
+  readonly code = 'TAGWAY_TRACING_CONFIG' as const;
+  constructor(message: string) { super(message); this.name = 'TracingConfigError'; }
+}
+
+function validate(config: TracingConfig): void {
+  const b = config.batch;
+  if (!(config.sampleRate >= 0 && config.sampleRate <= 1)) throw new TracingConfigError(`tracing.sampleRate must be between 0 and 1, got ${config.sampleRate}`);
+  for (const [key, value] of Object.entries(b)) {
+    if (!Number.isInteger(value) || value <= 0) throw new TracingConfigError(`tracing.batch.${key} must be a positive integer, got ${value}`);
+  }
+  if (b.maxExportBatchSize > b.maxQueueSize) {
+    throw new TracingConfigError(`tracing.batch.maxExportBatchSize (${b.maxExportBatchSize}) must not exceed maxQueueSize (${b.maxQueueSize})`);
+  }
+  try { new URL(config.otlp.http.endpoint); } catch { throw new TracingConfigError(`tracing.otlp.http.endpoint is not a URL: "${config.otlp.http.endpoint}"`); }
+}

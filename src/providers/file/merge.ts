@@ -1,0 +1,37 @@
+import { isDeepStrictEqual } from 'node:util';
+import { basename } from 'node:path';
+import type { Configuration, ItemIssue, ItemKind } from '../../dynamic/types.ts';
+
+/**
+ * Merges the files of a directory. An item that two files define identically is kept once; defined
+ * differently, it is dropped and reported with both files (as the catalog's conflicting instances).
+ */
+export function mergeFiles(files: ReadonlyMap<string, Configuration>): { configuration: Configuration; issues: ItemIssue[] } {
+  const out: Configuration = { http: { routers: {}, services: {}, middlewares: {} } };
+  const issues: ItemIssue[] = [];
+  const origin = new Map<string, string>();
+  const conflicted = new Map<string, Set<string>>();
+  for (const [file, conf] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const kind of ['router', 'service', 'middleware'] as ItemKind[]) {
+      const from = pick(conf, kind);
+      const into = pick(out, kind);
+      for (const [name, item] of Object.entries(from)) {
+        const key = `${kind}:${name}`;
+        if (conflicted.has(key)) { conflicted.get(key)!.add(basename(file)); continue; }
+        if (!(name in into)) { into[name] = item; origin.set(key, basename(file)); continue; }
+        if (isDeepStrictEqual(into[name], item)) continue;
+        delete into[name];
+        conflicted.set(key, new Set([origin.get(key)!, basename(file)]));
+      }
+    }
+  }
+  for (const [key, where] of conflicted) {
+    const [kind, name] = [key.slice(0, key.indexOf(':')) as ItemKind, key.slice(key.indexOf(':') + 1)];
+    issues.push({ kind, name, severity: 'error', dropped: true, message: `${kind} "${name}" is defined differently in ${[...where].join(' and ')}; it is not served until the definitions agree` });
+  }
+  return { configuration: out, issues };
+}
+
+function pick(conf: Configuration, kind: ItemKind): Record<string, unknown> {
+  return (kind === 'router' ? conf.http.routers : kind === 'service' ? conf.http.services : conf.http.middlewares) as Record<string, unknown>;
+}

@@ -68,6 +68,9 @@ export type Handler = (ctx: RequestContext) => void;
 /** What tracing plugs into the forwarder: one observer per upstream attempt. */
 export interface RequestTrace {
   readonly verbosity: TraceVerbosity;
+  /** Ids of the SERVER span, for access-log lines (hex). */
+  readonly traceId?: string;
+  readonly spanId?: string;
   /**
    * Called just before an upstream request is sent. Must inject propagation headers into `headers`
    * (replacing any incoming traceparent) and return an observer for the attempt's outcome.

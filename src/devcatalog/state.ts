@@ -1,0 +1,520 @@
+/**
+ * The catalog's state store: nodes, service instances and checks, with Consul's index bookkeeping.
+ *
+ * Consul keeps one raft index that grows with every write, and per-table indexes ("nodes", "services",
+ * "checks", "service.<name>") that take the raft index of the last write that actually changed them. An
+ * idempotent write (same service, same check status and output) moves the raft index but no table index,
+ * so blocking queries on unchanged results keep waiting. Which index an endpoint reports is documented on
+ * each query method below.
+ */
+import { parseGoDuration } from './duration.ts';
+import type {
+  AgentCheckDefinition, AgentServiceRegistration, CatalogCheckRegistration, CatalogServiceJSON, CheckStatus,
+  HealthCheckJSON, NodeJSON, ServiceEntryJSON, ServiceJSON,
+} from './types.ts';
+
+/** A query result with the index Consul would send as `X-Consul-Index` (never 0: Consul turns 0 into 1). */
+export interface Snapshot<T> { index: number; value: T }
+
+/** A query that a blocking request re-evaluates: the index is cheap, the value is built once at the end. */
+export interface Query<T> { index(): number; value(): T }
+
+interface NodeRec {
+  id: string; name: string; address: string; datacenter: string;
+  taggedAddresses: Record<string, string>; meta: Record<string, string>;
+  createIndex: number; modifyIndex: number;
+}
+
+interface ServiceRec {
+  node: string; id: string; name: string; tags: string[]; address: string; port: number;
+  meta: Record<string, string>; weights: { Passing: number; Warning: number }; enableTagOverride: boolean;
+  taggedAddresses?: Record<string, { Address: string; Port: number }>;
+  createIndex: number; modifyIndex: number;
+}
+
+interface CheckRec {
+  node: string; checkId: string; name: string; status: CheckStatus; notes: string; output: string;
+  serviceId: string; type: string; interval: string; timeout: string; definition: Record<string, unknown>;
+  /** TTL in ms for TTL checks: the check goes critical when not refreshed in time. */
+  ttlMs?: number;
+  createIndex: number; modifyIndex: number;
+}
+
+export const SERF_CHECK_ID = 'serfHealth';
+const STATUSES: readonly string[] = ['passing', 'warning', 'critical'];
+
+const key = (node: string, id: string): string => `${node}\u0000${id}`;
+const max1 = (n: number): number => (n < 1 ? 1 : n);
+const sameJSON = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const byNodeThenId = (a: { node: string; id: string }, b: { node: string; id: string }): number =>
+  a.node < b.node ? -1 : a.node > b.node ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** Thrown for requests Consul would refuse; `status` is the HTTP status Consul answers with. */
+export class CatalogRequestError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'CatalogRequestError';
+    this.status = status;
+  }
+}
+
+export function isCheckStatus(s: unknown): s is CheckStatus {
+  return typeof s === 'string' && STATUSES.includes(s);
+}
+
+export class CatalogState {
+  readonly datacenter: string;
+  readonly agentNode: string;
+  #raft = 0;
+  #tables = { nodes: 0, services: 0, checks: 0 };
+  /** Consul's "service.<name>" indexes; removed when the last instance goes. */
+  #serviceIdx = new Map<string, number>();
+  /** Consul's "service_last_extinction": the index reported for services that do not exist. */
+  #extinction = 0;
+  #nodes = new Map<string, NodeRec>();
+  #services = new Map<string, ServiceRec>();
+  #checks = new Map<string, CheckRec>();
+  #listeners = new Set<() => void>();
+  #ttlTimers = new Map<string, NodeJS.Timeout>();
+  #dirty = false;
+
+  constructor(datacenter: string, agentNode: string, agentAddress: string) {
+    this.datacenter = datacenter;
+    this.agentNode = agentNode;
+    this.#write((idx) => this.#ensureAgentNode(agentNode, agentAddress, idx));
+  }
+
+  /** Calls `fn` after every write that changed something. Returns the unsubscribe function. */
+  subscribe(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Stops TTL timers; the state stays readable. */
+  dispose(): void {
+    for (const t of this.#ttlTimers.values()) clearTimeout(t);
+    this.#ttlTimers.clear();
+    this.#listeners.clear();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Agent service registration: replaces the instance and its checks on `node` (default: the agent's node). */
+  registerService(def: AgentServiceRegistration, node?: { name: string; address: string }): void {
+    if (!def || typeof def.Name !== 'string' || def.Name === '') throw new CatalogRequestError(400, 'Missing service name');
+    const nodeName = node?.name ?? this.agentNode;
+    const id = def.ID || def.Name;
+    const defs = def.Checks ?? (def.Check ? [def.Check] : []);
+    const checks = defs.map((c, i) => this.#checkFromAgentDef(c, nodeName, id, def.Name, defs.length > 1 ? i + 1 : 0));
+    this.#write((idx) => {
+      if (node) this.#ensureAgentNode(node.name, node.address, idx);
+      else if (!this.#nodes.has(nodeName)) throw new CatalogRequestError(500, 'Agent node missing');
+      this.#ensureService({
+        node: nodeName, id, name: def.Name, tags: [...(def.Tags ?? [])], address: def.Address ?? '',
+        port: def.Port ?? 0, meta: { ...(def.Meta ?? {}) }, weights: def.Weights ?? { Passing: 1, Warning: 1 },
+        enableTagOverride: def.EnableTagOverride ?? false, taggedAddresses: def.TaggedAddresses,
+        createIndex: idx, modifyIndex: idx,
+      }, idx);
+      // The agent owns the service's checks: the new definition replaces the old set.
+      const keep = new Set(checks.map((c) => c.checkId));
+      for (const c of [...this.#checks.values()]) {
+        if (c.node === nodeName && c.serviceId === id && !keep.has(c.checkId)) this.#deleteCheck(c, idx);
+      }
+      for (const c of checks) {
+        // Consul's agent restores a re-registered check's status and output, so re-registering is idempotent.
+        const old = this.#checks.get(key(nodeName, c.checkId));
+        const status = old ? old.status : c.status;
+        const output = old ? old.output : c.output;
+        this.#ensureCheck({ ...c, status, output, createIndex: idx, modifyIndex: idx }, idx, 'register');
+        this.#armTtl(key(nodeName, c.checkId), c.ttlMs);
+      }
+    });
+  }
+
+  /** Agent deregistration. Returns false when no instance has that ID. */
+  deregisterService(id: string): boolean {
+    const svc = this.#services.get(key(this.agentNode, id)) ?? [...this.#services.values()].find((s) => s.id === id);
+    if (!svc) return false;
+    this.#write((idx) => this.#deleteService(svc, idx));
+    return true;
+  }
+
+  /** `PUT /v1/catalog/register`: an external node (no serfHealth), with an optional service and checks. */
+  catalogRegister(body: {
+    Node?: string; Address?: string; ID?: string; TaggedAddresses?: Record<string, string>; NodeMeta?: Record<string, string>;
+    SkipNodeUpdate?: boolean; Service?: Record<string, unknown>; Check?: CatalogCheckRegistration; Checks?: CatalogCheckRegistration[];
+  }): void {
+    if (!body || typeof body.Node !== 'string' || body.Node === '') throw new CatalogRequestError(400, 'Must provide node');
+    if (!body.SkipNodeUpdate && (typeof body.Address !== 'string' || body.Address === '')) {
+      throw new CatalogRequestError(400, 'Must provide address if SkipNodeUpdate is not set');
+    }
+    const nodeName = body.Node;
+    const s = body.Service as AgentServiceRegistration & { Service?: string } | undefined;
+    if (s && !(s.Service || s.Name)) throw new CatalogRequestError(400, 'Must provide service name with ID');
+    this.#write((idx) => {
+      if (!body.SkipNodeUpdate || !this.#nodes.has(nodeName)) {
+        this.#ensureNode({
+          id: body.ID ?? '', name: nodeName, address: body.Address ?? '', datacenter: this.datacenter,
+          taggedAddresses: { ...(body.TaggedAddresses ?? {}) }, meta: { ...(body.NodeMeta ?? {}) },
+          createIndex: idx, modifyIndex: idx,
+        }, idx);
+      }
+      if (s) {
+        const name = (s.Service || s.Name)!;
+        this.#ensureService({
+          node: nodeName, id: s.ID || name, name, tags: [...(s.Tags ?? [])], address: s.Address ?? '', port: s.Port ?? 0,
+          meta: { ...(s.Meta ?? {}) }, weights: s.Weights ?? { Passing: 1, Warning: 1 },
+          enableTagOverride: s.EnableTagOverride ?? false, taggedAddresses: s.TaggedAddresses, createIndex: idx, modifyIndex: idx,
+        }, idx);
+      }
+      for (const c of body.Checks ?? (body.Check ? [body.Check] : [])) {
+        if (!c.CheckID && !c.Name) throw new CatalogRequestError(400, 'Missing check ID');
+        if (c.ServiceID && !this.#services.has(key(nodeName, c.ServiceID))) {
+          throw new CatalogRequestError(500, `Unknown service ID "${c.ServiceID}" for check ID "${c.CheckID}"`);
+        }
+        if (c.Status !== undefined && !isCheckStatus(c.Status)) throw new CatalogRequestError(400, `Invalid check status: "${c.Status}"`);
+        this.#ensureCheck({
+          node: nodeName, checkId: c.CheckID || c.Name!, name: c.Name ?? c.CheckID, status: c.Status ?? 'critical',
+          notes: c.Notes ?? '', output: '', serviceId: c.ServiceID ?? '', type: '', interval: '', timeout: '',
+          definition: c.Definition ?? {}, createIndex: idx, modifyIndex: idx,
+        }, idx, 'register');
+      }
+    });
+  }
+
+  /** `PUT /v1/catalog/deregister`: a check, a service, or the whole node. */
+  catalogDeregister(body: { Node?: string; ServiceID?: string; CheckID?: string }): void {
+    if (!body || typeof body.Node !== 'string' || body.Node === '') throw new CatalogRequestError(400, 'Must provide node');
+    const node = body.Node;
+    this.#write((idx) => {
+      if (body.CheckID) {
+        const c = this.#checks.get(key(node, body.CheckID));
+        if (c) this.#deleteCheck(c, idx);
+      } else if (body.ServiceID) {
+        const s = this.#services.get(key(node, body.ServiceID));
+        if (s) this.#deleteService(s, idx);
+      } else {
+        this.#deleteNode(node, idx);
+      }
+    });
+  }
+
+  /**
+   * Sets a check's status, as the agent's `/v1/agent/check/{pass,warn,fail,update}` do. Looks on the agent's node
+   * first, then on any node. Returns false for an unknown check.
+   */
+  updateCheck(checkId: string, status: CheckStatus, output?: string): boolean {
+    const c = this.#checks.get(key(this.agentNode, checkId)) ?? [...this.#checks.values()].find((x) => x.checkId === checkId);
+    if (!c) return false;
+    this.#write((idx) => this.#ensureCheck({ ...c, status, output: output ?? c.output }, idx, 'update'));
+    this.#armTtl(key(c.node, c.checkId), c.ttlMs);
+    return true;
+  }
+
+  /** Sets a node's serfHealth check (as if the node failed or came back). Returns false for an unknown node. */
+  setNodeHealth(node: string, status: CheckStatus): boolean {
+    const c = this.#checks.get(key(node, SERF_CHECK_ID));
+    if (!c) return false;
+    const output = status === 'passing' ? 'Agent alive and reachable' : 'Agent not live or unreachable';
+    this.#write((idx) => this.#ensureCheck({ ...c, status, output }, idx, 'update'));
+    return true;
+  }
+
+  /** Every index back to 1, as after restoring an old snapshot. Wakes blocking queries. */
+  resetIndex(): void {
+    this.#raft = 1;
+    this.#tables = { nodes: 1, services: 1, checks: 1 };
+    for (const k of this.#serviceIdx.keys()) this.#serviceIdx.set(k, 1);
+    if (this.#extinction > 0) this.#extinction = 1;
+    for (const r of [...this.#nodes.values(), ...this.#services.values(), ...this.#checks.values()]) {
+      r.createIndex = 1;
+      r.modifyIndex = 1;
+    }
+    this.#notify();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** `/v1/catalog/services`: name → unique tags. Index: the "services" table. */
+  catalogServices(): Query<Record<string, string[]>> {
+    return {
+      index: () => max1(this.#tables.services),
+      value: () => {
+        const out: Record<string, Set<string>> = {};
+        for (const s of this.#sortedServices()) {
+          const tags = (out[s.name] ??= new Set());
+          for (const t of s.tags) tags.add(t);
+        }
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]]));
+      },
+    };
+  }
+
+  /** `/v1/catalog/service/:name`. Index: the service's own index (see `#serviceIndex`). */
+  catalogService(name: string, tags: string[]): Query<CatalogServiceJSON[]> {
+    return {
+      index: () => this.#serviceIndex(name, false),
+      value: () => this.#instances(name, tags).map((s) => this.#catalogRow(s)),
+    };
+  }
+
+  /** `/v1/health/service/:name`. Index: the service's own index, which node and check changes also move. */
+  healthService(name: string, tags: string[], passingOnly: boolean): Query<ServiceEntryJSON[]> {
+    return {
+      index: () => this.#serviceIndex(name, true),
+      value: () => {
+        const out: ServiceEntryJSON[] = [];
+        for (const s of this.#instances(name, tags)) {
+          const node = this.#nodes.get(s.node);
+          if (!node) continue;
+          const checks = this.#sortedChecks().filter((c) => c.node === s.node && (c.serviceId === '' || c.serviceId === s.id));
+          // ?passing drops an instance when any of its checks, node checks included, is not passing.
+          if (passingOnly && checks.some((c) => c.status !== 'passing')) continue;
+          out.push({ Node: this.#nodeJSON(node), Service: this.#serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
+        }
+        return out;
+      },
+    };
+  }
+
+  /** `/v1/health/state/:state` ("any" or a status). Index: the "checks" table. */
+  healthState(state: 'any' | CheckStatus): Query<HealthCheckJSON[]> {
+    return {
+      index: () => max1(this.#tables.checks),
+      value: () => this.#sortedChecks().filter((c) => state === 'any' || c.status === state).map((c) => this.#checkJSON(c)),
+    };
+  }
+
+  /** The agent node's record, for `/v1/agent/self`. */
+  agentNodeInfo(): { id: string; address: string } {
+    const n = this.#nodes.get(this.agentNode)!;
+    return { id: n.id, address: n.address };
+  }
+
+  /** The current raft index (tests compare it across writes). */
+  get raftIndex(): number { return this.#raft; }
+
+  // ---------------------------------------------------------------- internals
+
+  #write(fn: (idx: number) => void): void {
+    const idx = ++this.#raft;
+    this.#dirty = false;
+    try {
+      fn(idx);
+    } finally {
+      if (this.#dirty) this.#notify();
+    }
+  }
+
+  #notify(): void {
+    for (const fn of [...this.#listeners]) fn();
+  }
+
+  /**
+   * Consul's maxIndexForService: the "service.<name>" index while the service exists; for a service that does not,
+   * the last extinction index, or else the max of the tables the query reads.
+   */
+  #serviceIndex(name: string, withChecks: boolean): number {
+    const own = this.#serviceIdx.get(name);
+    if (own !== undefined) return max1(own);
+    if (this.#extinction > 0) return this.#extinction;
+    const t = this.#tables;
+    return max1(Math.max(t.nodes, t.services, withChecks ? t.checks : 0));
+  }
+
+  #instances(name: string, tags: string[]): ServiceRec[] {
+    return this.#sortedServices().filter((s) => s.name === name && tags.every((t) => s.tags.includes(t)));
+  }
+
+  #sortedServices(): ServiceRec[] {
+    return [...this.#services.values()].sort(byNodeThenId);
+  }
+
+  #sortedChecks(): CheckRec[] {
+    return [...this.#checks.values()].sort((a, b) => byNodeThenId({ node: a.node, id: a.checkId }, { node: b.node, id: b.checkId }));
+  }
+
+  #ensureAgentNode(name: string, address: string, idx: number): void {
+    const existing = this.#nodes.get(name);
+    this.#ensureNode({
+      id: existing?.id ?? nodeId(name), name, address, datacenter: this.datacenter, taggedAddresses: { lan: address, wan: address },
+      meta: existing?.meta ?? { 'consul-network-segment': '' }, createIndex: idx, modifyIndex: idx,
+    }, idx);
+    if (!this.#checks.has(key(name, SERF_CHECK_ID))) {
+      this.#ensureCheck({
+        node: name, checkId: SERF_CHECK_ID, name: 'Serf Health Status', status: 'passing', notes: '',
+        output: 'Agent alive and reachable', serviceId: '', type: '', interval: '', timeout: '', definition: {},
+        createIndex: idx, modifyIndex: idx,
+      }, idx, 'register');
+    }
+  }
+
+  #ensureNode(n: NodeRec, idx: number): void {
+    const old = this.#nodes.get(n.name);
+    if (old && old.address === n.address && old.id === n.id && sameJSON(old.meta, n.meta) && sameJSON(old.taggedAddresses, n.taggedAddresses)) return;
+    this.#nodes.set(n.name, { ...n, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    this.#tables.nodes = idx;
+    this.#touchNodeServices(n.name, idx);
+    this.#dirty = true;
+  }
+
+  #ensureService(s: ServiceRec, idx: number): void {
+    const k = key(s.node, s.id);
+    const old = this.#services.get(k);
+    if (old && sameJSON({ ...old, createIndex: 0, modifyIndex: 0 }, { ...s, createIndex: 0, modifyIndex: 0 })) return;
+    this.#services.set(k, { ...s, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    this.#tables.services = idx;
+    this.#serviceIdx.set(s.name, idx);
+    if (old && old.name !== s.name) this.#serviceGone(old.name, idx);
+    this.#dirty = true;
+  }
+
+  #ensureCheck(c: CheckRec, idx: number, why: 'register' | 'update'): void {
+    const k = key(c.node, c.checkId);
+    const old = this.#checks.get(k);
+    const same = old && old.status === c.status && old.output === c.output && old.name === c.name &&
+      old.notes === c.notes && old.serviceId === c.serviceId && (why === 'update' || old.type === c.type);
+    if (same) return;
+    this.#checks.set(k, { ...c, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    this.#tables.checks = idx;
+    this.#touchCheckOwner(c, idx);
+    this.#dirty = true;
+  }
+
+  #deleteCheck(c: CheckRec, idx: number): void {
+    const k = key(c.node, c.checkId);
+    if (!this.#checks.delete(k)) return;
+    clearTimeout(this.#ttlTimers.get(k));
+    this.#ttlTimers.delete(k);
+    this.#tables.checks = idx;
+    this.#touchCheckOwner(c, idx);
+    this.#dirty = true;
+  }
+
+  #deleteService(s: ServiceRec, idx: number): void {
+    for (const c of [...this.#checks.values()]) {
+      if (c.node === s.node && c.serviceId === s.id) this.#deleteCheck(c, idx);
+    }
+    this.#services.delete(key(s.node, s.id));
+    this.#tables.services = idx;
+    this.#serviceGone(s.name, idx);
+    this.#dirty = true;
+  }
+
+  #deleteNode(node: string, idx: number): void {
+    for (const s of [...this.#services.values()]) if (s.node === node) this.#deleteService(s, idx);
+    for (const c of [...this.#checks.values()]) if (c.node === node) this.#deleteCheck(c, idx);
+    if (this.#nodes.delete(node)) {
+      this.#tables.nodes = idx;
+      this.#dirty = true;
+    }
+  }
+
+  /** After an instance of `name` went away: bump its index, or record its extinction when none is left. */
+  #serviceGone(name: string, idx: number): void {
+    if ([...this.#services.values()].some((x) => x.name === name)) {
+      this.#serviceIdx.set(name, idx);
+    } else {
+      this.#serviceIdx.delete(name);
+      this.#extinction = idx;
+    }
+  }
+
+  /** A service check moves its service's index; a node check moves every service on that node. */
+  #touchCheckOwner(c: CheckRec, idx: number): void {
+    if (c.serviceId) {
+      const s = this.#services.get(key(c.node, c.serviceId));
+      if (s) this.#serviceIdx.set(s.name, idx);
+    } else {
+      this.#touchNodeServices(c.node, idx);
+    }
+  }
+
+  #touchNodeServices(node: string, idx: number): void {
+    for (const s of this.#services.values()) if (s.node === node) this.#serviceIdx.set(s.name, idx);
+  }
+
+  #armTtl(k: string, ttlMs: number | undefined): void {
+    clearTimeout(this.#ttlTimers.get(k));
+    this.#ttlTimers.delete(k);
+    if (ttlMs === undefined || ttlMs <= 0) return;
+    const timer = setTimeout(function ttlExpired(this: CatalogState) {
+      this.#ttlTimers.delete(k);
+      const c = this.#checks.get(k);
+      if (!c) return;
+      // Consul's CheckTTL: a missed heartbeat turns the check critical with this output.
+      this.#write((idx) => this.#ensureCheck({ ...c, status: 'critical', output: 'TTL expired' }, idx, 'update'));
+    }.bind(this), ttlMs);
+    timer.unref();
+    this.#ttlTimers.set(k, timer);
+  }
+
+  #checkFromAgentDef(c: AgentCheckDefinition, node: string, serviceId: string, serviceName: string, n: number): CheckRec {
+    if (c.Status !== undefined && !isCheckStatus(c.Status)) throw new CatalogRequestError(400, `Invalid check status: "${c.Status}"`);
+    let ttlMs: number | undefined;
+    if (c.TTL !== undefined) {
+      ttlMs = parseGoDuration(c.TTL);
+      if (ttlMs === undefined || ttlMs <= 0) throw new CatalogRequestError(400, `Invalid check: TTL must be > 0 for TTL checks`);
+    }
+    const type = c.TTL ? 'ttl' : c.HTTP ? 'http' : c.TCP ? 'tcp' : '';
+    return {
+      node, checkId: c.CheckID || c.ID || (n > 0 ? `service:${serviceId}:${n}` : `service:${serviceId}`),
+      name: c.Name ?? `Service '${serviceName}' check`, status: c.Status ?? 'critical', notes: c.Notes ?? '', output: '',
+      serviceId, type, interval: c.Interval ?? '', timeout: c.Timeout ?? '',
+      definition: {}, ttlMs, createIndex: 0, modifyIndex: 0,
+    };
+  }
+
+  #nodeJSON(n: NodeRec): NodeJSON {
+    return {
+      ID: n.id, Node: n.name, Address: n.address, Datacenter: n.datacenter, TaggedAddresses: { ...n.taggedAddresses },
+      Meta: { ...n.meta }, CreateIndex: n.createIndex, ModifyIndex: n.modifyIndex,
+    };
+  }
+
+  #serviceJSON(s: ServiceRec): ServiceJSON {
+    const out: ServiceJSON = {
+      ID: s.id, Service: s.name, Tags: [...s.tags], Address: s.address, Meta: { ...s.meta }, Port: s.port,
+      Weights: { ...s.weights }, EnableTagOverride: s.enableTagOverride, Proxy: { Mode: '', MeshGateway: {}, Expose: {} },
+      Connect: {}, PeerName: '', CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
+    };
+    if (s.taggedAddresses) out.TaggedAddresses = structuredClone(s.taggedAddresses);
+    return out;
+  }
+
+  #checkJSON(c: CheckRec): HealthCheckJSON {
+    const svc = c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined;
+    return {
+      Node: c.node, CheckID: c.checkId, Name: c.name, Status: c.status, Notes: c.notes, Output: c.output,
+      ServiceID: c.serviceId, ServiceName: svc?.name ?? '', ServiceTags: svc ? [...svc.tags] : [], Type: c.type,
+      Interval: c.interval, Timeout: c.timeout, ExposedPort: 0, Definition: { ...c.definition },
+      CreateIndex: c.createIndex, ModifyIndex: c.modifyIndex,
+    };
+  }
+
+  #catalogRow(s: ServiceRec): CatalogServiceJSON {
+    const n = this.#nodes.get(s.node)!;
+    const row: CatalogServiceJSON = {
+      ID: n.id, Node: n.name, Address: n.address, Datacenter: n.datacenter, TaggedAddresses: { ...n.taggedAddresses },
+      NodeMeta: { ...n.meta }, ServiceKind: '', ServiceID: s.id, ServiceName: s.name, ServiceTags: [...s.tags],
+      ServiceAddress: s.address, ServiceWeights: { ...s.weights }, ServiceMeta: { ...s.meta }, ServicePort: s.port,
+      ServiceEnableTagOverride: s.enableTagOverride, ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
+      ServiceConnect: {}, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
+    };
+    if (s.taggedAddresses) row.ServiceTaggedAddresses = structuredClone(s.taggedAddresses);
+    return row;
+  }
+}
+
+/** A stable UUID-shaped node ID derived from the name (Consul generates random ones; tests like stable). */
+function nodeId(name: string): string {
+  let h = 0x811c9dc5;
+  const hex: string[] = [];
+  for (let round = 0; round < 4; round++) {
+    for (const ch of `${round}:${name}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    hex.push(h.toString(16).padStart(8, '0'));
+  }
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+}

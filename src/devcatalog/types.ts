@@ -1,0 +1,175 @@
+/**
+ * Shapes of devcatalog: what callers send (Consul's registration JSON), what the catalog answers
+ * (Consul's read JSON, field for field) and the handle returned by `startDevCatalog`.
+ *
+ * Field names are Consul's own (PascalCase), because these objects go over the wire unchanged.
+ */
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+/** A check as Consul's agent accepts it inside a service definition (`Check` / `Checks`). */
+export interface AgentCheckDefinition {
+  CheckID?: string;
+  /** Consul also accepts `ID` for `CheckID`. */
+  ID?: string;
+  Name?: string;
+  Notes?: string;
+  /** Initial status; Consul starts checks `critical` unless told otherwise. */
+  Status?: CheckStatus;
+  /** "10s", "1m": the check goes critical ("TTL expired") when not refreshed in time. */
+  TTL?: string;
+  /** Accepted and echoed, never executed (devcatalog runs no probes). */
+  HTTP?: string;
+  TCP?: string;
+  Interval?: string;
+  Timeout?: string;
+}
+
+/** `PUT /v1/agent/service/register` body. */
+export interface AgentServiceRegistration {
+  ID?: string;
+  Name: string;
+  Tags?: string[];
+  /** Empty means "use the node's address" — resolving that is the client's job. */
+  Address?: string;
+  Port?: number;
+  Meta?: Record<string, string>;
+  EnableTagOverride?: boolean;
+  Weights?: { Passing: number; Warning: number };
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  Check?: AgentCheckDefinition;
+  Checks?: AgentCheckDefinition[];
+}
+
+/** `PUT /v1/catalog/register` body (external nodes, with their own address). */
+export interface CatalogRegistration {
+  ID?: string;
+  Node: string;
+  Address: string;
+  Datacenter?: string;
+  TaggedAddresses?: Record<string, string>;
+  NodeMeta?: Record<string, string>;
+  SkipNodeUpdate?: boolean;
+  Service?: {
+    ID?: string; Service: string; Tags?: string[]; Address?: string; Port?: number; Meta?: Record<string, string>;
+    EnableTagOverride?: boolean; Weights?: { Passing: number; Warning: number };
+  };
+  Check?: CatalogCheckRegistration;
+  Checks?: CatalogCheckRegistration[];
+}
+
+export interface CatalogCheckRegistration {
+  Node?: string; CheckID: string; Name?: string; Notes?: string; Status?: CheckStatus; ServiceID?: string;
+  Definition?: Record<string, unknown>;
+}
+
+/** `PUT /v1/catalog/deregister` body. */
+export interface CatalogDeregistration { Node: string; ServiceID?: string; CheckID?: string; Datacenter?: string }
+
+/** Node as the health endpoints print it. */
+export interface NodeJSON {
+  ID: string; Node: string; Address: string; Datacenter: string;
+  TaggedAddresses: Record<string, string>; Meta: Record<string, string>;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+/** Service as the health endpoints print it (`AgentService` in Consul's Go API). */
+export interface ServiceJSON {
+  ID: string; Service: string; Tags: string[]; Address: string; Port: number; Meta: Record<string, string>;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  Weights: { Passing: number; Warning: number }; EnableTagOverride: boolean;
+  Proxy: Record<string, unknown>; Connect: Record<string, unknown>; PeerName?: string;
+  Datacenter?: string; CreateIndex: number; ModifyIndex: number;
+}
+
+/** Health check as `/v1/health/*` prints it. */
+export interface HealthCheckJSON {
+  Node: string; CheckID: string; Name: string; Status: CheckStatus; Notes: string; Output: string;
+  ServiceID: string; ServiceName: string; ServiceTags: string[]; Type: string;
+  Interval: string; Timeout: string; ExposedPort: number; Definition: Record<string, unknown>;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+export interface ServiceEntryJSON { Node: NodeJSON; Service: ServiceJSON; Checks: HealthCheckJSON[] }
+
+/** One row of `/v1/catalog/service/:name` (`CatalogService` in Consul's Go API). */
+export interface CatalogServiceJSON {
+  ID: string; Node: string; Address: string; Datacenter: string;
+  TaggedAddresses: Record<string, string>; NodeMeta: Record<string, string>;
+  ServiceKind: string; ServiceID: string; ServiceName: string; ServiceTags: string[]; ServiceAddress: string;
+  ServiceTaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  ServiceWeights: { Passing: number; Warning: number }; ServiceMeta: Record<string, string>; ServicePort: number;
+  ServiceEnableTagOverride: boolean; ServiceProxy: Record<string, unknown>; ServiceConnect: Record<string, unknown>;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+export interface DevCatalogOptions {
+  /** Listen address. Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default "dc1". */
+  datacenter?: string;
+  /** The agent's own node. Default "devcatalog". */
+  nodeName?: string;
+  /** Default 127.0.0.1. */
+  nodeAddress?: string;
+  /** When set, ACLs are enforced: every /v1 request needs one of these tokens. */
+  aclTokens?: string[];
+  /** Consul's `limits.http_max_conns_per_client`. Default 200. */
+  maxConnsPerClient?: number;
+}
+
+/** Switchable failures. Setting a field takes effect on the next request. */
+export interface DevCatalogFaults {
+  /** Default and consistent reads and all writes answer 500 "No cluster leader"; stale reads still answer. */
+  noLeader: boolean;
+  /** Requests get no answer until this is cleared (then they proceed) or the catalog closes. */
+  hang: boolean;
+  /** Each request's socket is destroyed without an answer. */
+  resetConnections: boolean;
+  /** Added before each request is handled. */
+  delayMs: number;
+  /** Every index goes back to 1, as after a snapshot restore; the next write continues from there. */
+  resetIndex(): void;
+}
+
+export interface DevCatalogStats {
+  requests: number;
+  byPath: Record<string, number>;
+  openConnections: number;
+  maxOpenConnections: number;
+}
+
+export interface DevCatalog {
+  /** "http://127.0.0.1:PORT" */
+  url: string;
+  port: number;
+  /** "127.0.0.1:PORT" (the form `endpoint.address` takes). */
+  address: string;
+  /** Registers (or replaces) a service on the agent's node, or on `node`, which is created with a serfHealth check. */
+  register(def: AgentServiceRegistration, node?: { name: string; address: string }): void;
+  /** Removes a service instance by ID (the agent's node first, then any node). Unknown IDs are ignored. */
+  deregister(id: string): void;
+  setCheck(checkId: string, status: CheckStatus, output?: string): void;
+  /** Sets a node's serfHealth check. */
+  setNodeCheck(node: string, status: CheckStatus): void;
+  faults: DevCatalogFaults;
+  stats(): DevCatalogStats;
+  resetStats(): void;
+  /** Idempotent: releases pending blocking queries and hung requests, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Fills the defaults, in one place. */
+export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalogOptions, 'aclTokens'>> & { aclTokens?: string[] } {
+  return {
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 0,
+    datacenter: o.datacenter ?? 'dc1',
+    nodeName: o.nodeName ?? 'devcatalog',
+    nodeAddress: o.nodeAddress ?? '127.0.0.1',
+    aclTokens: o.aclTokens,
+    maxConnsPerClient: o.maxConnsPerClient ?? 200,
+  };
+}

@@ -22,6 +22,8 @@ import { listen } from './listen.ts';
 import { createAdminApp, type GatewayView } from './admin/app.ts';
 import { defaultProviders } from './providers.ts';
 import { VERSION_INFO } from './admin/version.ts';
+import { Metrics } from '../metrics/index.ts';
+import { AccessLog } from '../accesslog/index.ts';
 
 
 /** Per-request observers (access log, metrics): called once a request is matched, before its handler. */
@@ -37,6 +39,8 @@ export interface GatewayOptions {
   logger?: Logger;
   observers?: RequestObserver[];
   env?: Record<string, string | undefined>;
+  /** Where access-log lines go when accessLog.filePath is unset (default stdout). */
+  accessLogWrite?: (line: string) => void;
   /** Where provider statuses come from when the providers run elsewhere (a cluster worker). */
   statusSource?: () => ProviderStatus[];
 }
@@ -54,6 +58,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   readonly tracing: Tracing | undefined;
   readonly entryPoints = new Map<string, EntryPointRuntime>();
   readonly providers: Provider[];
+  readonly metrics: Metrics | undefined;
+  readonly accessLog: AccessLog | undefined;
   #messages = new Map<string, Message>();
   #tables = new Map<string, RouteTable<Route>>();
   #build: BuildResult | undefined;
@@ -74,7 +80,12 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.config = options.config;
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
     this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env }) : undefined;
-    this.#observers = options.observers ?? [];
+    const config = options.config;
+    this.metrics = config.metrics?.prometheus
+      ? new Metrics(config.metrics.prometheus, { state: () => this.state(), entryPointMetrics: (ep) => config.entryPoints[ep]?.observability.metrics !== false })
+      : undefined;
+    this.accessLog = config.accessLog ? new AccessLog(config.accessLog, { write: options.accessLogWrite }) : undefined;
+    this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : [])];
     this.providers = options.providers ?? defaultProviders(options.config, this.log);
     this.#statusSource = options.statusSource;
     const admin = createAdminApp(this);
@@ -163,6 +174,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#services.commit();
     if (previous) for (const [name, mw] of previous.middlewares) if (result.middlewares.get(name) !== mw) mw.built.close?.();
     this.#reloads++;
+    this.metrics?.onReload();
     this.#lastReloadAt = Date.now();
     for (const r of Object.values(result.state.routers)) {
       if (r.error?.length) this.log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });

@@ -6,12 +6,14 @@ import type { ProviderStatus } from '../../providers/provider.ts';
 import type { Handler } from '../../proxy/context.ts';
 import type { Tracing } from '../../observability/tracing.ts';
 import { apiRoutes } from './api.ts';
+import type { Metrics } from '../../metrics/index.ts';
 
 /** What the admin endpoints read from the running gateway. */
 export interface GatewayView {
   readonly config: StaticConfig;
   readonly startDate: Date;
   readonly tracing: Tracing | undefined;
+  readonly metrics: Metrics | undefined;
   state(): RuntimeState;
   providerStatuses(): ProviderStatus[];
   reloads(): { count: number; lastAt: number | undefined };
@@ -26,6 +28,10 @@ export function createAdminApp(view: GatewayView): Handler {
   app.get('/ping', (c) => c.text('OK'));
   app.head('/ping', (c) => c.body(null, 200));
   app.route('/api', apiRoutes(view));
+  app.get('/metrics', async (c) => {
+    if (!view.metrics) return c.text('404 page not found\n', 404);
+    return c.body(await view.metrics.registry.metrics(), 200, { 'content-type': view.metrics.registry.contentType });
+  });
   const listener = getRequestListener(app.fetch);
   return function adminHandler(ctx) {
     ctx.status = 200;

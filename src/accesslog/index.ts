@@ -1,0 +1,62 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { AccessLogConfig } from '../static/types.ts';
+import type { RequestContext } from '../proxy/context.ts';
+import type { RequestObserver } from '../server/gateway.ts';
+import type { Route } from '../server/build.ts';
+import { formatCommon, buildFields, type AccessLogFields } from './format.ts';
+
+/** Bytes queued in the stream past which new lines are dropped (and counted) instead of buffered. */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
+export interface AccessLogOptions {
+  /** Where lines go when no filePath is set (default: stdout). */
+  write?: (line: string) => void;
+}
+
+/**
+ * Traefik's access log: one line per request, `common` (CLF plus router, server URL and duration) or
+ * `json`, honouring the merged per-router `accessLogs` flag. Writing never blocks a request: lines go
+ * to an async stream and are dropped (and counted) when it falls too far behind.
+ */
+export class AccessLog implements RequestObserver {
+  readonly #config: AccessLogConfig;
+  readonly #stream: WriteStream | undefined;
+  readonly #write: (line: string) => void;
+  #count = 0;
+  #dropped = 0;
+
+  constructor(config: AccessLogConfig, options: AccessLogOptions = {}) {
+    this.#config = config;
+    if (config.filePath) {
+      this.#stream = createWriteStream(config.filePath, { flags: 'a' });
+      this.#stream.on('error', () => { /* reported through dropped(); never crash the gateway on a log file */ });
+      this.#write = (line) => {
+        if (this.#stream!.writableLength > MAX_PENDING_BYTES) { this.#dropped++; return; }
+        this.#stream!.write(line + '\n');
+      };
+    } else {
+      this.#write = options.write ?? ((line) => { process.stdout.write(line + '\n'); });
+    }
+  }
+
+  dropped(): number { return this.#dropped; }
+
+  onRequest(ctx: RequestContext, _route: Route | undefined): void {
+    if (ctx.observability && !ctx.observability.accessLogs) return;
+    const count = ++this.#count;
+    const startUtc = new Date();
+    ctx.res.once('close', () => this.#log(ctx, count, startUtc));
+  }
+
+  #log(ctx: RequestContext, count: number, start: Date): void {
+    const fields: AccessLogFields = buildFields(ctx, count, start, this.#config);
+    const h = ctx.req.headers;
+    this.#write(this.#config.format === 'json' ? JSON.stringify(fields) : formatCommon(fields, h.referer ?? '-', h['user-agent'] ?? '-'));
+  }
+
+  close(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream) return Promise.resolve();
+    return new Promise((resolve) => stream.end(() => resolve()));
+  }
+}

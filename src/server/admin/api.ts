@@ -87,6 +87,8 @@ export function apiRoutes(view: GatewayView): Hono {
   });
 
   api.get('/version', (c) => c.json({ ...VERSION_INFO, startDate: view.startDate.toISOString() }));
+  // tagway additions
+  api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
   api.notFound((c) => c.json({ message: '404 page not found' }, 404));
   return api;
 }

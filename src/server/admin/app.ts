@@ -6,6 +6,7 @@ import type { ProviderStatus } from '../../providers/provider.ts';
 import type { Handler } from '../../proxy/context.ts';
 import type { Tracing } from '../../observability/tracing.ts';
 import { apiRoutes } from './api.ts';
+import { DASHBOARD_HTML } from '../../dashboard/page.ts';
 import type { Metrics } from '../../metrics/index.ts';
 
 /** What the admin endpoints read from the running gateway. */
@@ -28,6 +29,9 @@ export function createAdminApp(view: GatewayView): Handler {
   app.get('/ping', (c) => c.text('OK'));
   app.head('/ping', (c) => c.body(null, 200));
   app.route('/api', apiRoutes(view));
+  app.get('/', (c) => c.redirect('/dashboard/', 302));
+  app.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
+  app.get('/dashboard/', (c) => c.html(DASHBOARD_HTML));
   app.get('/metrics', async (c) => {
     if (!view.metrics) return c.text('404 page not found\n', 404);
     return c.body(await view.metrics.registry.metrics(), 200, { 'content-type': view.metrics.registry.contentType });

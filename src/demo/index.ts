@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { startDevCatalog, type DevCatalog } from '../devcatalog/index.ts';
+import { startCollector, type Collector } from '../devcollector/index.ts';
+import { loadStaticConfig, StaticConfigError } from '../static/load.ts';
+import { startGateway, type Gateway } from '../server/gateway.ts';
+import { createLogger } from '../util/log.ts';
+import { startDemoUpstream, type DemoUpstream } from './upstreams.ts';
+import { registerDemoServices } from './services.ts';
+
+const HELP = `tagway demo: the in-process Consul-compatible catalog, three demo services, an OTLP receiver and the gateway.
+
+  --web-port N      traffic entry point (default 8000)
+  --admin-port N    API and dashboard (default 8080)
+  --consul-port N   devcatalog, Consul's HTTP API (default 8500)
+  --otlp-port N     in-process OTLP/HTTP receiver (default 4318)
+  Everything listens on 127.0.0.1. Ctrl-C stops it all.`;
+
+/** `npm run demo` / `tagway demo`: everything in one process, on loopback, stopped cleanly on Ctrl-C. */
+export async function runDemo(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: {
+      'web-port': { type: 'string', default: '8000' }, 'admin-port': { type: 'string', default: '8080' },
+      'consul-port': { type: 'string', default: '8500' }, 'otlp-port': { type: 'string', default: '4318' }, help: { type: 'boolean', short: 'h' },
+    } }));
+  } catch (err) {
+    process.stderr.write(`tagway demo: ${(err as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) { process.stdout.write(HELP + '\n'); return 0; }
+  const port = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name}: "${v}" is not a port number`);
+    return n;
+  };
+  const log = createLogger({ level: 'INFO' });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => { for (const c of cleanups.reverse()) await c(); };
+  try {
+    const webPort = port('web-port', values['web-port']!);
+    const adminPort = port('admin-port', values['admin-port']!);
+    const catalog: DevCatalog = await startDevCatalog({ host: '127.0.0.1', port: port('consul-port', values['consul-port']!) })
+      .catch((err: Error) => { throw new Error(`devcatalog: ${err.message}`); });
+    cleanups.push(() => catalog.close());
+    const collector: Collector = await startCollector({ host: '127.0.0.1', port: port('otlp-port', values['otlp-port']!) })
+      .catch((err: Error) => { throw new Error(`OTLP receiver: ${err.message}`); });
+    cleanups.push(() => collector.close());
+
+    const upstreams: DemoUpstream[] = await Promise.all([
+      startDemoUpstream('whoami', 'whoami-1'), startDemoUpstream('whoami', 'whoami-2'),
+      startDemoUpstream('untraced', 'untraced-1'), startDemoUpstream('assets', 'assets-1'),
+    ]);
+    cleanups.push(() => { for (const u of upstreams) { u.server.closeAllConnections(); u.server.close(); } });
+    registerDemoServices(catalog, upstreams);
+
+    const config = loadStaticConfig({
+      argv: [
+        `--entryPoints.web.address=127.0.0.1:${webPort}`,
+        `--entryPoints.traefik.address=127.0.0.1:${adminPort}`,
+        '--api.insecure=true', '--api.dashboard=true', '--ping=true',
+        `--providers.consulCatalog.endpoint.address=${catalog.address}`,
+        '--providers.consulCatalog.exposedByDefault=true',
+        '--providers.providersThrottleDuration=100ms',
+        `--tracing.otlp.http.endpoint=${collector.endpoint}`,
+        '--tracing.serviceName=tagway-demo',
+        '--tracing.batch.scheduledDelay=1s',
+        '--accessLog=true',
+        '--metrics.prometheus=true',
+        '--workers=1',
+      ],
+      env: {},
+    });
+    const gateway: Gateway = await startGateway({ config, logger: log, accessLogWrite: (line) => log.info(`access ${line}`) });
+    cleanups.push(() => gateway.close());
+    await gateway.nextReload();
+    printBanner(gateway, collector);
+    collector.onSpans?.((n) => log.info(`OTLP receiver: ${n} span(s) received`, { total: collector.spans.length }));
+  } catch (err) {
+    const message = err instanceof StaticConfigError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tagway demo: ${message}\n`);
+    await stopAll();
+    return 1;
+  }
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) { resolve(130); return; }
+      stopping = true;
+      process.stdout.write('\nstopping the demo…\n');
+      stopAll().then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function printBanner(gw: Gateway, collector: Collector): void {
+  const web = gw.url('web');
+  const admin = gw.url('traefik');
+  process.stdout.write(`
+tagway demo is running (Ctrl-C to stop)
+
+  dashboard      ${admin}/dashboard/
+  API            ${admin}/api/http/routers
+  ping           ${admin}/ping
+  metrics        ${admin}/metrics
+  OTLP receiver  ${collector.endpoint}  (spans are counted in the log)
+
+Try the routes:
+  curl -H 'Host: whoami.localhost' ${web}/         # two instances, weights 3:1, traced
+  curl -H 'Host: untraced.localhost' ${web}/       # observability.tracing=false: no span, headers untouched
+  curl ${web}/assets/logo.svg                      # stripPrefix /assets before the upstream
+  curl -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' -H 'Host: whoami.localhost' ${web}/
+  curl '${admin}/api/explain?url=http://whoami.localhost/'
+`);
+}

@@ -1,0 +1,31 @@
+import type { DevCatalog } from '../devcatalog/index.ts';
+import type { DemoUpstream } from './upstreams.ts';
+
+/**
+ * The demo catalog: what an operator would register in Consul. `whoami` has two weighted instances,
+ * `untraced` turns tracing off for its router, `assets` sits behind a stripPrefix middleware.
+ */
+export function registerDemoServices(catalog: DevCatalog, upstreams: DemoUpstream[]): void {
+  const [w1, w2, untraced, assets] = upstreams as [DemoUpstream, DemoUpstream, DemoUpstream, DemoUpstream];
+  const ttlPassing = (id: string) => ({ CheckID: `${id}-alive`, Name: 'alive', TTL: '87600h', Status: 'passing' as const });
+  catalog.register({
+    ID: 'whoami-1', Name: 'whoami', Address: '127.0.0.1', Port: w1.port, Check: ttlPassing('whoami-1'),
+    Tags: ['traefik.http.routers.whoami.rule=Host(`whoami.localhost`)', 'traefik.http.services.whoami.loadBalancer.server.weight=3'],
+  });
+  catalog.register({
+    ID: 'whoami-2', Name: 'whoami', Address: '127.0.0.1', Port: w2.port, Check: ttlPassing('whoami-2'),
+    Tags: ['traefik.http.routers.whoami.rule=Host(`whoami.localhost`)', 'traefik.http.services.whoami.loadBalancer.server.weight=1'],
+  });
+  catalog.register({
+    ID: 'untraced-1', Name: 'untraced', Address: '127.0.0.1', Port: untraced.port, Check: ttlPassing('untraced-1'),
+    Tags: ['traefik.http.routers.untraced.rule=Host(`untraced.localhost`)', 'traefik.http.routers.untraced.observability.tracing=false'],
+  });
+  catalog.register({
+    ID: 'assets-1', Name: 'assets', Address: '127.0.0.1', Port: assets.port, Check: ttlPassing('assets-1'),
+    Tags: [
+      'traefik.http.routers.assets.rule=PathPrefix(`/assets`)',
+      'traefik.http.routers.assets.middlewares=assets-strip',
+      'traefik.http.middlewares.assets-strip.stripPrefix.prefixes=/assets',
+    ],
+  });
+}

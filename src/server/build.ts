@@ -8,7 +8,7 @@ import { compileRule, defaultPriority, type CompiledRule } from '../rules/index.
 import { buildRouteTable, type RouteTable } from '../routing/index.ts';
 import { buildMiddleware, type BuiltMiddleware } from '../middlewares/index.ts';
 import { mergeObservability } from '../observability/merge.ts';
-import type { ServiceRegistry } from './services.ts';
+
 
 /** What a matched request runs. One per (router, entry point). */
 export interface Route {
@@ -27,10 +27,13 @@ export interface BuildResult {
   middlewares: Map<string, { json: string; built: BuiltMiddleware }>;
 }
 
+/** Where route handlers for services come from: the live registry, or a dry one for `tagway check`. */
+export interface ServiceSource { get(name: string, service: Service): Handler | Error }
+
 export interface BuildInput {
   aggregated: Aggregated;
   entryPoints: Record<string, EntryPointConfig>;
-  services: ServiceRegistry;
+  services: ServiceSource;
   /** Handlers for `<name>@internal` services (api, dashboard, ping, prometheus). */
   internalServices: ReadonlyMap<string, Handler>;
   /** Middleware instances of the previous build, reused when their definition did not change. */

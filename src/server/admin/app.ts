@@ -8,6 +8,8 @@ import type { Tracing } from '../../observability/tracing.ts';
 import { apiRoutes } from './api.ts';
 import { DASHBOARD_HTML } from '../../dashboard/page.ts';
 import type { Metrics } from '../../metrics/index.ts';
+import type { RouteTable } from '../../routing/index.ts';
+import type { Route } from '../build.ts';
 
 /** What the admin endpoints read from the running gateway. */
 export interface GatewayView {
@@ -18,6 +20,7 @@ export interface GatewayView {
   state(): RuntimeState;
   providerStatuses(): ProviderStatus[];
   reloads(): { count: number; lastAt: number | undefined };
+  table(entryPoint: string): RouteTable<Route> | undefined;
 }
 
 /**

@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RouteTable } from '../routing/index.ts';
+import type { Route } from '../server/build.ts';
+import type { RouterInfo, ServiceInfo } from '../dynamic/runtime.ts';
+import { matchingHost } from '../server/request-context.ts';
+import { cleanPath } from '../rules/path.ts';
+
+export interface ExplainRequest {
+  entryPoint: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  clientIp: string;
+}
+
+export interface Explanation {
+  request: { entryPoint: string; method: string; host: string; path: string; query: string; clientIp: string };
+  matched: string | null;
+  /** Every router of the entry point tried before the match, in evaluation order, with why it did not match. */
+  evaluated: Array<{ router: string; priority: number; matched: boolean; reason?: string }>;
+  router?: Pick<RouterInfo, 'name' | 'rule' | 'priority' | 'service' | 'middlewares' | 'status' | 'observability' | 'observabilitySources'>;
+  service?: { name: string; servers: Array<{ url: string; weight: number; status: 'UP' | 'DOWN' | 'unknown' }>; pick: string };
+  traced: boolean;
+}
+
+/**
+ * Answers "which router would take this request, and why not the others": evaluates the entry
+ * point's compiled table (the one live requests use) against a synthetic request.
+ */
+export function explain(req: ExplainRequest, table: RouteTable<Route> | undefined, routers: Record<string, RouterInfo>, services: Record<string, ServiceInfo>, tracingOn: boolean): Explanation | Error {
+  let url: URL;
+  try { url = new URL(req.url); } catch { return new Error(`invalid url "${req.url}": give an absolute URL such as http://whoami.localhost/path`); }
+  const path = cleanPath(url.pathname);
+  if (path === null) return new Error('malformed percent-escape in the path (a request like this gets 400)');
+  const headers: IncomingHttpHeaders = { host: url.host, ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v])) };
+  const match = { method: req.method.toUpperCase(), host: matchingHost(headers.host), path, rawQuery: url.search.slice(1), clientIp: req.clientIp, headers };
+  const evaluated = table ? table.explain(match).map((e) => ({ router: e.name, priority: e.priority, matched: e.matched, ...(e.reason ? { reason: e.reason } : {}) })) : [];
+  const hit = table?.match(match);
+  const out: Explanation = {
+    request: { entryPoint: req.entryPoint, method: match.method, host: match.host, path, query: match.rawQuery, clientIp: req.clientIp },
+    matched: hit?.name ?? null,
+    evaluated: hit ? evaluated.slice(0, evaluated.findIndex((e) => e.router === hit.name) + 1) : evaluated,
+    traced: false,
+  };
+  if (!hit) return out;
+  const info = routers[hit.name];
+  if (info) {
+    out.router = { name: info.name, rule: info.rule, priority: info.priority, service: info.service, middlewares: info.middlewares, status: info.status, observability: hit.observability, observabilitySources: info.observabilitySources };
+  }
+  out.traced = tracingOn && hit.observability.tracing && !hit.internal;
+  const svc = services[hit.service];
+  if (svc?.loadBalancer) {
+    const servers = (svc.loadBalancer.servers ?? []).map((s) => ({ url: s.url ?? '', weight: s.weight ?? 1, status: svc.serverStatus?.[s.url ?? ''] ?? 'unknown' as const }));
+    const up = servers.filter((s) => s.status !== 'DOWN');
+    const total = up.reduce((n, s) => n + s.weight, 0);
+    out.service = {
+      name: svc.name, servers,
+      pick: up.length === 0 ? 'no healthy server: the request would get 503'
+        : `weighted round robin over ${up.length} healthy server(s): ` + up.map((s) => `${s.url} ${total > 0 ? Math.round(100 * s.weight / total) : 0}%`).join(', ')
+          + (svc.loadBalancer.sticky?.cookie ? ` (sticky cookie "${svc.loadBalancer.sticky.cookie.name ?? 'derived from the service name'}" pins a client to one)` : ''),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,350 @@
+import type { Configuration, HTTPConfiguration, ItemIssue, ItemKind, Service } from '../../dynamic/types.ts';
+import { emptyConfiguration } from '../../dynamic/types.ts';
+import type { ConsulCatalogConfig } from '../../static/types.ts';
+import { compileConstraints, type TagPredicate } from './constraints.ts';
+import type { ServiceInstance } from './instance.ts';
+import { decodeDynamicLabels, decodeExtraConfig, type LabelError } from './labels.ts';
+import { mergeFragments, type Conflict, type Fragment } from './merge.ts';
+import { normalize } from './normalize.ts';
+import { compileRuleTemplate, type RuleTemplate } from './template.ts';
+
+/**
+ * Instances → one dynamic configuration, as Traefik v3's Consul Catalog provider builds it
+ * (`getConsulServicesData` filtering + `buildConfiguration` + `provider.Merge`), plus the issues
+ * Traefik only logs: each names the Consul service, the instance and the offending key.
+ * Pure: no I/O, no clock; the same input always gives the same output.
+ */
+
+/** The part of `ConsulCatalogConfig` the build reads. */
+export interface BuildOptions {
+  prefix: string;
+  exposedByDefault: boolean;
+  defaultRule: string;
+  constraints: string;
+  strictChecks: string[];
+  connectAware?: boolean;
+}
+
+/** Traefik's defaults (`Configuration.SetDefaults`). */
+export const DEFAULT_BUILD_OPTIONS: Readonly<BuildOptions> = Object.freeze({
+  prefix: 'traefik',
+  exposedByDefault: true,
+  defaultRule: 'Host(`{{ normalize .Name }}`)',
+  constraints: '',
+  strictChecks: ['passing', 'warning'],
+  connectAware: false,
+});
+
+export function buildOptionsFrom(config: ConsulCatalogConfig): BuildOptions {
+  return {
+    prefix: config.prefix, exposedByDefault: config.exposedByDefault, defaultRule: config.defaultRule,
+    constraints: config.constraints, strictChecks: config.strictChecks, connectAware: config.connectAware,
+  };
+}
+
+export interface BuildResult { configuration: Configuration; issues: ItemIssue[]; log: string[] }
+
+interface Prepared { rule: RuleTemplate; match: TagPredicate }
+const prepared = new Map<string, Prepared>();
+
+/**
+ * Compiles the default rule and the constraints (cached). Throws `TemplateError` / `ConstraintError`
+ * with the option named: call it when the provider is created, so a bad option stops startup.
+ */
+export function prepareBuildOptions(options: BuildOptions): Prepared {
+  const key = `${options.defaultRule}\0${options.constraints}`;
+  let p = prepared.get(key);
+  if (!p) {
+    let rule: RuleTemplate, match: TagPredicate;
+    try { rule = compileRuleTemplate(options.defaultRule); } catch (err) { throw new Error(`providers.consulCatalog.defaultRule: ${(err as Error).message}`, { cause: err }); }
+    try { match = compileConstraints(options.constraints); } catch (err) { throw new Error(`providers.consulCatalog.constraints: ${(err as Error).message}`, { cause: err }); }
+    p = { rule, match };
+    if (prepared.size > 32) prepared.clear();
+    prepared.set(key, p);
+  }
+  return p;
+}
+
+/** Issues before we know whether the item survived (dropped is set at the end). */
+interface PendingIssue { kind: ItemKind; name: string; severity: 'error' | 'warning'; message: string }
+
+/**
+ * Builds the provider's configuration from every known instance (all health states: filtering by
+ * `strictChecks` happens here, as in Traefik).
+ *
+ * @example
+ * const { configuration, issues } = buildConfiguration(instances, DEFAULT_BUILD_OPTIONS);
+ * configuration.http.routers['whoami'] // { rule: 'Host(`whoami`)', service: 'whoami' }
+ */
+export function buildConfiguration(instances: readonly ServiceInstance[], options: BuildOptions): BuildResult {
+  const { rule, match } = prepareBuildOptions(options);
+  const log: string[] = [];
+  const pending: PendingIssue[] = [];
+  const fragments: Fragment[] = [];
+  const byService = new Map<string, ServiceInstance[]>();
+  for (const inst of instances) {
+    const list = byService.get(inst.name);
+    if (list) list.push(inst); else byService.set(inst.name, [inst]);
+  }
+
+  for (const name of [...byService.keys()].sort()) {
+    const group = byService.get(name)!;
+    const extras = group.map((inst) => ({ inst, extra: instanceExtra(inst, options) }));
+
+    // Service level (Traefik reads the union of the instances' tags from /v1/catalog/services).
+    const badExtra = extras.find((e) => e.extra.errors.length > 0);
+    if (badExtra) {
+      const err = badExtra.extra.errors[0]!;
+      const items = shadowItems(extras.filter((e) => e !== badExtra).map((e) => e.inst), options, rule);
+      for (const item of itemsOrDefault(items, group[0]!)) {
+        pending.push({ ...item, severity: 'error', message: `Consul service "${name}", instance "${badExtra.inst.id}": ${describeLabelError(err)}; Traefik skips the whole service` });
+      }
+      log.push(`skip service ${name}: ${describeLabelError(err)}`);
+      continue;
+    }
+    const disabling = extras.filter((e) => e.extra.enable === false);
+    const anyEnabled = extras.some((e) => e.extra.enable === true);
+    const serviceEnabled = disabling.length > 0 ? false : anyEnabled || options.exposedByDefault;
+    if (!serviceEnabled) {
+      const others = extras.filter((e) => e.extra.enable ?? options.exposedByDefault).map((e) => e.inst);
+      if (disabling.length > 0 && others.length > 0) {
+        // Traefik's quirk: the tag union carries `enable=false`, so every instance disappears.
+        const key = `${options.prefix}.enable`;
+        const ids = disabling.map((e) => `"${e.inst.id}"`).join(', ');
+        const hidden = others.map((i) => `"${i.id}"`).join(', ');
+        for (const item of itemsOrDefault(shadowItems(others, options, rule), others[0]!)) {
+          pending.push({ ...item, severity: 'error', message: `Consul service "${name}": instance ${ids} has ${key}=false, which hides the whole service in Traefik, including instance ${hidden} that did not disable it; remove the tag or set it on every instance` });
+        }
+      }
+      log.push(`filtering disabled service ${name}`);
+      continue;
+    }
+    const union = [...new Set(group.flatMap((i) => i.tags))];
+    if (!match(union)) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
+    if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); continue; }
+
+    for (const { inst, extra } of extras) {
+      const result = buildInstance(inst, extra, options, rule, match, log);
+      if ('issues' in result) pending.push(...result.issues);
+      if (result.fragment) fragments.push(result.fragment);
+    }
+  }
+
+  const { configuration, conflicts } = mergeFragments(fragments);
+  const droppedServices = new Map<string, string>();
+  for (const c of conflicts) {
+    const message = describeConflict(c, options.prefix);
+    pending.push({ kind: c.kind, name: c.name, severity: 'error', message });
+    if (c.kind === 'service') droppedServices.set(c.name, message);
+  }
+  for (const issue of pending) {
+    if (issue.kind === 'service' && issue.severity === 'error' && !configuration.http.services[issue.name]) droppedServices.set(issue.name, issue.message);
+  }
+  for (const [routerName, router] of Object.entries(configuration.http.routers)) {
+    const svc = router.service;
+    if (!svc || svc.includes('@') || configuration.http.services[svc] || !droppedServices.has(svc)) continue;
+    pending.push({
+      kind: 'router', name: routerName, severity: 'warning',
+      message: `router "${routerName}" stays but its service "${svc}" was dropped (${droppedServices.get(svc)}); requests it matches will fail`,
+    });
+  }
+  return { configuration, issues: finalizeIssues(pending, configuration.http), log };
+}
+
+interface Extra { enable?: boolean; connect?: boolean; canary?: boolean; errors: LabelError[] }
+
+function instanceExtra(inst: ServiceInstance, options: BuildOptions): Extra {
+  return decodeExtraConfig(inst.labels, options.prefix);
+}
+
+type InstanceResult = { fragment?: Fragment; issues: PendingIssue[] };
+
+/** Traefik's per-item path: keepContainer, label decoding, service then router building. */
+function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOptions, rule: RuleTemplate, match: TagPredicate, log: string[]): InstanceResult {
+  const where = `Consul service "${inst.name}", instance "${inst.id}"`;
+  if (!(extra.enable ?? options.exposedByDefault)) { log.push(`${where}: filtering disabled item`); return { issues: [] }; }
+  if (!options.connectAware && extra.connect) { log.push(`${where}: Connect item filtered, connectAware is off`); return { issues: [] }; }
+  if (!match(inst.tags)) { log.push(`${where}: pruned by constraints`); return { issues: [] }; }
+  if (!includesStatus(options.strictChecks, inst.status)) { log.push(`${where}: status "${inst.status}" not in strictChecks`); return { issues: [] }; }
+
+  const decoded = decodeDynamicLabels(inst.labels, options.prefix);
+  const http = normalizeHTTP(decoded.configuration);
+  if (decoded.errors.length > 0) {
+    const items = itemsOf(http);
+    const issues: PendingIssue[] = [];
+    for (const err of decoded.errors) {
+      for (const item of items.length ? items : [{ kind: 'service' as const, name: instanceName(inst, extra) }]) {
+        issues.push({ ...item, severity: 'error', message: `${where}: ${describeLabelError(err)}; Traefik ignores everything this instance declares, so it is skipped` });
+      }
+    }
+    log.push(`${where}: skipped, ${decoded.errors.length} label error(s)`);
+    return { issues };
+  }
+
+  const issues: PendingIssue[] = [];
+  const defaultName = instanceName(inst, extra);
+  // Keys Traefik ignores without a word (outside http/tcp/udp/tls): a warning, the instance still counts.
+  for (const warning of decoded.warnings ?? []) {
+    for (const item of itemsOrDefault(itemsOf(http), inst)) {
+      issues.push({ ...item, severity: 'warning', message: `${where}: ${describeLabelError(warning)}` });
+    }
+  }
+  if (Object.keys(http.services).length === 0) http.services[defaultName] = { loadBalancer: {} };
+  for (const [svcName, svc] of Object.entries(http.services)) {
+    const err = addServer(inst, svc, extra);
+    if (err) {
+      issues.push({ kind: 'service', name: svcName, severity: 'error', message: `${where}: service "${svcName}": ${err}; the instance is skipped` });
+      return { issues };
+    }
+  }
+
+  const serviceNames = Object.keys(http.services);
+  if (Object.keys(http.routers).length === 0) {
+    if (serviceNames.length > 1) log.push(`${where}: no default router, the instance declares ${serviceNames.length} services`);
+    else http.routers[defaultName] = {};
+  }
+  for (const [routerName, router] of Object.entries(http.routers)) {
+    if (!router.rule) {
+      let text: string;
+      try {
+        text = rule({ Name: inst.name, Labels: inst.labels });
+      } catch (err) {
+        delete http.routers[routerName];
+        issues.push({ kind: 'router', name: routerName, severity: 'error', message: `${where}: defaultRule failed: ${(err as Error).message}` });
+        continue;
+      }
+      if (!text) {
+        delete http.routers[routerName];
+        issues.push({ kind: 'router', name: routerName, severity: 'error', message: `${where}: undefined rule (the default rule gave an empty string and ${options.prefix}.http.routers.${routerName}.rule is not set)` });
+        continue;
+      }
+      router.rule = text;
+    }
+    if (!router.service) {
+      if (serviceNames.length > 1) {
+        delete http.routers[routerName];
+        issues.push({ kind: 'router', name: routerName, severity: 'error', message: `${where}: could not define the service name for the router: too many services (${serviceNames.join(', ')}); set ${options.prefix}.http.routers.${routerName}.service` });
+        continue;
+      }
+      router.service = serviceNames[0]!;
+    }
+  }
+  const fragment: Fragment = {
+    root: normalize(`${inst.node}-${inst.name}-${inst.id}`), service: inst.name, instance: inst.id,
+    configuration: { http },
+  };
+  return { fragment, issues };
+}
+
+function includesStatus(strictChecks: readonly string[], status: string): boolean {
+  return strictChecks.some((s) => s.toLowerCase() === 'any' || s.toLowerCase() === status.toLowerCase());
+}
+
+/** Traefik's `addServer` plus `server.url` (kept as given) and the load-balancer defaults. */
+function addServer(inst: ServiceInstance, svc: Service, extra: Extra): string | undefined {
+  const lb = svc.loadBalancer;
+  if (!lb) return 'load-balancer is not defined';
+  lb.strategy ??= 'wrr';
+  lb.passHostHeader ??= true;
+  lb.responseForwarding ??= { flushInterval: '100ms' };
+  const first = { ...(lb.servers?.[0] ?? {}) };
+  const port = first.port || inst.port;
+  const scheme = extra.connect ? 'https' : first.scheme || 'http';
+  delete first.port;
+  delete first.scheme;
+  if (!first.url) {
+    if (!port) return 'port is missing';
+    if (!inst.address) return 'address is missing';
+    first.url = `${scheme}://${joinHostPort(inst.address, port)}`;
+  }
+  lb.servers = [first, ...(lb.servers?.slice(1) ?? [])];
+  return undefined;
+}
+
+/** Go's net.JoinHostPort: IPv6 literals go in brackets. */
+export function joinHostPort(host: string, port: string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Traefik's `getName`: the normalized service name, or name-hash(sorted tags) for canaries. */
+function instanceName(inst: ServiceInstance, extra: Extra): string {
+  if (!extra.canary) return normalize(inst.name);
+  return normalize(`${inst.name}-${fnv1Hash64([...inst.tags].sort().join(''))}`);
+}
+
+/** Go's hash/fnv New64 (FNV-1, 64 bits), printed in decimal like `%d`. */
+function fnv1Hash64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (const byte of new TextEncoder().encode(text)) {
+    h = (h * prime) & 0xffffffffffffffffn;
+    h ^= BigInt(byte);
+  }
+  return h.toString();
+}
+
+function normalizeHTTP(conf: Configuration | undefined): HTTPConfiguration {
+  const http = conf?.http;
+  return { routers: { ...(http?.routers ?? {}) }, services: { ...(http?.services ?? {}) }, middlewares: { ...(http?.middlewares ?? {}) } };
+}
+
+function itemsOf(http: HTTPConfiguration): Array<{ kind: ItemKind; name: string }> {
+  return [
+    ...Object.keys(http.routers).map((name) => ({ kind: 'router' as const, name })),
+    ...Object.keys(http.services).map((name) => ({ kind: 'service' as const, name })),
+    ...Object.keys(http.middlewares).map((name) => ({ kind: 'middleware' as const, name })),
+  ];
+}
+
+function itemsOrDefault(items: Array<{ kind: ItemKind; name: string }>, inst: ServiceInstance): Array<{ kind: ItemKind; name: string }> {
+  return items.length > 0 ? items : [{ kind: 'service', name: normalize(inst.name) }];
+}
+
+/** What these instances would have produced on their own: the items a service-level skip hides. */
+function shadowItems(instances: ServiceInstance[], options: BuildOptions, rule: RuleTemplate): Array<{ kind: ItemKind; name: string }> {
+  const seen = new Map<string, { kind: ItemKind; name: string }>();
+  for (const inst of instances) {
+    const extra = instanceExtra(inst, options);
+    if (extra.errors.length) continue;
+    const result = buildInstance(inst, { ...extra, enable: true }, { ...options, strictChecks: ['any'] }, rule, () => true, []);
+    const http = result.fragment?.configuration.http;
+    if (!http) continue;
+    for (const item of itemsOf(http)) seen.set(`${item.kind}\0${item.name}`, item);
+  }
+  return [...seen.values()];
+}
+
+function describeLabelError(err: LabelError): string {
+  let text = `${err.key}: ${err.message}`;
+  if (err.suggestion && !/did you mean/i.test(err.message)) text += ` (did you mean "${err.suggestion}"?)`;
+  return text;
+}
+
+function describeConflict(c: Conflict, prefix: string): string {
+  const section = c.kind === 'router' ? 'routers' : c.kind === 'service' ? 'services' : 'middlewares';
+  const key = `${prefix}.http.${section}.${c.name}${c.path ? '.' + c.path : ''}`;
+  const services = [...new Set(c.contributors.map((x) => x.service))].map((s) => `"${s}"`).join(', ');
+  const ids = c.contributors.map((x) => `"${x.instance}"`).join(', ');
+  return `Consul service ${services}: instances ${ids} define ${c.kind} "${c.name}" differently ` +
+    `(key ${key}: ${show(c.first)} on "${c.firstInstance}" vs ${show(c.other)} on "${c.otherInstance}"); ` +
+    `Traefik drops the ${c.kind} entirely`;
+}
+
+function show(v: unknown): string {
+  return v === undefined ? 'unset' : JSON.stringify(v);
+}
+
+function finalizeIssues(pending: PendingIssue[], http: HTTPConfiguration): ItemIssue[] {
+  const seen = new Set<string>();
+  const out: ItemIssue[] = [];
+  for (const p of pending) {
+    const key = `${p.kind}\0${p.name}\0${p.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const table = p.kind === 'router' ? http.routers : p.kind === 'service' ? http.services : http.middlewares;
+    out.push({ ...p, dropped: !Object.hasOwn(table, p.name) });
+  }
+  return out;
+}
+
+export { emptyConfiguration };

@@ -1,0 +1,102 @@
+/**
+ * One Consul service instance as the builder sees it: Traefik's `itemData`, built from one entry of
+ * `/v1/health/service/<name>`. Pure conversions only; no I/O.
+ */
+
+export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance' | 'any' | string;
+
+export interface ServiceInstance {
+  /** Consul service ID (unique per agent). */
+  id: string;
+  node: string;
+  datacenter: string;
+  /** Consul service name (not normalized). */
+  name: string;
+  namespace: string;
+  /** Service address, else node address. */
+  address: string;
+  /** As Traefik: the decimal port, "0" when the service has none. */
+  port: string;
+  tags: string[];
+  /** Aggregated over all checks of the instance, node checks included (Consul's AggregatedStatus). */
+  status: HealthStatus;
+  /** Tags split on the first '=' (tags without '=' are not labels). Later tags win. */
+  labels: Record<string, string>;
+}
+
+/** The fields of a `/v1/health/service/<name>` entry that tagway reads (Consul's JSON names). */
+export interface HealthCheckEntry {
+  Node?: string;
+  CheckID?: string;
+  Status?: string;
+  ServiceID?: string;
+  ServiceName?: string;
+  ServiceTags?: string[] | null;
+  ModifyIndex?: number;
+}
+export interface HealthServiceEntry {
+  Node?: { ID?: string; Node?: string; Address?: string; Datacenter?: string } | null;
+  Service?: { ID?: string; Service?: string; Tags?: string[] | null; Address?: string; Port?: number; Namespace?: string } | null;
+  Checks?: HealthCheckEntry[] | null;
+}
+
+/**
+ * Consul's `HealthChecks.AggregatedStatus`: maintenance (node or service) wins, then critical,
+ * warning, passing; no checks at all counts as passing; an unknown status makes the result "".
+ */
+export function aggregateStatus(checks: readonly HealthCheckEntry[] | null | undefined): HealthStatus {
+  let passing = false, warning = false, critical = false;
+  for (const check of checks ?? []) {
+    const id = check.CheckID ?? '';
+    if (id === '_node_maintenance' || id.startsWith('_service_maintenance:')) return 'maintenance';
+    switch (check.Status) {
+      case 'passing': passing = true; break;
+      case 'warning': warning = true; break;
+      case 'critical': critical = true; break;
+      default: return '';
+    }
+  }
+  if (critical) return 'critical';
+  if (warning) return 'warning';
+  void passing;
+  return 'passing';
+}
+
+/** Tags → labels: split on the first '='; later tags win, as a Go map assignment would. */
+export function tagsToLabels(tags: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const tag of tags) {
+    const eq = tag.indexOf('=');
+    if (eq > 0) labels[tag.slice(0, eq)] = tag.slice(eq + 1);
+  }
+  return labels;
+}
+
+/**
+ * Converts the entries of `/v1/health/service/<name>` to instances (entries without a Service or Node
+ * are skipped, as Traefik does).
+ *
+ * @example
+ * const instances = toInstances('api', entries);
+ */
+export function toInstances(name: string, entries: readonly HealthServiceEntry[]): ServiceInstance[] {
+  const out: ServiceInstance[] = [];
+  for (const entry of entries) {
+    const svc = entry.Service, node = entry.Node;
+    if (!svc || !node) continue;
+    const tags = [...(svc.Tags ?? [])];
+    out.push({
+      id: svc.ID ?? '',
+      node: node.Node ?? '',
+      datacenter: node.Datacenter ?? '',
+      name,
+      namespace: svc.Namespace || 'default',
+      address: svc.Address || node.Address || '',
+      port: String(svc.Port ?? 0),
+      tags,
+      status: aggregateStatus(entry.Checks),
+      labels: tagsToLabels(tags),
+    });
+  }
+  return out;
+}

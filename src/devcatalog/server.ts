@@ -90,7 +90,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
       });
     }
     if (faults.delayMs > 0) await sleep(faults.delayMs, closing.signal);
-    if (closing.signal.aborted) {
+    if (closing.signal.aborted || req.socket.destroyed) {
       req.socket.destroy();
       return;
     }
@@ -153,7 +153,8 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
         releaseParked();
         const netClosed = new Promise<void>((resolve) => netServer.close(() => resolve()));
         // Released blocking queries answer with the current state; give them a moment to be written.
-        await Promise.race([Promise.allSettled([...inFlight]), sleep(CLOSE_GRACE_MS)]);
+        // The grace timer stays ref'd: close() must finish even when nothing else keeps the process alive.
+        await Promise.race([Promise.allSettled([...inFlight]), sleep(CLOSE_GRACE_MS, undefined, true)]);
         tracker.destroyAll();
         httpServer.close(() => {});
         state.dispose();
@@ -194,16 +195,17 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    req.on('close', () => reject(new Error('client went away')));
   });
 }
 
-/** An unref'd sleep that ends early when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A sleep (unref'd unless `keepAlive`) that ends early when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal, keepAlive = false): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = (): void => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
     const t = setTimeout(done, ms);
-    t.unref();
+    if (!keepAlive) t.unref();
     signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -1,0 +1,315 @@
+/**
+ * The only file of tagway that talks to Consul: a thin typed layer over the real `consul` npm client (node-consul
+ * on papi). It adds what the watcher needs and the client leaves out: the index and leader headers of every answer,
+ * a client timeout that never cuts a blocking query short, AbortSignal support, and errors with stable codes.
+ */
+import dns from 'node:dns';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import Consul from 'consul';
+import type { ConsulCatalogConfig } from '../../static/types.ts';
+
+// ------------------------------------------------------------------ Consul's JSON shapes (the fields tagway reads)
+
+export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
+
+export interface ConsulNode {
+  ID: string; Node: string; Address: string; Datacenter: string;
+  TaggedAddresses: Record<string, string> | null; Meta: Record<string, string> | null;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+export interface AgentService {
+  ID: string; Service: string; Tags: string[] | null; Address: string; Port: number;
+  Meta: Record<string, string> | null;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }> | null;
+  Weights?: { Passing: number; Warning: number }; EnableTagOverride?: boolean;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+export interface HealthCheck {
+  Node: string; CheckID: string; Name: string; Status: HealthStatus; Notes: string; Output: string;
+  ServiceID: string; ServiceName: string; ServiceTags: string[] | null; Type?: string;
+  CreateIndex: number; ModifyIndex: number;
+}
+
+/** One instance as `/v1/health/service/:name` answers: the node, the service (Address may be ''), all checks. */
+export interface ServiceEntry { Node: ConsulNode; Service: AgentService; Checks: HealthCheck[] }
+
+// ------------------------------------------------------------------ API
+
+export interface BlockingOptions {
+  /** The `X-Consul-Index` of the previous answer; 0 or absent answers at once. */
+  index?: number;
+  /** Longest wait for a change (server default 5 min, cap 10 min). */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Result<T> {
+  value: T;
+  /** `X-Consul-Index`: pass it back as `index` to block for the next change. May go backwards (restore). */
+  index: number;
+  /** `X-Consul-KnownLeader` */
+  knownLeader: boolean;
+  /** `X-Consul-LastContact`, ms since the answering server heard from the leader. */
+  lastContactMs: number;
+}
+
+export interface ConsulApi {
+  /** `/v1/catalog/services`: service name → tags. */
+  catalogServices(q: BlockingOptions): Promise<Result<Record<string, string[]>>>;
+  /** `/v1/health/state/:state` ("any", "passing", "warning", "critical"). */
+  healthState(state: string, q: BlockingOptions): Promise<Result<HealthCheck[]>>;
+  /** `/v1/health/service/:name`, with `passing` for `?passing`. */
+  healthService(name: string, q: BlockingOptions & { passing?: boolean }): Promise<Result<ServiceEntry[]>>;
+  /** Closes idle keep-alive connections. Calls in flight are not aborted (use their signal). */
+  close(): void;
+}
+
+export interface ConsulApiOptions {
+  stale: boolean;
+  requireConsistent: boolean;
+  /** Client timeout of a non-blocking call, ms. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export type ConsulErrorCode =
+  | 'TAGWAY_CONSUL_ACL' | 'TAGWAY_CONSUL_NO_LEADER' | 'TAGWAY_CONSUL_HTTP' | 'TAGWAY_CONSUL_TIMEOUT'
+  | 'TAGWAY_CONSUL_UNREACHABLE' | 'TAGWAY_CONSUL_RATE_LIMITED' | 'TAGWAY_CONSUL_ABORTED' | 'TAGWAY_CONSUL_CONFIG';
+
+/** Every failure of this module. Match on `code`; `status` and `body` are Consul's answer when there was one. */
+export class ConsulError extends Error {
+  readonly code: ConsulErrorCode;
+  readonly status?: number;
+  readonly body?: string;
+  constructor(code: ConsulErrorCode, message: string, opts: { status?: number; body?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ConsulError';
+    this.code = code;
+    this.status = opts.status;
+    this.body = opts.body;
+  }
+}
+
+/** Consul's default and maximum blocking wait, and its jitter (up to wait/16) — see api-docs/features/blocking. */
+const SERVER_DEFAULT_WAIT_MS = 5 * 60_000;
+const SERVER_MAX_WAIT_MS = 10 * 60_000;
+/** Slack on top of wait × 17/16 for the answer to travel. */
+const TIMEOUT_MARGIN_MS = 5_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The client timeout for a call: above the longest time Consul may legitimately hold it.
+ *
+ * @example
+ * blockingTimeoutMs(42, 60_000, 30_000) // 68750 = 60 s × 17/16 + 5 s
+ */
+export function blockingTimeoutMs(index: number | undefined, waitMs: number | undefined, requestTimeoutMs: number): number {
+  if (!index) return requestTimeoutMs;
+  const wait = Math.min(waitMs && waitMs > 0 ? waitMs : SERVER_DEFAULT_WAIT_MS, SERVER_MAX_WAIT_MS);
+  return Math.ceil((wait * 17) / 16) + TIMEOUT_MARGIN_MS;
+}
+
+/**
+ * Builds the client for `providers.consulCatalog.endpoint`. TLS files are read here, so a missing file fails at
+ * startup with the option's name, not at the first poll.
+ *
+ * @example
+ * const api = createConsulApi({ address: '127.0.0.1:8500', scheme: 'http', datacenter: '', token: '', endpointWaitTime: 0 },
+ *                             { stale: false, requireConsistent: false });
+ * let r = await api.catalogServices({});
+ * r = await api.catalogServices({ index: r.index, waitMs: 60_000, signal });   // returns on change or after ~60 s
+ */
+export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], options: ConsulApiOptions): ConsulApi {
+  const target = parseAddress(endpoint.address, endpoint.scheme);
+  const secure = target.scheme === 'https';
+  const tls = secure ? readTls(endpoint.tls) : {};
+  const agent = secure ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
+  const auth = endpoint.httpAuth?.username
+    ? `${encodeURIComponent(endpoint.httpAuth.username)}:${encodeURIComponent(endpoint.httpAuth.password ?? '')}@`
+    : '';
+  const baseUrl = `${target.scheme}://${auth}${target.host}:${target.port}/v1`;
+  const defaults: Record<string, unknown> = {};
+  if (endpoint.token) defaults.token = endpoint.token; // sent as X-Consul-Token by the client
+  if (endpoint.datacenter) defaults.dc = endpoint.datacenter;
+  if (options.requireConsistent) defaults.consistent = true;
+  else if (options.stale) defaults.stale = true;
+  const consul = new Consul({
+    baseUrl, agent, defaults, ...tls,
+    // papi hands URL.hostname to http.request, brackets included for IPv6; resolve those literals ourselves.
+    lookup: bracketAwareLookup,
+  } as never) as unknown as RawConsul;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const where = `${target.scheme}://${target.host}:${target.port}`;
+
+  async function call<T>(q: BlockingOptions, run: (o: RawCallOptions) => Promise<unknown>): Promise<Result<T>> {
+    if (q.signal?.aborted) throw aborted(q.signal, where);
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const o: RawCallOptions = { ctx, timeout: blockingTimeoutMs(q.index, q.waitMs, requestTimeoutMs) };
+    if (q.index) o.index = String(q.index);
+    if (q.index && q.waitMs && q.waitMs > 0) o.wait = `${Math.ceil(q.waitMs)}ms`;
+    const onAbort = (): void => { ctx.emit('cancel'); };
+    q.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [res, body] = (await run(o)) as [http.IncomingMessage, unknown];
+      return {
+        value: body as T,
+        index: Number(header(res, 'x-consul-index') ?? 0) || 0,
+        knownLeader: header(res, 'x-consul-knownleader') === 'true',
+        lastContactMs: Number.parseInt(header(res, 'x-consul-lastcontact') ?? '0', 10) || 0,
+      };
+    } catch (err) {
+      throw toConsulError(err, where, q.signal);
+    } finally {
+      q.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    catalogServices(q) {
+      return call<Record<string, string[]>>(q, (o) => consul.catalog.service.list(o)).then(function nullToEmpty(r) {
+        return { ...r, value: r.value ?? {} };
+      });
+    },
+    healthState(state, q) {
+      return call<HealthCheck[]>(q, (o) => consul.health.state({ ...o, state })).then(nullToList);
+    },
+    healthService(name, q) {
+      return call<ServiceEntry[]>(q, (o) => consul.health.service({ ...o, service: name, passing: q.passing === true })).then(nullToList);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ internals
+
+interface RawCallOptions {
+  index?: string;
+  wait?: string;
+  timeout?: number;
+  ctx?: EventEmitter & { includeResponse: boolean };
+}
+
+/** The part of node-consul tagway calls (its bundled typings omit ctx, index and timeout). */
+interface RawConsul {
+  catalog: { service: { list(o: RawCallOptions): Promise<unknown> } };
+  health: {
+    service(o: RawCallOptions & { service: string; passing: boolean }): Promise<unknown>;
+    state(o: RawCallOptions & { state: string }): Promise<unknown>;
+  };
+}
+
+function nullToList<T>(r: Result<T[]>): Result<T[]> {
+  return { ...r, value: r.value ?? [] };
+}
+
+function header(res: http.IncomingMessage | undefined, name: string): string | undefined {
+  const v = res?.headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** "host:port", "[::1]:8500", "host" (port 8500), or with a scheme prefix, which wins over `scheme` as in Consul's Go client. */
+export function parseAddress(address: string, scheme: string): { scheme: 'http' | 'https'; host: string; port: number } {
+  let s = (scheme || 'http').toLowerCase();
+  let rest = address.trim();
+  const m = /^([a-z]+):\/\/(.*)$/i.exec(rest);
+  if (m) {
+    s = m[1]!.toLowerCase();
+    rest = m[2]!.replace(/\/+$/, '');
+  }
+  if (s !== 'http' && s !== 'https') {
+    throw new ConsulError('TAGWAY_CONSUL_CONFIG', `providers.consulCatalog.endpoint.scheme: "${s}" is not supported (use http or https)`);
+  }
+  let host: string;
+  let port: number | undefined;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
+  if (v6) {
+    host = `[${v6[1]}]`;
+    port = v6[2] ? Number(v6[2]) : undefined;
+  } else if (net.isIPv6(rest)) {
+    host = `[${rest}]`;
+  } else {
+    const i = rest.lastIndexOf(':');
+    host = i >= 0 ? rest.slice(0, i) : rest;
+    port = i >= 0 ? Number(rest.slice(i + 1)) : undefined;
+  }
+  if (!host || (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))) {
+    throw new ConsulError('TAGWAY_CONSUL_CONFIG', `providers.consulCatalog.endpoint.address: "${address}" is not host:port`);
+  }
+  return { scheme: s, host, port: port ?? 8500 };
+}
+
+function readTls(t: ConsulCatalogConfig['endpoint']['tls']): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
+  if (!t) return {};
+  const read = (field: 'ca' | 'cert' | 'key'): Buffer | undefined => {
+    const file = t[field];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConsulError('TAGWAY_CONSUL_CONFIG', `providers.consulCatalog.endpoint.tls.${field}: cannot read "${file}"`, { cause: err });
+    }
+  };
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {};
+  const ca = read('ca');
+  const cert = read('cert');
+  const key = read('key');
+  if (ca) out.ca = ca;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  if (t.insecureSkipVerify) out.rejectUnauthorized = false;
+  return out;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | { address: string; family: number }[], family?: number) => void;
+
+function bracketAwareLookup(hostname: string, opts: { all?: boolean }, cb: LookupCallback): void {
+  const literal = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  const family = net.isIP(literal);
+  if (family) {
+    if (opts?.all) cb(null, [{ address: literal, family }]);
+    else cb(null, literal, family);
+    return;
+  }
+  dns.lookup(literal, opts as never, cb as never);
+}
+
+function aborted(signal: AbortSignal, where: string): ConsulError {
+  return new ConsulError('TAGWAY_CONSUL_ABORTED', `request to Consul at ${where} aborted`, { cause: signal.reason });
+}
+
+interface PapiError extends Error {
+  isResponse?: boolean; isTimeout?: boolean; isAbort?: boolean; code?: string;
+  response?: { statusCode?: number; body?: unknown };
+}
+
+/** One place that turns the client's failures into coded errors, with a hint at the likely fix. */
+function toConsulError(err: unknown, where: string, signal?: AbortSignal): ConsulError {
+  const e = err as PapiError;
+  if (e?.isAbort || signal?.aborted) return aborted(signal ?? new AbortController().signal, where);
+  if (e?.isResponse && e.response) {
+    const status = e.response.statusCode ?? 0;
+    const raw = e.response.body;
+    const body = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw === undefined ? '' : JSON.stringify(raw);
+    const said = body.trim() || e.message;
+    if (status === 403) {
+      return new ConsulError('TAGWAY_CONSUL_ACL', `Consul at ${where} refused the ACL token (403 ${said}); check providers.consulCatalog.endpoint.token`, { status, body, cause: err });
+    }
+    if (status === 429) {
+      return new ConsulError('TAGWAY_CONSUL_RATE_LIMITED', `Consul at ${where} limits this client (429 ${said}); fewer concurrent connections or a higher limits.http_max_conns_per_client`, { status, body, cause: err });
+    }
+    if (status === 500 && /no cluster leader/i.test(body)) {
+      return new ConsulError('TAGWAY_CONSUL_NO_LEADER', `Consul at ${where} has no cluster leader (500); stale reads (providers.consulCatalog.stale) still answer`, { status, body, cause: err });
+    }
+    return new ConsulError('TAGWAY_CONSUL_HTTP', `Consul at ${where} answered ${status}: ${said}`, { status, body, cause: err });
+  }
+  if (e?.isTimeout) return new ConsulError('TAGWAY_CONSUL_TIMEOUT', `Consul at ${where} did not answer in time`, { cause: err });
+  const why = e?.code ?? e?.message ?? String(err);
+  return new ConsulError('TAGWAY_CONSUL_UNREACHABLE', `cannot reach Consul at ${where} (${why}); check providers.consulCatalog.endpoint.address`, { cause: err });
+}

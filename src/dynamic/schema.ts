@@ -1,0 +1,138 @@
+/**
+ * Runtime description of every struct in ./types.ts, for the generic decoders in src/labels (tags and files).
+ * Names are the canonical camelCase JSON names; decoders match them case-insensitively.
+ * Traefik's struct tags are mirrored: `allowEmpty` (a section switched on with `true`, e.g. `tls=true`),
+ * `label-slice-as-struct` (`loadBalancer.server.port` in labels, `servers:` in files), `label:"-"`
+ * (file-only: `weighted`, `server.preservePath`) and `file:"-"` (label-only: `server.port`, `server.scheme`).
+ */
+import type { FieldDesc, StructDesc } from '../labels/descriptor.ts';
+
+const str: FieldDesc = { kind: 'string' };
+const int: FieldDesc = { kind: 'int' };
+const bool: FieldDesc = { kind: 'bool' };
+const duration: FieldDesc = { kind: 'duration' };
+const strings: FieldDesc = { kind: 'stringList' };
+const stringMap: FieldDesc = { kind: 'stringMap' };
+
+function struct(desc: StructDesc, extra: Partial<FieldDesc> = {}): FieldDesc {
+  return { kind: 'struct', struct: desc, ...extra };
+}
+function desc(name: string, fields: Record<string, FieldDesc>): StructDesc {
+  return { name, fields };
+}
+
+export const routerObservabilityDesc = desc('RouterObservability', {
+  accessLogs: bool, metrics: bool, tracing: bool,
+  traceVerbosity: { kind: 'string', values: ['minimal', 'detailed'] },
+});
+export const domainDesc = desc('Domain', { main: str, sans: strings });
+export const routerTLSDesc = desc('RouterTLS', {
+  options: str, certResolver: str, domains: { kind: 'structList', struct: domainDesc },
+});
+export const routerDesc = desc('Router', {
+  entryPoints: strings, middlewares: strings, service: str, rule: str, ruleSyntax: str, priority: int,
+  tls: struct(routerTLSDesc, { allowEmpty: true }),
+  observability: struct(routerObservabilityDesc),
+});
+
+export const serverDesc = desc('Server', {
+  url: str,
+  weight: int,
+  preservePath: { kind: 'bool', only: 'document' },
+  scheme: { kind: 'string', only: 'flat' },
+  port: { kind: 'string', only: 'flat' },
+});
+export const cookieDesc = desc('Cookie', {
+  name: str, secure: bool, httpOnly: bool, sameSite: str, maxAge: int, path: str, domain: str,
+});
+export const stickyDesc = desc('Sticky', { cookie: struct(cookieDesc, { allowEmpty: true }) });
+export const serverHealthCheckDesc = desc('ServerHealthCheck', {
+  scheme: str, mode: str, path: str, method: str, status: int, port: int,
+  interval: duration, unhealthyInterval: duration, timeout: duration, hostname: str, followRedirects: bool,
+  headers: stringMap,
+});
+export const responseForwardingDesc = desc('ResponseForwarding', { flushInterval: duration });
+export const serversLoadBalancerDesc = desc('ServersLoadBalancer', {
+  sticky: struct(stickyDesc, { allowEmpty: true }),
+  servers: { kind: 'structList', struct: serverDesc, flatName: 'server' },
+  strategy: str,
+  healthCheck: struct(serverHealthCheckDesc),
+  passHostHeader: bool,
+  responseForwarding: struct(responseForwardingDesc),
+  serversTransport: str,
+});
+export const weightedServiceRefDesc = desc('WeightedServiceRef', { name: str, weight: int });
+export const weightedRoundRobinDesc = desc('WeightedRoundRobin', {
+  services: { kind: 'structList', struct: weightedServiceRefDesc },
+  sticky: struct(stickyDesc, { allowEmpty: true }),
+});
+export const serviceDesc = desc('Service', {
+  loadBalancer: struct(serversLoadBalancerDesc),
+  weighted: { kind: 'struct', struct: weightedRoundRobinDesc, only: 'document' },
+});
+
+export const ipStrategyDesc = desc('IPStrategy', { depth: int, excludedIPs: strings, ipv6Subnet: int });
+export const sourceCriterionDesc = desc('SourceCriterion', {
+  ipStrategy: struct(ipStrategyDesc), requestHeaderName: str, requestHost: bool,
+});
+export const headersDesc = desc('Headers', {
+  customRequestHeaders: stringMap,
+  customResponseHeaders: stringMap,
+  accessControlAllowCredentials: bool,
+  accessControlAllowHeaders: strings,
+  accessControlAllowMethods: strings,
+  accessControlAllowOriginList: strings,
+  accessControlAllowOriginListRegex: strings,
+  accessControlExposeHeaders: strings,
+  accessControlMaxAge: int,
+  addVaryHeader: bool,
+  allowedHosts: strings,
+  hostsProxyHeaders: strings,
+  sslRedirect: bool,
+  stsSeconds: int,
+  stsIncludeSubdomains: bool,
+  stsPreload: bool,
+  forceSTSHeader: bool,
+  frameDeny: bool,
+  customFrameOptionsValue: str,
+  contentTypeNosniff: bool,
+  browserXssFilter: bool,
+  customBrowserXSSValue: str,
+  contentSecurityPolicy: str,
+  referrerPolicy: str,
+  permissionsPolicy: str,
+  isDevelopment: bool,
+});
+export const middlewareDesc = desc('Middleware', {
+  addPrefix: struct(desc('AddPrefix', { prefix: str })),
+  stripPrefix: struct(desc('StripPrefix', { prefixes: strings, forceSlash: bool })),
+  stripPrefixRegex: struct(desc('StripPrefixRegex', { regex: strings })),
+  replacePath: struct(desc('ReplacePath', { path: str })),
+  replacePathRegex: struct(desc('ReplacePathRegex', { regex: str, replacement: str })),
+  chain: struct(desc('Chain', { middlewares: strings })),
+  ipAllowList: struct(desc('IPAllowList', { sourceRange: strings, ipStrategy: struct(ipStrategyDesc), rejectStatusCode: int })),
+  headers: struct(headersDesc),
+  redirectRegex: struct(desc('RedirectRegex', { regex: str, replacement: str, permanent: bool })),
+  redirectScheme: struct(desc('RedirectScheme', { scheme: str, port: str, permanent: bool })),
+  basicAuth: struct(desc('BasicAuth', { users: strings, usersFile: str, realm: str, removeHeader: bool, headerField: str })),
+  rateLimit: struct(desc('RateLimit', { average: int, period: duration, burst: int, sourceCriterion: struct(sourceCriterionDesc) })),
+  retry: struct(desc('Retry', { attempts: int, initialInterval: duration })),
+  circuitBreaker: struct(desc('CircuitBreaker', {
+    expression: str, checkPeriod: duration, fallbackDuration: duration, recoveryDuration: duration, responseCode: int,
+  })),
+  compress: struct(desc('Compress', {
+    excludedContentTypes: strings, includedContentTypes: strings, minResponseBodyBytes: int, encodings: strings,
+  }), { allowEmpty: true }),
+});
+
+/** `http` of the dynamic configuration: what `<prefix>.http.*` labels and a file's `http:` section fill. */
+export const httpConfigurationDesc = desc('HTTPConfiguration', {
+  routers: { kind: 'structMap', struct: routerDesc },
+  services: { kind: 'structMap', struct: serviceDesc },
+  middlewares: { kind: 'structMap', struct: middlewareDesc },
+});
+
+/** The whole dynamic configuration (documents); labels start at `http`. */
+export const configurationDesc = desc('Configuration', {
+  http: struct(httpConfigurationDesc),
+});

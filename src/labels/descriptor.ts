@@ -1,0 +1,106 @@
+/**
+ * The runtime description of a configuration shape that the generic decoders (flat keys, documents)
+ * walk. One description serves labels, files, flags and env, so a field is spelled and typed in one place.
+ */
+
+/** Scalar kinds; durations are validated with parseDuration. */
+export type ScalarKind = 'string' | 'int' | 'float' | 'bool' | 'duration';
+
+export type FieldKind =
+  | ScalarKind
+  /** `a, b` in flat form, a sequence in documents. */
+  | 'stringList'
+  | 'floatList'
+  /** Keys keep their case (header names, attribute names). */
+  | 'stringMap'
+  | 'struct'
+  /** Named items (routers, services...): keys keep their case. */
+  | 'structMap'
+  /** Addressed `name[0].field` in flat form. */
+  | 'structList';
+
+export interface FieldDesc {
+  readonly kind: FieldKind;
+  /** For struct, structMap, structList. */
+  readonly struct?: StructDesc;
+  /** A struct that `true` switches on with its defaults (Traefik's `label:"allowEmpty"`). */
+  readonly allowEmpty?: boolean;
+  /** Allowed values of a string (matched case-insensitively, output as written here). */
+  readonly values?: readonly string[];
+  /**
+   * Flat-form name of a structList that labels address as one struct (Traefik's `label-slice-as-struct`):
+   * `loadBalancer.server.port` fills `servers[0].port`.
+   */
+  readonly flatName?: string;
+  /** Reachable only from flat keys (labels) or only from documents (files). */
+  readonly only?: 'flat' | 'document';
+  /** Redacted in logs and /api/rawdata. */
+  readonly secret?: boolean;
+  /** For help text. */
+  readonly description?: string;
+  readonly default?: unknown;
+}
+
+export interface StructDesc {
+  /** Type name, for messages and help. */
+  readonly name: string;
+  readonly fields: Readonly<Record<string, FieldDesc>>;
+}
+
+/** How decoded values come out. */
+export interface DecodeOptions {
+  /** Dynamic config keeps durations as written ("10s"); static config wants milliseconds. Default 'string'. */
+  durations?: 'string' | 'ms';
+}
+
+/** A problem found while decoding, in decoder terms; the front ends turn it into their own error shapes. */
+export interface DecodeIssue {
+  /** Canonical path: field names as in the schema, map keys and indexes as given. */
+  path: (string | number)[];
+  /** The path as the input spelled it (document keys), for line lookup. */
+  rawPath: (string | number)[];
+  /** Original flat key (label, flag or env name), when the input was flat. */
+  key?: string;
+  message: string;
+  suggestion?: string;
+}
+
+/** "http.routers.r.tls.domains[0].main" */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+/** The field a name (any case) designates, as seen from flat keys or documents. */
+export function findField(desc: StructDesc, name: string, form: 'flat' | 'document'): [string, FieldDesc] | undefined {
+  const lower = name.toLowerCase();
+  for (const [fieldName, field] of Object.entries(desc.fields)) {
+    if (field.only !== undefined && field.only !== form) continue;
+    const visible = form === 'flat' ? field.flatName ?? fieldName : fieldName;
+    if (visible.toLowerCase() === lower) return [fieldName, field];
+  }
+  return undefined;
+}
+
+/** Names a struct offers in one form, for "did you mean". */
+export function visibleNames(desc: StructDesc, form: 'flat' | 'document'): string[] {
+  const out: string[] = [];
+  for (const [fieldName, field] of Object.entries(desc.fields)) {
+    if (field.only !== undefined && field.only !== form) continue;
+    out.push(form === 'flat' ? field.flatName ?? fieldName : fieldName);
+  }
+  return out;
+}
+
+/** A field that exists but cannot be reached in this form (e.g. `weighted` from labels). */
+export function hiddenField(desc: StructDesc, name: string, form: 'flat' | 'document'): string | undefined {
+  const other = form === 'flat' ? 'document' : 'flat';
+  const hit = findField(desc, name, other);
+  if (hit === undefined) return undefined;
+  const [fieldName, field] = hit;
+  if (field.only === other) return fieldName;
+  if (form === 'document' && field.flatName !== undefined && name.toLowerCase() === field.flatName.toLowerCase()) return fieldName;
+  if (form === 'flat' && field.flatName !== undefined && name.toLowerCase() === fieldName.toLowerCase()) return fieldName;
+  return undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * The middleware registry: turns one dynamic-config `Middleware` into a wrapper of handlers.
+ * Options are validated here, once (regexes compiled, CIDRs and durations parsed); a bad value is
+ * returned as an Error naming the option, never thrown at request time.
+ */
+import type { Middleware } from '../dynamic/types.ts';
+import type { Handler, RequestContext } from '../proxy/context.ts';
+import { suggest } from '../util/didyoumean.ts';
+import { addPrefix } from './add-prefix/index.ts';
+import { basicAuth } from './basic-auth/index.ts';
+import { chain } from './chain/index.ts';
+import { circuitBreaker } from './circuit-breaker/index.ts';
+import { compress } from './compress/index.ts';
+import { headers } from './headers/index.ts';
+import { ipAllowList } from './ip-allow-list/index.ts';
+import { rateLimit } from './rate-limit/index.ts';
+import { redirectRegex } from './redirect-regex/index.ts';
+import { redirectScheme } from './redirect-scheme/index.ts';
+import { replacePath } from './replace-path/index.ts';
+import { replacePathRegex } from './replace-path-regex/index.ts';
+import { retry } from './retry/index.ts';
+import { MiddlewareError } from './shared/errors.ts';
+import type { Wrapper } from './shared/types.ts';
+import { stripPrefix } from './strip-prefix/index.ts';
+import { stripPrefixRegex } from './strip-prefix-regex/index.ts';
+
+export { MiddlewareError, type MiddlewareErrorCode } from './shared/errors.ts';
+
+/** A middleware ready to wrap handlers. `type` is the config key (`stripPrefix`). */
+export interface BuiltMiddleware {
+  name: string;
+  type: MiddlewareType;
+  wrap(next: Handler): Handler;
+  /** Releases buckets and caches; call when the middleware leaves the configuration. Idempotent. */
+  close?(): void;
+}
+
+export type MiddlewareType = keyof Middleware;
+type Resolve = (ref: string) => BuiltMiddleware | Error;
+
+/** Builders by config key, with the span name Traefik gives the type (its `typeName`). */
+const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<Middleware[K]>, resolve: Resolve): Wrapper } } = {
+  addPrefix: { span: 'AddPrefix', build: (c) => addPrefix(c) },
+  stripPrefix: { span: 'StripPrefix', build: (c) => stripPrefix(c) },
+  stripPrefixRegex: { span: 'StripPrefixRegex', build: (c) => stripPrefixRegex(c) },
+  replacePath: { span: 'ReplacePath', build: (c) => replacePath(c) },
+  replacePathRegex: { span: 'ReplacePathRegex', build: (c) => replacePathRegex(c) },
+  chain: { span: 'Chain', build: (c, resolve) => chain(c, resolve) },
+  ipAllowList: { span: 'IPAllowLister', build: (c) => ipAllowList(c) },
+  headers: { span: 'Headers', build: (c) => headers(c) },
+  redirectRegex: { span: 'RedirectRegex', build: (c) => redirectRegex(c) },
+  redirectScheme: { span: 'RedirectScheme', build: (c) => redirectScheme(c) },
+  basicAuth: { span: 'BasicAuth', build: (c) => basicAuth(c) },
+  rateLimit: { span: 'RateLimiter', build: (c) => rateLimit(c) },
+  retry: { span: 'Retry', build: (c) => retry(c) },
+  circuitBreaker: { span: 'CircuitBreaker', build: (c) => circuitBreaker(c) },
+  compress: { span: 'Compress', build: (c) => compress(c) },
+};
+
+/** Names being built right now (builds are synchronous), to catch chains that reach themselves. */
+const building: string[] = [];
+
+/**
+ * Builds one middleware. `name` is qualified (`auth@file`); `resolve` returns another built middleware
+ * by the reference a chain holds (the caller qualifies it). Returns an Error (a `MiddlewareError` with a
+ * stable `code`) when the definition has zero or several types, an unknown type, a bad option, or a
+ * chain that is broken or cyclic.
+ * @example
+ * const built = buildMiddleware('strip@file', { stripPrefix: { prefixes: ['/api'] } }, resolve);
+ * if (!(built instanceof Error)) handler = built.wrap(handler);
+ */
+export function buildMiddleware(name: string, def: Middleware, resolve: Resolve): BuiltMiddleware | Error {
+  const keys = Object.keys(def ?? {}).filter((k) => (def as Record<string, unknown>)[k] !== undefined);
+  const unknown = keys.find((k) => !(k in TYPES));
+  if (unknown !== undefined) {
+    const hint = suggest(unknown, Object.keys(TYPES));
+    return new MiddlewareError('TAGWAY_MIDDLEWARE_TYPE', `unknown middleware type "${unknown}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+  }
+  if (keys.length !== 1) {
+    return new MiddlewareError('TAGWAY_MIDDLEWARE_TYPE', keys.length === 0
+      ? 'middleware has no type (set exactly one of ' + Object.keys(TYPES).join(', ') + ')'
+      : `middleware has ${keys.length} types (${keys.join(', ')}); a middleware has exactly one`);
+  }
+  const type = keys[0] as MiddlewareType;
+  if (building.includes(name)) {
+    return new MiddlewareError('TAGWAY_MIDDLEWARE_CYCLE', `recursion detected in chain: ${[...building.slice(building.indexOf(name)), name].join(' -> ')}`);
+  }
+  const spec = TYPES[type] as { span: string; build(cfg: unknown, resolve: Resolve): Wrapper };
+  let wrapper: Wrapper;
+  building.push(name);
+  try {
+    wrapper = spec.build(def[type], resolve);
+  } catch (err) {
+    if (err instanceof MiddlewareError) return err;
+    return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `${type}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    building.pop();
+  }
+  const span = spec.span;
+  let closed = false;
+  return {
+    name,
+    type,
+    wrap(next: Handler): Handler { return traced(wrapper.wrap(next), span, name); },
+    close() {
+      if (closed) return;
+      closed = true;
+      wrapper.close?.();
+    },
+  };
+}
+
+/**
+ * With `detailed` tracing, each middleware runs inside an INTERNAL span named by its type (Traefik's span
+ * tree); the span ends when the response is done. Otherwise the handler runs bare.
+ */
+function traced(inner: Handler, span: string, name: string): Handler {
+  const attributes = { 'traefik.middleware.name': name };
+  return function middlewareStep(ctx: RequestContext) {
+    const trace = ctx.trace;
+    if (trace?.verbosity !== 'detailed' || !trace.enterStep) { inner(ctx); return; }
+    const step = trace.enterStep(span, attributes);
+    if (!step) { inner(ctx); return; }
+    ctx.res.once('close', function endStep() { step.end(); });
+    inner(ctx);
+  };
+}
+
+/**
+ * Builds a set of definitions at once, chains resolved among them (refs qualified with the chain's
+ * provider). Convenient for tests and tools; the gateway's runtime builds incrementally instead.
+ */
+export function buildMiddlewares(defs: Record<string, Middleware>): Map<string, BuiltMiddleware | Error> {
+  const out = new Map<string, BuiltMiddleware | Error>();
+  const get = (qualified: string): BuiltMiddleware | Error => {
+    const done = out.get(qualified);
+    if (done) return done;
+    const def = defs[qualified];
+    if (!def) return new MiddlewareError('TAGWAY_MIDDLEWARE_REF', `middleware "${qualified}" does not exist`);
+    const provider = qualified.includes('@') ? qualified.slice(qualified.lastIndexOf('@')) : '';
+    const built = buildMiddleware(qualified, def, (ref) => get(ref.includes('@') ? ref : ref + provider));
+    out.set(qualified, built);
+    return built;
+  };
+  for (const name of Object.keys(defs)) get(name);
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { ReplacePathRegex } from '../../dynamic/types.ts';
+import type { Handler, RequestContext } from '../../proxy/context.ts';
+import { replaceAllGo } from '../shared/goregex.ts';
+import { regexOption } from '../shared/options.ts';
+import { REPLACED_PATH_HEADER } from '../replace-path/index.ts';
+import type { Wrapper } from '../shared/types.ts';
+
+/**
+ * replacePathRegex: when `regex` matches the path, every match is replaced with `replacement` (Go template:
+ * `$1`, `${1}`, `${name}`), and the original path goes upstream in X-Replaced-Path. No match: unchanged.
+ * @example
+ * replacePathRegex({ regex: '^/foo/(.*)', replacement: '/bar/$1' }) // /foo/x → /bar/x
+ */
+export function replacePathRegex(cfg: ReplacePathRegex): Wrapper {
+  const re = regexOption(cfg.regex?.trim(), 'replacePathRegex.regex');
+  const global = new RegExp(re.source, re.flags + 'g');
+  const replacement = cfg.replacement?.trim() ?? '';
+  return {
+    wrap(next: Handler): Handler {
+      return function replacePathRegexHandler(ctx: RequestContext) {
+        if (re.test(ctx.path)) {
+          ctx.headers[REPLACED_PATH_HEADER] = ctx.path;
+          ctx.path = replaceAllGo(global, replacement, ctx.path);
+        }
+        next(ctx);
+      };
+    },
+  };
+}

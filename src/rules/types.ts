@@ -1,0 +1,49 @@
+/**
+ * What a rule looks at. `RequestContext` (src/proxy/context.ts) satisfies it structurally.
+ * `host` must already be lower-case without port and without one trailing dot (see `matchingHost`),
+ * `path` must be the clean path (see `cleanPath`), `clientIp` the TCP peer address.
+ */
+export interface MatchRequest {
+  method: string;
+  host: string;
+  path: string;
+  rawQuery: string;
+  clientIp: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A rule compiled into a matcher. */
+export interface CompiledRule {
+  ok: true;
+  /** The rule as written. */
+  rule: string;
+  /** Whether the request satisfies the rule. Synchronous, allocation-free in the common case. */
+  match(req: MatchRequest): boolean;
+  /**
+   * `undefined` when the rule does not pin the host. Otherwise the request host must be one of these exact
+   * lower-case hosts, or match one of `hostPatterns`, for the rule to match (a necessary condition derived
+   * from `Host(...)` matchers under `&&`, `||` and `!`). An empty list with no patterns means the rule can
+   * never match.
+   */
+  hosts: string[] | undefined;
+  /** Wildcard host patterns (`*.example.com`, `**.example.com`, `*`), lower-case, completing `hosts`. */
+  hostPatterns?: string[];
+  /** Why the request does not match (the failing matchers and what they saw), or undefined when it matches. */
+  explain(req: MatchRequest): string | undefined;
+}
+
+/** Stable codes for rule errors: match on `code`. */
+export type RuleErrorCode = 'TAGWAY_RULE_SYNTAX' | 'TAGWAY_RULE_MATCHER' | 'TAGWAY_RULE_ARGUMENT' | 'TAGWAY_RULE_REGEXP';
+
+/** A rule that failed to compile, with the column (1-based) of the problem. */
+export interface RuleError {
+  ok: false;
+  code: RuleErrorCode;
+  rule: string;
+  /** The rule, a caret line pointing at the column, and the reason. */
+  message: string;
+  /** The reason alone (one line). */
+  reason: string;
+  /** 1-based position in the rule (in UTF-16 code units). */
+  column: number;
+}

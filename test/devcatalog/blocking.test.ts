@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { DEFAULT_WAIT_MS, MAX_WAIT_MS, blockingQuery, effectiveWaitMs } from '../../src/devcatalog/blocking.ts';
+import { parseGoDuration } from '../../src/devcatalog/duration.ts';
+import { CatalogState } from '../../src/devcatalog/state.ts';
+
+describe('effectiveWaitMs', () => {
+  const cases = [
+    { desc: 'default 5 min, no jitter', wait: undefined, random: 0, expect: DEFAULT_WAIT_MS },
+    { desc: 'requested wait kept', wait: 60_000, random: 0, expect: 60_000 },
+    { desc: 'capped at 10 min', wait: 3_600_000, random: 0, expect: MAX_WAIT_MS },
+    { desc: 'jitter stays below wait/16', wait: 16_000, random: 0.999999, expect: 16_999 },
+    { desc: 'zero means default', wait: 0, random: 0.5, expect: DEFAULT_WAIT_MS + DEFAULT_WAIT_MS / 32 },
+  ];
+  for (const c of cases) it(c.desc, () => assert.equal(effectiveWaitMs(c.wait, () => c.random), c.expect));
+});
+
+describe('parseGoDuration', () => {
+  const cases = [
+    { desc: 'seconds', in: '10s', expect: 10_000 },
+    { desc: 'compound', in: '1m30s', expect: 90_000 },
+    { desc: 'fraction', in: '1.5h', expect: 5_400_000 },
+    { desc: 'milliseconds', in: '250ms', expect: 250 },
+    { desc: 'micro', in: '1500us', expect: 1.5 },
+    { desc: 'bare zero', in: '0', expect: 0 },
+    { desc: 'no unit', in: '10', expect: undefined },
+    { desc: 'garbage', in: '5 minutes', expect: undefined },
+    { desc: 'empty', in: '', expect: undefined },
+  ];
+  for (const c of cases) it(c.desc, () => assert.equal(parseGoDuration(c.in), c.expect));
+});
+
+describe('blockingQuery', () => {
+  it('answers with the unchanged index when the wait ends, and on change before that', async (t) => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    const s = new CatalogState('dc1', 'agent', '127.0.0.1');
+    const idx = s.catalogServices().index();
+    const never = new AbortController().signal;
+
+    const timedOut = blockingQuery(s, s.catalogServices(), idx, 1_000, never);
+    mock.timers.tick(1_000);
+    assert.equal((await timedOut).index, idx);
+
+    const changed = blockingQuery(s, s.catalogServices(), idx, 1_000, never);
+    s.registerService({ Name: 'web', Port: 80 });
+    const r = await changed;
+    assert.ok(r.index > idx);
+    assert.deepEqual(r.value, { web: [] });
+  });
+
+  it('a result whose index went backwards waits for the timeout (Consul does not answer early)', async (t) => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    const s = new CatalogState('dc1', 'agent', '127.0.0.1');
+    for (let i = 0; i < 3; i++) s.registerService({ Name: `s${i}`, Port: 1 });
+    const idx = s.catalogServices().index();
+    let done = false;
+    const p = blockingQuery(s, s.catalogServices(), idx, 5_000, new AbortController().signal).then((r) => { done = true; return r; });
+    s.resetIndex();
+    await Promise.resolve();
+    assert.equal(done, false);
+    mock.timers.tick(5_000);
+    assert.equal((await p).index, 1);
+  });
+
+  it('the release signal answers at once', async () => {
+    const s = new CatalogState('dc1', 'agent', '127.0.0.1');
+    const ac = new AbortController();
+    const p = blockingQuery(s, s.healthState('any'), s.healthState('any').index(), 600_000, ac.signal);
+    ac.abort();
+    assert.equal((await p).value.length, 1);
+  });
+});

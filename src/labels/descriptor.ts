@@ -104,3 +104,11 @@ export function hiddenField(desc: StructDesc, name: string, form: 'flat' | 'docu
   if (form === 'flat' && field.flatName !== undefined && name.toLowerCase() === fieldName.toLowerCase()) return fieldName;
   return undefined;
 }
+
+/**
+ * Sets an own, enumerable property even for names like "__proto__" (router names and header names come from
+ * users; plain assignment of "__proto__" would change the object's prototype instead).
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

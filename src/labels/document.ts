@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, setOwn, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -114,7 +114,7 @@ function decodeField(raw: unknown, field: FieldDesc, path: Path, rawPath: Path, 
       for (const [k, v] of Object.entries(raw)) {
         const text = scalarText(v);
         if (text === undefined) { push(ctx, [...path, k], [...rawPath, k], `expected a string, got ${describe(v)}`); continue; }
-        out[k] = text;
+        setOwn(out, k, text);
       }
       return out;
     }
@@ -136,9 +136,9 @@ function decodeField(raw: unknown, field: FieldDesc, path: Path, rawPath: Path, 
       if (!isPlainObject(raw)) { push(ctx, path, rawPath, `expected a mapping of names to ${field.struct!.name}, got ${describe(raw)}`); return undefined; }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(raw)) {
-        if (v === null || v === undefined) { out[k] = {}; continue; }
+        if (v === null || v === undefined) { setOwn(out, k, {}); continue; }
         if (!isPlainObject(v)) { push(ctx, [...path, k], [...rawPath, k], `expected a mapping (${field.struct!.name}), got ${describe(v)}`); continue; }
-        out[k] = decodeStruct(v, field.struct!, [...path, k], [...rawPath, k], ctx);
+        setOwn(out, k, decodeStruct(v, field.struct!, [...path, k], [...rawPath, k], ctx));
       }
       return out;
     }

@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, setOwn, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -131,7 +131,7 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
       const out: Record<string, string> = {};
       for (const child of node.children) {
         if (child.children.length > 0) { issue(ctx, child, [...path, child.name], 'expected a value, not sub-keys', undefined, true); continue; }
-        out[child.name] = child.value ?? '';
+        setOwn(out, child.name, child.value ?? '');
       }
       return out;
     }
@@ -156,7 +156,7 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
           issue(ctx, child, itemPath, `expected sub-keys of ${field.struct!.name}, not a value`, undefined, true);
           continue;
         }
-        out[child.name] = decodeStruct(child, field.struct!, itemPath, ctx) ?? {};
+        setOwn(out, child.name, decodeStruct(child, field.struct!, itemPath, ctx) ?? {});
       }
       return out;
     }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { decodeDocument } from '../labels/document.ts';
 import { decodeFlat } from '../labels/flat.ts';
-import { formatPath } from '../labels/descriptor.ts';
+import { formatPath, setOwn } from '../labels/descriptor.ts';
 import type { DecodeIssue } from '../labels/descriptor.ts';
 import { staticConfigSchema } from './schema.ts';
 import { staticDesc } from './describe.ts';
@@ -39,7 +39,8 @@ function mergeLayers(...layers: Tree[]): Tree {
   const out: Tree = {};
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer)) {
-      out[k] = isObject(v) && isObject(out[k]) ? mergeLayers(out[k] as Tree, v) : v;
+      const prev = Object.hasOwn(out, k) ? out[k] : undefined;
+      setOwn(out, k, isObject(v) && isObject(prev) ? mergeLayers(prev, v) : v);
     }
   }
   return out;
@@ -48,7 +49,7 @@ function mergeLayers(...layers: Tree[]): Tree {
 function hasPath(tree: unknown, path: readonly PropertyKey[]): boolean {
   let node = tree;
   for (const seg of path) {
-    if (!isObject(node) || !(String(seg) in node)) return false;
+    if (!isObject(node) || !Object.hasOwn(node, String(seg))) return false;
     node = node[String(seg)];
   }
   return true;
@@ -61,7 +62,7 @@ function rawPathFor(doc: unknown, path: readonly PropertyKey[]): (string | numbe
   for (const seg of path) {
     if (Array.isArray(node) && typeof seg === 'number') { out.push(seg); node = node[seg]; continue; }
     if (!isObject(node)) break;
-    const key = String(seg) in node ? String(seg) : Object.keys(node).find((k) => k.toLowerCase() === String(seg).toLowerCase());
+    const key = Object.hasOwn(node, String(seg)) ? String(seg) : Object.keys(node).find((k) => k.toLowerCase() === String(seg).toLowerCase());
     if (key === undefined) break;
     out.push(key);
     node = node[key];

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { StaticConfig } from './types.ts';
+import { setOwn } from '../labels/descriptor.ts';
 
 /** What the schema says about one option beyond its type. */
 export interface OptionMeta {
@@ -261,12 +262,12 @@ function redact(value: unknown, schema: z.ZodType): unknown {
   }
   if (def.type === 'object' && def.shape !== undefined && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = def.shape[k] === undefined ? v : redact(v, def.shape[k]!);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, Object.hasOwn(def.shape, k) ? redact(v, def.shape[k]!) : v);
     return out;
   }
   if (def.type === 'record' && def.valueType !== undefined && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = redact(v, def.valueType);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, redact(v, def.valueType!));
     return out;
   }
   return value;

@@ -1,0 +1,100 @@
+import type { Dispatcher } from 'undici';
+import type { RequestContext } from './context.ts';
+import { Exchange } from './exchange.ts';
+import { silentProxyLogger, type ProxyLogger } from './errors.ts';
+import { requestHeaders, wantsUpgrade } from './headers.ts';
+import { forwardContinue, forwardUpgrade } from './forward-node.ts';
+import type { PoolRegistry } from './pool.ts';
+
+/** One server of a service, resolved once when the service is built. */
+export interface Upstream {
+  /** The server URL as configured: the key for WRR, health, sticky cookies and `ctx.upstream`. */
+  readonly name: string;
+  readonly url: URL;
+  /** `host[:port]` of the server, sent as Host when `passHostHeader` is false. */
+  readonly host: string;
+  /** Prefix joined before `ctx.path` (the URL path when `preservePath`, else ''), no trailing slash. */
+  readonly basePath: string;
+  /** Keep-alive pool for the server's origin. */
+  readonly pool: Dispatcher;
+}
+
+export interface ForwardOptions {
+  /** Send the client's Host upstream (Traefik's default) instead of the server's. */
+  readonly passHostHeader: boolean;
+  /** ms to wait for the response head (0: no limit). */
+  readonly responseHeaderTimeout: number;
+  /** For the node:http agents used by 100-continue and upgrades. */
+  readonly pools: PoolRegistry;
+  readonly logger?: ProxyLogger;
+}
+
+/**
+ * Builds an `Upstream` for a server URL.
+ * @throws {TypeError} when the URL is not an absolute http(s) URL.
+ * @example
+ * const up = upstreamFor('http://10.0.0.7:8080/api', false, pools.acquire('http://10.0.0.7:8080').pool);
+ */
+export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher): Upstream {
+  const url = new URL(serverUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`server URL "${serverUrl}" must use http or https (got "${url.protocol.slice(0, -1)}")`);
+  }
+  let basePath = preservePath ? url.pathname : '';
+  if (basePath.endsWith('/')) basePath = basePath.slice(0, -1);
+  return { name: serverUrl, url, host: url.host, basePath, pool };
+}
+
+/**
+ * Forwards `ctx` to `upstream` and streams the answer to `ctx.res` (Traefik's single-host reverse
+ * proxy). Synchronous: it starts the exchange and returns. Bodies stream both ways with backpressure;
+ * `Content-Encoding` and bytes pass untouched; hop-by-hop headers are dropped both ways. Ordinary
+ * requests go through the undici pool; `Expect: 100-continue` and protocol upgrades through node:http.
+ * A failure before the head is written calls `ctx.onAttemptFailed` (retry) and, unless it returns
+ * true, answers with the mapped status; after the head it cuts the client connection.
+ *
+ * @example
+ * forward(ctx, upstream, { passHostHeader: true, responseHeaderTimeout: 0, pools });
+ */
+export function forward(ctx: RequestContext, upstream: Upstream, options: ForwardOptions, setCookie?: string): void {
+  const req = ctx.req;
+  const logger = options.logger ?? silentProxyLogger;
+  const resendCount = ctx.attempts;
+  ctx.attempts = resendCount + 1;
+  ctx.upstream = upstream.name;
+
+  const host = options.passHostHeader ? (firstValue(ctx.headers.host) ?? upstream.host) : upstream.host;
+  let path = upstream.basePath + ctx.path;
+  if (ctx.rawQuery !== '') path += '?' + (ctx.rawQuery.includes(';') ? ctx.rawQuery.replaceAll(';', '&') : ctx.rawQuery);
+
+  // Node sets req.upgrade only when the server has an 'upgrade' listener: only then is the socket ours to switch.
+  const upgrade = (req as { upgrade?: boolean }).upgrade === true && wantsUpgrade(ctx.headers) ? firstValue(ctx.headers.upgrade) : undefined;
+  const expect = upgrade === undefined && isExpectContinue(ctx.headers.expect);
+  const headers = requestHeaders(ctx, host, expect, upgrade);
+
+  const observer = ctx.trace?.startAttempt(new URL(path, upstream.url.origin), headers, resendCount);
+  const exchange = new Exchange(ctx, upstream.name, observer, setCookie, logger);
+
+  if (upgrade !== undefined) { forwardUpgrade(exchange, upstream, path, headers, options); return; }
+  if (expect) { forwardContinue(exchange, upstream, path, headers, options); return; }
+
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+  upstream.pool.dispatch({
+    path,
+    method: ctx.method as Dispatcher.HttpMethod,
+    headers,
+    body: hasBody ? req : null,
+    headersTimeout: options.responseHeaderTimeout,
+  }, exchange);
+}
+
+function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isExpectContinue(v: string | string[] | undefined): boolean {
+  if (v === undefined) return false;
+  return (Array.isArray(v) ? v.join(',') : v).toLowerCase().includes('100-continue');
+}

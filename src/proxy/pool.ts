@@ -1,0 +1,112 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Pool } from 'undici';
+
+/** Upstream-side timeouts in milliseconds (Traefik's `serversTransport.forwardingTimeouts`). 0 disables one. */
+export interface ForwardingTimeouts {
+  /** Time to establish the TCP (and TLS) connection. */
+  dialTimeout?: number;
+  /** Time to wait for the upstream's response head once the request is written. */
+  responseHeaderTimeout?: number;
+  /** How long an idle keep-alive connection stays in the pool. */
+  idleConnTimeout?: number;
+}
+
+/** Traefik's defaults: dial 30s, no response-header timeout, idle connections kept 90s. */
+export const DEFAULT_FORWARDING_TIMEOUTS: Readonly<Required<ForwardingTimeouts>> = Object.freeze({
+  dialTimeout: 30_000,
+  responseHeaderTimeout: 0,
+  idleConnTimeout: 90_000,
+});
+
+/** A counted reference to a shared pool; `release` is idempotent. */
+export interface PoolLease {
+  readonly pool: Pool;
+  release(): void;
+}
+
+interface Slot { pool: Pool; refs: number }
+
+/**
+ * Keep-alive connection pools, one undici `Pool` per upstream origin and connection settings, shared by
+ * every service that targets that origin. Services `acquire` a lease per server and release it on close;
+ * a pool nobody holds any more is closed gracefully (in-flight requests finish), so servers that leave
+ * the catalog do not leak sockets. The node:http agents serve the requests undici cannot carry
+ * (`Expect: 100-continue`, protocol upgrades).
+ *
+ * @example
+ * const pools = new PoolRegistry();
+ * const lease = pools.acquire('http://127.0.0.1:8080');
+ * lease.pool.dispatch({ path: '/', method: 'GET' }, handler);
+ * lease.release();
+ * await pools.close();
+ */
+export class PoolRegistry {
+  #slots = new Map<string, Slot>();
+  #httpAgent: HttpAgent | undefined;
+  #httpsAgent: HttpsAgent | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Number of live pools (for tests and the API). */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /**
+   * A lease on the pool for `origin` ("http://host:port") with these timeouts (defaults: Traefik's).
+   * @throws {Error} after `close()`.
+   */
+  acquire(origin: string, timeouts: ForwardingTimeouts = {}): PoolLease {
+    if (this.#closing) throw new Error('PoolRegistry is closed: a service was built after the gateway started shutting down');
+    const dial = timeouts.dialTimeout ?? DEFAULT_FORWARDING_TIMEOUTS.dialTimeout;
+    const idle = timeouts.idleConnTimeout ?? DEFAULT_FORWARDING_TIMEOUTS.idleConnTimeout;
+    const key = `${origin} ${dial} ${idle}`;
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      const pool = new Pool(origin, {
+        connect: { timeout: dial },
+        // The response-header timeout is per request (services on one origin may differ); no body
+        // timeout: Traefik has none either, long polls and streams must live.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        keepAliveTimeout: idle > 0 ? idle : 4_000,
+        keepAliveMaxTimeout: idle > 0 ? idle : 600_000,
+      });
+      slot = { pool, refs: 0 };
+      this.#slots.set(key, slot);
+    }
+    slot.refs++;
+    const held = slot;
+    let released = false;
+    return {
+      pool: held.pool,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--held.refs > 0 || this.#slots.get(key) !== held) return;
+        this.#slots.delete(key);
+        held.pool.close().catch(() => { /* already destroyed: nothing left to close */ });
+      },
+    };
+  }
+
+  /** Keep-alive node:http(s) agent for requests undici cannot carry. */
+  agent(protocol: string): HttpAgent {
+    if (protocol === 'https:') return (this.#httpsAgent ??= new HttpsAgent({ keepAlive: true }));
+    return (this.#httpAgent ??= new HttpAgent({ keepAlive: true }));
+  }
+
+  /** Closes every pool gracefully and destroys the agents. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.#doClose();
+    return this.#closing;
+  }
+
+  async #doClose(): Promise<void> {
+    const pools = [...this.#slots.values()].map((s) => s.pool);
+    this.#slots.clear();
+    this.#httpAgent?.destroy();
+    this.#httpsAgent?.destroy();
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,137 @@
+import type { ServersLoadBalancer } from '../dynamic/types.ts';
+import { respond, type Handler, type RequestContext } from './context.ts';
+import { WeightedRoundRobin } from './balancer/wrr.ts';
+import { StickyCookie } from './balancer/sticky.ts';
+import { silentProxyLogger, type ProxyLogger } from './errors.ts';
+import { forward, upstreamFor, type ForwardOptions, type Upstream } from './forward.ts';
+import { HealthChecker, healthCheckSettings } from './healthcheck.ts';
+import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
+
+/** A built `loadBalancer` service: the request handler plus what the API and the runtime need. */
+export interface ServiceHandler {
+  /** Picks a server (sticky cookie, else WRR over healthy servers) and forwards; 503 when none is up. */
+  handle: Handler;
+  /** Every configured server URL → 'UP' | 'DOWN' (Traefik's `serverStatus`). */
+  serverStatus(): Record<string, 'UP' | 'DOWN'>;
+  /** Stops health checks and releases the connection pools. Idempotent. */
+  close(): void;
+  /** Resolves when no health-check round is in flight (tests drive rounds with `mock.timers`). */
+  settled(): Promise<void>;
+}
+
+export interface ServiceHandlerOptions {
+  /** Pools shared by every service (one per upstream origin). */
+  pools: PoolRegistry;
+  /** Upstream-side timeouts in ms (Traefik's `serversTransport.forwardingTimeouts`). */
+  forwardingTimeouts?: ForwardingTimeouts;
+  /** Run the active health checks of `loadBalancer.healthCheck` (default true). */
+  healthChecks?: boolean;
+  logger?: ProxyLogger;
+}
+
+/**
+ * Builds the handler of one `loadBalancer` service, with Traefik v3 semantics: smooth WRR over
+ * `servers` (`weight`, default 1; ≤ 0 never picked), optional sticky cookie, `passHostHeader`
+ * (default true), `preservePath` per server, active health checks taking servers out and back in.
+ *
+ * @throws {Error} naming the service and the server when a server URL is missing or invalid, or a
+ *   health-check duration cannot be parsed (the runtime attaches it to the service).
+ * @example
+ * const svc = createServiceHandler('whoami@file', {
+ *   servers: [{ url: 'http://10.0.0.1:80' }, { url: 'http://10.0.0.2:80', weight: 2 }],
+ *   healthCheck: { path: '/health', interval: '10s' },
+ * }, { pools });
+ * route.handler = svc.handle;
+ * // on reload: svc.close();
+ */
+export function createServiceHandler(name: string, lb: ServersLoadBalancer, options: ServiceHandlerOptions): ServiceHandler {
+  const logger = options.logger ?? silentProxyLogger;
+  const timeouts = options.forwardingTimeouts ?? {};
+  const wrr = new WeightedRoundRobin<Upstream>();
+  const status = new Map<string, boolean>();
+  const leases: PoolLease[] = [];
+  const upstreams: Upstream[] = [];
+  let checker: HealthChecker | undefined;
+  let sticky: StickyCookie | undefined;
+  try {
+    for (const server of lb.servers ?? []) {
+      if (!server.url) throw new Error(`service "${name}": a server has no url (set loadBalancer.servers[].url)`);
+      let url: URL;
+      try {
+        url = new URL(server.url);
+      } catch (cause) {
+        throw new Error(`service "${name}": invalid server URL "${server.url}" (expected e.g. http://10.0.0.7:8080)`, { cause });
+      }
+      if (status.has(server.url)) continue; // the same URL twice is one server
+      const lease = options.pools.acquire(url.origin, timeouts);
+      leases.push(lease);
+      const upstream = upstreamFor(server.url, server.preservePath ?? false, lease.pool);
+      upstreams.push(upstream);
+      wrr.add(upstream.name, upstream, server.weight ?? 1);
+      status.set(upstream.name, true);
+    }
+    if (lb.sticky?.cookie) {
+      sticky = new StickyCookie(lb.sticky.cookie, name);
+      for (const u of upstreams) if (wrr.get(u.name) !== undefined) sticky.add(u.name);
+    }
+    if (lb.healthCheck && options.healthChecks !== false) {
+      const settings = healthCheckSettings(lb.healthCheck);
+      if (lb.healthCheck.mode && lb.healthCheck.mode.toLowerCase() !== 'http') {
+        logger.warn(`health check mode "${lb.healthCheck.mode}" is not supported by tagway; servers of this service stay UP`, { service: name });
+      } else {
+        const setStatus = (server: string, up: boolean): void => {
+          status.set(server, up);
+          wrr.setStatus(server, up);
+        };
+        checker = new HealthChecker(settings, upstreams.map((u) => ({ name: u.name, url: u.url })), setStatus, { logger, service: name });
+      }
+    }
+  } catch (err) {
+    for (const l of leases) l.release();
+    throw err;
+  }
+  checker?.start();
+
+  const forwardOptions: ForwardOptions = {
+    passHostHeader: lb.passHostHeader ?? true,
+    responseHeaderTimeout: timeouts.responseHeaderTimeout ?? 0,
+    pools: options.pools,
+    logger,
+  };
+  const noServerHeaders = { 'x-content-type-options': 'nosniff' };
+  let closed = false;
+
+  return {
+    handle: function serviceHandler(ctx: RequestContext): void {
+      let upstream: Upstream | undefined;
+      let cookie: string | undefined;
+      if (sticky !== undefined) {
+        const match = sticky.lookup(ctx.headers.cookie);
+        if (match !== undefined && wrr.isUp(match.server)) {
+          upstream = wrr.get(match.server);
+          if (match.rewrite) cookie = sticky.setCookieFor(match.server);
+        }
+      }
+      if (upstream === undefined) {
+        upstream = wrr.next();
+        if (upstream === undefined) { respond(ctx, 503, 'no available server\n', noServerHeaders); return; }
+        if (sticky !== undefined) cookie = sticky.setCookieFor(upstream.name);
+      }
+      forward(ctx, upstream, forwardOptions, cookie);
+    },
+    serverStatus(): Record<string, 'UP' | 'DOWN'> {
+      const out: Record<string, 'UP' | 'DOWN'> = {};
+      for (const [server, up] of status) out[server] = up ? 'UP' : 'DOWN';
+      return out;
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      checker?.stop();
+      for (const l of leases) l.release();
+    },
+    settled(): Promise<void> {
+      return checker?.settled() ?? Promise.resolve();
+    },
+  };
+}

@@ -3,8 +3,9 @@
  * request until the result's index moves past N or the wait ends. `?wait` defaults to 5 minutes and is capped at
  * 10; Consul adds up to wait/16 of random jitter so that clients woken together do not come back together.
  *
- * Like Consul, an index that is *behind* N (after a snapshot restore) does not answer early: the request waits for
- * the timeout and then reports the lower index, which tells the client to start over.
+ * Like Consul (agent/blockingquery): a snapshot restore abandons the state store and every waiting query answers at
+ * once with the new, lower index; a query that *arrives* with an index ahead of the catalog's waits for a change or
+ * the timeout. Either way the client sees the index go backwards and must start over.
  */
 import type { CatalogState, Query, Snapshot } from './state.ts';
 
@@ -40,8 +41,8 @@ export function blockingQuery<T>(
     };
     const timer = setTimeout(finish, waitMs);
     timer.unref();
-    const unsubscribe = state.subscribe(function onCatalogChange() {
-      if (query.index() > minIndex) finish();
+    const unsubscribe = state.subscribe(function onCatalogChange(abandoned) {
+      if (abandoned || query.index() > minIndex) finish();
     });
     release.addEventListener('abort', finish, { once: true });
   });

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 /** Consul answers this, with these words, past the limit. */
 const TOO_MANY = 'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
 const TOO_MANY_RESPONSE =
-  'HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+  'HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\n' +
   `Content-Length: ${Buffer.byteLength(TOO_MANY)}\r\nConnection: close\r\n\r\n${TOO_MANY}`;
 
 export class ConnectionTracker {

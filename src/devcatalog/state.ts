@@ -75,7 +75,7 @@ export class CatalogState {
   #nodes = new Map<string, NodeRec>();
   #services = new Map<string, ServiceRec>();
   #checks = new Map<string, CheckRec>();
-  #listeners = new Set<() => void>();
+  #listeners = new Set<(abandoned: boolean) => void>();
   #ttlTimers = new Map<string, NodeJS.Timeout>();
   #dirty = false;
 
@@ -85,8 +85,11 @@ export class CatalogState {
     this.#write((idx) => this.#ensureAgentNode(agentNode, agentAddress, idx));
   }
 
-  /** Calls `fn` after every write that changed something. Returns the unsubscribe function. */
-  subscribe(fn: () => void): () => void {
+  /**
+   * Calls `fn` after every write that changed something, with `abandoned` true after `resetIndex` (Consul abandons
+   * its state store on a snapshot restore, which ends every blocking query). Returns the unsubscribe function.
+   */
+  subscribe(fn: (abandoned: boolean) => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }
@@ -221,7 +224,7 @@ export class CatalogState {
     return true;
   }
 
-  /** Every index back to 1, as after restoring an old snapshot. Wakes blocking queries. */
+  /** Every index back to 1, as after restoring an old snapshot. Ends blocking queries, as Consul's restore does. */
   resetIndex(): void {
     this.#raft = 1;
     this.#tables = { nodes: 1, services: 1, checks: 1 };
@@ -231,7 +234,7 @@ export class CatalogState {
       r.createIndex = 1;
       r.modifyIndex = 1;
     }
-    this.#notify();
+    this.#notify(true);
   }
 
   // ---------------------------------------------------------------- reads
@@ -307,8 +310,8 @@ export class CatalogState {
     }
   }
 
-  #notify(): void {
-    for (const fn of [...this.#listeners]) fn();
+  #notify(abandoned = false): void {
+    for (const fn of [...this.#listeners]) fn(abandoned);
   }
 
   /**

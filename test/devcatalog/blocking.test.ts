@@ -49,15 +49,21 @@ describe('blockingQuery', () => {
     assert.deepEqual(r.value, { web: [] });
   });
 
-  it('a result whose index went backwards waits for the timeout (Consul does not answer early)', async (t) => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-    t.after(() => mock.timers.reset());
+  it('a snapshot restore (resetIndex) answers waiting queries at once with the lower index', async () => {
     const s = new CatalogState('dc1', 'agent', '127.0.0.1');
     for (let i = 0; i < 3; i++) s.registerService({ Name: `s${i}`, Port: 1 });
     const idx = s.catalogServices().index();
-    let done = false;
-    const p = blockingQuery(s, s.catalogServices(), idx, 5_000, new AbortController().signal).then((r) => { done = true; return r; });
+    const p = blockingQuery(s, s.catalogServices(), idx, 600_000, new AbortController().signal);
     s.resetIndex();
+    assert.equal((await p).index, 1);
+  });
+
+  it('a query arriving with an index ahead of the catalog waits for the timeout', async (t) => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    const s = new CatalogState('dc1', 'agent', '127.0.0.1');
+    let done = false;
+    const p = blockingQuery(s, s.catalogServices(), 50, 5_000, new AbortController().signal).then((r) => { done = true; return r; });
     await Promise.resolve();
     assert.equal(done, false);
     mock.timers.tick(5_000);

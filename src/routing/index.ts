@@ -1,0 +1,3 @@
+export type { RouteExplanation, RouteInput, RouteTable } from './types.ts';
+export { buildRouteTable } from './table.ts';
+export { buildLinearTable } from './linear.ts';

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import { ConnectionTracker } from './connections.ts';
 import { handleCall } from './handler.ts';
 import type { HandlerEnv, Reply } from './handler.ts';
@@ -104,13 +105,26 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     if (!res.destroyed) send(res, reply);
   }
 
-  const netServer = net.createServer(function onConnection(socket) {
+  function onConnection(socket: net.Socket): void {
     if (closing.signal.aborted) {
       socket.destroy();
       return;
     }
     if (tracker.admit(socket)) httpServer.emit('connection', socket);
-  });
+  }
+  let netServer: net.Server;
+  if (o.tls) {
+    const t = o.tls;
+    const tlsServer = tls.createServer({
+      cert: t.cert, key: t.key, ca: t.ca, requestCert: t.requireClientCert === true, rejectUnauthorized: t.requireClientCert === true,
+    });
+    tlsServer.on('secureConnection', onConnection);
+    // A failed handshake is the client's problem (it sees the TLS error); the listener carries on.
+    tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
+    netServer = tlsServer;
+  } else {
+    netServer = net.createServer(onConnection);
+  }
   await new Promise<void>((resolve, reject) => {
     netServer.once('error', reject);
     netServer.listen(o.port, o.host, () => {
@@ -124,7 +138,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${listenAddress}`,
+    url: `${o.tls ? 'https' : 'http'}://${listenAddress}`,
     port: addr.port,
     address: listenAddress,
     register(def: AgentServiceRegistration, node?: { name: string; address: string }): void {

@@ -118,6 +118,8 @@ export interface DevCatalogOptions {
   aclTokens?: string[];
   /** Consul's `limits.http_max_conns_per_client`. Default 200. */
   maxConnsPerClient?: number;
+  /** Serve HTTPS with these PEM contents; `requireClientCert` is Consul's `verify_incoming`. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer; requireClientCert?: boolean };
 }
 
 /** Switchable failures. Setting a field takes effect on the next request. */
@@ -142,7 +144,7 @@ export interface DevCatalogStats {
 }
 
 export interface DevCatalog {
-  /** "http://127.0.0.1:PORT" */
+  /** "http://127.0.0.1:PORT" ("https://…" with `tls`) */
   url: string;
   port: number;
   /** "127.0.0.1:PORT" (the form `endpoint.address` takes). */
@@ -162,7 +164,7 @@ export interface DevCatalog {
 }
 
 /** Fills the defaults, in one place. */
-export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalogOptions, 'aclTokens'>> & { aclTokens?: string[] } {
+export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalogOptions, 'aclTokens' | 'tls'>> & Pick<DevCatalogOptions, 'aclTokens' | 'tls'> {
   return {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,
@@ -171,5 +173,6 @@ export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalo
     nodeAddress: o.nodeAddress ?? '127.0.0.1',
     aclTokens: o.aclTokens,
     maxConnsPerClient: o.maxConnsPerClient ?? 200,
+    tls: o.tls,
   };
 }

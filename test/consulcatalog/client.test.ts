@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -269,6 +273,54 @@ describe('createConsulApi request shape', () => {
     );
   });
 });
+
+describe('createConsulApi over TLS', () => {
+  it('verifies the server with tls.ca, presents tls.cert/key, and honours insecureSkipVerify', async (t) => {
+    const pki = makePki();
+    if (!pki) return t.skip('openssl not available');
+    t.after(() => rmSync(pki.dir, { recursive: true, force: true }));
+    const read = (f: string): Buffer => readFileSync(join(pki.dir, f));
+    const dc = await startDevCatalog({ tls: { cert: read('server.pem'), key: read('server.key'), ca: read('ca.pem'), requireClientCert: true } });
+    t.after(() => dc.close());
+    assert.ok(dc.url.startsWith('https://'));
+    const f = (name: string): string => join(pki.dir, name);
+    const cases = [
+      { desc: 'ca + client cert', tls: { ca: f('ca.pem'), cert: f('client.pem'), key: f('client.key'), insecureSkipVerify: false }, code: undefined },
+      { desc: 'skip verify + client cert', tls: { cert: f('client.pem'), key: f('client.key'), insecureSkipVerify: true }, code: undefined },
+      { desc: 'unknown CA', tls: { cert: f('client.pem'), key: f('client.key'), insecureSkipVerify: false }, code: 'TAGWAY_CONSUL_UNREACHABLE' },
+      { desc: 'no client cert', tls: { ca: f('ca.pem'), insecureSkipVerify: false }, code: 'TAGWAY_CONSUL_UNREACHABLE' },
+    ];
+    for (const c of cases) {
+      const api = createConsulApi(endpoint(dc.address, { scheme: 'https', tls: c.tls }), { stale: false, requireConsistent: false });
+      try {
+        if (c.code) assert.equal((await failure(api.catalogServices({}))).code, c.code, c.desc);
+        else assert.deepEqual((await api.catalogServices({})).value, {}, c.desc);
+      } finally {
+        api.close();
+      }
+    }
+  });
+});
+
+/** A throwaway CA, server cert for 127.0.0.1 and client cert, made with the openssl CLI; undefined without it. */
+function makePki(): { dir: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'tagway-pki-'));
+  const ssl = (...args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' }); };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  try {
+    ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tagway test CA');
+    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    for (const who of ['server', 'client']) {
+      ssl('req', ...ec, '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`);
+      ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
+    }
+    return { dir };
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
 
 describe('blockingTimeoutMs', () => {
   const cases = [

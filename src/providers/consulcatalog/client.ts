@@ -311,5 +311,8 @@ function toConsulError(err: unknown, where: string, signal?: AbortSignal): Consu
   }
   if (e?.isTimeout) return new ConsulError('TAGWAY_CONSUL_TIMEOUT', `Consul at ${where} did not answer in time`, { cause: err });
   const why = e?.code ?? e?.message ?? String(err);
+  if (/CERT|SIGNATURE|SSL|TLS|ALERT/i.test(String(e?.code ?? ''))) {
+    return new ConsulError('TAGWAY_CONSUL_UNREACHABLE', `TLS with Consul at ${where} failed (${why}); check providers.consulCatalog.endpoint.tls`, { cause: err });
+  }
   return new ConsulError('TAGWAY_CONSUL_UNREACHABLE', `cannot reach Consul at ${where} (${why}); check providers.consulCatalog.endpoint.address`, { cause: err });
 }

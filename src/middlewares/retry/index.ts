@@ -18,7 +18,7 @@ export interface RetryOptions {
  * retry: re-sends a request whose upstream attempt failed before anything reached the client, up to
  * `attempts` tries in all, waiting between tries with exponential backoff from `initialInterval`
  * (default 100ms; the multiplier is chosen so the last wait is about twice the first, ±50% jitter, as
- * in Traefik). Each retry increments `ctx.attempts` (the forwarder reports it as the resend count).
+ * in Traefik). The forwarder counts attempts in `ctx.attempts` (its resend count); retry leaves it alone.
  *
  * The forwarder decides what "failed" means and calls `ctx.onAttemptFailed`; returning true means
  * "write nothing, we try again".
@@ -51,7 +51,6 @@ export function retry(cfg: Retry, options: RetryOptions = {}): Wrapper {
             return outer ? outer(error) : false;
           }
           tried++;
-          ctx.attempts++;
           const wait = initial <= 0 ? 0 : interval * (1 + RANDOMIZATION * (2 * random() - 1));
           interval = Math.min(interval * multiplier, MAX_INTERVAL);
           setTimeout(function retryAttempt() {

@@ -21,6 +21,7 @@ export interface CatalogApi {
   catalogServices(q: Query): Promise<Answer<Record<string, string[] | null>>>;
   healthState(state: string, q: Query): Promise<Answer<HealthCheckEntry[]>>;
   healthService(name: string, q: Query & { passing?: boolean }): Promise<Answer<HealthServiceEntry[]>>;
+  close?(): void;
 }
 interface Query { index?: number; waitMs?: number; signal?: AbortSignal }
 interface Answer<T> { value: T; index: number; knownLeader: boolean; lastContactMs: number }
@@ -53,6 +54,7 @@ export class ConsulCatalogProvider implements Provider {
   readonly #config: ConsulCatalogConfig;
   readonly #build: BuildOptions;
   readonly #api: CatalogApi;
+  readonly #ownsApi: boolean;
   readonly #log: Logger;
   readonly #resyncMs: number;
   readonly #backoff: { initialMs: number; maxMs: number };
@@ -82,6 +84,7 @@ export class ConsulCatalogProvider implements Provider {
     this.#config = config;
     this.#build = buildOptionsFrom(config);
     prepareBuildOptions(this.#build); // a bad defaultRule or constraints stops startup here, as Traefik's Init
+    this.#ownsApi = options.api === undefined;
     this.#api = options.api ?? createConsulApi(config.endpoint, { stale: config.stale, requireConsistent: config.requireConsistent });
     this.#log = options.logger ?? silentLogger;
     this.#resyncMs = options.resyncIntervalMs ?? 5 * 60_000;
@@ -116,6 +119,7 @@ export class ConsulCatalogProvider implements Provider {
       await Promise.all(loops);
     } finally {
       this.#running = false;
+      if (this.#ownsApi) this.#api.close?.();
     }
   }
 
@@ -148,6 +152,9 @@ export class ConsulCatalogProvider implements Provider {
       } catch (err) {
         if (signal.aborted) break;
         this.#failed(source, err);
+        // The next try answers at once (no index): a parked blocking query would hide the recovery
+        // until the next change. Its answer is diffed like any other, so it costs no extra fetch.
+        index = 0;
         await sleep(backoff.next(), signal);
       }
     }

@@ -161,9 +161,12 @@ export const accessLogSchema = z.object({
   format: mark(z.enum(['common', 'json']), { description: 'common or json.' }).default('common'),
   bufferingSize: mark(z.int().nonnegative(), { description: 'Lines buffered before writing.' }).default(0),
   fields: z.object({
-    defaultMode: fieldMode.optional(),
-    names: z.record(z.string(), fieldMode).optional(),
-    headers: z.object({ defaultMode: fieldMode.optional(), names: z.record(z.string(), fieldMode).optional() }).optional(),
+    defaultMode: mark(fieldMode, { description: 'keep, drop or redact fields by default (unset: keep).' }).optional(),
+    names: mark(z.record(z.string(), fieldMode), { description: 'Per-field mode: keep, drop or redact.' }).optional(),
+    headers: z.object({
+      defaultMode: mark(fieldMode, { description: 'keep, drop or redact headers by default (unset: drop).' }).optional(),
+      names: mark(z.record(z.string(), fieldMode), { description: 'Per-header mode: keep, drop or redact.' }).optional(),
+    }).optional(),
   }).optional(),
 });
 

@@ -32,7 +32,8 @@ export function parseSource(text: string, format: SourceFormat): ParsedSource {
 
 function parseYaml(text: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  // `merge: true`: Traefik's YAML reader (go-yaml) honours `<<: *anchor` merge keys, so configs use them.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const syntaxErrors = document.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! }));
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const locate: Locate = (path) => {

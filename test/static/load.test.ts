@@ -189,6 +189,13 @@ workers = 1
     assert.equal(c.providers.consulCatalog!.exposedByDefault, false);
   });
 
+  it('YAML merge keys (<<: *anchor) work, as in go-yaml', () => {
+    const text = 'entryPoints:\n  a: &ep\n    address: ":81"\n    transport:\n      lifeCycle: { graceTimeOut: 3s }\n  b:\n    <<: *ep\n    address: ":82"\n';
+    const c = load([`--configFile=${file('merge.yml', text)}`]);
+    assert.equal(c.entryPoints.b!.transport.lifeCycle.graceTimeOut, 3000);
+    assert.equal(c.entryPoints.b!.address, ':82');
+  });
+
   it('an OTLP endpoint with a path keeps it', () => {
     assert.equal(load(['--tracing.otlp.http.endpoint=https://collector.local:4318/custom']).tracing!.otlp.http.endpoint, 'https://collector.local:4318/custom');
   });

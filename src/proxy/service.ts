@@ -62,6 +62,9 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       } catch (cause) {
         throw new Error(`service "${name}": invalid server URL "${server.url}" (expected e.g. http://10.0.0.7:8080)`, { cause });
       }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new Error(`service "${name}": server URL "${server.url}" must use http or https`);
+      }
       if (status.has(server.url)) continue; // the same URL twice is one server
       const lease = options.pools.acquire(url.origin, timeouts);
       leases.push(lease);

@@ -16,9 +16,10 @@ export interface ProxyFront {
 /**
  * A tiny entry point on 127.0.0.1:0: builds the request context like the gateway does and hands it
  * to `handler` (usually a service handler). `decorate` may add hooks/transforms/retry to the context.
- * Upgrade requests go through `responseForUpgrade`, as the gateway must do for WebSockets.
+ * Upgrade requests go through `responseForUpgrade`, as the gateway must do for WebSockets; with
+ * `checkContinue`, `Expect: 100-continue` requests reach the handler before any "100 Continue".
  */
-export async function startFront(t: TestContext, handler: Handler, decorate?: (ctx: RequestContext) => void): Promise<ProxyFront> {
+export async function startFront(t: TestContext, handler: Handler, decorate?: (ctx: RequestContext) => void, options: { checkContinue?: boolean } = {}): Promise<ProxyFront> {
   const port = { value: 0 };
   const ep: EntryPointInfo = { name: 'web', scheme: 'http', get port() { return String(port.value); }, trusted: new TrustedNetworks([]) };
   const contexts: RequestContext[] = [];
@@ -30,6 +31,8 @@ export async function startFront(t: TestContext, handler: Handler, decorate?: (c
     handler(ctx);
   };
   const server = createServer(listener);
+  // With a 'checkContinue' listener Node does not answer "100 Continue" itself: the proxy relays the upstream's.
+  if (options.checkContinue) server.on('checkContinue', listener);
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => listener(req, responseForUpgrade(req, socket, head)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port.value = (server.address() as { port: number }).port;

@@ -96,12 +96,16 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
       return;
     }
     const body = await readBody(req);
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const reply = await handleCall(env, {
-      method: req.method ?? 'GET', url, headers: req.headers, body,
-      release: AbortSignal.any([gone.signal, closing.signal]),
+    // One signal per request for "client gone or catalog closing" (AbortSignal.any would keep a listener per request
+    // on the long-lived closing signal; this one is removed when the response ends).
+    const release = new AbortController();
+    const onClosing = (): void => release.abort();
+    closing.signal.addEventListener('abort', onClosing, { once: true });
+    res.once('close', () => {
+      closing.signal.removeEventListener('abort', onClosing);
+      release.abort();
     });
+    const reply = await handleCall(env, { method: req.method ?? 'GET', url, headers: req.headers, body, release: release.signal });
     if (!res.destroyed) send(res, reply);
   }
 

@@ -75,6 +75,9 @@ export class CatalogState {
   #nodes = new Map<string, NodeRec>();
   #services = new Map<string, ServiceRec>();
   #checks = new Map<string, CheckRec>();
+  /** Secondary indexes, so that one service's or one node's rows are found without scanning the catalog. */
+  #serviceKeysByName = new Map<string, Set<string>>();
+  #checkKeysByNode = new Map<string, Set<string>>();
   #listeners = new Set<(abandoned: boolean) => void>();
   #ttlTimers = new Map<string, NodeJS.Timeout>();
   #dirty = false;
@@ -121,8 +124,8 @@ export class CatalogState {
       }, idx);
       // The agent owns the service's checks: the new definition replaces the old set.
       const keep = new Set(checks.map((c) => c.checkId));
-      for (const c of [...this.#checks.values()]) {
-        if (c.node === nodeName && c.serviceId === id && !keep.has(c.checkId)) this.#deleteCheck(c, idx);
+      for (const c of this.#nodeChecks(nodeName)) {
+        if (c.serviceId === id && !keep.has(c.checkId)) this.#deleteCheck(c, idx);
       }
       for (const c of checks) {
         // Consul's agent restores a re-registered check's status and output, so re-registering is idempotent.
@@ -271,7 +274,7 @@ export class CatalogState {
         for (const s of this.#instances(name, tags)) {
           const node = this.#nodes.get(s.node);
           if (!node) continue;
-          const checks = this.#sortedChecks().filter((c) => c.node === s.node && (c.serviceId === '' || c.serviceId === s.id));
+          const checks = this.#nodeChecks(s.node).filter((c) => c.serviceId === '' || c.serviceId === s.id);
           // ?passing drops an instance when any of its checks, node checks included, is not passing.
           if (passingOnly && checks.some((c) => c.status !== 'passing')) continue;
           out.push({ Node: this.#nodeJSON(node), Service: this.#serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
@@ -327,7 +330,13 @@ export class CatalogState {
   }
 
   #instances(name: string, tags: string[]): ServiceRec[] {
-    return this.#sortedServices().filter((s) => s.name === name && tags.every((t) => s.tags.includes(t)));
+    const keys = this.#serviceKeysByName.get(name) ?? new Set<string>();
+    return [...keys].map((k) => this.#services.get(k)!).sort(byNodeThenId).filter((s) => tags.every((t) => s.tags.includes(t)));
+  }
+
+  #nodeChecks(node: string): CheckRec[] {
+    const keys = this.#checkKeysByNode.get(node) ?? new Set<string>();
+    return [...keys].map((k) => this.#checks.get(k)!).sort((a, b) => (a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : 0));
   }
 
   #sortedServices(): ServiceRec[] {
@@ -367,6 +376,8 @@ export class CatalogState {
     const old = this.#services.get(k);
     if (old && sameJSON({ ...old, createIndex: 0, modifyIndex: 0 }, { ...s, createIndex: 0, modifyIndex: 0 })) return;
     this.#services.set(k, { ...s, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    if (old && old.name !== s.name) removeFrom(this.#serviceKeysByName, old.name, k);
+    addTo(this.#serviceKeysByName, s.name, k);
     this.#tables.services = idx;
     this.#serviceIdx.set(s.name, idx);
     if (old && old.name !== s.name) this.#serviceGone(old.name, idx);
@@ -380,6 +391,7 @@ export class CatalogState {
       old.notes === c.notes && old.serviceId === c.serviceId && (why === 'update' || old.type === c.type);
     if (same) return;
     this.#checks.set(k, { ...c, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    addTo(this.#checkKeysByNode, c.node, k);
     this.#tables.checks = idx;
     this.#touchCheckOwner(c, idx);
     this.#dirty = true;
@@ -388,6 +400,7 @@ export class CatalogState {
   #deleteCheck(c: CheckRec, idx: number): void {
     const k = key(c.node, c.checkId);
     if (!this.#checks.delete(k)) return;
+    removeFrom(this.#checkKeysByNode, c.node, k);
     clearTimeout(this.#ttlTimers.get(k));
     this.#ttlTimers.delete(k);
     this.#tables.checks = idx;
@@ -396,10 +409,11 @@ export class CatalogState {
   }
 
   #deleteService(s: ServiceRec, idx: number): void {
-    for (const c of [...this.#checks.values()]) {
-      if (c.node === s.node && c.serviceId === s.id) this.#deleteCheck(c, idx);
+    for (const c of this.#nodeChecks(s.node)) {
+      if (c.serviceId === s.id) this.#deleteCheck(c, idx);
     }
     this.#services.delete(key(s.node, s.id));
+    removeFrom(this.#serviceKeysByName, s.name, key(s.node, s.id));
     this.#tables.services = idx;
     this.#serviceGone(s.name, idx);
     this.#dirty = true;
@@ -407,7 +421,7 @@ export class CatalogState {
 
   #deleteNode(node: string, idx: number): void {
     for (const s of [...this.#services.values()]) if (s.node === node) this.#deleteService(s, idx);
-    for (const c of [...this.#checks.values()]) if (c.node === node) this.#deleteCheck(c, idx);
+    for (const c of this.#nodeChecks(node)) this.#deleteCheck(c, idx);
     if (this.#nodes.delete(node)) {
       this.#tables.nodes = idx;
       this.#dirty = true;
@@ -416,7 +430,7 @@ export class CatalogState {
 
   /** After an instance of `name` went away: bump its index, or record its extinction when none is left. */
   #serviceGone(name: string, idx: number): void {
-    if ([...this.#services.values()].some((x) => x.name === name)) {
+    if (this.#serviceKeysByName.has(name)) {
       this.#serviceIdx.set(name, idx);
     } else {
       this.#serviceIdx.delete(name);
@@ -508,6 +522,20 @@ export class CatalogState {
     if (s.taggedAddresses) row.ServiceTaggedAddresses = structuredClone(s.taggedAddresses);
     return row;
   }
+}
+
+function addTo(index: Map<string, Set<string>>, group: string, k: string): void {
+  let set = index.get(group);
+  if (!set) index.set(group, (set = new Set()));
+  set.add(k);
+}
+
+/** Removes `k`, and the group once empty (so "has" means "has rows"). */
+function removeFrom(index: Map<string, Set<string>>, group: string, k: string): void {
+  const set = index.get(group);
+  if (!set) return;
+  set.delete(k);
+  if (set.size === 0) index.delete(group);
 }
 
 /** A stable UUID-shaped node ID derived from the name (Consul generates random ones; tests like stable). */

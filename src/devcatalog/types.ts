@@ -153,8 +153,9 @@ export interface DevCatalog {
   register(def: AgentServiceRegistration, node?: { name: string; address: string }): void;
   /** Removes a service instance by ID (the agent's node first, then any node). Unknown IDs are ignored. */
   deregister(id: string): void;
+  /** Sets a check's status (the agent's node first, then any node); throws for an unknown check ID. */
   setCheck(checkId: string, status: CheckStatus, output?: string): void;
-  /** Sets a node's serfHealth check. */
+  /** Sets a node's serfHealth check; throws for an unknown node. */
   setNodeCheck(node: string, status: CheckStatus): void;
   faults: DevCatalogFaults;
   stats(): DevCatalogStats;

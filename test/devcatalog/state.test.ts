@@ -64,6 +64,17 @@ describe('CatalogState indexes (as Consul computes them)', () => {
     s.dispose();
   });
 
+  it('renaming an instance moves it between services and records the old name\'s extinction', () => {
+    const s = fresh();
+    s.registerService({ Name: 'a', ID: 'x', Port: 1 });
+    s.registerService({ Name: 'b', ID: 'x', Port: 1 });
+    assert.deepEqual(s.catalogServices().value(), { b: [] });
+    assert.deepEqual(ids(s, 'a'), []);
+    assert.deepEqual(ids(s, 'b'), ['x']);
+    assert.equal(s.healthService('a', [], false).index(), s.raftIndex);
+    s.dispose();
+  });
+
   it('resetIndex sends every index back to 1 and writes continue from there', () => {
     const s = fresh();
     for (let i = 0; i < 4; i++) s.registerService({ Name: `s${i}`, Port: i + 1 });

@@ -66,7 +66,7 @@ export interface ConsulApi {
   healthState(state: string, q: BlockingOptions): Promise<Result<HealthCheck[]>>;
   /** `/v1/health/service/:name`, with `passing` for `?passing`. */
   healthService(name: string, q: BlockingOptions & { passing?: boolean }): Promise<Result<ServiceEntry[]>>;
-  /** Closes idle keep-alive connections. Calls in flight are not aborted (use their signal). */
+  /** Destroys the connection pool; calls still in flight fail, so abort them (their signal) first. Idempotent. */
   close(): void;
 }
 

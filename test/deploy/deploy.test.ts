@@ -310,6 +310,11 @@ test('examples: service tags decode without errors', async () => {
   for (const c of await exampleTagSets()) {
     const result = decodeDynamicLabels(tagsToLabels(c.tags), 'traefik');
     assert.deepEqual(result.errors, [], c.desc);
+    assert.deepEqual(result.warnings, [], c.desc);
+    const routers = Object.values(result.configuration.http.routers);
+    assert.equal(routers.length, 1, c.desc);
+    assert.equal(routers[0]!.observability?.tracing, true, c.desc);
+    assert.equal(Object.keys(result.configuration.http.middlewares).length, 1, c.desc);
   }
 });
 

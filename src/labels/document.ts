@@ -11,6 +11,9 @@ interface Ctx { errors: DecodeIssue[]; options: DecodeOptions }
  * scalars read as Traefik's file provider reads them (stringified, then parsed by kind, so `priority: "10"`
  * and `port: 8080` for a string both work). Never throws; problems carry both the canonical path and the
  * path as written (`rawPath`, for line lookup).
+ * @example
+ * decodeDocument({ Routers: { r: { Priority: '10' } } }, httpConfigurationDesc)
+ * // { value: { routers: { r: { priority: 10 } } }, errors: [] }
  */
 export function decodeDocument(doc: unknown, root: StructDesc, options: DecodeOptions = {}): { value: Record<string, unknown>; errors: DecodeIssue[] } {
   const errors: DecodeIssue[] = [];

@@ -51,6 +51,9 @@ export function splitFlatKey(text: string): string[] | string {
  * Decodes flat pairs against `root`, the way Traefik's label parser does: keys sorted, element names matched
  * case-insensitively (two spellings of one name merge, the first in sort order names it), values parsed by kind.
  * Never throws on input; problems come back in `errors` with the original key.
+ * @example
+ * decodeFlat([{ key: 'traefik.http.routers.r.rule', segments: ['routers', 'r', 'rule'], value: 'Path(`/`)' }], httpConfigurationDesc)
+ * // { value: { routers: { r: { rule: 'Path(`/`)' } } }, errors: [] }
  */
 export function decodeFlat(entries: readonly FlatEntry[], root: StructDesc, options: DecodeOptions = {}): { value: Record<string, unknown>; errors: DecodeIssue[] } {
   const errors: DecodeIssue[] = [];

@@ -34,13 +34,18 @@ function isObject(v: unknown): v is Tree {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Later layers win; objects merge key by key, anything else is replaced whole (lists included). */
+/**
+ * Later layers win; objects merge key by key, anything else is replaced whole (lists included).
+ * Keys match case-insensitively and keep the first spelling: env names are lowercased, so
+ * TAGWAY_ENTRYPOINTS_WEBSECURE_ADDRESS must land on the file's `webSecure`, not create a second entry point.
+ */
 function mergeLayers(...layers: Tree[]): Tree {
   const out: Tree = {};
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer)) {
-      const prev = Object.hasOwn(out, k) ? out[k] : undefined;
-      setOwn(out, k, isObject(v) && isObject(prev) ? mergeLayers(prev, v) : v);
+      const key = Object.keys(out).find((existing) => existing.toLowerCase() === k.toLowerCase()) ?? k;
+      const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+      setOwn(out, key, isObject(v) && isObject(prev) ? mergeLayers(prev, v) : v);
     }
   }
   return out;
@@ -49,8 +54,10 @@ function mergeLayers(...layers: Tree[]): Tree {
 function hasPath(tree: unknown, path: readonly PropertyKey[]): boolean {
   let node = tree;
   for (const seg of path) {
-    if (!isObject(node) || !Object.hasOwn(node, String(seg))) return false;
-    node = node[String(seg)];
+    if (!isObject(node)) return false;
+    const key = Object.keys(node).find((k) => k.toLowerCase() === String(seg).toLowerCase());
+    if (key === undefined) return false;
+    node = node[key];
   }
   return true;
 }

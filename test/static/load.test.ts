@@ -387,6 +387,14 @@ describe('precedence: env over flags over file', () => {
     });
   }
 
+  it('map keys from env (lowercased) land on the file\'s spelling', () => {
+    const path = file('ep.yml', 'entryPoints:\n  webSecure:\n    address: ":8443"\n    forwardedHeaders: { insecure: true }\n');
+    const c = load([`--configFile=${path}`], { TAGWAY_ENTRYPOINTS_WEBSECURE_ADDRESS: ':9443' });
+    assert.deepEqual(Object.keys(c.entryPoints), ['webSecure']);
+    assert.equal(c.entryPoints.webSecure!.address, ':9443');
+    assert.equal(c.entryPoints.webSecure!.forwardedHeaders.insecure, true);
+  });
+
   it('a list from a later layer replaces the whole list', () => {
     const path = file('list.yml', 'providers:\n  consulCatalog:\n    strictChecks: [passing, warning]\n');
     assert.deepEqual(load([`--configFile=${path}`], { TAGWAY_PROVIDERS_CONSULCATALOG_STRICTCHECKS: 'passing' }).providers.consulCatalog!.strictChecks, ['passing']);

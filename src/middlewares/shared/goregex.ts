@@ -71,9 +71,13 @@ export function replaceAllGo(re: RegExp, template: string, input: string): strin
   const global = re.global ? re : new RegExp(re.source, re.flags + 'g');
   let out = '';
   let last = 0;
+  let matched = false;
   for (const m of input.matchAll(global)) {
+    // Go ignores an empty match that abuts the previous match (so `.*` replaces a string once).
+    if (matched && m[0] === '' && m.index === last) continue;
     out += input.slice(last, m.index) + expandGoTemplate(template, m);
     last = m.index! + m[0].length;
+    matched = true;
   }
   return out + input.slice(last);
 }

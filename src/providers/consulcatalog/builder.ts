@@ -81,6 +81,7 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
   const log: string[] = [];
   const pending: PendingIssue[] = [];
   const fragments: Fragment[] = [];
+  const optionsKey = JSON.stringify([options.prefix, options.exposedByDefault, options.defaultRule, options.constraints, options.strictChecks, options.connectAware ?? false]);
   const byService = new Map<string, ServiceInstance[]>();
   for (const inst of instances) {
     const list = byService.get(inst.name);
@@ -119,12 +120,11 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
       log.push(`filtering disabled service ${name}`);
       continue;
     }
-    const union = [...new Set(group.flatMap((i) => i.tags))];
-    if (!match(union)) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
+    if (options.constraints.trim() !== '' && !match([...new Set(group.flatMap((i) => i.tags))])) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
     if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); continue; }
 
     for (const { inst, extra } of extras) {
-      const result = buildInstance(inst, extra, options, rule, match, log);
+      const result = cachedBuildInstance(inst, extra, options, optionsKey, rule, match, log);
       if ('issues' in result) pending.push(...result.issues);
       if (result.fragment) fragments.push(result.fragment);
     }
@@ -153,8 +153,30 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
 
 interface Extra { enable?: boolean; connect?: boolean; canary?: boolean; errors: LabelError[] }
 
+const extraCache = new WeakMap<ServiceInstance, { prefix: string; extra: Extra }>();
 function instanceExtra(inst: ServiceInstance, options: BuildOptions): Extra {
-  return decodeExtraConfig(inst.labels, options.prefix);
+  const hit = extraCache.get(inst);
+  if (hit && hit.prefix === options.prefix) return hit.extra;
+  const extra = decodeExtraConfig(inst.labels, options.prefix);
+  extraCache.set(inst, { prefix: options.prefix, extra });
+  return extra;
+}
+
+/**
+ * Instances are immutable values and the watcher hands the same objects back for services that did
+ * not change, so one instance's result is computed once per set of options: a rebuild after one
+ * change re-decodes one service, not all of them. Results (and so the emitted configurations) share
+ * router and middleware objects: treat configurations as immutable, as every stage after this does.
+ */
+const instanceCache = new WeakMap<ServiceInstance, { key: string; result: InstanceResult; log: string[] }>();
+function cachedBuildInstance(inst: ServiceInstance, extra: Extra, options: BuildOptions, key: string, rule: RuleTemplate, match: TagPredicate, log: string[]): InstanceResult {
+  const hit = instanceCache.get(inst);
+  if (hit && hit.key === key) { log.push(...hit.log); return hit.result; }
+  const own: string[] = [];
+  const result = buildInstance(inst, extra, options, rule, match, own);
+  instanceCache.set(inst, { key, result, log: own });
+  log.push(...own);
+  return result;
 }
 
 type InstanceResult = { fragment?: Fragment; issues: PendingIssue[] };

@@ -31,14 +31,13 @@ export function mergeFragments(fragments: readonly Fragment[]): { configuration:
   const owner = new Map<string, Fragment>();
   const sorted = [...fragments].sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
 
-  function note(kind: ItemKind, name: string, frag: Fragment, ok: boolean, a: unknown, b: unknown): void {
+  function note(kind: ItemKind, name: string, frag: Fragment, diff: { path: string; a: unknown; b: unknown } | undefined): void {
     const key = `${kind}\0${name}`;
     const list = contributors.get(key) ?? [];
     list.push({ service: frag.service, instance: frag.instance });
     contributors.set(key, list);
     if (!owner.has(key)) { owner.set(key, frag); return; }
-    if (ok || conflicts.has(key)) return;
-    const diff = firstDifference(a, b) ?? { path: '', a, b };
+    if (!diff || conflicts.has(key)) return;
     conflicts.set(key, {
       kind, name, contributors: list, path: diff.path, first: diff.a, other: diff.b,
       firstInstance: owner.get(key)!.instance, otherInstance: frag.instance,
@@ -49,20 +48,21 @@ export function mergeFragments(fragments: readonly Fragment[]): { configuration:
     const http = frag.configuration.http;
     for (const [name, svc] of Object.entries(http.services)) {
       const existing = out.http.services[name];
-      if (!existing) { out.http.services[name] = cloneService(svc); note('service', name, frag, true, undefined, undefined); continue; }
-      const ok = servicesMergeable(existing, svc);
-      if (ok) appendServers(existing, svc);
-      note('service', name, frag, ok, withoutServers(existing), withoutServers(svc));
+      if (!existing) { out.http.services[name] = cloneService(svc); note('service', name, frag, undefined); continue; }
+      // Traefik's `ServersLoadBalancer.Mergeable`: equal but for the servers.
+      const diff = firstDifference(existing, svc, SERVERS);
+      if (!diff) appendServers(existing, svc);
+      note('service', name, frag, diff);
     }
     for (const [name, router] of Object.entries(http.routers)) {
       const existing = out.http.routers[name];
-      if (!existing) { out.http.routers[name] = router; note('router', name, frag, true, undefined, undefined); continue; }
-      note('router', name, frag, deepEqual(existing, router), existing, router);
+      if (!existing) { out.http.routers[name] = router; note('router', name, frag, undefined); continue; }
+      note('router', name, frag, firstDifference(existing, router));
     }
     for (const [name, mw] of Object.entries(http.middlewares)) {
       const existing = out.http.middlewares[name];
-      if (!existing) { out.http.middlewares[name] = mw; note('middleware', name, frag, true, undefined, undefined); continue; }
-      note('middleware', name, frag, deepEqual(existing, mw), existing, mw);
+      if (!existing) { out.http.middlewares[name] = mw; note('middleware', name, frag, undefined); continue; }
+      note('middleware', name, frag, firstDifference(existing, mw));
     }
   }
   for (const c of conflicts.values()) {
@@ -78,16 +78,7 @@ function cloneService(svc: Service): Service {
   return { ...svc, loadBalancer: { ...svc.loadBalancer, servers: [...(svc.loadBalancer.servers ?? [])] } };
 }
 
-function withoutServers(svc: Service): Service {
-  if (!svc.loadBalancer) return svc;
-  const { servers: _servers, ...rest } = svc.loadBalancer;
-  return { ...svc, loadBalancer: rest };
-}
-
-/** Traefik's `ServersLoadBalancer.Mergeable`: equal but for the servers. */
-function servicesMergeable(a: Service, b: Service): boolean {
-  return deepEqual(withoutServers(a), withoutServers(b));
-}
+const SERVERS = 'loadBalancer.servers';
 
 function appendServers(into: Service, from: Service): void {
   const lb = into.loadBalancer;
@@ -106,24 +97,32 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return firstDifference(a, b) === undefined;
 }
 
-/** The first path where two values differ ("loadBalancer.passHostHeader", "entryPoints.1"), or undefined. */
-export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | undefined {
-  if (a === b) return undefined;
+/**
+ * The first path where two values differ ("loadBalancer.passHostHeader", "entryPoints.1"), or
+ * undefined. `ignore` names one path left out of the comparison. Allocation-free on the equal path:
+ * it runs once per instance and item on every rebuild.
+ */
+export function firstDifference(a: unknown, b: unknown, ignore?: string, path = ''): { path: string; a: unknown; b: unknown } | undefined {
+  if (a === b || (ignore !== undefined && path === ignore)) return undefined;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     return { path, a, b };
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return { path, a, b };
     for (let i = 0; i < a.length; i++) {
-      const d = firstDifference(a[i], b[i], join(path, String(i)));
+      const d = firstDifference(a[i], b[i], ignore, join(path, String(i)));
       if (d) return d;
     }
     return undefined;
   }
   const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
-  for (const key of [...keys].sort()) {
-    const d = firstDifference(ra[key], rb[key], join(path, key));
+  for (const key in ra) {
+    const d = firstDifference(ra[key], rb[key], ignore, join(path, key));
+    if (d) return d;
+  }
+  for (const key in rb) {
+    if (key in ra) continue;
+    const d = firstDifference(undefined, rb[key], ignore, join(path, key));
     if (d) return d;
   }
   return undefined;

@@ -17,8 +17,13 @@ const stringMap: FieldDesc = { kind: 'stringMap' };
 function struct(desc: StructDesc, extra: Partial<FieldDesc> = {}): FieldDesc {
   return { kind: 'struct', struct: desc, ...extra };
 }
-function desc(name: string, fields: Record<string, FieldDesc>): StructDesc {
-  return { name, fields };
+function desc(name: string, fields: Record<string, FieldDesc>, unsupported?: Record<string, string>): StructDesc {
+  return { name, fields, ...(unsupported !== undefined ? { unsupported } : {}) };
+}
+
+/** Traefik names tagway does not implement, so the operator reads "not supported" rather than "did you mean". */
+function notSupported(kind: string, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n.toLowerCase(), `${kind} "${n}" is not supported by tagway`]));
 }
 
 export const routerObservabilityDesc = desc('RouterObservability', {
@@ -69,7 +74,7 @@ export const weightedRoundRobinDesc = desc('WeightedRoundRobin', {
 export const serviceDesc = desc('Service', {
   loadBalancer: struct(serversLoadBalancerDesc),
   weighted: { kind: 'struct', struct: weightedRoundRobinDesc, only: 'document' },
-});
+}, notSupported('service type', ['mirroring', 'failover', 'highestRandomWeight']));
 
 export const ipStrategyDesc = desc('IPStrategy', { depth: int, excludedIPs: strings, ipv6Subnet: int });
 export const sourceCriterionDesc = desc('SourceCriterion', {
@@ -123,14 +128,17 @@ export const middlewareDesc = desc('Middleware', {
   compress: struct(desc('Compress', {
     excludedContentTypes: strings, includedContentTypes: strings, minResponseBodyBytes: int, encodings: strings,
   }), { allowEmpty: true }),
-});
+}, notSupported('middleware', [
+  'buffering', 'contentType', 'digestAuth', 'errors', 'forwardAuth', 'grpcWeb', 'inFlightReq', 'passTLSClientCert',
+  'plugin', 'ipWhiteList', 'encodedCharacters',
+]));
 
 /** `http` of the dynamic configuration: what `<prefix>.http.*` labels and a file's `http:` section fill. */
 export const httpConfigurationDesc = desc('HTTPConfiguration', {
   routers: { kind: 'structMap', struct: routerDesc },
   services: { kind: 'structMap', struct: serviceDesc },
   middlewares: { kind: 'structMap', struct: middlewareDesc },
-});
+}, notSupported('HTTP section', ['serversTransports', 'models']));
 
 /** The whole dynamic configuration (documents); labels start at `http`. */
 export const configurationDesc = desc('Configuration', {

@@ -45,6 +45,17 @@ export interface StructDesc {
   /** Type name, for messages and help. */
   readonly name: string;
   readonly fields: Readonly<Record<string, FieldDesc>>;
+  /**
+   * Names that exist in Traefik but not in tagway, lowercased, with the reason; reported as such instead of
+   * as a typo (e.g. middleware `forwardAuth`).
+   */
+  readonly unsupported?: Readonly<Record<string, string>>;
+}
+
+/** The "not supported" message for a name, if the struct lists it. */
+export function unsupportedReason(desc: StructDesc, name: string): string | undefined {
+  const reason = desc.unsupported?.[name.toLowerCase()];
+  return typeof reason === 'string' && Object.hasOwn(desc.unsupported!, name.toLowerCase()) ? reason : undefined;
 }
 
 /** How decoded values come out. */

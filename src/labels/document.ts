@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, setOwn, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -55,7 +55,10 @@ function decodeStruct(obj: Record<string, unknown>, desc: StructDesc, path: Path
     const keyRaw = [...rawPath, key];
     if (hit === undefined) {
       const hidden = hiddenField(desc, key, 'document');
-      if (hidden !== undefined && desc.fields[hidden]?.flatName !== undefined) {
+      const unsupported = unsupportedReason(desc, key);
+      if (unsupported !== undefined) {
+        push(ctx, [...path, key], keyRaw, unsupported);
+      } else if (hidden !== undefined && desc.fields[hidden]?.flatName !== undefined) {
         push(ctx, [...path, key], keyRaw, `unknown key "${key}" in ${desc.name}: files use a list "${hidden}"`, hidden);
       } else if (hidden !== undefined) {
         push(ctx, [...path, key], keyRaw, `"${hidden}" can only be set with labels`);

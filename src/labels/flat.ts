@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, setOwn, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -102,7 +102,10 @@ function decodeStruct(node: Node, desc: StructDesc, path: (string | number)[], c
       const childPath = [...path, child.name];
       const hidden = hiddenField(desc, child.name, 'flat');
       const flatName = hidden !== undefined ? desc.fields[hidden]?.flatName : undefined;
-      if (hidden !== undefined && flatName !== undefined) {
+      const unsupported = unsupportedReason(desc, child.name);
+      if (unsupported !== undefined) {
+        issue(ctx, child, childPath, unsupported, undefined, true);
+      } else if (hidden !== undefined && flatName !== undefined) {
         issue(ctx, child, childPath, `unknown key "${child.name}": labels address this list as "${flatName}"`, flatName, true);
       } else if (hidden !== undefined) {
         issue(ctx, child, childPath, `"${hidden}" cannot be set with labels (only in files)`, undefined, true);

@@ -87,6 +87,14 @@ describe('decodeDynamicDocument: errors with lines', () => {
       want: [{ path: 'http.routers.r.rule', line: 5, message: '"Rule" is set twice (also as "rule"; names are case-insensitive)' }],
     },
     {
+      desc: 'Traefik sections tagway lacks are named as unsupported',
+      text: 'http:\n  serversTransports:\n    t: {}\n  services:\n    m:\n      mirroring: {}\n',
+      want: [
+        { path: 'http.serversTransports', line: 2, message: 'HTTP section "serversTransports" is not supported by tagway' },
+        { path: 'http.services.m.mirroring', line: 6, message: 'service type "mirroring" is not supported by tagway' },
+      ],
+    },
+    {
       desc: 'tcp, udp and tls at the top level',
       text: 'tcp:\n  routers: {}\nudp: {}\nhtpp: {}\n',
       want: [

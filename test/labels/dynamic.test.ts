@@ -204,6 +204,11 @@ describe('decodeDynamicLabels: errors', () => {
       want: [{ key: 'traefik.http.routers.r.tls.domains[5000].main', path: 'http.routers.r.tls.domains[5000]', message: 'index 5000 is too large (max 1000)' }],
     },
     {
+      desc: 'a Traefik middleware tagway lacks is named as unsupported, not as a typo',
+      labels: { 'traefik.http.middlewares.auth.forwardauth.address': 'http://127.0.0.1:9000' },
+      want: [{ key: 'traefik.http.middlewares.auth.forwardauth.address', path: 'http.middlewares.auth.forwardauth', message: 'middleware "forwardAuth" is not supported by tagway' }],
+    },
+    {
       desc: 'TCP and UDP are refused clearly',
       labels: { 'traefik.tcp.routers.t.rule': 'HostSNI(`*`)', 'traefik.udp.services.u.loadbalancer.server.port': '53' },
       want: [

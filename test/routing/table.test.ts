@@ -1,0 +1,41 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildLinearTable, buildRouteTable, type RouteInput } from '../../src/routing/index.ts';
+import { request, route, runRouteTableSuite } from './common.case.ts';
+
+runRouteTableSuite('indexed', buildRouteTable);
+runRouteTableSuite('linear', buildLinearTable);
+
+describe('indexed table equals the linear scan', () => {
+  const hosts = ['a.com', 'b.com', 'x.a.com', 'y.x.a.com', 'localhost', ''];
+  const hostExprs = ['a.com', 'b.com', 'x.a.com', '*.a.com', '**.a.com', '*', 'localhost', 'A.COM.'];
+  const leafArb = fc.oneof(
+    fc.constantFrom(...hostExprs).map((h) => `Host(\`${h}\`)`),
+    fc.constantFrom('/', '/api', '/api/v1').map((p) => `PathPrefix(\`${p}\`)`),
+    fc.constantFrom('GET', 'POST').map((m) => `Method(\`${m}\`)`),
+    fc.constant('HostRegexp(`^x\\.`)'),
+  );
+  const ruleArb: fc.Arbitrary<string> = fc.letrec((tie) => ({
+    rule: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+      leafArb,
+      fc.tuple(tie('rule'), tie('rule')).map(([a, b]) => `(${a} && ${b})`),
+      fc.tuple(tie('rule'), tie('rule')).map(([a, b]) => `(${a} || ${b})`),
+      tie('rule').map((a) => `!${a}`)),
+  })).rule as fc.Arbitrary<string>;
+  const routesArb = fc.array(fc.tuple(ruleArb, fc.integer({ min: -2, max: 4 })), { maxLength: 25 });
+  const reqArb = fc.record({
+    host: fc.constantFrom(...hosts),
+    path: fc.constantFrom('/', '/api', '/api/v1/x', '/web'),
+    method: fc.constantFrom('GET', 'POST'),
+  });
+
+  it('gives the same answer for random tables and requests', () => {
+    fc.assert(fc.property(routesArb, fc.array(reqArb, { minLength: 1, maxLength: 10 }), (specs, reqs) => {
+      const routes: Array<RouteInput<string>> = specs.map(([rule, prio], i) => route(`r${i}`, rule, prio === 0 ? undefined : prio));
+      const indexed = buildRouteTable(routes);
+      const linear = buildLinearTable(routes);
+      for (const r of reqs) assert.equal(indexed.match(request(r)), linear.match(request(r)), JSON.stringify({ specs, r }));
+    }), { numRuns: 300, seed: 20261126 });
+  });
+});

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { FieldDesc, StructDesc } from '../labels/descriptor.ts';
-import { staticObjectSchema, unwrapStaticSchema } from './schema.ts';
+import { staticObjectSchema, TRAEFIK_ONLY_OPTIONS, unwrapStaticSchema } from './schema.ts';
 
 interface Def {
   type: string;
@@ -31,7 +31,7 @@ function isOptional(schema: z.ZodType): boolean {
   return (schema._zod.def as Def).type === 'optional';
 }
 
-function fieldOf(schema: z.ZodType, name: string): FieldDesc {
+function fieldOf(schema: z.ZodType, name: string, path: string): FieldDesc {
   const { inner, meta } = unwrapStaticSchema(schema);
   const def = inner._zod.def as Def;
   const base = {
@@ -55,28 +55,31 @@ function fieldOf(schema: z.ZodType, name: string): FieldDesc {
     case 'record': {
       const v = unwrapStaticSchema(def.valueType!).inner;
       const vdef = v._zod.def as Def;
-      if (vdef.type === 'object') return { kind: 'structMap', struct: structOf(v, name), ...base };
+      if (vdef.type === 'object') return { kind: 'structMap', struct: structOf(v, name, `${path}.*`), ...base };
       return { kind: 'stringMap', ...base };
     }
     case 'object':
       // Sections are switched on by `--api`, `--tracing=true`... (Traefik's allowEmpty on static sections).
-      return { kind: 'struct', struct: structOf(inner, name), ...(isOptional(schema) ? { allowEmpty: true } : {}), ...base };
+      return { kind: 'struct', struct: structOf(inner, name, path), ...(isOptional(schema) ? { allowEmpty: true } : {}), ...base };
     default:
       throw new Error(`static schema: unsupported zod type ${def.type} at ${name}`);
   }
 }
 
-function structOf(schema: z.ZodType, name: string): StructDesc {
+function structOf(schema: z.ZodType, name: string, path: string): StructDesc {
   const def = unwrapStaticSchema(schema).inner._zod.def as Def;
   const fields: Record<string, FieldDesc> = {};
-  for (const [key, s] of Object.entries(def.shape ?? {})) fields[key] = fieldOf(s, key);
-  return { name, fields };
+  for (const [key, s] of Object.entries(def.shape ?? {})) fields[key] = fieldOf(s, key, path === '' ? key : `${path}.${key}`);
+  const traefikOnly = Object.hasOwn(TRAEFIK_ONLY_OPTIONS, path) ? TRAEFIK_ONLY_OPTIONS[path]! : [];
+  if (traefikOnly.length === 0) return { name, fields };
+  const unsupported = Object.fromEntries(traefikOnly.map((n) => [n.toLowerCase(), `Traefik option "${n}" is not supported by tagway; remove it`]));
+  return { name, fields, unsupported };
 }
 
 let cached: StructDesc | undefined;
 
 /** The static configuration as a decoder description (built once). */
 export function staticDesc(): StructDesc {
-  cached ??= structOf(staticObjectSchema, 'static configuration');
+  cached ??= structOf(staticObjectSchema, 'static configuration', '');
   return cached;
 }

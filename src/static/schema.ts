@@ -180,6 +180,23 @@ export const prometheusSchema = z.object({
 
 const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC']);
 
+/**
+ * Traefik static options tagway does not implement, by section path (`*` for an entry point name). They stop
+ * startup like any unknown key, but the message says "not supported" instead of guessing a typo.
+ */
+export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  '': ['global', 'serversTransport', 'tcpServersTransport', 'certificatesResolvers', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
+  providers: ['docker', 'swarm', 'kubernetesIngress', 'kubernetesCRD', 'kubernetesGateway', 'kubernetesIngressNGINX', 'consul', 'etcd',
+    'zooKeeper', 'redis', 'http', 'rest', 'nomad', 'ecs', 'plugin'],
+  'providers.consulCatalog': ['connectByDefault', 'namespace'],
+  'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort', 'asDefault'],
+  'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath', 'maxHeaderBytes'],
+  'tracing.otlp': ['grpc'],
+  metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],
+  accessLog: ['filters'],
+  log: ['noColor', 'maxSize', 'maxAge', 'maxBackups', 'compress'],
+};
+
 /** Default entry point Traefik creates when none is configured, and the admin one API/ping/metrics use. */
 export const DEFAULT_ENTRY_POINT = { name: 'http', address: ':80' } as const;
 export const ADMIN_ENTRY_POINT = { name: 'traefik', address: ':8080' } as const;

@@ -288,6 +288,15 @@ describe('bad files', () => {
       want: ['syntax.toml:2: syntax error: invalid value'],
     },
     {
+      desc: 'YAML: Traefik options tagway lacks are named as such',
+      name: 'traefik.yml',
+      text: 'global:\n  checkNewVersion: false\nentryPoints:\n  web:\n    address: ":80"\n    http:\n      redirections: {}\n',
+      want: [
+        'traefik.yml:1: global: Traefik option "global" is not supported by tagway; remove it',
+        'traefik.yml:7: entryPoints.web.http.redirections: Traefik option "redirections" is not supported by tagway; remove it',
+      ],
+    },
+    {
       desc: 'unknown extension',
       name: 'conf.json',
       text: '{}',

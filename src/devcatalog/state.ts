@@ -7,11 +7,14 @@
  * so blocking queries on unchanged results keep waiting. Which index an endpoint reports is documented on
  * each query method below.
  */
-import { parseGoDuration } from './duration.ts';
+import { CatalogRequestError, catalogRow, checkFromAgentDef, checkJSON, isCheckStatus, nodeId, nodeJSON, serviceJSON } from './records.ts';
+import type { CheckRec, NodeRec, ServiceRec } from './records.ts';
 import type {
-  AgentCheckDefinition, AgentServiceRegistration, CatalogCheckRegistration, CatalogServiceJSON, CheckStatus,
-  HealthCheckJSON, NodeJSON, ServiceEntryJSON, ServiceJSON,
+  AgentServiceRegistration, CatalogCheckRegistration, CatalogServiceJSON, CheckStatus,
+  HealthCheckJSON, ServiceEntryJSON,
 } from './types.ts';
+
+export { CatalogRequestError, isCheckStatus } from './records.ts';
 
 /** A query result with the index Consul would send as `X-Consul-Index` (never 0: Consul turns 0 into 1). */
 export interface Snapshot<T> { index: number; value: T }
@@ -19,49 +22,13 @@ export interface Snapshot<T> { index: number; value: T }
 /** A query that a blocking request re-evaluates: the index is cheap, the value is built once at the end. */
 export interface Query<T> { index(): number; value(): T }
 
-interface NodeRec {
-  id: string; name: string; address: string; datacenter: string;
-  taggedAddresses: Record<string, string>; meta: Record<string, string>;
-  createIndex: number; modifyIndex: number;
-}
-
-interface ServiceRec {
-  node: string; id: string; name: string; tags: string[]; address: string; port: number;
-  meta: Record<string, string>; weights: { Passing: number; Warning: number }; enableTagOverride: boolean;
-  taggedAddresses?: Record<string, { Address: string; Port: number }>;
-  createIndex: number; modifyIndex: number;
-}
-
-interface CheckRec {
-  node: string; checkId: string; name: string; status: CheckStatus; notes: string; output: string;
-  serviceId: string; type: string; interval: string; timeout: string; definition: Record<string, unknown>;
-  /** TTL in ms for TTL checks: the check goes critical when not refreshed in time. */
-  ttlMs?: number;
-  createIndex: number; modifyIndex: number;
-}
-
 export const SERF_CHECK_ID = 'serfHealth';
-const STATUSES: readonly string[] = ['passing', 'warning', 'critical'];
 
 const key = (node: string, id: string): string => `${node}\u0000${id}`;
 const max1 = (n: number): number => (n < 1 ? 1 : n);
 const sameJSON = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 const byNodeThenId = (a: { node: string; id: string }, b: { node: string; id: string }): number =>
   a.node < b.node ? -1 : a.node > b.node ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-
-/** Thrown for requests Consul would refuse; `status` is the HTTP status Consul answers with. */
-export class CatalogRequestError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'CatalogRequestError';
-    this.status = status;
-  }
-}
-
-export function isCheckStatus(s: unknown): s is CheckStatus {
-  return typeof s === 'string' && STATUSES.includes(s);
-}
 
 export class CatalogState {
   readonly datacenter: string;
@@ -112,7 +79,7 @@ export class CatalogState {
     const nodeName = node?.name ?? this.agentNode;
     const id = def.ID || def.Name;
     const defs = def.Checks ?? (def.Check ? [def.Check] : []);
-    const checks = defs.map((c, i) => this.#checkFromAgentDef(c, nodeName, id, def.Name, defs.length > 1 ? i + 1 : 0));
+    const checks = defs.map((c, i) => checkFromAgentDef(c, nodeName, id, def.Name, defs.length > 1 ? i + 1 : 0));
     this.#write((idx) => {
       if (node) this.#ensureAgentNode(node.name, node.address, idx);
       else if (!this.#nodes.has(nodeName)) throw new CatalogRequestError(500, 'Agent node missing');
@@ -261,7 +228,7 @@ export class CatalogState {
   catalogService(name: string, tags: string[]): Query<CatalogServiceJSON[]> {
     return {
       index: () => this.#serviceIndex(name, false),
-      value: () => this.#instances(name, tags).map((s) => this.#catalogRow(s)),
+      value: () => this.#instances(name, tags).map((s) => catalogRow(s, this.#nodes.get(s.node)!)),
     };
   }
 
@@ -277,7 +244,7 @@ export class CatalogState {
           const checks = this.#nodeChecks(s.node).filter((c) => c.serviceId === '' || c.serviceId === s.id);
           // ?passing drops an instance when any of its checks, node checks included, is not passing.
           if (passingOnly && checks.some((c) => c.status !== 'passing')) continue;
-          out.push({ Node: this.#nodeJSON(node), Service: this.#serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
+          out.push({ Node: nodeJSON(node), Service: serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
         }
         return out;
       },
@@ -467,60 +434,8 @@ export class CatalogState {
     this.#ttlTimers.set(k, timer);
   }
 
-  #checkFromAgentDef(c: AgentCheckDefinition, node: string, serviceId: string, serviceName: string, n: number): CheckRec {
-    if (c.Status !== undefined && !isCheckStatus(c.Status)) throw new CatalogRequestError(400, `Invalid check status: "${c.Status}"`);
-    let ttlMs: number | undefined;
-    if (c.TTL !== undefined) {
-      ttlMs = parseGoDuration(c.TTL);
-      if (ttlMs === undefined || ttlMs <= 0) throw new CatalogRequestError(400, `Invalid check: TTL must be > 0 for TTL checks`);
-    }
-    const type = c.TTL ? 'ttl' : c.HTTP ? 'http' : c.TCP ? 'tcp' : '';
-    return {
-      node, checkId: c.CheckID || c.ID || (n > 0 ? `service:${serviceId}:${n}` : `service:${serviceId}`),
-      name: c.Name ?? `Service '${serviceName}' check`, status: c.Status ?? 'critical', notes: c.Notes ?? '', output: '',
-      serviceId, type, interval: c.Interval ?? '', timeout: c.Timeout ?? '',
-      definition: {}, ttlMs, createIndex: 0, modifyIndex: 0,
-    };
-  }
-
-  #nodeJSON(n: NodeRec): NodeJSON {
-    return {
-      ID: n.id, Node: n.name, Address: n.address, Datacenter: n.datacenter, TaggedAddresses: { ...n.taggedAddresses },
-      Meta: { ...n.meta }, CreateIndex: n.createIndex, ModifyIndex: n.modifyIndex,
-    };
-  }
-
-  #serviceJSON(s: ServiceRec): ServiceJSON {
-    const out: ServiceJSON = {
-      ID: s.id, Service: s.name, Tags: [...s.tags], Address: s.address, Meta: { ...s.meta }, Port: s.port,
-      Weights: { ...s.weights }, EnableTagOverride: s.enableTagOverride, Proxy: { Mode: '', MeshGateway: {}, Expose: {} },
-      Connect: {}, PeerName: '', CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
-    };
-    if (s.taggedAddresses) out.TaggedAddresses = structuredClone(s.taggedAddresses);
-    return out;
-  }
-
   #checkJSON(c: CheckRec): HealthCheckJSON {
-    const svc = c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined;
-    return {
-      Node: c.node, CheckID: c.checkId, Name: c.name, Status: c.status, Notes: c.notes, Output: c.output,
-      ServiceID: c.serviceId, ServiceName: svc?.name ?? '', ServiceTags: svc ? [...svc.tags] : [], Type: c.type,
-      Interval: c.interval, Timeout: c.timeout, ExposedPort: 0, Definition: { ...c.definition },
-      CreateIndex: c.createIndex, ModifyIndex: c.modifyIndex,
-    };
-  }
-
-  #catalogRow(s: ServiceRec): CatalogServiceJSON {
-    const n = this.#nodes.get(s.node)!;
-    const row: CatalogServiceJSON = {
-      ID: n.id, Node: n.name, Address: n.address, Datacenter: n.datacenter, TaggedAddresses: { ...n.taggedAddresses },
-      NodeMeta: { ...n.meta }, ServiceKind: '', ServiceID: s.id, ServiceName: s.name, ServiceTags: [...s.tags],
-      ServiceAddress: s.address, ServiceWeights: { ...s.weights }, ServiceMeta: { ...s.meta }, ServicePort: s.port,
-      ServiceEnableTagOverride: s.enableTagOverride, ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
-      ServiceConnect: {}, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
-    };
-    if (s.taggedAddresses) row.ServiceTaggedAddresses = structuredClone(s.taggedAddresses);
-    return row;
+    return checkJSON(c, c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined);
   }
 }
 
@@ -538,14 +453,3 @@ function removeFrom(index: Map<string, Set<string>>, group: string, k: string): 
   if (set.size === 0) index.delete(group);
 }
 
-/** A stable UUID-shaped node ID derived from the name (Consul generates random ones; tests like stable). */
-function nodeId(name: string): string {
-  let h = 0x811c9dc5;
-  const hex: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const ch of `${round}:${name}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    hex.push(h.toString(16).padStart(8, '0'));
-  }
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}

@@ -143,6 +143,16 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     assert.ok((provider.status().counters?.['resyncs'] ?? 0) >= 1);
   });
 
+  it('exposedByDefault=false: services without enable=true are never fetched', async (t) => {
+    const dc = await catalog(t);
+    dc.register(web('shown-1', ['traefik.enable=true']));
+    dc.register(web('hidden-1', ['traefik.http.routers.h.rule=Host(`h`)']));
+    const { seen } = run(t, config(dc.address, { exposedByDefault: false }));
+    const m = await seen.until(() => seen.last?.configuration.http.services['shown'] ? seen.last : undefined, 'shown');
+    assert.deepEqual(Object.keys(m.configuration.http.routers), ['shown']);
+    assert.equal(dc.stats().byPath['/v1/health/service/hidden'], undefined);
+  });
+
   it('watch: false polls every refreshInterval and still sees changes', async (t) => {
     const dc = await catalog(t);
     dc.register(web('p-1', ['traefik.http.routers.p.rule=Host(`one`)']));

@@ -215,7 +215,7 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
   for (const [svcName, svc] of Object.entries(http.services)) {
     const err = addServer(inst, svc, extra);
     if (err) {
-      issues.push({ kind: 'service', name: svcName, severity: 'error', message: `${where}: service "${svcName}": ${err}; the instance is skipped` });
+      issues.push({ kind: 'service', name: svcName, severity: 'error', message: `${where}: ${options.prefix}.http.services.${svcName}.loadbalancer: ${err}; the instance is skipped` });
       return { issues };
     }
   }
@@ -232,7 +232,7 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
         text = rule({ Name: inst.name, Labels: inst.labels });
       } catch (err) {
         delete http.routers[routerName];
-        issues.push({ kind: 'router', name: routerName, severity: 'error', message: `${where}: defaultRule failed: ${(err as Error).message}` });
+        issues.push({ kind: 'router', name: routerName, severity: 'error', message: `${where}: ${options.prefix}.http.routers.${routerName}.rule is not set and providers.consulCatalog.defaultRule failed: ${(err as Error).message}` });
         continue;
       }
       if (!text) {

@@ -60,9 +60,12 @@ export class ConsulCatalogProvider implements Provider {
   readonly #backoff: { initialMs: number; maxMs: number };
   readonly #bucket: TokenBucket;
   readonly #concurrency: number;
+  readonly #constraints: (tags: readonly string[]) => boolean;
 
   /** name → signature of its tag union, as last seen (catalog answer or a fetch). */
   #catalog = new Map<string, string>();
+  /** name → tag union from the last catalog answer (decides whether a service is worth fetching). */
+  #catalogTags = new Map<string, readonly string[]>();
   /** name → signature of its service checks, as last seen. */
   #serviceChecks = new Map<string, string>();
   /** node → signature of its node checks, as last seen. */
@@ -83,7 +86,8 @@ export class ConsulCatalogProvider implements Provider {
   constructor(config: ConsulCatalogConfig, options: ConsulCatalogProviderOptions = {}) {
     this.#config = config;
     this.#build = buildOptionsFrom(config);
-    prepareBuildOptions(this.#build); // a bad defaultRule or constraints stops startup here, as Traefik's Init
+    // A bad defaultRule or constraints stops startup here, as Traefik's Init does.
+    this.#constraints = prepareBuildOptions(this.#build).match;
     this.#ownsApi = options.api === undefined;
     this.#api = options.api ?? createConsulApi(config.endpoint, { stale: config.stale, requireConsistent: config.requireConsistent });
     this.#log = options.logger ?? silentLogger;
@@ -214,7 +218,9 @@ export class ConsulCatalogProvider implements Provider {
 
   #applyCatalog(value: Record<string, string[] | null>): void {
     const next = new Map<string, string>();
+    this.#catalogTags = new Map();
     for (const [name, tags] of Object.entries(value ?? {})) {
+      this.#catalogTags.set(name, tags ?? []);
       const sig = tagSignature(tags ?? []);
       next.set(name, sig);
       if (this.#catalog.get(name) !== sig) this.#dirty.add(name);
@@ -269,7 +275,12 @@ export class ConsulCatalogProvider implements Provider {
       if (signal.aborted) break;
       if (!this.#catalogSeen) continue;
       retry?.abort();
-      const names = [...this.#dirty].filter((n) => this.#catalog.has(n)).sort();
+      const names: string[] = [];
+      for (const name of [...this.#dirty].sort()) {
+        if (!this.#catalog.has(name)) continue;
+        if (this.#worthFetching(name)) { names.push(name); continue; }
+        this.#instances.delete(name); // the build would skip it whatever its instances say
+      }
       this.#dirty.clear();
       let failures = 0;
       let lastError: unknown;
@@ -291,7 +302,7 @@ export class ConsulCatalogProvider implements Provider {
       });
       if (signal.aborted) break;
       if (failures > 0) {
-        this.#failed('services', lastError, `${failures} of ${names.length} service fetches failed, keeping their last good instances`);
+        this.#failed('services', lastError, 'service fetches failing, keeping their last good instances');
         const delay = backoff.next();
         retry = new AbortController();
         const stop = retry.signal;
@@ -303,6 +314,20 @@ export class ConsulCatalogProvider implements Provider {
       this.#rebuild();
     }
     retry?.abort();
+  }
+
+  /**
+   * What Traefik decides from the tag union alone, so services the build would skip anyway cost no
+   * request: with exposedByDefault=false, no instance has `<prefix>.enable=true` (Traefik's tag
+   * filter); or the union fails the constraints.
+   */
+  #worthFetching(name: string): boolean {
+    const tags = this.#catalogTags.get(name) ?? [];
+    if (!this.#build.exposedByDefault) {
+      const key = `${this.#build.prefix}.enable=`.toLowerCase();
+      if (!tags.some((t) => t.toLowerCase().startsWith(key) && isGoTrue(t.slice(key.length)))) return false;
+    }
+    return this.#constraints(tags);
   }
 
   #applyService(name: string, entries: HealthServiceEntry[]): void {
@@ -368,6 +393,11 @@ export class ConsulCatalogProvider implements Provider {
     this.#errors.delete(source);
     this.#log.info('Consul catalog recovered', { source, failingForMs: Date.now() - prev.since });
   }
+}
+
+/** Go's strconv.ParseBool true values. */
+function isGoTrue(v: string): boolean {
+  return v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'true' || v === 'True';
 }
 
 function tagSignature(tags: readonly string[]): string {

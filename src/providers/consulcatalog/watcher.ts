@@ -307,7 +307,7 @@ export class ConsulCatalogProvider implements Provider {
         retry = new AbortController();
         const stop = retry.signal;
         void sleep(delay, AbortSignal.any([signal, stop])).then(() => { if (!stop.aborted && !signal.aborted) this.#wake.notify(); });
-      } else if (names.length > 0) {
+      } else {
         this.#recovered('services');
         backoff.reset();
       }

@@ -1,4 +1,4 @@
-import { loadStaticConfig, helpText, StaticConfigError } from './static/load.ts';
+import { loadStaticConfig, helpText, StaticConfigError } from './static/index.ts';
 import { startGateway } from './server/gateway.ts';
 import { runClustered } from './server/cluster.ts';
 import { createLogger } from './util/log.ts';
@@ -48,7 +48,7 @@ export function untilSignal(gateway: { close(): Promise<void> }, log: { info(m: 
   });
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; if (code !== 0 || process.env['TAGWAY_EXIT_ON_DONE']) process.exit(code); }, (err: unknown) => {
+main(process.argv.slice(2)).then((code) => { process.exit(code); }, (err: unknown) => {
   process.stderr.write(`tagway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { loadStaticConfig, StaticConfigError } from '../static/load.ts';
+import { loadStaticConfig, StaticConfigError } from '../static/index.ts';
 import { FileProvider } from '../providers/file/index.ts';
 import type { Message } from '../dynamic/types.ts';
 import { checkCatalog, formatFinding } from './index.ts';

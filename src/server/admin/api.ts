@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { countByStatus, type ItemStatus } from '../../dynamic/runtime.ts';
-import { redactStatic } from '../../static/schema.ts';
+import { redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './app.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../check/explain.ts';
@@ -73,23 +73,7 @@ export function apiRoutes(view: GatewayView): Hono {
         accessLog: view.config.accessLog !== undefined,
       },
       providers: providers.map((p) => providerDisplayName(p.name)),
-      // tagway additions
-  api.get('/explain', (c) => {
-    const q = c.req.query();
-    const defaultEp = Object.keys(view.config.entryPoints).find((n) => n !== 'traefik') ?? 'traefik';
-    const entryPoint = q['entryPoint'] ?? defaultEp;
-    if (!view.config.entryPoints[entryPoint]) return c.json({ message: `no entry point "${entryPoint}"` }, 400);
-    if (!q['url']) return c.json({ message: 'give url=http://host/path (and optionally method, header=Name:value, clientIp, entryPoint)' }, 400);
-    const headers: Record<string, string> = {};
-    for (const h of c.req.queries('header') ?? []) {
-      const colon = h.indexOf(':');
-      if (colon > 0) headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-    }
-    const state = view.state();
-    const result = explain({ entryPoint, method: q['method'] ?? 'GET', url: q['url'], headers, clientIp: q['clientIp'] ?? '127.0.0.1' },
-      view.table(entryPoint), state.routers, state.services, view.tracing !== undefined);
-    return result instanceof Error ? c.json({ message: result.message }, 400) : c.json(result);
-  });: the state of each provider's source and of the span export.
+      // tagway additions: the state of each provider's source and of the span export.
       providerStatus: providers,
       tracing: view.tracing ? view.tracing.stats() : undefined,
       reloads: view.reloads(),

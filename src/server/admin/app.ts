@@ -30,7 +30,6 @@ export interface GatewayView {
 export function createAdminApp(view: GatewayView): Handler {
   const app = new Hono();
   app.get('/ping', (c) => c.text('OK'));
-  app.head('/ping', (c) => c.body(null, 200));
   app.route('/api', apiRoutes(view));
   app.get('/', (c) => c.redirect('/dashboard/', 302));
   app.get('/dashboard', (c) => c.redirect('/dashboard/', 301));

@@ -127,6 +127,7 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     await seen.router('r500', 'Host(`changed`)');
     await new Promise((r) => setTimeout(r, 100)); // let re-issued polls land before counting
     const stats = dc.stats();
+    t.diagnostic(`one change: ${stats.requests} requests ${JSON.stringify(stats.byPath)}; max open connections ${stats.maxOpenConnections}`);
     assert.ok(stats.requests <= 3, `one change caused ${stats.requests} requests: ${JSON.stringify(stats.byPath)}`);
     assert.equal(stats.byPath['/v1/health/service/svc500'], 1);
     assert.ok(stats.maxOpenConnections <= 8, `max open connections ${stats.maxOpenConnections}`);

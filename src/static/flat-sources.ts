@@ -98,9 +98,9 @@ function envSegments(parts: string[], root: StructDesc): string[] {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (part === '') { out.push(''); continue; }
-    const hit = desc === undefined ? undefined : findField(desc, part, 'flat');
+    const hit: [string, FieldDesc] | undefined = desc === undefined ? undefined : findField(desc, part, 'flat');
     if (hit === undefined) { out.push(...parts.slice(i)); break; }
-    const [fieldName, field] = hit;
+    const [fieldName, field]: [string, FieldDesc] = hit;
     out.push(fieldName);
     if (field.kind === 'stringMap') {
       if (i + 1 < parts.length) out.push(parts.slice(i + 1).join('_').toLowerCase());

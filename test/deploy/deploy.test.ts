@@ -235,7 +235,7 @@ test('tagway job: entry point ports agree with the job ports, ping with the chec
 });
 
 test('tagway job: the rendered static config loads, with the drain budget inside kill_timeout', async (t) => {
-  const { loadStaticConfig } = await import('../../src/static/load.ts');
+  const { loadStaticConfig } = await import('../../src/static/index.ts');
   const { group, task } = await tagwayJob();
   const path = writeConfig(t, renderedConfigText(task));
   const cfg = loadStaticConfig({ argv: ['--configFile=' + path], env: {} });
@@ -252,7 +252,7 @@ test('tagway job: the rendered static config loads, with the drain budget inside
 });
 
 test('tagway job: the token the env template writes is the one tagway reads', async (t) => {
-  const { loadStaticConfig } = await import('../../src/static/load.ts');
+  const { loadStaticConfig } = await import('../../src/static/index.ts');
   const { task } = await tagwayJob();
   const path = writeConfig(t, renderedConfigText(task));
   const cfg = loadStaticConfig({ argv: ['--configFile=' + path], env: { TAGWAY_PROVIDERS_CONSULCATALOG_ENDPOINT_TOKEN: 'sample' } });
@@ -260,7 +260,7 @@ test('tagway job: the token the env template writes is the one tagway reads', as
 });
 
 test('tagway job: a config with a typo is refused (the load test can fail)', async (t) => {
-  const { loadStaticConfig, StaticConfigError } = await import('../../src/static/load.ts');
+  const { loadStaticConfig, StaticConfigError } = await import('../../src/static/index.ts');
   const { task } = await tagwayJob();
   const path = writeConfig(t, renderedConfigText(task).replace('exposedByDefault:', 'exposedByDefalt:'));
   assert.throws(() => loadStaticConfig({ argv: ['--configFile=' + path], env: {} }), StaticConfigError);

@@ -139,7 +139,7 @@ describe('devcatalog ACL', () => {
       { desc: 'status/leader needs none', path: '/v1/status/leader', headers: {}, status: 200 },
     ];
     for (const c of cases) {
-      const r = await call(dc, c.m ?? 'GET', c.path, { headers: c.headers, body: c.m ? { Name: 'x' } : undefined });
+      const r = await call(dc, c.m ?? 'GET', c.path, { headers: c.headers as Record<string, string>, body: c.m ? { Name: 'x' } : undefined });
       assert.equal(r.status, c.status, c.desc);
       if (c.status === 403) assert.equal(r.body, 'ACL not found', c.desc);
     }

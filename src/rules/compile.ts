@@ -179,6 +179,9 @@ export function compileRule(rule: string): CompiledRule | RuleError {
     explain: explainer(rule, root, leaves),
   };
   if (constraint !== undefined && constraint.patterns.size > 0) compiled.hostPatterns = [...constraint.patterns];
+  if (operands(root, 'or', []).every((e) => e.kind === 'call' && leaves.get(e)!.host !== undefined && !leaves.get(e)!.host!.startsWith('*'))) {
+    compiled.hostsSufficient = true;
+  }
   return compiled;
 }
 

@@ -57,13 +57,16 @@ class RuleParser {
   parse(): Expr {
     if (this.#tok.t === 'eof') throw new RuleSyntaxError('empty rule', 0);
     const expr = this.#or();
-    if (this.#tok.t !== 'eof') {
-      const tok = this.#tok;
+    if (this.#cur().t !== 'eof') {
+      const tok = this.#cur();
       const hint = tok.t === 'ident' || tok.t === '(' || tok.t === '!' ? ' (missing && or ||?)' : '';
       throw new RuleSyntaxError(`unexpected ${describe(tok)}${hint}`, 'start' in tok ? tok.start : tok.arg.start);
     }
     return expr;
   }
+
+  /** The current token (a method, so TypeScript does not keep a narrowing across #advance()). */
+  #cur(): Token { return this.#tok; }
 
   #advance(): Token {
     const tok = this.#tok;
@@ -98,7 +101,7 @@ class RuleParser {
     if (tok.t === '(') {
       this.#advance();
       const inner = this.#or();
-      if (this.#tok.t !== ')') throw this.#expected('")"');
+      if (this.#cur().t !== ')') throw this.#expected('")"');
       this.#advance();
       return inner;
     }
@@ -108,18 +111,18 @@ class RuleParser {
 
   #call(): Expr {
     const name = this.#advance() as Extract<Token, { t: 'ident' }>;
-    if (this.#tok.t !== '(') throw this.#expected(`"(" after ${name.value}`);
+    if (this.#cur().t !== '(') throw this.#expected(`"(" after ${name.value}`);
     this.#advance();
     const args: Arg[] = [];
-    while (this.#tok.t !== ')') {
-      const tok = this.#tok;
+    while (this.#cur().t !== ')') {
+      const tok = this.#cur();
       if (tok.t !== 'string') throw this.#expected(args.length === 0 ? 'a string argument or ")"' : 'a string argument');
       args.push(tok.arg);
       this.#advance();
-      if (this.#tok.t === ',') { this.#advance(); continue; }
-      if (this.#tok.t !== ')') throw this.#expected('"," or ")"');
+      if (this.#cur().t === ',') { this.#advance(); continue; }
+      if (this.#cur().t !== ')') throw this.#expected('"," or ")"');
     }
-    const end = (this.#tok as { end: number }).end;
+    const end = this.#cur().end;
     this.#advance();
     return { kind: 'call', name: name.value, args, start: name.start, end };
   }

@@ -28,6 +28,11 @@ export interface CompiledRule {
   hosts: string[] | undefined;
   /** Wildcard host patterns (`*.example.com`, `**.example.com`, `*`), lower-case, completing `hosts`. */
   hostPatterns?: string[];
+  /**
+   * True when the rule is nothing but exact `Host(...)` matchers joined by `||`: then a non-empty request
+   * host found in `hosts` is enough for a match, and the route table skips calling `match`.
+   */
+  hostsSufficient?: boolean;
   /** Why the request does not match (the failing matchers and what they saw), or undefined when it matches. */
   explain(req: MatchRequest): string | undefined;
 }

@@ -1,0 +1,90 @@
+/**
+ * Route-matching cost per request with 10, 1,000 and 10,000 `Host(...)` routers, plus host-bound
+ * `PathPrefix` routers and host-less routers above and below them. Not a test: it prints figures.
+ *
+ *   node --import tsx bench/routing.ts
+ *
+ * Each case runs for a fixed time budget (about 0.4 s), so the whole run takes a few seconds.
+ * The request objects are built beforehand (their host strings keep V8's cached hash, as a host string
+ * parsed once per request would after its first lookup).
+ */
+import { compileRule, defaultPriority, type MatchRequest } from '../src/rules/index.ts';
+import { buildLinearTable, buildRouteTable, type RouteInput, type RouteTable } from '../src/routing/index.ts';
+
+const BUDGET_NS = 400_000_000n;
+
+function route(name: string, rule: string, priority?: number): RouteInput<string> {
+  const compiled = compileRule(rule);
+  if (!compiled.ok) throw new Error(compiled.message);
+  return { name, rule: compiled, priority: priority ?? defaultPriority(rule), value: name };
+}
+
+/** n host routers, n/10 host+PathPrefix routers, 5 high-priority and 5 low-priority host-less routers. */
+function routes(n: number): Array<RouteInput<string>> {
+  const out: Array<RouteInput<string>> = [];
+  for (let i = 0; i < n; i++) out.push(route(`svc${i}@consulcatalog`, `Host(\`svc${i}.service.example.com\`)`));
+  for (let i = 0; i < n; i += 10) out.push(route(`api${i}@consulcatalog`, `Host(\`svc${i}.service.example.com\`) && PathPrefix(\`/api\`)`));
+  for (let j = 0; j < 5; j++) out.push(route(`acme${j}@internal`, `PathPrefix(\`/.well-known/acme-${j}/\`)`, 100_000 + j));
+  for (let j = 0; j < 5; j++) out.push(route(`fallback${j}@file`, `PathPrefix(\`/fallback${j}\`)`, j + 1));
+  return out;
+}
+
+function requests(n: number, count: number): MatchRequest[] {
+  const out: MatchRequest[] = [];
+  let seed = 42;
+  const rand = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  for (let k = 0; k < count; k++) {
+    const miss = rand() < 0.05;
+    const i = Math.floor(rand() * n);
+    out.push({
+      method: 'GET',
+      host: miss ? `unknown${k}.example.com` : `svc${i}.service.example.com`,
+      path: rand() < 0.3 ? '/api/items/42' : '/index.html',
+      rawQuery: '',
+      clientIp: '127.0.0.1',
+      headers: {},
+    });
+  }
+  return out;
+}
+
+function measure(table: RouteTable<string>, reqs: MatchRequest[], budget: bigint): { ns: number; hits: number } {
+  let hits = 0;
+  for (let k = 0; k < 2000; k++) if (table.match(reqs[k % reqs.length]!) !== undefined) hits++; // warm-up
+  hits = 0;
+  let iterations = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let k = 0; k < 1000; k++) {
+      if (table.match(reqs[(iterations + k) % reqs.length]!) !== undefined) hits++;
+    }
+    iterations += 1000;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  return { ns: Number(elapsed) / iterations, hits: hits / iterations };
+}
+
+const sizes = [10, 1_000, 10_000];
+const results = new Map<number, number>();
+// Warm the JIT on every shape first, so the first measured case is not penalized.
+for (const n of sizes) measure(buildRouteTable(routes(n)), requests(n, 512), BUDGET_NS / 8n);
+console.log('routers(Host)  total routes  build ms  indexed ns/match  linear ns/match  hit rate');
+for (const n of sizes) {
+  const t0 = process.hrtime.bigint();
+  const rs = routes(n);
+  const indexed = buildRouteTable(rs);
+  const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const linear = buildLinearTable(rs);
+  const reqs = requests(n, 4096);
+  const fast = measure(indexed, reqs, BUDGET_NS);
+  // The linear scan is only context; a shorter budget keeps the 10,000 case bounded.
+  const slow = measure(linear, reqs, BUDGET_NS / 4n);
+  results.set(n, fast.ns);
+  console.log(
+    `${String(n).padStart(13)}  ${String(rs.length).padStart(12)}  ${buildMs.toFixed(1).padStart(8)}  ` +
+    `${fast.ns.toFixed(0).padStart(16)}  ${slow.ns.toFixed(0).padStart(15)}  ${(fast.hits * 100).toFixed(1).padStart(7)}%`,
+  );
+}
+const ratio = results.get(10_000)! / results.get(10)!;
+console.log(`indexed ratio 10,000 vs 10 Host routers: ${ratio.toFixed(2)}x (target < 2x) ${ratio < 2 ? 'OK' : 'OVER TARGET'}`);

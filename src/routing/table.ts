@@ -17,8 +17,8 @@ interface Slot<T> {
   readonly match: (req: MatchRequest) => boolean;
   readonly value: T;
   /**
-   * True in an exact-host bucket for a rule made only of exact Host matchers (`Host(a) || Host(b)`): the
-   * bucket is only reached with that non-empty host, so the rule is decided without calling `match`.
+   * True in an exact-host bucket when the host alone decides the rule (`Host(a) || Host(b)`): the bucket is
+   * only reached with that host, so no call is needed.
    */
   readonly decided: boolean;
 }
@@ -28,8 +28,10 @@ const NONE: ReadonlyArray<Slot<never>> = Object.freeze([]);
 function push<T>(map: Map<string, Array<Slot<T>>>, key: string, slot: Slot<T>): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [slot]);
-  else if (list[list.length - 1] !== slot) list.push(slot);
+  else if (list[list.length - 1]!.index !== slot.index) list.push(slot);
 }
+
+const ALWAYS = (): boolean => true;
 
 /** The indexed implementation of `RouteTable`; build it with `buildRouteTable`. */
 class IndexedRouteTable<T> implements RouteTable<T> {
@@ -58,11 +60,15 @@ class IndexedRouteTable<T> implements RouteTable<T> {
     this.#ordered = orderRoutes(routes);
     for (const { index, input } of this.#ordered) {
       const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
-      const { hosts, hostPatterns, hostsSufficient } = input.rule;
+      const { hosts, hostPatterns } = input.rule;
       if (hosts === undefined) { this.#generic.push(slot); continue; }
-      const exactSlot: Slot<T> = hostsSufficient === true ? { ...slot, decided: true } : slot;
-      // The empty host never satisfies Host(...): such a key would only hold dead routes.
-      for (const h of hosts) if (h !== '') push(this.#exact, h, exactSlot);
+      for (const h of hosts) {
+        // In the bucket of host h every request has host h: fold the host matchers once, here.
+        const special = input.rule.specialize(h);
+        if (special === false) continue; // cannot match with this host (e.g. the empty host)
+        const decided = special === true;
+        push(this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided });
+      }
       for (const p of hostPatterns ?? []) {
         if (p.startsWith('**.')) push(this.#double, p.slice(3), slot);
         else push(this.#single, p.slice(1), slot);

@@ -117,6 +117,36 @@ function hostConstraint(e: Expr, positive: boolean, leaves: Map<Expr, Leaf>): Ho
   }
 }
 
+/** Folds the host matchers of `e` for requests with host `host`; see CompiledRule.specialize. */
+function specialize(e: Expr, leaves: Map<Expr, Leaf>, host: string): boolean | MatchFn {
+  switch (e.kind) {
+    case 'call': {
+      const leaf = leaves.get(e)!;
+      if (!leaf.hostOnly) return leaf.match;
+      const probe: MatchRequest = { method: '', host, path: '/', rawQuery: '', clientIp: '', headers: {} };
+      return leaf.match(probe);
+    }
+    case 'not': {
+      const inner = specialize(e.expr, leaves, host);
+      if (typeof inner === 'boolean') return !inner;
+      return function not(req) { return !inner(req); };
+    }
+    case 'and': case 'or': {
+      const isAnd = e.kind === 'and';
+      const fns: MatchFn[] = [];
+      for (const operand of operands(e, e.kind, [])) {
+        const r = specialize(operand, leaves, host);
+        if (r === !isAnd) return r; // false decides an &&, true decides an ||
+        if (typeof r !== 'boolean') fns.push(r);
+      }
+      if (fns.length === 0) return isAnd;
+      if (fns.length === 1) return fns[0]!;
+      if (isAnd) return function andAll(req) { for (let i = 0; i < fns.length; i++) if (!fns[i]!(req)) return false; return true; };
+      return function orAny(req) { for (let i = 0; i < fns.length; i++) if (fns[i]!(req)) return true; return false; };
+    }
+  }
+}
+
 function explainer(rule: string, root: Expr, leaves: Map<Expr, Leaf>): (req: MatchRequest) => string | undefined {
   const text = (e: Expr): string => rule.slice(startOf(e), endOf(e));
   const why = (e: Expr, req: MatchRequest): string | undefined => {
@@ -177,11 +207,9 @@ export function compileRule(rule: string): CompiledRule | RuleError {
     match: toMatcher(root, leaves),
     hosts: constraint === undefined ? undefined : [...constraint.exact],
     explain: explainer(rule, root, leaves),
+    specialize: (host) => specialize(root, leaves, host),
   };
   if (constraint !== undefined && constraint.patterns.size > 0) compiled.hostPatterns = [...constraint.patterns];
-  if (operands(root, 'or', []).every((e) => e.kind === 'call' && leaves.get(e)!.host !== undefined && !leaves.get(e)!.host!.startsWith('*'))) {
-    compiled.hostsSufficient = true;
-  }
   return compiled;
 }
 

@@ -15,6 +15,8 @@ export interface Leaf {
   match: (req: MatchRequest) => boolean;
   /** For `Host`: the lower-case host or host pattern the request must have. */
   host?: string;
+  /** True when the result depends on the request host alone (`Host`, `HostRegexp`). */
+  hostOnly?: boolean;
   /** What the matcher looked at in this request (for explanations). */
   observed(req: MatchRequest): string;
 }
@@ -68,7 +70,7 @@ function buildHost([arg]: Arg[]): Leaf {
   if (expr.startsWith('**.')) {
     const tail = expr.slice(2);
     return {
-      host: expr, observed,
+      host: expr, hostOnly: true, observed,
       match: function hostSubdomains(req) { return req.host.length > tail.length && req.host.endsWith(tail); },
     };
   }
@@ -76,7 +78,7 @@ function buildHost([arg]: Arg[]): Leaf {
     // The first label of the request host is replaced by '*' and the result compared.
     const rest = expr.slice(1);
     return {
-      host: expr, observed,
+      host: expr, hostOnly: true, observed,
       match: function hostWildcard(req) {
         const h = req.host;
         if (h === '') return false;
@@ -86,7 +88,7 @@ function buildHost([arg]: Arg[]): Leaf {
     };
   }
   return {
-    host: expr, observed,
+    host: expr, hostOnly: true, observed,
     match: function host(req) { return req.host === expr && expr !== ''; },
   };
 }
@@ -96,7 +98,7 @@ function buildHostRegexp([arg]: Arg[]): Leaf {
     throw new MatcherError('TAGWAY_RULE_ARGUMENT', `invalid value ${JSON.stringify(arg!.value)} for HostRegexp matcher, non-ASCII characters are not allowed`, arg!.start);
   }
   const re = regexpOf('HostRegexp', arg!);
-  return { observed: (req) => `host ${JSON.stringify(req.host)}`, match: function hostRegexp(req) { return re.test(req.host); } };
+  return { hostOnly: true, observed: (req) => `host ${JSON.stringify(req.host)}`, match: function hostRegexp(req) { return re.test(req.host); } };
 }
 
 function rootedPath(matcher: string, arg: Arg): string {

@@ -29,10 +29,12 @@ export interface CompiledRule {
   /** Wildcard host patterns (`*.example.com`, `**.example.com`, `*`), lower-case, completing `hosts`. */
   hostPatterns?: string[];
   /**
-   * True when the rule is nothing but exact `Host(...)` matchers joined by `||`: then a non-empty request
-   * host found in `hosts` is enough for a match, and the route table skips calling `match`.
+   * The rule specialized for requests whose host is `host`: host matchers (`Host`, `HostRegexp`) folded to
+   * constants. `true`/`false` when that decides the rule, else a smaller matcher for the rest (for
+   * ``Host(`a`) && PathPrefix(`/api`)`` and host `a`, just the PathPrefix test). The route table calls it
+   * once per exact-host bucket.
    */
-  hostsSufficient?: boolean;
+  specialize(host: string): boolean | ((req: MatchRequest) => boolean);
   /** Why the request does not match (the failing matchers and what they saw), or undefined when it matches. */
   explain(req: MatchRequest): string | undefined;
 }

@@ -207,6 +207,37 @@ describe('compileRule host constraint', () => {
   }
 });
 
+describe('compileRule specialize (host folded to constants)', () => {
+  const cases: Array<{ desc: string; rule: string; host: string; want: boolean | 'fn' }> = [
+    { desc: 'pure Host is decided true for its host', rule: 'Host(`a.com`)', host: 'a.com', want: true },
+    { desc: 'pure Host is decided false for another host', rule: 'Host(`a.com`)', host: 'b.com', want: false },
+    { desc: 'Host alternatives are decided', rule: 'Host(`a.com`) || Host(`b.com`)', host: 'b.com', want: true },
+    { desc: 'Host && PathPrefix leaves the path test', rule: 'Host(`a.com`) && PathPrefix(`/api`)', host: 'a.com', want: 'fn' },
+    { desc: 'Host && PathPrefix with another host is false', rule: 'Host(`a.com`) && PathPrefix(`/api`)', host: 'b.com', want: false },
+    { desc: 'negated Host folds', rule: '!Host(`a.com`)', host: 'a.com', want: false },
+    { desc: 'HostRegexp folds', rule: 'HostRegexp(`^a\\.`) && Host(`a.com`)', host: 'a.com', want: true },
+    { desc: 'wildcard Host folds', rule: 'Host(`*.com`)', host: 'a.com', want: true },
+    { desc: 'empty host never satisfies Host', rule: 'Host(`.`)', host: '', want: false },
+    { desc: 'non-host matchers stay', rule: 'Method(`GET`)', host: 'a.com', want: 'fn' },
+  ];
+  for (const c of cases) {
+    it(c.desc, () => {
+      const r = mustCompile(c.rule).specialize(c.host);
+      if (c.want === 'fn') assert.equal(typeof r, 'function'); else assert.equal(r, c.want);
+    });
+  }
+  it('the specialized matcher agrees with the full rule for that host', () => {
+    const rule = mustCompile('(Host(`a.com`) && PathPrefix(`/api`)) || (Host(`b.com`) && Method(`POST`))');
+    const special = rule.specialize('a.com');
+    assert.equal(typeof special, 'function');
+    if (typeof special !== 'function') return;
+    for (const path of ['/api/x', '/web']) for (const method of ['GET', 'POST']) {
+      const req = request({ host: 'a.com', path, method });
+      assert.equal(special(req), rule.match(req), `${method} ${path}`);
+    }
+  });
+});
+
 describe('compileRule explain', () => {
   it('names the failing matcher and what it saw', () => {
     const rule = mustCompile('Host(`a.com`) && PathPrefix(`/api`)');

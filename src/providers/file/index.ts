@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Configuration, ItemIssue, ItemKind, Message } from '../../dynamic/types.ts';
 import type { FileProviderConfig } from '../../static/types.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
@@ -10,6 +10,7 @@ import { formatProblem, parseDynamicFile, type FileProblem } from './parse.ts';
 import { mergeFiles } from './merge.ts';
 
 const EXTENSIONS = ['.yml', '.yaml', '.toml'];
+const DEFAULT_DEBOUNCE_MS = 100;
 
 export interface FileProviderOptions {
   logger?: Logger;
@@ -22,6 +23,11 @@ export interface FileProviderOptions {
  * Traefik's file provider: one file or every .yml/.yaml/.toml in a directory, watched by default.
  * A file that fails to parse or validate keeps its last good version and is reported; a deleted
  * file removes its items; an empty file is an empty configuration.
+ *
+ * Watching is on the directory, never on the file: editors save by writing a temporary file and
+ * renaming it over the old one (and Kubernetes swaps a `..data` symlink), which leaves a watcher on
+ * the file's old inode deaf. Any event in the directory, whatever its name, schedules one debounced
+ * re-read; a re-read that finds the same bytes emits nothing.
  *
  * @example
  * const file = new FileProvider({ directory: '/etc/tagway/dynamic', watch: true });
@@ -36,37 +42,61 @@ export class FileProvider implements Provider {
   /** Last good configuration of each file (absolute path). */
   #good = new Map<string, Configuration>();
   #problems = new Map<string, FileProblem[]>();
+  /** What the last emitted snapshot was read from (file → text), to skip re-reads that changed nothing. */
+  #lastRead: string | undefined;
   #status: ProviderStatus = { name: 'file' };
+  #reads = 0;
+  /** The load running now; a load asked for meanwhile runs once after it (loads never overlap). */
+  #loading: Promise<void> | undefined;
+  #again = false;
 
   constructor(config: FileProviderConfig, options: FileProviderOptions = {}) {
     if (!config.filename && !config.directory) throw new Error('providers.file: set filename or directory');
     this.#config = config;
     this.#log = options.logger ?? silentLogger;
-    this.#debounceMs = options.debounceMs ?? 100;
+    this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.#cwd = options.cwd ?? process.cwd();
   }
 
   status(): ProviderStatus { return { ...this.#status }; }
 
   async provide(emit: (message: Message) => void, signal: AbortSignal): Promise<void> {
-    await this.#load(emit);
+    const guarded = (message: Message): void => { if (!signal.aborted) emit(message); };
+    await this.#reload(guarded);
     if (!this.#config.watch || signal.aborted) return;
     const target = resolve(this.#cwd, this.#config.directory ?? dirname(this.#config.filename!));
-    const only = this.#config.directory ? undefined : basename(this.#config.filename!);
     let timer: NodeJS.Timeout | undefined;
     let watcher: FSWatcher;
     try {
-      watcher = watch(target, { persistent: false }, (_event, name) => {
-        if (only && name && name !== only) return;
+      watcher = watch(target, { persistent: false }, function onFsEvent(this: void) {
         clearTimeout(timer);
-        timer = setTimeout(() => { void this.#load(emit); }, this.#debounceMs);
+        timer = setTimeout(() => { void reload(); }, debounceMs);
       });
     } catch (err) {
       this.#fail(`cannot watch ${target}: ${(err as Error).message}`);
       return;
     }
+    const debounceMs = this.#debounceMs;
+    const reload = (): Promise<void> => (signal.aborted ? Promise.resolve() : this.#reload(guarded));
     watcher.on('error', (err) => this.#fail(`watching ${target}: ${err.message}`));
     signal.addEventListener('abort', () => { clearTimeout(timer); watcher.close(); }, { once: true });
+  }
+
+  /** Runs a load, or marks one to run right after the current one: the last emit always reflects the disk. */
+  #reload(emit: (message: Message) => void): Promise<void> {
+    if (this.#loading) { this.#again = true; return this.#loading; }
+    const run = async (): Promise<void> => {
+      do {
+        this.#again = false;
+        try {
+          await this.#load(emit);
+        } catch (err) {
+          this.#fail(`loading the dynamic configuration failed: ${(err as Error).message}`);
+        }
+      } while (this.#again);
+    };
+    this.#loading = run().finally(() => { this.#loading = undefined; });
+    return this.#loading;
   }
 
   async #files(): Promise<string[]> {
@@ -84,45 +114,44 @@ export class FileProvider implements Provider {
       this.#fail(`cannot list ${this.#config.directory}: ${(err as Error).message}`);
       return;
     }
-    const present = new Set(files);
-    for (const f of [...this.#good.keys()]) if (!present.has(f)) this.#good.delete(f);
-    for (const f of [...this.#problems.keys()]) if (!present.has(f)) this.#problems.delete(f);
+    const texts = new Map<string, string>();
+    const unreadable = new Map<string, string>();
     for (const file of files) {
-      let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        texts.set(file, await readFile(file, 'utf8'));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') { this.#good.delete(file); this.#problems.delete(file); continue; }
-        this.#problems.set(file, [{ file, message: `cannot read: ${(err as Error).message}` }]);
-        continue;
+        // A file that vanished between readdir and read is a deleted file; a missing `filename` is reported.
+        if (code === 'ENOENT' && this.#config.directory) continue;
+        unreadable.set(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`);
       }
+    }
+    this.#reads++;
+    const signature = JSON.stringify([[...texts], [...unreadable]]);
+    if (signature === this.#lastRead) {
+      this.#status = { ...this.#status, lastContact: Date.now() };
+      return;
+    }
+    this.#lastRead = signature;
+
+    for (const f of [...this.#good.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#good.delete(f);
+    for (const f of [...this.#problems.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#problems.delete(f);
+    for (const [file, message] of unreadable) {
+      // A `filename` that is gone serves nothing until it is back; an unreadable one keeps its last good version.
+      if (message === 'file not found') this.#good.delete(file);
+      this.#setProblems(file, [{ file, message }]);
+    }
+    for (const [file, text] of texts) {
       const parsed = parseDynamicFile(file, text);
       if (parsed.ok) {
         this.#good.set(file, parsed.configuration);
-        if (this.#problems.delete(file)) this.#log.info('file fixed; configuration applied', { file });
+        if (this.#problems.delete(file)) this.#log.info('dynamic configuration file fixed; its current version is applied', { file });
       } else {
-        const before = JSON.stringify(this.#problems.get(file));
-        this.#problems.set(file, parsed.problems);
-        if (before !== JSON.stringify(parsed.problems)) {
-          for (const p of parsed.problems) this.#log.error(`dynamic configuration error, keeping the last good version of the file: ${formatProblem(p)}`);
-        }
+        this.#setProblems(file, parsed.problems);
       }
     }
     const merged = mergeFiles(this.#good);
-    const issues: ItemIssue[] = [...merged.issues];
-    // Items still served from a file whose latest edit is broken carry a warning naming the problem.
-    for (const [file, problems] of this.#problems) {
-      const good = this.#good.get(file);
-      const text = problems.map(formatProblem).join('; ');
-      if (!good) continue;
-      for (const kind of ['router', 'service', 'middleware'] as ItemKind[]) {
-        const items = kind === 'router' ? good.http.routers : kind === 'service' ? good.http.services : good.http.middlewares;
-        for (const name of Object.keys(items)) {
-          issues.push({ kind, name, severity: 'warning', dropped: false, message: `serving the last good version of ${file}; the current one has errors: ${text}` });
-        }
-      }
-    }
+    const issues: ItemIssue[] = [...merged.issues, ...this.#staleIssues()];
     const now = Date.now();
     const allProblems = [...this.#problems.values()].flat();
     this.#status = {
@@ -130,9 +159,37 @@ export class FileProvider implements Provider {
       lastContact: now,
       configurationAt: now,
       ...(allProblems.length > 0 ? { error: allProblems.map(formatProblem).join('\n'), errorSince: this.#status.errorSince ?? now } : {}),
-      counters: { files: files.length, filesWithErrors: this.#problems.size },
+      counters: { files: files.length, filesWithErrors: this.#problems.size, reads: this.#reads },
     };
     emit({ providerName: 'file', configuration: merged.configuration, issues });
+  }
+
+  /** Records a file's problems; logs them when they differ from what was already reported. */
+  #setProblems(file: string, problems: FileProblem[]): void {
+    const before = JSON.stringify(this.#problems.get(file));
+    this.#problems.set(file, problems);
+    if (before === JSON.stringify(problems)) return;
+    const kept = this.#good.has(file) ? 'keeping the last good version of the file' : 'the file serves nothing until it is fixed';
+    for (const p of problems) {
+      this.#log.error(`dynamic configuration error, ${kept}: ${formatProblem(p)}`, { file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), ...(p.path ? { key: p.path } : {}) });
+    }
+  }
+
+  /** Items still served from a file whose latest edit is broken carry a warning naming the problems. */
+  #staleIssues(): ItemIssue[] {
+    const issues: ItemIssue[] = [];
+    for (const [file, problems] of this.#problems) {
+      const good = this.#good.get(file);
+      if (!good) continue;
+      const text = problems.map(formatProblem).join('; ');
+      for (const kind of ['router', 'service', 'middleware'] as ItemKind[]) {
+        const items = kind === 'router' ? good.http.routers : kind === 'service' ? good.http.services : good.http.middlewares;
+        for (const name of Object.keys(items)) {
+          issues.push({ kind, name, severity: 'warning', dropped: false, message: `serving the last good version of ${file}; the current one has errors: ${text}` });
+        }
+      }
+    }
+    return issues;
   }
 
   #fail(message: string): void {

@@ -35,7 +35,7 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
 
 /**
  * Builds tracing from the static `tracing` section: NodeTracerProvider (never registered globally),
- * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON to
+ * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON (abortable, see OtlpHttpExporter) to
  * `otlp.http.endpoint`, and a ring of recent traces.
  *
  * @example
@@ -53,7 +53,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const version = options.version ?? '0.0.0';
   const batch = config.batch;
   validate(config);
-  const out = createExporter(config.otlp.http, batch.exportTimeout);
+  const out = createExporter(config.otlp.http, `tagway/${version}`);
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
   const recent = new RecentTraces();
   const provider = new NodeTracerProvider({
@@ -78,12 +78,8 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     recent: () => recent.list(),
     shutdown(deadlineMs = config.shutdownTimeout) {
       stopping ??= (async function stop() {
-        const deadline = Date.now() + deadlineMs;
         await processor.shutdown(deadlineMs);
-        // the exporter waits for requests still unwinding; never past our deadline
-        const left = Math.max(0, deadline - Date.now());
-        await Promise.race([out.exporter.shutdown(), new Promise((resolve) => setTimeout(resolve, left).unref())]);
-        out.close();
+        await out.shutdown(); // aborts anything still in flight, retries included
       })();
       return stopping;
     },

@@ -61,6 +61,7 @@ export async function startCollector(): Promise<Collector> {
   const contentTypes = new Set<string>();
   const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
+  const held = new Set<NodeJS.Timeout>();
   let requests = 0;
   let failStatus: number | undefined;
   let retryAfter: number | undefined;
@@ -84,7 +85,9 @@ export async function startCollector(): Promise<Collector> {
           res.end(body);
           wake();
         };
-        if (delayMs > 0) setTimeout(send, delayMs); else send();
+        if (delayMs === 0) { send(); return; }
+        const timer = setTimeout(() => { held.delete(timer); send(); }, delayMs);
+        held.add(timer);
       };
       if (req.method !== 'POST' || req.url !== '/v1/traces') { answer(404, '{}'); return; }
       if (failStatus !== undefined) {
@@ -115,6 +118,8 @@ export async function startCollector(): Promise<Collector> {
     if (!server.listening) return;
     const closed = once(server, 'close');
     server.close();
+    for (const timer of held) clearTimeout(timer);
+    held.clear();
     for (const s of sockets) s.destroy();
     await closed;
   };

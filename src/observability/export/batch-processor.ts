@@ -1,7 +1,7 @@
 import { context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { AbortableExporter } from './exporter.ts';
+import type { OtlpHttpExporter } from './exporter.ts';
 
 export interface BatchSettings { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number }
 
@@ -35,7 +35,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #settings: BatchSettings;
-  readonly #out: AbortableExporter;
+  readonly #out: OtlpHttpExporter;
   readonly #log: WarnLogger;
   #queue: ReadableSpan[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -48,7 +48,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   #dropsSinceLog = 0;
   #dropLogTimer: NodeJS.Timeout | undefined;
 
-  constructor(settings: BatchSettings, out: AbortableExporter, log: WarnLogger) {
+  constructor(settings: BatchSettings, out: OtlpHttpExporter, log: WarnLogger) {
     this.#settings = settings;
     this.#out = out;
     this.#log = log;
@@ -117,20 +117,18 @@ export class BoundedBatchProcessor implements SpanProcessor {
   async #send(batch: ReadableSpan[], timeoutMs: number): Promise<void> {
     const resource = batch[0]!.resource;
     if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
-    const result = await new Promise<ExportResult>((resolve) => {
-      let settled = false;
-      const finish = (r: ExportResult): void => { if (!settled) { settled = true; clearTimeout(timer); resolve(r); } };
-      const timer = setTimeout(() => {
-        const error = new ExportTimeoutError(timeoutMs);
-        finish({ code: ExportResultCode.FAILED, error });
-        this.#out.abort(error);
-      }, timeoutMs);
-      timer.unref();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
+    timer.unref();
+    let result: ExportResult;
+    try {
       // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself
-      context.with(suppressTracing(ROOT_CONTEXT), () => {
-        try { this.#out.exporter.export(batch, finish); } catch (error) { finish({ code: ExportResultCode.FAILED, error: error as Error }); }
-      });
-    });
+      result = await context.with(suppressTracing(ROOT_CONTEXT), () => this.#out.send(batch, deadline.signal));
+    } catch (error) {
+      result = { code: ExportResultCode.FAILED, error: error as Error };
+    } finally {
+      clearTimeout(timer);
+    }
     if (result.code === ExportResultCode.SUCCESS) { this.#exported += batch.length; return; }
     this.#failedExports += 1;
     this.#lastError = describe(result.error);
@@ -158,5 +156,6 @@ export class BoundedBatchProcessor implements SpanProcessor {
 function describe(error: Error | undefined): string {
   if (!error) return 'export failed';
   const code = (error as { code?: unknown }).code;
-  return code !== undefined ? `${String(code)}: ${error.message}` : error.message || error.name;
+  const text = code !== undefined ? `${String(code)}: ${error.message}` : error.message || error.name;
+  return error.cause instanceof Error ? `${text} (last attempt: ${error.cause.message})` : text;
 }

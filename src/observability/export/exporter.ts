@@ -1,45 +1,127 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../../static/types.ts';
 
-/** An exporter plus the one thing the SDK's lacks: cutting its in-flight request at our deadline. */
-export interface AbortableExporter {
-  exporter: SpanExporter;
-  /** Destroys the sockets of the exports in flight (they then fail with `reason`). */
-  abort(reason: Error): void;
-  /** Closes idle keep-alive sockets. */
-  close(): void;
+/** An export the collector refused (status kept), or that could not reach it. */
+export class ExportHttpError extends Error {
+  readonly code = 'TAGWAY_EXPORT_HTTP' as const;
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExportHttpError';
+    this.status = status;
+  }
 }
 
+/** OTLP/HTTP says: retry 429, 502, 503, 504 (honouring Retry-After) and connection failures. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 5000;
+/** The collector's answer is read only to free the socket; a huge body is cut. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 /**
- * OTLP/HTTP (JSON, as exporter-trace-otlp-http 0.223 sends by default) to `otlp.http.endpoint`.
- * An endpoint without a path gets `/v1/traces`. The agent is private to this exporter, which is what lets
- * `abort` end exactly our requests (the SDK's own timeout only rejects while the request keeps running).
+ * OTLP/HTTP JSON trace exporter (the same wire format and serializer as exporter-trace-otlp-http 0.223,
+ * `application/json`). Why not OTLPTraceExporter itself: its timeout rejects while the request keeps
+ * running, and its retry timers are neither cancellable nor unref'd, so a dead collector held a
+ * shutting-down gateway for up to the export timeout. Here every export obeys an AbortSignal: the
+ * request and any pending retry stop at once, and all timers are unref'd.
  *
  * @example
- * const { exporter, abort } = createExporter(config.otlp.http, 10_000);
+ * const exporter = createExporter(config.otlp.http, 'tagway/0.1.0');
+ * const result = await exporter.send(spans, AbortSignal.timeout(10_000));
  */
-export function createExporter(http: TracingConfig['otlp']['http'], exportTimeout: number): AbortableExporter {
-  const url = tracesUrl(http.endpoint);
-  const agent = url.startsWith('https:') ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
-  const exporter = new OTLPTraceExporter({
-    url,
-    headers: { ...http.headers },
-    timeoutMillis: exportTimeout,
-    // one export at a time is ours to enforce; a little slack covers requests still unwinding after an abort
-    concurrencyLimit: 4,
-    httpAgentOptions: function privateAgent() { return agent; },
-  });
-  return {
-    exporter,
-    abort(reason) {
-      for (const list of Object.values(agent.sockets)) for (const socket of list ?? []) socket.destroy(reason);
-    },
-    close() { agent.destroy(); },
-  };
+export class OtlpHttpExporter implements SpanExporter {
+  readonly #url: URL;
+  readonly #headers: Record<string, string>;
+  readonly #agent: HttpAgent;
+  readonly #request: typeof httpRequest;
+  readonly #inFlight = new Set<AbortController>();
+  #closed = false;
+
+  constructor(url: URL, headers: Record<string, string>, agent: HttpAgent) {
+    this.#url = url;
+    this.#headers = { ...headers, 'content-type': 'application/json' };
+    this.#agent = agent;
+    this.#request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  }
+
+  /** Serializes and posts, retrying what OTLP calls retryable while `signal` allows. */
+  async send(spans: ReadableSpan[], signal: AbortSignal): Promise<ExportResult> {
+    if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
+    const body = JsonTraceSerializer.serializeRequest(spans);
+    if (!body) return failed(new ExportHttpError('nothing to send'));
+    const own = new AbortController();
+    const onAbort = (): void => own.abort(signal.reason);
+    if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
+    this.#inFlight.add(own);
+    let last: Error | undefined;
+    try {
+      for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+        const outcome = await this.#post(body, own.signal);
+        if (outcome.ok) return { code: ExportResultCode.SUCCESS };
+        if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
+        if (!outcome.retryable) return failed(outcome.error);
+        last = outcome.error;
+        const wait = outcome.retryAfterMs ?? backoff * (0.8 + Math.random() * 0.4);
+        if (!(await sleep(wait, own.signal))) return failed(withCause(own.signal.reason as Error, last));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.#inFlight.delete(own);
+    }
+  }
+
+  /** SpanExporter conformance (the batch processor calls `send` with its own deadline). */
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    void this.send(spans, AbortSignal.timeout(30_000)).then(resultCallback);
+  }
+
+  /** Aborts exports in flight (and their retries) and closes the connections. Idempotent. */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    for (const c of this.#inFlight) c.abort(new ExportHttpError('exporter shut down'));
+    this.#agent.destroy();
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  #post(body: Uint8Array, signal: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number }> {
+    return new Promise((resolve) => {
+      if (signal.aborted) { resolve({ ok: false, retryable: false, error: signal.reason as Error }); return; }
+      const req = this.#request(this.#url, {
+        method: 'POST', agent: this.#agent, signal,
+        headers: { ...this.#headers, 'content-length': body.byteLength },
+      }, function answered(res: IncomingMessage) {
+        const status = res.statusCode ?? 0;
+        let size = 0;
+        res.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) res.destroy(); });
+        res.on('error', () => {}); // the status already decided the outcome
+        res.on('close', () => {
+          if (status >= 200 && status < 300) { resolve({ ok: true }); return; }
+          const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+          resolve({ ok: false, retryable: RETRYABLE_STATUS.has(status), error: new ExportHttpError(`collector answered ${status}`, status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+        });
+      });
+      req.on('error', (err: Error & { code?: string }) => {
+        if (signal.aborted) { resolve({ ok: false, retryable: false, error: signal.reason as Error }); return; }
+        resolve({ ok: false, retryable: RETRYABLE_NET.has(err.code ?? ''), error: new ExportHttpError(`${err.code ?? 'error'}: ${err.message}`, undefined, { cause: err }) });
+      });
+      req.end(body);
+    });
+  }
+}
+
+/** Builds the exporter for `otlp.http` with a private keep-alive agent (TLS from `tls`). */
+export function createExporter(http: TracingConfig['otlp']['http'], userAgent: string): OtlpHttpExporter {
+  const url = new URL(tracesUrl(http.endpoint));
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
+  return new OtlpHttpExporter(url, { 'user-agent': userAgent, ...http.headers }, agent);
 }
 
 /** "http://collector:4318" → "http://collector:4318/v1/traces"; an explicit path is kept as is. */
@@ -49,14 +131,39 @@ export function tracesUrl(endpoint: string): string {
   return url.href;
 }
 
+/** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A deadline error says what the last attempt ran into (ECONNREFUSED, 503…), when there was one. */
+function withCause(error: Error, last: Error | undefined): Error {
+  if (last !== undefined && error.cause === undefined) Object.defineProperty(error, 'cause', { value: last, configurable: true, writable: true });
+  return error;
+}
+
+function failed(error: Error): ExportResult {
+  return { code: ExportResultCode.FAILED, error };
+}
+
+/** Resolves true after `ms`, false as soon as `signal` aborts; never keeps the process alive. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) { resolve(false); return; }
+    const done = (ok: boolean): void => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); resolve(ok); };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    timer.unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Traefik's tls options take file paths; inline PEM is accepted too. */
 function tlsOptions(tls: TracingConfig['otlp']['http']['tls']): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
-  return {
-    ca: pem(tls?.ca),
-    cert: pem(tls?.cert),
-    key: pem(tls?.key),
-    rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
-  };
+  return { ca: pem(tls?.ca), cert: pem(tls?.cert), key: pem(tls?.key), rejectUnauthorized: !(tls?.insecureSkipVerify ?? false) };
 }
 
 function pem(value: string | undefined): Buffer | undefined {

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import type { WarnLogger } from '../../src/observability/export/batch-processor.ts';
+import { startCollector } from '../support/collector.ts';
+import { load, send, startHarness, tracingConfig } from './harness.ts';
+
+type Batch = { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
+
+async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger?: WarnLogger; detailed?: boolean; serviceName?: string } = {}) {
+  const collector = await startCollector();
+  t.after(() => collector.close());
+  const base = tracingConfig(collector.endpoint);
+  const h = await startHarness(t, {
+    tracing: { ...base, serviceName: extra.serviceName ?? base.serviceName, batch: { ...base.batch, ...batch } },
+    tracingOptions: extra.logger ? { logger: extra.logger } : {},
+    router: extra.detailed ? { traceVerbosity: 'detailed' } : undefined,
+  });
+  return { collector, ...h };
+}
+
+/** Polls a condition (bounded); for counters that have no event to wait on. */
+async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('export path', () => {
+  it('sends OTLP JSON, 1,000 requests in far fewer export requests', async (t) => {
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: 500 });
+    await load(url, 1000, 16);
+    await collector.waitForSpans(2000, 15_000);
+    assert.equal(collector.spans.length, 2000);
+    assert.ok(collector.requests <= 50, `${collector.requests} export requests`);
+    assert.deepEqual([...collector.contentTypes], ['application/json']);
+    // the collector keeps spans before it answers; the exporter counts them once the answer is in
+    await eventually('the last answer', () => tracing.stats().exported === 2000);
+    assert.deepEqual(tracing.stats(), { exported: 2000, dropped: 0, failedExports: 0, queued: 0 });
+  });
+
+  it('collector down under load: queue stays bounded, drops are counted, export resumes when it is back', async (t) => {
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const logger: WarnLogger = { warn: (_m, fields) => warnings.push(fields) };
+    const { collector, url, tracing } = await setup(t, { maxQueueSize: 100, maxExportBatchSize: 50, scheduledDelay: 10, exportTimeout: 300 }, { logger });
+    await collector.stop();
+    let maxQueued = 0;
+    const sampler = setInterval(() => { maxQueued = Math.max(maxQueued, tracing.stats().queued); }, 5);
+    await load(url, 300, 8);
+    clearInterval(sampler);
+    await eventually('a failed export', () => tracing.stats().failedExports > 0);
+    const down = tracing.stats();
+    assert.ok(maxQueued <= 100 && down.queued <= 100, `queued ${maxQueued}`);
+    assert.ok(down.dropped > 0, 'drops counted');
+    assert.match(down.lastError ?? '', /^TAGWAY_EXPORT_TIMEOUT: .*\(last attempt: ECONNREFUSED/, 'retried until the deadline, then cut');
+    assert.ok(warnings.length >= 1 && warnings.length < down.dropped, `${warnings.length} warnings for ${down.dropped} drops: logged per interval, not per span`);
+    assert.ok(Number(warnings[0]!.dropped) >= 1);
+
+    await collector.restart();
+    // the spans queued during the outage go first (the queue was full: newer spans had to be dropped)
+    await eventually('the outage queue to drain', () => tracing.stats().queued === 0 && tracing.stats().exported > 0);
+    await load(url, 5, 1, '/after');
+    await eventually('spans of requests made after the restart', () => collector.spans.filter((s) => s.attributes['url.path'] === '/after').length === 5);
+    await tracing.shutdown(2000);
+    const end = tracing.stats();
+    assert.equal(end.exported + end.dropped, 2 * 305, 'every span is either exported or counted as dropped');
+    assert.equal(end.queued, 0);
+  });
+
+  const refusals = [
+    { desc: '503 Service Unavailable', status: 503, retryAfter: undefined },
+    { desc: '429 Too Many Requests with Retry-After: 0 (retried, then given up)', status: 429, retryAfter: 0 },
+  ];
+  for (const c of refusals) {
+    it(`collector answering ${c.desc}: counted as failed exports, spans resume once it accepts`, async (t) => {
+      const { collector, url, tracing } = await setup(t, { scheduledDelay: 10, exportTimeout: 400 });
+      collector.failWith(c.status, c.retryAfter);
+      await load(url, 10, 2);
+      await eventually('a failed export', () => tracing.stats().failedExports > 0);
+      assert.ok(tracing.stats().dropped > 0);
+      assert.equal(collector.spans.length, 0);
+      await eventually('the batch to settle', () => tracing.stats().queued === 0 && tracing.stats().exported + tracing.stats().dropped === 20);
+      collector.failWith(undefined);
+      await send(url, '/ok');
+      await collector.waitForSpans(2);
+      await eventually('2 exported', () => tracing.stats().exported === 2);
+    });
+  }
+
+  it('a slow collector is cut at exportTimeout with TAGWAY_EXPORT_TIMEOUT; requests are unaffected', async (t) => {
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: 10, exportTimeout: 100 });
+    collector.delay(60_000);
+    for (let i = 0; i < 3; i++) assert.equal((await send(url, '/slow-collector')).status, 200);
+    await eventually('a timed-out export', () => tracing.stats().failedExports > 0);
+    assert.match(tracing.stats().lastError ?? '', /^TAGWAY_EXPORT_TIMEOUT: /);
+    collector.delay(0);
+    await send(url, '/fast-again');
+    await eventually('spans after the slow period', () => collector.spans.some((s) => s.attributes['url.path'] === '/fast-again'));
+  });
+
+  it('shutdown flushes what is queued, once, and later spans count as dropped', async (t) => {
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: 60_000 });
+    for (let i = 0; i < 5; i++) await send(url, `/q${i}`);
+    assert.equal(collector.spans.length, 0, 'nothing exported before the scheduled delay');
+    assert.equal(tracing.stats().queued, 10);
+    const first = tracing.shutdown();
+    assert.equal(tracing.shutdown(), first, 'idempotent: the same promise');
+    await first;
+    assert.equal(collector.spans.length, 10);
+    assert.deepEqual(tracing.stats(), { exported: 10, dropped: 0, failedExports: 0, queued: 0 });
+    await send(url, '/late');
+    assert.equal(tracing.stats().dropped, 2);
+  });
+
+  it('shutdown with the collector gone ends within its deadline, counting the loss', async (t) => {
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: 60_000, exportTimeout: 10_000 });
+    await collector.stop();
+    for (let i = 0; i < 3; i++) await send(url, '/gone');
+    await tracing.shutdown(300);
+    assert.equal(tracing.stats().dropped, 6);
+    assert.equal(tracing.stats().queued, 0);
+  });
+});
+
+describe('instances', () => {
+  it('two gateways in one process keep their tracers, resources and collectors apart', async (t) => {
+    const a = await setup(t, {}, { serviceName: 'gw-a' });
+    const b = await setup(t, {}, { serviceName: 'gw-b' });
+    await send(a.url, '/a');
+    await send(b.url, '/b');
+    const spansA = await a.collector.waitForSpans(2);
+    const spansB = await b.collector.waitForSpans(2);
+    assert.deepEqual(new Set(spansA.map((s) => s.resource['service.name'])), new Set(['gw-a']));
+    assert.deepEqual(new Set(spansB.map((s) => s.resource['service.name'])), new Set(['gw-b']));
+    assert.deepEqual(new Set(spansA.map((s) => s.attributes['url.path'] ?? '/a')), new Set(['/a']));
+  });
+
+  it('recent() lists the last requests, newest first, with router names from detailed traces', async (t) => {
+    const { collector, url, tracing } = await setup(t, {}, { detailed: true });
+    await send(url, '/one');
+    await send(url, '/status/503');
+    await collector.waitForSpans(8);
+    const recent = tracing.recent();
+    assert.deepEqual(recent.map((r) => [r.path, r.httpStatus, r.error, r.routerName, r.serviceName]), [
+      ['/status/503', 503, true, 'api@file', 'api-svc@file'],
+      ['/one', 200, false, 'api@file', 'api-svc@file'],
+    ]);
+    assert.equal(recent[0]!.traceId, collector.spans.find((s) => s.attributes['url.path'] === '/status/503')!.traceId);
+  });
+});

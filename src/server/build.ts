@@ -125,7 +125,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
 
     if (!router.rule) { addError(info, 'router has no rule', true); continue; }
     const compiled = compileRule(router.rule);
-    if (!compiled.ok) { addError(info, `invalid rule: ${compiled.message}`, true); continue; }
+    // The rule and its caret line stay on lines of their own so the caret lines up in the API and logs.
+    if (!compiled.ok) { addError(info, `invalid rule at column ${compiled.column}: ${compiled.reason}\n${compiled.message}`, true); continue; }
     if (!router.service) { addError(info, 'the service is missing on the router', true); continue; }
     const serviceName = qualify(router.service, provider);
     const svcInfo = state.services[serviceName];

@@ -8,13 +8,25 @@ import type { TrustedNetworks } from '../util/ipnet.ts';
 export interface EntryPointInfo {
   name: string;
   scheme: 'http' | 'https';
-  /** Port the entry point listens on, as a string, for X-Forwarded-Port. */
+  /** Port the entry point listens on, as a string (X-Forwarded-Port comes from the Host header, as in Traefik). */
   port: string;
   /** Incoming X-Forwarded-* are kept only from these peers (or always with `insecure`). */
   trusted: TrustedNetworks;
 }
 
-const X_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix', 'x-real-ip'] as const;
+/**
+ * The X- headers Traefik manages (forwardedheaders.XHeadersSet): dropped when the peer is untrusted,
+ * never removable through `Connection`. Node lower-cases names; `_` variants are matched too.
+ */
+const MANAGED_X = new Set(['x-forwarded-proto', 'x-forwarded-scheme', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port',
+  'x-forwarded-server', 'x-forwarded-uri', 'x-forwarded-method', 'x-forwarded-prefix', 'x-forwarded-tls-client-cert',
+  'x-forwarded-tls-client-cert-info', 'x-scheme', 'x-real-ip']);
+
+function isManagedX(name: string): boolean {
+  if (name.charCodeAt(0) !== 0x78 /* x */) return false;
+  return MANAGED_X.has(name) || (name.includes('_') && MANAGED_X.has(name.replaceAll('_', '-')));
+}
+
 const SERVER_NAME = hostname();
 
 /** Host header → matching host: lower-case, port and one trailing dot removed; IPv6 literal keeps brackets. */
@@ -39,8 +51,9 @@ export function peerAddress(raw: string | undefined): string {
 
 /**
  * Builds the context of one request, or returns undefined when the target is malformed
- * (the caller answers 400). Sets X-Forwarded-* as Traefik does: incoming ones are dropped unless the
- * peer is trusted; X-Forwarded-For gets the peer appended later by the forwarder's header copy.
+ * (the caller answers 400). Sets X-Forwarded-* and X-Real-Ip as Traefik does: incoming ones are dropped
+ * unless the peer is trusted (or the entry point is `insecure`); the peer is appended to X-Forwarded-For;
+ * X-Forwarded-Server is always this host.
  */
 export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep: EntryPointInfo): RequestContext | undefined {
   const target = req.url ?? '/';
@@ -50,17 +63,20 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
   if (path === null) return undefined;
   const clientIp = peerAddress(req.socket.remoteAddress);
   const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-  const trusted = ep.trusted.contains(clientIp);
-  if (!trusted) for (const h of X_FORWARDED) delete headers[h];
+  if (!ep.trusted.contains(clientIp)) {
+    for (const h in headers) if (isManagedX(h)) delete headers[h];
+  }
+  const host = req.headers.host;
 
   const incomingFor = headers['x-forwarded-for'];
   const priorFor = Array.isArray(incomingFor) ? incomingFor.join(', ') : incomingFor;
   headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${clientIp}` : clientIp;
-  headers['x-forwarded-proto'] ??= ep.scheme;
-  headers['x-forwarded-host'] ??= req.headers.host ?? '';
-  headers['x-forwarded-port'] ??= ep.port;
-  headers['x-forwarded-server'] ??= SERVER_NAME;
   headers['x-real-ip'] ??= clientIp;
+  headers['x-forwarded-proto'] ??= isWebSocket(headers) ? (ep.scheme === 'https' ? 'wss' : 'ws') : ep.scheme;
+  headers['x-forwarded-port'] ??= forwardedPort(host, headers['x-forwarded-proto'], ep.scheme);
+  if (host) headers['x-forwarded-host'] ??= host;
+  headers['x-forwarded-server'] = SERVER_NAME; // always the gateway, trusted or not
+  if (headers.connection !== undefined) keepManagedX(headers);
 
   return {
     req, res,
@@ -76,6 +92,38 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
     start: process.hrtime.bigint(),
     attempts: 0,
   };
+}
+
+/** Traefik's forwardedPort: the Host header's port, else 443 for https/wss, else 80 (not the listening port). */
+function forwardedPort(host: string | undefined, proto: string | string[] | undefined, scheme: string): string {
+  if (host) {
+    const m = /:(\d+)$/.exec(host);
+    if (m && (!host.startsWith('[') || host.includes(']:'))) return m[1]!;
+  }
+  const p = Array.isArray(proto) ? proto[0] : proto;
+  return p === 'https' || p === 'wss' || scheme === 'https' ? '443' : '80';
+}
+
+function hasToken(value: string | string[] | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) if (part.trim().toLowerCase() === token) return true;
+  return false;
+}
+
+function isWebSocket(headers: Record<string, string | string[] | undefined>): boolean {
+  return hasToken(headers.connection, 'upgrade') && hasToken(headers.upgrade, 'websocket');
+}
+
+/**
+ * RFC 9110 §7.6.1 lets a client name headers in `Connection` for removal; Traefik refuses that for the
+ * X- headers it manages (a client could otherwise strip X-Forwarded-For). Remove those tokens here so
+ * the forwarder's hop-by-hop pass keeps them.
+ */
+function keepManagedX(headers: Record<string, string | string[] | undefined>): void {
+  const conn = headers.connection;
+  const tokens = (Array.isArray(conn) ? conn.join(',') : conn ?? '').split(',');
+  const kept = tokens.filter((t) => !isManagedX(t.trim().toLowerCase()));
+  if (kept.length !== tokens.length) headers.connection = kept.join(',');
 }
 
 /** An absolute-form request target ("http://host/path") keeps only its path. */

@@ -19,7 +19,13 @@ export function parseDynamicFile(file: string, text: string): FileParse {
   if (text.trim() === '') return { ok: true, configuration: { http: { routers: {}, services: {}, middlewares: {} } } };
   const { doc, locate, syntaxErrors } = parseSource(text, formatOf(file) ?? 'yaml');
   if (syntaxErrors.length > 0) {
-    return { ok: false, problems: syntaxErrors.map((e) => ({ file, line: e.line, message: `syntax error: ${e.message}` })) };
+    return {
+      ok: false,
+      problems: syntaxErrors.map((e) => {
+        const near = e.line === undefined ? undefined : keyPathAtLine(text, e.line, formatOf(file) ?? 'yaml');
+        return { file, line: e.line, ...(near ? { path: near } : {}), message: `syntax error: ${e.message}` };
+      }),
+    };
   }
   const decoded = decodeDynamicDocument(doc ?? {}, locate);
   const problems: FileProblem[] = decoded.errors.map((e) => ({
@@ -39,4 +45,35 @@ export function parseDynamicFile(file: string, text: string): FileParse {
 
 export function formatProblem(p: FileProblem): string {
   return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+const YAML_KEY = /^(\s*)(?:-\s+)?(?:"([^"]*)"|'([^']*)'|([^\s#"'][^:#]*?))\s*:(?:\s|$)/;
+const TOML_HEADER = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$/;
+const TOML_KEY = /^\s*([A-Za-z0-9_."'-]+?)\s*=/;
+
+/**
+ * The key path a syntax error sits under, read from the text around it (the parser has no document to
+ * give one): for YAML the keys of the lines above with a smaller indentation, plus the key on the line;
+ * for TOML the last table header plus the key on the line. Best effort, for the error message only.
+ *
+ * @example
+ * keyPathAtLine('http:\n  routers:\n    r:\n     rule: x\n', 4, 'yaml') // 'http.routers.r.rule'
+ */
+export function keyPathAtLine(text: string, line: number, format: 'yaml' | 'toml'): string | undefined {
+  const lines = text.split(/\r?\n/).slice(0, line);
+  if (format === 'toml') {
+    let table: string | undefined;
+    for (const l of lines) { const h = TOML_HEADER.exec(l); if (h) table = h[1]!.replace(/\s*\.\s*/g, '.'); }
+    const key = TOML_KEY.exec(lines[line - 1] ?? '')?.[1];
+    return [table, key].filter(Boolean).join('.') || undefined;
+  }
+  const stack: Array<{ indent: number; key: string }> = [];
+  for (const l of lines) {
+    const m = YAML_KEY.exec(l);
+    if (!m) continue;
+    const indent = l.length - l.trimStart().length + (/^\s*-\s/.test(l) ? l.trimStart().length - l.trimStart().replace(/^-\s+/, '').length : 0);
+    while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    stack.push({ indent, key: m[2] ?? m[3] ?? m[4]! });
+  }
+  return stack.length > 0 ? stack.map((e) => e.key).join('.') : undefined;
 }

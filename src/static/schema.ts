@@ -113,6 +113,15 @@ export const fileProviderSchema = z.object({
   watch: bool(true, 'Reload on change.'),
 });
 
+/** Traefik's static `serversTransport` (the default transport to upstreams); only its forwarding timeouts. */
+export const serversTransportSchema = z.object({
+  forwardingTimeouts: z.object({
+    dialTimeout: duration(30 * SECOND, 'Max duration to connect to a server (0: none).'),
+    responseHeaderTimeout: duration(0, 'Max duration to wait for a server\'s response headers (0: none).'),
+    idleConnTimeout: duration(90 * SECOND, 'Max time an idle upstream connection is kept.'),
+  }).prefault({}),
+});
+
 const DEFAULT_OTLP_PATH = '/v1/traces';
 
 /** An OTLP/HTTP endpoint; an empty path gets "/v1/traces" (as the OTel exporter's signal path). */
@@ -185,10 +194,12 @@ const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PA
  * startup like any unknown key, but the message says "not supported" instead of guessing a typo.
  */
 export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  '': ['global', 'serversTransport', 'tcpServersTransport', 'certificatesResolvers', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
+  '': ['global', 'tcpServersTransport', 'certificatesResolvers', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
   providers: ['docker', 'swarm', 'kubernetesIngress', 'kubernetesCRD', 'kubernetesGateway', 'kubernetesIngressNGINX', 'consul', 'etcd',
     'zooKeeper', 'redis', 'http', 'rest', 'nomad', 'ecs', 'plugin'],
   'providers.consulCatalog': ['connectByDefault', 'namespace'],
+  serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
+  'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
   'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort', 'asDefault'],
   'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath', 'maxHeaderBytes'],
   'tracing.otlp': ['grpc'],
@@ -208,6 +219,7 @@ const staticObject = z.object({
     file: fileProviderSchema.optional(),
     providersThrottleDuration: duration(2 * SECOND, 'Wait to coalesce provider updates.'),
   }).prefault({}),
+  serversTransport: serversTransportSchema.optional(),
   tracing: tracingSchema.optional(),
   api: z.object({
     dashboard: bool(true, 'Serve the dashboard.'),

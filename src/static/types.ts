@@ -13,6 +13,8 @@ export interface StaticConfig {
     /** Seconds Traefik waits to coalesce provider messages; ms here. */
     providersThrottleDuration: number;
   };
+  /** Traefik's static `serversTransport` (optional; tagway reads its forwarding timeouts, in ms). */
+  serversTransport?: { forwardingTimeouts: { dialTimeout: number; responseHeaderTimeout: number; idleConnTimeout: number } };
   tracing?: TracingConfig;
   api?: { dashboard: boolean; insecure: boolean; debug: boolean };
   ping?: { entryPoint: string };

@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -63,7 +63,7 @@ async function peakGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growt
   }
 }
 
-async function proxyTo(t: TestContext, handler: Parameters<typeof createServer>[0] & object): Promise<string> {
+async function proxyTo(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   const upstream = createServer(handler);
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()); }));

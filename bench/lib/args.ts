@@ -1,0 +1,63 @@
+import { TARGETS } from './targets.ts';
+
+/** Bench parameters: flag (`--duration=10` or `--duration 10`), else env (`BENCH_DURATION`), else default. */
+export interface BenchArgs {
+  /** Seconds measured per target and round. */
+  duration: number;
+  connections: number;
+  /** Seconds of unmeasured load before each measurement. */
+  warmup: number;
+  /** Rounds over all targets; each figure is the median over rounds. */
+  repeats: number;
+  /** Target ids, in report order. */
+  targets: string[];
+  /** JSON output file. */
+  out: string;
+  /** Profile tagway (tracing off) with --cpu-prof instead of the comparison run. */
+  cpuProf: boolean;
+  /**
+   * Niceness for the bench and every process it starts (e.g. -10), so other work on a shared machine
+   * disturbs the figures less. Needs root or CAP_SYS_NICE. Undefined: leave the priority alone.
+   */
+  nice?: number;
+  help: boolean;
+}
+
+export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1]
+                     [--targets=${TARGETS.map((t) => t.id).join(',')}]
+                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof]
+env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE`;
+
+function niceness(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = raw === 'true' ? -10 : Number(raw);
+  if (!Number.isInteger(n) || n < -20 || n > 19) throw new Error(`--nice must be an integer from -20 to 19, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const m = argv[i]!.match(/^--([\w-]+)(?:=(.*))?$/);
+    if (!m) throw new Error(`unexpected argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+    const next = argv[i + 1];
+    flags.set(m[1]!, m[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true'));
+  }
+  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'help']);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
+  const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase()}`];
+  const number = (name: string, dflt: number, min: number) => {
+    const raw = value(name);
+    const n = raw === undefined ? dflt : Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const ids = TARGETS.map((t) => t.id);
+  const targets = (value('targets') ?? ids.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const t of targets) if (!ids.includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${ids.join(', ')}`);
+  return {
+    duration: number('duration', 10, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', 2, 0),
+    repeats: Math.round(number('repeats', 1, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
+    cpuProf: flags.has('cpu-prof'), help: flags.has('help'), nice: niceness(value('nice')),
+  };
+}

@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Linux /proc readings for the system under test: its whole process tree (nginx's workers, tagway's
+ * cluster workers), resident memory and CPU time. Elsewhere these return undefined and the report says n/a.
+ */
+
+/** Clock ticks per second for /proc/<pid>/stat; 100 on every Linux we run on. */
+const TICKS_PER_SECOND = 100;
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: split after its closing one.
+    return raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  } catch { return undefined; }
+}
+
+/** `pid` and all its descendants that are alive now. */
+export function processTree(pid: number): number[] {
+  let pids: number[];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number); } catch { return [pid]; }
+  const children = new Map<number, number[]>();
+  for (const p of pids) {
+    const ppid = Number(statFields(p)?.[1]);
+    if (!Number.isFinite(ppid)) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(p);
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    out.push(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+/** Sum of VmRSS over the tree, bytes; undefined without /proc. */
+export function treeRss(pid: number): number | undefined {
+  let total = 0;
+  let seen = false;
+  for (const p of processTree(pid)) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+      if (m) { total += Number(m[1]) * 1024; seen = true; }
+    } catch { /* exited meanwhile */ }
+  }
+  return seen ? total : undefined;
+}
+
+/** User + system CPU seconds used so far by the tree; undefined without /proc. */
+export function treeCpuSeconds(pid: number): number | undefined {
+  let ticks = 0;
+  let seen = false;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    // After the command name: state is index 0, utime index 11, stime index 12 (fields 14 and 15).
+    if (f) { ticks += Number(f[11]) + Number(f[12]); seen = true; }
+  }
+  return seen ? ticks / TICKS_PER_SECOND : undefined;
+}
+
+/**
+ * CPU seconds the whole machine spent busy so far (all cores: user, nice, system, irq, softirq, steal);
+ * undefined without /proc. The bench subtracts its own processes to show how much else was running.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+  } catch { return undefined; }
+}

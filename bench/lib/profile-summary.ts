@@ -1,0 +1,55 @@
+/**
+ * Sums the self time of a V8 .cpuprofile (node --cpu-prof) by function and by file, so "where does the
+ * time go" fits in a dozen lines. Also a CLI: node --import tsx bench/lib/profile-summary.ts FILE [top].
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; }
+interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+export interface SelfTime { name: string; ms: number; share: number }
+
+/** Self time per function (`name file:line`) and per file, biggest first, over the whole profile. */
+export function summarizeProfile(file: string): { totalMs: number; functions: SelfTime[]; files: SelfTime[] } {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const fn = new Map<string, number>();
+  const url = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const node = byId.get(p.samples[i]!);
+    const us = p.timeDeltas[i] ?? 0;
+    // Idle time is the event loop waiting: leave it out so shares are of busy time.
+    if (!node || node.callFrame.functionName === '(idle)') continue;
+    total += us;
+    const short = shorten(node.callFrame.url);
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${short}${short ? `:${node.callFrame.lineNumber + 1}` : ''}`;
+    fn.set(key, (fn.get(key) ?? 0) + us);
+    const where = short || node.callFrame.functionName;
+    url.set(where, (url.get(where) ?? 0) + us);
+  }
+  const rank = (m: Map<string, number>): SelfTime[] => [...m].map(([name, us]) => ({ name, ms: us / 1000, share: total > 0 ? us / total : 0 })).sort((a, b) => b.ms - a.ms);
+  return { totalMs: total / 1000, functions: rank(fn), files: rank(url) };
+}
+
+/** Paths relative to the repo, node_modules reduced to the package. */
+function shorten(u: string): string {
+  const path = u.startsWith('file://') ? u.slice(7) : u;
+  const nm = path.lastIndexOf('node_modules/');
+  if (nm >= 0) return path.slice(nm);
+  const cwd = process.cwd() + '/';
+  return path.startsWith(cwd) ? path.slice(cwd.length) : path;
+}
+
+export function formatProfile(s: ReturnType<typeof summarizeProfile>, top = 25): string {
+  const line = (t: SelfTime) => `${(100 * t.share).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}`;
+  return [`${s.totalMs.toFixed(0)} ms busy (idle excluded)`, '', `top ${top} functions by self time:`, ...s.functions.slice(0, top).map(line),
+    '', `top ${Math.min(top, 15)} files by self time:`, ...s.files.slice(0, Math.min(top, 15)).map(line)].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const file = process.argv[2];
+  if (!file) { process.stderr.write('usage: profile-summary.ts FILE.cpuprofile [top]\n'); process.exit(2); }
+  process.stdout.write(formatProfile(summarizeProfile(file), Number(process.argv[3] ?? 25)) + '\n');
+}

@@ -1,0 +1,121 @@
+import { request } from 'node:http';
+import { spawnChild, freePort, type Spawned } from './children.ts';
+import { findNginx, nginxArgs, writeNginxConfig } from './nginx.ts';
+import { BENCH_HOST, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
+
+/** Cores: the system under test gets core 0, the generator (and the shared upstream) core 1. */
+export const SUT_CPUS = '0';
+export const GEN_CPUS = '1';
+
+export type TargetKind = 'direct' | 'tagway' | 'fastify' | 'nginx';
+
+export interface TargetSpec {
+  id: string;
+  label: string;
+  kind: TargetKind;
+  /** taskset CPU list of the system under test. */
+  cpus: string;
+  variant?: TagwayVariant;
+}
+
+/** Every target the bench knows, in report order. */
+export const TARGETS: readonly TargetSpec[] = [
+  { id: 'direct', label: '(a) upstream direct', kind: 'direct', cpus: SUT_CPUS },
+  { id: 'tagway', label: '(b) tagway, tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 } },
+  { id: 'tagway-trace1', label: '(b) tagway, tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 } },
+  { id: 'tagway-trace001', label: '(b) tagway, tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 } },
+  { id: 'tagway-w2', label: '(b) tagway, workers=2', kind: 'tagway', cpus: '0,1', variant: { workers: 2 } },
+  { id: 'fastify', label: '(c) @fastify/http-proxy', kind: 'fastify', cpus: SUT_CPUS },
+  { id: 'nginx', label: '(d) nginx', kind: 'nginx', cpus: SUT_CPUS },
+];
+
+/** What the targets share: the upstream behind every proxy, the OTLP sink, a temp dir, node flags. */
+export interface Shared {
+  upstreamPort: number;
+  otlpPort: number;
+  tmpDir: string;
+  /** Extra node flags for tagway (e.g. --cpu-prof). */
+  tagwayNodeFlags: string[];
+  /** Pids of the bench's helper processes (upstream, sink): their CPU is not "other load". */
+  pids: number[];
+}
+
+export interface RunningTarget {
+  spec: TargetSpec;
+  port: number;
+  /** Root pid of the SUT's process tree. */
+  pid: number;
+  proc: Spawned;
+}
+
+const TSX = ['--import', 'tsx'];
+
+/** Why a target cannot run on this machine (e.g. no nginx), or undefined. */
+export function unavailable(spec: TargetSpec): string | undefined {
+  if (spec.kind === 'nginx' && !findNginx()) return 'nginx not installed (`command -v nginx` found nothing); skipped';
+  return undefined;
+}
+
+/** Starts one target pinned to its cores and waits until it answers 200 through its route. */
+export async function startTarget(spec: TargetSpec, shared: Shared): Promise<RunningTarget> {
+  let proc: Spawned;
+  let port: number;
+  const ready = /^READY (\d+)/;
+  switch (spec.kind) {
+    case 'direct': {
+      const s = await spawnChild(spec.id, process.execPath, [...TSX, 'bench/lib/upstream.ts'], { cpus: spec.cpus, readyLine: ready });
+      proc = s; port = Number(s.ready![1]);
+      break;
+    }
+    case 'fastify': {
+      const s = await spawnChild(spec.id, process.execPath, [...TSX, 'bench/lib/fastify-proxy.ts', `http://127.0.0.1:${shared.upstreamPort}`], { cpus: spec.cpus, readyLine: ready });
+      proc = s; port = Number(s.ready![1]);
+      break;
+    }
+    case 'nginx': {
+      port = await freePort();
+      const dir = `${shared.tmpDir}/nginx`;
+      const conf = writeNginxConfig(dir, port, shared.upstreamPort);
+      proc = await spawnChild(spec.id, findNginx()!, nginxArgs(dir, conf), { cpus: spec.cpus });
+      break;
+    }
+    case 'tagway': {
+      port = await freePort();
+      const file = writeDynamicConfig(shared.tmpDir, shared.upstreamPort);
+      const args = [...shared.tagwayNodeFlags, ...TSX, 'src/cli.ts', ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
+      // Every TAGWAY_* variable is static configuration to tagway: the bench's own flags alone must count.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
+      proc = await spawnChild(spec.id, process.execPath, args, { cpus: spec.cpus, env });
+      break;
+    }
+  }
+  await waitForRoute(port, proc, 30_000);
+  return { spec, port, pid: proc.child.pid!, proc };
+}
+
+/** Polls GET / with the bench Host until it gets a 200 with the 100-byte body (routes load asynchronously). */
+async function waitForRoute(port: number, proc: Spawned, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`${proc.name} exited during start-up:\n${proc.stderr()}`);
+    last = await probe(port).catch((e: Error) => e.message);
+    if (last === 'ok') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await proc.stop(500);
+  throw new Error(`${proc.name}: no 200 on 127.0.0.1:${port} after ${timeoutMs} ms (last: ${last})\n${proc.stderr()}`);
+}
+
+function probe(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: BENCH_HOST }, agent: false, timeout: 2000 }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => { n += c.length; });
+      res.on('end', () => resolve(res.statusCode === 200 && n === 100 ? 'ok' : `status ${res.statusCode}, ${n} bytes`));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}

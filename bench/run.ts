@@ -1,0 +1,141 @@
+/**
+ * The proxy benchmark: the same load, from a load generator in its own process, against the upstream
+ * directly, tagway (tracing off, tracing at sampleRate 1 and 0.01, two workers), @fastify/http-proxy and
+ * nginx (when installed). Prints a table and ratios, writes .bench-out/latest.json. See bench/README.md.
+ * Run: npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1] [--targets=…] [--cpu-prof]
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, setPriority, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
+import { CAN_PIN, installCleanup, spawnChild, stopAll } from './lib/children.ts';
+import { measure, type Sample } from './lib/measure.ts';
+import { treeRss } from './lib/procstat.ts';
+import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
+import { formatReport, goals, ratios, summarize, type TargetResult } from './lib/report.ts';
+import { GEN_CPUS, SUT_CPUS, TARGETS, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const READY = /^READY (\d+)/;
+const PROFILE_DIR = '.bench-out';
+
+/** The backend upstream and the OTLP sink, on the generator's core so core 0 is the SUT's alone. */
+async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[]): Promise<Shared> {
+  const up = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
+  const sink = needSink
+    ? await spawnChild('otlp-sink', process.execPath, ['--import', 'tsx', 'bench/lib/otlp-sink.ts'], { cpus: GEN_CPUS, readyLine: READY })
+    : undefined;
+  return {
+    upstreamPort: Number(up.ready![1]), otlpPort: Number(sink?.ready?.[1] ?? 0), tmpDir, tagwayNodeFlags: nodeFlags,
+    pids: [up.child.pid!, ...(sink ? [sink.child.pid!] : [])],
+  };
+}
+
+function machine() {
+  return {
+    cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform,
+    pinned: CAN_PIN, sutCpus: SUT_CPUS, generatorCpus: GEN_CPUS, loadavg: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+/** The comparison: start every target, then `repeats` rounds over all of them, medians per target. */
+async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
+  const specs = args.targets.map((id) => TARGETS.find((t) => t.id === id)!);
+  const results = new Map<string, { spec: TargetSpec; skipped?: string; running?: RunningTarget; samples: Sample[]; rss?: number }>();
+  for (const spec of specs) results.set(spec.id, { spec, samples: [], skipped: unavailable(spec) });
+
+  const needSink = specs.some((s) => s.variant?.sampleRate !== undefined);
+  const shared = await startShared(tmpDir, needSink, []);
+  log(`upstream on 127.0.0.1:${shared.upstreamPort}${needSink ? `, OTLP sink on 127.0.0.1:${shared.otlpPort}` : ''}`);
+
+  for (const r of results.values()) {
+    if (r.skipped) { log(`skip  ${r.spec.label}: ${r.skipped}`); continue; }
+    try {
+      r.running = await startTarget(r.spec, shared);
+      log(`ready ${r.spec.label} on 127.0.0.1:${r.running.port} (pid ${r.running.pid}, cpus ${CAN_PIN ? r.spec.cpus : 'unpinned'})`);
+    } catch (err) {
+      r.skipped = `failed to start: ${err instanceof Error ? err.message.split('\n').slice(0, 6).join(' | ') : String(err)}`;
+      log(`FAIL  ${r.spec.label}: ${r.skipped}`);
+    }
+  }
+
+  for (let round = 1; round <= args.repeats; round++) {
+    for (const r of results.values()) {
+      if (!r.running) continue;
+      try {
+        const s = await measure(r.running, args, shared.pids);
+        r.samples.push(s);
+        if (round === args.repeats) r.rss = treeRss(r.running.pid);
+        log(`round ${round}/${args.repeats}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
+          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}%  gen CPU ${s.genCpu.toFixed(0)}%  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
+      } catch (err) {
+        log(`round ${round}: ${r.spec.label}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  const loadAfter = loadavg().map((x) => Number(x.toFixed(2)));
+  await stopAll();
+
+  const summaries: TargetResult[] = [...results.values()].map((r) => r.skipped && r.samples.length === 0
+    ? { id: r.spec.id, label: r.spec.label, skipped: r.skipped, samples: [] }
+    : summarize(r.spec.id, r.spec.label, r.samples, r.rss));
+  const rs = ratios(summaries);
+  const gs = goals(rs);
+  process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
+  process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
+    `${args.repeats} round(s) (median); SUT on cpu ${SUT_CPUS}, generator + upstream on cpu ${GEN_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
+    `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}\n`);
+
+  mkdirSync(dirname(args.out), { recursive: true });
+  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, nice: args.nice ?? null };
+  writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
+  process.stdout.write(`wrote ${args.out}\n`);
+}
+
+/** Profiles tagway (tracing off) under the same load with --cpu-prof and prints where the self time goes. */
+async function profile(args: BenchArgs, tmpDir: string): Promise<void> {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const before = new Set(readdirSync(PROFILE_DIR));
+  const shared = await startShared(tmpDir, false, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+  const target = await startTarget(TARGETS.find((t) => t.id === 'tagway')!, shared);
+  const s = await measure(target, args, shared.pids);
+  log(`profiled tagway: ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms (profiling slows it down)`);
+  await target.proc.stop(10_000);
+  await stopAll();
+  const fresh = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    .map((f) => join(PROFILE_DIR, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+  if (fresh.length === 0) throw new Error(`tagway wrote no .cpuprofile into ${PROFILE_DIR} (did it exit cleanly?)`);
+  process.stdout.write(`\n${fresh[0]}\n${formatProfile(summarizeProfile(fresh[0]!))}\n`);
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try { args = parseArgs(process.argv.slice(2), process.env); } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
+  if (args.help) { process.stdout.write(USAGE + '\n'); return; }
+  const n = args.cpuProf ? 1 : args.targets.length;
+  // Start-up of every target, then each measurement with the generator's own start-up; then a margin.
+  const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + 10) * 1000;
+  installCleanup(maxMs, log);
+  if (args.nice !== undefined) {
+    // Children inherit the niceness of the thread that spawns them: this one.
+    try { setPriority(args.nice); } catch (err) { log(`warning: --nice=${args.nice} refused (${(err as Error).message}); running at normal priority`); args.nice = undefined; }
+  }
+  log(`tagway bench: ${JSON.stringify(machine())}; the run stops by itself within ${Math.round(maxMs / 1000)} s`);
+  if (availableParallelism() < 2) log('warning: fewer than 2 cores; SUT and generator share a core, figures are not comparable to the README');
+  const tmpDir = mkdtempSync(join(tmpdir(), 'tagway-bench-'));
+  try {
+    await (args.cpuProf ? profile(args, tmpDir) : compare(args, tmpDir));
+  } finally {
+    await stopAll();
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+main().then(() => process.exit(0), async (err: unknown) => {
+  log(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  await stopAll(1000);
+  process.exit(1);
+});

@@ -8,6 +8,7 @@ import type { StaticConfig } from '../static/types.ts';
 import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Handler, RequestContext } from '../proxy/context.ts';
 import { respond } from '../proxy/context.ts';
+import { responseForUpgrade } from '../proxy/upgrade.ts';
 import { PoolRegistry } from '../proxy/pool.ts';
 import type { RouteTable } from '../routing/index.ts';
 import { mergeObservability } from '../observability/merge.ts';
@@ -64,7 +65,7 @@ export class Gateway extends EventEmitter implements GatewayView {
   #tables = new Map<string, RouteTable<Route>>();
   #build: BuildResult | undefined;
   #pools = new PoolRegistry();
-  #services = new ServiceRegistry(this.#pools);
+  #services: ServiceRegistry;
   #observers: RequestObserver[];
   #abort = new AbortController();
   #rebuildTimer: NodeJS.Timeout | undefined;
@@ -72,12 +73,15 @@ export class Gateway extends EventEmitter implements GatewayView {
   #lastReloadAt: number | undefined;
   #sockets = new Set<Socket>();
   #closing: Promise<void> | undefined;
+  /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
+  #draining = false;
   #internal = new Map<string, Handler>();
   #statusSource: (() => ProviderStatus[]) | undefined;
 
   constructor(options: GatewayOptions) {
     super();
     this.config = options.config;
+    this.#services = new ServiceRegistry(this.#pools, options.config.serversTransport?.forwardingTimeouts);
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
     this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env }) : undefined;
     const config = options.config;
@@ -101,7 +105,10 @@ export class Gateway extends EventEmitter implements GatewayView {
         name, scheme: 'http', port: String(bound.port),
         trusted: new TrustedNetworks(ep.forwardedHeaders.trustedIPs, { all: ep.forwardedHeaders.insecure }),
       };
-      server.on('request', this.#listener(info));
+      const onRequest = this.#listener(info);
+      server.on('request', onRequest);
+      // WebSockets: Node hands upgrade requests to 'upgrade' only; they run the same router and middlewares.
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => onRequest(req, responseForUpgrade(req, socket, head)));
       server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
         if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -189,6 +196,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     const addInternals = this.config.tracing?.addInternals ?? false;
     const observers = this.#observers;
     return (req, res) => {
+      if (this.#draining) res.shouldKeepAlive = false;
       const ctx = newRequestContext(req, res, ep);
       if (!ctx) { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }); res.end('400 Bad Request: malformed path'); return; }
       const route = this.#tables.get(ep.name)?.match(ctx);
@@ -210,7 +218,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish (up to the entry points' grace timeout), stops the
+   * Stops accepting (after `lifeCycle.requestAcceptGraceTimeout`), lets in-flight requests finish (up to
+   * the entry points' `graceTimeOut`), closes keep-alive connections as soon as they are idle, stops the
    * providers, then flushes spans within the tracing shutdown deadline. Safe to call twice.
    */
   close(): Promise<void> {
@@ -221,17 +230,47 @@ export class Gateway extends EventEmitter implements GatewayView {
   async #doClose(): Promise<void> {
     this.#abort.abort();
     if (this.#rebuildTimer) clearTimeout(this.#rebuildTimer);
-    const grace = Math.max(0, ...Object.values(this.config.entryPoints).map((e) => e.transport.lifeCycle.graceTimeOut));
-    await Promise.all([...this.entryPoints.values()].map(({ server }) => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    })).map((p) => withDeadline(p, grace, () => { for (const s of this.#sockets) s.destroy(); })));
+    const eps = Object.values(this.config.entryPoints);
+    const acceptGrace = Math.max(0, ...eps.map((e) => e.transport.lifeCycle.requestAcceptGraceTimeout));
+    if (acceptGrace > 0 && this.entryPoints.size > 0) await new Promise((resolve) => setTimeout(resolve, acceptGrace));
+    const grace = Math.max(0, ...eps.map((e) => e.transport.lifeCycle.graceTimeOut));
+    await this.#drain(grace);
     this.#services.close();
     await this.#pools.close();
     for (const o of this.#observers) await o.close?.();
     if (this.tracing) await this.tracing.shutdown(this.config.tracing?.shutdownTimeout);
   }
+
+  /**
+   * `server.close()` only closes connections idle at that moment; a keep-alive connection whose request
+   * finishes later would stay open until its idle timeout. So: answers written from now on say
+   * `Connection: close`, each in-flight answer closes its connection when it finishes, and idle
+   * connections are swept until every server has closed or the grace period ends (then: destroyed).
+   */
+  async #drain(grace: number): Promise<void> {
+    this.#draining = true;
+    const servers = [...this.entryPoints.values()].map((e) => e.server);
+    if (servers.length === 0) return;
+    const sweep = (): void => { for (const server of servers) server.closeIdleConnections(); };
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const socket of this.#sockets) {
+      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!res) continue;
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      else res.once('finish', () => setImmediate(sweep));
+    }
+    sweep();
+    const timer = setInterval(sweep, DRAIN_SWEEP_MS);
+    try {
+      await withDeadline(closed.then(() => undefined), grace, () => { for (const s of this.#sockets) s.destroy(); });
+    } finally {
+      clearInterval(timer);
+    }
+  }
 }
+
+/** How often idle keep-alive connections are closed while draining. */
+const DRAIN_SWEEP_MS = 50;
 
 function withDeadline(p: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import type { Service } from '../dynamic/types.ts';
 import type { Handler } from '../proxy/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
-import type { PoolRegistry } from '../proxy/pool.ts';
+import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 
 /**
  * Live service handlers, keyed by qualified name. A service whose definition did not change keeps
@@ -10,11 +10,14 @@ import type { PoolRegistry } from '../proxy/pool.ts';
  */
 export class ServiceRegistry {
   readonly #pools: PoolRegistry;
+  readonly #timeouts: ForwardingTimeouts | undefined;
   #live = new Map<string, { json: string; handler: ServiceHandler }>();
   #next = new Map<string, { json: string; handler: ServiceHandler }>();
 
-  constructor(pools: PoolRegistry) {
+  /** `forwardingTimeouts`: the static `serversTransport.forwardingTimeouts`, in ms, for every service. */
+  constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
     this.#pools = pools;
+    this.#timeouts = forwardingTimeouts;
   }
 
   /** Handler for a service of the configuration being built (only load balancers route here). */
@@ -26,7 +29,7 @@ export class ServiceRegistry {
     if (live && live.json === json) { this.#next.set(name, live); return live.handler.handle; }
     if (!service.loadBalancer) return new Error('only loadBalancer services are supported by tagway');
     try {
-      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true });
+      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true, forwardingTimeouts: this.#timeouts });
       this.#next.set(name, { json, handler });
       return handler.handle;
     } catch (error) {

@@ -65,10 +65,9 @@ export function buildRuntime(input: BuildInput): BuildResult {
 
   // Services
   for (const [name, svc] of Object.entries(conf.http.services)) {
-    state.services[name] = { ...svc, name, provider: providerOf(name), type: serviceType(svc), status: 'enabled', usedBy: [] };
-  }
-  for (const name of input.internalServices.keys()) {
-    state.services[name] ??= { name, provider: 'internal', type: '', status: 'enabled', usedBy: [] };
+    const provider = providerOf(name);
+    // Internal services have no configuration, hence no type (Traefik omits it).
+    state.services[name] = { ...svc, name, provider, type: provider === 'internal' ? '' : serviceType(svc), status: 'enabled', usedBy: [] };
   }
   // Middlewares
   const middlewares = new Map<string, { json: string; built: BuiltMiddleware }>();
@@ -114,8 +113,13 @@ export function buildRuntime(input: BuildInput): BuildResult {
       status: 'enabled',
     };
     state.routers[name] = info;
+    // Traefik's aggregator gives a router without entry points the default ones, and the API shows them.
     const wanted = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEps;
-    const using = wanted.filter((ep) => input.entryPoints[ep] !== undefined);
+    info.entryPoints = [...wanted];
+    // usedBy counts every router that names the item, whether or not it builds (Traefik's PopulateUsedBy).
+    if (router.service) state.services[qualify(router.service, provider)]?.usedBy.push(name);
+    for (const ref of router.middlewares ?? []) state.middlewares[qualify(ref, provider)]?.usedBy.push(name);
+    const using = [...new Set(wanted.filter((ep) => input.entryPoints[ep] !== undefined))].sort();
     for (const ep of wanted) if (!input.entryPoints[ep]) addError(info, `entryPoint "${ep}" doesn't exist`, false);
     if (using.length === 0) { addError(info, 'no valid entryPoint for this router', true); continue; }
     info.using = using;
@@ -135,7 +139,6 @@ export function buildRuntime(input: BuildInput): BuildResult {
       addError(info, `the service "${serviceName}" does not exist` + (dropped ? `: ${dropped.message}` : ''), true);
       continue;
     }
-    svcInfo.usedBy.push(name);
     const internal = provider === 'internal';
     let service: Handler | undefined;
     if (providerOf(serviceName) === 'internal') service = input.internalServices.get(serviceName);
@@ -154,9 +157,14 @@ export function buildRuntime(input: BuildInput): BuildResult {
       for (const ref of chainNames) {
         const qualified = qualify(ref, provider);
         const mw = resolveMiddleware(qualified);
-        if (mw instanceof Error) { addError(info, `middleware "${qualified}": ${mw.message}`, true); failed = true; break; }
+        if (mw instanceof Error) {
+          addError(info, mw.message.includes(`"${qualified}"`) ? mw.message : `middleware "${qualified}": ${mw.message}`, true);
+          failed = true;
+          break;
+        }
         builtChain.push(mw);
-        state.middlewares[qualified]?.usedBy.includes(name) || state.middlewares[qualified]?.usedBy.push(name);
+        const mwInfo = state.middlewares[qualified];
+        if (mwInfo && !mwInfo.usedBy.includes(name)) mwInfo.usedBy.push(name);
       }
       if (failed) break;
       for (let i = builtChain.length - 1; i >= 0; i--) handler = builtChain[i]!.wrap(handler);
@@ -191,6 +199,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
     }
     addError(item, issue.message, issue.dropped);
   }
+
+  for (const item of [...Object.values(state.services), ...Object.values(state.middlewares)]) item.usedBy = [...new Set(item.usedBy)].sort();
 
   const tables = new Map<string, RouteTable<Route>>();
   for (const [ep, routes] of perEp) tables.set(ep, buildRouteTable(routes));

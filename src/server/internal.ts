@@ -1,4 +1,4 @@
-import type { Message, Router } from '../dynamic/types.ts';
+import type { Message, Router, Service } from '../dynamic/types.ts';
 import type { StaticConfig } from '../static/types.ts';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -7,9 +7,18 @@ const MAX = Number.MAX_SAFE_INTEGER;
  * The routers Traefik creates for itself (provider "internal"): the API and dashboard on the admin
  * entry point when `api.insecure` is set, `ping` on its entry point, Prometheus on its entry point.
  * Their priorities are the highest so no user rule shadows them on that entry point.
+ * The services exist whenever their feature is on, routed or not, as Traefik lists them; they carry no
+ * configuration (their handlers are the gateway's own).
  */
 export function internalMessage(config: StaticConfig): Message {
   const routers: Record<string, Router> = {};
+  const services: Record<string, Service> = {};
+  if (config.api) {
+    services['api'] = {};
+    if (config.api.dashboard) services['dashboard'] = {};
+  }
+  if (config.ping) services['ping'] = {};
+  if (config.metrics?.prometheus) services['prometheus'] = {};
   if (config.api?.insecure) {
     routers['api'] = { entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', service: 'api@internal', priority: MAX - 1 };
     if (config.api.dashboard) {
@@ -23,5 +32,5 @@ export function internalMessage(config: StaticConfig): Message {
   if (prom) {
     routers['prometheus'] = { entryPoints: [prom.entryPoint], rule: 'PathPrefix(`/metrics`)', service: 'prometheus@internal', priority: MAX };
   }
-  return { providerName: 'internal', configuration: { http: { routers, services: {}, middlewares: {} } }, issues: [] };
+  return { providerName: 'internal', configuration: { http: { routers, services, middlewares: {} } }, issues: [] };
 }

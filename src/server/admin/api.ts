@@ -1,62 +1,135 @@
 import { Hono, type Context } from 'hono';
-import { countByStatus, type ItemStatus } from '../../dynamic/runtime.ts';
+import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type ServiceInfo } from '../../dynamic/runtime.ts';
 import { redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './app.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../check/explain.ts';
+import { represent, representEntryPoint } from './represent.ts';
 
 const DEFAULT_PER_PAGE = 100;
 
-interface Listed { name: string; status: ItemStatus; provider: string; service?: string; middlewares?: string[] }
+interface Listed { name: string; status: ItemStatus; provider: string; rule?: string; service?: string; middlewares?: string[] }
 
-/**
- * Traefik's list query parameters: `search` (substring of the name), `status`, `serviceName`,
- * `middlewareName`, `page` / `per_page` with `X-Next-Page`. Items sorted by name.
- */
-function paginate<T extends Listed>(c: Context, items: T[]): Response {
+/** Traefik's list filters (`search`, `status`, `serviceName`, `middlewareName`), per Traefik's criterion.go. */
+interface Criterion { search: string; status: string; serviceName: string; middlewareName: string }
+
+function criterionOf(c: Context): Criterion {
   const q = c.req.query();
-  const search = (q['search'] ?? '').toLowerCase();
-  let list = items
-    .filter((i) => !search || i.name.toLowerCase().includes(search))
-    .filter((i) => !q['status'] || i.status === q['status'])
-    .filter((i) => !q['serviceName'] || i.service === q['serviceName'])
-    .filter((i) => !q['middlewareName'] || (i.middlewares ?? []).includes(q['middlewareName']))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const perPage = Math.max(1, Number(q['per_page'] ?? DEFAULT_PER_PAGE) || DEFAULT_PER_PAGE);
-  const page = Math.max(1, Number(q['page'] ?? 1) || 1);
-  const start = (page - 1) * perPage;
-  if (start > 0 && start >= list.length) return c.json({ message: 'invalid request: page: ' + page + ', per_page: ' + perPage }, 400);
-  const next = start + perPage < list.length ? String(page + 1) : '1';
-  list = list.slice(start, start + perPage);
-  c.header('X-Next-Page', next);
-  return c.json(list);
+  return { search: q['search'] ?? '', status: q['status'] ?? '', serviceName: q['serviceName'] ?? '', middlewareName: q['middlewareName'] ?? '' };
+}
+
+function withStatus(k: Criterion, status: string): boolean {
+  return k.status === '' || k.status.toLowerCase() === status.toLowerCase();
+}
+
+function searchIn(k: Criterion, ...values: Array<string | undefined>): boolean {
+  if (k.search === '') return true;
+  const needle = k.search.toLowerCase();
+  return values.some((v) => v !== undefined && v.toLowerCase().includes(needle));
+}
+
+/** A router's service as written ("whoami") matches `serviceName=whoami@consulcatalog`; a qualified one must match whole. */
+function filterService(k: Criterion, service: string | undefined): boolean {
+  if (k.serviceName === '') return true;
+  const name = service ?? '';
+  return name.includes('@') ? k.serviceName === name : k.serviceName.split('@')[0] === name;
+}
+
+function filterMiddleware(k: Criterion, middlewares: string[] | undefined): boolean {
+  return k.middlewareName === '' || (middlewares ?? []).includes(k.middlewareName);
+}
+
+const keepRouter = (k: Criterion, r: Listed): boolean =>
+  withStatus(k, r.status) && searchIn(k, r.rule, r.name) && filterService(k, r.service) && filterMiddleware(k, r.middlewares);
+const keepOther = (k: Criterion, i: Listed): boolean => withStatus(k, i.status) && searchIn(k, i.name);
+
+type SortKey<T> = (item: T) => string | number;
+const ROUTER_SORT: Record<string, SortKey<RouterInfo>> = {
+  provider: (r) => r.provider, priority: (r) => r.priority, status: (r) => r.status, rule: (r) => r.rule ?? '',
+  service: (r) => r.service ?? '', entryPoints: (r) => r.entryPoints?.length ?? 0,
+};
+const SERVICE_SORT: Record<string, SortKey<ServiceInfo>> = {
+  type: (s) => s.type, servers: (s) => s.loadBalancer?.servers?.length ?? 0, provider: (s) => s.provider, status: (s) => s.status,
+};
+const MIDDLEWARE_SORT: Record<string, SortKey<MiddlewareInfo>> = { type: (m) => m.type, provider: (m) => m.provider, status: (m) => m.status };
+
+/** Traefik's `sortBy` / `direction` (asc by default); ties and unknown keys sort by name. */
+function sortItems<T extends { name: string }>(c: Context, items: T[], keys: Record<string, SortKey<T>>): T[] {
+  const key = keys[c.req.query('sortBy') ?? ''];
+  const sign = c.req.query('direction') === 'desc' ? -1 : 1;
+  const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
+  return items.sort((a, b) => sign * ((key ? cmp(key(a), key(b)) : 0) || cmp(a.name, b.name)));
+}
+
+/** Traefik's getIntParam: absent → default; not a positive integer → 400 "invalid request: <key>: <value>". */
+function intParam(c: Context, key: string, fallback: number): number | Error {
+  const raw = c.req.query(key);
+  if (raw === undefined || raw === '') return fallback;
+  const value = /^[+-]?\d+$/.test(raw) ? Number(raw) : 0;
+  return value > 0 ? value : new Error(`invalid request: ${key}: ${value}`);
+}
+
+/** Traefik's writeError: http.Error with a JSON body, so text/plain and a trailing newline. */
+export function apiError(c: Context, message: string, status: 400 | 404 | 500): Response {
+  return c.body(JSON.stringify({ message }) + '\n', status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+}
+
+/** One page of `items` (already filtered and sorted), with `X-Next-Page` ("1" on the last page). */
+function page<T extends object>(c: Context, items: T[]): Response {
+  const perPage = intParam(c, 'per_page', DEFAULT_PER_PAGE);
+  if (perPage instanceof Error) return apiError(c, perPage.message, 400);
+  const pageNo = intParam(c, 'page', 1);
+  if (pageNo instanceof Error) return apiError(c, pageNo.message, 400);
+  const start = (pageNo - 1) * perPage;
+  if (start !== 0 && start >= items.length) return apiError(c, `invalid request: page: ${pageNo}, per_page: ${perPage}`, 400);
+  c.header('X-Next-Page', String(pageNo * perPage < items.length ? pageNo + 1 : 1));
+  return c.json(items.slice(start, start + perPage).map((i) => represent(i)));
+}
+
+/** A path parameter as Traefik reads it (percent-decoded: "foo%2Fbar@file" names "foo/bar@file"). */
+function idParam(c: Context, name: string): string {
+  const raw = c.req.param(name) ?? '';
+  try { return decodeURIComponent(raw); } catch { return raw; }
 }
 
 /** The `/api` routes, Traefik-compatible shapes. */
 export function apiRoutes(view: GatewayView): Hono {
   const api = new Hono();
 
-  api.get('/http/routers', (c) => paginate(c, Object.values(view.state().routers)));
+  api.get('/http/routers', (c) => {
+    const k = criterionOf(c);
+    return page(c, sortItems(c, Object.values(view.state().routers).filter((r) => keepRouter(k, r)), ROUTER_SORT));
+  });
   api.get('/http/routers/:name', (c) => {
-    const r = view.state().routers[c.req.param('name')];
-    return r ? c.json(r) : c.json({ message: 'router not found' }, 404);
+    const id = idParam(c, 'name');
+    const r = view.state().routers[id];
+    return r ? c.json(represent(r)) : apiError(c, `router not found: ${id}`, 404);
   });
-  api.get('/http/services', (c) => paginate(c, Object.values(view.state().services)));
+  api.get('/http/services', (c) => {
+    const k = criterionOf(c);
+    return page(c, sortItems(c, Object.values(view.state().services).filter((s) => keepOther(k, s)), SERVICE_SORT));
+  });
   api.get('/http/services/:name', (c) => {
-    const s = view.state().services[c.req.param('name')];
-    return s ? c.json(s) : c.json({ message: 'service not found' }, 404);
+    const id = idParam(c, 'name');
+    const s = view.state().services[id];
+    return s ? c.json(represent(s)) : apiError(c, `service not found: ${id}`, 404);
   });
-  api.get('/http/middlewares', (c) => paginate(c, Object.values(view.state().middlewares)));
+  api.get('/http/middlewares', (c) => {
+    const k = criterionOf(c);
+    return page(c, sortItems(c, Object.values(view.state().middlewares).filter((m) => keepOther(k, m)), MIDDLEWARE_SORT));
+  });
   api.get('/http/middlewares/:name', (c) => {
-    const m = view.state().middlewares[c.req.param('name')];
-    return m ? c.json(m) : c.json({ message: 'middleware not found' }, 404);
+    const id = idParam(c, 'name');
+    const m = view.state().middlewares[id];
+    return m ? c.json(represent(m)) : apiError(c, `middleware not found: ${id}`, 404);
   });
 
-  api.get('/entrypoints', (c) => c.json(Object.entries(view.config.entryPoints).map(([name, ep]) => ({ ...ep, name }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1))));
+  api.get('/entrypoints', (c) => page(c, Object.entries(view.config.entryPoints)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, ep]) => representEntryPoint(name, ep))));
   api.get('/entrypoints/:name', (c) => {
-    const ep = view.config.entryPoints[c.req.param('name')];
-    return ep ? c.json({ ...ep, name: c.req.param('name') }) : c.json({ message: 'entry point not found' }, 404);
+    const id = idParam(c, 'name');
+    const ep = view.config.entryPoints[id];
+    return ep ? c.json(representEntryPoint(id, ep)) : apiError(c, `entry point not found: ${id}`, 404);
   });
 
   api.get('/overview', (c) => {
@@ -68,7 +141,8 @@ export function apiRoutes(view: GatewayView): Hono {
       tcp: { routers: empty, services: empty, middlewares: empty },
       udp: { routers: empty, services: empty },
       features: {
-        tracing: view.config.tracing ? 'OpenTelemetry' : '',
+        // Traefik names the first exporter section set in static `tracing` (Go field name): ours is always OTLP.
+        tracing: view.config.tracing ? 'OTLP' : '',
         metrics: view.config.metrics?.prometheus ? 'Prometheus' : '',
         accessLog: view.config.accessLog !== undefined,
       },
@@ -82,8 +156,13 @@ export function apiRoutes(view: GatewayView): Hono {
 
   api.get('/rawdata', (c) => {
     const state = view.state();
+    // Traefik's rawdata prints the runtime records themselves: no name/provider/type (the list views add those).
     const strip = <T extends { name: string; provider: string }>(items: Record<string, T>) =>
-      Object.fromEntries(Object.entries(items).map(([k, v]) => { const { name: _n, provider: _p, ...rest } = v; return [k, rest]; }));
+      Object.fromEntries(Object.entries(items).map(([k, v]) => {
+        const { name: _n, provider: _p, ...rest } = v;
+        if ('type' in rest) delete (rest as { type?: string }).type;
+        return [k, represent(rest)];
+      }));
     return c.json({ routers: strip(state.routers), services: strip(state.services), middlewares: strip(state.middlewares), static: redactStatic(view.config) });
   });
 
@@ -106,7 +185,7 @@ export function apiRoutes(view: GatewayView): Hono {
     return result instanceof Error ? c.json({ message: result.message }, 400) : c.json(result);
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
-  api.notFound((c) => c.json({ message: '404 page not found' }, 404));
+  api.notFound((c) => c.text('404 page not found\n', 404));
   return api;
 }
 

@@ -360,6 +360,37 @@ describe('failures', () => {
   });
 });
 
+describe('tracing hooks', () => {
+  it('starts one attempt per try with the outgoing headers, then reports the outcome', async (t) => {
+    const b = await startUpstream(t, 'b');
+    const dead = `http://127.0.0.1:${await deadPort()}`;
+    const calls: string[] = [];
+    let svc: ServiceHandler | undefined;
+    const { front, svc: s } = await setup(t, { servers: [{ url: dead }, { url: b.url }] }, {
+      decorate: (ctx) => {
+        ctx.trace = {
+          verbosity: 'minimal',
+          refuse() {},
+          startAttempt(target, headers, resendCount) {
+            headers.traceparent = `00-${'a'.repeat(32)}-${String(resendCount).padStart(16, '0')}-01`;
+            calls.push(`start ${target.pathname}${target.search} resend=${resendCount}`);
+            return {
+              onResponse: (status) => calls.push(`response ${status}`),
+              onError: (status, err) => calls.push(`error ${status} ${(err as ProxyError).code}`),
+            };
+          },
+        };
+        ctx.onAttemptFailed = () => { setImmediate(() => svc!.handle(ctx)); return true; };
+      },
+    });
+    svc = s;
+    const r = await send(front.url + '/p?q=1', { headers: { traceparent: `00-${'f'.repeat(32)}-${'f'.repeat(16)}-01` } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(calls, ['start /p?q=1 resend=0', 'error 502 TAGWAY_UPSTREAM_REFUSED', 'start /p?q=1 resend=1', 'response 200']);
+    assert.equal(b.seen[0]!.headers.traceparent, `00-${'a'.repeat(32)}-0000000000000001-01`, 'the injected traceparent replaces the incoming one');
+  });
+});
+
 describe('serverStatus', () => {
   it('lists every configured server as UP at start', async (t) => {
     const a = await startUpstream(t, 'a');

@@ -60,7 +60,7 @@ test('routers of one provider use services and middlewares of the other, by qual
   await waitForState(gateway, (s) => s.routers['x@consulcatalog'] !== undefined && s.routers['x-unqualified@consulcatalog'] !== undefined
     && s.routers['local@file'] !== undefined && s.services['whoami@consulcatalog'] !== undefined);
 
-  const CASES = [
+  const CASES: Array<{ desc: string; host: string; headers: Record<string, string>; status: number; upstream: string | undefined }> = [
     { desc: 'Consul router → file middleware (no credentials)', host: 'x.test', headers: {}, status: 401, upstream: undefined },
     { desc: 'Consul router → file middleware → file service', host: 'x.test', headers: { authorization: BASIC }, status: 200, upstream: 'legacy' },
     { desc: 'file router → Consul service', host: 'to-consul.test', headers: {}, status: 200, upstream: 'whoami' },

@@ -73,9 +73,9 @@ for (const c of BROKEN) {
 
     const overview = await getJson<Overview>(`${gw.admin}/api/overview`);
     const status = overview.body.providerStatus.find((p) => p.name === 'file');
-    assert.ok(status?.error?.includes(where), JSON.stringify(status));
-    assert.match(status.error, c.message);
-    assert.equal(typeof status.errorSince, 'number');
+    assert.ok(status?.error?.includes(where), JSON.stringify(overview.body.providerStatus));
+    assert.match(status!.error!, c.message);
+    assert.equal(typeof status!.errorSince, 'number');
 
     for (const item of ['http/routers/app@file', 'http/services/app@file']) {
       const view = await getJson<RouterView>(`${gw.admin}/api/${item}`);

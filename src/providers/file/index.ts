@@ -11,6 +11,8 @@ import { mergeFiles } from './merge.ts';
 
 const EXTENSIONS = ['.yml', '.yaml', '.toml'];
 const DEFAULT_DEBOUNCE_MS = 100;
+/** Subdirectory depth read under `directory` (a bound against symlink-free but deep trees). */
+const MAX_DEPTH = 8;
 
 export interface FileProviderOptions {
   logger?: Logger;
@@ -49,6 +51,8 @@ export class FileProvider implements Provider {
   /** The load running now; a load asked for meanwhile runs once after it (loads never overlap). */
   #loading: Promise<void> | undefined;
   #again = false;
+  /** Subdirectories found by the last listing (directory mode), each watched. */
+  #dirs: string[] = [];
 
   constructor(config: FileProviderConfig, options: FileProviderOptions = {}) {
     if (!config.filename && !config.directory) throw new Error('providers.file: set filename or directory');
@@ -64,22 +68,50 @@ export class FileProvider implements Provider {
     const guarded = (message: Message): void => { if (!signal.aborted) emit(message); };
     await this.#reload(guarded);
     if (!this.#config.watch || signal.aborted) return;
-    const target = resolve(this.#cwd, this.#config.directory ?? dirname(this.#config.filename!));
+    const top = resolve(this.#cwd, this.#config.directory ?? dirname(this.#config.filename!));
+    const watchers = new Map<string, FSWatcher>();
     let timer: NodeJS.Timeout | undefined;
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(target, { persistent: false }, function onFsEvent(this: void) {
-        clearTimeout(timer);
-        timer = setTimeout(() => { void reload(); }, debounceMs);
-      });
-    } catch (err) {
-      this.#fail(`cannot watch ${target}: ${(err as Error).message}`);
-      return;
-    }
-    const debounceMs = this.#debounceMs;
-    const reload = (): Promise<void> => (signal.aborted ? Promise.resolve() : this.#reload(guarded));
-    watcher.on('error', (err) => this.#fail(`watching ${target}: ${err.message}`));
-    signal.addEventListener('abort', () => { clearTimeout(timer); watcher.close(); }, { once: true });
+    const schedule = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(function debounced() { void reload(); }, this.#debounceMs);
+    };
+    // One watcher per directory read (Linux has no reliable recursive watch on Node 20); a directory that
+    // appears is watched after the load that found it, and read once more to cover the gap.
+    const sync = (): void => {
+      const wanted = new Set([top, ...this.#dirs]);
+      let added = false;
+      for (const dir of wanted) {
+        if (watchers.has(dir)) continue;
+        try {
+          const w = watch(dir, { persistent: false }, schedule);
+          w.on('error', (err) => {
+            w.close();
+            watchers.delete(dir);
+            if (dir === top) this.#fail(`watching ${dir}: ${err.message}`);
+            schedule();
+          });
+          watchers.set(dir, w);
+          added = dir !== top || added;
+        } catch (err) {
+          if (dir === top) this.#fail(`cannot watch ${dir}: ${(err as Error).message}`);
+        }
+      }
+      for (const [dir, w] of watchers) if (!wanted.has(dir)) { w.close(); watchers.delete(dir); }
+      if (added && !first) schedule();
+    };
+    const reload = async (): Promise<void> => {
+      if (signal.aborted) return;
+      await this.#reload(guarded);
+      if (!signal.aborted) sync();
+    };
+    let first = true;
+    sync();
+    first = false;
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+    }, { once: true });
   }
 
   /** Runs a load, or marks one to run right after the current one: the last emit always reflects the disk. */
@@ -99,11 +131,34 @@ export class FileProvider implements Provider {
     return this.#loading;
   }
 
+  /**
+   * The files to read: `filename`, or every .yml/.yaml/.toml under `directory` and its subdirectories
+   * (as Traefik), in name order. Names starting with a dot are skipped: editor swap files, and the
+   * `..data` and `..<timestamp>` entries of a Kubernetes ConfigMap volume, whose files are also linked
+   * from the top.
+   */
   async #files(): Promise<string[]> {
     if (this.#config.filename) return [resolve(this.#cwd, this.#config.filename)];
-    const dir = resolve(this.#cwd, this.#config.directory!);
-    const names = await readdir(dir);
-    return names.filter((n) => EXTENSIONS.some((e) => n.toLowerCase().endsWith(e)) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+    const files: string[] = [];
+    const dirs: string[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (e.name.startsWith('.')) continue;
+        const path = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (depth >= MAX_DEPTH) continue;
+          dirs.push(path);
+          try { await walk(path, depth + 1); } catch { /* removed while listing: the next event re-reads */ }
+        } else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) {
+          files.push(path);
+        }
+      }
+    };
+    await walk(resolve(this.#cwd, this.#config.directory!), 0);
+    this.#dirs = dirs;
+    return files;
   }
 
   async #load(emit: (message: Message) => void): Promise<void> {

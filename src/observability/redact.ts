@@ -12,14 +12,39 @@ export const REDACTED = 'REDACTED';
  */
 export function redactQuery(rawQuery: string, safe: ReadonlySet<string>): string {
   if (rawQuery === '') return '';
+  if (safe.size === 0 && PLAIN_QUERY.test(rawQuery)) return plainRedacted(rawQuery);
   const input = new URLSearchParams(rawQuery);
   const keys = [...new Set(input.keys())].sort();
-  const out = new URLSearchParams();
+  const out: string[] = [];
   for (const key of keys) {
-    if (safe.has(key)) for (const value of input.getAll(key)) out.append(key, value);
-    else out.append(key, REDACTED); // one value per key, as url.Values.Set does
+    const k = queryEscape(key);
+    if (safe.has(key)) for (const value of input.getAll(key)) out.push(`${k}=${queryEscape(value)}`);
+    else out.push(`${k}=${REDACTED}`); // one value per key, as url.Values.Set does
   }
-  return out.toString();
+  return out.join('&');
+}
+
+/** Go's url.QueryEscape: unreserved characters kept, space as '+', everything else %XX. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+}
+
+/** Keys made only of characters that need neither decoding nor encoding (the common case). */
+const PLAIN_QUERY = /^[A-Za-z0-9._~\-=&]*$/;
+
+/** Fast path without URLSearchParams: no safe keys, nothing to decode. */
+function plainRedacted(rawQuery: string): string {
+  const keys: string[] = [];
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq === -1 ? part : part.slice(0, eq);
+    if (!keys.includes(key)) keys.push(key);
+  }
+  keys.sort();
+  let out = '';
+  for (const key of keys) out += `${out === '' ? '' : '&'}${key}=${REDACTED}`;
+  return out;
 }
 
 /**

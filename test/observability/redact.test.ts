@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createPropagator, PropagatorConfigError } from '../../src/observability/propagation.ts';
 import { headerNames, redactQuery, redactUrl } from '../../src/observability/redact.ts';
 import { buildResource, parseResourceAttributes } from '../../src/observability/resource.ts';
@@ -12,8 +13,16 @@ describe('redactQuery', () => {
     { desc: 'a repeated unsafe key collapses to one REDACTED', raw: 'k=1&k=2', safe: [], want: 'k=REDACTED' },
     { desc: 'keys are decoded and re-encoded', raw: 'a%20b=1&c=d+e', safe: ['c'], want: 'a+b=REDACTED&c=d+e' },
     { desc: 'a key without value is still listed', raw: 'flag', safe: [], want: 'flag=REDACTED' },
+    { desc: "escaped as Go's QueryEscape: '~' kept, '*' and '!' escaped", raw: 'a*b=1&t~=2&x=a!b', safe: ['x'], want: 'a%2Ab=REDACTED&t~=REDACTED&x=a%21b' },
   ];
   for (const c of cases) it(c.desc, () => assert.equal(redactQuery(c.raw, new Set(c.safe)), c.want));
+  it('the fast path (no safe keys, plain characters) agrees with the general one', () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9._~-]{0,4}(=[A-Za-z0-9._~-]{0,4})?$/);
+    fc.assert(fc.property(fc.array(part, { maxLength: 6 }), (parts) => {
+      const raw = parts.join('&');
+      assert.equal(redactQuery(raw, new Set()), redactQuery(raw, new Set(['\u0000not-a-key'])));
+    }));
+  });
 });
 
 describe('redactUrl', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../../static/types.ts';
+import { serializeSpans } from './otlp-json.ts';
 
 /** An export the collector refused (status kept), or that could not reach it. */
 export class ExportHttpError extends Error {
@@ -26,11 +26,11 @@ const MAX_BACKOFF_MS = 5000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * OTLP/HTTP JSON trace exporter (the same wire format and serializer as exporter-trace-otlp-http 0.223,
- * `application/json`). Why not OTLPTraceExporter itself: its timeout rejects while the request keeps
- * running, and its retry timers are neither cancellable nor unref'd, so a dead collector held a
- * shutting-down gateway for up to the export timeout. Here every export obeys an AbortSignal: the
- * request and any pending retry stop at once, and all timers are unref'd.
+ * OTLP/HTTP JSON trace exporter (the wire format exporter-trace-otlp-http 0.223 sends, `application/json`).
+ * Why not OTLPTraceExporter itself: its timeout rejects while the request keeps running, its retry timers
+ * are neither cancellable nor unref'd (a dead collector held a shutting-down gateway for up to the export
+ * timeout), and its serializer stringifies a whole batch in one go. Here every export obeys an
+ * AbortSignal (request and pending retry stop at once), timers are unref'd, and serialization yields.
  *
  * @example
  * const exporter = createExporter(config.otlp.http, 'tagway/0.1.0');
@@ -54,8 +54,8 @@ export class OtlpHttpExporter implements SpanExporter {
   /** Serializes and posts, retrying what OTLP calls retryable while `signal` allows. */
   async send(spans: ReadableSpan[], signal: AbortSignal): Promise<ExportResult> {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
-    const body = JsonTraceSerializer.serializeRequest(spans);
-    if (!body) return failed(new ExportHttpError('nothing to send'));
+    if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
+    const body = await serializeSpans(spans);
     const own = new AbortController();
     const onAbort = (): void => own.abort(signal.reason);
     if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });

@@ -106,9 +106,11 @@ async function profile(args: BenchArgs, tmpDir: string): Promise<void> {
   await target.proc.stop(10_000);
   await stopAll();
   const fresh = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
-    .map((f) => join(PROFILE_DIR, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+    .map((f) => join(PROFILE_DIR, f))
+    // The main thread's profile (thread id 0) first; tsx's loader thread writes one too.
+    .sort((a, b) => Number(/\.0\.\d+\.cpuprofile$/.test(b)) - Number(/\.0\.\d+\.cpuprofile$/.test(a)) || statSync(b).size - statSync(a).size);
   if (fresh.length === 0) throw new Error(`tagway wrote no .cpuprofile into ${PROFILE_DIR} (did it exit cleanly?)`);
-  process.stdout.write(`\n${fresh[0]}\n${formatProfile(summarizeProfile(fresh[0]!))}\n`);
+  process.stdout.write(`\n${fresh[0]} (measured window only)\n${formatProfile(summarizeProfile(fresh[0]!, s.window))}\n`);
 }
 
 async function main(): Promise<void> {

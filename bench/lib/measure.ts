@@ -15,6 +15,8 @@ export interface Sample extends LoadResult {
    * values mean the figures are noisy: the SUT and the generator were waiting for a core.
    */
   otherCpu?: number;
+  /** The measured window on the monotonic clock, µs (the clock of V8's .cpuprofile timestamps). */
+  window?: { fromUs: number; toUs: number };
 }
 
 /**
@@ -28,9 +30,9 @@ export async function measure(target: RunningTarget, p: LoadParams, helperPids: 
     headers: { host: BENCH_HOST },
   };
   let out = '';
-  type Reading = { at: number; sut?: number; helpers?: number; machine?: number };
+  type Reading = { at: number; us: number; sut?: number; helpers?: number; machine?: number };
   const read = (): Reading => ({
-    at: performance.now(), sut: treeCpuSeconds(target.pid), machine: machineBusySeconds(),
+    at: performance.now(), us: Number(process.hrtime.bigint() / 1000n), sut: treeCpuSeconds(target.pid), machine: machineBusySeconds(),
     helpers: helperPids.reduce<number | undefined>((n, pid) => (n === undefined ? undefined : n + (treeCpuSeconds(pid) ?? 0)), 0),
   });
   let start: Reading | undefined;
@@ -55,5 +57,5 @@ export async function measure(target: RunningTarget, p: LoadParams, helperPids: 
   const otherCpu = sut === undefined || machine === undefined
     ? undefined
     : Math.max(0, (100 * (machine - sut - (helpers ?? 0))) / seconds - result.genCpu);
-  return { ...result, sutCpu, otherCpu };
+  return { ...result, sutCpu, otherCpu, window: { fromUs: start.us, toUs: end.us } };
 }

@@ -10,21 +10,29 @@ interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: numb
 
 export interface SelfTime { name: string; ms: number; share: number }
 
-/** Self time per function (`name file:line`) and per file, biggest first, over the whole profile. */
-export function summarizeProfile(file: string): { totalMs: number; functions: SelfTime[]; files: SelfTime[] } {
+/**
+ * Self time per function (`name file:line`) and per file, biggest first. With `window` (monotonic µs, the
+ * clock of process.hrtime) only samples inside it count, so start-up (module loading) stays out.
+ */
+export function summarizeProfile(file: string, window?: { fromUs: number; toUs: number }): { totalMs: number; functions: SelfTime[]; files: SelfTime[] } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const fn = new Map<string, number>();
   const url = new Map<string, number>();
   let total = 0;
+  let t = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     const node = byId.get(p.samples[i]!);
     const us = p.timeDeltas[i] ?? 0;
+    t += us;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
     // Idle time is the event loop waiting: leave it out so shares are of busy time.
     if (!node || node.callFrame.functionName === '(idle)') continue;
     total += us;
     const short = shorten(node.callFrame.url);
-    const key = `${node.callFrame.functionName || '(anonymous)'} ${short}${short ? `:${node.callFrame.lineNumber + 1}` : ''}`;
+    // tsx-compiled files report line 0 for every function (positions are in the generated code): omit it.
+    const line = node.callFrame.lineNumber > 0 ? `:${node.callFrame.lineNumber + 1}` : '';
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${short}${short ? line : ''}`;
     fn.set(key, (fn.get(key) ?? 0) + us);
     const where = short || node.callFrame.functionName;
     url.set(where, (url.get(where) ?? 0) + us);

@@ -1,6 +1,7 @@
 /**
- * One token bucket, as golang.org/x/time/rate's Limiter with Reserve/Cancel: `ratePerMs` tokens arrive per
- * millisecond up to `burst`; a reservation may drive the balance negative, and the deficit is the delay.
+ * One token bucket, as golang.org/x/time/rate's Limiter with Reserve/Cancel: `perSecond` tokens arrive per
+ * second up to `burst`; a reservation may drive the balance negative, and the deficit is the delay.
+ * Arithmetic is in seconds like Go's, so delays come out as Traefik prints them ("700ms", not "699.999999ms").
  */
 export class TokenBucket {
   #tokens: number;
@@ -8,14 +9,14 @@ export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
 
-  constructor(ratePerMs: number, burst: number, now: number) {
-    this.#rate = ratePerMs;
+  constructor(perSecond: number, burst: number, now: number) {
+    this.#rate = perSecond;
     this.#burst = burst;
     this.#tokens = burst;
     this.#last = now;
   }
 
-  /** Takes one token; returns how long (ms) the caller must wait before it is really available (0 = now). */
+  /** Takes one token at `now` (ms); returns how long (seconds) the caller must wait for it (0 = now). */
   reserve(now: number): number {
     this.#advance(now);
     this.#tokens -= 1;
@@ -29,7 +30,7 @@ export class TokenBucket {
 
   #advance(now: number): void {
     if (now > this.#last) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#rate);
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
       this.#last = now;
     }
   }

@@ -43,7 +43,6 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
   const perSecond = (average * 1000) / period;
   const maxDelay = perSecond < 1 ? 500 : 1000 / (Math.trunc(perSecond) * 2);
   const ttl = (perSecond >= 1 ? 2 : 1 + Math.trunc(1 / perSecond)) * 1000;
-  const ratePerMs = perSecond / 1000;
   const buckets = new Map<string, { bucket: TokenBucket; expires: number }>();
 
   function bucketFor(key: string, t: number): TokenBucket {
@@ -54,7 +53,7 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
       // The map is ordered by last use: expired entries, if any, are at the front.
       for (const [k, e] of buckets) { if (e.expires > t) break; buckets.delete(k); }
       if (buckets.size >= maxSources) buckets.delete(buckets.keys().next().value!);
-      entry = { bucket: new TokenBucket(ratePerMs, burst, t), expires: 0 };
+      entry = { bucket: new TokenBucket(perSecond, burst, t), expires: 0 };
     }
     entry.expires = t + ttl;
     buckets.set(key, entry);
@@ -66,14 +65,15 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
       return function rateLimitHandler(ctx: RequestContext) {
         const t = now();
         const bucket = bucketFor(source(ctx), t);
-        const delay = bucket.reserve(t);
-        if (delay <= 0) { next(ctx); return; }
+        const seconds = bucket.reserve(t);
+        if (seconds <= 0) { next(ctx); return; }
+        const delay = seconds * 1000;
         if (delay > maxDelay) {
           bucket.cancel();
           ctx.trace?.refuse('Too Many Requests');
           respond(ctx, 429, 'Too Many Requests', {
-            'retry-after': String(Math.ceil(delay / 1000)),
-            'x-retry-in': formatGoDuration(Math.trunc(delay * 1e6)),
+            'retry-after': String(Math.ceil(seconds)),
+            'x-retry-in': formatGoDuration(Math.trunc(seconds * 1e9)),
           });
           return;
         }

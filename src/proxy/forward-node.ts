@@ -64,7 +64,8 @@ export function forwardUpgrade(exchange: Exchange, upstream: Upstream, path: str
     client.setTimeout(0);
     client.write(rawHead(status, upRes.statusMessage, h));
     if (upHead.length > 0) client.write(upHead);
-    tunnel(client, upSocket);
+    // Observers (access log, metrics, spans) finish on the response's 'close': give them one when the tunnel ends.
+    tunnel(client, upSocket, () => res.emit('close'));
   });
   up.on('response', function upgradeRefused(upRes) { relay(exchange, up, upRes); });
   up.end();
@@ -124,9 +125,14 @@ function rawHead(status: number, message: string | undefined, headers: OutgoingH
   return head + '\r\n';
 }
 
-/** Pipes two sockets into each other; either side closing or failing closes both. */
-function tunnel(a: Duplex, b: Duplex): void {
-  const closeBoth = (): void => { a.destroy(); b.destroy(); };
+/** Pipes two sockets into each other; either side closing or failing closes both, then `onClosed` runs once. */
+function tunnel(a: Duplex, b: Duplex, onClosed: () => void): void {
+  let open = true;
+  const closeBoth = (): void => {
+    a.destroy();
+    b.destroy();
+    if (open) { open = false; onClosed(); }
+  };
   a.on('error', closeBoth);
   b.on('error', closeBoth);
   a.on('close', closeBoth);

@@ -31,7 +31,12 @@ describe('WebSocket through the proxy', () => {
     const svc = createServiceHandler('ws@test', { servers: [{ url: up.url }] }, { pools });
     t.after(async () => { svc.close(); await pools.close(); });
     const seenStatus: number[] = [];
-    const front = await startFront(t, svc.handle, (ctx) => { ctx.onResponseHead = [(s, h) => { seenStatus.push(s); h['x-hooked'] = '1'; }]; });
+    let resClosed!: () => void;
+    const resClose = new Promise<void>((r) => { resClosed = r; });
+    const front = await startFront(t, svc.handle, (ctx) => {
+      ctx.onResponseHead = [(s, h) => { seenStatus.push(s); h['x-hooked'] = '1'; }];
+      ctx.res.once('close', () => resClosed());
+    });
 
     const ws = new WebSocket(front.url.replace('http:', 'ws:') + '/chat', { headers: { 'x-client': 'c1' } });
     let upgradeHeaders: Record<string, unknown> = {};
@@ -47,6 +52,7 @@ describe('WebSocket through the proxy', () => {
     assert.deepEqual(Buffer.from(bin), big);
     ws.close();
     await up.closed;
+    await resClose; // observers see the end of the tunnel
 
     assert.deepEqual(seenStatus, [101]);
     assert.equal(front.contexts[0]!.status, 101);

@@ -31,7 +31,8 @@ export function orderRoutes<T>(routes: ReadonlyArray<RouteInput<T>>): Array<Entr
 export function explainOrdered<T>(ordered: ReadonlyArray<Entry<T>>, req: MatchRequest): RouteExplanation[] {
   let winner: RouteInput<T> | undefined;
   return ordered.map(({ input }) => {
-    const reason = input.rule.explain(req);
+    const { rule } = input;
+    const reason = rule.explain ? rule.explain(req) : rule.match(req) ? undefined : `${rule.rule} is false`;
     const base = { name: input.name, priority: input.priority };
     if (reason !== undefined) return { ...base, matched: false, reason };
     if (winner === undefined) {

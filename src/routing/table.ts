@@ -64,7 +64,7 @@ class IndexedRouteTable<T> implements RouteTable<T> {
       if (hosts === undefined) { this.#generic.push(slot); continue; }
       for (const h of hosts) {
         // In the bucket of host h every request has host h: fold the host matchers once, here.
-        const special = input.rule.specialize(h);
+        const special = input.rule.specialize ? input.rule.specialize(h) : input.rule.match;
         if (special === false) continue; // cannot match with this host (e.g. the empty host)
         const decided = special === true;
         push(this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided });

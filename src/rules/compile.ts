@@ -4,7 +4,7 @@
  */
 import { canonicalMatcher, MATCHERS, MatcherError, suggestMatcher, type Leaf } from './matchers.ts';
 import { parseRule, RuleSyntaxError, type Expr } from './parse.ts';
-import type { CompiledRule, MatchRequest, RuleError, RuleErrorCode } from './types.ts';
+import type { CompiledRuleWithHelpers, MatchRequest, RuleError, RuleErrorCode } from './types.ts';
 
 type MatchFn = (req: MatchRequest) => boolean;
 
@@ -185,7 +185,7 @@ function collectCalls(e: Expr, out: Array<Extract<Expr, { kind: 'call' }>>): typ
  * compileRule('Host(`a`) && Pat(`/`)');
  * // { ok: false, column: 14, message: 'Host(`a`) && Pat(`/`)\n             ^ unknown matcher "Pat" (did you mean "Path"?)', ... }
  */
-export function compileRule(rule: string): CompiledRule | RuleError {
+export function compileRule(rule: string): CompiledRuleWithHelpers | RuleError {
   let root: Expr;
   try {
     root = parseRule(rule);
@@ -201,7 +201,7 @@ export function compileRule(rule: string): CompiledRule | RuleError {
     throw error;
   }
   const constraint = hostConstraint(root, true, leaves);
-  const compiled: CompiledRule = {
+  const compiled: CompiledRuleWithHelpers = {
     ok: true,
     rule,
     match: toMatcher(root, leaves),

@@ -1,4 +1,4 @@
-export type { CompiledRule, MatchRequest, RuleError, RuleErrorCode } from './types.ts';
+export type { CompiledRule, CompiledRuleWithHelpers, MatchRequest, RuleError, RuleErrorCode } from './types.ts';
 export { compileRule } from './compile.ts';
 export { defaultPriority } from './priority.ts';
 export { cleanPath, routingPath } from './path.ts';

@@ -32,11 +32,20 @@ export interface CompiledRule {
    * The rule specialized for requests whose host is `host`: host matchers (`Host`, `HostRegexp`) folded to
    * constants. `true`/`false` when that decides the rule, else a smaller matcher for the rest (for
    * ``Host(`a`) && PathPrefix(`/api`)`` and host `a`, just the PathPrefix test). The route table calls it
-   * once per exact-host bucket.
+   * once per exact-host bucket. Always set by `compileRule`; without it the table uses `match`.
    */
-  specialize(host: string): boolean | ((req: MatchRequest) => boolean);
-  /** Why the request does not match (the failing matchers and what they saw), or undefined when it matches. */
+  specialize?(host: string): boolean | ((req: MatchRequest) => boolean);
+  /**
+   * Why the request does not match (the failing matchers and what they saw), or undefined when it matches.
+   * Always set by `compileRule`; optional so hand-made rules (tests, internal routers) stay simple.
+   */
+  explain?(req: MatchRequest): string | undefined;
+}
+
+/** What `compileRule` returns on success: a CompiledRule whose optional helpers are all set. */
+export interface CompiledRuleWithHelpers extends CompiledRule {
   explain(req: MatchRequest): string | undefined;
+  specialize(host: string): boolean | ((req: MatchRequest) => boolean);
 }
 
 /** Stable codes for rule errors: match on `code`. */

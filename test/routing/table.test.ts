@@ -39,3 +39,19 @@ describe('indexed table equals the linear scan', () => {
     }), { numRuns: 300, seed: 20261126 });
   });
 });
+
+describe('hand-made rules without explain/specialize', () => {
+  const postOnA: RouteInput<string> = {
+    name: 'post-a', priority: 5, value: 'post-a',
+    rule: { ok: true, rule: 'custom', hosts: ['a.com'], match: (req) => req.host === 'a.com' && req.method === 'POST' },
+  };
+  const any: RouteInput<string> = { name: 'any', priority: 1, value: 'any', rule: { ok: true, rule: 'any', hosts: undefined, match: () => true } };
+  for (const [label, build] of [['indexed', buildRouteTable], ['linear', buildLinearTable]] as const) {
+    it(`${label}: falls back to match() and a generic reason`, () => {
+      const table = build([any, postOnA]);
+      assert.equal(table.match(request({ host: 'a.com', method: 'POST' })), 'post-a');
+      assert.equal(table.match(request({ host: 'a.com' })), 'any');
+      assert.deepEqual(table.explain(request({ host: 'a.com' }))[0], { name: 'post-a', priority: 5, matched: false, reason: 'custom is false' });
+    });
+  }
+});

@@ -185,7 +185,7 @@ export function apiRoutes(view: GatewayView): Hono {
     return result instanceof Error ? c.json({ message: result.message }, 400) : c.json(result);
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
-  api.notFound((c) => c.text('404 page not found\n', 404));
+  api.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));
   return api;
 }
 

@@ -38,6 +38,8 @@ export function createAdminApp(view: GatewayView): Handler {
     if (!view.metrics) return c.text('404 page not found\n', 404);
     return c.body(await view.metrics.registry.metrics(), 200, { 'content-type': view.metrics.registry.contentType });
   });
+  // Go's mux answer for an unknown path, byte for byte.
+  app.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));
   const listener = getRequestListener(app.fetch);
   return function adminHandler(ctx) {
     ctx.status = 200;

@@ -55,6 +55,8 @@ export interface HarnessOptions {
   upstreamUrl?: string;
   /** Upstream response timeout (ms) → 504. */
   upstreamTimeout?: number;
+  /** false: the forwarder never tells the attempt observer the outcome (a forwarder bug). */
+  reportAttempts?: boolean;
 }
 
 export interface Harness {
@@ -99,17 +101,18 @@ export async function startHarness(t: TestContext, options: HarnessOptions): Pro
       return;
     }
     (ctx.trace as ServerTrace | undefined)?.enterService(ctx);
-    forward(ctx, target, options.upstreamTimeout ?? 5000);
+    forward(ctx, target, options.upstreamTimeout ?? 5000, options.reportAttempts ?? true);
   });
   return { url: await listen(t, server), tracing, upstream, traces };
 }
 
-function forward(ctx: RequestContext, base: URL, timeoutMs: number): void {
+function forward(ctx: RequestContext, base: URL, timeoutMs: number, report: boolean): void {
   const url = new URL(base.href);
   url.pathname = ctx.path;
   url.search = ctx.rawQuery;
   const headers: Record<string, string | string[] | undefined> = { ...ctx.headers };
-  const attempt = ctx.trace?.startAttempt(url, headers, ctx.attempts);
+  const observer = ctx.trace?.startAttempt(url, headers, ctx.attempts);
+  const attempt = report ? observer : undefined;
   ctx.attempts += 1;
   const auth = url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {};
   const out = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: ctx.method, headers: headers as OutgoingHttpHeaders, ...auth });

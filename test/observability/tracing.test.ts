@@ -254,6 +254,16 @@ describe('errors', () => {
     assert.equal(byName(spans, 'ReverseProxy').attributes['http.response.status_code'], 499);
   });
 
+  it('an attempt the forwarder never reported still ends with the request, as an Error', async (t) => {
+    const { collector, url } = await setup(t, { reportAttempts: false });
+    assert.equal((await send(url, '/x')).status, 200);
+    const spans = await collector.waitForSpans(2);
+    const client = byName(spans, 'ReverseProxy');
+    assert.equal(client.status.code, STATUS.ERROR);
+    assert.equal(client.attributes['error.type'], 'TAGWAY_UPSTREAM_ERROR');
+    assert.equal(byName(spans, 'GET').status.code, STATUS.UNSET);
+  });
+
   it('refuse(reason) marks the server span Error with the reason', async (t) => {
     const { collector, url } = await setup(t, { router: { traceVerbosity: 'detailed' } });
     assert.equal((await send(url, '/refuse')).status, 403);

@@ -13,7 +13,7 @@ import { setHttpStatus, type SpanRuntime } from './runtime.ts';
  */
 export function startClientSpan(
   rt: SpanRuntime, parent: Context, method: string, target: URL, headers: Carrier, resendCount: number,
-): AttemptObserver {
+): Attempt {
   const span = rt.tracer.startSpan('ReverseProxy', { kind: SpanKind.CLIENT }, parent);
   if (span.isRecording()) span.setAttributes(clientAttributes(rt, method, target, headers, resendCount));
   injectReplacing(rt.propagator, rt.propagationFields, trace.setSpan(parent, span), headers);
@@ -41,7 +41,8 @@ function clientAttributes(rt: SpanRuntime, method: string, target: URL, headers:
   return attrs;
 }
 
-class Attempt implements AttemptObserver {
+/** One attempt's observer; `ended` lets the request close an attempt the forwarder never reported. */
+export class Attempt implements AttemptObserver {
   readonly #rt: SpanRuntime;
   readonly #span: Span;
   #ended = false;
@@ -50,6 +51,8 @@ class Attempt implements AttemptObserver {
     this.#rt = rt;
     this.#span = span;
   }
+
+  get ended(): boolean { return this.#ended; }
 
   onResponse(status: number, headers: OutgoingHttpHeaders): void {
     if (this.#ended) return;

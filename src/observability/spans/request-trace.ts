@@ -1,10 +1,10 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { TraceVerbosity } from '../../dynamic/types.ts';
-import type { AttemptObserver, RequestContext, RequestTrace, StepSpan } from '../../proxy/context.ts';
+import { ProxyError, type AttemptObserver, type RequestContext, type RequestTrace, type StepSpan } from '../../proxy/context.ts';
 import { headerGetter, type Carrier } from '../propagation.ts';
 import { captureHeaders } from '../redact.ts';
-import { startClientSpan } from './client-span.ts';
+import { startClientSpan, type Attempt } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { startServerSpan } from './server-span.ts';
 import { routerAttributes, serviceAttributes, Step } from './step-span.ts';
@@ -37,6 +37,7 @@ export class RequestSpans implements ServerTrace {
   /** Parent of the next step or attempt: the last step opened, else the server span. */
   #current: Context;
   #steps: Step[] | undefined;
+  #attempts: Attempt[] | undefined;
   #refused: string | undefined;
   #responseHeaders: OutgoingHttpHeaders | undefined;
   #ended = false;
@@ -75,7 +76,9 @@ export class RequestSpans implements ServerTrace {
 
   startAttempt(target: URL, headers: Carrier, resendCount: number): AttemptObserver {
     const parent = this.verbosity === 'detailed' ? this.#current : this.#serverContext;
-    return startClientSpan(this.#rt, parent, this.#ctx.method, target, headers, resendCount);
+    const attempt = startClientSpan(this.#rt, parent, this.#ctx.method, target, headers, resendCount);
+    (this.#attempts ??= []).push(attempt);
+    return attempt;
   }
 
   refuse(reason: string): void {
@@ -95,6 +98,15 @@ export class RequestSpans implements ServerTrace {
     this.#ended = true;
     const { res } = this.#ctx;
     const status = res.writableFinished ? this.#ctx.status ?? res.statusCode : CLIENT_CLOSED_REQUEST;
+    if (this.#attempts) {
+      // an attempt the forwarder never reported (client gone mid-request, or a forwarder bug) still ends
+      for (const attempt of this.#attempts) {
+        if (attempt.ended) continue;
+        attempt.onError(status, status === CLIENT_CLOSED_REQUEST
+          ? new ProxyError('TAGWAY_CLIENT_GONE', status, 'client went away before the upstream answered')
+          : new ProxyError('TAGWAY_UPSTREAM_ERROR', status, 'attempt outcome never reported by the forwarder'));
+      }
+    }
     if (this.#steps) for (let i = this.#steps.length - 1; i >= 0; i--) this.#steps[i]!.end();
     const span = this.#server;
     if (span.isRecording()) {

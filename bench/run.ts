@@ -67,7 +67,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         r.samples.push(s);
         if (round === args.repeats) r.rss = treeRss(r.running.pid);
         log(`round ${round}/${args.repeats}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
-          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}%  gen CPU ${s.genCpu.toFixed(0)}%  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
+          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}%  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
       } catch (err) {
         log(`round ${round}: ${r.spec.label}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -95,14 +95,15 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   process.stdout.write(`wrote ${args.out}\n`);
 }
 
-/** Profiles tagway (tracing off) under the same load with --cpu-prof and prints where the self time goes. */
-async function profile(args: BenchArgs, tmpDir: string): Promise<void> {
+/** Profiles one tagway target under the same load with --cpu-prof and prints where the self time goes. */
+async function profile(args: BenchArgs, tmpDir: string, id: string): Promise<void> {
   mkdirSync(PROFILE_DIR, { recursive: true });
   const before = new Set(readdirSync(PROFILE_DIR));
-  const shared = await startShared(tmpDir, false, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
-  const target = await startTarget(TARGETS.find((t) => t.id === 'tagway')!, shared);
+  const spec = TARGETS.find((t) => t.id === id)!;
+  const shared = await startShared(tmpDir, spec.variant?.sampleRate !== undefined, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+  const target = await startTarget(spec, shared);
   const s = await measure(target, args, shared.pids);
-  log(`profiled tagway: ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms (profiling slows it down)`);
+  log(`profiled ${spec.label}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms (profiling slows it down)`);
   await target.proc.stop(10_000);
   await stopAll();
   const fresh = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   if (availableParallelism() < 2) log('warning: fewer than 2 cores; SUT and generator share a core, figures are not comparable to the README');
   const tmpDir = mkdtempSync(join(tmpdir(), 'tagway-bench-'));
   try {
-    await (args.cpuProf ? profile(args, tmpDir) : compare(args, tmpDir));
+    await (args.cpuProf ? profile(args, tmpDir, args.cpuProf) : compare(args, tmpDir));
   } finally {
     await stopAll();
     rmSync(tmpDir, { recursive: true, force: true });

@@ -13,8 +13,8 @@ export interface BenchArgs {
   targets: string[];
   /** JSON output file. */
   out: string;
-  /** Profile tagway (tracing off) with --cpu-prof instead of the comparison run. */
-  cpuProf: boolean;
+  /** Profile this tagway target with --cpu-prof instead of the comparison run (bare flag: `tagway`). */
+  cpuProf?: string;
   /**
    * Niceness for the bench and every process it starts (e.g. -10), so other work on a shared machine
    * disturbs the figures less. Needs root or CAP_SYS_NICE. Undefined: leave the priority alone.
@@ -25,8 +25,17 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1]
                      [--targets=${TARGETS.map((t) => t.id).join(',')}]
-                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof]
+                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway-trace1]]
 env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE`;
+
+function profileTarget(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const id = raw === 'true' ? 'tagway' : raw;
+  if (!TARGETS.some((t) => t.id === id && t.kind === 'tagway')) {
+    throw new Error(`--cpu-prof takes a tagway target (${TARGETS.filter((t) => t.kind === 'tagway').map((t) => t.id).join(', ')}), got ${JSON.stringify(raw)}`);
+  }
+  return id;
+}
 
 function niceness(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -58,6 +67,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
   return {
     duration: number('duration', 10, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', 2, 0),
     repeats: Math.round(number('repeats', 1, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
-    cpuProf: flags.has('cpu-prof'), help: flags.has('help'), nice: niceness(value('nice')),
+    cpuProf: profileTarget(flags.get('cpu-prof')), help: flags.has('help'), nice: niceness(value('nice')),
   };
 }

@@ -15,6 +15,8 @@ export interface Sample extends LoadResult {
    * values mean the figures are noisy: the SUT and the generator were waiting for a core.
    */
   otherCpu?: number;
+  /** CPU of the bench's helpers (the upstream behind the proxies, the OTLP sink), % of one core. */
+  helperCpu?: number;
   /** The measured window on the monotonic clock, µs (the clock of V8's .cpuprofile timestamps). */
   window?: { fromUs: number; toUs: number };
 }
@@ -57,5 +59,6 @@ export async function measure(target: RunningTarget, p: LoadParams, helperPids: 
   const otherCpu = sut === undefined || machine === undefined
     ? undefined
     : Math.max(0, (100 * (machine - sut - (helpers ?? 0))) / seconds - result.genCpu);
-  return { ...result, sutCpu, otherCpu, window: { fromUs: start.us, toUs: end.us } };
+  const helperCpu = helpers === undefined ? undefined : (100 * helpers) / seconds;
+  return { ...result, sutCpu, otherCpu, helperCpu, window: { fromUs: start.us, toUs: end.us } };
 }

@@ -13,6 +13,7 @@ export interface TargetResult {
   sutCpu?: number;
   genCpu?: number;
   otherCpu?: number;
+  helperCpu?: number;
   /** Resident set of the SUT's process tree after its last round, bytes. */
   rss?: number;
   samples: Sample[];
@@ -38,7 +39,7 @@ export function summarize(id: string, label: string, samples: Sample[], rss?: nu
     id, label, samples, rss,
     rps: pick((s) => s.rps), p50: pick((s) => s.p50), p99: pick((s) => s.p99),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts + s.non2xx, 0),
-    sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu),
+    sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu),
   };
 }
 
@@ -90,10 +91,10 @@ function table(head: string[], rows: string[][]): string {
 /** The human-readable report: targets, ratios, goals. */
 export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): string {
   const targets = table(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'SUT CPU', 'gen CPU', 'other CPU', 'SUT RSS'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'SUT CPU', 'gen CPU', 'upstream CPU', 'other CPU', 'SUT RSS'],
     results.map((r) => r.skipped
-      ? [r.label, 'skipped', '', '', '', '', '', '', '']
-      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.otherCpu), mb(r.rss)]),
+      ? [r.label, 'skipped', '', '', '', '', '', '', '', '']
+      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), cpu(r.otherCpu), mb(r.rss)]),
   );
   const ratioTable = table(['ratio', 'req/s', 'p99'], rs.map((r) => [r.name, times(r.rps), times(r.p99)]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);

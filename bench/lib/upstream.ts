@@ -1,7 +1,7 @@
 /**
  * Child process: the upstream every proxy forwards to, and target (a) itself. A bare node:http server on
  * 127.0.0.1 answering every request with the same 100-byte body. Prints `READY <port>` when listening.
- * Run: node bench/lib/upstream.ts is not needed by hand; bench/run.ts starts it (pinned to a core).
+ * bench/run.ts starts it, pinned to a core; by hand: node --import tsx bench/lib/upstream.ts
  */
 import { createServer } from 'node:http';
 

@@ -112,3 +112,19 @@ test('a file broken from the start serves nothing, is reported, and is served on
   await waitForState(gw.gateway, (s) => s.routers['app@file']?.status === 'enabled');
   assert.equal((await request(`${gw.web}/`, { headers: { host: 'app.test' } })).status, 200);
 });
+
+test('a filename that does not exist yet is reported, then served once created', async (t) => {
+  const up = await startUpstream(t, 'up');
+  const dir = await tempDir(t);
+  const file = join(dir, 'later.yml');
+  const gw = await startTestGateway(t, { consul: false, flags: [`--providers.file.filename=${file}`] });
+  await waitForState(gw.gateway, () => gw.gateway.providerStatuses().some((p) => p.name === 'file' && p.configurationAt !== undefined));
+  const overview = await getJson<Overview>(`${gw.admin}/api/overview`);
+  assert.equal(overview.body.providerStatus.find((p) => p.name === 'file')?.error, `${file}: file not found`);
+
+  await saveAtomically(file, good(up.url));
+  await waitForState(gw.gateway, (s) => s.routers['app@file']?.status === 'enabled');
+  assert.equal((await request(`${gw.web}/`, { headers: { host: 'app.test' } })).status, 200);
+  const after = await getJson<Overview>(`${gw.admin}/api/overview`);
+  assert.equal(after.body.providerStatus.find((p) => p.name === 'file')?.error, undefined);
+});

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Configuration, ItemIssue, ItemKind, Message } from '../../dynamic/types.ts';
 import type { FileProviderConfig } from '../../static/types.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
@@ -205,7 +205,8 @@ export class FileProvider implements Provider {
         this.#setProblems(file, parsed.problems);
       }
     }
-    const merged = mergeFiles(this.#good);
+    const top = this.#config.directory ? resolve(this.#cwd, this.#config.directory) : undefined;
+    const merged = mergeFiles(this.#good, (file) => (top ? relative(top, file) : basename(file)));
     const issues: ItemIssue[] = [...merged.issues, ...this.#staleIssues()];
     const now = Date.now();
     const allProblems = [...this.#problems.values()].flat();

@@ -5,8 +5,15 @@ import type { Configuration, ItemIssue, ItemKind } from '../../dynamic/types.ts'
 /**
  * Merges the files of a directory. An item that two files define identically is kept once; defined
  * differently, it is dropped and reported with both files (as the catalog's conflicting instances).
+ * `label` names a file in messages (default: its base name).
+ *
+ * @example
+ * mergeFiles(new Map([['/d/a.yml', a], ['/d/b.yml', b]])).issues // [{ kind: 'router', name: 'r', dropped: true, ... }]
  */
-export function mergeFiles(files: ReadonlyMap<string, Configuration>): { configuration: Configuration; issues: ItemIssue[] } {
+export function mergeFiles(
+  files: ReadonlyMap<string, Configuration>,
+  label: (file: string) => string = basename,
+): { configuration: Configuration; issues: ItemIssue[] } {
   const out: Configuration = { http: { routers: {}, services: {}, middlewares: {} } };
   const issues: ItemIssue[] = [];
   const origin = new Map<string, string>();
@@ -17,11 +24,11 @@ export function mergeFiles(files: ReadonlyMap<string, Configuration>): { configu
       const into = pick(out, kind);
       for (const [name, item] of Object.entries(from)) {
         const key = `${kind}:${name}`;
-        if (conflicted.has(key)) { conflicted.get(key)!.add(basename(file)); continue; }
-        if (!(name in into)) { into[name] = item; origin.set(key, basename(file)); continue; }
+        if (conflicted.has(key)) { conflicted.get(key)!.add(label(file)); continue; }
+        if (!(name in into)) { into[name] = item; origin.set(key, label(file)); continue; }
         if (isDeepStrictEqual(into[name], item)) continue;
         delete into[name];
-        conflicted.set(key, new Set([origin.get(key)!, basename(file)]));
+        conflicted.set(key, new Set([origin.get(key)!, label(file)]));
       }
     }
   }

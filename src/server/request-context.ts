@@ -29,13 +29,14 @@ function isManagedX(name: string): boolean {
 
 const SERVER_NAME = hostname();
 
-/** Host header → matching host: lower-case, port and one trailing dot removed; IPv6 literal keeps brackets. */
+/** Host header → matching host: lower-case, port and one trailing dot removed; IPv6 literal without brackets. */
 export function matchingHost(raw: string | undefined): string {
   if (!raw) return '';
   let h = raw.toLowerCase();
   if (h.startsWith('[')) {
+    // Go's net.SplitHostPort, as Traefik uses: "[::1]:8080" and "[::1]" both match Host(`::1`).
     const end = h.indexOf(']');
-    return end === -1 ? h : h.slice(0, end + 1);
+    return end === -1 ? h : h.slice(1, end);
   }
   const colon = h.indexOf(':');
   if (colon !== -1) h = h.slice(0, colon);

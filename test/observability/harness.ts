@@ -55,6 +55,8 @@ export interface HarnessOptions {
   upstreamUrl?: string;
   /** Upstream response timeout (ms) → 504. */
   upstreamTimeout?: number;
+  /** false: the entry point neither calls enterRouter nor enterService (tracing opens them itself). */
+  explicitSteps?: boolean;
   /** false: the forwarder never tells the attempt observer the outcome (a forwarder bug). */
   reportAttempts?: boolean;
 }
@@ -92,7 +94,7 @@ export async function startHarness(t: TestContext, options: HarnessOptions): Pro
       const trace = tracing.startRequest(ctx);
       traces.push(trace);
       ctx.trace = trace;
-      trace.enterRouter(ctx);
+      if (options.explicitSteps !== false) trace.enterRouter(ctx);
       for (const name of options.middlewares ?? []) trace.enterStep(name, { 'traefik.middleware.name': `${name.toLowerCase()}@file` });
     }
     if (ctx.path.startsWith('/refuse')) {
@@ -100,7 +102,7 @@ export async function startHarness(t: TestContext, options: HarnessOptions): Pro
       respond(ctx, 403, 'Forbidden');
       return;
     }
-    (ctx.trace as ServerTrace | undefined)?.enterService(ctx);
+    if (options.explicitSteps !== false) (ctx.trace as ServerTrace | undefined)?.enterService(ctx);
     forward(ctx, target, options.upstreamTimeout ?? 5000, options.reportAttempts ?? true);
   });
   return { url: await listen(t, server), tracing, upstream, traces };

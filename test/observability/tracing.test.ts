@@ -90,6 +90,13 @@ describe('span model', () => {
     for (const name of ['Router', 'StripPrefix', 'Headers', 'Service']) assert.equal(byName(spans, name).kind, SPAN_KIND.INTERNAL);
   });
 
+  it('detailed without explicit enterRouter/enterService: Router opens at startRequest, Service at the first attempt', async (t) => {
+    const { collector, url } = await setup(t, { router: { traceVerbosity: 'detailed' }, middlewares: ['Retry'], explicitSteps: false });
+    await send(url, '/x');
+    const spans = await collector.waitForSpans(5);
+    assert.deepEqual(edges(spans), ['(root) > GET', 'GET > Router', 'Retry > Service', 'Router > Retry', 'Service > ReverseProxy']);
+  });
+
   it('entry point verbosity applies when the router leaves it unset', async (t) => {
     const { collector, url } = await setup(t, { entryPoint: { traceVerbosity: 'detailed' } });
     await send(url, '/x');

@@ -15,9 +15,15 @@ export interface ServerTrace extends RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
   readonly sampled: boolean;
-  /** Opens `Router` (detailed only) from ctx.routerName/serviceName/rule; later steps nest under it. */
+  /**
+   * Opens `Router` (detailed only) from ctx.routerName/serviceName/rule; later steps nest under it.
+   * Done by the constructor when ctx.routerName is already set; idempotent.
+   */
   enterRouter(ctx: RequestContext): void;
-  /** Opens `Service` (detailed only) from ctx.serviceName; the ReverseProxy spans nest under it. */
+  /**
+   * Opens `Service` (detailed only) from ctx.serviceName; the ReverseProxy spans nest under it.
+   * Done by the first `startAttempt` when nobody called it; idempotent.
+   */
   enterService(ctx: RequestContext): void;
   enterStep(name: string, attributes: Record<string, string>): StepSpan | undefined;
 }
@@ -38,6 +44,8 @@ export class RequestSpans implements ServerTrace {
   #current: Context;
   #steps: Step[] | undefined;
   #attempts: Attempt[] | undefined;
+  #routerOpened = false;
+  #serviceOpened = false;
   #refused: string | undefined;
   #responseHeaders: OutgoingHttpHeaders | undefined;
   #ended = false;
@@ -54,6 +62,7 @@ export class RequestSpans implements ServerTrace {
       (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
     }
     ctx.res.once('close', () => this.#finish());
+    if (ctx.routerName !== undefined) this.enterRouter(ctx);
   }
 
   /** Read late: the matched router's verbosity is known only after routing. */
@@ -63,10 +72,14 @@ export class RequestSpans implements ServerTrace {
   get sampled(): boolean { return this.#server.isRecording(); }
 
   enterRouter(ctx: RequestContext): void {
+    if (this.#routerOpened || this.verbosity !== 'detailed') return;
+    this.#routerOpened = true;
     this.#open('Router', routerAttributes(ctx.routerName, ctx.serviceName, ctx.rule));
   }
 
   enterService(ctx: RequestContext): void {
+    if (this.#serviceOpened || this.verbosity !== 'detailed') return;
+    this.#serviceOpened = true;
     this.#open('Service', serviceAttributes(ctx.serviceName));
   }
 
@@ -75,7 +88,11 @@ export class RequestSpans implements ServerTrace {
   }
 
   startAttempt(target: URL, headers: Carrier, resendCount: number): AttemptObserver {
-    const parent = this.verbosity === 'detailed' ? this.#current : this.#serverContext;
+    let parent = this.#serverContext;
+    if (this.verbosity === 'detailed') {
+      this.enterService(this.#ctx);
+      parent = this.#current;
+    }
     const attempt = startClientSpan(this.#rt, parent, this.#ctx.method, target, headers, resendCount);
     (this.#attempts ??= []).push(attempt);
     return attempt;

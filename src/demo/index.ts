@@ -42,7 +42,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     const catalog: DevCatalog = await startDevCatalog({ host: '127.0.0.1', port: port('consul-port', values['consul-port']!) })
       .catch((err: Error) => { throw new Error(`devcatalog: ${err.message}`); });
     cleanups.push(() => catalog.close());
-    const collector: Collector = await startCollector({ host: '127.0.0.1', port: port('otlp-port', values['otlp-port']!) })
+    const collector: Collector = await startCollector({ host: '127.0.0.1', port: port('otlp-port', values['otlp-port']!), maxSpans: 10_000 })
       .catch((err: Error) => { throw new Error(`OTLP receiver: ${err.message}`); });
     cleanups.push(() => collector.close());
 
@@ -74,7 +74,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     cleanups.push(() => gateway.close());
     await gateway.nextReload();
     printBanner(gateway, collector);
-    collector.onSpans?.((n) => log.info(`OTLP receiver: ${n} span(s) received`, { total: collector.spans.length }));
+    collector.onSpans((n) => log.info(`OTLP receiver: ${n} span(s) received`, { total: collector.spans.length }));
   } catch (err) {
     const message = err instanceof StaticConfigError ? err.message : err instanceof Error ? err.message : String(err);
     process.stderr.write(`tagway demo: ${message}\n`);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -50,7 +50,9 @@ export async function startFileGateway(t: TestContext, http: DynamicHttp, flags:
     async rewrite(next: DynamicHttp): Promise<void> {
       const nextJson = JSON.stringify({ http: { routers: {}, ...next } });
       const done = waitForState(gateway, () => sameRouters(gateway, fileRouters(next), nextJson));
-      await writeFile(file, stringify({ http: next }));
+      // Atomic replace, as deployment tools do: the provider never reads a half-written file.
+      await writeFile(`${file}.tmp`, stringify({ http: next }));
+      await rename(`${file}.tmp`, file);
       await done;
     },
   };

@@ -66,17 +66,23 @@ export class FileProvider implements Provider {
 
   async provide(emit: (message: Message) => void, signal: AbortSignal): Promise<void> {
     const guarded = (message: Message): void => { if (!signal.aborted) emit(message); };
-    await this.#reload(guarded);
-    if (!this.#config.watch || signal.aborted) return;
+    if (!this.#config.watch) { await this.#reload(guarded); return; }
     const top = resolve(this.#cwd, this.#config.directory ?? dirname(this.#config.filename!));
     const watchers = new Map<string, FSWatcher>();
+    const debounceMs = this.#debounceMs;
     let timer: NodeJS.Timeout | undefined;
-    const schedule = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(function debounced() { void reload(); }, this.#debounceMs);
+    const reload = async (): Promise<void> => {
+      if (signal.aborted) return;
+      await this.#reload(guarded);
+      if (!signal.aborted) sync();
     };
-    // One watcher per directory read (Linux has no reliable recursive watch on Node 20); a directory that
-    // appears is watched after the load that found it, and read once more to cover the gap.
+    const schedule = function scheduleReload(): void {
+      clearTimeout(timer);
+      timer = setTimeout(function debounced() { void reload(); }, debounceMs);
+    };
+    // One watcher per directory read (Node 20 has no reliable recursive watch on Linux). A directory that
+    // appears is watched after the load that found it, then read once more to cover the gap; the top one
+    // is watched before the first load so that no edit falls between the two.
     const sync = (): void => {
       const wanted = new Set([top, ...this.#dirs]);
       let added = false;
@@ -91,27 +97,21 @@ export class FileProvider implements Provider {
             schedule();
           });
           watchers.set(dir, w);
-          added = dir !== top || added;
+          if (dir !== top) added = true;
         } catch (err) {
           if (dir === top) this.#fail(`cannot watch ${dir}: ${(err as Error).message}`);
         }
       }
       for (const [dir, w] of watchers) if (!wanted.has(dir)) { w.close(); watchers.delete(dir); }
-      if (added && !first) schedule();
+      if (added) schedule();
     };
-    const reload = async (): Promise<void> => {
-      if (signal.aborted) return;
-      await this.#reload(guarded);
-      if (!signal.aborted) sync();
-    };
-    let first = true;
-    sync();
-    first = false;
     signal.addEventListener('abort', () => {
       clearTimeout(timer);
       for (const w of watchers.values()) w.close();
       watchers.clear();
     }, { once: true });
+    sync();
+    await reload();
   }
 
   /** Runs a load, or marks one to run right after the current one: the last emit always reflects the disk. */

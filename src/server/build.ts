@@ -135,8 +135,10 @@ export function buildRuntime(input: BuildInput): BuildResult {
     const serviceName = qualify(router.service, provider);
     const svcInfo = state.services[serviceName];
     if (!svcInfo) {
+      // Traefik's message, plus why the provider dropped the service unless the provider already told this router.
       const dropped = issues.find((i) => i.kind === 'service' && i.name === serviceName && i.dropped);
-      addError(info, `the service "${serviceName}" does not exist` + (dropped ? `: ${dropped.message}` : ''), true);
+      const told = dropped && issues.some((i) => i.kind === 'router' && i.name === name && i.message.includes(dropped.message));
+      addError(info, `the service "${serviceName}" does not exist` + (dropped && !told ? `: ${dropped.message}` : ''), true);
       continue;
     }
     const internal = provider === 'internal';

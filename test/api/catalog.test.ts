@@ -52,6 +52,11 @@ function defaultRouter(name: string, extra: Json = {}): Json {
   };
 }
 
+/** What the API shows for a router a provider dropped (Traefik would not show it at all): name, status, defaults. */
+function dropped(name: string): Json {
+  return { name: `${name}@consulcatalog`, provider: 'consulcatalog', status: 'disabled', observability: DEFAULT_OBS, observabilitySources: DEFAULT_SOURCES };
+}
+
 function lbService(name: string, urls: string[], usedBy: string[], extra: Json = {}): Json {
   return {
     loadBalancer: { ...LB_DEFAULTS, servers: urls.map((url) => ({ url })) },
@@ -131,10 +136,12 @@ const cases: Case[] = [
     ]),
     ready: (s) => has(s, 'seen'),
     async check(c) {
-      const r = await router(c, 'shy@consulcatalog');
-      assert.equal(r['status'], 'disabled');
-      assert.equal((r['error'] as string[]).length, 1);
-      assert.match((r['error'] as string[])[0]!, /Consul service "shy": instance "shy-2" has traefik\.enable=false.*"shy-1"/);
+      const why = 'Consul service "shy": instance "shy-2" has traefik.enable=false, which hides the whole service in Traefik, including instance "shy-1" that did not disable it; remove the tag or set it on every instance';
+      // Traefik would show nothing at all; tagway shows the default router and service it would have made, disabled.
+      assert.deepEqual(await router(c, 'shy@consulcatalog'), {
+        name: 'shy@consulcatalog', provider: 'consulcatalog', status: 'disabled', observability: DEFAULT_OBS, observabilitySources: DEFAULT_SOURCES, error: [why],
+      });
+      assert.deepEqual(await service(c, 'shy@consulcatalog'), { name: 'shy@consulcatalog', provider: 'consulcatalog', type: 'loadbalancer', status: 'disabled', error: [why] });
       assert.equal((await via(c.web, 'shy')).status, 404);
       assert.equal((await via(c.web, 'seen')).upstream, 'a');
     },
@@ -163,9 +170,7 @@ const cases: Case[] = [
     ]),
     ready: (s) => has(s, 'split'),
     async check(c) {
-      const r = await router(c, 'split@consulcatalog');
-      assert.equal(r['status'], 'disabled');
-      assert.deepEqual(r['error'], ['Consul service "split": instances "split-1", "split-2" define router "split" differently (key traefik.http.routers.split.rule: "Host(`one.test`)" on "split-1" vs "Host(`two.test`)" on "split-2"); Traefik drops the router entirely']);
+      assert.deepEqual(await router(c, 'split@consulcatalog'), { ...dropped('split'), error: ['Consul service "split": instances "split-1", "split-2" define router "split" differently (key traefik.http.routers.split.rule: "Host(`one.test`)" on "split-1" vs "Host(`two.test`)" on "split-2"); Traefik drops the router entirely'] });
       assert.equal((await via(c.web, 'one.test')).status, 404);
       assert.equal((await via(c.web, 'two.test')).status, 404);
       // The service itself agrees, so it stays, unused; the same URL twice is one server (Traefik's AddService).
@@ -195,9 +200,9 @@ const cases: Case[] = [
       assert.deepEqual(await service(c, 'back@consulcatalog'), lbService('back', [c.up[1]!.url], ['bound@consulcatalog']));
       assert.deepEqual(await service(c, 'front@consulcatalog'), lbService('front', [c.up[0]!.url], []));
       assert.equal((await via(c.web, 'bound.test')).upstream, 'b');
-      const unbound = await router(c, 'unbound@consulcatalog');
-      assert.equal(unbound['status'], 'disabled');
-      assert.match((unbound['error'] as string[]).join('\n'), /Consul service "trio".*too many services \(x, y\)/);
+      assert.deepEqual(await router(c, 'unbound@consulcatalog'), { ...dropped('unbound'), error: [
+        'Consul service "trio", instance "trio-1": could not define the service name for the router: too many services (x, y); set traefik.http.routers.unbound.service',
+      ] });
       assert.equal((await via(c.web, 'unbound.test')).status, 404);
     },
   },
@@ -352,9 +357,11 @@ const cases: Case[] = [
     register: (dc, [a]) => dc.register(instance('typo-1', 'typo', a!.port, ['traefik.http.routers.typo.rulee=Host(`typo.test`)'])),
     ready: (s) => has(s, 'typo'),
     async check(c) {
-      const r = await router(c, 'typo@consulcatalog');
-      assert.equal(r['status'], 'disabled');
-      assert.match((r['error'] as string[])[0]!, /Consul service "typo", instance "typo-1": traefik\.http\.routers\.typo\.rulee: .*did you mean "rule"/);
+      assert.deepEqual(await router(c, 'typo@consulcatalog'), {
+        name: 'typo@consulcatalog', provider: 'consulcatalog', status: 'disabled', observability: DEFAULT_OBS, observabilitySources: DEFAULT_SOURCES,
+        error: ['Consul service "typo", instance "typo-1": traefik.http.routers.typo.rulee: unknown key "rulee" in Router (did you mean "rule"?); Traefik ignores everything this instance declares, so it is skipped'],
+      });
+      assert.deepEqual(await serviceNames(c), [], 'the instance declared nothing else');
       assert.equal((await via(c.web, 'typo.test')).status, 404);
     },
   },
@@ -367,13 +374,13 @@ const cases: Case[] = [
     ]),
     ready: (s) => has(s, 'orph'),
     async check(c) {
-      const r = await router(c, 'orph@consulcatalog');
-      assert.equal(r['status'], 'disabled');
-      const errors = (r['error'] as string[]).join('\n');
-      assert.match(errors, /the service "orph@consulcatalog" does not exist/);
-      assert.match(errors, /Consul service "orph": instances "orph-1", "orph-2" define service "orph" differently/);
-      const s = await service(c, 'orph@consulcatalog');
-      assert.equal(s['status'], 'disabled');
+      const why = 'Consul service "orph": instances "orph-1", "orph-2" define service "orph" differently (key traefik.http.services.orph.loadBalancer.passHostHeader: true on "orph-1" vs false on "orph-2"); Traefik drops the service entirely';
+      assert.deepEqual(await router(c, 'orph@consulcatalog'), {
+        entryPoints: ['web'], rule: 'Host(`orph.test`)', service: 'orph', name: 'orph@consulcatalog', provider: 'consulcatalog', priority: 17,
+        observability: DEFAULT_OBS, observabilitySources: DEFAULT_SOURCES, status: 'disabled', using: ['web'],
+        error: ['the service "orph@consulcatalog" does not exist', `router "orph" stays but its service "orph" was dropped (${why}); requests it matches will fail`],
+      });
+      assert.deepEqual(await service(c, 'orph@consulcatalog'), { name: 'orph@consulcatalog', provider: 'consulcatalog', type: 'loadbalancer', status: 'disabled', error: [why] });
       assert.equal((await via(c.web, 'orph.test')).status, 404);
     },
   },

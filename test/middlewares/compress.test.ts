@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Compress } from '../../src/dynamic/types.ts';
 import { buildMiddleware, type BuiltMiddleware } from '../../src/middlewares/index.ts';
 import { chooseEncoding } from '../../src/middlewares/compress/encoding.ts';
-import { runCase, type Case } from '../support/terminal.ts';
+import { runCase, serve, terminal, type Case } from '../support/terminal.ts';
 
 function build(cfg: Compress): BuiltMiddleware {
   const built = buildMiddleware('gz@test', { compress: cfg }, () => new Error('none'));
@@ -111,4 +111,30 @@ describe('compress: Accept-Encoding negotiation', () => {
     { desc: 'spaces are ignored', header: ' br ; q=0.3 ,gzip;q=0.2', expected: 'br' },
   ];
   for (const r of rows) test(r.desc, () => { assert.equal(chooseEncoding(r.header, allowed), r.expected); });
+});
+
+describe('compress: streaming', () => {
+  for (const encoding of ['gzip', 'br', 'deflate'] as const) {
+    test(`${encoding}: each upstream chunk of an unknown-length answer reaches the client at once`, { timeout: 10_000 }, async (t) => {
+      const { request } = await import('node:http');
+      const { createGunzip, createBrotliDecompress, createInflate } = await import('node:zlib');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => { release = r; });
+      const up = terminal({ chunks: async function* events() { yield 'data: one\n\n'; await gate; yield 'data: two\n\n'; } });
+      const url = new URL(await serve(t, build({ encodings: [encoding] }).wrap(up.handler)));
+      const decoder = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
+      let text = '';
+      decoder.on('data', (c: Buffer) => { text += c.toString(); });
+      const ended = new Promise<void>((r) => decoder.on('end', () => r()));
+      request({ host: url.hostname, port: url.port, path: '/', headers: { 'accept-encoding': encoding }, agent: false }, (res) => {
+        assert.equal(res.headers['content-encoding'], encoding);
+        res.pipe(decoder);
+      }).end();
+      for (let i = 0; i < 10_000 && text === ''; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(text, 'data: one\n\n', 'the first event arrived before the upstream finished');
+      release();
+      await ended;
+      assert.equal(text, 'data: one\n\ndata: two\n\n');
+    });
+  }
 });

@@ -33,6 +33,8 @@ export interface TerminalOptions {
   headers?: OutgoingHttpHeaders;
   /** Send the body chunked (no Content-Length). */
   chunked?: boolean;
+  /** Stream the body from these chunks instead (implies chunked); the next chunk is awaited after each write. */
+  chunks?: () => AsyncIterable<string>;
   /** Simulated upstream failure for the n-th attempt (1-based); undefined means the attempt succeeds. */
   fail?: (attempt: number) => ProxyError | undefined;
 }
@@ -71,8 +73,8 @@ export function terminal(options: TerminalOptions = {}): Terminal {
     const status = options.status ?? 200;
     const body = Buffer.from(options.body ?? JSON.stringify(echo));
     const head: OutgoingHttpHeaders = {
-      'content-type': options.body === undefined ? 'application/json' : 'text/plain; charset=utf-8',
-      ...(options.chunked ? {} : { 'content-length': body.length }),
+      'content-type': options.body === undefined && !options.chunks ? 'application/json' : 'text/plain; charset=utf-8',
+      ...(options.chunked || options.chunks ? {} : { 'content-length': body.length }),
       ...options.headers,
     };
     ctx.status = status;
@@ -81,11 +83,17 @@ export function terminal(options: TerminalOptions = {}): Terminal {
     if (ctx.responseTransforms) for (const make of ctx.responseTransforms) { const t = make(status, head); if (t) chain.push(t); }
     ctx.res.writeHead(status, head);
     const noBody = ctx.method === 'HEAD' || status === 204 || status === 304;
-    if (chain.length === 0) { ctx.res.end(noBody ? undefined : body); return; }
-    pipeline([...chain, ctx.res], () => {});
-    chain[0]!.end(noBody ? undefined : body);
+    const sink = chain.length === 0 ? ctx.res : chain[0]!;
+    if (chain.length > 0) pipeline([...chain, ctx.res], () => {});
+    if (options.chunks && !noBody) { void streamChunks(options.chunks(), sink); return; }
+    sink.end(noBody ? undefined : body);
   };
   return { handler, calls };
+}
+
+async function streamChunks(chunks: AsyncIterable<string>, sink: NodeJS.WritableStream): Promise<void> {
+  for await (const chunk of chunks) sink.write(chunk);
+  sink.end();
 }
 
 export interface ServeOptions {

@@ -13,21 +13,24 @@ import { chooseEncoding } from './encoding.ts';
 export const DEFAULT_MIN_SIZE = 1024;
 export const DEFAULT_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
 
-type Factory = (sizeHint: number | undefined) => Transform;
+/** `streaming`: the length is unknown, so every upstream chunk is flushed through (SSE, long polls). */
+type Factory = (sizeHint: number | undefined, streaming: boolean) => Transform;
 
 const zstd = (zlib as unknown as { createZstdCompress?: () => Transform }).createZstdCompress;
+const SYNC = zlib.constants.Z_SYNC_FLUSH;
 
 /** Encoders we can run; `deflate` is accepted in addition to Traefik's list. */
 const ENCODERS: Record<string, Factory | undefined> = {
-  gzip: () => zlib.createGzip(),
-  br: (size) => zlib.createBrotliCompress({
+  gzip: (_size, streaming) => zlib.createGzip(streaming ? { flush: SYNC } : {}),
+  br: (size, streaming) => zlib.createBrotliCompress({
+    ...(streaming ? { flush: zlib.constants.BROTLI_OPERATION_FLUSH } : {}),
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: 6,
       ...(size !== undefined ? { [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size } : {}),
     },
   }),
   zstd: zstd ? () => zstd() : undefined,
-  deflate: () => zlib.createDeflate(),
+  deflate: (_size, streaming) => zlib.createDeflate(streaming ? { flush: SYNC } : {}),
 };
 
 interface MediaType { type: string; params: Map<string, string> }
@@ -40,7 +43,8 @@ interface MediaType { type: string; params: Map<string, string> }
  * whose Content-Type is excluded (or not included), and answers whose Content-Length is below
  * `minResponseBodyBytes` (default 1024). Vary gets Accept-Encoding; Content-Length is removed.
  * Difference from Traefik: an answer of unknown length (chunked) is compressed whatever its size,
- * because the head is written before the body is seen.
+ * because the head is written before the body is seen; such answers are flushed chunk by chunk so
+ * event streams keep flowing (Traefik flushes its compressor when the upstream flushes).
  * @example
  * compress({ excludedContentTypes: ['text/event-stream'], minResponseBodyBytes: 2048 })
  */
@@ -78,7 +82,7 @@ export function compress(cfg: Compress): Wrapper {
     delOut(head, 'content-length');
     delOut(head, 'accept-ranges');
     setOut(head, 'content-encoding', encoding);
-    return ENCODERS[encoding]!(length);
+    return ENCODERS[encoding]!(length, length === undefined);
   }
 
   return {

@@ -95,11 +95,16 @@ export class TracingConfigError extends Error {
 function validate(config: TracingConfig): void {
   const b = config.batch;
   if (!(config.sampleRate >= 0 && config.sampleRate <= 1)) throw new TracingConfigError(`tracing.sampleRate must be between 0 and 1, got ${config.sampleRate}`);
-  for (const [key, value] of Object.entries(b)) {
-    if (!Number.isInteger(value) || value <= 0) throw new TracingConfigError(`tracing.batch.${key} must be a positive integer, got ${value}`);
+  for (const key of ['maxQueueSize', 'maxExportBatchSize'] as const) {
+    if (!Number.isInteger(b[key]) || b[key] <= 0) throw new TracingConfigError(`tracing.batch.${key} must be a positive integer, got ${b[key]}`);
   }
+  if (!(b.scheduledDelay >= 0)) throw new TracingConfigError(`tracing.batch.scheduledDelay must be ≥ 0 ms, got ${b.scheduledDelay}`);
+  if (!(b.exportTimeout > 0)) throw new TracingConfigError(`tracing.batch.exportTimeout must be > 0 ms, got ${b.exportTimeout}`);
   if (b.maxExportBatchSize > b.maxQueueSize) {
     throw new TracingConfigError(`tracing.batch.maxExportBatchSize (${b.maxExportBatchSize}) must not exceed maxQueueSize (${b.maxQueueSize})`);
   }
-  try { new URL(config.otlp.http.endpoint); } catch { throw new TracingConfigError(`tracing.otlp.http.endpoint is not a URL: "${config.otlp.http.endpoint}"`); }
+  const endpoint = URL.canParse(config.otlp.http.endpoint) ? new URL(config.otlp.http.endpoint) : undefined;
+  if (endpoint?.protocol !== 'http:' && endpoint?.protocol !== 'https:') {
+    throw new TracingConfigError(`tracing.otlp.http.endpoint must be an http(s) URL such as http://collector:4318/v1/traces, got "${config.otlp.http.endpoint}"`);
+  }
 }

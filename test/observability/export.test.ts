@@ -149,3 +149,18 @@ describe('instances', () => {
     assert.equal(recent[0]!.traceId, collector.spans.find((s) => s.attributes['url.path'] === '/status/503')!.traceId);
   });
 });
+
+describe('createTracing validation', () => {
+  const cases: Array<{ desc: string; patch: Record<string, unknown>; message: RegExp }> = [
+    { desc: 'sampleRate above 1', patch: { sampleRate: 1.5 }, message: /tracing\.sampleRate/ },
+    { desc: 'batch larger than the queue', patch: { batch: { maxQueueSize: 10, maxExportBatchSize: 20, scheduledDelay: 0, exportTimeout: 1 } }, message: /maxExportBatchSize \(20\) must not exceed maxQueueSize \(10\)/ },
+    { desc: 'zero export timeout', patch: { batch: { maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelay: 0, exportTimeout: 0 } }, message: /exportTimeout/ },
+    { desc: 'endpoint that is not a URL', patch: { otlp: { http: { endpoint: 'collector:4318', headers: {} } } }, message: /tracing\.otlp\.http\.endpoint/ },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.desc}, naming the option`, async () => {
+      const { createTracing, TracingConfigError } = await import('../../src/observability/tracing.ts');
+      assert.throws(() => createTracing({ ...tracingConfig('http://127.0.0.1:1'), ...c.patch } as never), (e: unknown) => e instanceof TracingConfigError && e.code === 'TAGWAY_TRACING_CONFIG' && c.message.test(e.message));
+    });
+  }
+});

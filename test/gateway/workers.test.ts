@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { startUpstream } from '../support/upstream.ts';
+import { getJson } from '../support/gateway.ts';
+import { send, servedBy } from './harness.ts';
+
+const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
+
+interface LogLine { message?: string; worker?: number; entryPoint?: string; address?: string; router?: string }
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('workers', () => {
+  it('runs two workers fed by the primary, serves, and stops cleanly on SIGTERM', { timeout: 45_000 }, async (t) => {
+    const up = await startUpstream(t, 'up');
+    const dir = await mkdtemp(join(tmpdir(), 'tagway-workers-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'dynamic.yml');
+    // `broken` makes every worker log the configuration it built (a router error names the worker).
+    await writeFile(file, stringify({ http: {
+      routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' }, broken: { rule: 'Path(`/broken`)', service: 'nope' } },
+      services: { app: { loadBalancer: { servers: [{ url: up.url }] } } },
+    } }));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI,
+      '--entryPoints.web.address=127.0.0.1:0', '--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true',
+      `--providers.file.filename=${file}`, '--providers.providersThrottleDuration=0s',
+      '--workers=2', '--log.level=INFO', '--log.format=json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAGWAY_WORKERS: undefined } });
+    const workers = new Set<number>();
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+
+    const lines: LogLine[] = [];
+    const configured = new Set<number>();
+    const addresses = new Map<string, string>();
+    let output = '';
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        let nl: number;
+        while ((nl = output.indexOf('\n')) !== -1) {
+          const raw = output.slice(0, nl);
+          output = output.slice(nl + 1);
+          let line: LogLine;
+          try { line = JSON.parse(raw) as LogLine; } catch { continue; }
+          lines.push(line);
+          if (line.worker !== undefined) workers.add(line.worker);
+          if (line.message === 'entry point listening' && line.entryPoint && line.address) addresses.set(line.entryPoint, line.address);
+          if (line.message === 'router has errors' && line.router === 'broken@file' && line.worker !== undefined) configured.add(line.worker);
+          if (configured.size === 2 && addresses.size === 2) resolveReady();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`tagway exited early (${code}): ${JSON.stringify(lines)}`)));
+    });
+    await ready;
+
+    assert.equal(workers.size, 2, 'two worker processes');
+    assert.ok(!workers.has(child.pid!), 'traffic is served by workers, not the primary');
+    const web = `http://${addresses.get('web')}`;
+    for (let i = 0; i < 10; i++) {
+      const r = await send(web, `/n${i}`); // a new connection each time: the primary spreads them over the workers
+      assert.equal(r.status, 200);
+      assert.equal(servedBy(r), 'up');
+    }
+    assert.equal(up.seen.length, 10);
+    const { body } = await getJson<{ http: { routers: { total: number; errors: number } } }>(`http://${addresses.get('traefik')}/api/overview`);
+    assert.equal(body.http.routers.errors, 1);
+    assert.ok(body.http.routers.total >= 2);
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited as [number | null];
+    assert.equal(code, 0);
+    for (const pid of workers) assert.equal(alive(pid), false, `worker ${pid} stopped`);
+  });
+});

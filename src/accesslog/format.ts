@@ -29,11 +29,11 @@ export interface AccessLogFields {
   [header: string]: unknown;
 }
 
-export function buildFields(ctx: RequestContext, count: number, start: Date, config: AccessLogConfig): AccessLogFields {
+export function buildFields(ctx: RequestContext, count: number, start: Date, config: AccessLogConfig, contentLength: number): AccessLogFields {
   const req = ctx.req;
   const durationNs = Number(process.hrtime.bigint() - ctx.start);
   const status = ctx.status ?? ctx.res.statusCode;
-  const length = Number(ctx.res.getHeader('content-length') ?? 0) || 0;
+  const length = contentLength || Number(ctx.res.getHeader('content-length') ?? 0) || 0;
   const fields: AccessLogFields = {
     ClientAddr: `${ctx.clientIp}:${ctx.clientPort}`,
     ClientHost: ctx.clientIp,

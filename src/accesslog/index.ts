@@ -45,11 +45,14 @@ export class AccessLog implements RequestObserver {
     if (ctx.observability && !ctx.observability.accessLogs) return;
     const count = ++this.#count;
     const startUtc = new Date();
-    ctx.res.once('close', () => this.#log(ctx, count, startUtc));
+    let length = 0;
+    // The head goes out with writeHead(status, headers), which getHeader() cannot see: read it here.
+    (ctx.onResponseHead ??= []).push(function accessLogHead(_status, headers) { length = Number(headers['content-length'] ?? 0) || 0; });
+    ctx.res.once('close', () => this.#log(ctx, count, startUtc, length));
   }
 
-  #log(ctx: RequestContext, count: number, start: Date): void {
-    const fields: AccessLogFields = buildFields(ctx, count, start, this.#config);
+  #log(ctx: RequestContext, count: number, start: Date, length: number): void {
+    const fields: AccessLogFields = buildFields(ctx, count, start, this.#config, length);
     const h = ctx.req.headers;
     this.#write(this.#config.format === 'json' ? JSON.stringify(fields) : formatCommon(fields, h.referer ?? '-', h['user-agent'] ?? '-'));
   }

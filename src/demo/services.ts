@@ -7,21 +7,22 @@ import type { DemoUpstream } from './upstreams.ts';
  */
 export function registerDemoServices(catalog: DevCatalog, upstreams: DemoUpstream[]): void {
   const [w1, w2, untraced, assets] = upstreams as [DemoUpstream, DemoUpstream, DemoUpstream, DemoUpstream];
-  const ttlPassing = (id: string) => ({ CheckID: `${id}-alive`, Name: 'alive', TTL: '87600h', Status: 'passing' as const });
+  // HTTP checks as an agent would run them; devcatalog stores them (it runs no probes), starting passing.
+  const httpCheck = (id: string, port: number) => ({ CheckID: `${id}-http`, Name: 'http', HTTP: `http://127.0.0.1:${port}/`, Interval: '10s', Status: 'passing' as const });
   catalog.register({
-    ID: 'whoami-1', Name: 'whoami', Address: '127.0.0.1', Port: w1.port, Check: ttlPassing('whoami-1'),
+    ID: 'whoami-1', Name: 'whoami', Address: '127.0.0.1', Port: w1.port, Check: httpCheck('whoami-1', w1.port),
     Tags: ['traefik.http.routers.whoami.rule=Host(`whoami.localhost`)', 'traefik.http.services.whoami.loadBalancer.server.weight=3'],
   });
   catalog.register({
-    ID: 'whoami-2', Name: 'whoami', Address: '127.0.0.1', Port: w2.port, Check: ttlPassing('whoami-2'),
+    ID: 'whoami-2', Name: 'whoami', Address: '127.0.0.1', Port: w2.port, Check: httpCheck('whoami-2', w2.port),
     Tags: ['traefik.http.routers.whoami.rule=Host(`whoami.localhost`)', 'traefik.http.services.whoami.loadBalancer.server.weight=1'],
   });
   catalog.register({
-    ID: 'untraced-1', Name: 'untraced', Address: '127.0.0.1', Port: untraced.port, Check: ttlPassing('untraced-1'),
+    ID: 'untraced-1', Name: 'untraced', Address: '127.0.0.1', Port: untraced.port, Check: httpCheck('untraced-1', untraced.port),
     Tags: ['traefik.http.routers.untraced.rule=Host(`untraced.localhost`)', 'traefik.http.routers.untraced.observability.tracing=false'],
   });
   catalog.register({
-    ID: 'assets-1', Name: 'assets', Address: '127.0.0.1', Port: assets.port, Check: ttlPassing('assets-1'),
+    ID: 'assets-1', Name: 'assets', Address: '127.0.0.1', Port: assets.port, Check: httpCheck('assets-1', assets.port),
     Tags: [
       'traefik.http.routers.assets.rule=PathPrefix(`/assets`)',
       'traefik.http.routers.assets.middlewares=assets-strip',

@@ -9,6 +9,8 @@
  */
 import { CatalogRequestError, catalogRow, checkFromAgentDef, checkJSON, isCheckStatus, nodeId, nodeJSON, serviceJSON } from './records.ts';
 import type { CheckRec, NodeRec, ServiceRec } from './records.ts';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 import type {
   AgentServiceRegistration, CatalogCheckRegistration, CatalogServiceJSON, CheckStatus,
   HealthCheckJSON, ServiceEntryJSON,
@@ -423,6 +425,8 @@ export class CatalogState {
     clearTimeout(this.#ttlTimers.get(k));
     this.#ttlTimers.delete(k);
     if (ttlMs === undefined || ttlMs <= 0) return;
+    // setTimeout holds at most 2^31-1 ms (~24.8 days); a longer TTL never expires within a process's life here.
+    if (ttlMs > MAX_TIMER_MS) return;
     const timer = setTimeout(function ttlExpired(this: CatalogState) {
       this.#ttlTimers.delete(k);
       const c = this.#checks.get(k);

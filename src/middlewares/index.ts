@@ -20,6 +20,7 @@ import { replacePath } from './replace-path/index.ts';
 import { replacePathRegex } from './replace-path-regex/index.ts';
 import { retry } from './retry/index.ts';
 import { MiddlewareError } from './shared/errors.ts';
+import { withStep } from './shared/refuse.ts';
 import type { Wrapper } from './shared/types.ts';
 import { stripPrefix } from './strip-prefix/index.ts';
 import { stripPrefixRegex } from './strip-prefix-regex/index.ts';
@@ -122,7 +123,7 @@ function traced(inner: Handler, span: string, name: string): Handler {
     const step = trace.enterStep(span, attributes);
     if (!step) { inner(ctx); return; }
     ctx.res.once('close', function endStep() { step.end(); });
-    inner(ctx);
+    withStep(ctx, step, () => inner(ctx));
   };
 }
 

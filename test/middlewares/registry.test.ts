@@ -79,19 +79,21 @@ describe('chain', () => {
 });
 
 describe('tracing', () => {
-  function recorder(verbosity: 'minimal' | 'detailed'): { trace: RequestTrace; steps: Array<{ name: string; attributes: Record<string, string>; ended: boolean }> } {
-    const steps: Array<{ name: string; attributes: Record<string, string>; ended: boolean }> = [];
+  interface Rec { name: string; attributes: Record<string, string>; ended: boolean; error?: string }
+  function recorder(verbosity: 'minimal' | 'detailed'): { trace: RequestTrace; steps: Rec[]; refused: string[] } {
+    const steps: Rec[] = [];
+    const refused: string[] = [];
     const trace: RequestTrace = {
       verbosity,
       startAttempt: () => { throw new Error('unused'); },
-      refuse: () => {},
+      refuse: (reason) => { refused.push(reason); },
       enterStep(name, attributes): StepSpan {
-        const step = { name, attributes, ended: false };
+        const step: Rec = { name, attributes, ended: false };
         steps.push(step);
-        return { end: () => { step.ended = true; } };
+        return { end: (error) => { if (step.ended) return; step.ended = true; if (error !== undefined) step.error = error; } };
       },
     };
-    return { trace, steps };
+    return { trace, steps, refused };
   }
   const defs: Record<string, Middleware> = {
     'c@file': { chain: { middlewares: ['strip', 'hdr'] } },
@@ -116,5 +118,22 @@ describe('tracing', () => {
     const url = await serve(t, chain.wrap(terminal().handler), { trace });
     assert.equal((await send(url, '/api/x')).status, 200);
     assert.deepEqual(steps, []);
+  });
+
+  test('a refusing middleware ends its own step in error and marks the request', async (t) => {
+    const { trace, steps, refused } = recorder('detailed');
+    const all = buildMiddlewares({
+      'c@file': { chain: { middlewares: ['hdr', 'auth'] } },
+      'hdr@file': { headers: { customRequestHeaders: { 'X-A': '1' } } },
+      'auth@file': { basicAuth: { users: ['u:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g='] } },
+    });
+    const up = terminal();
+    const url = await serve(t, (all.get('c@file') as BuiltMiddleware).wrap(up.handler), { trace });
+    assert.equal((await send(url, '/')).status, 401);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(steps.map((s) => [s.name, s.ended, s.error]),
+      [['Chain', true, undefined], ['Headers', true, undefined], ['BasicAuth', true, 'Authentication failed']]);
+    assert.deepEqual(refused, ['Authentication failed']);
+    assert.equal(up.calls.length, 0);
   });
 });

@@ -6,6 +6,7 @@ import { optionError } from '../shared/errors.ts';
 import { headerValue } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';
 import { hashKind, verifySecret } from './htpasswd.ts';
+import { refuser } from '../shared/refuse.ts';
 
 /** Verified bcrypt logins kept per instance, so a client's every request does not pay bcrypt's cost. */
 const CACHE_SIZE = 256;
@@ -61,11 +62,12 @@ export function basicAuth(cfg: BasicAuth): Wrapper {
   return {
     wrap(next: Handler): Handler {
       return function basicAuthHandler(ctx: RequestContext) {
+        const refuse = refuser(ctx);
         const creds = parseBasic(headerValue(ctx.headers, 'authorization'));
-        if (!creds) { deny(ctx, challenge); return; }
+        if (!creds) { deny(ctx, refuse, challenge); return; }
         check(creds.user, creds.password, function authenticated(ok) {
           if (ctx.res.destroyed || ctx.res.headersSent) return;
-          if (!ok) { deny(ctx, challenge); return; }
+          if (!ok) { deny(ctx, refuse, challenge); return; }
           if (headerField !== '') ctx.headers[headerField] = creds.user;
           if (removeHeader) delete ctx.headers.authorization;
           next(ctx);
@@ -86,8 +88,8 @@ function addUser(users: Map<string, string>, entry: string, option: string): voi
   users.set(user, secret);
 }
 
-function deny(ctx: RequestContext, challenge: string): void {
-  ctx.trace?.refuse('Authentication failed');
+function deny(ctx: RequestContext, refuse: (reason: string) => void, challenge: string): void {
+  refuse('Authentication failed');
   respond(ctx, 401, '401 Unauthorized\n', { 'www-authenticate': challenge });
 }
 

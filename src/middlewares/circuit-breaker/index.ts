@@ -6,6 +6,7 @@ import { onHead } from '../shared/outheaders.ts';
 import type { Wrapper } from '../shared/types.ts';
 import { compileExpression, type Condition } from './expression.ts';
 import { RollingMetrics } from './metrics.ts';
+import { refuser } from '../shared/refuse.ts';
 
 /** Traefik's defaults (dynamic.CircuitBreaker.SetDefaults). */
 export const CIRCUIT_BREAKER_DEFAULTS = { checkPeriod: 100, fallbackDuration: 10_000, recoveryDuration: 10_000, responseCode: 503 } as const;
@@ -74,7 +75,7 @@ export function circuitBreaker(cfg: CircuitBreaker, options: CircuitBreakerOptio
       return function circuitBreakerHandler(ctx: RequestContext) {
         const start = now();
         if (blocked(start)) {
-          ctx.trace?.refuse(reason);
+          refuser(ctx)(reason);
           respond(ctx, responseCode, body);
           return;
         }

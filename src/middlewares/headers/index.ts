@@ -6,6 +6,7 @@ import { regexOption, headerValue } from '../shared/options.ts';
 import { answer, getOut, onHead, setOut, delOut } from '../shared/outheaders.ts';
 import { requestHost, requestURI } from '../shared/redirect.ts';
 import type { Wrapper } from '../shared/types.ts';
+import { refuser } from '../shared/refuse.ts';
 
 /**
  * headers: Traefik's Headers middleware, in its two layers (outer: custom headers and CORS; inner: the
@@ -133,7 +134,7 @@ function secureOptions(cfg: Headers): Secure | undefined {
           if (v !== '') { host = v; break; }
         }
         if (!allowedHosts.includes(host.toLowerCase())) {
-          ctx.trace?.refuse(`host ${JSON.stringify(host)} is not in headers.allowedHosts`);
+          refuser(ctx)(`host ${JSON.stringify(host)} is not in headers.allowedHosts`);
           respond(ctx, 500, 'Bad Host\n', { 'x-content-type-options': 'nosniff' });
           return false;
         }

@@ -5,6 +5,7 @@ import { optionError } from '../shared/errors.ts';
 import { ipStrategy } from '../shared/ipstrategy.ts';
 import { statusOption, statusText } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';
+import { refuser } from '../shared/refuse.ts';
 
 /**
  * ipAllowList: lets a request through only when its source IP (see `ipStrategy`: the peer by default,
@@ -26,7 +27,7 @@ export function ipAllowList(cfg: IPAllowList): Wrapper {
       return function ipAllowListHandler(ctx: RequestContext) {
         const ip = source(ctx);
         if (allowed.contains(ip)) { next(ctx); return; }
-        ctx.trace?.refuse(ip === '' ? 'Rejecting IP: empty IP address' : `Rejecting IP ${ip}: ${ip} matched none of the allowed IPs`);
+        refuser(ctx)(ip === '' ? 'Rejecting IP: empty IP address' : `Rejecting IP ${ip}: ${ip} matched none of the allowed IPs`);
         respond(ctx, status, body);
       };
     },

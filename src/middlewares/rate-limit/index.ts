@@ -7,6 +7,7 @@ import { durationOption, headerValue } from '../shared/options.ts';
 import { requestHost } from '../shared/redirect.ts';
 import type { Wrapper } from '../shared/types.ts';
 import { TokenBucket } from './bucket.ts';
+import { refuser } from '../shared/refuse.ts';
 
 /** Traefik keeps at most this many sources; the least recently seen is dropped first. */
 export const MAX_SOURCES = 65536;
@@ -70,7 +71,7 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
         const delay = seconds * 1000;
         if (delay > maxDelay) {
           bucket.cancel();
-          ctx.trace?.refuse('Too Many Requests');
+          refuser(ctx)('Too Many Requests');
           respond(ctx, 429, 'Too Many Requests', {
             'retry-after': String(Math.ceil(seconds)),
             'x-retry-in': formatGoDuration(Math.trunc(seconds * 1e9)),

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { availableParallelism, cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
-import { CAN_PIN, installCleanup, spawnChild, stopAll } from './lib/children.ts';
+import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
@@ -49,6 +49,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   log(`upstream on 127.0.0.1:${shared.upstreamPort}${needSink ? `, OTLP sink on 127.0.0.1:${shared.otlpPort}` : ''}`);
 
   for (const r of results.values()) {
+    if (interrupted()) return;
     if (r.skipped) { log(`skip  ${r.spec.label}: ${r.skipped}`); continue; }
     try {
       r.running = await startTarget(r.spec, shared);
@@ -61,6 +62,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
 
   for (let round = 1; round <= args.repeats; round++) {
     for (const r of results.values()) {
+      if (interrupted()) return;
       if (!r.running) continue;
       try {
         const s = await measure(r.running, args, shared.pids);
@@ -69,10 +71,12 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         log(`round ${round}/${args.repeats}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
           `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}%  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
       } catch (err) {
+        if (interrupted()) return;
         log(`round ${round}: ${r.spec.label}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
+  if (interrupted()) return;
   const loadAfter = loadavg().map((x) => Number(x.toFixed(2)));
   // Proof that the tracing variants exported: what the sink received over the whole run.
   const otlp = needSink ? await fetch(`http://127.0.0.1:${shared.otlpPort}/stats`).then((r) => r.json() as Promise<{ posts: number; bytes: number }>).catch(() => undefined) : undefined;
@@ -137,15 +141,17 @@ async function main(): Promise<void> {
   log(`tagway bench: ${JSON.stringify(machine())}; the run stops by itself within ${Math.round(maxMs / 1000)} s`);
   if (availableParallelism() < 2) log('warning: fewer than 2 cores; SUT and generator share a core, figures are not comparable to the README');
   const tmpDir = mkdtempSync(join(tmpdir(), 'tagway-bench-'));
+  // On 'exit' too: a signal ends the run through process.exit, past the finally below.
+  process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
   try {
     await (args.cpuProf ? profile(args, tmpDir, args.cpuProf) : compare(args, tmpDir));
   } finally {
     await stopAll();
-    rmSync(tmpDir, { recursive: true, force: true });
   }
 }
 
-main().then(() => process.exit(0), async (err: unknown) => {
+main().then(() => process.exit(process.exitCode ?? 0), async (err: unknown) => {
+  if (interrupted()) return; // the signal handler exits once its children are gone
   log(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   await stopAll(1000);
   process.exit(1);

@@ -23,6 +23,10 @@ export interface Spawned {
 }
 
 const live = new Set<Spawned>();
+let bailing = false;
+
+/** True once a signal or the watchdog has started tearing the run down: callers stop measuring. */
+export function interrupted(): boolean { return bailing; }
 
 export interface SpawnOptions {
   /** CPU list for taskset, e.g. "0" or "0,1"; ignored when taskset is missing. */
@@ -115,6 +119,9 @@ function killAllNow(): void {
 export function installCleanup(maxMs: number, log: (line: string) => void): void {
   process.on('exit', killAllNow);
   const bail = (why: string, code: number) => {
+    if (bailing) return;
+    bailing = true;
+    process.exitCode = code;
     log(`\nbench: ${why}; stopping ${live.size} child process(es)`);
     stopAll(1000).finally(() => process.exit(code));
   };

@@ -41,6 +41,8 @@ export interface Collector {
   readonly spans: SpanRecord[];
   /** Export requests received (including those answered with an error status). */
   readonly requests: number;
+  /** Headers of the last export request (lower-case names). */
+  readonly lastHeaders: IncomingMessage['headers'];
   /** Content types seen, to show what the exporter really sends. */
   readonly contentTypes: Set<string>;
   /** Answer every export with this status (e.g. 429, 503) without keeping the spans; undefined = 200. */
@@ -77,6 +79,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const waiters = new Set<() => void>();
   const held = new Set<NodeJS.Timeout>();
   let requests = 0;
+  let lastHeaders: IncomingMessage['headers'] = {};
   let failStatus: number | undefined;
   let retryAfter: number | undefined;
   let delayMs = 0;
@@ -90,6 +93,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', function received() {
       requests += 1;
+      lastHeaders = req.headers;
       const type = String(req.headers['content-type'] ?? '');
       contentTypes.add(type);
       const answer = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -156,6 +160,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     get port() { return port; },
     spans,
     get requests() { return requests; },
+    get lastHeaders() { return lastHeaders; },
     contentTypes,
     failWith(status, retryAfterSeconds) { failStatus = status; retryAfter = retryAfterSeconds; },
     delay(ms) { delayMs = ms; },

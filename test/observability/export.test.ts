@@ -123,6 +123,20 @@ describe('export path', () => {
   });
 });
 
+describe('collector endpoint', () => {
+  it('an endpoint without a path posts to /v1/traces, with the configured headers', async (t) => {
+    const collector = await startCollector();
+    t.after(() => collector.close());
+    const base = `http://127.0.0.1:${collector.port}`;
+    const h = await startHarness(t, { tracing: { ...tracingConfig(base), otlp: { http: { endpoint: base, headers: { authorization: 'Bearer t0ken', 'x-scope-orgid': 'team-a' } } } } });
+    await send(h.url, '/e');
+    await collector.waitForSpans(2);
+    assert.equal(collector.lastHeaders.authorization, 'Bearer t0ken');
+    assert.equal(collector.lastHeaders['x-scope-orgid'], 'team-a');
+    assert.equal(collector.lastHeaders['user-agent'], 'tagway/9.9.9');
+  });
+});
+
 describe('instances', () => {
   it('two gateways in one process keep their tracers, resources and collectors apart', async (t) => {
     const a = await setup(t, {}, { serviceName: 'gw-a' });

@@ -4,6 +4,7 @@ import type { Middleware, Retry } from '../../src/dynamic/types.ts';
 import { buildMiddleware, buildMiddlewares, type BuiltMiddleware } from '../../src/middlewares/index.ts';
 import { retry } from '../../src/middlewares/retry/index.ts';
 import type { Handler } from '../../src/proxy/context.ts';
+import { ProxyError } from '../../src/proxy/context.ts';
 import { refused, send, serve, terminal, type Reply, type Terminal } from '../support/terminal.ts';
 
 function build(cfg: Retry): BuiltMiddleware {
@@ -34,6 +35,8 @@ interface Scenario {
   cfg: Retry;
   /** Attempts (1-based) that fail with connection refused. */
   failing: number[];
+  /** The failure (default: connection refused). */
+  error?: () => ProxyError;
   request?: Parameters<typeof send>[2];
   status: number;
   attempts: number;
@@ -47,6 +50,8 @@ const scenarios: Scenario[] = [
   { desc: 'initialInterval 0 retries without waiting', cfg: { attempts: 3, initialInterval: '0s' }, failing: [1], status: 200, attempts: 2 },
   { desc: 'a request with a body is not retried (it cannot be replayed)', cfg: { attempts: 3 }, failing: [1],
     request: { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } }, status: 502, attempts: 1 },
+  { desc: 'no server available (503) is not retried', cfg: { attempts: 3 }, failing: [1],
+    error: () => new ProxyError('TAGWAY_NO_SERVER', 503, 'no available server'), status: 503, attempts: 1 },
   { desc: 'a request with an empty body (Content-Length: 0) is retried', cfg: { attempts: 3 }, failing: [1],
     request: { method: 'POST', headers: { 'content-length': '0' } }, status: 200, attempts: 2 },
 ];
@@ -57,7 +62,7 @@ describe('retry', () => {
 
   for (const sc of scenarios) {
     test(sc.desc, { timeout: 10_000 }, async (t) => {
-      const up = terminal({ fail: (n) => (sc.failing.includes(n) ? refused() : undefined) });
+      const up = terminal({ fail: (n) => (sc.failing.includes(n) ? (sc.error ?? refused)() : undefined) });
       const url = await serve(t, build(sc.cfg).wrap(up.handler));
       const r = await drive(url, sc.request);
       assert.equal(r.status, sc.status, r.text);

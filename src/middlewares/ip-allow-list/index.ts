@@ -27,7 +27,7 @@ export function ipAllowList(cfg: IPAllowList): Wrapper {
       return function ipAllowListHandler(ctx: RequestContext) {
         const ip = source(ctx);
         if (allowed.contains(ip)) { next(ctx); return; }
-        refuser(ctx)(ip === '' ? 'Rejecting IP: empty IP address' : `Rejecting IP ${ip}: ${ip} matched none of the allowed IPs`);
+        refuser(ctx)(ip === '' ? 'Rejecting IP: empty IP address' : `Rejecting IP ${ip}: ${JSON.stringify(ip)} matched none of the trusted IPs`);
         respond(ctx, status, body);
       };
     },

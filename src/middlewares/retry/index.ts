@@ -46,7 +46,8 @@ export function retry(cfg: Retry, options: RetryOptions = {}): Wrapper {
         let interval = initial;
         const onAttemptFailed = function retryOnAttemptFailed(error: ProxyError): boolean {
           const gone = ctx.res.destroyed || ctx.req.destroyed;
-          if (tried >= attempts || gone || ctx.res.headersSent) {
+          // No server in the pool is Traefik's own 503: another attempt would find none either.
+          if (tried >= attempts || gone || ctx.res.headersSent || error.code === 'TAGWAY_NO_SERVER') {
             ctx.onAttemptFailed = outer;
             return outer ? outer(error) : false;
           }

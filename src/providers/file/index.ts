@@ -184,7 +184,8 @@ export class FileProvider implements Provider {
     this.#reads++;
     const signature = JSON.stringify([[...texts], [...unreadable]]);
     if (signature === this.#lastRead) {
-      this.#status = { ...this.#status, lastContact: Date.now() };
+      // Nothing to emit, but a listing or watch failure reported meanwhile is over.
+      this.#setStatus(files.length, this.#status.configurationAt);
       return;
     }
     this.#lastRead = signature;
@@ -208,16 +209,21 @@ export class FileProvider implements Provider {
     const top = this.#config.directory ? resolve(this.#cwd, this.#config.directory) : undefined;
     const merged = mergeFiles(this.#good, (file) => (top ? relative(top, file) : basename(file)));
     const issues: ItemIssue[] = [...merged.issues, ...this.#staleIssues()];
+    this.#setStatus(files.length, Date.now());
+    emit({ providerName: 'file', configuration: merged.configuration, issues });
+  }
+
+  /** The status after a successful read: its error is the files' problems, nothing else. */
+  #setStatus(files: number, configurationAt: number | undefined): void {
     const now = Date.now();
-    const allProblems = [...this.#problems.values()].flat();
+    const problems = [...this.#problems.values()].flat();
     this.#status = {
       name: 'file',
       lastContact: now,
-      configurationAt: now,
-      ...(allProblems.length > 0 ? { error: allProblems.map(formatProblem).join('\n'), errorSince: this.#status.errorSince ?? now } : {}),
-      counters: { files: files.length, filesWithErrors: this.#problems.size, reads: this.#reads },
+      ...(configurationAt !== undefined ? { configurationAt } : {}),
+      ...(problems.length > 0 ? { error: problems.map(formatProblem).join('\n'), errorSince: this.#status.errorSince ?? now } : {}),
+      counters: { files, filesWithErrors: this.#problems.size, reads: this.#reads },
     };
-    emit({ providerName: 'file', configuration: merged.configuration, issues });
   }
 
   /** Records a file's problems; logs them when they differ from what was already reported. */

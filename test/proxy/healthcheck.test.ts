@@ -26,6 +26,14 @@ function get(url: string): Promise<string> {
   });
 }
 
+/**
+ * undici keeps timer handles (keep-alive, its process-wide "fast timer") made with whatever `setTimeout`
+ * was installed; under mock timers a handle outliving its test, cleared under a later test's mock,
+ * cancels an unrelated timer there (Node's mock clears by queue position). So at most one test per file
+ * mocks timers *and* forwards through undici (see sticky-health.test.ts), and it dials without a timeout.
+ */
+const NO_FAST_TIMERS = { dialTimeout: 0 };
+
 describe('healthCheckSettings', () => {
   const base = { path: '', method: 'GET', status: 0, port: 0, scheme: '', hostname: '', headers: {}, followRedirects: true };
   const cases: Array<{ desc: string; hc: ServerHealthCheck; want: Partial<HealthCheckSettings> }> = [
@@ -135,7 +143,7 @@ describe('service with health checks', () => {
     const a = await healthUpstream(t, 'a');
     const b = await healthUpstream(t, 'b');
     const pools = new PoolRegistry();
-    const svc = createServiceHandler('hc@test', { servers: [{ url: a.url }, { url: b.url }], healthCheck: { path: '/health', interval: '10s' } }, { pools });
+    const svc = createServiceHandler('hc@test', { servers: [{ url: a.url }, { url: b.url }], healthCheck: { path: '/health', interval: '10s' } }, { pools, forwardingTimeouts: NO_FAST_TIMERS });
     t.after(async () => { svc.close(); await pools.close(); });
     const front = await startFront(t, svc.handle);
 

@@ -1,0 +1,43 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatGoDuration } from '../../src/middlewares/shared/goduration.ts';
+import { compileGoRegex, expandGoTemplate, replaceAllGo } from '../../src/middlewares/shared/goregex.ts';
+import { maskIPv6 } from '../../src/middlewares/shared/ipstrategy.ts';
+
+describe('formatGoDuration (time.Duration.String)', () => {
+  const rows: Array<[number, string]> = [
+    [0, '0s'], [999, '999ns'], [1_500, '1.5µs'], [700_000_000, '700ms'], [1_000_000_000, '1s'], [1_499_999_999, '1.499999999s'],
+    [90e9, '1m30s'], [3_600e9, '1h0m0s'], [3_661_500_000_000, '1h1m1.5s'], [-2e9, '-2s'],
+  ];
+  for (const [ns, text] of rows) test(`${ns}ns → ${text}`, () => { assert.equal(formatGoDuration(ns), text); });
+});
+
+describe('Go regex and templates', () => {
+  const rows: Array<{ desc: string; re: string; template: string; input: string; out: string }> = [
+    { desc: 'numbered groups', re: '^/(\\w+)/(\\w+)$', template: '/$2/$1', input: '/a/b', out: '/b/a' },
+    { desc: '$1x is the (missing) group named "1x"', re: '^/(a)', template: '$1x', input: '/a', out: '' },
+    { desc: '${1}x is group 1 then x', re: '^/(a)', template: '${1}x', input: '/a', out: 'ax' },
+    { desc: 'a named group by name', re: '(?P<word>b+)', template: '[${word}]', input: 'abba', out: 'a[bb]a' },
+    { desc: 'a lone $ stays', re: 'a', template: 'x$', input: 'a', out: 'x$' },
+    { desc: '$$ is a dollar', re: 'a', template: '$$', input: 'a', out: '$' },
+    { desc: 'an empty match after a match is skipped (Go)', re: 'x*', template: '-', input: 'abc', out: '-a-b-c-' },
+    { desc: '(?i) leading flag', re: '(?i)ABC', template: 'z', input: 'xabcx', out: 'xzx' },
+  ];
+  for (const r of rows) test(r.desc, () => { assert.equal(replaceAllGo(compileGoRegex(r.re), r.template, r.input), r.out); });
+
+  test('expandGoTemplate reads groups of one match', () => {
+    assert.equal(expandGoTemplate('$0|$1|${2}', /(a)(b)/.exec('ab')!), 'ab|a|b');
+  });
+});
+
+describe('maskIPv6', () => {
+  const rows: Array<[string, number, string]> = [
+    ['2001:db8::abcd', 64, '2001:db8:0:0:0:0:0:0'],
+    ['2001:db8:1:2:3:4:5:6', 48, '2001:db8:1:0:0:0:0:0'],
+    ['2001:db8:1:2:3:4:5:6', 56, '2001:db8:1:0:0:0:0:0'],
+    ['2001:db8:1:2ff:3:4:5:6', 56, '2001:db8:1:200:0:0:0:0'],
+    ['::ffff:10.1.2.3', 120, '0:0:0:0:0:ffff:a01:200'],
+    ['10.1.2.3', 64, '10.1.2.3'],
+  ];
+  for (const [ip, bits, out] of rows) test(`${ip}/${bits}`, () => { assert.equal(maskIPv6(ip, bits), out); });
+});

@@ -97,6 +97,11 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, nice: args.nice ?? null };
   writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
+  const noisy = summaries.filter((r) => (r.otherCpu ?? 0) > 30);
+  if (noisy.length > 0) {
+    log(`note: other processes used more than 30% of a core while ${noisy.map((r) => r.id).join(', ')} ran; ` +
+      'req/s there is held down by the machine — compare req/CPU-s, or rerun when it is quiet (see bench/README.md)');
+  }
 }
 
 /** Profiles one tagway target under the same load with --cpu-prof and prints where the self time goes. */
@@ -115,7 +120,8 @@ async function profile(args: BenchArgs, tmpDir: string, id: string): Promise<voi
     // The main thread's profile (thread id 0) first; tsx's loader thread writes one too.
     .sort((a, b) => Number(/\.0\.\d+\.cpuprofile$/.test(b)) - Number(/\.0\.\d+\.cpuprofile$/.test(a)) || statSync(b).size - statSync(a).size);
   if (fresh.length === 0) throw new Error(`tagway wrote no .cpuprofile into ${PROFILE_DIR} (did it exit cleanly?)`);
-  process.stdout.write(`\n${fresh[0]} (measured window only)\n${formatProfile(summarizeProfile(fresh[0]!, s.window))}\n`);
+  const summary = summarizeProfile(fresh[0]!, s.window);
+  process.stdout.write(`\n${fresh[0]} (measured window only; ${((1000 * summary.totalMs) / s.requests).toFixed(1)} µs busy per request)\n${formatProfile(summary)}\n`);
 }
 
 async function main(): Promise<void> {

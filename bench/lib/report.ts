@@ -7,6 +7,11 @@ export interface TargetResult {
   /** Why it did not run (e.g. nginx missing), if it did not. */
   skipped?: string;
   rps?: number;
+  /**
+   * Requests per CPU-second of the SUT (req/s ÷ its CPU share): how much work each request costs. It holds
+   * up better than req/s when other work on the machine steals the SUT's core.
+   */
+  perCpu?: number;
   p50?: number;
   p99?: number;
   errors?: number;
@@ -20,7 +25,7 @@ export interface TargetResult {
 }
 
 /** A ratio between two targets: throughput (higher is better) and p99 (lower is better). */
-export interface Ratio { name: string; of: string; vs: string; rps?: number; p99?: number }
+export interface Ratio { name: string; of: string; vs: string; rps?: number; p99?: number; perCpu?: number }
 
 /** A goal from bench/README.md, checked on this run's figures (informational: a bench does not fail). */
 export interface Goal { name: string; met?: boolean; detail: string }
@@ -37,7 +42,7 @@ export function summarize(id: string, label: string, samples: Sample[], rss?: nu
   const pick = (f: (s: Sample) => number | undefined) => median(samples.map(f).filter((x): x is number => x !== undefined));
   return {
     id, label, samples, rss,
-    rps: pick((s) => s.rps), p50: pick((s) => s.p50), p99: pick((s) => s.p99),
+    rps: pick((s) => s.rps), perCpu: pick((s) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined)), p50: pick((s) => s.p50), p99: pick((s) => s.p99),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts + s.non2xx, 0),
     sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu),
   };
@@ -51,7 +56,7 @@ export function ratios(results: TargetResult[]): Ratio[] {
   const out: Ratio[] = [];
   const add = (name: string, of: string, vs: string) => {
     const a = by.get(of); const b = by.get(vs);
-    if (a && b) out.push({ name, of, vs, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99) });
+    if (a && b) out.push({ name, of, vs, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99), perCpu: div(a.perCpu, b.perCpu) });
   };
   for (const r of results) if (r.id !== 'direct') add(`${r.id} vs direct`, r.id, 'direct');
   for (const r of results) if (r.id !== 'fastify' && r.id !== 'direct') add(`${r.id} vs fastify`, r.id, 'fastify');
@@ -67,15 +72,16 @@ export function goals(rs: Ratio[]): Goal[] {
   const out: Goal[] = [];
   const f = find('tagway', 'fastify');
   out.push(f?.rps !== undefined && f.p99 !== undefined
-    ? { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', met: f.rps >= 1.15 && f.p99 <= 1, detail: `${f.rps.toFixed(2)}× rps, p99 ${f.p99.toFixed(2)}×` }
+    ? { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', met: f.rps >= 1.15 && f.p99 <= 1, detail: `${f.rps.toFixed(2)}× rps, p99 ${f.p99.toFixed(2)}×${perCpuNote(f)}` }
     : { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', detail: 'not measured' });
   const t = find('tagway-trace1', 'tagway');
   out.push(t?.rps !== undefined && t.p99 !== undefined
-    ? { name: 'tracing@1 costs ≤ 25% rps, p99 ≤ 1.5×', met: t.rps >= 0.75 && t.p99 <= 1.5, detail: `${pct(1 - t.rps)} rps cost, p99 ${t.p99.toFixed(2)}×` }
+    ? { name: 'tracing@1 costs ≤ 25% rps, p99 ≤ 1.5×', met: t.rps >= 0.75 && t.p99 <= 1.5, detail: `${pct(1 - t.rps)} rps cost, p99 ${t.p99.toFixed(2)}×${perCpuNote(t)}` }
     : { name: 'tracing@1 costs ≤ 25% rps, p99 ≤ 1.5×', detail: 'not measured' });
   return out;
 }
 
+const perCpuNote = (r: Ratio) => (r.perCpu === undefined ? '' : ` (per CPU-second: ${r.perCpu.toFixed(2)}×)`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const num = (x: number | undefined, digits = 0) => (x === undefined ? 'n/a' : x.toFixed(digits));
 const mb = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x / 1024 / 1024).toFixed(0)} MB`);
@@ -91,12 +97,12 @@ function table(head: string[], rows: string[][]): string {
 /** The human-readable report: targets, ratios, goals. */
 export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): string {
   const targets = table(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'SUT CPU', 'gen CPU', 'upstream CPU', 'other CPU', 'SUT RSS'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/CPU-s', 'SUT CPU', 'gen CPU', 'upstream CPU', 'other CPU', 'SUT RSS'],
     results.map((r) => r.skipped
-      ? [r.label, 'skipped', '', '', '', '', '', '', '', '']
-      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), cpu(r.otherCpu), mb(r.rss)]),
+      ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '']
+      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), num(r.perCpu), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), cpu(r.otherCpu), mb(r.rss)]),
   );
-  const ratioTable = table(['ratio', 'req/s', 'p99'], rs.map((r) => [r.name, times(r.rps), times(r.p99)]));
+  const ratioTable = table(['ratio', 'req/s', 'p99', 'req/CPU-s'], rs.map((r) => [r.name, times(r.rps), times(r.p99), times(r.perCpu)]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);
   const skipped = results.filter((r) => r.skipped).map((r) => `  ${r.label}: ${r.skipped}`);
   return [targets, '', ratioTable, '', 'goals (bench/README.md):', ...goalLines, ...(skipped.length ? ['', 'skipped:', ...skipped] : [])].join('\n');

@@ -85,6 +85,11 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   const summaries: TargetResult[] = [...results.values()].map((r) => r.skipped && r.samples.length === 0
     ? { id: r.spec.id, label: r.spec.label, skipped: r.skipped, samples: [] }
     : summarize(r.spec.id, r.spec.label, r.samples, r.rss));
+  report(args, summaries, loadAfter, otlp);
+}
+
+/** Prints the table, ratios and goals, and writes the JSON file. */
+function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }): void {
   const rs = ratios(summaries);
   const gs = goals(rs);
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);

@@ -39,6 +39,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   readonly #log: WarnLogger;
   #queue: ReadableSpan[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** The armed timer is a zero-delay one (a full batch is waiting): spans ending meanwhile need not re-arm it. */
+  #timerNow = false;
   #exporting: Promise<void> | undefined;
   #closed = false;
   #exported = 0;
@@ -67,7 +69,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     if (this.#closed || this.#queue.length >= this.#settings.maxQueueSize) { this.#drop(1); return; }
     this.#queue.push(span);
     if (this.#exporting) return; // the running export picks the queue up when it ends
-    if (this.#queue.length >= this.#settings.maxExportBatchSize) this.#schedule(0);
+    if (this.#queue.length >= this.#settings.maxExportBatchSize) { if (!this.#timerNow) this.#schedule(0); }
     else if (this.#timer === undefined) this.#schedule(this.#settings.scheduledDelay);
   }
 
@@ -89,8 +91,10 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   #schedule(delay: number): void {
     this.#clearTimer();
+    this.#timerNow = delay === 0;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#timerNow = false;
       void this.#exportOnce(this.#settings.exportTimeout).then(() => this.#afterExport());
     }, delay);
     this.#timer.unref();
@@ -102,7 +106,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; }
+    if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; this.#timerNow = false; }
   }
 
   #exportOnce(timeoutMs: number): Promise<void> {

@@ -35,10 +35,16 @@ export class RemoteProvider implements Provider {
   statuses(): ProviderStatus[] { return this.#statuses; }
 }
 
+/** A worker that dies before it listens is restarted after this delay, doubled each time (bounded). */
+const RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /**
  * Runs the gateway on `config.workers` processes. The primary runs the providers and forwards each
  * snapshot (and the providers' status every second) to every worker; workers share the listening
- * sockets through node:cluster. A worker that dies is replaced and receives the last snapshots.
+ * sockets through node:cluster. Resolves once every worker listens; rejects (after stopping the
+ * others) when a worker exits before that, e.g. on a port already in use. A worker that dies later is
+ * replaced and receives the last snapshots; replacements that keep dying are retried with a growing delay.
  */
 export async function runClustered(config: StaticConfig, log: Logger): Promise<{ close(): Promise<void> }> {
   if (!cluster.isPrimary) {
@@ -51,21 +57,37 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   const abort = new AbortController();
   const broadcast = (m: ToWorker) => { for (const w of Object.values(cluster.workers ?? {})) w?.isConnected() && w.send(m); };
   const statuses = () => providers.map((p) => p.status());
+  const ready = new Set<number>();
+  let started = false;
+  let restartDelay = RESTART_DELAY_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let startup!: { resolve: () => void; reject: (err: Error) => void };
+  const allReady = new Promise<void>((resolve, reject) => { startup = { resolve, reject }; });
   const fork = (): Worker => {
     const w = cluster.fork();
     w.on('message', (m: { type?: string }) => {
       if (m?.type !== 'tagway:ready') return;
       for (const message of last.values()) w.send({ type: 'tagway:message', message } satisfies ToWorker);
       w.send({ type: 'tagway:status', statuses: statuses() } satisfies ToWorker);
+      ready.add(w.id);
+      restartDelay = RESTART_DELAY_MS;
+      if (!started && ready.size === config.workers) { started = true; startup.resolve(); }
     });
     return w;
   };
   for (let i = 0; i < config.workers; i++) fork();
   let stopping = false;
   cluster.on('exit', (w, code, signal) => {
+    const wasReady = ready.delete(w.id);
     if (stopping) return;
-    log.error('worker exited; starting a new one', { pid: w.process.pid, code, signal });
-    fork();
+    if (!started) {
+      startup.reject(new Error(`worker ${w.process.pid} exited before listening (code ${code}${signal ? `, signal ${signal}` : ''}); see its log`));
+      return;
+    }
+    const delay = wasReady ? 0 : restartDelay;
+    if (!wasReady) restartDelay = Math.min(restartDelay * 2, MAX_RESTART_DELAY_MS);
+    log.error('worker exited; starting a new one', { pid: w.process.pid, code, signal, delayMs: delay });
+    restartTimer = setTimeout(() => { restartTimer = undefined; if (!stopping) fork(); }, delay);
   });
   for (const p of providers) {
     p.provide((message) => { last.set(message.providerName, message); broadcast({ type: 'tagway:message', message }); }, abort.signal)
@@ -73,11 +95,12 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   }
   const timer = setInterval(() => broadcast({ type: 'tagway:status', statuses: statuses() }), 1000);
   timer.unref();
-  return {
+  const handle = {
     async close() {
       stopping = true;
       abort.abort();
       clearInterval(timer);
+      clearTimeout(restartTimer);
       await Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
         if (!w || w.isDead()) { resolve(); return; }
         w.once('exit', () => resolve());
@@ -85,4 +108,11 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
       })));
     },
   };
+  try {
+    await allReady;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
 }

@@ -111,7 +111,9 @@ export class Gateway extends EventEmitter implements GatewayView {
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => onRequest(req, responseForUpgrade(req, socket, head)));
       server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-        if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        // Go's server answers 431 to oversized headers and 400 to other parse errors; then closes.
+        const head = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        if (socket.writable && !socket.writableEnded) socket.end(`HTTP/1.1 ${head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         else socket.destroy();
         this.log.debug('client error', { entryPoint: name, error: err.message });
       });

@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { startUpstream, type Upstream } from '../support/upstream.ts';
 import { getJson, startTestGateway, waitForState } from '../support/gateway.ts';
@@ -148,6 +149,24 @@ describe('routing through the gateway', () => {
     const r = await send(empty.web, '/x');
     assert.equal(r.status, 404);
     assert.equal(r.body, '404 page not found\n');
+  });
+
+  it('answers 400 to a request that does not parse and 431 to oversized headers', async (t) => {
+    const { http } = await routersTo(t, { all: 'PathPrefix(`/`)' });
+    const gw = await startFileGateway(t, http);
+    const { port } = new URL(gw.web);
+    const raw = (payload: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(payload));
+      let got = '';
+      socket.on('data', (c: Buffer) => { got += c; });
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    const cases = [
+      { desc: 'garbage request line', payload: 'HELLO\r\n\r\n', want: /^HTTP\/1\.1 400 / },
+      { desc: 'header block over the limit', payload: `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, want: /^HTTP\/1\.1 431 / },
+    ];
+    for (const c of cases) assert.match(await raw(c.payload), c.want, c.desc);
   });
 
   it('binds routers to their entry points (default: all but traefik)', async (t) => {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-describe('workers', () => {
+describe('workers', { concurrency: true }, () => {
   it('runs two workers fed by the primary, serves, and stops cleanly on SIGTERM', { timeout: 45_000 }, async (t) => {
     const up = await startUpstream(t, 'up');
     const dir = await mkdtemp(join(tmpdir(), 'tagway-workers-'));
@@ -83,5 +84,23 @@ describe('workers', () => {
     const [code] = await exited as [number | null];
     assert.equal(code, 0);
     for (const pid of workers) assert.equal(alive(pid), false, `worker ${pid} stopped`);
+  });
+
+  it('exits 1 with the reason when the workers cannot listen (no restart loop)', { timeout: 45_000 }, async (t) => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    t.after(() => new Promise<void>((r) => taken.close(() => r())));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI,
+      `--entryPoints.web.address=127.0.0.1:${(taken.address() as { port: number }).port}`, '--workers=2', '--log.level=INFO'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c; });
+    child.stderr!.on('data', (c: Buffer) => { out += c; });
+    const [code] = await once(child, 'exit') as [number | null];
+    assert.equal(code, 1, out);
+    assert.match(out, /address 127\.0\.0\.1:\d+ is already in use/);
+    assert.match(out, /exited before listening/);
+    assert.doesNotMatch(out, /starting a new one/);
   });
 });

@@ -97,4 +97,19 @@ describe('graceful shutdown', () => {
     await gw.gateway.close();
     await assert.rejects(pending, /socket hang up|ECONNRESET/);
   });
+
+  it('keeps accepting during requestAcceptGraceTimeout, then stops', { timeout: 20_000 }, async (t) => {
+    const { up } = await heldUpstream(t);
+    const gw = await startFileGateway(t, { routers: { all: { rule: 'PathPrefix(`/`)', service: 'held' } }, services: { held: lb(up.url) } }, [
+      '--entryPoints.web.transport.lifeCycle.requestAcceptGraceTimeout=2s',
+    ]);
+    let closed = false;
+    const closing = gw.gateway.close().then(() => { closed = true; });
+    const r = await send(gw.web, '/quick');
+    assert.equal(r.status, 200, 'a new connection right after close() is still served');
+    assert.equal(r.body, 'quick');
+    assert.equal(closed, false);
+    await closing;
+    await assert.rejects(send(gw.web, '/quick'), /ECONNREFUSED/);
+  });
 });

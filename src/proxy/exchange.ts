@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Transform, type Writable } from 'node:stream';
-import { respond, type AttemptObserver, type ProxyError, type RequestContext } from './context.ts';
+import { ProxyError, respond, type AttemptObserver, type RequestContext } from './context.ts';
 import { clientGoneError, statusText, toProxyError, STATUS_CLIENT_CLOSED_REQUEST, type ProxyLogger } from './errors.ts';
 import { prependSetCookie, responseHeaders } from './headers.ts';
 
@@ -62,6 +62,12 @@ export class Exchange {
   onHeaders(status: number, raw: Buffer[] | string[], resume: () => void): boolean {
     if (status < 200) return true; // 1xx informational answers are not relayed
     if (this.#state !== PENDING) return false;
+    if (this.ctx.res.headersSent) {
+      // Someone else answered meanwhile (an entry-point timeout): drop the upstream answer.
+      this.#state = DONE;
+      this.#abort?.(clientGoneError());
+      return false;
+    }
     this.#resume = resume;
     this.writeHead(status, responseHeaders(raw, false));
     return true;
@@ -97,6 +103,7 @@ export class Exchange {
       this.#clientGone();
       return;
     }
+    if (ctx.res.headersSent) return; // answered elsewhere meanwhile: nothing left to say
     const perr = toProxyError(err);
     this.#observer?.onError(perr.status, perr);
     this.#logger.debug(`${perr.status} ${statusText(perr.status)}`, { upstream: this.#upstream, code: perr.code, error: err });
@@ -136,6 +143,13 @@ export class Exchange {
     const state = this.#state;
     if (state === DONE) return;
     this.#state = DONE;
+    if (state === PENDING && this.ctx.res.writableFinished) {
+      // Not the client: someone else (an entry-point timeout) answered in full. Drop the upstream side.
+      const err = new ProxyError('TAGWAY_CLIENT_GONE', this.ctx.status ?? STATUS_CLIENT_CLOSED_REQUEST, 'the response was written elsewhere before the upstream answered');
+      this.#observer?.onError(err.status, err);
+      this.#abort?.(err);
+      return;
+    }
     if (state === STREAMING) {
       this.#logger.debug('client closed the connection during the response', { upstream: this.#upstream });
       this.#abort?.(clientGoneError());

@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Outgoi
 import { once } from 'node:events';
 import { Transform } from 'node:stream';
 import type { ServersLoadBalancer } from '../../src/dynamic/types.ts';
-import type { ProxyError, RequestContext } from '../../src/proxy/context.ts';
+import { respond, type ProxyError, type RequestContext } from '../../src/proxy/context.ts';
 import { PoolRegistry, type ForwardingTimeouts } from '../../src/proxy/pool.ts';
 import { createServiceHandler, type ServiceHandler } from '../../src/proxy/service.ts';
 import { startFront, type ProxyFront } from '../support/proxy-harness.ts';
@@ -338,6 +338,24 @@ describe('failures', () => {
     });
     await closed;
     assert.equal(front.contexts[0]!.status, 200);
+  });
+
+  it('drops a late upstream answer when the entry point already answered (its timeout)', async (t) => {
+    let arrived!: (res: import('node:http').ServerResponse) => void;
+    const arrival = new Promise<import('node:http').ServerResponse>((r) => { arrived = r; });
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => { upstreamClosed = r; });
+    const a = await startUpstream(t, 'a', (req, res) => { req.resume(); res.on('close', () => upstreamClosed()); arrived(res); });
+    const { front } = await setup(t, { servers: [{ url: a.url }] });
+    const reply = send(front.url + '/');
+    const upstreamRes = await arrival;
+    respond(front.contexts[0]!, 504, 'entry point timeout');
+    const r = await reply;
+    assert.deepEqual([r.status, r.body], [504, 'entry point timeout']);
+    upstreamRes.writeHead(200, { 'content-type': 'text/plain' });
+    upstreamRes.end('too late');
+    await closed;
+    assert.equal(front.contexts[0]!.status, 504);
   });
 
   it('cuts the client connection when the upstream dies mid-body', async (t) => {

@@ -1,4 +1,4 @@
-import type { Configuration, ItemIssue, ItemKind, Message } from './types.ts';
+import type { Configuration, ItemIssue, ItemKind, Message, Router } from './types.ts';
 
 /** `name@provider`, unless the name is already qualified. */
 export function qualify(name: string, provider: string): string {
@@ -40,4 +40,47 @@ export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
 
 export function issueKey(kind: ItemKind, name: string): string {
   return `${kind}:${name}`;
+}
+
+/** What an entry point imposes on the routers that use it (Traefik's HTTP "model"). */
+export interface EntryPointModel {
+  /** Middlewares run before the router's own (`entryPoints.<ep>.http.middlewares`). */
+  middlewares: string[];
+}
+
+/**
+ * Traefik's aggregator and `applyModel` for HTTP routers (names qualified): a router without entry points gets
+ * the default ones; then, on each entry point that has a model, the router is copied with that entry point
+ * alone and the model's middlewares first, named `<entryPoint>-<name>` when it had several entry points.
+ * Entry points without a model stay together on the original router. `renamed` maps an original name to the
+ * names it became (for attaching provider issues).
+ *
+ * @example
+ * applyEntryPointModels({ 'r@file': { rule: 'Path(`/`)', entryPoints: ['web', 'admin'] } }, ['web'], new Map([['web', { middlewares: ['auth@file'] }]]))
+ * // routers: { 'web-r@file': { …, entryPoints: ['web'], middlewares: ['auth@file'] }, 'r@file': { …, entryPoints: ['admin'] } }
+ */
+export function applyEntryPointModels(routers: Record<string, Router>, defaultEntryPoints: string[], models: ReadonlyMap<string, EntryPointModel>):
+  { routers: Record<string, Router>; renamed: Map<string, string[]> } {
+  const out: Record<string, Router> = {};
+  const renamed = new Map<string, string[]>();
+  for (const [name, router] of Object.entries(routers)) {
+    const eps = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;
+    if (models.size === 0 || !eps.some((ep) => models.has(ep))) { out[name] = { ...router, entryPoints: [...eps] }; continue; }
+    const names: string[] = [];
+    let base: Router | undefined;
+    for (const ep of eps) {
+      const model = models.get(ep);
+      if (!model) {
+        base ??= { ...router, entryPoints: [] };
+        base.entryPoints!.push(ep);
+        continue;
+      }
+      const copyName = eps.length > 1 ? `${ep}-${name}` : name;
+      out[copyName] = { ...router, entryPoints: [ep], middlewares: [...model.middlewares, ...(router.middlewares ?? [])] };
+      names.push(copyName);
+    }
+    if (base) { out[name] = base; names.push(name); }
+    renamed.set(name, names);
+  }
+  return { routers: out, renamed };
 }

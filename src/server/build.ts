@@ -1,6 +1,6 @@
 import type { Configuration, Middleware, Service } from '../dynamic/types.ts';
 import type { Aggregated } from '../dynamic/aggregate.ts';
-import { qualify, providerOf } from '../dynamic/aggregate.ts';
+import { applyEntryPointModels, qualify, providerOf, type EntryPointModel } from '../dynamic/aggregate.ts';
 import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import type { EffectiveObservability, Handler } from '../proxy/context.ts';
@@ -62,6 +62,16 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
   const epNames = Object.keys(input.entryPoints);
   const defaultEps = epNames.filter((n) => n !== 'traefik');
+  // An entry point with middlewares or observability settings has a model (Traefik ≥ 3.3.3): routers on it
+  // are copied per entry point, so each shows exactly what it runs.
+  const models = new Map<string, EntryPointModel>();
+  for (const [ep, cfg] of Object.entries(input.entryPoints)) {
+    const observability = Object.values(cfg.observability).some((v) => v !== undefined);
+    if (cfg.http.middlewares.length > 0 || observability) models.set(ep, { middlewares: cfg.http.middlewares });
+  }
+  const { routers, renamed } = applyEntryPointModels(conf.http.routers, defaultEps, models);
+  const originalName = new Map<string, string>();
+  for (const [orig, copies] of renamed) for (const copy of copies) originalName.set(copy, orig);
 
   // Services
   for (const [name, svc] of Object.entries(conf.http.services)) {
@@ -103,7 +113,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
   // Routers
   const perEp = new Map<string, Array<{ name: string; rule: CompiledRule; priority: number; value: Route }>>();
   for (const ep of epNames) perEp.set(ep, []);
-  for (const [name, router] of Object.entries(conf.http.routers)) {
+  for (const [name, router] of Object.entries(routers)) {
     const provider = providerOf(name);
     const info: RouterInfo = {
       ...router, name, provider,
@@ -114,8 +124,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
     };
     state.routers[name] = info;
     // Traefik's aggregator gives a router without entry points the default ones, and the API shows them.
-    const wanted = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEps;
-    info.entryPoints = [...wanted];
+    const wanted = router.entryPoints ?? [];
     // usedBy counts every router that names the item, whether or not it builds (Traefik's PopulateUsedBy).
     if (router.service) state.services[qualify(router.service, provider)]?.usedBy.push(name);
     for (const ref of router.middlewares ?? []) state.middlewares[qualify(ref, provider)]?.usedBy.push(name);
@@ -137,7 +146,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
     if (!svcInfo) {
       // Traefik's message, plus why the provider dropped the service unless the provider already told this router.
       const dropped = issues.find((i) => i.kind === 'service' && i.name === serviceName && i.dropped);
-      const told = dropped && issues.some((i) => i.kind === 'router' && i.name === name && i.message.includes(dropped.message));
+      const told = dropped && issues.some((i) => i.kind === 'router' && i.name === (originalName.get(name) ?? name) && i.message.includes(dropped.message));
       addError(info, `the service "${serviceName}" does not exist` + (dropped && !told ? `: ${dropped.message}` : ''), true);
       continue;
     }
@@ -153,7 +162,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
 
     let failed = false;
     for (const ep of using) {
-      const chainNames = [...(input.entryPoints[ep]!.http.middlewares ?? []), ...(router.middlewares ?? [])];
+      // The entry point's middlewares are already first in the router's (its model).
+      const chainNames = router.middlewares ?? [];
       let handler = service;
       const builtChain: BuiltMiddleware[] = [];
       for (const ref of chainNames) {
@@ -184,6 +194,10 @@ export function buildRuntime(input: BuildInput): BuildResult {
 
   // Problems the providers reported: attach to the item, or show the dropped item disabled.
   for (const issue of issues) {
+    if (issue.kind === 'router' && renamed.has(issue.name)) {
+      for (const copy of renamed.get(issue.name)!) addError(state.routers[copy]!, issue.message, issue.dropped);
+      continue;
+    }
     const bucket = issue.kind === 'router' ? state.routers : issue.kind === 'service' ? state.services : state.middlewares;
     let item = (bucket as Record<string, RouterInfo | ServiceInfo | MiddlewareInfo>)[issue.name];
     if (!item) {

@@ -234,6 +234,53 @@ const cases: Case[] = [
     },
   },
   {
+    desc: 'an entry point with observability settings has a model: a router on several entry points is split per model (Traefik ≥ 3.3.3)',
+    flags: ['--entryPoints.web.observability.tracing=false', '--entryPoints.other.address=127.0.0.1:0'],
+    upstreams: 1,
+    register: (dc, [a]) => dc.register(instance('multi-1', 'multi', a!.port, [
+      'traefik.http.routers.multi.rule=Host(`multi.test`)',
+      'traefik.http.routers.multi.entryPoints=web,other',
+    ])),
+    ready: (s) => has(s, 'multi', 'web-multi'),
+    async check(c) {
+      assert.deepEqual(await routerNames(c), ['multi@consulcatalog', 'web-multi@consulcatalog']);
+      const common = { rule: 'Host(`multi.test`)', service: 'multi', provider: 'consulcatalog', priority: 18, status: 'enabled' };
+      assert.deepEqual(await router(c, 'web-multi@consulcatalog'), {
+        ...common, name: 'web-multi@consulcatalog', entryPoints: ['web'], using: ['web'],
+        observability: { ...DEFAULT_OBS, tracing: false }, observabilitySources: { ...DEFAULT_SOURCES, tracing: 'entryPoint' },
+      });
+      assert.deepEqual(await router(c, 'multi@consulcatalog'), {
+        ...common, name: 'multi@consulcatalog', entryPoints: ['other'], using: ['other'], observability: DEFAULT_OBS, observabilitySources: DEFAULT_SOURCES,
+      });
+      assert.deepEqual((await service(c, 'multi@consulcatalog'))['usedBy'], ['multi@consulcatalog', 'web-multi@consulcatalog']);
+      assert.equal((await via(c.web, 'multi.test')).upstream, 'a');
+      assert.equal((await via(c.gw.url('other'), 'multi.test')).upstream, 'a');
+    },
+  },
+  {
+    desc: 'entry point middlewares come first in the router\'s middlewares, and run',
+    flags: ['--entryPoints.web.http.middlewares=stamp@consulcatalog'],
+    upstreams: 1,
+    register: (dc, [a]) => registerAll(dc, [
+      instance('mws-1', 'mws', a!.port, ['traefik.http.middlewares.stamp.headers.customRequestHeaders.X-Stamp=ep']),
+      instance('own-1', 'own', a!.port, [
+        'traefik.http.routers.own.rule=Host(`own.test`)',
+        'traefik.http.routers.own.middlewares=pre',
+        'traefik.http.middlewares.pre.addPrefix.prefix=/p',
+      ]),
+    ]),
+    ready: (s) => has(s, 'own', 'mws'),
+    async check(c) {
+      assert.deepEqual((await router(c, 'own@consulcatalog'))['middlewares'], ['stamp@consulcatalog', 'pre']);
+      assert.deepEqual((await api<Json>(c.admin, '/api/http/middlewares/stamp@consulcatalog')).body['usedBy'], ['mws@consulcatalog', 'own@consulcatalog']);
+      const r = await via(c.web, 'own.test', '/x');
+      assert.equal(r.url, '/p/x');
+      assert.equal(c.up[0]!.seen.at(-1)!.headers['x-stamp'], 'ep');
+      const ids = (await api<Json[]>(c.admin, '/api/http/routers?middlewareName=stamp@consulcatalog')).body.map((x) => x['name']);
+      assert.deepEqual(ids, ['mws@consulcatalog', 'own@consulcatalog']);
+    },
+  },
+  {
     desc: 'a custom prefix: only its tags count',
     flags: ['--providers.consulCatalog.prefix=edge'],
     upstreams: 1,

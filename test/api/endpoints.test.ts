@@ -104,6 +104,15 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     assert.deepEqual([broken['status'], broken['error'], broken['using']], ['disabled', ['middleware "missing@consulcatalog" does not exist'], ['web']]);
   });
 
+  it('an internal router as Traefik shows it (ruleSyntax v3, top priority, on the traefik entry point)', async () => {
+    assert.deepEqual((await api(g.admin, '/api/http/routers/api@internal')).body, {
+      entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', ruleSyntax: 'v3', service: 'api@internal', priority: Number.MAX_SAFE_INTEGER - 1,
+      name: 'api@internal', provider: 'internal', observability: DEFAULT_OBS,
+      observabilitySources: { accessLogs: 'default', metrics: 'default', tracing: 'default', traceVerbosity: 'default' },
+      status: 'enabled', using: ['traefik'],
+    });
+  });
+
   it('services: usedBy sorted, every router that names it counted (a disabled one too), serverStatus per URL, internal ones without type', async () => {
     const gamma = (await api<Json>(g.admin, '/api/http/services/gamma@consulcatalog')).body;
     assert.deepEqual([gamma['usedBy'], gamma['serverStatus']], [['broken@consulcatalog', 'gamma-r@consulcatalog'], { [upUrl]: 'UP' }]);

@@ -122,7 +122,9 @@ function isWebSocket(headers: Record<string, string | string[] | undefined>): bo
  */
 function keepManagedX(headers: Record<string, string | string[] | undefined>): void {
   const conn = headers.connection;
-  const tokens = (Array.isArray(conn) ? conn.join(',') : conn ?? '').split(',');
+  const text = Array.isArray(conn) ? conn.join(',') : conn ?? '';
+  if (!/x[-_]/i.test(text)) return; // the usual "keep-alive" / "close": nothing to look at
+  const tokens = text.split(',');
   const kept = tokens.filter((t) => !isManagedX(t.trim().toLowerCase()));
   if (kept.length !== tokens.length) headers.connection = kept.join(',');
 }

@@ -11,6 +11,7 @@ export interface AccessLogFields {
   DownstreamStatus: number;
   Duration: number;
   OriginStatus?: number;
+  OriginContentSize?: number;
   RequestAddr: string;
   RequestHost: string;
   RequestMethod: string;
@@ -29,7 +30,10 @@ export interface AccessLogFields {
   [header: string]: unknown;
 }
 
-export function buildFields(ctx: RequestContext, count: number, start: Date, config: AccessLogConfig, contentLength: number): AccessLogFields {
+/** What the access log captured when the request arrived (middlewares may rewrite the request later). */
+export interface Arrival { count: number; start: Date; path: string }
+
+export function buildFields(ctx: RequestContext, arrival: Arrival, config: AccessLogConfig, contentLength: number): AccessLogFields {
   const req = ctx.req;
   const durationNs = Number(process.hrtime.bigint() - ctx.start);
   const status = ctx.status ?? ctx.res.statusCode;
@@ -45,17 +49,17 @@ export function buildFields(ctx: RequestContext, count: number, start: Date, con
     RequestAddr: req.headers.host ?? '',
     RequestHost: ctx.host,
     RequestMethod: ctx.method,
-    RequestPath: req.url ?? '',
+    RequestPath: arrival.path,
     RequestProtocol: `HTTP/${req.httpVersion}`,
     RequestScheme: ctx.scheme,
-    RequestCount: count,
+    RequestCount: arrival.count,
     RetryAttempts: Math.max(0, ctx.attempts - 1),
     entryPointName: ctx.entryPoint,
-    StartUTC: start.toISOString(),
+    StartUTC: arrival.start.toISOString(),
   };
   if (ctx.routerName) fields.RouterName = ctx.routerName;
   if (ctx.serviceName) fields.ServiceName = ctx.serviceName;
-  if (ctx.upstream) { fields.ServiceURL = ctx.upstream; fields.OriginStatus = status; }
+  if (ctx.upstream) { fields.ServiceURL = ctx.upstream; fields.OriginStatus = status; fields.OriginContentSize = length; }
   if (ctx.trace?.traceId) { fields.TraceId = ctx.trace.traceId; fields.SpanId = ctx.trace.spanId; }
   const headerMode = config.fields?.headers?.defaultMode ?? 'drop';
   const names = config.fields?.headers?.names ?? {};
@@ -76,13 +80,24 @@ export function buildFields(ctx: RequestContext, count: number, start: Date, con
 }
 
 /**
- * Traefik's common format: CLF, then the request count, router name, server URL and duration.
- * `<ip> - <user> [<time>] "<method> <path> <proto>" <status> <size> "<referer>" "<agent>" <count> "<router>" "<url>" <ms>ms`
+ * Traefik's common format, field for field as its CommonLogFormatter prints it: CLF with the *origin*
+ * status and size ("-" when no server answered), referer and user agent only when those request headers
+ * are kept (`fields.headers`), then the request count, router name, server URL and whole milliseconds.
+ * A field dropped or redacted by `fields.names` prints as its value or "-", as in Traefik.
+ *
+ * @example
+ * // 127.0.0.1 - - [26/Nov/2026:09:12:37 +0000] "GET /x HTTP/1.1" 200 12 "-" "-" 3 "whoami@consulcatalog" "http://127.0.0.1:9001" 1ms
  */
-export function formatCommon(f: AccessLogFields, referer = '-', agent = '-'): string {
-  const ms = Math.round(Number(f.Duration) / 1e6);
-  return `${f.ClientHost} - ${f.ClientUsername} [${clfDate(new Date(String(f.StartUTC)))}] "${f.RequestMethod} ${f.RequestPath} ${f.RequestProtocol}" ${f.DownstreamStatus} ${f.DownstreamContentSize} "${referer}" "${agent}" ${f.RequestCount} "${f.RouterName ?? '-'}" "${f.ServiceURL ?? '-'}" ${ms}ms`
-    + (f.TraceId ? ` TraceId=${f.TraceId} SpanId=${f.SpanId}` : '');
+export function formatCommon(f: AccessLogFields): string {
+  // Go's toLog: a missing or empty field prints its default as given; a present string is quoted when asked; numbers never.
+  const log = (v: unknown, dflt: string, quote: boolean): string =>
+    v === undefined || v === null || v === '' ? dflt : typeof v === 'string' && quote ? `"${v}"` : String(v);
+  const plain = (v: unknown): string => log(v, '-', false);
+  const start = typeof f.StartUTC === 'string' && f.StartUTC !== 'REDACTED' ? clfDate(new Date(f.StartUTC)) : '-';
+  const ms = typeof f.Duration === 'number' ? Math.trunc(f.Duration / 1e6) : 0;
+  return `${plain(f.ClientHost)} - ${plain(f.ClientUsername)} [${start}] "${plain(f.RequestMethod)} ${plain(f.RequestPath)} ${plain(f.RequestProtocol)}" `
+    + `${log(f.OriginStatus, '-', true)} ${log(f.OriginContentSize, '-', true)} ${log(f['request_Referer'], '"-"', true)} ${log(f['request_User-Agent'], '"-"', true)} `
+    + `${log(f.RequestCount, '-', true)} ${log(f.RouterName, '"-"', true)} ${log(f.ServiceURL, '"-"', true)} ${ms}ms`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -3,7 +3,7 @@ import type { AccessLogConfig } from '../static/types.ts';
 import type { RequestContext } from '../proxy/context.ts';
 import type { RequestObserver } from '../server/gateway.ts';
 import type { Route } from '../server/build.ts';
-import { formatCommon, buildFields, type AccessLogFields } from './format.ts';
+import { formatCommon, buildFields, type AccessLogFields, type Arrival } from './format.ts';
 
 /** Bytes queued in the stream past which new lines are dropped (and counted) instead of buffered. */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
@@ -41,20 +41,23 @@ export class AccessLog implements RequestObserver {
 
   dropped(): number { return this.#dropped; }
 
-  onRequest(ctx: RequestContext, _route: Route | undefined): void {
+  /**
+   * Internal routers (api, dashboard, ping, metrics) log nothing, as Traefik without `accessLog.addInternals`;
+   * any other request logs unless its merged `accessLogs` is false (the router's own value, else its entry point's).
+   */
+  onRequest(ctx: RequestContext, route: Route | undefined): void {
+    if (route?.internal) return;
     if (ctx.observability && !ctx.observability.accessLogs) return;
-    const count = ++this.#count;
-    const startUtc = new Date();
+    const arrival: Arrival = { count: ++this.#count, start: new Date(), path: ctx.req.url ?? '' };
     let length = 0;
     // The head goes out with writeHead(status, headers), which getHeader() cannot see: read it here.
     (ctx.onResponseHead ??= []).push(function accessLogHead(_status, headers) { length = Number(headers['content-length'] ?? 0) || 0; });
-    ctx.res.once('close', () => this.#log(ctx, count, startUtc, length));
+    ctx.res.once('close', () => this.#log(ctx, arrival, length));
   }
 
-  #log(ctx: RequestContext, count: number, start: Date, length: number): void {
-    const fields: AccessLogFields = buildFields(ctx, count, start, this.#config, length);
-    const h = ctx.req.headers;
-    this.#write(this.#config.format === 'json' ? JSON.stringify(fields) : formatCommon(fields, h.referer ?? '-', h['user-agent'] ?? '-'));
+  #log(ctx: RequestContext, arrival: Arrival, length: number): void {
+    const fields: AccessLogFields = buildFields(ctx, arrival, this.#config, length);
+    this.#write(this.#config.format === 'json' ? JSON.stringify(fields) : formatCommon(fields));
   }
 
   close(): Promise<void> {

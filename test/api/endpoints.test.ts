@@ -104,6 +104,12 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     assert.deepEqual([broken['status'], broken['error'], broken['using']], ['disabled', ['middleware "missing@consulcatalog" does not exist'], ['web']]);
   });
 
+  it('a percent-encoded name is decoded once, as Traefik does', async () => {
+    const r = await api<Json>(g.admin, '/api/http/routers/alpha%40consulcatalog');
+    assert.deepEqual([r.status, r.body['name']], [200, 'alpha@consulcatalog']);
+    assert.equal((await api(g.admin, '/api/http/routers/foo%2Fbar%40file')).text, '{"message":"router not found: foo/bar@file"}\n');
+  });
+
   it('an internal router as Traefik shows it (ruleSyntax v3, top priority, on the traefik entry point)', async () => {
     assert.deepEqual((await api(g.admin, '/api/http/routers/api@internal')).body, {
       entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', ruleSyntax: 'v3', service: 'api@internal', priority: Number.MAX_SAFE_INTEGER - 1,

@@ -86,10 +86,9 @@ function page<T extends object>(c: Context, items: T[]): Response {
   return c.json(items.slice(start, start + perPage).map((i) => represent(i)));
 }
 
-/** A path parameter as Traefik reads it (percent-decoded: "foo%2Fbar@file" names "foo/bar@file"). */
+/** A path parameter as Traefik reads it: percent-decoded once (Hono does it), so "foo%2Fbar@file" names "foo/bar@file". */
 function idParam(c: Context, name: string): string {
-  const raw = c.req.param(name) ?? '';
-  try { return decodeURIComponent(raw); } catch { return raw; }
+  return c.req.param(name) ?? '';
 }
 
 /** The `/api` routes, Traefik-compatible shapes. */

@@ -1,7 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { once } from 'node:events';
 import { Transform } from 'node:stream';
 import type { ServersLoadBalancer } from '../../src/dynamic/types.ts';
 import { respond, type ProxyError, type RequestContext } from '../../src/proxy/context.ts';
@@ -425,5 +424,3 @@ describe('serverStatus', () => {
   });
 });
 
-// keep `once` referenced for editors that flag unused imports in trimmed runs
-void once;

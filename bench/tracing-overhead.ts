@@ -1,0 +1,122 @@
+/**
+ * Micro-benchmark of tracing's own cost, in one process, no network on the request side:
+ *   1. per request: startRequest → startAttempt → onResponse → response close, for minimal, detailed
+ *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink;
+ *   2. per 512-span batch: OTLP JSON serialization, ours (sliced) against @opentelemetry/otlp-transformer's,
+ *      with the longest event-loop stall seen while ours runs.
+ * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000]   (add --cpu-prof to node for a profile)
+ * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
+ * `npm run bench -- --targets=tagway,tagway-trace1`.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SpanKind } from '@opentelemetry/api';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { TraceVerbosity } from '../src/dynamic/types.ts';
+import { serializeSpans } from '../src/observability/export/otlp-json.ts';
+import { createTracing } from '../src/observability/tracing.ts';
+import type { RequestContext } from '../src/proxy/context.ts';
+import type { TracingConfig } from '../src/static/types.ts';
+
+const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
+
+/** An OTLP sink that accepts and discards (the collector's cost is not ours). */
+async function startSink(): Promise<{ endpoint: string; close: () => void }> {
+  const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end('{}')); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+/** A context as newRequestContext builds it, with a response that only emits 'close'. */
+function fakeContext(verbosity: TraceVerbosity): RequestContext {
+  const res = Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200, getHeaders: () => ({}) });
+  const headers = { host: 'bench.local', 'user-agent': 'bench/1.0', accept: '*/*' };
+  const req = { url: '/api/items?id=7', httpVersion: '1.1', headers, headersDistinct: {} };
+  return {
+    req, res, entryPoint: 'web', method: 'GET', host: 'bench.local', path: '/api/items', rawQuery: 'id=7',
+    clientIp: '127.0.0.1', clientPort: 50000, scheme: 'http', start: 0n, attempts: 0,
+    headers: { ...headers, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http' },
+    routerName: 'api@file', serviceName: 'api@file', rule: 'Host(`bench.local`)',
+    observability: { accessLogs: true, metrics: true, tracing: true, traceVerbosity: verbosity },
+  } as unknown as RequestContext;
+}
+
+async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string): Promise<void> {
+  const config: TracingConfig = {
+    serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
+    safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
+    batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
+  };
+  const tracing = createTracing(config, { logger: { warn() {} } });
+  const target = new URL('http://127.0.0.1:9000/api/items?id=7');
+  const run = async (n: number): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const ctx = fakeContext(verbosity);
+      const trace = tracing.startRequest(ctx);
+      const steps = verbosity === 'detailed' ? [trace.enterStep('StripPrefix', {}), trace.enterStep('Headers', {})] : [];
+      const attempt = trace.startAttempt(target, { ...ctx.headers }, 0);
+      attempt.onResponse(200, { 'content-type': 'text/plain' });
+      for (const s of steps) s?.end();
+      (ctx.res as unknown as EventEmitter).emit('close');
+      // let the batch processor run as it would between requests
+      if (i % 16 === 15) await new Promise((r) => setImmediate(r));
+    }
+    return (performance.now() - t0) * 1000 / n;
+  };
+  await run(Math.min(5000, REQUESTS));
+  const us = await run(REQUESTS);
+  await tracing.shutdown(10_000);
+  const s = tracing.stats();
+  console.log(`${label.padEnd(28)} ${us.toFixed(1).padStart(6)} µs/request   exported ${s.exported}, dropped ${s.dropped}`);
+}
+
+function sampleBatch(): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer('tagway');
+  for (let i = 0; i < 512; i++) {
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: {
+      entry_point: 'web', 'http.request.method': 'GET', 'network.protocol.version': '1.1', 'url.path': `/api/items/${i}`,
+      'url.query': 'id=REDACTED', 'url.scheme': 'http', 'server.address': 'bench.local', 'client.address': '10.0.0.1',
+      'client.port': 51234, 'network.peer.address': '10.0.0.1', 'network.peer.port': 51234, 'user_agent.original': 'bench/1.0',
+      'http.response.status_code': 200,
+    } }).end();
+  }
+  return memory.getFinishedSpans() as ReadableSpan[];
+}
+
+async function serialization(): Promise<void> {
+  const batch = sampleBatch();
+  const cases: Array<[string, () => unknown]> = [
+    ['otlp-transformer (one go)', () => JsonTraceSerializer.serializeRequest(batch)],
+    ['tagway, one slice', () => serializeSpans(batch, 1_000_000)],
+    ['tagway, sliced (default)', () => serializeSpans(batch)],
+  ];
+  for (const [label, fn] of cases) {
+    for (let i = 0; i < 20; i++) await fn();
+    // the loop turns between batches, as in the gateway; the delay histogram sees each stall
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    let busy = 0;
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await fn();
+      busy += performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const ms = busy / 100;
+    delay.disable();
+    console.log(`${label.padEnd(28)} ${ms.toFixed(2).padStart(6)} ms/batch     longest loop stall ${(delay.max / 1e6).toFixed(2)} ms`);
+  }
+}
+
+const sink = await startSink();
+console.log(`tracing overhead, ${REQUESTS} requests per case (Node ${process.version})`);
+await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint);
+await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint);
+await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
+console.log('\nOTLP JSON serialization of one 512-span batch');
+await serialization();
+sink.close();

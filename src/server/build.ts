@@ -61,7 +61,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const { configuration: conf, issues } = input.aggregated;
   const state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
   const epNames = Object.keys(input.entryPoints);
-  const defaultEps = epNames.filter((n) => n !== 'traefik');
+  // Traefik's default entry points: every one but the admin entry point, sorted by name.
+  const defaultEps = epNames.filter((n) => n !== 'traefik').sort();
   // An entry point with middlewares or observability settings has a model (Traefik ≥ 3.3.3): routers on it
   // are copied per entry point, so each shows exactly what it runs.
   const models = new Map<string, EntryPointModel>();

@@ -54,16 +54,23 @@ export class Metrics implements RequestObserver {
     this.#lastReload.set(Date.now() / 1000);
   }
 
+  /**
+   * Traefik builds the entry-point metrics layer into each router's chain, so a router's merged `metrics`
+   * flag switches off its entry-point, router and service series alike; an unmatched request follows its
+   * entry point. Internal routers (api, dashboard, ping, metrics) are never counted (no `addInternals`).
+   */
   onRequest(ctx: RequestContext, route: Route | undefined): void {
-    const epOn = this.#entryPointMetrics(ctx.entryPoint);
-    const routerOn = route !== undefined && (ctx.observability?.metrics ?? true) && (!route.internal);
-    if (!epOn && !routerOn) return;
+    if (route?.internal) return;
+    const on = route ? (ctx.observability?.metrics ?? true) : this.#entryPointMetrics(ctx.entryPoint);
+    if (!on) return;
+    const epOn = this.#config.addEntryPointsLabels;
+    const routerOn = route !== undefined;
     ctx.res.once('close', () => {
       const code = String(ctx.status ?? ctx.res.statusCode);
       const method = ctx.method;
       const protocol = ctx.req.headers.upgrade ? 'websocket' : 'http';
       const seconds = Number(process.hrtime.bigint() - ctx.start) / 1e9;
-      if (epOn && this.#config.addEntryPointsLabels) {
+      if (epOn) {
         this.#epRequests.inc({ code, method, protocol, entrypoint: ctx.entryPoint });
         this.#epDuration.observe({ code, method, protocol, entrypoint: ctx.entryPoint }, seconds);
       }

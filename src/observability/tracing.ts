@@ -35,15 +35,16 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
 
 /**
  * Builds tracing from the static `tracing` section: NodeTracerProvider (never registered globally),
- * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON (abortable, see OtlpHttpExporter) to
- * `otlp.http.endpoint`, and a ring of recent traces.
+ * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON
+ * (abortable, see OtlpHttpExporter) to `otlp.http.endpoint`, and a ring of recent traces.
  *
  * @example
- * const tracing = createTracing(config.tracing, { version: '0.1.0' });
+ * const tracing = createTracing(config.tracing, { version: '0.1.0', logger: log });
  * server.on('request', (req, res) => {
  *   const ctx = newRequestContext(req, res, ep)!;
- *   if (shouldTrace({ tracingConfigured: true, internal: false, addInternals: false, tracing: merged.tracing })) {
- *     const t = tracing.startRequest(ctx); ctx.trace = t; t.enterRouter(ctx); t.enterService(ctx);
+ *   // after matching: ctx.routerName/serviceName/rule and ctx.observability (mergeObservability) are set
+ *   if (shouldTrace({ tracingConfigured: true, internal: route.internal, addInternals, tracing: ctx.observability.tracing })) {
+ *     ctx.trace = tracing.startRequest(ctx); // opens Router itself when detailed; Service opens at the first attempt
  *   }
  * });
  * await tracing.shutdown();

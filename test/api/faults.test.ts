@@ -77,6 +77,7 @@ async function scenario(t: TestContext, o: { dc: DevCatalog; address: string; er
   assert.match(failing['error'] as string, o.error);
   assert.equal(typeof failing['errorSince'], 'number');
   assert.ok((failing['configurationAt'] as number) <= (failing['errorSince'] as number), 'the configuration in use predates the failure');
+  assert.match(failing['configurationAge'] as string, /^(\d+h)?(\d+m)?\d+s$/);
   assert.ok((failing['lastContact'] as number) <= (failing['errorSince'] as number) + 60_000);
 
   o.healIt();

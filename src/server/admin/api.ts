@@ -5,6 +5,7 @@ import type { GatewayView } from './app.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../check/explain.ts';
 import { represent, representEntryPoint } from './represent.ts';
+import { formatDuration } from '../../util/duration.ts';
 
 const DEFAULT_PER_PAGE = 100;
 
@@ -146,8 +147,10 @@ export function apiRoutes(view: GatewayView): Hono {
         accessLog: view.config.accessLog !== undefined,
       },
       providers: providers.map((p) => providerDisplayName(p.name)),
-      // tagway additions: the state of each provider's source and of the span export.
-      providerStatus: providers,
+      // tagway additions: the state of each provider's source (with the age of the configuration in use, Go
+      // duration, whole seconds) and of the span export.
+      providerStatus: providers.map((p) => (p.configurationAt === undefined ? p
+        : { ...p, configurationAge: formatDuration(Math.max(0, Math.round((Date.now() - p.configurationAt) / 1000)) * 1000) })),
       tracing: view.tracing ? view.tracing.stats() : undefined,
       reloads: view.reloads(),
     });

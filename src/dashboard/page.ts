@@ -1,6 +1,6 @@
 /**
  * The dashboard: one static page (no front-end build) served by the admin entry point at
- * /dashboard/. It polls the API every two seconds and redraws: entry points, routers (rule, service,
+ * /dashboard/. It polls the API every two seconds (`?refresh=ms` to change) and redraws: entry points, routers (rule, service,
  * status, errors, effective observability with the source of each value), services with servers and
  * health, the providers (last contact, configuration age, errors) and the recent traces, each opening
  * into a waterfall of its spans.
@@ -50,7 +50,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
 const api = (p) => fetch(p, { cache: 'no-store' }).then((r) => r.ok ? r.json() : Promise.reject(new Error(p + ': ' + r.status)));
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const ago = (ms) => ms == null ? 'never' : Math.max(0, Math.round((Date.now() - ms) / 1000)) + 's ago';
-let openTrace = null;
+let openTrace = null; // the trace shown in the waterfall; kept when newer traces push it out of the list
 let traces = [];
 
 function table(head, rows) {
@@ -59,24 +59,25 @@ function table(head, rows) {
 function obs(r) {
   const o = r.observability || {}, s = r.observabilitySources || {};
   return ['tracing', 'accessLogs', 'metrics', 'traceVerbosity'].map((k) =>
-    '<div>' + k + ': <b>' + esc(o[k]) + '</b> <span class="src">(' + esc(s[k] || 'default') + ')</span></div>').join('');
+    '<div data-obs="' + k + '">' + k + ': <b>' + esc(o[k]) + '</b> <span class="src">(' + esc(s[k] || 'default') + ')</span></div>').join('');
 }
 function renderProviders(ov) {
-  const rows = (ov.providerStatus || []).map((p) => '<tr><td>' + esc(p.name) + '</td><td>' + ago(p.lastContact) + '</td><td>' + ago(p.configurationAt) +
-    '</td><td class="err">' + esc(p.error || '') + '</td></tr>');
+  const rows = (ov.providerStatus || []).map((p) => '<tr data-provider="' + esc(p.name) + '"><td>' + esc(p.name) + '</td><td class="contact">' + ago(p.lastContact) +
+    '</td><td class="age">' + ago(p.configurationAt) + '</td><td class="err">' + (p.error ? esc(p.error) + (p.errorSince ? ' <span class="src">(since ' + ago(p.errorSince) + ')</span>' : '') : '') + '</td></tr>');
   const t = ov.tracing;
   const tracing = t ? '<p>Span export: ' + t.exported + ' exported, ' + t.dropped + ' dropped, ' + t.failedExports + ' failed exports' + (t.lastError ? ' — <span class="err">' + esc(t.lastError) + '</span>' : '') + '</p>' : '<p>Tracing is off (no <code>tracing</code> section).</p>';
-  return table(['provider', 'last contact', 'configuration age', 'error'], rows) + tracing;
+  const reloads = ov.reloads ? '<p>Configuration reloads: ' + ov.reloads.count + (ov.reloads.lastAt ? ', last ' + ago(ov.reloads.lastAt) : '') + '</p>' : '';
+  return table(['provider', 'last contact', 'configuration built', 'error'], rows) + tracing + reloads;
 }
 function renderEntryPoints(eps) {
-  return table(['name', 'address', 'observability'], eps.map((e) => '<tr><td>' + esc(e.name) + '</td><td><code>' + esc(e.address) + '</code></td><td>' +
-    esc(JSON.stringify(e.observability || {})) + '</td></tr>'));
+  return table(['name', 'address', 'observability (router defaults)'], eps.map((e) => '<tr data-entrypoint="' + esc(e.name) + '"><td>' + esc(e.name) +
+    '</td><td><code>' + esc(e.address) + '</code></td><td>' + Object.entries(e.observability || {}).map(([k, v]) => esc(k) + ': <b>' + esc(v) + '</b>').join(' · ') + '</td></tr>'));
 }
 function renderRouters(routers) {
   return table(['name', 'rule', 'service', 'status', 'observability'], routers.map((r) => '<tr data-router="' + esc(r.name) + '"><td>' + esc(r.name) +
-    '</td><td><code>' + esc(r.rule) + '</code><div class="src">priority ' + esc(r.priority) + ' · ' + esc((r.using || []).join(', ')) + '</div></td><td>' + esc(r.service) +
+    '</td><td><code>' + esc(r.rule) + '</code><div class="src">priority ' + esc(r.priority ?? 0) + ' · entry points ' + esc((r.using || r.entryPoints || []).join(', ')) + '</div></td><td>' + esc(r.service) +
     '</td><td class="status-' + esc(r.status) + '">' + esc(r.status) + (r.error || []).map((e) => '<div class="err">' + esc(e) + '</div>').join('') +
-    '</td><td>' + obs(r) + '</td></tr>'));
+    '</td><td>' + (r.provider === 'internal' ? '<span class="src">internal: not traced, logged or counted (unless addInternals)</span>' : obs(r)) + '</td></tr>'));
 }
 function renderServices(services) {
   return table(['name', 'servers', 'status', 'used by'], services.map((s) => {
@@ -85,14 +86,14 @@ function renderServices(services) {
       return '<div><code>' + esc(sv.url) + '</code> ' + (st ? '<span class="' + (st === 'UP' ? 'up' : 'down') + '">' + st + '</span>' : '') +
         (sv.weight != null ? ' <span class="src">weight ' + esc(sv.weight) + '</span>' : '') + '</div>';
     }).join('');
-    return '<tr><td>' + esc(s.name) + '</td><td>' + servers + '</td><td class="status-' + esc(s.status) + '">' + esc(s.status) +
+    return '<tr data-service="' + esc(s.name) + '"><td>' + esc(s.name) + '</td><td>' + servers + '</td><td class="status-' + esc(s.status) + '">' + esc(s.status) +
       (s.error || []).map((e) => '<div class="err">' + esc(e) + '</div>').join('') + '</td><td>' + esc((s.usedBy || []).join(', ')) + '</td></tr>';
   }));
 }
 function renderTraces(list) {
   if (!list.length) return '<p>No traces yet.</p>';
   return table(['time', 'request', 'router', 'status', 'duration'], list.map((t) => '<tr class="trace-row" data-trace="' + esc(t.traceId) + '"><td>' +
-    new Date(t.startTime).toLocaleTimeString() + '</td><td>' + esc(t.name) + ' ' + esc(t.path || '') + '</td><td>' + esc(t.routerName || '-') + '</td><td class="' +
+    new Date(t.startTime).toLocaleTimeString() + '</td><td>' + esc(t.name) + ' ' + esc(t.path || '') + '</td><td>' + (t.routerName ? esc(t.routerName) : '<span class="src" title="router spans are recorded with traceVerbosity=detailed">-</span>') + '</td><td class="' +
     (t.error ? 'status-disabled' : 'status-enabled') + '">' + esc(t.httpStatus ?? '') + '</td><td>' + t.durationMs.toFixed(2) + ' ms</td></tr>'));
 }
 function renderWaterfall(trace) {
@@ -118,7 +119,10 @@ async function refresh() {
     document.querySelector('#services .body').innerHTML = renderServices(services);
     traces = recent;
     document.querySelector('#traces .body').innerHTML = renderTraces(recent);
-    if (openTrace) document.querySelector('#waterfall').innerHTML = renderWaterfall(traces.find((t) => t.traceId === openTrace));
+    if (openTrace) {
+      openTrace = traces.find((t) => t.traceId === openTrace.traceId) || openTrace;
+      document.querySelector('#waterfall').innerHTML = renderWaterfall(openTrace);
+    }
     document.querySelector('#updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
     document.querySelector('#updated').textContent = 'update failed: ' + e.message;
@@ -127,11 +131,13 @@ async function refresh() {
 document.addEventListener('click', (ev) => {
   const row = ev.target.closest('.trace-row');
   if (!row) return;
-  openTrace = row.dataset.trace;
-  document.querySelector('#waterfall').innerHTML = renderWaterfall(traces.find((t) => t.traceId === openTrace));
+  openTrace = traces.find((t) => t.traceId === row.dataset.trace) || null;
+  document.querySelector('#waterfall').innerHTML = renderWaterfall(openTrace);
 });
+// ?refresh=ms (at least 100) redraws faster, for a wall screen or a test; default every two seconds.
+const every = Math.max(100, Number(new URLSearchParams(location.search).get('refresh')) || 2000);
 refresh();
-setInterval(refresh, 2000);
+setInterval(refresh, every);
 </script>
 </body>
 </html>`;

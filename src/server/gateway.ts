@@ -72,6 +72,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   #reloads = 0;
   #lastReloadAt: number | undefined;
   #sockets = new Set<Socket>();
+  /** Sockets that arrived as upgrade requests; once detached from their response they are tunnels. */
+  #upgraded = new WeakSet<Socket>();
   #closing: Promise<void> | undefined;
   /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
   #draining = false;
@@ -83,7 +85,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.config = options.config;
     this.#services = new ServiceRegistry(this.#pools, options.config.serversTransport?.forwardingTimeouts);
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
-    this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env }) : undefined;
+    this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log }) : undefined;
     const config = options.config;
     this.metrics = config.metrics?.prometheus
       ? new Metrics(config.metrics.prometheus, { state: () => this.state(), entryPointMetrics: (ep) => config.entryPoints[ep]?.observability.metrics !== false })
@@ -108,7 +110,10 @@ export class Gateway extends EventEmitter implements GatewayView {
       const onRequest = this.#listener(info);
       server.on('request', onRequest);
       // WebSockets: Node hands upgrade requests to 'upgrade' only; they run the same router and middlewares.
-      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => onRequest(req, responseForUpgrade(req, socket, head)));
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        this.#upgraded.add(socket);
+        onRequest(req, responseForUpgrade(req, socket, head));
+      });
       server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
         // Go's server answers 431 to oversized headers and 400 to other parse errors; then closes.
@@ -247,28 +252,46 @@ export class Gateway extends EventEmitter implements GatewayView {
    * `server.close()` only closes connections idle at that moment; a keep-alive connection whose request
    * finishes later would stay open until its idle timeout. So: answers written from now on say
    * `Connection: close`, each in-flight answer closes its connection when it finishes, and idle
-   * connections are swept until every server has closed or the grace period ends (then: destroyed).
+   * connections are swept until every HTTP connection is gone or the grace period ends (then: destroyed).
+   * Tunnels (WebSockets after "101") are not waited for, as Go's Shutdown does not wait for hijacked
+   * connections: they are cut once the HTTP requests are done.
    */
   async #drain(grace: number): Promise<void> {
     this.#draining = true;
     const servers = [...this.entryPoints.values()].map((e) => e.server);
     if (servers.length === 0) return;
-    const sweep = (): void => { for (const server of servers) server.closeIdleConnections(); };
-    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of servers) server.close();
     for (const socket of this.#sockets) {
-      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      const res = httpMessage(socket);
       if (!res) continue;
       if (!res.headersSent) res.shouldKeepAlive = false;
       else res.once('finish', () => setImmediate(sweep));
     }
+    let done!: () => void;
+    const httpDone = new Promise<void>((resolve) => { done = resolve; });
+    const sweep = (): void => {
+      for (const server of servers) server.closeIdleConnections();
+      for (const socket of this.#sockets) if (!this.#isTunnel(socket)) return;
+      done();
+    };
     sweep();
     const timer = setInterval(sweep, DRAIN_SWEEP_MS);
     try {
-      await withDeadline(closed.then(() => undefined), grace, () => { for (const s of this.#sockets) s.destroy(); });
+      await withDeadline(httpDone, grace, () => undefined);
     } finally {
       clearInterval(timer);
+      for (const s of this.#sockets) s.destroy();
     }
   }
+
+  #isTunnel(socket: Socket): boolean {
+    return this.#upgraded.has(socket) && !httpMessage(socket);
+  }
+}
+
+/** The response a server socket is currently writing (Node's own bookkeeping), if any. */
+function httpMessage(socket: Socket): ServerResponse | null | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
 }
 
 /** How often idle keep-alive connections are closed while draining. */

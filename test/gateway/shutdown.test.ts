@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
-import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
 import { startUpstream } from '../support/upstream.ts';
 import { lb, send, startFileGateway } from './harness.ts';
 
@@ -111,5 +112,39 @@ describe('graceful shutdown', () => {
     assert.equal(closed, false);
     await closing;
     await assert.rejects(send(gw.web, '/quick'), /ECONNREFUSED/);
+  });
+
+  it('does not wait for WebSocket tunnels once the HTTP requests are done', { timeout: 20_000 }, async (t) => {
+    const server = createServer((req, res) => { req.resume(); res.writeHead(426); res.end(); });
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (data) => ws.send(String(data))));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => new Promise<void>((r) => { wss.close(); server.closeAllConnections(); server.close(() => r()); }));
+    const { up, events, release } = await heldUpstream(t);
+    const gw = await startFileGateway(t, {
+      routers: { ws: { rule: 'Path(`/ws`)', service: 'ws' }, http: { rule: 'Path(`/hold`)', service: 'held' } },
+      services: { ws: lb(`http://127.0.0.1:${(server.address() as { port: number }).port}`), held: lb(up.url) },
+    }, slowFlags);
+    const ws = new WebSocket(gw.web.replace('http:', 'ws:') + '/ws');
+    t.after(() => ws.terminate());
+    await once(ws, 'open');
+    ws.send('ping');
+    assert.equal(String((await once(ws, 'message'))[0]), 'ping');
+    const agent = new Agent({ keepAlive: true });
+    t.after(() => agent.destroy());
+    const held = once(events, 'held');
+    const pending = start(gw.web, '/hold', agent);
+    await held;
+
+    const wsClosed = once(ws, 'close');
+    let closed = false;
+    const closing = gw.gateway.close().then(() => { closed = true; });
+    ws.send('still open while an HTTP request is in flight');
+    assert.equal(String((await once(ws, 'message'))[0]), 'still open while an HTTP request is in flight');
+    assert.equal(closed, false);
+    release();
+    assert.equal(await text(await pending), 'done');
+    await closing;
+    await wsClosed;
   });
 });

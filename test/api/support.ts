@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { AgentServiceRegistration, CheckStatus, DevCatalog } from '../../src/devcatalog/index.ts';
-import type { Gateway } from '../../src/server/gateway.ts';
 import { createLogger, type Logger } from '../../src/util/log.ts';
 import { request } from '../support/upstream.ts';
 
@@ -37,12 +36,6 @@ export async function via(web: string, host: string, path = '/'): Promise<{ stat
   let echo: { name?: string; url?: string } = {};
   try { echo = JSON.parse(r.body) as typeof echo; } catch { /* not an echo */ }
   return { status: r.status, upstream: echo.name, url: echo.url, body: r.body };
-}
-
-/** Router names of the state, for failure messages. */
-export function names(gw: Gateway): string {
-  const s = gw.state();
-  return JSON.stringify({ routers: Object.keys(s.routers), services: Object.keys(s.services) });
 }
 
 /**

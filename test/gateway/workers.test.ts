@@ -11,7 +11,8 @@ import { startUpstream } from '../support/upstream.ts';
 import { getJson } from '../support/gateway.ts';
 import { send, servedBy } from './harness.ts';
 
-const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = resolve(ROOT, 'src/cli.ts');
 
 interface LogLine { message?: string; worker?: number; entryPoint?: string; address?: string; router?: string }
 
@@ -33,7 +34,7 @@ describe('workers', { concurrency: true }, () => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI,
       '--entryPoints.web.address=127.0.0.1:0', '--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true',
       `--providers.file.filename=${file}`, '--providers.providersThrottleDuration=0s',
-      '--workers=2', '--log.level=INFO', '--log.format=json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAGWAY_WORKERS: undefined } });
+      '--workers=2', '--log.level=INFO', '--log.format=json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAGWAY_WORKERS: undefined } });
     const workers = new Set<number>();
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -92,7 +93,7 @@ describe('workers', { concurrency: true }, () => {
     t.after(() => new Promise<void>((r) => taken.close(() => r())));
     const child = spawn(process.execPath, ['--import', 'tsx', CLI,
       `--entryPoints.web.address=127.0.0.1:${(taken.address() as { port: number }).port}`, '--workers=2', '--log.level=INFO'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => { out += c; });

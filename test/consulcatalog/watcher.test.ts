@@ -140,8 +140,10 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     const { provider, seen } = run(t, config(dc.address), { resyncIntervalMs: 50 });
     await seen.until(() => seen.last?.configuration.http.services['plain'], 'plain');
     dc.register({ ID: 'plain-2', Name: 'plain', Port: 82, Address: '127.0.0.1' });
-    await seen.until(() => seen.last?.configuration.http.services['plain']?.loadBalancer?.servers?.length === 2, 'two servers');
-    assert.ok((provider.status().counters?.['resyncs'] ?? 0) >= 1);
+    // The resync runs every 50 ms here; wait for both its count and its effect (the counter and the
+    // message are not ordered with each other).
+    await seen.until(() => seen.last?.configuration.http.services['plain']?.loadBalancer?.servers?.length === 2
+      && (provider.status().counters?.['resyncs'] ?? 0) >= 1, 'two servers after a resync');
   });
 
   it('exposedByDefault=false: services without enable=true are never fetched', async (t) => {

@@ -134,16 +134,30 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     assert.equal(seen.messages.length, settled + 1, 'exactly one new message for the change');
   });
 
-  it('a full resync finds what no diff can see (a new instance without checks, same tags)', async (t) => {
+  it('an instance without checks, added with the same tags, is fetched when the services index moves', async (t) => {
     const dc = await catalog(t);
     dc.register({ ID: 'plain-1', Name: 'plain', Port: 81, Address: '127.0.0.1' });
+    dc.register(web('other-1', ['traefik.http.routers.o.rule=Host(`o`)']));
+    const { provider, seen } = run(t, config(dc.address), { resyncIntervalMs: 3_600_000 });
+    await seen.until(() => seen.last?.configuration.http.services['plain'] && seen.last.configuration.http.services['other'], 'plain and other');
+    await seen.until(() => pollsParked(dc), 'polls parked');
+    dc.resetStats();
+    dc.register({ ID: 'plain-2', Name: 'plain', Port: 82, Address: '127.0.0.1' });
+    await seen.until(() => seen.last?.configuration.http.services['plain']?.loadBalancer?.servers?.length === 2, 'two servers');
+    dc.deregister('plain-1');
+    await seen.until(() => seen.last?.configuration.http.services['plain']?.loadBalancer?.servers?.length === 1, 'one server');
+    assert.equal(provider.status().counters?.['resyncs'], 0, 'found without the resync');
+    // Only the service without checks was fetched again, never the one with checks.
+    assert.equal(dc.stats().byPath['/v1/health/service/other'], undefined);
+  });
+
+  it('a full resync refetches every service (the safety net)', async (t) => {
+    const dc = await catalog(t);
+    dc.register(web('plain-1', ['traefik.http.routers.p.rule=Host(`p`)']));
     const { provider, seen } = run(t, config(dc.address), { resyncIntervalMs: 50 });
     await seen.until(() => seen.last?.configuration.http.services['plain'], 'plain');
-    dc.register({ ID: 'plain-2', Name: 'plain', Port: 82, Address: '127.0.0.1' });
-    // The resync runs every 50 ms here; wait for both its count and its effect (the counter and the
-    // message are not ordered with each other).
-    await seen.until(() => seen.last?.configuration.http.services['plain']?.loadBalancer?.servers?.length === 2
-      && (provider.status().counters?.['resyncs'] ?? 0) >= 1, 'two servers after a resync');
+    dc.resetStats();
+    await seen.until(() => (provider.status().counters?.['resyncs'] ?? 0) >= 2 && (dc.stats().byPath['/v1/health/service/plain'] ?? 0) >= 1 ? true : undefined, 'resync fetches');
   });
 
   it('exposedByDefault=false: services without enable=true are never fetched', async (t) => {

@@ -80,7 +80,7 @@ export class ConsulCatalogProvider implements Provider {
   #lastEmitted = '';
   #errors = new Map<Source, { message: string; since: number }>();
   #status: ProviderStatus = { name: 'consulcatalog', counters: {} };
-  #counters = { requests: 0, catalogPolls: 0, checkPolls: 0, serviceFetches: 0, fetchErrors: 0, resyncs: 0, indexResets: 0, emits: 0, builds: 0 };
+  #counters = { requests: 0, catalogPolls: 0, checkPolls: 0, serviceFetches: 0, fetchErrors: 0, resyncs: 0, checklessRefetches: 0, indexResets: 0, emits: 0, builds: 0 };
   #running = false;
 
   constructor(config: ConsulCatalogConfig, options: ConsulCatalogProviderOptions = {}) {
@@ -143,7 +143,11 @@ export class ConsulCatalogProvider implements Provider {
           this.#counters.catalogPolls++;
           const answer = await this.#api.catalogServices(q);
           this.#contact(source);
-          this.#applyCatalog(answer.value);
+          const visible = this.#applyCatalog(answer.value);
+          // The services index moved but no tag union changed: an instance came or went with the same
+          // tags. One with checks shows in the checks poll; one without checks shows nowhere, so the
+          // services that have no service checks are fetched again (usually none or a few).
+          if (index > 0 && answer.index > index && !visible) this.#markChecklessDirty();
           index = this.#nextIndex(source, index, answer.index);
         } else {
           this.#counters.checkPolls++;
@@ -216,7 +220,18 @@ export class ConsulCatalogProvider implements Provider {
 
   // ---- diffs ----
 
-  #applyCatalog(value: Record<string, string[] | null>): void {
+  #markChecklessDirty(): void {
+    let any = false;
+    for (const name of this.#catalog.keys()) {
+      if (this.#serviceChecks.get(name)) continue;
+      this.#dirty.add(name);
+      any = true;
+    }
+    if (any) { this.#counters.checklessRefetches++; this.#wake.notify(); }
+  }
+
+  /** Diffs the catalog's answer; true when something visible changed (a service's tags, or membership). */
+  #applyCatalog(value: Record<string, string[] | null>): boolean {
     const next = new Map<string, string>();
     this.#catalogTags = new Map();
     for (const [name, tags] of Object.entries(value ?? {})) {
@@ -233,10 +248,13 @@ export class ConsulCatalogProvider implements Provider {
       this.#serviceChecks.delete(name);
       this.#dirty.delete(name);
     }
+    const added = [...next.keys()].some((name) => !this.#catalog.has(name));
+    const changed = added || removed || [...next].some(([name, sig]) => this.#catalog.get(name) !== sig);
     this.#catalog = next;
     const first = !this.#catalogSeen;
     this.#catalogSeen = true;
     if (first || removed || this.#dirty.size > 0) this.#wake.notify();
+    return first || changed;
   }
 
   #applyChecks(checks: HealthCheckEntry[]): void {

@@ -44,17 +44,19 @@ interface View {
   router?: { rule?: string; service?: string; observability: Record<string, unknown>; observabilitySources: Record<string, string> };
   service?: { name: string; pick: string };
   traced: boolean;
+  tracedBecause?: string;
 }
 
 export function formatExplanation(e: View): string {
   const lines = [`${e.request.method} ${e.request.host}${e.request.path} on entry point "${e.request.entryPoint}"`];
   for (const ev of e.evaluated) lines.push(`  ${ev.matched ? '✔' : '✘'} ${ev.router} (priority ${ev.priority})${ev.reason ? `: ${ev.reason}` : ''}`);
   if (!e.matched) { lines.push('no router matches: the request gets 404'); return lines.join('\n'); }
+  if (e.router?.service && !e.service) lines.push(`service ${e.router.service}: not a load balancer here (or it does not exist): the request may fail`);
   lines.push(`matched router ${e.matched}: ${e.router?.rule ?? ''}`);
   if (e.service) lines.push(`service ${e.service.name}: ${e.service.pick}`);
   if (e.router) {
     for (const [k, v] of Object.entries(e.router.observability)) lines.push(`  ${k}: ${String(v)} (from ${e.router.observabilitySources[k] ?? 'default'})`);
   }
-  lines.push(e.traced ? 'this request would be traced' : 'this request would not be traced');
+  lines.push((e.traced ? 'this request would be traced' : 'this request would not be traced') + (e.tracedBecause ? `: ${e.tracedBecause}` : ''));
   return lines.join('\n');
 }

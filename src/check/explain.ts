@@ -21,6 +21,8 @@ export interface Explanation {
   router?: Pick<RouterInfo, 'name' | 'rule' | 'priority' | 'service' | 'middlewares' | 'status' | 'observability' | 'observabilitySources'>;
   service?: { name: string; servers: Array<{ url: string; weight: number; status: 'UP' | 'DOWN' | 'unknown' }>; pick: string };
   traced: boolean;
+  /** Why the request would or would not be traced, in the decision's order (tracing section, internal router, merged flag). */
+  tracedBecause: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export function explain(req: ExplainRequest, table: RouteTable<Route> | undefine
     matched: hit?.name ?? null,
     evaluated: hit ? evaluated.slice(0, evaluated.findIndex((e) => e.router === hit.name) + 1) : evaluated,
     traced: false,
+    tracedBecause: tracingOn ? 'no router matches: the entry point\'s own tracing setting applies to the 404' : 'tracing is off: the static configuration has no tracing section',
   };
   if (!hit) return out;
   const info = routers[hit.name];
@@ -48,6 +51,10 @@ export function explain(req: ExplainRequest, table: RouteTable<Route> | undefine
     out.router = { name: info.name, rule: info.rule, priority: info.priority, service: info.service, middlewares: info.middlewares, status: info.status, observability: hit.observability, observabilitySources: info.observabilitySources };
   }
   out.traced = tracingOn && hit.observability.tracing && !hit.internal;
+  const source = info?.observabilitySources.tracing ?? 'default';
+  out.tracedBecause = !tracingOn ? 'tracing is off: the static configuration has no tracing section'
+    : hit.internal ? 'internal routers are traced only with tracing.addInternals'
+      : `observability.tracing is ${String(hit.observability.tracing)} (from ${source === 'entryPoint' ? 'the entry point' : source === 'router' ? 'the router' : 'the default'})`;
   const svc = services[hit.service];
   if (svc?.loadBalancer) {
     const servers = (svc.loadBalancer.servers ?? []).map((s) => ({ url: s.url ?? '', weight: s.weight ?? 1, status: svc.serverStatus?.[s.url ?? ''] ?? 'unknown' as const }));

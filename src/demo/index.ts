@@ -34,16 +34,20 @@ export async function runDemo(argv: string[]): Promise<number> {
     return n;
   };
   const log = createLogger({ level: 'INFO' });
+  // The gateway's own INFO lines ("entry point listening"…) would bury the banner and a one-line startup error.
+  const gatewayLog = createLogger({ level: 'WARN' });
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => { for (const c of cleanups.reverse()) await c(); };
   try {
     const webPort = port('web-port', values['web-port']!);
     const adminPort = port('admin-port', values['admin-port']!);
-    const catalog: DevCatalog = await startDevCatalog({ host: '127.0.0.1', port: port('consul-port', values['consul-port']!) })
-      .catch((err: Error) => { throw new Error(`devcatalog: ${err.message}`); });
+    const consulPort = port('consul-port', values['consul-port']!);
+    const catalog: DevCatalog = await startDevCatalog({ host: '127.0.0.1', port: consulPort })
+      .catch((err: NodeJS.ErrnoException) => { throw listenError('devcatalog (--consul-port)', consulPort, err); });
     cleanups.push(() => catalog.close());
-    const collector: Collector = await startCollector({ host: '127.0.0.1', port: port('otlp-port', values['otlp-port']!), maxSpans: 10_000 })
-      .catch((err: Error) => { throw new Error(`OTLP receiver: ${err.message}`); });
+    const otlpPort = port('otlp-port', values['otlp-port']!);
+    const collector: Collector = await startCollector({ host: '127.0.0.1', port: otlpPort, maxSpans: 10_000 })
+      .catch((err: NodeJS.ErrnoException) => { throw listenError('OTLP receiver (--otlp-port)', otlpPort, err); });
     cleanups.push(() => collector.close());
 
     const upstreams: DemoUpstream[] = await Promise.all([
@@ -70,10 +74,10 @@ export async function runDemo(argv: string[]): Promise<number> {
       ],
       env: {},
     });
-    const gateway: Gateway = await startGateway({ config, logger: log, accessLogWrite: (line) => log.info(`access ${line}`) });
+    const gateway: Gateway = await startGateway({ config, logger: gatewayLog, accessLogWrite: (line) => log.info(`access ${line}`) });
     cleanups.push(() => gateway.close());
-    await gateway.nextReload();
-    printBanner(gateway, collector);
+    await demoRoutesReady(gateway);
+    printBanner(gateway, collector, catalog);
     collector.onSpans((n) => log.info(`OTLP receiver: ${n} span(s) received`, { total: collector.spans.length }));
   } catch (err) {
     const message = err instanceof StaticConfigError ? err.message : err instanceof Error ? err.message : String(err);
@@ -94,7 +98,35 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
 }
 
-function printBanner(gw: Gateway, collector: Collector): void {
+/** The demo's routers, once the Consul watcher has delivered them. */
+const DEMO_ROUTERS = ['whoami@consulcatalog', 'untraced@consulcatalog', 'assets@consulcatalog'];
+/** How long the demo waits for its own catalog to reach the gateway before giving up. */
+const READY_TIMEOUT_MS = 10_000;
+
+/** Resolves once every demo router is built, so the routes the banner prints answer at once. */
+function demoRoutesReady(gw: Gateway): Promise<void> {
+  const ready = (): boolean => DEMO_ROUTERS.every((r) => gw.state().routers[r] !== undefined);
+  if (ready()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { gw.off('reload', check); reject(new Error(`the demo routes did not appear within ${READY_TIMEOUT_MS / 1000}s`)); }, READY_TIMEOUT_MS);
+    function check(): void {
+      if (!ready()) return;
+      clearTimeout(timer);
+      gw.off('reload', check);
+      resolve();
+    }
+    gw.on('reload', check);
+  });
+}
+
+/** A listen failure as one line that names the flag to change. */
+function listenError(what: string, port: number, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`${what}: address 127.0.0.1:${port} is already in use (choose another port)`);
+  if (err.code === 'EACCES') return new Error(`${what}: no permission to listen on 127.0.0.1:${port} (choose a port above 1023)`);
+  return new Error(`${what}: ${err.message}`);
+}
+
+function printBanner(gw: Gateway, collector: Collector, catalog: DevCatalog): void {
   const web = gw.url('web');
   const admin = gw.url('traefik');
   process.stdout.write(`
@@ -105,6 +137,7 @@ tagway demo is running (Ctrl-C to stop)
   ping           ${admin}/ping
   metrics        ${admin}/metrics
   OTLP receiver  ${collector.endpoint}  (spans are counted in the log)
+  Consul API     ${catalog.url}/v1/catalog/services  (devcatalog: register more with PUT /v1/agent/service/register)
 
 Try the routes:
   curl -H 'Host: whoami.localhost' ${web}/         # two instances, weights 3:1, traced

@@ -25,6 +25,8 @@ export interface TracedOptions {
   /** Start a devcatalog too (default false: the file provider alone). */
   consul?: boolean;
   accessLogWrite?: (line: string) => void;
+  /** tracing.batch.scheduledDelay (default 20ms: tests wait on events, not on the timer). */
+  scheduledDelay?: string;
 }
 
 /** Flags that turn tracing on toward `collector`, with a short export delay so tests wait on events. */
@@ -42,7 +44,7 @@ export async function startTraced(t: TestContext, http: DynamicHttp, options: Tr
   const dir = await mkdtemp(join(tmpdir(), 'tagway-tracing-'));
   const file = join(dir, 'dynamic.yml');
   await writeFile(file, stringify({ http }));
-  const flags = [`--providers.file.filename=${file}`, ...(options.tracing === false ? [] : tracingFlags(collector)), ...(options.flags ?? [])];
+  const flags = [`--providers.file.filename=${file}`, ...(options.tracing === false ? [] : tracingFlags(collector, options.scheduledDelay)), ...(options.flags ?? [])];
   const gw = await startTestGateway(t, { consul: options.consul ?? false, flags, accessLogWrite: options.accessLogWrite });
   t.after(() => collector.close());
   t.after(() => rm(dir, { recursive: true, force: true }));

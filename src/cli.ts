@@ -1,7 +1,4 @@
-import { loadStaticConfig, helpText, StaticConfigError } from './static/index.ts';
-import { startGateway } from './server/gateway.ts';
-import { runClustered } from './server/cluster.ts';
-import { createLogger } from './util/log.ts';
+// Subcommands and the gateway are imported on demand: `tagway explain` should not load the whole proxy.
 
 /**
  * `tagway [--configFile=FILE] [--flags…]` runs the gateway; `tagway demo`, `tagway check`,
@@ -12,8 +9,9 @@ async function main(argv: string[]): Promise<number> {
   if (first === 'demo') return (await import('./demo/index.ts')).runDemo(rest);
   if (first === 'check') return (await import('./check/cli.ts')).runCheck(rest);
   if (first === 'explain') return (await import('./check/explain-cli.ts')).runExplain(rest);
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(helpText() + '\n'); return 0; }
   if (argv.includes('--version')) { process.stdout.write('tagway 0.1.0\n'); return 0; }
+  const { loadStaticConfig, helpText, StaticConfigError } = await import('./static/index.ts');
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(helpText() + '\n'); return 0; }
 
   let config;
   try {
@@ -22,10 +20,13 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof StaticConfigError) { process.stderr.write(`tagway: invalid configuration\n${err.message}\n`); return 1; }
     throw err;
   }
+  const { createLogger } = await import('./util/log.ts');
   const log = createLogger({ level: config.log.level, format: config.log.format });
   let gateway: { close(): Promise<void> };
   try {
-    gateway = config.workers > 1 ? await runClustered(config, log) : await startGateway({ config, logger: log });
+    gateway = config.workers > 1
+      ? await (await import('./server/cluster.ts')).runClustered(config, log)
+      : await (await import('./server/gateway.ts')).startGateway({ config, logger: log });
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return 1;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { FileProvider } from '../../src/providers/file/index.ts';
 import type { Message } from '../../src/dynamic/types.ts';
 import { tempDir } from './support.ts';
@@ -65,3 +65,36 @@ test('a broken file keeps its last good version, with a warning on each of its i
 test('the provider needs a filename or a directory', () => {
   assert.throws(() => new FileProvider({ watch: true }), /filename or directory/);
 });
+
+/** Yields to I/O until `done` holds (bounded by a number of turns, not by time). */
+async function turnsUntil(done: () => boolean, maxTurns = 100_000): Promise<void> {
+  for (let i = 0; i < maxTurns && !done(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.ok(done(), `condition not reached in ${maxTurns} turns`);
+}
+
+const HALF_SAVES = [
+  { desc: 'emptied, then written (an in-place save caught half-way)', lose: (file: string) => writeFile(file, ''), finish: (file: string) => writeFile(file, ROUTER.replace('r:', 'r2:')), want: ['r2'] },
+  { desc: 'deleted, then created again', lose: (file: string) => rm(file), finish: (file: string) => writeFile(file, ROUTER.replace('r:', 'r2:')), want: ['r2'] },
+  { desc: 'emptied for good: an empty configuration after the second read', lose: (file: string) => writeFile(file, '\n'), finish: async () => {}, want: [] },
+  { desc: 'deleted for good: its items go after the second read', lose: (file: string) => rm(file), finish: async () => {}, want: [] },
+];
+
+for (const c of HALF_SAVES) {
+  test(`a file ${c.desc}: no routes are lost in between`, async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'a.yml');
+    await writeFile(file, ROUTER);
+    const provider = new FileProvider({ directory: dir, watch: false }, { debounceMs: 60_000 });
+    await readOnce(provider);
+    await c.lose(file);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const reading = readOnce(provider);
+    // The read that finds the content gone waits (on the mocked clock) for a confirming read.
+    await turnsUntil(() => provider.status().counters?.['confirmReads'] === 1);
+    await c.finish(file);
+    t.mock.timers.tick(60_000);
+    const emitted = await reading;
+    assert.equal(emitted.length, 1);
+    assert.deepEqual(Object.keys(emitted[0]!.configuration.http.routers), c.want);
+  });
+}

@@ -46,8 +46,11 @@ export class FileProvider implements Provider {
   #problems = new Map<string, FileProblem[]>();
   /** What the last emitted snapshot was read from (file → text), to skip re-reads that changed nothing. */
   #lastRead: string | undefined;
+  #lastTexts: ReadonlyMap<string, string> = new Map();
   #status: ProviderStatus = { name: 'file' };
   #reads = 0;
+  /** Reads that found a file emptied or gone and waited for a second read to confirm it. */
+  #confirmReads = 0;
   /** The load running now; a load asked for meanwhile runs once after it (loads never overlap). */
   #loading: Promise<void> | undefined;
   #again = false;
@@ -161,13 +164,14 @@ export class FileProvider implements Provider {
     return files;
   }
 
-  async #load(emit: (message: Message) => void): Promise<void> {
+  /** Lists and reads every file; undefined when the directory cannot be listed (reported). */
+  async #read(): Promise<{ files: string[]; texts: Map<string, string>; unreadable: Map<string, string> } | undefined> {
     let files: string[];
     try {
       files = await this.#files();
     } catch (err) {
       this.#fail(`cannot list ${this.#config.directory}: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
     const texts = new Map<string, string>();
     const unreadable = new Map<string, string>();
@@ -181,6 +185,32 @@ export class FileProvider implements Provider {
         unreadable.set(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`);
       }
     }
+    return { files, texts, unreadable };
+  }
+
+  /**
+   * Whether a file that had content is now empty or gone. That is also what a save looks like half-way
+   * (an in-place save truncates, then writes; some tools delete, then create), and acting on it would
+   * take routes away for a moment, so such a read is confirmed by a second one a debounce later.
+   */
+  #lostContent(texts: ReadonlyMap<string, string>): boolean {
+    for (const [file, before] of this.#lastTexts) {
+      if (before.trim() !== '' && (texts.get(file) ?? '').trim() === '') return true;
+    }
+    return false;
+  }
+
+  async #load(emit: (message: Message) => void): Promise<void> {
+    let read = await this.#read();
+    const debounceMs = this.#debounceMs;
+    if (read && this.#lostContent(read.texts)) {
+      this.#confirmReads++;
+      this.#status = { ...this.#status, counters: { ...this.#status.counters, confirmReads: this.#confirmReads } };
+      await new Promise<void>(function confirmLater(resolve) { setTimeout(resolve, debounceMs); });
+      read = await this.#read();
+    }
+    if (!read) return;
+    const { files, texts, unreadable } = read;
     this.#reads++;
     const signature = JSON.stringify([[...texts], [...unreadable]]);
     if (signature === this.#lastRead) {
@@ -189,6 +219,7 @@ export class FileProvider implements Provider {
       return;
     }
     this.#lastRead = signature;
+    this.#lastTexts = texts;
 
     for (const f of [...this.#good.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#good.delete(f);
     for (const f of [...this.#problems.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#problems.delete(f);
@@ -222,7 +253,7 @@ export class FileProvider implements Provider {
       lastContact: now,
       ...(configurationAt !== undefined ? { configurationAt } : {}),
       ...(problems.length > 0 ? { error: problems.map(formatProblem).join('\n'), errorSince: this.#status.errorSince ?? now } : {}),
-      counters: { files, filesWithErrors: this.#problems.size, reads: this.#reads },
+      counters: { files, filesWithErrors: this.#problems.size, reads: this.#reads, confirmReads: this.#confirmReads },
     };
   }
 

@@ -1,6 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { Configuration, ItemIssue, ItemKind, Message } from '../../dynamic/types.ts';
 import type { FileProviderConfig } from '../../static/types.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
@@ -8,11 +6,10 @@ import type { Logger } from '../../util/log.ts';
 import { silentLogger } from '../../util/log.ts';
 import { formatProblem, parseDynamicFile, type FileProblem } from './parse.ts';
 import { mergeFiles } from './merge.ts';
+import { readSnapshot, type FileSnapshot } from './read.ts';
+import { DirectoryWatch } from './watch.ts';
 
-const EXTENSIONS = ['.yml', '.yaml', '.toml'];
 const DEFAULT_DEBOUNCE_MS = 100;
-/** Subdirectory depth read under `directory` (a bound against symlink-free but deep trees). */
-const MAX_DEPTH = 8;
 
 export interface FileProviderOptions {
   logger?: Logger;
@@ -22,14 +19,11 @@ export interface FileProviderOptions {
 }
 
 /**
- * Traefik's file provider: one file or every .yml/.yaml/.toml in a directory, watched by default.
- * A file that fails to parse or validate keeps its last good version and is reported; a deleted
- * file removes its items; an empty file is an empty configuration.
- *
- * Watching is on the directory, never on the file: editors save by writing a temporary file and
- * renaming it over the old one (and Kubernetes swaps a `..data` symlink), which leaves a watcher on
- * the file's old inode deaf. Any event in the directory, whatever its name, schedules one debounced
- * re-read; a re-read that finds the same bytes emits nothing.
+ * Traefik's file provider: one file, or every .yml/.yaml/.toml under a directory, watched by default
+ * (see DirectoryWatch). A file that fails to parse or validate keeps its last good version and is
+ * reported (log, provider status, a warning on each of its items); a deleted file removes its items;
+ * an empty file is an empty configuration. Reads never overlap, and one that finds the same bytes as
+ * the last emits nothing.
  *
  * @example
  * const file = new FileProvider({ directory: '/etc/tagway/dynamic', watch: true });
@@ -71,49 +65,15 @@ export class FileProvider implements Provider {
     const guarded = (message: Message): void => { if (!signal.aborted) emit(message); };
     if (!this.#config.watch) { await this.#reload(guarded); return; }
     const top = resolve(this.#cwd, this.#config.directory ?? dirname(this.#config.filename!));
-    const watchers = new Map<string, FSWatcher>();
-    const debounceMs = this.#debounceMs;
-    let timer: NodeJS.Timeout | undefined;
     const reload = async (): Promise<void> => {
       if (signal.aborted) return;
       await this.#reload(guarded);
-      if (!signal.aborted) sync();
+      watcher.sync(this.#dirs);
     };
-    const schedule = function scheduleReload(): void {
-      clearTimeout(timer);
-      timer = setTimeout(function debounced() { void reload(); }, debounceMs);
-    };
-    // One watcher per directory read (Node 20 has no reliable recursive watch on Linux). A directory that
-    // appears is watched after the load that found it, then read once more to cover the gap; the top one
-    // is watched before the first load so that no edit falls between the two.
-    const sync = (): void => {
-      const wanted = new Set([top, ...this.#dirs]);
-      let added = false;
-      for (const dir of wanted) {
-        if (watchers.has(dir)) continue;
-        try {
-          const w = watch(dir, { persistent: false }, schedule);
-          w.on('error', (err) => {
-            w.close();
-            watchers.delete(dir);
-            if (dir === top) this.#fail(`watching ${dir}: ${err.message}`);
-            schedule();
-          });
-          watchers.set(dir, w);
-          if (dir !== top) added = true;
-        } catch (err) {
-          if (dir === top) this.#fail(`cannot watch ${dir}: ${(err as Error).message}`);
-        }
-      }
-      for (const [dir, w] of watchers) if (!wanted.has(dir)) { w.close(); watchers.delete(dir); }
-      if (added) schedule();
-    };
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      for (const w of watchers.values()) w.close();
-      watchers.clear();
-    }, { once: true });
-    sync();
+    const watcher = new DirectoryWatch(top, () => { void reload(); }, (message) => this.#fail(message), this.#debounceMs);
+    signal.addEventListener('abort', () => watcher.close(), { once: true });
+    // The top directory is watched before the first read, so that no edit falls between the two.
+    watcher.sync([]);
     await reload();
   }
 
@@ -134,58 +94,16 @@ export class FileProvider implements Provider {
     return this.#loading;
   }
 
-  /**
-   * The files to read: `filename`, or every .yml/.yaml/.toml under `directory` and its subdirectories
-   * (as Traefik), in name order. Names starting with a dot are skipped: editor swap files, and the
-   * `..data` and `..<timestamp>` entries of a Kubernetes ConfigMap volume, whose files are also linked
-   * from the top.
-   */
-  async #files(): Promise<string[]> {
-    if (this.#config.filename) return [resolve(this.#cwd, this.#config.filename)];
-    const files: string[] = [];
-    const dirs: string[] = [];
-    const walk = async (dir: string, depth: number): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true });
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const e of entries) {
-        if (e.name.startsWith('.')) continue;
-        const path = join(dir, e.name);
-        if (e.isDirectory()) {
-          if (depth >= MAX_DEPTH) continue;
-          dirs.push(path);
-          try { await walk(path, depth + 1); } catch { /* removed while listing: the next event re-reads */ }
-        } else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) {
-          files.push(path);
-        }
-      }
-    };
-    await walk(resolve(this.#cwd, this.#config.directory!), 0);
-    this.#dirs = dirs;
-    return files;
-  }
-
   /** Lists and reads every file; undefined when the directory cannot be listed (reported). */
-  async #read(): Promise<{ files: string[]; texts: Map<string, string>; unreadable: Map<string, string> } | undefined> {
-    let files: string[];
+  async #read(): Promise<FileSnapshot | undefined> {
     try {
-      files = await this.#files();
+      const snapshot = await readSnapshot(this.#config, this.#cwd);
+      this.#dirs = snapshot.dirs;
+      return snapshot;
     } catch (err) {
       this.#fail(`cannot list ${this.#config.directory}: ${(err as Error).message}`);
       return undefined;
     }
-    const texts = new Map<string, string>();
-    const unreadable = new Map<string, string>();
-    for (const file of files) {
-      try {
-        texts.set(file, await readFile(file, 'utf8'));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        // A file that vanished between readdir and read is a deleted file; a missing `filename` is reported.
-        if (code === 'ENOENT' && this.#config.directory) continue;
-        unreadable.set(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`);
-      }
-    }
-    return { files, texts, unreadable };
   }
 
   /**

@@ -79,8 +79,16 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     recent: () => recent.list(),
     shutdown(deadlineMs = config.shutdownTimeout) {
       stopping ??= (async function stop() {
-        await processor.shutdown(deadlineMs);
-        await out.shutdown(); // aborts anything still in flight, retries included
+        // Export timers are unref'd so tracing never holds a running process open; during shutdown that
+        // would let the process exit mid-retry (collector down), before the drops are counted and logged.
+        // One ref'd timer keeps it alive until the flush ends or its deadline passes, whichever is first.
+        const keepAlive = setTimeout(() => {}, deadlineMs + 100);
+        try {
+          await processor.shutdown(deadlineMs);
+          await out.shutdown(); // aborts anything still in flight, retries included
+        } finally {
+          clearTimeout(keepAlive);
+        }
       })();
       return stopping;
     },

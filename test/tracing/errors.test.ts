@@ -66,7 +66,7 @@ describe('span status through the running gateway', () => {
     {
       desc: 'ipAllowList refuses (403): server span Error with its reason, its middleware span too',
       middleware: { ipAllowList: { sourceRange: ['10.0.0.0/8'] } },
-      span: 'IPAllowLister', status: 403, reason: /^Rejecting IP 127\.0\.0\.1\b/, headers: {},
+      span: 'IPAllowLister', status: 403, reason: /^Rejecting IP 127\.0\.0\.1\b/, headers: {} as Record<string, string>,
     },
   ];
   for (const c of refusals) {

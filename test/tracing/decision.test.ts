@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, request } from '../support/upstream.ts';
-import { SPAN_KIND, rawValues, service, startTraced, type SpanRecord } from './support.ts';
+import { startCollector } from '../support/collector.ts';
+import { startTestGateway } from '../support/gateway.ts';
+import { serviceWithUpstream } from '../operate/support.ts';
+import { SPAN_KIND, rawValues, service, startTraced, tracingFlags, type SpanRecord } from './support.ts';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const TRACESTATE = 'vendor=opaque,other=1';
@@ -93,4 +96,27 @@ describe('who is traced: the merged decision, through the running gateway', () =
       assert.equal(spans[0]!.status.code, 0, '4xx leaves a server span unset');
     });
   }
+
+  it('routers from Consul tags: tracing=false and traceVerbosity=detailed per router, side by side', async (t) => {
+    const collector = await startCollector();
+    const { gateway, catalog, web } = await startTestGateway(t, { flags: tracingFlags(collector) });
+    t.after(() => collector.close());
+    const quiet = await serviceWithUpstream(t, gateway, catalog!, 'quiet', ['http.routers.quiet.rule=Host(`quiet.test`)', 'http.routers.quiet.observability.tracing=false']);
+    await serviceWithUpstream(t, gateway, catalog!, 'deep', [
+      'http.routers.deep.rule=Host(`deep.test`)', 'http.routers.deep.observability.traceVerbosity=detailed', 'http.routers.deep.middlewares=deep-strip',
+      'http.middlewares.deep-strip.stripPrefix.prefixes=/v1',
+    ]);
+    assert.equal((await request(`${web}/q`, { headers: { host: 'quiet.test', ...INCOMING } })).status, 200);
+    assert.equal((await request(`${web}/v1/d`, { headers: { host: 'deep.test' } })).status, 200);
+    await gateway.close();
+    assert.equal(serverSpans(collector.spans, '/q').length, 0);
+    assert.deepEqual(rawValues(quiet.seen[0]!.rawHeaders, 'traceparent'), [TRACEPARENT]);
+    const deep = serverSpans(collector.spans, '/v1/d');
+    assert.equal(deep.length, 1);
+    const names = collector.spans.filter((s) => s.traceId === deep[0]!.traceId).map((s) => s.name).sort();
+    assert.deepEqual(names, ['GET', 'ReverseProxy', 'Router', 'Service', 'StripPrefix']);
+    const router = collector.spans.find((s) => s.name === 'Router')!;
+    assert.equal(router.attributes['traefik.router.name'], 'deep@consulcatalog');
+    assert.equal(collector.spans.find((s) => s.name === 'StripPrefix')!.attributes['traefik.middleware.name'], 'deep-strip@consulcatalog');
+  });
 });

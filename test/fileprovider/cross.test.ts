@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { startTestGateway, waitForState, getJson } from '../support/gateway.ts';
 import { startUpstream, request } from '../support/upstream.ts';
-import { tempDir } from './support.ts';
+import { saveAtomically, tempDir } from './support.ts';
 
 const BASIC = `Basic ${Buffer.from('ops:s3cret').toString('base64')}`;
 const SHA = `{SHA}${createHash('sha1').update('s3cret').digest('base64')}`;
@@ -91,4 +91,17 @@ test('routers of one provider use services and middlewares of the other, by qual
   const xUnqualified = (await getJson<RouterView>(`${admin}/api/http/routers/x-unqualified@consulcatalog`)).body;
   assert.equal(xUnqualified.status, 'disabled');
   assert.match(xUnqualified.error?.join('\n') ?? '', /"legacy@consulcatalog" does not exist/);
+
+  // An edit of the file reaches the Consul router: a new password, then the service taken away.
+  const newSha = `{SHA}${createHash('sha1').update('n3w').digest('base64')}`;
+  await saveAtomically(file, fileConfig(legacy.url).replace(SHA, newSha));
+  await waitForState(gateway, (s) => JSON.stringify(s.middlewares['auth@file']?.basicAuth).includes(newSha));
+  assert.equal((await request(`${web}/`, { headers: { host: 'x.test', authorization: BASIC } })).status, 401);
+  const newBasic = `Basic ${Buffer.from('ops:n3w').toString('base64')}`;
+  assert.equal((await request(`${web}/`, { headers: { host: 'x.test', authorization: newBasic } })).status, 200);
+
+  await saveAtomically(file, fileConfig(legacy.url).replace(/  services:[\s\S]*$/, ''));
+  await waitForState(gateway, (s) => s.routers['x@consulcatalog']?.status === 'disabled');
+  assert.match(gateway.state().routers['x@consulcatalog']!.error!.join('\n'), /"legacy@file" does not exist/);
+  assert.equal((await request(`${web}/`, { headers: { host: 'x.test', authorization: newBasic } })).status, 404);
 });

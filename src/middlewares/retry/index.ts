@@ -84,7 +84,7 @@ interface Snapshot {
 
 function takeSnapshot(ctx: RequestContext): Snapshot {
   return {
-    path: ctx.path, rawQuery: ctx.rawQuery, headers: { ...ctx.headers }, strippedPrefix: ctx.strippedPrefix,
+    path: ctx.path, rawQuery: ctx.rawQuery, headers: Object.assign({}, ctx.headers), strippedPrefix: ctx.strippedPrefix,
     onResponseHead: ctx.onResponseHead?.slice(), responseTransforms: ctx.responseTransforms?.slice(),
   };
 }
@@ -92,7 +92,7 @@ function takeSnapshot(ctx: RequestContext): Snapshot {
 function restore(ctx: RequestContext, s: Snapshot): void {
   ctx.path = s.path;
   ctx.rawQuery = s.rawQuery;
-  ctx.headers = { ...s.headers };
+  ctx.headers = Object.assign({}, s.headers); // not a spread: V8 makes a spread clone that gains keys slow
   ctx.strippedPrefix = s.strippedPrefix;
   ctx.onResponseHead = s.onResponseHead?.slice();
   ctx.responseTransforms = s.responseTransforms?.slice();

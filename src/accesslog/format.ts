@@ -19,6 +19,10 @@ export interface AccessLogFields {
   RequestProtocol: string;
   RequestScheme: string;
   RequestCount: number;
+  RequestPort: string;
+  RequestContentSize: number;
+  StartLocal: string;
+  ServiceAddr?: string;
   RetryAttempts: number;
   RouterName?: string;
   ServiceName?: string;
@@ -48,6 +52,8 @@ export function buildFields(ctx: RequestContext, arrival: Arrival, config: Acces
     Duration: durationNs,
     RequestAddr: req.headers.host ?? '',
     RequestHost: ctx.host,
+    RequestPort: hostPort(req.headers.host ?? ''),
+    RequestContentSize: Number(req.headers['content-length'] ?? 0) || 0,
     RequestMethod: ctx.method,
     RequestPath: arrival.path,
     RequestProtocol: `HTTP/${req.httpVersion}`,
@@ -56,10 +62,16 @@ export function buildFields(ctx: RequestContext, arrival: Arrival, config: Acces
     RetryAttempts: Math.max(0, ctx.attempts - 1),
     entryPointName: ctx.entryPoint,
     StartUTC: arrival.start.toISOString(),
+    StartLocal: localIso(arrival.start),
   };
   if (ctx.routerName) fields.RouterName = ctx.routerName;
   if (ctx.serviceName) fields.ServiceName = ctx.serviceName;
-  if (ctx.upstream) { fields.ServiceURL = ctx.upstream; fields.OriginStatus = status; fields.OriginContentSize = length; }
+  if (ctx.upstream) {
+    fields.ServiceURL = ctx.upstream;
+    fields.OriginStatus = status;
+    fields.OriginContentSize = length;
+    try { fields.ServiceAddr = new URL(ctx.upstream).host; } catch { /* not a URL: leave it out */ }
+  }
   if (ctx.trace?.traceId) { fields.TraceId = ctx.trace.traceId; fields.SpanId = ctx.trace.spanId; }
   const headerMode = config.fields?.headers?.defaultMode ?? 'drop';
   const names = config.fields?.headers?.names ?? {};
@@ -104,6 +116,20 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function clfDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** Traefik's RequestPort: the Host header's port, "-" when it has none. */
+function hostPort(host: string): string {
+  const m = /:(\d+)$/.exec(host);
+  return m && !host.endsWith(']') ? m[1]! : '-';
+}
+
+/** RFC 3339 in the process's time zone (Go's time.Local), as Traefik's StartLocal. */
+function localIso(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const p = (n: number, w = 2) => String(Math.trunc(Math.abs(n))).padStart(w, '0');
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}${zone}`;
 }
 
 function canonical(name: string): string {

@@ -57,7 +57,8 @@ export class AccessLog implements RequestObserver {
 
   #log(ctx: RequestContext, arrival: Arrival, length: number): void {
     const fields: AccessLogFields = buildFields(ctx, arrival, this.#config, length);
-    this.#write(this.#config.format === 'json' ? JSON.stringify(fields) : formatCommon(fields));
+    // JSON lines also carry what Traefik's log library adds to every entry: level, msg and time.
+    this.#write(this.#config.format === 'json' ? JSON.stringify({ ...fields, level: 'info', msg: '', time: new Date().toISOString() }) : formatCommon(fields));
   }
 
   close(): Promise<void> {

@@ -12,7 +12,6 @@ import { Lines, serviceWithUpstream } from './support.ts';
 describe('access log through the gateway', () => {
   it('honours the merged per-router accessLogs flag; JSON lines carry TraceId and SpanId', async (t) => {
     const collector = await startCollector();
-    t.after(() => collector.close());
     const lines = new Lines();
     const { gateway, catalog, web } = await startTestGateway(t, {
       accessLogWrite: lines.write,
@@ -24,6 +23,7 @@ describe('access log through the gateway', () => {
         '--tracing.batch.scheduledDelay=50ms',
       ],
     });
+    t.after(() => collector.close()); // after hooks run in order: the gateway flushes its spans first
     const quiet = gateway.url('quiet');
     await serviceWithUpstream(t, gateway, catalog!, 'loud', ['http.routers.loud.rule=Host(`loud.test`)']);
     await serviceWithUpstream(t, gateway, catalog!, 'muted', ['http.routers.muted.rule=Host(`muted.test`)', 'http.routers.muted.observability.accessLogs=false']);
@@ -60,6 +60,12 @@ describe('access log through the gateway', () => {
     assert.equal(loud['OriginStatus'], 200);
     assert.equal(loud['entryPointName'], 'web');
     assert.match(String(loud['ServiceURL']), /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(`http://${String(loud['ServiceAddr'])}`, loud['ServiceURL']);
+    assert.equal(loud['RequestPort'], '-', 'the Host header has no port');
+    assert.equal(loud['RequestHost'], 'loud.test');
+    assert.equal(typeof loud['Duration'], 'number', 'nanoseconds, as Go marshals a Duration');
+    assert.deepEqual([loud['level'], loud['msg']], ['info', '']);
+    assert.ok(!Object.keys(loud).some((k) => k.startsWith('request_')), 'headers are dropped by default');
     // The trace the log names is the one exported.
     const spans = await collector.waitForSpans(1);
     assert.ok(spans.some((s) => s.traceId === loud['TraceId'] && s.spanId === loud['SpanId'] && s.kind === 2), 'TraceId/SpanId name the exported server span');
@@ -98,6 +104,28 @@ describe('access log through the gateway', () => {
     await serviceWithUpstream(t, gateway, catalog!, 'hdr', ['http.routers.hdr.rule=Host(`hdr.test`)']);
     await request(`${web}/h`, { headers: { host: 'hdr.test', 'user-agent': 'test-agent', referer: 'http://ref.test/' } });
     assert.match(await lines.find((l) => l.includes(' /h ')), / 200 \d+ "http:\/\/ref\.test\/" "test-agent" 1 "hdr@consulcatalog" /);
+  });
+
+  it('applies fields.names and fields.headers modes (keep, drop, redact)', async (t) => {
+    const lines = new Lines();
+    const { gateway, catalog, web } = await startTestGateway(t, {
+      accessLogWrite: lines.write,
+      flags: ['--accessLog.format=json', '--accessLog.fields.names.ClientHost=drop', '--accessLog.fields.names.RequestPath=redact',
+        '--accessLog.fields.headers.defaultMode=keep', '--accessLog.fields.headers.names.Authorization=redact', '--accessLog.fields.headers.names.X-Secret=drop'],
+    });
+    await serviceWithUpstream(t, gateway, catalog!, 'modes', ['http.routers.modes.rule=Host(`modes.test`)']);
+    await request(`${web}/p`, { headers: { host: 'modes.test:8080', authorization: 'Bearer abc', 'x-secret': 's', 'x-plain': 'v' } });
+    const line = JSON.parse(await lines.find((l) => l.includes('"modes@consulcatalog"'))) as Record<string, unknown>;
+    const cases = [
+      { desc: 'field dropped', key: 'ClientHost', want: undefined },
+      { desc: 'field redacted', key: 'RequestPath', want: 'REDACTED' },
+      { desc: 'field kept', key: 'RequestMethod', want: 'GET' },
+      { desc: 'port from the Host header', key: 'RequestPort', want: '8080' },
+      { desc: 'header redacted', key: 'request_Authorization', want: 'REDACTED' },
+      { desc: 'header dropped', key: 'request_X-Secret', want: undefined },
+      { desc: 'header kept by default mode', key: 'request_X-Plain', want: 'v' },
+    ];
+    for (const c of cases) assert.equal(line[c.key], c.want, c.desc);
   });
 
   it('never blocks answers on the file target: a FIFO nobody reads yet', async (t) => {

@@ -69,6 +69,10 @@ export class Gateway extends EventEmitter implements GatewayView {
   #observers: RequestObserver[];
   #abort = new AbortController();
   #rebuildTimer: NodeJS.Timeout | undefined;
+  #rebuildDue = 0;
+  /** Providers whose latest message is not built yet, and when each one's configuration was last built. */
+  #pending = new Set<string>();
+  #appliedAt = new Map<string, number>();
   #reloads = 0;
   #lastReloadAt: number | undefined;
   #sockets = new Set<Socket>();
@@ -160,14 +164,24 @@ export class Gateway extends EventEmitter implements GatewayView {
 
   #onMessage(message: Message): void {
     this.#messages.set(message.providerName, message);
-    if (this.#rebuildTimer) return; // coalesce a burst into one rebuild
-    const delay = this.config.providers.providersThrottleDuration;
-    this.#rebuildTimer = setTimeout(() => { this.#rebuildTimer = undefined; this.#rebuild(); }, delay);
+    this.#pending.add(message.providerName);
+    // As Traefik (throttleProviderConfigReload): a provider's configuration applies at once, then that
+    // provider's next one waits out the throttle. Delaying the first too left the gateway (and /ping)
+    // answering 404 for the whole throttle after start.
+    const now = Date.now();
+    const due = Math.max(now, (this.#appliedAt.get(message.providerName) ?? -Infinity) + this.config.providers.providersThrottleDuration);
+    if (this.#rebuildTimer && this.#rebuildDue <= due) return; // coalesce a burst into one rebuild
+    clearTimeout(this.#rebuildTimer);
+    this.#rebuildDue = due;
+    this.#rebuildTimer = setTimeout(() => { this.#rebuildTimer = undefined; this.#rebuild(); }, due - now);
     this.#rebuildTimer.unref();
   }
 
   #rebuild(): void {
     if (this.#closing) return;
+    const appliedAt = Date.now();
+    for (const provider of this.#pending) this.#appliedAt.set(provider, appliedAt);
+    this.#pending.clear();
     let result: BuildResult;
     try {
       result = buildRuntime({

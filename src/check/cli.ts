@@ -50,6 +50,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   for (const line of fileProblems) process.stdout.write(line + '\n');
   for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
   const errors = findings.filter((f) => f.severity === 'error').length + fileProblems.length;
-  process.stdout.write(`${instances.length} instance(s) checked: ${errors} error(s), ${findings.length - errors} warning(s)\n`);
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  process.stdout.write(`${instances.length} instance(s) checked: ${errors} error(s), ${warnings} warning(s)\n`);
   return errors > 0 ? 1 : 0;
 }

@@ -66,6 +66,15 @@ describe('tagway check', () => {
     assert.equal(r.code, 1);
   });
 
+  it('reads the file provider\'s files too: each problem once, by file and line', async () => {
+    const dyn = join(dir, 'dynamic.yml');
+    writeFileSync(dyn, 'http:\n  routers:\n    r:\n      rulle: Host(`a.test`)\n      service: s\n');
+    const r = await runCli(['check', `--catalog=${good}`, `--providers.file.filename=${dyn}`]);
+    assert.equal(r.stdout, `ERROR   file ${dyn}:4: http.routers.r.rulle: unknown key "rulle" in Router (did you mean "rule"?)\n`
+      + '2 instance(s) checked: 1 error(s), 0 warning(s)\n');
+    assert.equal(r.code, 1);
+  });
+
   it('refuses a bad static configuration or an unreadable catalog, one line per problem, exit 1', async () => {
     const cases = [
       { desc: 'misspelled static flag', args: ['check', `--catalog=${good}`, '--providers.consulCatalog.exposedByDefualt=false'], want: /exposedByDefualt/ },

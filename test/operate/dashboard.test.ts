@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestGateway } from '../support/gateway.ts';
 import { startCollector } from '../support/collector.ts';
-import { request } from '../support/upstream.ts';
+import { request, startUpstream } from '../support/upstream.ts';
 import { serviceWithUpstream } from './support.ts';
 
 /** Debian's Chromium; TAGWAY_CHROMIUM points elsewhere (or at nothing, to see the skip). */
@@ -78,6 +78,16 @@ describe('dashboard in a real browser', () => {
     await service.waitFor(WAIT);
     assert.match(await service.innerText(), new RegExp(`${shop.url.replace(/[.]/g, '\\.')}`));
     assert.match(await service.innerText(), /shop@consulcatalog/);
+
+    // A server failing its health check shows DOWN (Traefik's serverStatus), its sibling UP.
+    const sick = await startUpstream(t, 'sick', (req, res) => { req.resume(); res.writeHead(req.url === '/health' ? 503 : 200).end(); });
+    const well = await startUpstream(t, 'well');
+    const hc = ['http.services.hc.loadBalancer.healthCheck.path=/health', 'http.services.hc.loadBalancer.healthCheck.interval=50ms', 'http.routers.hc.rule=Host(`hc.test`)'];
+    catalog!.register({ ID: 'hc-1', Name: 'hc', Address: '127.0.0.1', Port: sick.port, Tags: hc.map((x) => `traefik.${x}`) });
+    catalog!.register({ ID: 'hc-2', Name: 'hc', Address: '127.0.0.1', Port: well.port, Tags: hc.map((x) => `traefik.${x}`) });
+    const hcRow = page.locator('#services tr[data-service="hc@consulcatalog"]');
+    await hcRow.locator(`div:has(code:text-is("${sick.url}")) .down`, { hasText: 'DOWN' }).waitFor(WAIT);
+    await hcRow.locator(`div:has(code:text-is("${well.url}")) .up`, { hasText: 'UP' }).waitFor(WAIT);
 
     // A traced request appears in the list; opening it draws the server span and its ReverseProxy child.
     assert.equal((await request(`${web}/cart`, { headers: { host: 'shop.test' } })).status, 200);

@@ -20,6 +20,7 @@ export class Metrics implements RequestObserver {
   readonly #routerDuration: Histogram<'code' | 'method' | 'protocol' | 'router' | 'service'>;
   readonly #serviceRequests: Counter<'code' | 'method' | 'protocol' | 'service'>;
   readonly #serviceDuration: Histogram<'code' | 'method' | 'protocol' | 'service'>;
+  readonly #serviceRetries: Counter<'service'>;
   readonly #reloads: Counter;
   readonly #lastReload: Gauge;
   #entryPointMetrics: (ep: string) => boolean;
@@ -35,6 +36,7 @@ export class Metrics implements RequestObserver {
     this.#routerDuration = new Histogram({ name: 'traefik_router_request_duration_seconds', help: 'How long it took to process the request on a router, partitioned by service, status code, protocol, and method.', labelNames: ['code', 'method', 'protocol', 'router', 'service'], buckets, registers: [r] });
     this.#serviceRequests = new Counter({ name: 'traefik_service_requests_total', help: 'How many HTTP requests processed on a service, partitioned by status code, protocol, and method.', labelNames: ['code', 'method', 'protocol', 'service'], registers: [r] });
     this.#serviceDuration = new Histogram({ name: 'traefik_service_request_duration_seconds', help: 'How long it took to process the request on a service, partitioned by status code, protocol, and method.', labelNames: ['code', 'method', 'protocol', 'service'], buckets, registers: [r] });
+    this.#serviceRetries = new Counter({ name: 'traefik_service_retries_total', help: 'How many request retries happened on a service.', labelNames: ['service'], registers: [r] });
     this.#reloads = new Counter({ name: 'traefik_config_reloads_total', help: 'Config reloads.', registers: [r] });
     this.#lastReload = new Gauge({ name: 'traefik_config_last_reload_success', help: 'Last config reload success.', registers: [r] });
     const state = options.state;
@@ -84,6 +86,7 @@ export class Metrics implements RequestObserver {
         const labels = { code, method, protocol, service: route!.service };
         this.#serviceRequests.inc(labels);
         this.#serviceDuration.observe(labels, seconds);
+        if (ctx.attempts > 1) this.#serviceRetries.inc({ service: route!.service }, ctx.attempts - 1);
       }
     });
   }

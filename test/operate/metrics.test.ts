@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway } from '../support/gateway.ts';
-import { request } from '../support/upstream.ts';
+import { startTestGateway, waitForState } from '../support/gateway.ts';
+import { request, startUpstream } from '../support/upstream.ts';
 import { loadStaticConfig } from '../../src/static/load.ts';
 import { parseMetrics, sample, serviceWithUpstream } from './support.ts';
 
@@ -61,6 +61,21 @@ describe('Prometheus metrics through the gateway', () => {
     const samples = parseMetrics(await (await fetch(`${admin}/metrics`)).text());
     assert.equal(samples.filter((s) => s.name.startsWith('traefik_router_')).length, 0);
     assert.equal(sample(samples, 'traefik_service_requests_total', { service: 'plain@consulcatalog', code: '200' }), 1);
+  });
+
+  it('counts retries per service (traefik_service_retries_total)', async (t) => {
+    const { gateway, catalog, web, admin } = await startTestGateway(t, { flags: ['--metrics.prometheus=true'] });
+    const dead = await startUpstream(undefined, 'dead');
+    await new Promise<void>((resolve) => dead.server.close(() => resolve())); // a port nobody listens on
+    catalog!.register({ ID: 'flaky-1', Name: 'flaky', Address: '127.0.0.1', Port: dead.port, Tags: [
+      'traefik.http.routers.flaky.rule=Host(`flaky.test`)', 'traefik.http.routers.flaky.middlewares=flaky-retry',
+      'traefik.http.middlewares.flaky-retry.retry.attempts=3',
+    ] });
+    await waitForState(gateway, (s) => s.routers['flaky@consulcatalog'] !== undefined);
+    assert.equal((await request(`${web}/`, { headers: { host: 'flaky.test' } })).status, 502);
+    const samples = parseMetrics(await (await fetch(`${admin}/metrics`)).text());
+    assert.equal(sample(samples, 'traefik_service_retries_total', { service: 'flaky@consulcatalog' }), 2, 'three attempts: two retries');
+    assert.equal(sample(samples, 'traefik_service_requests_total', { service: 'flaky@consulcatalog', code: '502' }), 1);
   });
 
   it('answers 404 on /metrics when metrics are off', async (t) => {

@@ -1,6 +1,7 @@
 /**
  * The dashboard: one static page (no front-end build) served by the admin entry point at
- * /dashboard/. It polls the API every two seconds (`?refresh=ms` to change) and redraws: entry points, routers (rule, service,
+ * /dashboard/. It polls the API every two seconds (`?refresh=ms` to change; `?perPage=n` sets the page size it
+ * reads the paginated lists with) and redraws: entry points, routers (rule, service,
  * status, errors, effective observability with the source of each value), services with servers and
  * health, the providers (last contact, configuration age, errors) and the recent traces, each opening
  * into a waterfall of its spans.
@@ -48,6 +49,20 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
 </main>
 <script>
 const api = (p) => fetch(p, { cache: 'no-store' }).then((r) => r.ok ? r.json() : Promise.reject(new Error(p + ': ' + r.status)));
+const params = new URLSearchParams(location.search);
+// The list endpoints are paginated (Traefik's per_page/page, X-Next-Page): read every page, bounded.
+const perPage = Math.max(1, Number(params.get('perPage')) || 100);
+const MAX_PAGES = 100;
+async function apiAll(p) {
+  const out = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const r = await fetch(p + '?per_page=' + perPage + '&page=' + page, { cache: 'no-store' });
+    if (!r.ok) throw new Error(p + ': ' + r.status);
+    out.push(...await r.json());
+    if (!(Number(r.headers.get('x-next-page')) > page)) break;
+  }
+  return out;
+}
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const ago = (ms) => ms == null ? 'never' : Math.max(0, Math.round((Date.now() - ms) / 1000)) + 's ago';
 let openTrace = null; // the trace shown in the waterfall; kept when newer traces push it out of the list
@@ -110,7 +125,7 @@ function renderWaterfall(trace) {
 async function refresh() {
   try {
     const [ov, eps, routers, services, version, recent] = await Promise.all([
-      api('/api/overview'), api('/api/entrypoints'), api('/api/http/routers'), api('/api/http/services'), api('/api/version'), api('/api/tagway/traces'),
+      api('/api/overview'), apiAll('/api/entrypoints'), apiAll('/api/http/routers'), apiAll('/api/http/services'), api('/api/version'), api('/api/tagway/traces'),
     ]);
     document.querySelector('#version').textContent = 'v' + version.Version;
     document.querySelector('#providers .body').innerHTML = renderProviders(ov);
@@ -135,7 +150,7 @@ document.addEventListener('click', (ev) => {
   document.querySelector('#waterfall').innerHTML = renderWaterfall(openTrace);
 });
 // ?refresh=ms (at least 100) redraws faster, for a wall screen or a test; default every two seconds.
-const every = Math.max(100, Number(new URLSearchParams(location.search).get('refresh')) || 2000);
+const every = Math.max(100, Number(params.get('refresh')) || 2000);
 refresh();
 setInterval(refresh, every);
 </script>

@@ -49,7 +49,7 @@ describe('dashboard in a real browser', () => {
       flags: [`--tracing.otlp.http.endpoint=${collector.endpoint}`, '--tracing.batch.scheduledDelay=50ms', '--entryPoints.web.observability.accessLogs=false', '--accessLog=true'],
     });
     t.after(() => collector.close());
-    await page.goto(`${admin}/dashboard/?refresh=100`);
+    await page.goto(`${admin}/dashboard/?refresh=100&perPage=2`); // small pages: every list spans several
     assert.equal(await page.title(), 'tagway dashboard');
 
     // The Consul watcher: contacted, configuration built, no error.
@@ -88,6 +88,12 @@ describe('dashboard in a real browser', () => {
     const hcRow = page.locator('#services tr[data-service="hc@consulcatalog"]');
     await hcRow.locator(`div:has(code:text-is("${sick.url}")) .down`, { hasText: 'DOWN' }).waitFor(WAIT);
     await hcRow.locator(`div:has(code:text-is("${well.url}")) .up`, { hasText: 'UP' }).waitFor(WAIT);
+    // Every page of the lists is read (two items a page here).
+    const names = async (sel: string, attr: string) => (await page.locator(sel).evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), attr)).sort();
+    const all = ['api@internal', 'dashboard@internal', 'hc@consulcatalog', 'ping@internal', 'shop@consulcatalog'];
+    assert.deepEqual(await names('#routers tr[data-router]', 'data-router'), all);
+    assert.deepEqual(await names('#services tr[data-service]', 'data-service'), all);
+    assert.deepEqual(await names('#entrypoints tr[data-entrypoint]', 'data-entrypoint'), ['traefik', 'web']);
 
     // A traced request appears in the list; opening it draws the server span and its ReverseProxy child.
     assert.equal((await request(`${web}/cart`, { headers: { host: 'shop.test' } })).status, 200);

@@ -180,7 +180,8 @@ describe('streams and connections through the gateway', () => {
     assert.equal(answer, String(SIZE));
     const spread = Math.max(...samples) - samples[0]!;
     assert.ok(samples.length >= 10, `${samples.length} samples`);
-    assert.ok(spread < 16 * 1024 * 1024, `live memory grew by ${Math.round(spread / 1048576)} MB while streaming 2×100 MB`);
+    // Far below the 100 MB each way that buffering would hold; Node 24's larger stream buffers need more than 16 MB.
+    assert.ok(spread < 32 * 1024 * 1024, `live memory grew by ${Math.round(spread / 1048576)} MB while streaming 2×100 MB`);
   });
 
   it('relays WebSocket frames both ways', async (t) => {

@@ -27,9 +27,10 @@ export interface Explanation {
 
 /**
  * Answers "which router would take this request, and why not the others": evaluates the entry
- * point's compiled table (the one live requests use) against a synthetic request.
+ * point's compiled table (the one live requests use) against a synthetic request. `entryPointTracing`
+ * is the entry point's own `observability.tracing` (unset: true), which decides for unmatched requests.
  */
-export function explain(req: ExplainRequest, table: RouteTable<Route> | undefined, routers: Record<string, RouterInfo>, services: Record<string, ServiceInfo>, tracingOn: boolean): Explanation | Error {
+export function explain(req: ExplainRequest, table: RouteTable<Route> | undefined, routers: Record<string, RouterInfo>, services: Record<string, ServiceInfo>, tracingOn: boolean, entryPointTracing = true): Explanation | Error {
   let url: URL;
   try { url = new URL(req.url); } catch { return new Error(`invalid url "${req.url}": give an absolute URL such as http://whoami.localhost/path`); }
   const path = cleanPath(url.pathname);
@@ -42,8 +43,10 @@ export function explain(req: ExplainRequest, table: RouteTable<Route> | undefine
     request: { entryPoint: req.entryPoint, method: match.method, host: match.host, path, query: match.rawQuery, clientIp: req.clientIp },
     matched: hit?.name ?? null,
     evaluated: hit ? evaluated.slice(0, evaluated.findIndex((e) => e.router === hit.name) + 1) : evaluated,
-    traced: false,
-    tracedBecause: tracingOn ? 'no router matches: the entry point\'s own tracing setting applies to the 404' : 'tracing is off: the static configuration has no tracing section',
+    // An unmatched request is traced (its 404) by the entry point's own setting, as the gateway does.
+    traced: !hit && tracingOn && entryPointTracing,
+    tracedBecause: !tracingOn ? 'tracing is off: the static configuration has no tracing section'
+      : `no router matches: the entry point's observability.tracing (${String(entryPointTracing)}) applies to the 404`,
   };
   if (!hit) return out;
   const info = routers[hit.name];

@@ -50,7 +50,11 @@ interface View {
 export function formatExplanation(e: View): string {
   const lines = [`${e.request.method} ${e.request.host}${e.request.path} on entry point "${e.request.entryPoint}"`];
   for (const ev of e.evaluated) lines.push(`  ${ev.matched ? '✔' : '✘'} ${ev.router} (priority ${ev.priority})${ev.reason ? `: ${ev.reason}` : ''}`);
-  if (!e.matched) { lines.push('no router matches: the request gets 404'); return lines.join('\n'); }
+  if (!e.matched) {
+    lines.push('no router matches: the request gets 404');
+    lines.push((e.traced ? 'the 404 would be traced' : 'the 404 would not be traced') + (e.tracedBecause ? `: ${e.tracedBecause}` : ''));
+    return lines.join('\n');
+  }
   if (e.router?.service && !e.service) lines.push(`service ${e.router.service}: not a load balancer here (or it does not exist): the request may fail`);
   lines.push(`matched router ${e.matched}: ${e.router?.rule ?? ''}`);
   if (e.service) lines.push(`service ${e.service.name}: ${e.service.pick}`);

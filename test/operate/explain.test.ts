@@ -20,7 +20,8 @@ describe('explain: which router takes a request, and why', () => {
   it('answers on /api/explain and through `tagway explain` against a running gateway', async (t) => {
     const collector = await startCollector();
     const { gateway, catalog, web, admin } = await startTestGateway(t, {
-      flags: [`--tracing.otlp.http.endpoint=${collector.endpoint}`, '--entryPoints.web.observability.accessLogs=false'],
+      flags: [`--tracing.otlp.http.endpoint=${collector.endpoint}`, '--entryPoints.web.observability.accessLogs=false',
+        '--entryPoints.dark.address=127.0.0.1:0', '--entryPoints.dark.observability.tracing=false'],
     });
     t.after(() => collector.close()); // after the gateway has flushed its spans
     const on = (r: string) => [`http.routers.${r}.entryPoints=web`];
@@ -30,7 +31,7 @@ describe('explain: which router takes a request, and why', () => {
     catalog!.register({ ID: 'shop-2', Name: 'shop', Address: '127.0.0.2', Port: shop.port, Tags: ['traefik.http.routers.shop.rule=Host(`shop.test`)', 'traefik.http.routers.shop.entryPoints=web', 'traefik.http.services.shop.loadBalancer.server.weight=1'] });
     await gateway.nextReload();
 
-    const explain = async (url: string, extra = ''): Promise<{ status: number; body: Explained }> => {
+    const explain = async (url: string, extra = '&entryPoint=web'): Promise<{ status: number; body: Explained }> => {
       const res = await fetch(`${admin}/api/explain?url=${encodeURIComponent(url)}${extra}`);
       return { status: res.status, body: await res.json() as Explained };
     };
@@ -57,15 +58,20 @@ describe('explain: which router takes a request, and why', () => {
     const none = (await explain('http://other.test/')).body;
     assert.equal(none.matched, null);
     assert.equal(none.evaluated.length, 3);
+    assert.equal(none.traced, true, 'the gateway traces a 404 when the entry point traces');
+    assert.equal(none.tracedBecause, 'no router matches: the entry point\'s observability.tracing (true) applies to the 404');
     assert.ok(none.evaluated.every((e) => !e.matched && /^Host\(`shop\.test`\) is false \(host "other\.test"\)$/.test(e.reason ?? '')));
+
+    const dark = (await explain('http://other.test/', '&entryPoint=dark')).body;
+    assert.deepEqual([dark.matched, dark.traced], [null, false], 'an entry point with tracing=false does not trace its 404s');
 
     const bad = await explain('not a url');
     assert.equal(bad.status, 400);
     assert.equal((await explain('http://shop.test/', '&entryPoint=nope')).status, 400);
 
     // One child at a time: the machine is small and shared.
-    const cli = await runCli(['explain', `--admin=${admin}`, 'http://shop.test/cart']);
-    const cliApi = await runCli(['explain', `--admin=${admin}`, '--method=POST', 'http://shop.test/api/orders']);
+    const cli = await runCli(['explain', `--admin=${admin}`, '--entry-point=web', 'http://shop.test/cart']);
+    const cliApi = await runCli(['explain', `--admin=${admin}`, '--entry-point=web', '--method=POST', 'http://shop.test/api/orders']);
     const cliDown = await runCli(['explain', '--admin=http://127.0.0.1:9', 'http://shop.test/']);
     const cliNone = { stdout: formatExplanation(none as unknown as Parameters<typeof formatExplanation>[0]) };
     assert.equal(cli.code, 0, cli.stderr);

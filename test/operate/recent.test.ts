@@ -14,15 +14,18 @@ function setup(size?: number): { recent: RecentTraces; tracer: ReturnType<BasicT
 describe('RecentTraces: the dashboard\'s traces with their spans', () => {
   it('gives each server span its children, offsets relative to the server span, parents kept', () => {
     const { recent, tracer } = setup();
-    const server = tracer.startSpan('GET', { kind: SpanKind.SERVER, startTime: 1000, attributes: { 'url.path': '/x', 'http.response.status_code': 502 } });
+    // Dates, not numbers: the SDK reads small numbers as performance.now() times and shifts them.
+    const base = Date.UTC(2026, 0, 1);
+    const at = (ms: number): Date => new Date(base + ms);
+    const server = tracer.startSpan('GET', { kind: SpanKind.SERVER, startTime: at(0), attributes: { 'url.path': '/x', 'http.response.status_code': 502 } });
     const inServer = trace.setSpan(context.active(), server);
-    const client = tracer.startSpan('ReverseProxy', { kind: SpanKind.CLIENT, startTime: 1002 }, inServer);
+    const client = tracer.startSpan('ReverseProxy', { kind: SpanKind.CLIENT, startTime: at(2) }, inServer);
     client.setStatus({ code: SpanStatusCode.ERROR });
-    client.end(1007);
+    client.end(at(7));
     server.setStatus({ code: SpanStatusCode.ERROR });
-    server.end(1010);
-    const late = tracer.startSpan('late', { kind: SpanKind.INTERNAL, startTime: 1009 }, inServer);
-    late.end(1011); // ends after its server span: still drawn
+    server.end(at(10));
+    const late = tracer.startSpan('late', { kind: SpanKind.INTERNAL, startTime: at(9) }, inServer);
+    late.end(at(11)); // ends after its server span: still drawn
     const [t] = recent.list();
     assert.ok(t);
     assert.deepEqual({ path: t.path, status: t.httpStatus, error: t.error, durationMs: t.durationMs }, { path: '/x', status: 502, error: true, durationMs: 10 });

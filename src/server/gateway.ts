@@ -20,7 +20,7 @@ import { buildRuntime, type BuildResult, type Route } from './build.ts';
 import { ServiceRegistry } from './services.ts';
 import { internalMessage } from './internal.ts';
 import { listen } from './listen.ts';
-import { createAdminApp, type GatewayView } from './admin/app.ts';
+import { createInternalServices, type GatewayView } from './admin/app.ts';
 import { defaultProviders } from './providers.ts';
 import { VERSION_INFO } from './admin/version.ts';
 import { Metrics } from '../metrics/index.ts';
@@ -81,7 +81,7 @@ export class Gateway extends EventEmitter implements GatewayView {
   #closing: Promise<void> | undefined;
   /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
   #draining = false;
-  #internal = new Map<string, Handler>();
+  #internal: Map<string, Handler>;
   #statusSource: (() => ProviderStatus[]) | undefined;
 
   constructor(options: GatewayOptions) {
@@ -98,8 +98,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : [])];
     this.providers = options.providers ?? defaultProviders(options.config, this.log);
     this.#statusSource = options.statusSource;
-    const admin = createAdminApp(this);
-    for (const name of ['api@internal', 'dashboard@internal', 'ping@internal', 'prometheus@internal']) this.#internal.set(name, admin);
+    this.#internal = createInternalServices(this);
   }
 
   /** Starts listening and the providers. Resolves once every entry point listens. */

@@ -6,7 +6,7 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, waitForState, type TestGateway } from '../support/gateway.ts';
-import { startUpstream } from '../support/upstream.ts';
+import { request, startUpstream } from '../support/upstream.ts';
 import { api, instance, registerAll, DEFAULT_OBS } from './support.ts';
 
 type Json = Record<string, unknown>;
@@ -173,5 +173,21 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     assert.ok(!Number.isNaN(Date.parse(v['startDate'] as string)));
     const ping = await api(g.admin, '/ping');
     assert.deepEqual([ping.status, ping.text], [200, 'OK']);
+  });
+});
+
+describe('internal services answer only their own paths', () => {
+  it('a ping router on a traffic entry point exposes /ping, never the API or the dashboard', async (t) => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tagway-internal-'));
+    const file = join(dir, 'dynamic.yml');
+    writeFileSync(file, 'http:\n  routers:\n    everything:\n      rule: "PathPrefix(`/`)"\n      entryPoints: [web]\n      service: ping@internal\n');
+    const { gateway, web } = await startTestGateway(t, { consul: false, flags: [`--providers.file.filename=${file}`, '--providers.file.watch=false'] });
+    await waitForState(gateway, (s) => s.routers['everything@file']?.status === 'enabled');
+    assert.equal((await request(`${web}/ping`)).body, 'OK');
+    assert.equal((await request(`${web}/api/http/routers`)).status, 404);
+    assert.equal((await request(`${web}/dashboard/`)).status, 404);
   });
 });

@@ -24,24 +24,37 @@ export interface GatewayView {
 }
 
 /**
- * The internal services (api@internal, dashboard@internal, ping@internal, prometheus@internal) as one
- * Hono app, exposed as a request-path Handler so internal routers route like any other.
+ * The internal services, one Hono app each, exposed as request-path Handlers so internal routers route
+ * like any other. Each answers only its own paths: routing `ping@internal` onto a traffic entry point
+ * exposes /ping, never the API or the dashboard.
  */
-export function createAdminApp(view: GatewayView): Handler {
-  const app = new Hono();
-  app.get('/ping', (c) => c.text('OK'));
-  app.route('/api', apiRoutes(view));
-  app.get('/', (c) => c.redirect('/dashboard/', 302));
-  app.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
-  app.get('/dashboard/', (c) => c.html(DASHBOARD_HTML));
-  app.get('/metrics', async (c) => {
+export function createInternalServices(view: GatewayView): Map<string, Handler> {
+  const api = new Hono();
+  api.route('/api', apiRoutes(view));
+  const dashboard = new Hono();
+  dashboard.get('/', (c) => c.redirect('/dashboard/', 302));
+  dashboard.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
+  dashboard.get('/dashboard/', (c) => c.html(DASHBOARD_HTML));
+  const ping = new Hono();
+  ping.get('/ping', (c) => c.text('OK'));
+  const prometheus = new Hono();
+  prometheus.get('/metrics', async (c) => {
     if (!view.metrics) return c.text('404 page not found\n', 404);
     return c.body(await view.metrics.registry.metrics(), 200, { 'content-type': view.metrics.registry.contentType });
   });
+  return new Map([
+    ['api@internal', asHandler(api)],
+    ['dashboard@internal', asHandler(dashboard)],
+    ['ping@internal', asHandler(ping)],
+    ['prometheus@internal', asHandler(prometheus)],
+  ]);
+}
+
+function asHandler(app: Hono): Handler {
   // Go's mux answer for an unknown path, byte for byte.
   app.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));
   const listener = getRequestListener(app.fetch);
-  return function adminHandler(ctx) {
+  return function internalHandler(ctx) {
     ctx.status = 200;
     ctx.res.once('finish', () => { ctx.status = ctx.res.statusCode; });
     void listener(ctx.req, ctx.res);

@@ -3,7 +3,9 @@ import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk
 import type { RequestContext } from '../proxy/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
+import { InlineChannel, type ExportChannel } from './export/channel.ts';
 import { createExporter } from './export/exporter.ts';
+import { WorkerChannel } from './export/worker-channel.ts';
 import { createPropagator } from './propagation.ts';
 import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
@@ -29,6 +31,8 @@ export interface TracingOptions {
   env?: Record<string, string | undefined>;
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
+  /** Encode and post spans in a worker thread (default true); false keeps it all on this thread. */
+  exportWorker?: boolean;
 }
 
 const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(message, fields ?? '') };
@@ -54,7 +58,9 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const version = options.version ?? '0.0.0';
   const batch = config.batch;
   validate(config);
-  const out = createExporter(config.otlp.http, `tagway/${version}`);
+  const userAgent = `tagway/${version}`;
+  const inline = (): ExportChannel => new InlineChannel(createExporter(config.otlp.http, userAgent));
+  const out = options.exportWorker === false ? inline() : new WorkerChannel(config.otlp.http, userAgent, inline);
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
   const recent = new RecentTraces();
   const provider = new NodeTracerProvider({

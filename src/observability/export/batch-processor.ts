@@ -1,7 +1,11 @@
-import { context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { TraceFlags } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { OtlpHttpExporter } from './exporter.ts';
+import type { ExportChannel } from './channel.ts';
+import { resourceJson } from './otlp-json.ts';
+import { ScopeTable, toRecord, type SpanRecord } from './span-record.ts';
+
+export { ExportTimeoutError } from './errors.ts';
 
 export interface BatchSettings { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number }
 
@@ -19,12 +23,6 @@ export interface ExportStats {
 
 export interface WarnLogger { warn(message: string, fields?: Record<string, unknown>): void }
 
-/** An export cut at `exportTimeout` (the request is aborted, not left running). */
-export class ExportTimeoutError extends Error {
-  readonly code = 'TAGWAY_EXPORT_TIMEOUT' as const;
-  constructor(ms: number) { super(`span export did not finish within ${ms}ms; request aborted`); this.name = 'ExportTimeoutError'; }
-}
-
 /** How often a stream of drops is summarised in the log. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
@@ -32,12 +30,17 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * The SDK's BatchSpanProcessor, reshaped for a gateway: the queue is bounded and every span that will
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
+ * A span is queued as a flat record (span-record.ts), so the SDK's span is garbage at once and the batch
+ * can cross to the export worker cheaply; encoding and posting happen behind `ExportChannel`.
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #settings: BatchSettings;
-  readonly #out: OtlpHttpExporter;
+  readonly #out: ExportChannel;
   readonly #log: WarnLogger;
-  #queue: ReadableSpan[] = [];
+  readonly #scopes = new ScopeTable();
+  #resource: Resource | undefined;
+  #resourceJson: string | undefined;
+  #queue: SpanRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** The armed timer is a zero-delay one (a full batch is waiting): spans ending meanwhile need not re-arm it. */
   #timerNow = false;
@@ -50,7 +53,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   #dropsSinceLog = 0;
   #dropLogTimer: NodeJS.Timeout | undefined;
 
-  constructor(settings: BatchSettings, out: OtlpHttpExporter, log: WarnLogger) {
+  constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger) {
     this.#settings = settings;
     this.#out = out;
     this.#log = log;
@@ -67,7 +70,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.#closed || this.#queue.length >= this.#settings.maxQueueSize) { this.#drop(1); return; }
-    this.#queue.push(span);
+    this.#resource ??= span.resource; // one provider, one resource
+    this.#queue.push(toRecord(span, this.#scopes.indexOf(span.instrumentationScope)));
     if (this.#exporting) return; // the running export picks the queue up when it ends
     if (this.#queue.length >= this.#settings.maxExportBatchSize) { if (!this.#timerNow) this.#schedule(0); }
     else if (this.#timer === undefined) this.#schedule(this.#settings.scheduledDelay);
@@ -118,24 +122,16 @@ export class BoundedBatchProcessor implements SpanProcessor {
     return running.finally(() => { this.#exporting = undefined; });
   }
 
-  async #send(batch: ReadableSpan[], timeoutMs: number): Promise<void> {
-    const resource = batch[0]!.resource;
-    if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
-    timer.unref();
-    let result: ExportResult;
-    try {
-      // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself
-      result = await context.with(suppressTracing(ROOT_CONTEXT), () => this.#out.send(batch, deadline.signal));
-    } catch (error) {
-      result = { code: ExportResultCode.FAILED, error: error as Error };
-    } finally {
-      clearTimeout(timer);
+  async #send(batch: SpanRecord[], timeoutMs: number): Promise<void> {
+    if (this.#resourceJson === undefined) {
+      const resource = this.#resource!;
+      if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
+      this.#resourceJson = resourceJson(resource);
     }
-    if (result.code === ExportResultCode.SUCCESS) { this.#exported += batch.length; return; }
+    const outcome = await this.#out.send({ resource: this.#resourceJson, scopes: this.#scopes.list, records: batch }, timeoutMs);
+    if (outcome.ok) { this.#exported += batch.length; return; }
     this.#failedExports += 1;
-    this.#lastError = describe(result.error);
+    this.#lastError = outcome.error;
     this.#drop(batch.length);
   }
 
@@ -155,11 +151,4 @@ export class BoundedBatchProcessor implements SpanProcessor {
     });
     this.#dropsSinceLog = 0;
   }
-}
-
-function describe(error: Error | undefined): string {
-  if (!error) return 'export failed';
-  const code = (error as { code?: unknown }).code;
-  const text = code !== undefined ? `${String(code)}: ${error.message}` : error.message || error.name;
-  return error.cause instanceof Error ? `${text} (last attempt: ${error.cause.message})` : text;
 }

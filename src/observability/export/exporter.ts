@@ -55,7 +55,12 @@ export class OtlpHttpExporter implements SpanExporter {
   async send(spans: ReadableSpan[], signal: AbortSignal): Promise<ExportResult> {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
     if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
-    const body = await serializeSpans(spans);
+    return this.sendBody(await serializeSpans(spans), signal);
+  }
+
+  /** Posts an encoded ExportTraceServiceRequest, retrying what OTLP calls retryable while `signal` allows. */
+  async sendBody(body: Uint8Array, signal: AbortSignal): Promise<ExportResult> {
+    if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
     const own = new AbortController();
     const onAbort = (): void => own.abort(signal.reason);
     if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });

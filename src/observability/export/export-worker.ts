@@ -1,0 +1,25 @@
+/**
+ * The export worker's entry: encodes record batches as OTLP JSON and posts them to the collector, off
+ * the request thread. Speaks the WorkerChannel protocol (worker-channel.ts): `export` → `result`,
+ * `shutdown` → `closed`; says `ready` once loaded.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runExport } from './channel.ts';
+import { createExporter } from './exporter.ts';
+import type { WorkerData, ToWorker, FromWorker } from './worker-channel.ts';
+
+const port = parentPort!;
+const { http, userAgent } = workerData as WorkerData;
+const out = createExporter(http, userAgent);
+
+port.on('message', function onMessage(message: ToWorker) {
+  if (message.type === 'export') {
+    // no yielding between slices: this thread serves no requests
+    void runExport(out, message.batch, message.timeoutMs, Number.POSITIVE_INFINITY).then((outcome) => {
+      port.postMessage({ type: 'result', id: message.id, outcome } satisfies FromWorker);
+    });
+  } else if (message.type === 'shutdown') {
+    void out.shutdown().then(() => port.postMessage({ type: 'closed' } satisfies FromWorker));
+  }
+});
+port.postMessage({ type: 'ready' } satisfies FromWorker);

@@ -1,7 +1,9 @@
 /**
  * Micro-benchmark of tracing's own cost, in one process, no network on the request side:
  *   1. per request: startRequest → startAttempt → onResponse → response close, for minimal, detailed
- *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink;
+ *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink,
+ *      with the export worker and without it (in-thread): time on the event loop, and CPU of all threads
+ *      (the worker's encoding and posting included, up to the final flush) per request;
  *   2. per 512-span batch: OTLP JSON serialization, ours (sliced) against @opentelemetry/otlp-transformer's,
  *      with the longest event-loop stall seen while ours runs.
  * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000]   (add --cpu-prof to node for a profile)
@@ -43,15 +45,17 @@ function fakeContext(verbosity: TraceVerbosity): RequestContext {
   } as unknown as RequestContext;
 }
 
-async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string): Promise<void> {
+async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string, exportWorker = true): Promise<void> {
   const config: TracingConfig = {
     serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
     safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
-    batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
+    // a queue that holds the whole run: a drop would make a request look cheaper than it is
+    batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
   };
-  const tracing = createTracing(config, { logger: { warn() {} } });
+  const tracing = createTracing(config, { logger: { warn() {} }, exportWorker });
   const target = new URL('http://127.0.0.1:9000/api/items?id=7');
-  const run = async (n: number): Promise<number> => {
+  const run = async (n: number): Promise<{ wall: number; cpu: number }> => {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       const ctx = fakeContext(verbosity);
@@ -64,13 +68,17 @@ async function perRequest(label: string, sampleRate: number, verbosity: TraceVer
       // let the batch processor run as it would between requests
       if (i % 16 === 15) await new Promise((r) => setImmediate(r));
     }
-    return (performance.now() - t0) * 1000 / n;
+    const wall = (performance.now() - t0) * 1000 / n;
+    await tracing.flush();
+    const used = process.cpuUsage(cpu0);
+    return { wall, cpu: (used.user + used.system) / n };
   };
   await run(Math.min(5000, REQUESTS));
-  const us = await run(REQUESTS);
+  const r = await run(REQUESTS);
   await tracing.shutdown(10_000);
   const s = tracing.stats();
-  console.log(`${label.padEnd(28)} ${us.toFixed(1).padStart(6)} µs/request   exported ${s.exported}, dropped ${s.dropped}`);
+  const mode = sampleRate > 0 ? (exportWorker ? 'worker' : 'inline') : '';
+  console.log(`${label.padEnd(22)} ${mode.padEnd(6)} ${r.wall.toFixed(1).padStart(6)} µs/request on the loop  ${r.cpu.toFixed(1).padStart(6)} µs CPU/request (all threads, flush included)   exported ${s.exported}, dropped ${s.dropped}`);
 }
 
 function sampleBatch(): ReadableSpan[] {
@@ -114,8 +122,10 @@ async function serialization(): Promise<void> {
 
 const sink = await startSink();
 console.log(`tracing overhead, ${REQUESTS} requests per case (Node ${process.version})`);
-await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint);
-await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint);
+for (const exportWorker of [true, false]) {
+  await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint, exportWorker);
+  await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint, exportWorker);
+}
 await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
 console.log('\nOTLP JSON serialization of one 512-span batch');
 await serialization();

@@ -20,6 +20,8 @@ export interface Tracing {
   stats(): ExportStats;
   /** The most recent sampled requests, newest first, for the dashboard. */
   recent(): TraceSummary[];
+  /** Exports everything queued now, within the deadline (default `batch.exportTimeout`); tracing goes on. */
+  flush(deadlineMs?: number): Promise<void>;
   /** Flushes what is queued within the deadline (default `shutdownTimeout`), then stops. Idempotent. */
   shutdown(deadlineMs?: number): Promise<void>;
 }
@@ -31,7 +33,7 @@ export interface TracingOptions {
   env?: Record<string, string | undefined>;
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
-  /** Encode and post spans in a worker thread (default true); false keeps it all on this thread. */
+  /** Encode and post spans in a worker thread (default: true unless env TAGWAY_TRACING_EXPORT_WORKER=0). */
   exportWorker?: boolean;
 }
 
@@ -60,7 +62,8 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   validate(config);
   const userAgent = `tagway/${version}`;
   const inline = (): ExportChannel => new InlineChannel(createExporter(config.otlp.http, userAgent));
-  const out = options.exportWorker === false ? inline() : new WorkerChannel(config.otlp.http, userAgent, inline);
+  const worker = options.exportWorker ?? env.TAGWAY_TRACING_EXPORT_WORKER !== '0';
+  const out = worker ? new WorkerChannel(config.otlp.http, userAgent, inline) : inline();
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
   const recent = new RecentTraces();
   const provider = new NodeTracerProvider({
@@ -83,6 +86,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     startRequest: function startRequest(ctx) { return new RequestSpans(runtime, ctx); },
     stats: () => processor.stats(),
     recent: () => recent.list(),
+    flush: (deadlineMs) => processor.forceFlush(deadlineMs),
     shutdown(deadlineMs = config.shutdownTimeout) {
       stopping ??= (async function stop() {
         // Export timers are unref'd so tracing never holds a running process open; during shutdown that

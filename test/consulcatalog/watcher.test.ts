@@ -123,8 +123,11 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     await seen.until(() => pollsParked(dc), 'polls parked');
     dc.resetStats();
 
+    const registeredAt = performance.now();
     dc.register(web('svc500-1', ['traefik.http.routers.r500.rule=Host(`changed`)'], 9000));
     await seen.router('r500', 'Host(`changed`)');
+    // Reported, not asserted (speed belongs in bench/): how long the change took to reach a configuration.
+    t.diagnostic(`one change reached the configuration in ${(performance.now() - registeredAt).toFixed(1)} ms`);
     await new Promise((r) => setTimeout(r, 100)); // let re-issued polls land before counting
     const stats = dc.stats();
     t.diagnostic(`one change: ${stats.requests} requests ${JSON.stringify(stats.byPath)}; max open connections ${stats.maxOpenConnections}`);

@@ -6,7 +6,8 @@
  *      (the worker's encoding and posting included, up to the final flush) per request;
  *   2. per 512-span batch: OTLP JSON serialization, ours (sliced) against @opentelemetry/otlp-transformer's,
  *      with the longest event-loop stall seen while ours runs.
- * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000]   (add --cpu-prof to node for a profile)
+ * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--mode=inline|worker]
+ *   (add --cpu-prof to node for a profile; --mode runs only the minimal sampled case of that export mode)
  * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
  * `npm run bench -- --targets=tagway,tagway-trace1`.
  */
@@ -23,6 +24,8 @@ import type { RequestContext } from '../src/proxy/context.ts';
 import type { TracingConfig } from '../src/static/types.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
+/** `--mode=worker` or `--mode=inline`: only those sampled cases, nothing else (for a focused --cpu-prof). */
+const MODE = process.argv.find((a) => a.startsWith('--mode='))?.split('=')[1];
 
 /** An OTLP sink that accepts and discards (the collector's cost is not ours). */
 async function startSink(): Promise<{ endpoint: string; close: () => void }> {
@@ -122,11 +125,13 @@ async function serialization(): Promise<void> {
 
 const sink = await startSink();
 console.log(`tracing overhead, ${REQUESTS} requests per case (Node ${process.version})`);
-for (const exportWorker of [true, false]) {
+for (const exportWorker of MODE === undefined ? [true, false] : [MODE === 'worker']) {
   await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint, exportWorker);
-  await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint, exportWorker);
+  if (MODE === undefined) await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint, exportWorker);
 }
-await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
-console.log('\nOTLP JSON serialization of one 512-span batch');
-await serialization();
+if (MODE === undefined) {
+  await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
+  console.log('\nOTLP JSON serialization of one 512-span batch');
+  await serialization();
+}
 sink.close();

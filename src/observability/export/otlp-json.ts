@@ -44,25 +44,18 @@ export async function serializeSpans(spans: readonly ReadableSpan[], perSlice = 
 export async function encodeBatches(batches: readonly RecordBatch[], perSlice = SPANS_PER_SLICE): Promise<Buffer> {
   const resourceSpans: string[] = [];
   let sinceYield = 0;
-  for (const batch of batches) {
-    const slicesByScope: string[][] = batch.scopes.map(() => []);
-    const records = batch.records;
-    let start = 0;
-    while (start < records.length) {
+  for (const { resource, scopes, records } of batches) {
+    const spansByScope: string[][] = scopes.map(() => []); // one JSON text per span, by scope
+    for (let i = 0; i < records.length; i++) {
       if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
-      const end = Math.min(records.length, start + perSlice - sinceYield);
-      // one JSON.stringify per slice and scope: V8's serializer beats any string building of ours
-      const pending: OtlpSpan[][] = batch.scopes.map(() => []);
-      for (let i = start; i < end; i++) pending[records[i]![R_SCOPE] as number]!.push(otlpSpan(records[i]!));
-      for (let s = 0; s < pending.length; s++) if (pending[s]!.length > 0) slicesByScope[s]!.push(JSON.stringify(pending[s]).slice(1, -1));
-      sinceYield += end - start;
-      start = end;
+      spansByScope[records[i]![R_SCOPE] as number]!.push(spanJson(records[i]!));
+      sinceYield++;
     }
     const scopeSpans: string[] = [];
-    for (let s = 0; s < batch.scopes.length; s++) {
-      if (slicesByScope[s]!.length > 0) scopeSpans.push(`{"scope":${JSON.stringify(batch.scopes[s])},"spans":[${slicesByScope[s]!.join(',')}]}`);
+    for (let s = 0; s < scopes.length; s++) {
+      if (spansByScope[s]!.length > 0) scopeSpans.push(`{"scope":${JSON.stringify(scopes[s])},"spans":[${spansByScope[s]!.join(',')}]}`);
     }
-    resourceSpans.push(`{"resource":${batch.resource},"scopeSpans":[${scopeSpans.join(',')}]}`);
+    resourceSpans.push(`{"resource":${resource},"scopeSpans":[${scopeSpans.join(',')}]}`);
   }
   return Buffer.from(`{"resourceSpans":[${resourceSpans.join(',')}]}`);
 }
@@ -72,66 +65,87 @@ export function resourceJson(resource: Resource): string {
   return JSON.stringify({ attributes: keyValues(resource.attributes) });
 }
 
+/**
+ * One span as OTLP JSON text, written directly: the same document as JSON.stringify of the OTLP object,
+ * without the ~40 intermediate objects per span, and with every attribute key's JSON prefix escaped once
+ * per process (keys repeat on every span). Measured: ~2.8 µs a span against ~4.7 µs the object route.
+ */
+export function spanJson(r: SpanRecord): string {
+  const attributeCount = r[R_ATTRIBUTE_COUNT] as number;
+  let out = `{"traceId":"${r[R_TRACE_ID] as string}","spanId":"${r[R_SPAN_ID] as string}"`;
+  const parent = r[R_PARENT_SPAN_ID] as string;
+  if (parent) out += `,"parentSpanId":"${parent}"`;
+  const traceState = r[R_TRACE_STATE] as string;
+  if (traceState) out += `,"traceState":${JSON.stringify(traceState)}`;
+  out += `,"name":${JSON.stringify(r[R_NAME])},"kind":${(r[R_KIND] as number) + 1}`;
+  out += `,"startTimeUnixNano":"${nanos(r[R_START_S] as number, r[R_START_NS] as number)}","endTimeUnixNano":"${nanos(r[R_END_S] as number, r[R_END_NS] as number)}"`;
+  out += `,"attributes":[${keyValuesJson(r, R_HEAD, attributeCount)}]`;
+  const droppedAttributes = r[R_DROPPED_ATTRIBUTES] as number;
+  if (droppedAttributes > 0) out += `,"droppedAttributesCount":${droppedAttributes}`;
+  const eventCount = r[R_EVENT_COUNT] as number;
+  if (eventCount > 0) {
+    let at = R_HEAD + 2 * attributeCount;
+    out += ',"events":[';
+    for (let e = 0; e < eventCount; e++) {
+      const n = r[at + 4] as number;
+      if (e > 0) out += ',';
+      out += `{"timeUnixNano":"${nanos(r[at + 1] as number, r[at + 2] as number)}","name":${JSON.stringify(r[at])},"attributes":[${keyValuesJson(r, at + 5, n)}]`;
+      if (r[at + 3]) out += `,"droppedAttributesCount":${r[at + 3] as number}`;
+      out += '}';
+      at += 5 + 2 * n;
+    }
+    out += ']';
+  }
+  const droppedEvents = r[R_DROPPED_EVENTS] as number;
+  if (droppedEvents > 0) out += `,"droppedEventsCount":${droppedEvents}`;
+  const message = r[R_STATUS_MESSAGE] as string;
+  out += message ? `,"status":{"code":${r[R_STATUS_CODE] as number},"message":${JSON.stringify(message)}}` : `,"status":{"code":${r[R_STATUS_CODE] as number}}`;
+  // tagway makes no links; any an SDK user added are counted, not sent
+  const droppedLinks = r[R_DROPPED_LINKS] as number;
+  if (droppedLinks > 0) out += `,"droppedLinksCount":${droppedLinks}`;
+  return out + '}';
+}
+
+/** `{"key":"<key>","value":` by key; bounded (keys beyond it are escaped each time). */
+const KEY_PREFIX = new Map<string, string>();
+const KEY_PREFIX_MAX = 1024;
+
+function keyValuesJson(r: SpanRecord, from: number, count: number): string {
+  let out = '';
+  for (let i = 0; i < count; i++) {
+    const key = r[from + 2 * i] as string;
+    let prefix = KEY_PREFIX.get(key);
+    if (prefix === undefined) {
+      prefix = `{"key":${JSON.stringify(key)},"value":`;
+      if (KEY_PREFIX.size < KEY_PREFIX_MAX) KEY_PREFIX.set(key, prefix);
+    }
+    out += (i === 0 ? prefix : ',' + prefix) + anyValueJson(r[from + 2 * i + 1] as AttributeValue) + '}';
+  }
+  return out;
+}
+
+function anyValueJson(value: AttributeValue | null | undefined): string {
+  switch (typeof value) {
+    case 'string': return `{"stringValue":${JSON.stringify(value)}}`;
+    case 'boolean': return value ? '{"boolValue":true}' : '{"boolValue":false}';
+    case 'number':
+      if (Number.isInteger(value)) return `{"intValue":${JSON.stringify(value)}}`;
+      return Number.isFinite(value) ? `{"doubleValue":${JSON.stringify(value)}}` : `{"doubleValue":"${String(value)}"}`;
+    default:
+      if (Array.isArray(value)) {
+        let out = '{"arrayValue":{"values":[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + anyValueJson(value[i] as AttributeValue);
+        return out + ']}}';
+      }
+      return '{}';
+  }
+}
+
+/** Resource attributes as OTLP KeyValue objects (once per resource, so the object route is fine here). */
 interface OtlpKeyValue { key: string; value: OtlpAnyValue }
 type OtlpAnyValue =
   | { stringValue: string } | { boolValue: boolean } | { intValue: number } | { doubleValue: number | string }
   | { arrayValue: { values: OtlpAnyValue[] } } | Record<string, never>;
-interface OtlpSpan {
-  traceId: string; spanId: string; parentSpanId?: string; traceState?: string; name: string; kind: number;
-  startTimeUnixNano: string; endTimeUnixNano: string; attributes: OtlpKeyValue[]; droppedAttributesCount?: number;
-  events?: Array<{ timeUnixNano: string; name: string; attributes: OtlpKeyValue[]; droppedAttributesCount?: number }>;
-  droppedEventsCount?: number; status: { code: number; message?: string }; droppedLinksCount?: number;
-}
-
-/**
- * One span as OTLP JSON. Fields at their proto3 default (0, empty list) are left out, as the JSON mapping
- * allows: about a tenth of the bytes of a typical span.
- */
-function otlpSpan(r: SpanRecord): OtlpSpan {
-  const message = r[R_STATUS_MESSAGE] as string;
-  const code = r[R_STATUS_CODE] as number;
-  const attributeCount = r[R_ATTRIBUTE_COUNT] as number;
-  const out: OtlpSpan = {
-    traceId: r[R_TRACE_ID] as string,
-    spanId: r[R_SPAN_ID] as string,
-    name: r[R_NAME] as string,
-    kind: (r[R_KIND] as number) + 1, // OTLP kinds are the API's + 1
-    startTimeUnixNano: nanos(r[R_START_S] as number, r[R_START_NS] as number),
-    endTimeUnixNano: nanos(r[R_END_S] as number, r[R_END_NS] as number),
-    attributes: recordKeyValues(r, R_HEAD, attributeCount),
-    status: message ? { code, message } : { code },
-  };
-  const parent = r[R_PARENT_SPAN_ID] as string;
-  if (parent) out.parentSpanId = parent;
-  const traceState = r[R_TRACE_STATE] as string;
-  if (traceState) out.traceState = traceState;
-  const droppedAttributes = r[R_DROPPED_ATTRIBUTES] as number;
-  if (droppedAttributes > 0) out.droppedAttributesCount = droppedAttributes;
-  const eventCount = r[R_EVENT_COUNT] as number;
-  if (eventCount > 0) {
-    out.events = [];
-    let at = R_HEAD + 2 * attributeCount;
-    for (let e = 0; e < eventCount; e++) {
-      const n = r[at + 4] as number;
-      const event: NonNullable<OtlpSpan['events']>[number] = { timeUnixNano: nanos(r[at + 1] as number, r[at + 2] as number), name: r[at] as string, attributes: recordKeyValues(r, at + 5, n) };
-      if (r[at + 3]) event.droppedAttributesCount = r[at + 3] as number;
-      out.events.push(event);
-      at += 5 + 2 * n;
-    }
-  }
-  const droppedEvents = r[R_DROPPED_EVENTS] as number;
-  if (droppedEvents > 0) out.droppedEventsCount = droppedEvents;
-  // tagway makes no links; any an SDK user added are counted, not sent
-  const droppedLinks = r[R_DROPPED_LINKS] as number;
-  if (droppedLinks > 0) out.droppedLinksCount = droppedLinks;
-  return out;
-}
-
-function recordKeyValues(r: SpanRecord, from: number, count: number): OtlpKeyValue[] {
-  const out: OtlpKeyValue[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = { key: r[from + 2 * i] as string, value: anyValue(r[from + 2 * i + 1] as AttributeValue) };
-  return out;
-}
 
 function keyValues(attributes: Attributes): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];

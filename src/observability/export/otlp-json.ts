@@ -42,23 +42,37 @@ export async function serializeSpans(spans: readonly ReadableSpan[], perSlice = 
 
 /** Encodes batches (one ResourceSpans each), yielding to the event loop every `perSlice` spans. */
 export async function encodeBatches(batches: readonly RecordBatch[], perSlice = SPANS_PER_SLICE): Promise<Buffer> {
-  const resourceSpans: string[] = [];
+  // UTF-8 chunks, one per span, concatenated once: cheaper than joining the strings and encoding the whole
+  const chunks: Buffer[] = [Buffer.from('{"resourceSpans":[')];
   let sinceYield = 0;
-  for (const { resource, scopes, records } of batches) {
-    const spansByScope: string[][] = scopes.map(() => []); // one JSON text per span, by scope
-    for (let i = 0; i < records.length; i++) {
-      if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
-      spansByScope[records[i]![R_SCOPE] as number]!.push(spanJson(records[i]!));
-      sinceYield++;
-    }
-    const scopeSpans: string[] = [];
+  for (let b = 0; b < batches.length; b++) {
+    const { resource, scopes, records } = batches[b]!;
+    chunks.push(Buffer.from(`${b === 0 ? '' : ','}{"resource":${resource},"scopeSpans":[`));
+    let firstScope = true;
     for (let s = 0; s < scopes.length; s++) {
-      if (spansByScope[s]!.length > 0) scopeSpans.push(`{"scope":${JSON.stringify(scopes[s])},"spans":[${spansByScope[s]!.join(',')}]}`);
+      let first = true;
+      for (let i = 0; i < records.length; i++) {
+        if (records[i]![R_SCOPE] !== s) continue;
+        if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
+        if (first) {
+          chunks.push(Buffer.from(`${firstScope ? '' : ','}{"scope":${JSON.stringify(scopes[s])},"spans":[`));
+          first = firstScope = false;
+        } else {
+          chunks.push(COMMA);
+        }
+        chunks.push(Buffer.from(spanJson(records[i]!)));
+        sinceYield++;
+      }
+      if (!first) chunks.push(CLOSE_SCOPE);
     }
-    resourceSpans.push(`{"resource":${resource},"scopeSpans":[${scopeSpans.join(',')}]}`);
+    chunks.push(CLOSE_SCOPE);
   }
-  return Buffer.from(`{"resourceSpans":[${resourceSpans.join(',')}]}`);
+  chunks.push(CLOSE_SCOPE);
+  return Buffer.concat(chunks);
 }
+
+const COMMA = Buffer.from(',');
+const CLOSE_SCOPE = Buffer.from(']}');
 
 /** The resource part of a ResourceSpans, `{"attributes":[…]}`; computed once per resource by the caller. */
 export function resourceJson(resource: Resource): string {
@@ -67,8 +81,8 @@ export function resourceJson(resource: Resource): string {
 
 /**
  * One span as OTLP JSON text, written directly: the same document as JSON.stringify of the OTLP object,
- * without the ~40 intermediate objects per span, and with every attribute key's JSON prefix escaped once
- * per process (keys repeat on every span). Measured: ~2.8 µs a span against ~4.7 µs the object route.
+ * without the ~40 intermediate objects per span, and with a repeated attribute (same key and
+ * value as the span before) written from cache. Measured: ~2.8 µs a span against ~4.7 µs the object route.
  */
 export function spanJson(r: SpanRecord): string {
   const attributeCount = r[R_ATTRIBUTE_COUNT] as number;
@@ -106,22 +120,44 @@ export function spanJson(r: SpanRecord): string {
   return out + '}';
 }
 
-/** `{"key":"<key>","value":` by key; bounded (keys beyond it are escaped each time). */
-const KEY_PREFIX = new Map<string, string>();
-const KEY_PREFIX_MAX = 1024;
+/**
+ * The last KeyValue JSON written for each key, with its value. Most attributes repeat from span to span
+ * (entry point, method, protocol, scheme, addresses, user agent, status), so most pairs are a lookup and
+ * a comparison instead of escaping and concatenating. Bounded: keys beyond it are written each time.
+ */
+const LAST_PAIR = new Map<string, { value: unknown; json: string }>();
+const LAST_PAIR_MAX = 1024;
 
 function keyValuesJson(r: SpanRecord, from: number, count: number): string {
   let out = '';
   for (let i = 0; i < count; i++) {
     const key = r[from + 2 * i] as string;
-    let prefix = KEY_PREFIX.get(key);
-    if (prefix === undefined) {
-      prefix = `{"key":${JSON.stringify(key)},"value":`;
-      if (KEY_PREFIX.size < KEY_PREFIX_MAX) KEY_PREFIX.set(key, prefix);
+    const value = r[from + 2 * i + 1];
+    const last = LAST_PAIR.get(key);
+    let json: string;
+    if (last !== undefined && last.value === value) {
+      json = last.json;
+    } else {
+      json = `{"key":${JSON.stringify(key)},"value":${anyValueJson(value as AttributeValue)}}`;
+      if (typeof value !== 'object') { // arrays are new objects on every span: never equal
+        json = flat(json);
+        if (last !== undefined) { last.value = value; last.json = json; }
+        else if (LAST_PAIR.size < LAST_PAIR_MAX) LAST_PAIR.set(key, { value, json });
+      }
     }
-    out += (i === 0 ? prefix : ',' + prefix) + anyValueJson(r[from + 2 * i + 1] as AttributeValue) + '}';
+    out += i === 0 ? json : ',' + json;
   }
   return out;
+}
+
+/**
+ * The same string, flattened: a concatenation is a rope that every later concatenation containing it
+ * would walk again; a cached piece is flattened once. (`Number()` reads every character, which makes V8
+ * flatten the rope in place.)
+ */
+function flat(s: string): string {
+  Number(s);
+  return s;
 }
 
 function anyValueJson(value: AttributeValue | null | undefined): string {

@@ -42,37 +42,25 @@ export async function serializeSpans(spans: readonly ReadableSpan[], perSlice = 
 
 /** Encodes batches (one ResourceSpans each), yielding to the event loop every `perSlice` spans. */
 export async function encodeBatches(batches: readonly RecordBatch[], perSlice = SPANS_PER_SLICE): Promise<Buffer> {
-  // UTF-8 chunks, one per span, concatenated once: cheaper than joining the strings and encoding the whole
-  const chunks: Buffer[] = [Buffer.from('{"resourceSpans":[')];
+  const resourceSpans: string[] = [];
   let sinceYield = 0;
-  for (let b = 0; b < batches.length; b++) {
-    const { resource, scopes, records } = batches[b]!;
-    chunks.push(Buffer.from(`${b === 0 ? '' : ','}{"resource":${resource},"scopeSpans":[`));
-    let firstScope = true;
-    for (let s = 0; s < scopes.length; s++) {
-      let first = true;
-      for (let i = 0; i < records.length; i++) {
-        if (records[i]![R_SCOPE] !== s) continue;
-        if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
-        if (first) {
-          chunks.push(Buffer.from(`${firstScope ? '' : ','}{"scope":${JSON.stringify(scopes[s])},"spans":[`));
-          first = firstScope = false;
-        } else {
-          chunks.push(COMMA);
-        }
-        chunks.push(Buffer.from(spanJson(records[i]!)));
-        sinceYield++;
-      }
-      if (!first) chunks.push(CLOSE_SCOPE);
+  for (const { resource, scopes, records } of batches) {
+    const spansByScope: string[][] = scopes.map(() => []); // one JSON text per span, by scope
+    for (let i = 0; i < records.length; i++) {
+      if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
+      // flattened one by one: join walks ropes far slower (measured ×2 over the batch)
+      spansByScope[records[i]![R_SCOPE] as number]!.push(flat(spanJson(records[i]!)));
+      sinceYield++;
     }
-    chunks.push(CLOSE_SCOPE);
+    const scopeSpans: string[] = [];
+    for (let s = 0; s < scopes.length; s++) {
+      if (spansByScope[s]!.length > 0) scopeSpans.push(`{"scope":${JSON.stringify(scopes[s])},"spans":[${spansByScope[s]!.join(',')}]}`);
+    }
+    resourceSpans.push(`{"resource":${resource},"scopeSpans":[${scopeSpans.join(',')}]}`);
   }
-  chunks.push(CLOSE_SCOPE);
-  return Buffer.concat(chunks);
+  // one string, one UTF-8 encoding (a Buffer per span costs more in pool bookkeeping than it saves)
+  return Buffer.from(`{"resourceSpans":[${resourceSpans.join(',')}]}`);
 }
-
-const COMMA = Buffer.from(',');
-const CLOSE_SCOPE = Buffer.from(']}');
 
 /** The resource part of a ResourceSpans, `{"attributes":[…]}`; computed once per resource by the caller. */
 export function resourceJson(resource: Resource): string {

@@ -53,6 +53,8 @@ export class RecentTraces implements SpanProcessor {
   readonly #routers = new Map<string, { router?: string; service?: string }>();
   /** Child spans (ReverseProxy, Router, middlewares…) by trace id, until their server span ends; bounded, oldest trace first out. */
   readonly #pending = new Map<string, ChildSpan[]>();
+  /** The ring's traces by trace id, for a child span that ends after its server span (no scan of the ring per span). */
+  readonly #listed = new Map<string, TraceSummary>();
 
   constructor(size = RECENT_TRACES) {
     this.#ring = new Array(size);
@@ -91,6 +93,9 @@ export class RecentTraces implements SpanProcessor {
     this.#pending.delete(ctx.traceId);
     summary.spans = [{ spanId: ctx.spanId, parentSpanId: span.parentSpanContext?.spanId ?? '', name: span.name, startOffsetMs: 0, durationMs: summary.durationMs, error: summary.error }];
     for (const c of children) summary.spans.push(offsetFrom(summary.startTime, c));
+    const evicted = this.#ring[this.#next];
+    if (evicted !== undefined && this.#listed.get(evicted.traceId) === evicted) this.#listed.delete(evicted.traceId);
+    this.#listed.set(summary.traceId, summary);
     this.#ring[this.#next] = summary;
     this.#next = (this.#next + 1) % this.#ring.length;
   }
@@ -103,7 +108,7 @@ export class RecentTraces implements SpanProcessor {
       startMs: span.startTime[0] * 1e3 + span.startTime[1] / 1e6, durationMs: span.duration[0] * 1e3 + span.duration[1] / 1e6,
       error: span.status.code === SpanStatusCode.ERROR,
     };
-    const listed = this.#ring.find((t) => t?.traceId === ctx.traceId);
+    const listed = this.#listed.get(ctx.traceId);
     if (listed?.spans) {
       if (listed.spans.length < SPANS_PER_TRACE) listed.spans.push(offsetFrom(listed.startTime, child));
       return;

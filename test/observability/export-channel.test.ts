@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { exportWorkerWanted } from '../../src/observability/tracing.ts';
+import { startCollector } from '../support/collector.ts';
+import { send, startHarness, tracingConfig } from './harness.ts';
+
+describe('exportWorkerWanted', () => {
+  const cases = [
+    { desc: 'unset, one CPU: in-thread (the worker would only compete for it)', setting: undefined, cpus: 1, want: false },
+    { desc: 'unset, two CPUs: worker', setting: undefined, cpus: 2, want: true },
+    { desc: '1 forces the worker on one CPU', setting: '1', cpus: 1, want: true },
+    { desc: '0 keeps it in-thread on many CPUs', setting: '0', cpus: 8, want: false },
+    { desc: 'an unknown value is the default', setting: 'yes', cpus: 1, want: false },
+  ];
+  for (const c of cases) it(c.desc, () => assert.equal(exportWorkerWanted(c.setting, c.cpus), c.want));
+});
+
+describe('export worker and in-thread export', () => {
+  for (const exportWorker of [true, false]) {
+    it(`${exportWorker ? 'worker' : 'in-thread'}: spans, resource and counters reach the collector alike`, async (t) => {
+      const collector = await startCollector();
+      t.after(() => collector.close());
+      const h = await startHarness(t, { tracing: tracingConfig(collector.endpoint, { batch: { maxQueueSize: 100, maxExportBatchSize: 50, scheduledDelay: 10, exportTimeout: 5000 } }), tracingOptions: { exportWorker } });
+      for (let i = 0; i < 3; i++) assert.equal((await send(h.url, `/w${i}?k=v`)).status, 200);
+      const spans = await collector.waitForSpans(6);
+      assert.deepEqual(spans.map((s) => s.attributes['url.path']).filter(Boolean).sort(), ['/w0', '/w1', '/w2']);
+      assert.ok(spans.every((s) => typeof s.resource['service.name'] === 'string'));
+      assert.deepEqual(spans.filter((s) => s.attributes['url.query'] !== undefined).map((s) => s.attributes['url.query']), ['k=REDACTED', 'k=REDACTED', 'k=REDACTED']);
+      await h.tracing.shutdown(2000);
+      assert.deepEqual(h.tracing.stats(), { exported: 6, dropped: 0, failedExports: 0, queued: 0 });
+    });
+  }
+});

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext } from '../proxy/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
@@ -45,7 +45,7 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
 
 /**
  * Builds tracing from the static `tracing` section: NodeTracerProvider (never registered globally),
- * ParentBased(TraceIdRatioBased(sampleRate)), a bounded batch processor exporting OTLP/HTTP JSON
+ * ParentBased(TraceIdRatioBased(sampleRate)) (AlwaysOn at 1, AlwaysOff at 0), a bounded batch processor exporting OTLP/HTTP JSON
  * (abortable, see OtlpHttpExporter) to `otlp.http.endpoint`, and a ring of recent traces.
  *
  * @example
@@ -72,7 +72,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const recent = new RecentTraces();
   const provider = new NodeTracerProvider({
     resource: buildResource(config, version, env),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRate) }),
+    sampler: new ParentBasedSampler({ root: rootSampler(config.sampleRate) }),
     spanProcessors: [processor, recent],
   });
   const propagator = createPropagator(env);
@@ -119,6 +119,13 @@ export function exportWorkerWanted(setting: string | undefined, cpus = available
   if (setting === '1' || setting === 'true') return true;
   if (setting === '0' || setting === 'false') return false;
   return cpus > 1;
+}
+
+/** TraceIdRatioBased(rate), with the two ends as constant decisions (no trace-id arithmetic per request). */
+function rootSampler(rate: number): Sampler {
+  if (rate >= 1) return new AlwaysOnSampler();
+  if (rate <= 0) return new AlwaysOffSampler();
+  return new TraceIdRatioBasedSampler(rate);
 }
 
 /** Tracing config errors, caught at construction and naming the option (never mid-request). */

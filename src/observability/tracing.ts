@@ -35,8 +35,8 @@ export interface TracingOptions {
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
   /**
-   * Encode and post spans in a worker thread. Default: env TAGWAY_TRACING_EXPORT_WORKER (1/0) when set,
-   * else only when this process may run on more than one CPU (see exportWorkerWanted).
+   * Encode and post spans in a worker thread. Default: only when this process may run on more than one
+   * CPU (see exportWorkerWanted). Not an environment variable: TAGWAY_* names are static configuration.
    */
   exportWorker?: boolean;
 }
@@ -66,7 +66,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   validate(config);
   const userAgent = `tagway/${version}`;
   const inline = (): ExportChannel => new InlineChannel(createExporter(config.otlp.http, userAgent));
-  const worker = options.exportWorker ?? exportWorkerWanted(env.TAGWAY_TRACING_EXPORT_WORKER);
+  const worker = options.exportWorker ?? exportWorkerWanted();
   const out = worker ? new WorkerChannel(config.otlp.http, userAgent, inline) : inline();
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
   const recent = new RecentTraces();
@@ -115,9 +115,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
  * process pinned to one, `taskset -c 0`) the worker competes with requests for the same core and the
  * clone is pure cost (measured: ~10 % of the request thread at 20k spans/s), so it stays off.
  */
-export function exportWorkerWanted(setting: string | undefined, cpus = availableParallelism()): boolean {
-  if (setting === '1' || setting === 'true') return true;
-  if (setting === '0' || setting === 'false') return false;
+export function exportWorkerWanted(cpus = availableParallelism()): boolean {
   return cpus > 1;
 }
 

@@ -6,13 +6,10 @@ import { send, startHarness, tracingConfig } from './harness.ts';
 
 describe('exportWorkerWanted', () => {
   const cases = [
-    { desc: 'unset, one CPU: in-thread (the worker would only compete for it)', setting: undefined, cpus: 1, want: false },
-    { desc: 'unset, two CPUs: worker', setting: undefined, cpus: 2, want: true },
-    { desc: '1 forces the worker on one CPU', setting: '1', cpus: 1, want: true },
-    { desc: '0 keeps it in-thread on many CPUs', setting: '0', cpus: 8, want: false },
-    { desc: 'an unknown value is the default', setting: 'yes', cpus: 1, want: false },
+    { desc: 'one CPU (or pinned to one): in-thread, the worker would only compete for it', cpus: 1, want: false },
+    { desc: 'two CPUs: worker', cpus: 2, want: true },
   ];
-  for (const c of cases) it(c.desc, () => assert.equal(exportWorkerWanted(c.setting, c.cpus), c.want));
+  for (const c of cases) it(c.desc, () => assert.equal(exportWorkerWanted(c.cpus), c.want));
 });
 
 describe('export worker and in-thread export', () => {

@@ -1,5 +1,6 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { BodyBuffer } from './body-buffer.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
 import type { OtlpHttpExporter } from './exporter.ts';
 import { encodeBatches, type RecordBatch } from './otlp-json.ts';
@@ -21,34 +22,56 @@ export interface ExportChannel {
 /**
  * One export under a deadline: the encoding and every attempt share it, and at the deadline the request
  * is aborted with ExportTimeoutError (the last attempt's error kept as its cause).
- * `perSlice` is how many spans are encoded between yields to the event loop.
+ * `perSlice` is how many spans are encoded between yields to the event loop; `body` is reused when the
+ * caller runs one export at a time.
  */
-export async function runExport(out: OtlpHttpExporter, batch: RecordBatch, timeoutMs: number, perSlice?: number): Promise<ExportOutcome> {
+export async function runExport(out: OtlpHttpExporter, batch: RecordBatch, timeoutMs: number, perSlice?: number, body = new BodyBuffer()): Promise<ExportOutcome> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   timer.unref();
   let result: ExportResult;
   try {
-    const body = await encodeBatches([batch], perSlice);
-    result = await out.sendBody(body, deadline.signal);
+    result = await out.sendBody(await encodeBatches([batch], perSlice, body), deadline.signal);
   } catch (error) {
     result = { code: ExportResultCode.FAILED, error: error as Error };
   } finally {
     clearTimeout(timer);
   }
+  // a failed request may have left the body in a socket's queue: that memory is not ours to reuse
+  if (result.code === ExportResultCode.SUCCESS) body.reset(); else body.discard();
   return result.code === ExportResultCode.SUCCESS ? { ok: true } : { ok: false, error: describeExportError(result.error) };
 }
 
 /** Encodes (sliced, yielding) and posts on the calling thread: the fallback when no worker can run. */
 export class InlineChannel implements ExportChannel {
   readonly #out: OtlpHttpExporter;
+  readonly #body = new ReusedBody();
 
   constructor(out: OtlpHttpExporter) { this.#out = out; }
 
   send(batch: RecordBatch, timeoutMs: number): Promise<ExportOutcome> {
     // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself
-    return context.with(suppressTracing(ROOT_CONTEXT), () => runExport(this.#out, batch, timeoutMs));
+    return context.with(suppressTracing(ROOT_CONTEXT), () => this.#body.use((body) => runExport(this.#out, batch, timeoutMs, undefined, body)));
   }
 
   shutdown(): Promise<void> { return this.#out.shutdown(); }
+}
+
+/**
+ * One BodyBuffer for exports that run one at a time (the batch processor's rule); an export that overlaps
+ * another (a worker answering after its backstop fired) gets a buffer of its own instead of sharing.
+ */
+export class ReusedBody {
+  readonly #body = new BodyBuffer();
+  #inUse = false;
+
+  async use<T>(fn: (body: BodyBuffer) => Promise<T>): Promise<T> {
+    if (this.#inUse) return fn(new BodyBuffer());
+    this.#inUse = true;
+    try {
+      return await fn(this.#body);
+    } finally {
+      this.#inUse = false;
+    }
+  }
 }

@@ -4,18 +4,19 @@
  * `shutdown` → `closed`; says `ready` once loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runExport } from './channel.ts';
+import { ReusedBody, runExport } from './channel.ts';
 import { createExporter } from './exporter.ts';
 import type { WorkerData, ToWorker, FromWorker } from './worker-channel.ts';
 
 const port = parentPort!;
 const { http, userAgent } = workerData as WorkerData;
 const out = createExporter(http, userAgent);
+const body = new ReusedBody();
 
 port.on('message', function onMessage(message: ToWorker) {
   if (message.type === 'export') {
     // no yielding between slices: this thread serves no requests
-    void runExport(out, message.batch, message.timeoutMs, Number.POSITIVE_INFINITY).then((outcome) => {
+    void body.use((b) => runExport(out, message.batch, message.timeoutMs, Number.POSITIVE_INFINITY, b)).then((outcome) => {
       port.postMessage({ type: 'result', id: message.id, outcome } satisfies FromWorker);
     });
   } else if (message.type === 'shutdown') {

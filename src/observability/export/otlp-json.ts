@@ -6,6 +6,7 @@ import {
   R_KIND, R_NAME, R_PARENT_SPAN_ID, R_SCOPE, R_SPAN_ID, R_START_NS, R_START_S, R_STATUS_CODE, R_STATUS_MESSAGE,
   R_TRACE_ID, R_TRACE_STATE, ScopeTable, toRecord, type SpanRecord,
 } from './span-record.ts';
+import { BodyBuffer } from './body-buffer.ts';
 
 /** Spans serialized between two yields to the event loop (about a millisecond of work). */
 export const SPANS_PER_SLICE = 64;
@@ -37,29 +38,41 @@ export async function serializeSpans(spans: readonly ReadableSpan[], perSlice = 
   }
   const batches: RecordBatch[] = [];
   for (const [resource, group] of byResource) batches.push({ resource: resourceJson(resource), scopes: group.scopes.list, records: group.records });
-  return encodeBatches(batches, perSlice);
+  return Buffer.from(await encodeBatches(batches, perSlice)); // a copy the caller owns
 }
 
-/** Encodes batches (one ResourceSpans each), yielding to the event loop every `perSlice` spans. */
-export async function encodeBatches(batches: readonly RecordBatch[], perSlice = SPANS_PER_SLICE): Promise<Buffer> {
-  const resourceSpans: string[] = [];
+/**
+ * Encodes batches (one ResourceSpans each) into `body`, yielding to the event loop every `perSlice` spans.
+ * Returns `body.bytes()`: a view of the reused buffer, valid until the body is written again.
+ */
+export async function encodeBatches(batches: readonly RecordBatch[], perSlice = SPANS_PER_SLICE, body = new BodyBuffer()): Promise<Buffer> {
+  // span by span into one reused Buffer: no batch-sized string (see BodyBuffer)
+  body.write('{"resourceSpans":[');
   let sinceYield = 0;
-  for (const { resource, scopes, records } of batches) {
-    const spansByScope: string[][] = scopes.map(() => []); // one JSON text per span, by scope
-    for (let i = 0; i < records.length; i++) {
-      if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
-      // flattened one by one: join walks ropes far slower (measured ×2 over the batch)
-      spansByScope[records[i]![R_SCOPE] as number]!.push(flat(spanJson(records[i]!)));
-      sinceYield++;
-    }
-    const scopeSpans: string[] = [];
+  for (let b = 0; b < batches.length; b++) {
+    const { resource, scopes, records } = batches[b]!;
+    body.write(`${b === 0 ? '' : ','}{"resource":${resource},"scopeSpans":[`);
+    let firstScope = true;
     for (let s = 0; s < scopes.length; s++) {
-      if (spansByScope[s]!.length > 0) scopeSpans.push(`{"scope":${JSON.stringify(scopes[s])},"spans":[${spansByScope[s]!.join(',')}]}`);
+      let first = true;
+      for (let i = 0; i < records.length; i++) {
+        if (records[i]![R_SCOPE] !== s) continue;
+        if (sinceYield >= perSlice) { await new Promise<void>((resolve) => setImmediate(resolve)); sinceYield = 0; }
+        if (first) {
+          body.write(`${firstScope ? '' : ','}{"scope":${JSON.stringify(scopes[s])},"spans":[`);
+          first = firstScope = false;
+          body.write(spanJson(records[i]!));
+        } else {
+          body.write(',' + spanJson(records[i]!));
+        }
+        sinceYield++;
+      }
+      if (!first) body.write(']}');
     }
-    resourceSpans.push(`{"resource":${resource},"scopeSpans":[${scopeSpans.join(',')}]}`);
+    body.write(']}');
   }
-  // one string, one UTF-8 encoding (a Buffer per span costs more in pool bookkeeping than it saves)
-  return Buffer.from(`{"resourceSpans":[${resourceSpans.join(',')}]}`);
+  body.write(']}');
+  return body.bytes();
 }
 
 /** The resource part of a ResourceSpans, `{"attributes":[…]}`; computed once per resource by the caller. */

@@ -1,0 +1,51 @@
+/**
+ * A request body written piece by piece into one Buffer kept from export to export. Why: a 512-span
+ * batch is ~400 KB of JSON; built as one string it lands in V8's large-object space (old generation) on
+ * every export, and the allocation rate there is what schedules full garbage collections. Writing each
+ * span's text straight into a reused Buffer keeps the only large allocation out of the JS heap and
+ * makes it once. Only one body may be in use at a time: the caller hands `bytes()` to one export and
+ * calls `reset()` (or `discard()` after an aborted request, whose socket may still hold the memory)
+ * before the next.
+ *
+ * @example
+ * const body = new BodyBuffer();
+ * body.write('{"resourceSpans":['); … ; await post(body.bytes()); body.reset();
+ */
+export class BodyBuffer {
+  #buf: Buffer;
+  #length = 0;
+  readonly #initial: number;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.#initial = initialBytes;
+    this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** Appends `text` as UTF-8. */
+  write(text: string): void {
+    const worst = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (this.#length + worst > this.#buf.length) this.#grow(this.#length + worst);
+    this.#length += this.#buf.write(text, this.#length, 'utf8');
+  }
+
+  /** The body so far: a view, valid until the next write, reset or discard. */
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#length);
+  }
+
+  reset(): void {
+    this.#length = 0;
+  }
+
+  /** Forgets the memory (an aborted request may still reference it) and starts a new one. */
+  discard(): void {
+    this.#buf = Buffer.allocUnsafeSlow(this.#initial);
+    this.#length = 0;
+  }
+
+  #grow(needed: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(needed, this.#buf.length * 2));
+    this.#buf.copy(next, 0, 0, this.#length);
+    this.#buf = next;
+  }
+}

@@ -82,8 +82,8 @@ export function resourceJson(resource: Resource): string {
 
 /**
  * One span as OTLP JSON text, written directly: the same document as JSON.stringify of the OTLP object,
- * without the ~40 intermediate objects per span, and with a repeated attribute (same key and
- * value as the span before) written from cache. Measured: ~2.8 µs a span against ~4.7 µs the object route.
+ * without the ~40 intermediate objects per span, and with a repeated attribute (key and value
+ * seen before) written from cache. Measured: ~1.5 µs a span into the body, against ~4.7 µs the object route.
  */
 export function spanJson(r: SpanRecord): string {
   const attributeCount = r[R_ATTRIBUTE_COUNT] as number;
@@ -122,28 +122,31 @@ export function spanJson(r: SpanRecord): string {
 }
 
 /**
- * The last KeyValue JSON written for each key, with its value. Most attributes repeat from span to span
- * (entry point, method, protocol, scheme, addresses, user agent, status), so most pairs are a lookup and
- * a comparison instead of escaping and concatenating. Bounded: keys beyond it are written each time.
+ * KeyValue JSON texts by key, then by value. Most attributes repeat from span to span (entry point,
+ * method, protocol, scheme, addresses, the ports of the few dozen keep-alive connections, user agent,
+ * status), so most pairs are two lookups instead of escaping and concatenating. Bounded both ways: a key
+ * with too many values (paths, say) starts its list over; keys beyond the limit are written each time.
  */
-const LAST_PAIR = new Map<string, { value: unknown; json: string }>();
-const LAST_PAIR_MAX = 1024;
+const PAIRS = new Map<string, Map<unknown, string>>();
+const MAX_KEYS = 256;
+const MAX_VALUES_PER_KEY = 128;
 
 function keyValuesJson(r: SpanRecord, from: number, count: number): string {
   let out = '';
   for (let i = 0; i < count; i++) {
     const key = r[from + 2 * i] as string;
     const value = r[from + 2 * i + 1];
-    const last = LAST_PAIR.get(key);
-    let json: string;
-    if (last !== undefined && last.value === value) {
-      json = last.json;
-    } else {
+    let values = PAIRS.get(key);
+    let json = values?.get(value);
+    if (json === undefined) {
       json = `{"key":${JSON.stringify(key)},"value":${anyValueJson(value as AttributeValue)}}`;
-      if (typeof value !== 'object') { // arrays are new objects on every span: never equal
+      if (typeof value !== 'object') { // arrays are new objects on every span: never found again
         json = flat(json);
-        if (last !== undefined) { last.value = value; last.json = json; }
-        else if (LAST_PAIR.size < LAST_PAIR_MAX) LAST_PAIR.set(key, { value, json });
+        if (values === undefined && PAIRS.size < MAX_KEYS) PAIRS.set(key, (values = new Map()));
+        if (values !== undefined) {
+          if (values.size >= MAX_VALUES_PER_KEY) values.clear();
+          values.set(value, json);
+        }
       }
     }
     out += i === 0 ? json : ',' + json;

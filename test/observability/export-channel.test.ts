@@ -6,10 +6,11 @@ import { send, startHarness, tracingConfig } from './harness.ts';
 
 describe('exportWorkerWanted', () => {
   const cases = [
-    { desc: 'one CPU (or pinned to one): in-thread, the worker would only compete for it', cpus: 1, want: false },
-    { desc: 'two CPUs: worker', cpus: 2, want: true },
+    { desc: 'one CPU (or pinned to one): in-thread, the worker would only compete for it', cpus: 1, clusterWorker: false, want: false },
+    { desc: 'two CPUs, a single process: worker', cpus: 2, clusterWorker: false, want: true },
+    { desc: 'a --workers cluster process: in-thread, its siblings use the other CPUs', cpus: 8, clusterWorker: true, want: false },
   ];
-  for (const c of cases) it(c.desc, () => assert.equal(exportWorkerWanted(c.cpus), c.want));
+  for (const c of cases) it(c.desc, () => assert.equal(exportWorkerWanted(c.cpus, c.clusterWorker), c.want));
 });
 
 describe('export worker and in-thread export', () => {

@@ -3,7 +3,8 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportChannel } from './channel.ts';
 import { resourceJson } from './otlp-json.ts';
-import { ScopeTable, toRecord, type SpanRecord } from './span-record.ts';
+import { ScopeTable, toRecord } from './span-record.ts';
+import { EncodedSpanQueue } from './span-queue.ts';
 
 export { ExportTimeoutError } from './errors.ts';
 
@@ -30,8 +31,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * The SDK's BatchSpanProcessor, reshaped for a gateway: the queue is bounded and every span that will
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
- * A span is queued as a flat record (span-record.ts), so the SDK's span is garbage at once and the batch
- * can cross to the export worker cheaply; encoding and posting happen behind `ExportChannel`.
+ * A span is queued already encoded as OTLP JSON in an off-heap buffer (span-queue.ts), so nothing of it
+ * stays on the JS heap; framing and posting happen behind `ExportChannel` (maybe in a worker thread).
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #settings: BatchSettings;
@@ -40,7 +41,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   readonly #scopes = new ScopeTable();
   #resource: Resource | undefined;
   #resourceJson: string | undefined;
-  #queue: SpanRecord[] = [];
+  readonly #queue: EncodedSpanQueue;
   #timer: NodeJS.Timeout | undefined;
   /** The armed timer is a zero-delay one (a full batch is waiting): spans ending meanwhile need not re-arm it. */
   #timerNow = false;
@@ -55,6 +56,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger) {
     this.#settings = settings;
+    this.#queue = new EncodedSpanQueue(settings.maxExportBatchSize);
     this.#out = out;
     this.#log = log;
   }
@@ -89,7 +91,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     this.#closed = true;
     this.#clearTimer();
     await this.forceFlush(deadlineMs);
-    if (this.#queue.length > 0) { this.#drop(this.#queue.length); this.#queue = []; }
+    if (this.#queue.length > 0) this.#drop(this.#queue.clear());
     if (this.#dropLogTimer) { clearTimeout(this.#dropLogTimer); this.#dropLogTimer = undefined; this.#logDrops(); }
   }
 
@@ -115,24 +117,26 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   #exportOnce(timeoutMs: number): Promise<void> {
     if (this.#exporting) return this.#exporting;
-    const batch = this.#queue.splice(0, this.#settings.maxExportBatchSize);
-    if (batch.length === 0) return Promise.resolve();
+    const batch = this.#queue.take();
+    if (batch === undefined) return Promise.resolve();
     const running = this.#send(batch, Math.max(1, Math.min(timeoutMs, this.#settings.exportTimeout)));
     this.#exporting = running;
     return running.finally(() => { this.#exporting = undefined; });
   }
 
-  async #send(batch: SpanRecord[], timeoutMs: number): Promise<void> {
+  async #send(batch: NonNullable<ReturnType<EncodedSpanQueue['take']>>, timeoutMs: number): Promise<void> {
     if (this.#resourceJson === undefined) {
       const resource = this.#resource!;
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       this.#resourceJson = resourceJson(resource);
     }
-    const outcome = await this.#out.send({ resource: this.#resourceJson, scopes: this.#scopes.list, records: batch }, timeoutMs);
-    if (outcome.ok) { this.#exported += batch.length; return; }
+    const scope = JSON.stringify(this.#scopes.list[batch.scope]);
+    const outcome = await this.#out.send({ resource: this.#resourceJson, scope, spans: batch.spans, count: batch.count }, timeoutMs);
+    this.#queue.release(batch.body, !outcome.ok);
+    if (outcome.ok) { this.#exported += batch.count; return; }
     this.#failedExports += 1;
     this.#lastError = outcome.error;
-    this.#drop(batch.length);
+    this.#drop(batch.count);
   }
 
   #drop(n: number): void {

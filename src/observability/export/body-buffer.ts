@@ -28,6 +28,13 @@ export class BodyBuffer {
     this.#length += this.#buf.write(text, this.#length, 'utf8');
   }
 
+  /** Appends bytes as they are. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.#length + bytes.byteLength > this.#buf.length) this.#grow(this.#length + bytes.byteLength);
+    this.#buf.set(bytes, this.#length);
+    this.#length += bytes.byteLength;
+  }
+
   /** The body so far: a view, valid until the next write, reset or discard. */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#length);

@@ -3,7 +3,7 @@ import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelem
 import { BodyBuffer } from './body-buffer.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
 import type { OtlpHttpExporter } from './exporter.ts';
-import { encodeBatches, type RecordBatch } from './otlp-json.ts';
+import type { EncodedBatch } from './span-queue.ts';
 
 /** How one export ended; the error is already the `stats().lastError` text (it may cross a thread). */
 export type ExportOutcome = { ok: true } | { ok: false; error: string };
@@ -13,25 +13,27 @@ export type ExportOutcome = { ok: true } | { ok: false; error: string };
  * (`InlineChannel`) or in the export worker (`WorkerChannel`, see export-worker.ts).
  */
 export interface ExportChannel {
-  /** Encodes and posts one batch; settles by `timeoutMs` (the request is aborted then). Never rejects. */
-  send(batch: RecordBatch, timeoutMs: number): Promise<ExportOutcome>;
+  /** Frames and posts one batch; settles by `timeoutMs` (the request is aborted then). Never rejects. */
+  send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome>;
   /** Aborts what is in flight (retries included) and releases connections (and the thread). Idempotent. */
   shutdown(): Promise<void>;
 }
 
 /**
- * One export under a deadline: the encoding and every attempt share it, and at the deadline the request
- * is aborted with ExportTimeoutError (the last attempt's error kept as its cause).
- * `perSlice` is how many spans are encoded between yields to the event loop; `body` is reused when the
- * caller runs one export at a time.
+ * One export under a deadline: every attempt shares it, and at the deadline the request is aborted with
+ * ExportTimeoutError (the last attempt's error kept as its cause). The batch's spans, already OTLP JSON,
+ * are framed as one ExportTraceServiceRequest in `body` (reused when the caller runs one export at a time).
  */
-export async function runExport(out: OtlpHttpExporter, batch: RecordBatch, timeoutMs: number, perSlice?: number, body = new BodyBuffer()): Promise<ExportOutcome> {
+export async function runExport(out: OtlpHttpExporter, batch: EncodedBatch, timeoutMs: number, body = new BodyBuffer()): Promise<ExportOutcome> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   timer.unref();
   let result: ExportResult;
   try {
-    result = await out.sendBody(await encodeBatches([batch], perSlice, body), deadline.signal);
+    body.write(`{"resourceSpans":[{"resource":${batch.resource},"scopeSpans":[{"scope":${batch.scope},"spans":[`);
+    body.writeBytes(batch.spans);
+    body.write(']}]}]}');
+    result = await out.sendBody(body.bytes(), deadline.signal);
   } catch (error) {
     result = { code: ExportResultCode.FAILED, error: error as Error };
   } finally {
@@ -42,16 +44,16 @@ export async function runExport(out: OtlpHttpExporter, batch: RecordBatch, timeo
   return result.code === ExportResultCode.SUCCESS ? { ok: true } : { ok: false, error: describeExportError(result.error) };
 }
 
-/** Encodes (sliced, yielding) and posts on the calling thread: the fallback when no worker can run. */
+/** Frames and posts on the calling thread (one CPU, a cluster process, or no worker could start). */
 export class InlineChannel implements ExportChannel {
   readonly #out: OtlpHttpExporter;
   readonly #body = new ReusedBody();
 
   constructor(out: OtlpHttpExporter) { this.#out = out; }
 
-  send(batch: RecordBatch, timeoutMs: number): Promise<ExportOutcome> {
+  send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself
-    return context.with(suppressTracing(ROOT_CONTEXT), () => this.#body.use((body) => runExport(this.#out, batch, timeoutMs, undefined, body)));
+    return context.with(suppressTracing(ROOT_CONTEXT), () => this.#body.use((body) => runExport(this.#out, batch, timeoutMs, body)));
   }
 
   shutdown(): Promise<void> { return this.#out.shutdown(); }

@@ -1,6 +1,6 @@
 /**
- * The export worker's entry: encodes record batches as OTLP JSON and posts them to the collector, off
- * the request thread. Speaks the WorkerChannel protocol (worker-channel.ts): `export` → `result`,
+ * The export worker's entry: frames encoded batches as OTLP JSON requests and posts them to the
+ * collector (retries, timeouts, connection handling), off the request thread. Speaks the WorkerChannel protocol (worker-channel.ts): `export` → `result`,
  * `shutdown` → `closed`; says `ready` once loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,8 +15,7 @@ const body = new ReusedBody();
 
 port.on('message', function onMessage(message: ToWorker) {
   if (message.type === 'export') {
-    // no yielding between slices: this thread serves no requests
-    void body.use((b) => runExport(out, message.batch, message.timeoutMs, Number.POSITIVE_INFINITY, b)).then((outcome) => {
+    void body.use((b) => runExport(out, message.batch, message.timeoutMs, b)).then((outcome) => {
       port.postMessage({ type: 'result', id: message.id, outcome } satisfies FromWorker);
     });
   } else if (message.type === 'shutdown') {

@@ -2,11 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { TracingConfig } from '../../static/types.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
 import type { ExportChannel, ExportOutcome } from './channel.ts';
-import type { RecordBatch } from './otlp-json.ts';
+import type { EncodedBatch } from './span-queue.ts';
 
 export interface WorkerData { http: TracingConfig['otlp']['http']; userAgent: string }
 export type ToWorker =
-  | { type: 'export'; id: number; timeoutMs: number; batch: RecordBatch }
+  | { type: 'export'; id: number; timeoutMs: number; batch: EncodedBatch }
   | { type: 'shutdown' };
 export type FromWorker =
   | { type: 'ready' }
@@ -18,7 +18,7 @@ const BACKSTOP_GRACE_MS = 2000;
 /** How long shutdown waits for the worker to close its connections before terminating it. */
 const CLOSE_WAIT_MS = 500;
 
-interface Pending { batch: RecordBatch; timeoutMs: number; resolve: (o: ExportOutcome) => void; backstop: NodeJS.Timeout | undefined }
+interface Pending { batch: EncodedBatch; timeoutMs: number; resolve: (o: ExportOutcome) => void; backstop: NodeJS.Timeout | undefined }
 
 /**
  * The worker's entry code. Node 20 does not pass `--import tsx` hooks on to worker threads, so the worker
@@ -33,9 +33,8 @@ function bootstrap(): string {
 }
 
 /**
- * Exports through a `worker_threads` Worker (export-worker.ts): the batch crosses as span records
- * (structured clone of primitives), and OTLP JSON encoding, HTTP, retries and timeouts all run on the
- * worker's thread. The worker is unref'd (it never holds the process open). If it cannot start (no
+ * Exports through a `worker_threads` Worker (export-worker.ts): the batch crosses as its encoded
+ * bytes (one copy), and framing, HTTP, retries and timeouts all run on the worker's thread. The worker is unref'd (it never holds the process open). If it cannot start (no
  * TypeScript loader in the worker, say), batches go to `fallback()` on this thread instead.
  *
  * @example
@@ -62,7 +61,7 @@ export class WorkerChannel implements ExportChannel {
     this.#worker.on('exit', () => this.#onGone(undefined));
   }
 
-  send(batch: RecordBatch, timeoutMs: number): Promise<ExportOutcome> {
+  send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     if (this.#gone) return this.#inlineChannel().send(batch, timeoutMs);
     const id = this.#nextId++;
     return new Promise<ExportOutcome>((resolve) => {

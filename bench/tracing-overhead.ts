@@ -2,12 +2,11 @@
  * Micro-benchmark of tracing's own cost, in one process, no network on the request side:
  *   1. per request: startRequest → startAttempt → onResponse → response close, for minimal, detailed
  *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink,
- *      with the export worker and without it (in-thread): time on the event loop, and CPU of all threads
- *      (the worker's encoding and posting included, up to the final flush) per request;
+ *      time on the event loop, and CPU of all threads up to the final flush, per request;
  *   2. per 512-span batch: OTLP JSON serialization, ours (sliced) against @opentelemetry/otlp-transformer's,
  *      with the longest event-loop stall seen while ours runs.
- * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--mode=inline|worker]
- *   (add --cpu-prof to node for a profile; --mode runs only the minimal sampled case of that export mode)
+ * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--only-minimal]
+ *   (add --cpu-prof to node for a profile)
  * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
  * `npm run bench -- --targets=tagway,tagway-trace1`.
  */
@@ -24,8 +23,8 @@ import type { RequestContext } from '../src/proxy/context.ts';
 import type { TracingConfig } from '../src/static/types.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
-/** `--mode=worker` or `--mode=inline`: only those sampled cases, nothing else (for a focused --cpu-prof). */
-const MODE = process.argv.find((a) => a.startsWith('--mode='))?.split('=')[1];
+/** `--only-minimal`: the minimal sampled case alone (for a focused --cpu-prof). */
+const ONLY_MINIMAL = process.argv.includes('--only-minimal');
 
 /** An OTLP sink that accepts and discards (the collector's cost is not ours). */
 async function startSink(): Promise<{ endpoint: string; close: () => void }> {
@@ -48,14 +47,14 @@ function fakeContext(verbosity: TraceVerbosity): RequestContext {
   } as unknown as RequestContext;
 }
 
-async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string, exportWorker = true): Promise<void> {
+async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string): Promise<void> {
   const config: TracingConfig = {
     serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
     safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
     // a queue that holds the whole run: a drop would make a request look cheaper than it is
     batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
   };
-  const tracing = createTracing(config, { logger: { warn() {} }, exportWorker });
+  const tracing = createTracing(config, { logger: { warn() {} } });
   const target = new URL('http://127.0.0.1:9000/api/items?id=7');
   const run = async (n: number): Promise<{ wall: number; cpu: number }> => {
     const cpu0 = process.cpuUsage();
@@ -80,8 +79,7 @@ async function perRequest(label: string, sampleRate: number, verbosity: TraceVer
   const r = await run(REQUESTS);
   await tracing.shutdown(10_000);
   const s = tracing.stats();
-  const mode = sampleRate > 0 ? (exportWorker ? 'worker' : 'inline') : '';
-  console.log(`${label.padEnd(22)} ${mode.padEnd(6)} ${r.wall.toFixed(1).padStart(6)} µs/request on the loop  ${r.cpu.toFixed(1).padStart(6)} µs CPU/request (all threads, flush included)   exported ${s.exported}, dropped ${s.dropped}`);
+  console.log(`${label.padEnd(22)} ${r.wall.toFixed(1).padStart(6)} µs/request on the loop  ${r.cpu.toFixed(1).padStart(6)} µs CPU/request (all threads, flush included)   exported ${s.exported}, dropped ${s.dropped}`);
 }
 
 function sampleBatch(): ReadableSpan[] {
@@ -125,11 +123,9 @@ async function serialization(): Promise<void> {
 
 const sink = await startSink();
 console.log(`tracing overhead, ${REQUESTS} requests per case (Node ${process.version})`);
-for (const exportWorker of MODE === undefined ? [true, false] : [MODE === 'worker']) {
-  await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint, exportWorker);
-  if (MODE === undefined) await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint, exportWorker);
-}
-if (MODE === undefined) {
+await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint);
+if (!ONLY_MINIMAL) {
+  await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint);
   await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
   console.log('\nOTLP JSON serialization of one 512-span batch');
   await serialization();

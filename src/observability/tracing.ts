@@ -1,13 +1,10 @@
-import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext } from '../proxy/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
-import { InlineChannel, type ExportChannel } from './export/channel.ts';
+import { InlineChannel } from './export/channel.ts';
 import { createExporter } from './export/exporter.ts';
-import { WorkerChannel } from './export/worker-channel.ts';
 import { createPropagator } from './propagation.ts';
 import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
@@ -35,11 +32,6 @@ export interface TracingOptions {
   env?: Record<string, string | undefined>;
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
-  /**
-   * Encode and post spans in a worker thread. Default: only with a spare CPU (see exportWorkerWanted).
-   * Not an environment variable: TAGWAY_* names are static configuration.
-   */
-  exportWorker?: boolean;
 }
 
 const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(message, fields ?? '') };
@@ -65,10 +57,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const version = options.version ?? '0.0.0';
   const batch = config.batch;
   validate(config);
-  const userAgent = `tagway/${version}`;
-  const inline = (): ExportChannel => new InlineChannel(createExporter(config.otlp.http, userAgent));
-  const worker = options.exportWorker ?? exportWorkerWanted();
-  const out = worker ? new WorkerChannel(config.otlp.http, userAgent, inline) : inline();
+  const out = new InlineChannel(createExporter(config.otlp.http, `tagway/${version}`));
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
   const recent = new RecentTraces();
   const provider = new NodeTracerProvider({
@@ -108,17 +97,6 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
       return stopping;
     },
   };
-}
-
-/**
- * Whether the export worker pays off. It takes OTLP encoding and HTTP off the request thread, but every
- * batch is structured-cloned to reach it, which costs more CPU in all than encoding in place (measured:
- * ~36 against ~29 µs of CPU per traced request, for ~2 µs less on the event loop). That trade is good only
- * with a CPU nobody else needs: not on one CPU (or a process pinned to one, `taskset -c 0`), and not in a
- * `--workers` cluster, whose processes are meant to fill the CPUs themselves.
- */
-export function exportWorkerWanted(cpus = availableParallelism(), clusterWorker = cluster.isWorker): boolean {
-  return cpus > 1 && !clusterWorker;
 }
 
 /** TraceIdRatioBased(rate), with the two ends as constant decisions (no trace-id arithmetic per request). */

@@ -32,7 +32,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
  * A span is queued already encoded as OTLP JSON in an off-heap buffer (span-queue.ts), so nothing of it
- * stays on the JS heap; framing and posting happen behind `ExportChannel` (maybe in a worker thread).
+ * stays on the JS heap; framing and posting happen behind `ExportChannel`.
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #settings: BatchSettings;

@@ -20,10 +20,9 @@ export interface RecordBatch {
 }
 
 /**
- * OTLP/HTTP JSON (ExportTraceServiceRequest) from the SDK's spans, stringified in slices with a yield
- * to the event loop in between, so a 512-span batch never stalls requests for the several milliseconds
- * a single JSON.stringify of it takes. The gateway itself encodes in its export worker (`encodeBatch`
- * on records); this entry point serves the in-thread fallback and SpanExporter conformance.
+ * OTLP/HTTP JSON (ExportTraceServiceRequest) from the SDK's spans, encoded in slices with a yield to the
+ * event loop in between. The gateway does not use it on its export path (spans are encoded one by one
+ * as they end, see span-queue.ts); it serves SpanExporter conformance and tests.
  * Wire format as @opentelemetry/otlp-transformer's JsonTraceSerializer (hex ids, nanosecond strings).
  *
  * @example

@@ -2,11 +2,10 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /**
- * A finished span as a flat array of primitives, built once in `onEnd`. Why flat: the export worker
- * receives batches of these by structured clone, and an array of strings and numbers clones (and is
- * collected) far cheaper than the SDK's span objects, which also stop being retained the moment the
- * record exists. Layout: the `R_*` slots, then `attributeCount` key/value pairs, then `eventCount` events
- * (name, time seconds, time nanos, droppedAttributesCount, attribute count, key/value pairs).
+ * A finished span as a flat array of primitives, read once from the SDK's span in `onEnd` and encoded
+ * right away (span-queue.ts); the encoder reads slots, not the SDK's objects. Layout: the `R_*` slots,
+ * then `attributeCount` key/value pairs, then `eventCount` events (name, time seconds, time nanos,
+ * droppedAttributesCount, attribute count, key/value pairs).
  */
 export type SpanRecord = Array<string | number | boolean | ReadonlyArray<unknown> | null>;
 

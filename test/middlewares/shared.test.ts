@@ -1,15 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatGoDuration } from '../../src/middlewares/shared/goduration.ts';
+import { formatDuration } from '../../src/util/duration.ts';
 import { compileGoRegex, expandGoTemplate, replaceAllGo } from '../../src/middlewares/shared/goregex.ts';
 import { maskIPv6 } from '../../src/middlewares/shared/ipstrategy.ts';
 
-describe('formatGoDuration (time.Duration.String)', () => {
+describe('formatDuration in nanoseconds (time.Duration.String, as X-Retry-In uses it)', () => {
   const rows: Array<[number, string]> = [
     [0, '0s'], [999, '999ns'], [1_500, '1.5µs'], [700_000_000, '700ms'], [1_000_000_000, '1s'], [1_499_999_999, '1.499999999s'],
     [90e9, '1m30s'], [3_600e9, '1h0m0s'], [3_661_500_000_000, '1h1m1.5s'], [-2e9, '-2s'],
   ];
-  for (const [ns, text] of rows) test(`${ns}ns → ${text}`, () => { assert.equal(formatGoDuration(ns), text); });
+  for (const [ns, text] of rows) test(`${ns}ns → ${text}`, () => { assert.equal(formatDuration(ns / 1e6), text); });
 });
 
 describe('Go regex and templates', () => {

@@ -1,7 +1,7 @@
 import type { RateLimit, SourceCriterion } from '../../dynamic/types.ts';
 import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
 import { optionError } from '../shared/errors.ts';
-import { formatGoDuration } from '../shared/goduration.ts';
+import { formatDuration } from '../../util/duration.ts';
 import { ipStrategy } from '../shared/ipstrategy.ts';
 import { durationOption, headerValue } from '../shared/options.ts';
 import { requestHost } from '../shared/redirect.ts';
@@ -74,7 +74,7 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
           refuser(ctx)('Too Many Requests');
           respond(ctx, 429, 'Too Many Requests', {
             'retry-after': String(Math.ceil(seconds)),
-            'x-retry-in': formatGoDuration(Math.trunc(seconds * 1e9)),
+            'x-retry-in': formatDuration(Math.trunc(seconds * 1e9) / 1e6),
           });
           return;
         }

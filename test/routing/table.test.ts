@@ -55,3 +55,13 @@ describe('hand-made rules without explain/specialize', () => {
     });
   }
 });
+
+describe('host index keys', () => {
+  it('hosts named like Object.prototype members match only their own routes', () => {
+    const table = buildRouteTable([route('proto', 'Host(`__proto__`)'), route('ctor', 'Host(`constructor`)'), route('any', 'PathPrefix(`/any`)')]);
+    assert.equal(table.match(request({ host: '__proto__' })), 'proto');
+    assert.equal(table.match(request({ host: 'constructor' })), 'ctor');
+    assert.equal(table.match(request({ host: 'tostring' })), undefined);
+    assert.equal(table.match(request({ host: 'hasownproperty', path: '/any' })), 'any');
+  });
+});

@@ -63,7 +63,7 @@ async function perRequest(label: string, sampleRate: number, verbosity: TraceVer
       const ctx = fakeContext(verbosity);
       const trace = tracing.startRequest(ctx);
       const steps = verbosity === 'detailed' ? [trace.enterStep('StripPrefix', {}), trace.enterStep('Headers', {})] : [];
-      const attempt = trace.startAttempt(target, { ...ctx.headers }, 0);
+      const attempt = trace.startAttempt(() => target, { ...ctx.headers }, 0);
       attempt.onResponse(200, { 'content-type': 'text/plain' });
       for (const s of steps) s?.end();
       (ctx.res as unknown as EventEmitter).emit('close');

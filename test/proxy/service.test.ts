@@ -390,7 +390,7 @@ describe('tracing hooks', () => {
           refuse() {},
           startAttempt(target, headers, resendCount) {
             headers.traceparent = `00-${'a'.repeat(32)}-${String(resendCount).padStart(16, '0')}-01`;
-            calls.push(`start ${target.pathname}${target.search} resend=${resendCount}`);
+            calls.push(`start ${target().pathname}${target().search} resend=${resendCount}`);
             return {
               onResponse: (status) => calls.push(`response ${status}`),
               onError: (status, err) => calls.push(`error ${status} ${(err as ProxyError).code}`),

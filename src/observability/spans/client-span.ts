@@ -12,10 +12,10 @@ import { setHttpStatus, type SpanRuntime } from './runtime.ts';
  * round-tripper does.
  */
 export function startClientSpan(
-  rt: SpanRuntime, parent: Context, method: string, target: URL, headers: Carrier, resendCount: number,
+  rt: SpanRuntime, parent: Context, method: string, target: () => URL, headers: Carrier, resendCount: number,
 ): Attempt {
   const span = rt.tracer.startSpan('ReverseProxy', { kind: SpanKind.CLIENT }, parent);
-  if (span.isRecording()) span.setAttributes(clientAttributes(rt, method, target, headers, resendCount));
+  if (span.isRecording()) span.setAttributes(clientAttributes(rt, method, target(), headers, resendCount));
   injectReplacing(rt.propagator, rt.propagationFields, trace.setSpan(parent, span), headers);
   return new Attempt(rt, span);
 }

@@ -87,7 +87,7 @@ export class RequestSpans implements ServerTrace {
     return this.#open(name, attributes);
   }
 
-  startAttempt(target: URL, headers: Carrier, resendCount: number): AttemptObserver {
+  startAttempt(target: () => URL, headers: Carrier, resendCount: number): AttemptObserver {
     let parent = this.#serverContext;
     if (this.verbosity === 'detailed') {
       this.enterService(this.#ctx);

@@ -1,4 +1,4 @@
-import type { Configuration, ItemIssue, ItemKind, Message, Router } from './types.ts';
+import { emptyConfiguration, type Configuration, type ItemIssue, type Message, type Router } from './types.ts';
 
 /** `name@provider`, unless the name is already qualified. */
 export function qualify(name: string, provider: string): string {
@@ -25,7 +25,7 @@ export interface Aggregated {
  * which provider spoke last.
  */
 export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
-  const out: Configuration = { http: { routers: {}, services: {}, middlewares: {} } };
+  const out: Configuration = emptyConfiguration();
   const issues: QualifiedIssue[] = [];
   for (const provider of [...messages.keys()].sort()) {
     const msg = messages.get(provider)!;
@@ -36,10 +36,6 @@ export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
     for (const issue of msg.issues) issues.push({ ...issue, name: qualify(issue.name, provider), provider });
   }
   return { configuration: out, issues };
-}
-
-export function issueKey(kind: ItemKind, name: string): string {
-  return `${kind}:${name}`;
 }
 
 /** What an entry point imposes on the routers that use it (Traefik's HTTP "model"). */

@@ -1,4 +1,4 @@
-import type { Configuration, Middleware, Service } from '../dynamic/types.ts';
+import type { Middleware, Service } from '../dynamic/types.ts';
 import type { Aggregated } from '../dynamic/aggregate.ts';
 import { applyEntryPointModels, qualify, providerOf, type EntryPointModel } from '../dynamic/aggregate.ts';
 import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
@@ -40,12 +40,10 @@ export interface BuildInput {
   previousMiddlewares?: Map<string, { json: string; built: BuiltMiddleware }>;
 }
 
-const MIDDLEWARE_TYPES = ['addPrefix', 'stripPrefix', 'stripPrefixRegex', 'replacePath', 'replacePathRegex', 'chain', 'ipAllowList',
-  'headers', 'redirectRegex', 'redirectScheme', 'basicAuth', 'rateLimit', 'retry', 'circuitBreaker', 'compress'] as const;
-
+/** Traefik's `type` in the API: the middleware's one type key, lower-cased (the registry validates it). */
 function middlewareType(m: Middleware): string {
-  for (const t of MIDDLEWARE_TYPES) if (m[t] !== undefined) return t.toLowerCase();
-  return 'unknown';
+  const key = (Object.keys(m) as Array<keyof Middleware>).find((k) => m[k] !== undefined);
+  return key ? key.toLowerCase() : 'unknown';
 }
 
 function serviceType(s: Service): string {
@@ -222,9 +220,4 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const tables = new Map<string, RouteTable<Route>>();
   for (const [ep, routes] of perEp) tables.set(ep, buildRouteTable(routes));
   return { state, tables, middlewares };
-}
-
-/** Every qualified service name a configuration references or defines (for the registry's clean-up). */
-export function serviceNames(conf: Configuration): Set<string> {
-  return new Set(Object.keys(conf.http.services));
 }

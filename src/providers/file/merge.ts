@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { basename } from 'node:path';
-import type { Configuration, ItemIssue, ItemKind } from '../../dynamic/types.ts';
+import { emptyConfiguration, type Configuration, type ItemIssue, type ItemKind } from '../../dynamic/types.ts';
 
 /**
  * Merges the files of a directory. An item that two files define identically is kept once; defined
@@ -14,7 +14,7 @@ export function mergeFiles(
   files: ReadonlyMap<string, Configuration>,
   label: (file: string) => string = basename,
 ): { configuration: Configuration; issues: ItemIssue[] } {
-  const out: Configuration = { http: { routers: {}, services: {}, middlewares: {} } };
+  const out: Configuration = emptyConfiguration();
   const issues: ItemIssue[] = [];
   const origin = new Map<string, string>();
   const conflicted = new Map<string, Set<string>>();

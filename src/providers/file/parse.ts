@@ -1,4 +1,4 @@
-import type { Configuration } from '../../dynamic/types.ts';
+import { emptyConfiguration, type Configuration } from '../../dynamic/types.ts';
 import { decodeDynamicDocument } from '../../labels/index.ts';
 import { compileRule } from '../../rules/index.ts';
 import { formatOf, parseSource } from '../../static/source.ts';
@@ -16,7 +16,7 @@ export type FileParse =
  * parse — fails the whole file, so the provider keeps that file's last good version.
  */
 export function parseDynamicFile(file: string, text: string): FileParse {
-  if (text.trim() === '') return { ok: true, configuration: { http: { routers: {}, services: {}, middlewares: {} } } };
+  if (text.trim() === '') return { ok: true, configuration: emptyConfiguration() };
   const { doc, locate, syntaxErrors } = parseSource(text, formatOf(file) ?? 'yaml');
   if (syntaxErrors.length > 0) {
     return {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { startDevCatalog } from '../../src/devcatalog/index.ts';
 import type { DevCatalog, DevCatalogOptions } from '../../src/devcatalog/index.ts';
+import { collectReply } from '../support/upstream.ts';
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -19,10 +20,7 @@ function call(dc: DevCatalog, method: string, path: string, opts: { body?: unkno
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? '' : JSON.stringify(opts.body);
     const req = http.request({ host: '127.0.0.1', port: dc.port, method, path, agent: false, headers: { ...opts.headers, 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      collectReply(res, resolve, reject);
     });
     req.on('error', reject);
     req.end(payload);

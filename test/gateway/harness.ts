@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { Configuration } from '../../src/dynamic/types.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
 import { startTestGateway, waitForState } from '../support/gateway.ts';
+import { collectReply } from '../support/upstream.ts';
 
 /** The `http` section of a dynamic file, loosely typed so tests can write what a user would. */
 export type DynamicHttp = { routers?: Record<string, unknown>; services?: Record<string, unknown>; middlewares?: Record<string, unknown> };
@@ -71,10 +72,7 @@ export function send(base: string, path: string, init: { method?: string; header
       host: url.hostname, port: url.port, path, method: init.method ?? 'GET',
       headers: init.headers, agent: init.agent ?? false, setHost: !(init.headers && Object.keys(init.headers).some((h) => h.toLowerCase() === 'host')),
     }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      collectReply(res, resolve, reject);
     });
     req.on('error', reject);
     req.end(init.body);

@@ -7,7 +7,7 @@ import { respond, type ProxyError, type RequestContext } from '../../src/proxy/c
 import { PoolRegistry, type ForwardingTimeouts } from '../../src/proxy/pool.ts';
 import { createServiceHandler, type ServiceHandler } from '../../src/proxy/service.ts';
 import { startFront, type ProxyFront } from '../support/proxy-harness.ts';
-import { startUpstream } from '../support/upstream.ts';
+import { collectReply, startUpstream } from '../support/upstream.ts';
 
 interface Reply { status: number; headers: IncomingMessage['headers']; body: string }
 
@@ -15,10 +15,7 @@ interface Reply { status: number; headers: IncomingMessage['headers']; body: str
 function send(url: string, init: { method?: string; headers?: OutgoingHttpHeaders; body?: string | Buffer[] } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      collectReply(res, resolve, reject);
     });
     req.on('error', reject);
     if (Array.isArray(init.body)) { for (const c of init.body) req.write(c); req.end(); } else req.end(init.body);

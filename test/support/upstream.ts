@@ -33,15 +33,20 @@ export async function startUpstream(t: TestContext | undefined, name: string, ha
   return { url: `http://127.0.0.1:${port}`, port, server, seen };
 }
 
+/** Reads a whole response into `{ status, headers, body }` (body as UTF-8 text). */
+export function collectReply(res: IncomingMessage, resolve: (r: { status: number; headers: IncomingMessage['headers']; body: string }) => void, reject: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+  res.on('error', reject);
+}
+
 /** GET/POST through a real socket; resolves with status, headers and body text. */
 export async function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   const { request: httpRequest } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      collectReply(res, resolve, reject);
     });
     req.on('error', reject);
     req.end(init.body);

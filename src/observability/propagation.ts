@@ -25,8 +25,7 @@ const KNOWN: Record<string, () => TextMapPropagator> = {
  * createPropagator({ OTEL_PROPAGATORS: 'b3multi,tracecontext' }).fields() // → ['x-b3-traceid', …, 'traceparent', 'tracestate']
  */
 export function createPropagator(env: Record<string, string | undefined>): TextMapPropagator {
-  const raw = env.OTEL_PROPAGATORS?.trim() || 'tracecontext,baggage';
-  const names = [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))];
+  const names = propagatorNames(env);
   if (names.includes('none')) return new CompositePropagator({ propagators: [] });
   const propagators = names.map(function build(name) {
     const make = KNOWN[name];
@@ -34,6 +33,24 @@ export function createPropagator(env: Record<string, string | undefined>): TextM
     return make();
   });
   return new CompositePropagator({ propagators });
+}
+
+/**
+ * True when the propagators are W3C trace context, alone or with baggage (the default): then a request
+ * without `traceparent`, `tracestate` and `baggage` needs no extraction, and injecting is writing
+ * `traceparent` alone (what those propagators write for a root context without baggage).
+ */
+export function isPlainTraceContext(env: Record<string, string | undefined>): boolean {
+  const names = propagatorNames(env);
+  return names.includes('tracecontext') && names.every((n) => n === 'tracecontext' || n === 'baggage');
+}
+
+/** The fields the plain trace-context fast path must see absent from a request. */
+export const W3C_FIELDS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+function propagatorNames(env: Record<string, string | undefined>): string[] {
+  const raw = env.OTEL_PROPAGATORS?.trim() || 'tracecontext,baggage';
+  return [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))];
 }
 
 /** Reads incoming headers (Node lower-cases names; repeated values arrive as arrays). */

@@ -1,5 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { STATUS_ERROR, unixMillis, type RecordedSpan } from './spans/span.ts';
 
 /** One finished, sampled request, as the dashboard lists it. */
 export interface TraceSummary {
@@ -32,94 +31,47 @@ export interface SpanSummary {
   error: boolean;
 }
 
+/** One sampled request as its RequestSpans hands it over when its server span ends. */
+export interface RecentRequest {
+  server: RecordedSpan;
+  /** Router, middlewares, Service (detailed traces), in the order they opened. */
+  steps?: readonly RecordedSpan[] | undefined;
+  /** One per upstream attempt. */
+  attempts?: ReadonlyArray<{ readonly span: RecordedSpan }> | undefined;
+  httpStatus: number;
+  path: string;
+  entryPoint: string;
+  routerName?: string | undefined;
+  serviceName?: string | undefined;
+}
+
 /** How many recent traces the dashboard can show. */
 export const RECENT_TRACES = 50;
-/** Spans kept per trace (the rest are counted in no list: the waterfall is a picture, not a record). */
+/** Spans listed per trace (the waterfall is a picture, not a record). */
 export const SPANS_PER_TRACE = 32;
-/** Traces whose child spans wait for their server span to end. */
-const PENDING_TRACES = 256;
-
-interface ChildSpan { spanId: string; parentSpanId: string; name: string; startMs: number; durationMs: number; error: boolean }
 
 /**
- * A second span processor that keeps the last few SERVER spans in a fixed ring, each with its trace's
- * spans (at most SPANS_PER_TRACE) for the dashboard's waterfall. It copies a handful of fields, never the
- * span, so it pins no memory of old requests; child spans wait for their server span in a bounded map.
+ * The last few sampled requests, in a fixed ring, for the dashboard. `add` stores what the request
+ * hands over (its ended spans: ids, names, times, status) and nothing else: summaries are built only
+ * when someone asks (`list`), so a request pays one array store. The ring holds at most RECENT_TRACES
+ * requests' spans, never the request, its headers or its sockets.
+ *
+ * @example
+ * const recent = new RecentTraces();
+ * recent.add({ server, attempts, httpStatus: 200, path: '/', entryPoint: 'web' });
+ * recent.list()[0].spans // → [GET, ReverseProxy]
  */
-export class RecentTraces implements SpanProcessor {
-  readonly #ring: Array<TraceSummary | undefined>;
+export class RecentTraces {
+  readonly #ring: Array<RecentRequest | undefined>;
   #next = 0;
-  /** Router names by server span id, from detailed traces' Router spans (which end before their server span). */
-  readonly #routers = new Map<string, { router?: string; service?: string }>();
-  /** Child spans (ReverseProxy, Router, middlewares…) by trace id, until their server span ends; bounded, oldest trace first out. */
-  readonly #pending = new Map<string, ChildSpan[]>();
-  /** The ring's traces by trace id, for a child span that ends after its server span (no scan of the ring per span). */
-  readonly #listed = new Map<string, TraceSummary>();
 
   constructor(size = RECENT_TRACES) {
     this.#ring = new Array(size);
   }
 
-  onStart(): void {}
-
-  onEnd(span: ReadableSpan): void {
-    const a = span.attributes;
-    if (span.kind !== SpanKind.SERVER) {
-      this.#keepChild(span);
-      if (span.kind === SpanKind.INTERNAL && span.name === 'Router' && span.parentSpanContext) {
-        if (this.#routers.size >= 1024) this.#routers.clear(); // bounded: a lost name only blanks a dashboard cell
-        this.#routers.set(span.parentSpanContext.spanId, { router: str(a['traefik.router.name']), service: str(a['traefik.service.name']) });
-      }
-      return;
-    }
-    const ctx = span.spanContext();
-    const names = this.#routers.get(ctx.spanId);
-    if (names) this.#routers.delete(ctx.spanId);
-    const summary: TraceSummary = {
-      traceId: ctx.traceId,
-      spanId: ctx.spanId,
-      name: span.name,
-      startTime: span.startTime[0] * 1e3 + span.startTime[1] / 1e6,
-      durationMs: span.duration[0] * 1e3 + span.duration[1] / 1e6,
-      error: span.status.code === SpanStatusCode.ERROR,
-    };
-    if (span.status.message) summary.statusMessage = span.status.message;
-    if (typeof a['http.response.status_code'] === 'number') summary.httpStatus = a['http.response.status_code'];
-    if (typeof a['url.path'] === 'string') summary.path = a['url.path'];
-    if (typeof a['entry_point'] === 'string') summary.entryPoint = a['entry_point'];
-    if (names?.router) summary.routerName = names.router;
-    if (names?.service) summary.serviceName = names.service;
-    const children = this.#pending.get(ctx.traceId) ?? [];
-    this.#pending.delete(ctx.traceId);
-    summary.spans = [{ spanId: ctx.spanId, parentSpanId: span.parentSpanContext?.spanId ?? '', name: span.name, startOffsetMs: 0, durationMs: summary.durationMs, error: summary.error }];
-    for (const c of children) summary.spans.push(offsetFrom(summary.startTime, c));
-    const evicted = this.#ring[this.#next];
-    if (evicted !== undefined && this.#listed.get(evicted.traceId) === evicted) this.#listed.delete(evicted.traceId);
-    this.#listed.set(summary.traceId, summary);
-    this.#ring[this.#next] = summary;
+  add(request: RecentRequest): void {
+    this.#ring[this.#next] = request;
     this.#next = (this.#next + 1) % this.#ring.length;
-  }
-
-  /** A child span ends before its server span (kept pending) or, rarely, after it (added to the listed trace). */
-  #keepChild(span: ReadableSpan): void {
-    const ctx = span.spanContext();
-    const child: ChildSpan = {
-      spanId: ctx.spanId, parentSpanId: span.parentSpanContext?.spanId ?? '', name: span.name,
-      startMs: span.startTime[0] * 1e3 + span.startTime[1] / 1e6, durationMs: span.duration[0] * 1e3 + span.duration[1] / 1e6,
-      error: span.status.code === SpanStatusCode.ERROR,
-    };
-    const listed = this.#listed.get(ctx.traceId);
-    if (listed?.spans) {
-      if (listed.spans.length < SPANS_PER_TRACE) listed.spans.push(offsetFrom(listed.startTime, child));
-      return;
-    }
-    let list = this.#pending.get(ctx.traceId);
-    if (!list) {
-      if (this.#pending.size >= PENDING_TRACES) this.#pending.delete(this.#pending.keys().next().value!);
-      list = [];
-      this.#pending.set(ctx.traceId, list);
-    }
-    if (list.length < SPANS_PER_TRACE - 1) list.push(child);
   }
 
   /** Newest first. */
@@ -127,19 +79,41 @@ export class RecentTraces implements SpanProcessor {
     const out: TraceSummary[] = [];
     for (let i = 1; i <= this.#ring.length; i++) {
       const item = this.#ring[(this.#next - i + this.#ring.length) % this.#ring.length];
-      if (item) out.push(item);
+      if (item) out.push(summarize(item));
     }
     return out;
   }
-
-  forceFlush(): Promise<void> { return Promise.resolve(); }
-  shutdown(): Promise<void> { return Promise.resolve(); }
 }
 
-function offsetFrom(startMs: number, c: ChildSpan): SpanSummary {
-  return { spanId: c.spanId, parentSpanId: c.parentSpanId, name: c.name, startOffsetMs: c.startMs - startMs, durationMs: c.durationMs, error: c.error };
+function summarize(r: RecentRequest): TraceSummary {
+  const server = r.server;
+  const summary: TraceSummary = {
+    traceId: server.traceId,
+    spanId: server.spanId,
+    name: server.name,
+    startTime: unixMillis(server.startTime),
+    durationMs: server.endTime - server.startTime,
+    error: server.status === STATUS_ERROR,
+    httpStatus: r.httpStatus,
+    path: r.path,
+    entryPoint: r.entryPoint,
+  };
+  if (server.statusMessage !== '') summary.statusMessage = server.statusMessage;
+  if (r.routerName !== undefined) summary.routerName = r.routerName;
+  if (r.serviceName !== undefined) summary.serviceName = r.serviceName;
+  const children: RecordedSpan[] = [...(r.steps ?? []), ...(r.attempts ?? []).map((a) => a.span)];
+  children.sort((a, b) => a.startTime - b.startTime);
+  summary.spans = [spanSummary(server, server.startTime)];
+  for (const child of children) {
+    if (summary.spans.length >= SPANS_PER_TRACE) break;
+    if (child.endTime >= 0) summary.spans.push(spanSummary(child, server.startTime));
+  }
+  return summary;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+function spanSummary(span: RecordedSpan, origin: number): SpanSummary {
+  return {
+    spanId: span.spanId, parentSpanId: span.parentSpanId, name: span.name,
+    startOffsetMs: span.startTime - origin, durationMs: span.endTime - span.startTime, error: span.status === STATUS_ERROR,
+  };
 }

@@ -48,18 +48,24 @@ function plainRedacted(rawQuery: string): string {
 }
 
 /**
- * `url.full` for a client span: userinfo replaced (never the real credentials) and the query redacted.
+ * `url.full` for a client span: the server's origin (scheme and host, as the request goes out: a
+ * server URL's userinfo is not part of it, as in Traefik's director), then the path as sent with its
+ * query redacted. The origin is worked out once per server URL.
  *
  * @example
- * redactUrl(new URL('http://u:p@10.0.0.1:8080/x?k=v'), new Set()) // → 'http://REDACTED:REDACTED@10.0.0.1:8080/x?k=REDACTED'
+ * redactUrl(new URL('http://u:p@10.0.0.1:8080'), '/x?k=v', new Set()) // → 'http://10.0.0.1:8080/x?k=REDACTED'
  */
-export function redactUrl(url: URL, safe: ReadonlySet<string>): string {
-  if (url.username === '' && url.password === '' && url.search === '') return url.href;
-  const copy = new URL(url.href);
-  if (copy.username !== '' || copy.password !== '') { copy.username = REDACTED; copy.password = REDACTED; }
-  if (copy.search !== '') copy.search = redactQuery(copy.search.slice(1), safe);
-  return copy.href;
+export function redactUrl(server: URL, path: string, safe: ReadonlySet<string>): string {
+  let origin = ORIGINS.get(server);
+  if (origin === undefined) {
+    origin = server.origin;
+    ORIGINS.set(server, origin);
+  }
+  const q = path.indexOf('?');
+  return q === -1 ? origin + path : `${origin}${path.slice(0, q)}?${redactQuery(path.slice(q + 1), safe)}`;
 }
+
+const ORIGINS = new WeakMap<URL, string>();
 
 /** Lower-cases the configured header names once; `user-agent` is skipped (it has its own attribute). */
 export function headerNames(configured: readonly string[]): string[] {
@@ -74,11 +80,14 @@ export function headerNames(configured: readonly string[]): string[] {
 type AnyHeaders = IncomingHttpHeaders | OutgoingHttpHeaders | Record<string, string | string[] | number | undefined>;
 
 /**
- * Copies the captured headers into `attributes` as string arrays under `<prefix><name>`.
+ * Sets the captured headers on `span` as string arrays under `<prefix><name>`.
  * `distinct` is Node's `headersDistinct` (repeated headers kept apart) when the headers are incoming.
+ *
+ * @example
+ * captureHeaders(span, 'http.request.header.', ['x-request-id'], req.headers, req.headersDistinct)
  */
 export function captureHeaders(
-  attributes: Record<string, string[]>,
+  span: { set(key: string, value: readonly string[]): void },
   prefix: string,
   names: readonly string[],
   headers: AnyHeaders | undefined,
@@ -87,9 +96,9 @@ export function captureHeaders(
   if (names.length === 0 || headers === undefined) return;
   for (const name of names) {
     const fromDistinct = distinct?.[name];
-    if (fromDistinct !== undefined) { attributes[prefix + name] = fromDistinct.slice(); continue; }
+    if (fromDistinct !== undefined) { span.set(prefix + name, fromDistinct.slice()); continue; }
     const value = headers[name];
     if (value === undefined) continue;
-    attributes[prefix + name] = Array.isArray(value) ? value.map(String) : [String(value)];
+    span.set(prefix + name, Array.isArray(value) ? value.map(String) : [String(value)]);
   }
 }

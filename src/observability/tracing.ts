@@ -1,11 +1,11 @@
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext } from '../proxy/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
 import { InlineChannel } from './export/channel.ts';
 import { createExporter } from './export/exporter.ts';
-import { createPropagator } from './propagation.ts';
+import { createPropagator, isPlainTraceContext } from './propagation.ts';
 import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
 import { buildResource } from './resource.ts';
@@ -14,7 +14,7 @@ import type { SpanRuntime } from './spans/runtime.ts';
 
 /** One tracing instance: its own provider, tracer, propagator and export queue (nothing global). */
 export interface Tracing {
-  /** Creates the SERVER span of a request; call only when `shouldTrace` said yes. */
+  /** Starts the spans of a request (nothing recorded when it is sampled out); call only when `shouldTrace` said yes. */
   startRequest(ctx: RequestContext): ServerTrace;
   stats(): ExportStats;
   /** The most recent sampled requests, newest first, for the dashboard. */
@@ -37,9 +37,11 @@ export interface TracingOptions {
 const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(message, fields ?? '') };
 
 /**
- * Builds tracing from the static `tracing` section: NodeTracerProvider (never registered globally),
- * ParentBased(TraceIdRatioBased(sampleRate)) (AlwaysOn at 1, AlwaysOff at 0), a bounded batch processor exporting OTLP/HTTP JSON
- * (abortable, see OtlpHttpExporter) to `otlp.http.endpoint`, and a ring of recent traces.
+ * Builds tracing from the static `tracing` section: spans recorded by tagway itself (spans/span.ts says
+ * why not the SDK's Span objects) with the SDK's pieces where they define behaviour: the resource
+ * (detectors + service name + attributes + env), ParentBased(TraceIdRatioBased(sampleRate)) with the SDK's
+ * ratio sampler, the configured OTel propagators. A bounded batch processor exports OTLP/HTTP JSON
+ * (abortable, see OtlpHttpExporter) to `otlp.http.endpoint`, and a ring keeps recent traces. Nothing global.
  *
  * @example
  * const tracing = createTracing(config.tracing, { version: '0.1.0', logger: log });
@@ -58,18 +60,18 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const batch = config.batch;
   validate(config);
   const out = new InlineChannel(createExporter(config.otlp.http, `tagway/${version}`));
-  const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger);
-  const recent = new RecentTraces();
-  const provider = new NodeTracerProvider({
-    resource: buildResource(config, version, env),
-    sampler: new ParentBasedSampler({ root: rootSampler(config.sampleRate) }),
-    spanProcessors: [processor, recent],
+  const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
+    resource: buildResource(config, version, env), scope: { name: 'tagway', version }, attributeCountLimit: attributeCountLimit(env),
   });
+  const recent = new RecentTraces();
   const propagator = createPropagator(env);
   const runtime: SpanRuntime = {
-    tracer: provider.getTracer('tagway', version),
+    sink: processor,
+    sampleRoot: rootSampler(config.sampleRate),
     propagator,
     propagationFields: propagator.fields().map((f) => f.toLowerCase()),
+    plainTraceContext: isPlainTraceContext(env),
+    recent,
     requestHeaders: headerNames(config.capturedRequestHeaders),
     responseHeaders: headerNames(config.capturedResponseHeaders),
     safeQueryParams: new Set(config.safeQueryParams),
@@ -99,11 +101,27 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   };
 }
 
-/** TraceIdRatioBased(rate), with the two ends as constant decisions (no trace-id arithmetic per request). */
-function rootSampler(rate: number): Sampler {
-  if (rate >= 1) return new AlwaysOnSampler();
-  if (rate <= 0) return new AlwaysOffSampler();
-  return new TraceIdRatioBasedSampler(rate);
+/**
+ * The root sampler: the SDK's TraceIdRatioBased(rate) (same trace ids, same decisions as any OTel SDK
+ * sampling at that ratio), with the two ends as constant decisions (no trace-id arithmetic per request).
+ */
+function rootSampler(rate: number): (traceId: string) => boolean {
+  if (rate >= 1) return function alwaysOn() { return true; };
+  if (rate <= 0) return function alwaysOff() { return false; };
+  const ratio = new TraceIdRatioBasedSampler(rate);
+  return function traceIdRatio(traceId) { return ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED; };
+}
+
+/** OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, else OTEL_ATTRIBUTE_COUNT_LIMIT, else the SDK's 128. */
+function attributeCountLimit(env: Record<string, string | undefined>): number {
+  for (const name of ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new TracingConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+    return n;
+  }
+  return 128;
 }
 
 /** Tracing config errors, caught at construction and naming the option (never mid-request). */

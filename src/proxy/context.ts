@@ -73,10 +73,11 @@ export interface RequestTrace {
   readonly spanId?: string;
   /**
    * Called just before an upstream request is sent. Must inject propagation headers into `headers`
-   * (replacing any incoming traceparent) and return an observer for the attempt's outcome. `target`
-   * builds the upstream URL; it is called only when the attempt is recorded (a URL parse costs ~2 µs).
+   * (replacing any incoming traceparent) and return an observer for the attempt's outcome, or undefined
+   * when the attempt is not recorded (sampled out). The upstream URL is `server`'s origin followed by
+   * `path` (path and query as sent), never parsed per request.
    */
-  startAttempt(target: () => URL, headers: Record<string, string | string[] | undefined>, resendCount: number): AttemptObserver;
+  startAttempt(server: URL, path: string, headers: Record<string, string | string[] | undefined>, resendCount: number): AttemptObserver | undefined;
   /** Wraps a step (Router, Service, middleware) in an INTERNAL span when verbosity is detailed. */
   enterStep?(name: string, attributes: Record<string, string>): StepSpan | undefined;
   /** Marks the server span as failed by a middleware that refused the request (reason shown on the span). */

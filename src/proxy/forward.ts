@@ -72,7 +72,7 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   const expect = upgrade === undefined && isExpectContinue(ctx.headers.expect);
   const headers = requestHeaders(ctx, host, expect, upgrade);
 
-  const observer = ctx.trace?.startAttempt(() => new URL(path, upstream.url.origin), headers, resendCount);
+  const observer = ctx.trace?.startAttempt(upstream.url, path, headers, resendCount);
   const exchange = new Exchange(ctx, upstream.name, observer, setCookie, logger);
 
   if (upgrade !== undefined) { forwardUpgrade(exchange, upstream, path, headers, options); return; }

@@ -113,7 +113,7 @@ function forward(ctx: RequestContext, base: URL, timeoutMs: number, report: bool
   url.pathname = ctx.path;
   url.search = ctx.rawQuery;
   const headers: Record<string, string | string[] | undefined> = { ...ctx.headers };
-  const observer = ctx.trace?.startAttempt(() => url, headers, ctx.attempts);
+  const observer = ctx.trace?.startAttempt(url, url.pathname + url.search, headers, ctx.attempts);
   const attempt = report ? observer : undefined;
   ctx.attempts += 1;
   const auth = url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {};

@@ -27,11 +27,13 @@ describe('redactQuery', () => {
 
 describe('redactUrl', () => {
   const cases = [
-    { desc: 'plain URL untouched', url: 'http://127.0.0.1:8080/a/b', want: 'http://127.0.0.1:8080/a/b' },
-    { desc: 'userinfo replaced', url: 'http://alice:s3cret@127.0.0.1:8080/x', want: 'http://REDACTED:REDACTED@127.0.0.1:8080/x' },
-    { desc: 'query redacted except safe', url: 'http://127.0.0.1/x?q=hi&key=k', want: 'http://127.0.0.1/x?key=REDACTED&q=hi' },
+    { desc: 'plain URL untouched', server: 'http://127.0.0.1:8080', path: '/a/b', want: 'http://127.0.0.1:8080/a/b' },
+    { desc: 'userinfo of the server URL never shown', server: 'http://alice:s3cret@127.0.0.1:8080', path: '/x', want: 'http://127.0.0.1:8080/x' },
+    { desc: 'IPv6 host kept in brackets, server path replaced by the path as sent', server: 'https://:s3cret@[::1]:8443/base', path: '/base/x', want: 'https://[::1]:8443/base/x' },
+    { desc: 'default port left out, as the URL has it', server: 'http://127.0.0.1:80', path: '/', want: 'http://127.0.0.1/' },
+    { desc: 'query redacted except safe', server: 'http://127.0.0.1', path: '/x?q=hi&key=k', want: 'http://127.0.0.1/x?key=REDACTED&q=hi' },
   ];
-  for (const c of cases) it(c.desc, () => assert.equal(redactUrl(new URL(c.url), new Set(['q'])), c.want));
+  for (const c of cases) it(c.desc, () => assert.equal(redactUrl(new URL(c.server), c.path, new Set(['q'])), c.want));
 });
 
 describe('headerNames', () => {

@@ -385,9 +385,9 @@ describe('tracing hooks', () => {
         ctx.trace = {
           verbosity: 'minimal',
           refuse() {},
-          startAttempt(target, headers, resendCount) {
+          startAttempt(_server, path, headers, resendCount) {
             headers.traceparent = `00-${'a'.repeat(32)}-${String(resendCount).padStart(16, '0')}-01`;
-            calls.push(`start ${target().pathname}${target().search} resend=${resendCount}`);
+            calls.push(`start ${path} resend=${resendCount}`);
             return {
               onResponse: (status) => calls.push(`response ${status}`),
               onError: (status, err) => calls.push(`error ${status} ${(err as ProxyError).code}`),

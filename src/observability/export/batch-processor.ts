@@ -1,14 +1,22 @@
-import { TraceFlags } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RecordedSpan, SpanSink } from '../spans/span.ts';
 import type { ExportChannel } from './channel.ts';
-import { resourceJson } from './otlp-json.ts';
-import { ScopeTable, toRecord } from './span-record.ts';
+import { resourceJson, spanJson } from './otlp-json.ts';
 import { EncodedSpanQueue } from './span-queue.ts';
 
 export { ExportTimeoutError } from './errors.ts';
 
 export interface BatchSettings { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number }
+
+/** What every batch of one processor says about where its spans come from. */
+export interface BatchOrigin {
+  /** Resource of every span (host/process detection, service.name…), from buildResource. */
+  resource: Resource;
+  /** Instrumentation scope. */
+  scope: { name: string; version?: string };
+  /** Span attribute count limit (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, default 128). */
+  attributeCountLimit: number;
+}
 
 export interface ExportStats {
   /** Spans the collector accepted. */
@@ -33,13 +41,18 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
  * A span is queued already encoded as OTLP JSON in an off-heap buffer (span-queue.ts), so nothing of it
  * stays on the JS heap; framing and posting happen behind `ExportChannel`.
+ *
+ * @example
+ * const processor = new BoundedBatchProcessor(config.batch, new InlineChannel(exporter), log, { resource, scope, attributeCountLimit: 128 });
+ * new RecordedSpan(processor, traceId, spanId, '', '', false, 'GET', KIND_SERVER).finish(); // queued, exported in the next batch
  */
-export class BoundedBatchProcessor implements SpanProcessor {
+export class BoundedBatchProcessor implements SpanSink {
+  readonly attributeCountLimit: number;
   readonly #settings: BatchSettings;
   readonly #out: ExportChannel;
   readonly #log: WarnLogger;
-  readonly #scopes = new ScopeTable();
-  #resource: Resource | undefined;
+  readonly #origin: BatchOrigin;
+  readonly #scopeJson: string;
   #resourceJson: string | undefined;
   readonly #queue: EncodedSpanQueue;
   #timer: NodeJS.Timeout | undefined;
@@ -54,7 +67,10 @@ export class BoundedBatchProcessor implements SpanProcessor {
   #dropsSinceLog = 0;
   #dropLogTimer: NodeJS.Timeout | undefined;
 
-  constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger) {
+  constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger, origin: BatchOrigin) {
+    this.attributeCountLimit = origin.attributeCountLimit;
+    this.#origin = origin;
+    this.#scopeJson = JSON.stringify(origin.scope);
     this.#settings = settings;
     this.#queue = new EncodedSpanQueue(settings.maxExportBatchSize);
     this.#out = out;
@@ -67,13 +83,10 @@ export class BoundedBatchProcessor implements SpanProcessor {
     return s;
   }
 
-  onStart(): void {}
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+  /** Queues an ended span, encoded now (only sampled spans are recorded, so every one is exported). */
+  onEnd(span: RecordedSpan): void {
     if (this.#closed || this.#queue.length >= this.#settings.maxQueueSize) { this.#drop(1); return; }
-    this.#resource ??= span.resource; // one provider, one resource
-    this.#queue.push(toRecord(span, this.#scopes.indexOf(span.instrumentationScope)));
+    this.#queue.push(spanJson(span));
     if (this.#exporting) return; // the running export picks the queue up when it ends
     if (this.#queue.length >= this.#settings.maxExportBatchSize) { if (!this.#timerNow) this.#schedule(0); }
     else if (this.#timer === undefined) this.#schedule(this.#settings.scheduledDelay);
@@ -126,12 +139,11 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   async #send(batch: NonNullable<ReturnType<EncodedSpanQueue['take']>>, timeoutMs: number): Promise<void> {
     if (this.#resourceJson === undefined) {
-      const resource = this.#resource!;
+      const resource = this.#origin.resource;
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       this.#resourceJson = resourceJson(resource);
     }
-    const scope = JSON.stringify(this.#scopes.list[batch.scope]);
-    const outcome = await this.#out.send({ resource: this.#resourceJson, scope, spans: batch.spans, count: batch.count }, timeoutMs);
+    const outcome = await this.#out.send({ resource: this.#resourceJson, scope: this.#scopeJson, spans: batch.spans, count: batch.count }, timeoutMs);
     this.#queue.release(batch.body, !outcome.ok);
     if (outcome.ok) { this.#exported += batch.count; return; }
     this.#failedExports += 1;

@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../../static/types.ts';
-import { serializeSpans } from './otlp-json.ts';
 
 /** An export the collector refused (status kept), or that could not reach it. */
 export class ExportHttpError extends Error {
@@ -30,13 +28,14 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * Why not OTLPTraceExporter itself: its timeout rejects while the request keeps running, its retry timers
  * are neither cancellable nor unref'd (a dead collector held a shutting-down gateway for up to the export
  * timeout), and its serializer stringifies a whole batch in one go. Here every export obeys an
- * AbortSignal (request and pending retry stop at once), timers are unref'd, and serialization yields.
+ * AbortSignal (request and pending retry stop at once), timers are unref'd, and the body comes already
+ * encoded (span-queue.ts).
  *
  * @example
  * const exporter = createExporter(config.otlp.http, 'tagway/0.1.0');
- * const result = await exporter.send(spans, AbortSignal.timeout(10_000));
+ * const result = await exporter.sendBody(body, AbortSignal.timeout(10_000));
  */
-export class OtlpHttpExporter implements SpanExporter {
+export class OtlpHttpExporter {
   readonly #url: URL;
   readonly #headers: Record<string, string>;
   readonly #agent: HttpAgent;
@@ -49,13 +48,6 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#headers = { ...headers, 'content-type': 'application/json' };
     this.#agent = agent;
     this.#request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  }
-
-  /** Serializes and posts, retrying what OTLP calls retryable while `signal` allows. */
-  async send(spans: ReadableSpan[], signal: AbortSignal): Promise<ExportResult> {
-    if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
-    if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
-    return this.sendBody(await serializeSpans(spans), signal);
   }
 
   /** Posts an encoded ExportTraceServiceRequest, retrying what OTLP calls retryable while `signal` allows. */
@@ -82,19 +74,12 @@ export class OtlpHttpExporter implements SpanExporter {
     }
   }
 
-  /** SpanExporter conformance (the batch processor calls `send` with its own deadline). */
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    void this.send(spans, AbortSignal.timeout(30_000)).then(resultCallback);
-  }
-
   /** Aborts exports in flight (and their retries) and closes the connections. Idempotent. */
   async shutdown(): Promise<void> {
     this.#closed = true;
     for (const c of this.#inFlight) c.abort(new ExportHttpError('exporter shut down'));
     this.#agent.destroy();
   }
-
-  async forceFlush(): Promise<void> {}
 
   #post(body: Uint8Array, signal: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number }> {
     return new Promise((resolve) => {

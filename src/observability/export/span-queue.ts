@@ -1,6 +1,4 @@
 import { BodyBuffer } from './body-buffer.ts';
-import { spanJson } from './otlp-json.ts';
-import { R_SCOPE, type SpanRecord } from './span-record.ts';
 
 /** A batch ready to post: its spans' JSON texts, comma-separated, and what frames them. */
 export interface EncodedBatch {
@@ -13,11 +11,11 @@ export interface EncodedBatch {
   count: number;
 }
 
-interface Chunk { scope: number; count: number; body: BodyBuffer }
+interface Chunk { count: number; body: BodyBuffer }
 
 /**
  * The batch processor's queue, encoded as spans arrive: each span is written as OTLP JSON into an
- * off-heap Buffer in `onEnd`, one Buffer per batch (at most `batchSize` spans of one scope). Why: a
+ * off-heap Buffer in `onEnd`, one Buffer per batch (at most `batchSize` spans). Why: a
  * queue of span objects (or records) lives for tens of milliseconds, long enough to survive young-
  * generation collections, so V8 copied and then promoted every queued span (measured: scavenges 3× as
  * long with tracing, and steady old-generation growth). Bytes in a Buffer are invisible to the
@@ -36,24 +34,25 @@ export class EncodedSpanQueue {
   /** Spans queued. */
   get length(): number { return this.#length; }
 
-  push(record: SpanRecord): void {
-    const scope = record[R_SCOPE] as number;
+  /** Appends one span's OTLP JSON (see spanJson). */
+  push(json: string): void {
     let last = this.#chunks[this.#chunks.length - 1];
-    if (last === undefined || last.scope !== scope || last.count >= this.#batchSize) {
-      last = { scope, count: 0, body: this.#free.pop() ?? new BodyBuffer(256 * 1024) };
+    if (last === undefined || last.count >= this.#batchSize) {
+      last = { count: 0, body: this.#free.pop() ?? new BodyBuffer(256 * 1024) };
       this.#chunks.push(last);
     }
-    last.body.write(last.count === 0 ? spanJson(record) : ',' + spanJson(record));
+    if (last.count > 0) last.body.write(',');
+    last.body.write(json);
     last.count++;
     this.#length++;
   }
 
   /** The oldest batch, out of the queue; give it back with `release` once its export has ended. */
-  take(): { scope: number; count: number; spans: Uint8Array; body: BodyBuffer } | undefined {
+  take(): { count: number; spans: Uint8Array; body: BodyBuffer } | undefined {
     const chunk = this.#chunks.shift();
     if (chunk === undefined) return undefined;
     this.#length -= chunk.count;
-    return { scope: chunk.scope, count: chunk.count, spans: chunk.body.bytes(), body: chunk.body };
+    return { count: chunk.count, spans: chunk.body.bytes(), body: chunk.body };
   }
 
   /** A taken batch's buffer, for reuse; `failed`: an aborted request may still hold it, so it is dropped. */

@@ -1,87 +1,79 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AttemptObserver } from '../../proxy/context.ts';
-import { injectReplacing, type Carrier } from '../propagation.ts';
+import type { Carrier } from '../propagation.ts';
 import { captureHeaders, redactUrl } from '../redact.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
+import type { RecordedSpan } from './span.ts';
+
+/** What the client span says of a server, derived once per server URL. */
+interface ServerParts { scheme: string; host: string; port: number }
+
+const SERVERS = new WeakMap<URL, ServerParts>();
+
+function serverParts(server: URL): ServerParts {
+  let parts = SERVERS.get(server);
+  if (parts === undefined) {
+    const scheme = server.protocol.slice(0, -1);
+    parts = {
+      scheme,
+      host: server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname,
+      port: server.port !== '' ? Number(server.port) : scheme === 'https' ? 443 : 80,
+    };
+    SERVERS.set(server, parts);
+  }
+  return parts;
+}
+
+/** The client span's attributes, set when a sampled attempt starts. */
+export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method: string, server: URL, path: string, headers: Carrier, resendCount: number): void {
+  const { scheme, host, port } = serverParts(server);
+  span.set('http.request.method', method);
+  span.set('network.protocol.version', '1.1');
+  span.set('url.full', redactUrl(server, path, rt.safeQueryParams));
+  span.set('url.scheme', scheme);
+  span.set('server.address', host);
+  span.set('server.port', port);
+  span.set('network.peer.address', host);
+  span.set('network.peer.port', port);
+  const ua = headers['user-agent'];
+  if (ua !== undefined) span.set('user_agent.original', Array.isArray(ua) ? ua.join(', ') : ua);
+  if (resendCount > 0) span.set('http.request.resend_count', resendCount);
+  if (rt.requestHeaders.length > 0) captureHeaders(span, 'http.request.header.', rt.requestHeaders, headers);
+}
 
 /**
- * The CLIENT span `ReverseProxy` of one upstream attempt. Injects this span's context into the upstream
- * headers (replacing any incoming traceparent), even when sampled out, so the upstream sees `…-00` and
- * continues the same trace id. Ends when the upstream answers (head received) or fails, as Traefik's
- * round-tripper does.
+ * The outcome of one recorded upstream attempt, on its CLIENT span `ReverseProxy`. The span ends when
+ * the upstream answers (head received) or fails, as Traefik's round-tripper does; `ended` lets the
+ * request close an attempt the forwarder never reported.
  */
-export function startClientSpan(
-  rt: SpanRuntime, parent: Context, method: string, target: () => URL, headers: Carrier, resendCount: number,
-): Attempt {
-  const span = rt.tracer.startSpan('ReverseProxy', { kind: SpanKind.CLIENT }, parent);
-  if (span.isRecording()) span.setAttributes(clientAttributes(rt, method, target(), headers, resendCount));
-  injectReplacing(rt.propagator, rt.propagationFields, trace.setSpan(parent, span), headers);
-  return new Attempt(rt, span);
-}
-
-function clientAttributes(rt: SpanRuntime, method: string, target: URL, headers: Carrier, resendCount: number): Attributes {
-  const scheme = target.protocol.slice(0, -1);
-  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
-  const port = target.port !== '' ? Number(target.port) : scheme === 'https' ? 443 : 80;
-  const attrs: Attributes = {
-    'http.request.method': method,
-    'network.protocol.version': '1.1',
-    'url.full': redactUrl(target, rt.safeQueryParams),
-    'url.scheme': scheme,
-    'server.address': host,
-    'server.port': port,
-    'network.peer.address': host,
-    'network.peer.port': port,
-  };
-  const ua = headers['user-agent'];
-  if (ua !== undefined) attrs['user_agent.original'] = Array.isArray(ua) ? ua.join(', ') : ua;
-  if (resendCount > 0) attrs['http.request.resend_count'] = resendCount;
-  captureHeaders(attrs as Record<string, string[]>, 'http.request.header.', rt.requestHeaders, headers);
-  return attrs;
-}
-
-/** One attempt's observer; `ended` lets the request close an attempt the forwarder never reported. */
 export class Attempt implements AttemptObserver {
   readonly #rt: SpanRuntime;
-  readonly #span: Span;
-  #ended = false;
+  readonly span: RecordedSpan;
 
-  constructor(rt: SpanRuntime, span: Span) {
+  constructor(rt: SpanRuntime, span: RecordedSpan) {
     this.#rt = rt;
-    this.#span = span;
+    this.span = span;
   }
 
-  get ended(): boolean { return this.#ended; }
+  get ended(): boolean { return this.span.endTime >= 0; }
 
   onResponse(status: number, headers: OutgoingHttpHeaders): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    const span = this.#span;
-    if (span.isRecording()) {
-      span.setAttribute('http.response.status_code', status);
-      setHttpStatus(span, status, 400);
-      if (this.#rt.responseHeaders.length > 0) {
-        const attrs: Record<string, string[]> = {};
-        captureHeaders(attrs, 'http.response.header.', this.#rt.responseHeaders, headers);
-        span.setAttributes(attrs);
-      }
-    }
+    const span = this.span;
+    if (span.endTime >= 0) return;
+    span.set('http.response.status_code', status);
+    setHttpStatus(span, status, 400);
+    if (this.#rt.responseHeaders.length > 0) captureHeaders(span, 'http.response.header.', this.#rt.responseHeaders, headers);
     span.end();
   }
 
   /** Transport failure: `status` is what the client gets (502 refused/reset, 504 timeout, 499 client gone). */
   onError(status: number, error: Error): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    const span = this.#span;
-    if (span.isRecording()) {
-      span.setAttribute('http.response.status_code', status);
-      const code = (error as { code?: unknown }).code;
-      span.setAttribute('error.type', typeof code === 'string' ? code : error.name);
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-    }
-    span.end();
+    const span = this.span;
+    if (span.endTime >= 0) return;
+    span.set('http.response.status_code', status);
+    const code = (error as { code?: unknown }).code;
+    span.set('error.type', typeof code === 'string' ? code : error.name);
+    span.recordException(error);
+    span.end(error.message);
   }
 }

@@ -1,13 +1,13 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import type { OutgoingHttpHeaders } from 'node:http';
+import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TraceVerbosity } from '../../dynamic/types.ts';
 import { ProxyError, type AttemptObserver, type RequestContext, type RequestTrace, type StepSpan } from '../../proxy/context.ts';
-import { headerGetter, type Carrier } from '../propagation.ts';
+import { headerGetter, headerSetter, type Carrier } from '../propagation.ts';
 import { captureHeaders } from '../redact.ts';
-import { startClientSpan, type Attempt } from './client-span.ts';
+import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
-import { startServerSpan } from './server-span.ts';
-import { routerAttributes, serviceAttributes, Step } from './step-span.ts';
+import { setServerAttributes } from './server-span.ts';
+import { KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -31,18 +31,33 @@ export interface ServerTrace extends RequestTrace {
 /** Status written when the client went away before the response finished (nginx's and Traefik's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+const kSpans = Symbol('tagway.requestSpans');
+
 /**
  * The spans of one traced request. Created by `Tracing.startRequest`; ends itself when the response
  * finishes or the connection closes, closing any step left open first.
+ *
+ * Sampling is the SDK's ParentBased(TraceIdRatioBased(sampleRate)): an incoming sampled parent records,
+ * an incoming unsampled one does not, a new trace asks the ratio. A request that is not sampled records
+ * nothing: it draws ids, injects `traceparent …-00` into each upstream request, and that is all.
+ * Propagation goes through the configured OTel propagators, except for the common case the default
+ * propagators make trivial: no trace headers in, one `traceparent` out (see isPlainTraceContext).
  */
 export class RequestSpans implements ServerTrace {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly sampled: boolean;
   readonly #rt: SpanRuntime;
   readonly #ctx: RequestContext;
-  readonly #server: Span;
-  readonly #serverContext: Context;
+  /** The extracted context when the propagators had to run (undefined on the plain fast path). */
+  readonly #parentContext: Context | undefined;
+  /** The incoming parent, when valid. */
+  readonly #parent: SpanContext | undefined;
+  readonly #traceState: string;
+  readonly #server: RecordedSpan | undefined;
   /** Parent of the next step or attempt: the last step opened, else the server span. */
-  #current: Context;
-  #steps: Step[] | undefined;
+  #currentSpanId: string;
+  #steps: RecordedSpan[] | undefined;
   #attempts: Attempt[] | undefined;
   #routerOpened = false;
   #serviceOpened = false;
@@ -53,48 +68,73 @@ export class RequestSpans implements ServerTrace {
   constructor(rt: SpanRuntime, ctx: RequestContext) {
     this.#rt = rt;
     this.#ctx = ctx;
-    const parent = rt.propagator.extract(ROOT_CONTEXT, ctx.req.headers as Carrier, headerGetter);
-    this.#server = startServerSpan(rt, ctx, parent);
-    this.#serverContext = trace.setSpan(parent, this.#server);
-    this.#current = this.#serverContext;
-    if (rt.responseHeaders.length > 0 && this.#server.isRecording()) {
+    const h = ctx.req.headers;
+    let parent: SpanContext | undefined;
+    if (rt.plainTraceContext && h.traceparent === undefined && h.tracestate === undefined && h.baggage === undefined) {
+      this.#parentContext = undefined;
+    } else {
+      this.#parentContext = rt.propagator.extract(ROOT_CONTEXT, h as Carrier, headerGetter);
+      const extracted = trace.getSpanContext(this.#parentContext);
+      if (extracted !== undefined && isSpanContextValid(extracted)) parent = extracted;
+    }
+    this.#parent = parent;
+    this.traceId = parent?.traceId ?? newTraceId();
+    this.spanId = this.#currentSpanId = newSpanId();
+    this.sampled = parent !== undefined ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : rt.sampleRoot(this.traceId);
+    this.#traceState = parent?.traceState?.serialize() ?? '';
+    if (!this.sampled) return;
+    const server = this.#server = new RecordedSpan(rt.sink, this.traceId, this.spanId, parent?.spanId ?? '', this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
+    setServerAttributes(rt, ctx, server);
+    if (rt.responseHeaders.length > 0) {
       // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
       (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
     }
-    ctx.res.once('close', () => this.#finish());
+    (ctx.res as ResponseWithSpans)[kSpans] = this;
+    ctx.res.on('close', endRequestSpans);
     if (ctx.routerName !== undefined) this.enterRouter(ctx);
   }
 
   /** Read late: the matched router's verbosity is known only after routing. */
   get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
-  get traceId(): string { return this.#server.spanContext().traceId; }
-  get spanId(): string { return this.#server.spanContext().spanId; }
-  get sampled(): boolean { return this.#server.isRecording(); }
 
   enterRouter(ctx: RequestContext): void {
     if (this.#routerOpened || this.verbosity !== 'detailed') return;
     this.#routerOpened = true;
-    this.#open('Router', routerAttributes(ctx.routerName, ctx.serviceName, ctx.rule));
+    const span = this.#open('Router');
+    if (span === undefined) return;
+    if (ctx.routerName !== undefined) span.set('traefik.router.name', ctx.routerName);
+    if (ctx.serviceName !== undefined) span.set('traefik.service.name', ctx.serviceName);
+    if (ctx.rule !== undefined) span.set('http.route', ctx.rule);
   }
 
   enterService(ctx: RequestContext): void {
     if (this.#serviceOpened || this.verbosity !== 'detailed') return;
     this.#serviceOpened = true;
-    this.#open('Service', serviceAttributes(ctx.serviceName));
+    const span = this.#open('Service');
+    if (span !== undefined && ctx.serviceName !== undefined) span.set('traefik.service.name', ctx.serviceName);
   }
 
   enterStep(name: string, attributes: Record<string, string>): StepSpan | undefined {
-    return this.#open(name, attributes);
+    const span = this.#open(name);
+    if (span !== undefined) for (const key in attributes) span.set(key, attributes[key]!);
+    return span;
   }
 
-  startAttempt(target: () => URL, headers: Carrier, resendCount: number): AttemptObserver {
-    let parent = this.#serverContext;
-    if (this.verbosity === 'detailed') {
-      this.enterService(this.#ctx);
-      parent = this.#current;
+  startAttempt(server: URL, path: string, headers: Carrier, resendCount: number): AttemptObserver | undefined {
+    const spanId = newSpanId();
+    let attempt: Attempt | undefined;
+    if (this.sampled && !this.#ended) {
+      let parentId = this.spanId;
+      if (this.verbosity === 'detailed') {
+        this.enterService(this.#ctx);
+        parentId = this.#currentSpanId;
+      }
+      const span = new RecordedSpan(this.#rt.sink, this.traceId, spanId, parentId, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
+      setClientAttributes(this.#rt, span, this.#ctx.method, server, path, headers, resendCount);
+      attempt = new Attempt(this.#rt, span);
+      (this.#attempts ??= []).push(attempt);
     }
-    const attempt = startClientSpan(this.#rt, parent, this.#ctx.method, target, headers, resendCount);
-    (this.#attempts ??= []).push(attempt);
+    this.#inject(spanId, headers);
     return attempt;
   }
 
@@ -102,19 +142,37 @@ export class RequestSpans implements ServerTrace {
     this.#refused = reason;
   }
 
-  #open(name: string, attributes: Attributes): Step | undefined {
-    if (this.#ended || this.verbosity !== 'detailed') return undefined;
-    const step = new Step(this.#rt, this.#current, name, attributes);
-    (this.#steps ??= []).push(step);
-    this.#current = step.context;
-    return step;
+  /**
+   * Puts the attempt's context into the upstream headers after removing every field the propagators
+   * own, so a stale incoming traceparent/tracestate/b3 never reaches the upstream next to ours.
+   */
+  #inject(spanId: string, headers: Carrier): void {
+    for (const field of this.#rt.propagationFields) if (headers[field] !== undefined) delete headers[field];
+    const flags = this.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    if (this.#parentContext === undefined) {
+      headers.traceparent = `00-${this.traceId}-${spanId}-0${flags}`;
+      return;
+    }
+    const own: SpanContext = { traceId: this.traceId, spanId, traceFlags: flags, isRemote: false };
+    if (this.#parent?.traceState !== undefined) own.traceState = this.#parent.traceState;
+    this.#rt.propagator.inject(trace.setSpanContext(this.#parentContext, own), headers, headerSetter);
   }
 
-  #finish(): void {
+  #open(name: string): RecordedSpan | undefined {
+    if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
+    const span = new RecordedSpan(this.#rt.sink, this.traceId, newSpanId(), this.#currentSpanId, this.#traceState, false, name, KIND_INTERNAL);
+    (this.#steps ??= []).push(span);
+    this.#currentSpanId = span.spanId;
+    return span;
+  }
+
+  /** Ends everything (once), when the response is done or the connection closed; sampled requests only. */
+  finish(): void {
     if (this.#ended) return;
     this.#ended = true;
-    const { res } = this.#ctx;
-    const status = res.writableFinished ? this.#ctx.status ?? res.statusCode : CLIENT_CLOSED_REQUEST;
+    const ctx = this.#ctx;
+    const res = ctx.res;
+    const status = res.writableFinished ? ctx.status ?? res.statusCode : CLIENT_CLOSED_REQUEST;
     if (this.#attempts) {
       // an attempt the forwarder never reported (client gone mid-request, or a forwarder bug) still ends
       for (const attempt of this.#attempts) {
@@ -125,17 +183,26 @@ export class RequestSpans implements ServerTrace {
       }
     }
     if (this.#steps) for (let i = this.#steps.length - 1; i >= 0; i--) this.#steps[i]!.end();
-    const span = this.#server;
-    if (span.isRecording()) {
-      span.setAttribute('http.response.status_code', status);
-      if (this.#refused !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: this.#refused });
-      else setHttpStatus(span, status, 500);
-      if (this.#rt.responseHeaders.length > 0) {
-        const attrs: Record<string, string[]> = {};
-        captureHeaders(attrs, 'http.response.header.', this.#rt.responseHeaders, this.#responseHeaders ?? res.getHeaders());
-        span.setAttributes(attrs);
-      }
+    const span = this.#server!;
+    span.set('http.response.status_code', status);
+    if (this.#refused !== undefined) span.fail(this.#refused);
+    else setHttpStatus(span, status, 500);
+    if (this.#rt.responseHeaders.length > 0) {
+      captureHeaders(span, 'http.response.header.', this.#rt.responseHeaders, this.#responseHeaders ?? res.getHeaders());
     }
     span.end();
+    const target = ctx.req.url ?? '/';
+    const q = target.indexOf('?');
+    this.#rt.recent.add({
+      server: span, steps: this.#steps, attempts: this.#attempts, httpStatus: status,
+      path: q === -1 ? target : target.slice(0, q), entryPoint: ctx.entryPoint, routerName: ctx.routerName, serviceName: ctx.serviceName,
+    });
   }
+}
+
+type ResponseWithSpans = ServerResponse & { [kSpans]?: RequestSpans };
+
+/** The response's 'close' listener: one function for every request (no closure per request). */
+function endRequestSpans(this: ResponseWithSpans): void {
+  this[kSpans]?.finish();
 }

@@ -1,21 +1,30 @@
-import { SpanStatusCode, type Span, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
+import type { TextMapPropagator } from '@opentelemetry/api';
+import type { RecentTraces } from '../recent.ts';
+import type { RecordedSpan, SpanSink } from './span.ts';
 
 /** What every span layer of one tracing instance shares; built once by createTracing. */
 export interface SpanRuntime {
-  readonly tracer: Tracer;
+  /** The batch processor: where recorded spans go when they end. */
+  readonly sink: SpanSink;
+  /** The root sampler (TraceIdRatioBased(sampleRate)): true when a new trace is sampled. */
+  readonly sampleRoot: (traceId: string) => boolean;
   readonly propagator: TextMapPropagator;
   /** The propagator's header names, removed from upstream headers before injecting. */
   readonly propagationFields: readonly string[];
+  /** Propagators are W3C trace context (+ baggage): requests without trace headers skip the propagator. */
+  readonly plainTraceContext: boolean;
   /** Lower-cased, without user-agent. */
   readonly requestHeaders: readonly string[];
   readonly responseHeaders: readonly string[];
   readonly safeQueryParams: ReadonlySet<string>;
+  /** The dashboard's ring of recent sampled requests. */
+  readonly recent: RecentTraces;
 }
 
 /** Traefik's status rule: server (and internal) spans fail at ≥ 500, client spans at ≥ 400; nonsense codes always fail. */
-export function setHttpStatus(span: Span, status: number, failFrom: 400 | 500): void {
-  if (status < 100 || status >= 600) span.setStatus({ code: SpanStatusCode.ERROR, message: `Invalid HTTP status code ${status}` });
-  else if (status >= failFrom) span.setStatus({ code: SpanStatusCode.ERROR });
+export function setHttpStatus(span: RecordedSpan, status: number, failFrom: 400 | 500): void {
+  if (status < 100 || status >= 600) span.fail(`Invalid HTTP status code ${status}`);
+  else if (status >= failFrom) span.fail();
 }
 
 /** "1.1" for HTTP/1.1, "2" for HTTP/2 (network.protocol.version). */

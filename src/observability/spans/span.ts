@@ -1,0 +1,167 @@
+import { randomFillSync } from 'node:crypto';
+import type { StepSpan } from '../../proxy/context.ts';
+import { pairJson } from '../export/otlp-json.ts';
+
+/** OTLP's SpanKind numbers (the API's enum plus one). */
+export const KIND_INTERNAL = 1;
+export const KIND_SERVER = 2;
+export const KIND_CLIENT = 3;
+export type OtlpSpanKind = typeof KIND_INTERNAL | typeof KIND_SERVER | typeof KIND_CLIENT;
+
+/** OTLP's Status codes (UNSET, ERROR: tagway never sets OK, as Traefik does not). */
+export const STATUS_UNSET = 0;
+export const STATUS_ERROR = 2;
+
+/** Where a recorded span goes when it ends (the batch processor), and the limits it obeys. */
+export interface SpanSink {
+  onEnd(span: RecordedSpan): void;
+  /** OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: attributes beyond it are counted in droppedAttributesCount. */
+  readonly attributeCountLimit: number;
+}
+
+/**
+ * One sampled span, kept as what the wire needs and nothing more: ids as hex, times as
+ * `performance.now()` readings, and its attributes already as OTLP JSON text (one `pairJson` per key,
+ * cached for the values that repeat from request to request). Why not the SDK's Span: on a gateway
+ * every request makes two to six spans, and the SDK's span (attribute objects checked key by key,
+ * an Attributes copy, a context per span, a processor chain reading it back) cost more than the proxying
+ * itself (bench/tracing-overhead.ts). The semantics kept from the SDK: ids from a random source, never
+ * all zero; an attribute set after the limit is dropped and counted; only an end makes it exported,
+ * once; `recordException` writes the same `exception` event.
+ *
+ * Each key is set at most once per span: the span layers set each attribute in one place (no overwrite).
+ */
+export class RecordedSpan implements StepSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** '' for a root span. */
+  readonly parentSpanId: string;
+  /** Serialized W3C tracestate of the trace, '' when none. */
+  readonly traceState: string;
+  /** The parent came from another process (an extracted traceparent). */
+  readonly parentRemote: boolean;
+  readonly name: string;
+  readonly kind: OtlpSpanKind;
+  /** performance.now() at start and end (ms); endTime is -1 while the span is open. */
+  readonly startTime: number;
+  endTime = -1;
+  /** KeyValue JSON texts, comma-separated. */
+  attributes = '';
+  attributeCount = 0;
+  droppedAttributes = 0;
+  /** Event JSON texts, comma-separated. */
+  events = '';
+  eventCount = 0;
+  status: typeof STATUS_UNSET | typeof STATUS_ERROR = STATUS_UNSET;
+  statusMessage = '';
+  readonly #sink: SpanSink;
+
+  constructor(sink: SpanSink, traceId: string, spanId: string, parentSpanId: string, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind) {
+    this.#sink = sink;
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.parentSpanId = parentSpanId;
+    this.traceState = traceState;
+    this.parentRemote = parentRemote;
+    this.name = name;
+    this.kind = kind;
+    this.startTime = performance.now();
+  }
+
+  get ended(): boolean { return this.endTime >= 0; }
+
+  /** Sets one attribute (a key not set before on this span). Ignored once ended, as the SDK does. */
+  set(key: string, value: string | number | boolean | readonly string[]): void {
+    if (this.endTime >= 0) return;
+    if (this.attributeCount >= this.#sink.attributeCountLimit) { this.droppedAttributes++; return; }
+    const json = pairJson(key, value);
+    this.attributes = this.attributeCount++ === 0 ? json : this.attributes + ',' + json;
+  }
+
+  /** Marks the span failed; the message (when given) is shown as the status message. */
+  fail(message?: string): void {
+    if (this.endTime >= 0) return;
+    this.status = STATUS_ERROR;
+    this.statusMessage = message ?? '';
+  }
+
+  /**
+   * The SDK's `recordException`: an `exception` event with exception.type (the error's `code`, else its
+   * name), exception.message and exception.stacktrace.
+   */
+  recordException(error: Error): void {
+    if (this.endTime >= 0) return;
+    const code = (error as { code?: unknown }).code;
+    const type = code !== undefined && code !== null && code !== '' ? String(code) : error.name;
+    let attributes = '';
+    if (type) attributes = pairJson('exception.type', type);
+    if (error.message) attributes += (attributes === '' ? '' : ',') + pairJson('exception.message', error.message);
+    if (attributes === '') return;
+    if (error.stack) attributes += ',' + pairJson('exception.stacktrace', error.stack);
+    const event = `{"timeUnixNano":"${unixNanos(performance.now())}","name":"exception","attributes":[${attributes}]}`;
+    this.events = this.eventCount++ === 0 ? event : this.events + ',' + event;
+  }
+
+  /** Ends the span (once; later calls do nothing) and hands it to the sink; a message marks it failed first. */
+  end(errorMessage?: string): void {
+    if (this.endTime >= 0) return;
+    if (errorMessage !== undefined) { this.status = STATUS_ERROR; this.statusMessage = errorMessage; }
+    this.endTime = performance.now();
+    this.#sink.onEnd(this);
+  }
+}
+
+/*
+ * Wall-clock time of a performance.now() reading, as the SDK computes it (timeOrigin + now), in
+ * nanoseconds since the epoch. Split in seconds and nanoseconds: epoch nanoseconds exceed 2^53.
+ */
+const ORIGIN_MS = performance.timeOrigin;
+const ORIGIN_S = Math.floor(ORIGIN_MS / 1000);
+const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_S * 1000) * 1e6);
+
+/** A performance.now() reading as decimal nanoseconds since the epoch (OTLP JSON's int64 string). */
+export function unixNanos(now: number): string {
+  const ns = ORIGIN_NS + Math.round(now * 1e6);
+  const carry = Math.floor(ns / 1e9);
+  const rest = ns - carry * 1e9;
+  if (carry !== secondsCarry) { secondsCarry = carry; secondsText = String(ORIGIN_S + carry); } // changes once a second
+  return secondsText + (rest < 1e8 ? String(rest).padStart(9, '0') : String(rest));
+}
+
+let secondsCarry = -1;
+let secondsText = '';
+
+/** A performance.now() reading as epoch milliseconds (for the dashboard). */
+export function unixMillis(now: number): number {
+  return ORIGIN_MS + now;
+}
+
+/*
+ * Ids from a pool of random bytes refilled 8 KB at a time (one randomFillSync per ~340 requests instead
+ * of a Math.random() per 4 bytes). An all-zero id is invalid in W3C trace context: drawn again.
+ */
+const POOL = Buffer.allocUnsafeSlow(8192);
+let poolAt = POOL.length;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > POOL.length) { randomFillSync(POOL); poolAt = 0; }
+  const hex = POOL.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
+
+/** A new random 16-byte trace id, 32 lower-case hex digits. */
+export function newTraceId(): string {
+  let id = randomHex(16);
+  while (id === ZERO_TRACE) id = randomHex(16);
+  return id;
+}
+
+/** A new random 8-byte span id, 16 lower-case hex digits. */
+export function newSpanId(): string {
+  let id = randomHex(8);
+  while (id === ZERO_SPAN) id = randomHex(8);
+  return id;
+}

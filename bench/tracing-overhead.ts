@@ -3,8 +3,10 @@
  *   1. per request: startRequest → startAttempt → onResponse → response close, for minimal, detailed
  *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink,
  *      time on the event loop, and CPU of all threads up to the final flush, per request;
- *   2. per 512-span batch: OTLP JSON serialization, ours (sliced) against @opentelemetry/otlp-transformer's,
- *      with the longest event-loop stall seen while ours runs.
+ *   2. per 512-span batch: OTLP encoding as the gateway does it (an OtlpEncoding's writeSpan per span,
+ *      then its framer; JSON and protobuf) against @opentelemetry/otlp-transformer's
+ *      JSON and protobuf serializers on the same spans as SDK spans: ms and bytes per batch, and the longest
+ *      event-loop stall seen meanwhile.
  * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--only-minimal]
  *   (add --cpu-prof to node for a profile)
  * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
@@ -13,10 +15,15 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { SpanKind } from '@opentelemetry/api';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TraceVerbosity } from '../src/dynamic/types.ts';
+import { BodyBuffer } from '../src/observability/export/body-buffer.ts';
+import type { OtlpEncoding } from '../src/observability/export/encoding.ts';
+import { otlpJson } from '../src/observability/export/otlp-json.ts';
+import { otlpProto } from '../src/observability/export/otlp-proto.ts';
+import { KIND_SERVER, RecordedSpan, newSpanId, newTraceId, type SpanSink } from '../src/observability/spans/span.ts';
 import { createTracing } from '../src/observability/tracing.ts';
 import type { RequestContext } from '../src/proxy/context.ts';
 import type { TracingConfig } from '../src/static/types.ts';
@@ -81,40 +88,84 @@ async function perRequest(label: string, sampleRate: number, verbosity: TraceVer
   console.log(`${label.padEnd(22)} ${r.wall.toFixed(1).padStart(6)} µs/request on the loop  ${r.cpu.toFixed(1).padStart(6)} µs CPU/request (all threads, flush included)   exported ${s.exported}, dropped ${s.dropped}`);
 }
 
+/** One server span's attributes as the bench's requests set them (the i-th request's path). */
+function serverAttributes(i: number): Record<string, string | number> {
+  return {
+    entry_point: 'web', 'http.request.method': 'GET', 'network.protocol.version': '1.1', 'url.path': `/api/items/${i}`,
+    'url.query': 'id=REDACTED', 'url.scheme': 'http', 'server.address': 'bench.local', 'client.address': '10.0.0.1',
+    'client.port': 51234, 'network.peer.address': '10.0.0.1', 'network.peer.port': 51234, 'user_agent.original': 'bench/1.0',
+    'http.response.status_code': 200,
+  };
+}
+
+const BATCH = 512;
+
+/** 512 ended SDK server spans (the input of otlp-transformer's serializers). */
 function sampleBatch(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer('tagway');
-  for (let i = 0; i < 512; i++) {
-    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: {
-      entry_point: 'web', 'http.request.method': 'GET', 'network.protocol.version': '1.1', 'url.path': `/api/items/${i}`,
-      'url.query': 'id=REDACTED', 'url.scheme': 'http', 'server.address': 'bench.local', 'client.address': '10.0.0.1',
-      'client.port': 51234, 'network.peer.address': '10.0.0.1', 'network.peer.port': 51234, 'user_agent.original': 'bench/1.0',
-      'http.response.status_code': 200,
-    } }).end();
-  }
+  for (let i = 0; i < BATCH; i++) tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: serverAttributes(i) }).end();
   return memory.getFinishedSpans() as ReadableSpan[];
 }
 
-async function serialization(): Promise<void> {
-  const batch = sampleBatch();
-  const cases: Array<[string, () => unknown]> = [
-    ['otlp-transformer (one go)', () => JsonTraceSerializer.serializeRequest(batch)],
+/** 512 ended RecordedSpans with the same attributes (set one by one, as server-span.ts does). */
+function recordedBatch(): RecordedSpan[] {
+  const ended: RecordedSpan[] = [];
+  const sink: SpanSink = { attributeCountLimit: 128, onEnd: function collect(span) { ended.push(span); } };
+  for (let i = 0; i < BATCH; i++) {
+    const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+    for (const [key, value] of Object.entries(serverAttributes(i))) span.set(key, value);
+    span.end();
+  }
+  return ended;
+}
+
+/**
+ * The gateway's path for one batch with one OtlpEncoding: each span written into the batch's buffer as
+ * it ends (`writeSpan`, in the batch processor's onEnd), then the request framed around them when the
+ * batch is sent (`framer`, in runExport); both buffers reused, as there. Returns the request's bytes.
+ */
+function gatewayEncoder(encoding: OtlpEncoding, resource: Attributes): (spans: readonly RecordedSpan[]) => number {
+  const spansBody = new BodyBuffer(512 * 1024);
+  const request = new BodyBuffer(512 * 1024);
+  const frame = encoding.framer(resource, { name: 'tagway' });
+  return function encodeBatch(spans) {
+    for (let i = 0; i < spans.length; i++) encoding.writeSpan(spansBody, spans[i]!, i === 0);
+    frame(request, spansBody.bytes());
+    const bytes = request.bytes().byteLength;
+    spansBody.reset();
+    request.reset();
+    return bytes;
+  };
+}
+
+async function encoding(): Promise<void> {
+  const sdk = sampleBatch();
+  const recorded = recordedBatch();
+  const resource = sdk[0]!.resource.attributes;
+  const json = gatewayEncoder(otlpJson, resource);
+  const proto = gatewayEncoder(otlpProto, resource);
+  const cases: Array<[string, () => number]> = [
+    ['tagway otlpJson (writeSpan + framer)', () => json(recorded)],
+    ['otlp-transformer JsonTraceSerializer', () => JsonTraceSerializer.serializeRequest(sdk)?.byteLength ?? 0],
+    ['tagway otlpProto (writeSpan + framer)', () => proto(recorded)],
+    ['otlp-transformer ProtobufTraceSerializer', () => ProtobufTraceSerializer.serializeRequest(sdk)?.byteLength ?? 0],
   ];
   for (const [label, fn] of cases) {
-    for (let i = 0; i < 20; i++) await fn();
+    for (let i = 0; i < 20; i++) fn();
     // the loop turns between batches, as in the gateway; the delay histogram sees each stall
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     let busy = 0;
+    let bytes = 0;
     for (let i = 0; i < 100; i++) {
       const t0 = performance.now();
-      await fn();
+      bytes = fn();
       busy += performance.now() - t0;
       await new Promise((r) => setTimeout(r, 2));
     }
-    const ms = busy / 100;
     delay.disable();
-    console.log(`${label.padEnd(28)} ${ms.toFixed(2).padStart(6)} ms/batch     longest loop stall ${(delay.max / 1e6).toFixed(2)} ms`);
+    console.log(`${label.padEnd(42)} ${(busy / 100).toFixed(2).padStart(6)} ms/batch  ${String(bytes).padStart(7)} bytes/batch   longest loop stall ${(delay.max / 1e6).toFixed(2)} ms`);
   }
 }
 
@@ -124,7 +175,7 @@ await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint);
 if (!ONLY_MINIMAL) {
   await perRequest('sampled, detailed', 1, 'detailed', sink.endpoint);
   await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
-  console.log('\nOTLP JSON serialization of one 512-span batch');
-  await serialization();
+  console.log(`\nOTLP encoding of one ${BATCH}-span batch`);
+  await encoding();
 }
 sink.close();

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decodeProtoExport } from './otlp-proto.ts';
 
 /** One span as the collector received it, flattened for assertions. */
 export interface SpanRecord {
@@ -61,9 +62,9 @@ export interface Collector {
 }
 
 /**
- * A real OTLP/HTTP trace receiver (127.0.0.1, port 0 by default), used by the tests and `tagway demo`. Decodes OTLP JSON (what exporter-trace-otlp-http
- * 0.223 sends: `application/json`), gzip or not. Protobuf is answered 415 so a change of exporter shows up
- * as a failing test rather than silently empty spans.
+ * A real OTLP/HTTP trace receiver (127.0.0.1, port 0 by default), used by the tests and `tagway demo`. Decodes OTLP JSON
+ * (`application/json`, what exporter-trace-otlp-http 0.223 sends) and OTLP protobuf (`application/x-protobuf`), gzip or
+ * not, like a real collector; any other content type is answered 415.
  *
  * @example
  * const collector = await startCollector(); t.after(() => collector.close());
@@ -112,19 +113,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         answer(failStatus, '{}', retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
         return;
       }
-      if (!type.startsWith('application/json')) { answer(415, JSON.stringify({ message: `unsupported ${type}` })); return; }
+      const format = exportFormat(type);
+      if (format === undefined) { answer(415, JSON.stringify({ message: `unsupported ${type}` })); return; }
       try {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        const received = decodeExport(JSON.parse(body.toString('utf8')));
+        const received = decodeExport(format === 'protobuf' ? decodeProtoExport(body) : JSON.parse(body.toString('utf8')));
         spans.push(...received);
         if (spans.length > maxSpans) spans.splice(0, spans.length - maxSpans);
         for (const l of listeners) l(received.length);
       } catch (error) {
+        // A real collector answers a bad protobuf export with a protobuf google.rpc.Status; JSON for both is what tests read.
         answer(400, JSON.stringify({ message: String(error) }));
         return;
       }
-      answer(200, '{}');
+      // An empty ExportTraceServiceResponse: '{}' in JSON, zero bytes in protobuf.
+      if (format === 'protobuf') answer(200, '', { 'content-type': 'application/x-protobuf' });
+      else answer(200, '{}');
     });
   };
 
@@ -175,6 +180,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     },
     close: stop,
   };
+}
+
+/** Which decoder a Content-Type selects (parameters such as `; charset=utf-8` ignored); undefined: 415. */
+function exportFormat(contentType: string): 'json' | 'protobuf' | undefined {
+  const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  if (media === 'application/json') return 'json';
+  if (media === 'application/x-protobuf') return 'protobuf';
+  return undefined;
 }
 
 interface OtlpKeyValue { key: string; value?: OtlpAnyValue }

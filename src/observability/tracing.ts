@@ -4,7 +4,10 @@ import type { RequestContext } from '../proxy/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
 import { InlineChannel } from './export/channel.ts';
+import { otlpProtocol } from './export/encoding.ts';
 import { createExporter } from './export/exporter.ts';
+import { otlpJson } from './export/otlp-json.ts';
+import { otlpProto } from './export/otlp-proto.ts';
 import { createPropagator, isPlainTraceContext } from './propagation.ts';
 import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
@@ -59,9 +62,10 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const version = options.version ?? '0.0.0';
   const batch = config.batch;
   validate(config);
-  const out = new InlineChannel(createExporter(config.otlp.http, `tagway/${version}`));
+  const encoding = otlpProtocol(env) === 'http/json' ? otlpJson : otlpProto;
+  const out = new InlineChannel(createExporter(config.otlp.http, `tagway/${version}`, encoding.contentType));
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
-    resource: buildResource(config, version, env), scope: { name: 'tagway', version }, attributeCountLimit: attributeCountLimit(env),
+    resource: buildResource(config, version, env), scope: { name: 'tagway', version }, attributeCountLimit: attributeCountLimit(env), encoding,
   });
   const recent = new RecentTraces();
   const propagator = createPropagator(env);

@@ -6,13 +6,13 @@ import { load, send, startHarness, tracingConfig } from './harness.ts';
 
 type Batch = { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
 
-async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger?: WarnLogger; detailed?: boolean; serviceName?: string } = {}) {
+async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger?: WarnLogger; detailed?: boolean; serviceName?: string; env?: Record<string, string> } = {}) {
   const collector = await startCollector();
   t.after(() => collector.close());
   const base = tracingConfig(collector.endpoint);
   const h = await startHarness(t, {
     tracing: { ...base, serviceName: extra.serviceName ?? base.serviceName, batch: { ...base.batch, ...batch } },
-    tracingOptions: extra.logger ? { logger: extra.logger } : {},
+    tracingOptions: { ...(extra.logger ? { logger: extra.logger } : {}), ...(extra.env ? { env: extra.env } : {}) },
     router: extra.detailed ? { traceVerbosity: 'detailed' } : undefined,
   });
   return { collector, ...h };
@@ -28,17 +28,26 @@ async function eventually(what: string, check: () => boolean, timeoutMs = 5000):
 }
 
 describe('export path', () => {
-  it('sends OTLP JSON, 1,000 requests in far fewer export requests', async (t) => {
-    const { collector, url, tracing } = await setup(t, { scheduledDelay: 500 });
-    await load(url, 1000, 16);
-    await collector.waitForSpans(2000, 15_000);
-    assert.equal(collector.spans.length, 2000);
-    assert.ok(collector.requests <= 50, `${collector.requests} export requests`);
-    assert.deepEqual([...collector.contentTypes], ['application/json']);
-    // the collector keeps spans before it answers; the exporter counts them once the answer is in
-    await eventually('the last answer', () => tracing.stats().exported === 2000);
-    assert.deepEqual(tracing.stats(), { exported: 2000, dropped: 0, failedExports: 0, queued: 0 });
-  });
+  const protocols: Array<{ desc: string; env: Record<string, string>; contentType: string }> = [
+    { desc: 'protobuf by default (OTLP\'s default, what Traefik sends)', env: {}, contentType: 'application/x-protobuf' },
+    { desc: 'JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, contentType: 'application/json' },
+    { desc: 'protobuf with OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf over a general http/json', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, contentType: 'application/x-protobuf' },
+  ];
+  for (const p of protocols) {
+    it(`1,000 requests in far fewer export requests: ${p.desc}`, async (t) => {
+      const { collector, url, tracing } = await setup(t, { scheduledDelay: 500 }, { env: p.env });
+      await load(url, 1000, 16);
+      await collector.waitForSpans(2000, 15_000);
+      assert.equal(collector.spans.length, 2000);
+      assert.equal(new Set(collector.spans.map((s) => s.spanId)).size, 2000);
+      assert.equal(collector.spans.filter((s) => s.name === 'ReverseProxy').length, 1000);
+      assert.ok(collector.requests <= 50, `${collector.requests} export requests`);
+      assert.deepEqual([...collector.contentTypes], [p.contentType]);
+      // the collector keeps spans before it answers; the exporter counts them once the answer is in
+      await eventually('the last answer', () => tracing.stats().exported === 2000);
+      assert.deepEqual(tracing.stats(), { exported: 2000, dropped: 0, failedExports: 0, queued: 0 });
+    });
+  }
 
   it('collector down under load: queue stays bounded, drops are counted, export resumes when it is back', async (t) => {
     const warnings: Array<Record<string, unknown> | undefined> = [];
@@ -177,4 +186,28 @@ describe('createTracing validation', () => {
       assert.throws(() => createTracing({ ...tracingConfig('http://127.0.0.1:1'), ...c.patch } as never), (e: unknown) => e instanceof TracingConfigError && e.code === 'TAGWAY_TRACING_CONFIG' && c.message.test(e.message));
     });
   }
+});
+
+describe('createTracing environment', () => {
+  const cases: Array<{ desc: string; env: Record<string, string>; code: string; message: RegExp }> = [
+    { desc: 'gRPC, which an OTLP/HTTP exporter does not speak', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, code: 'TAGWAY_TRACING_PROTOCOL', message: /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/ },
+    { desc: 'an unknown traces protocol', env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }, code: 'TAGWAY_TRACING_PROTOCOL', message: /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL/ },
+    { desc: 'a negative attribute count limit', env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1' }, code: 'TAGWAY_TRACING_CONFIG', message: /OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT must be a non-negative integer/ },
+    { desc: 'a general attribute count limit that is not a number', env: { OTEL_ATTRIBUTE_COUNT_LIMIT: 'many' }, code: 'TAGWAY_TRACING_CONFIG', message: /OTEL_ATTRIBUTE_COUNT_LIMIT/ },
+  ];
+  for (const c of cases) {
+    it(`stops on ${c.desc}, naming the variable`, async () => {
+      const { createTracing } = await import('../../src/observability/tracing.ts');
+      assert.throws(() => createTracing(tracingConfig('http://127.0.0.1:1'), { env: c.env }), (e: unknown) => (e as { code?: string }).code === c.code && c.message.test((e as Error).message));
+    });
+  }
+
+  it('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT caps the attributes of every span; the rest are counted as dropped', async (t) => {
+    const { collector, url } = await setup(t, { scheduledDelay: 50 }, { env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '4' } });
+    await send(url, '/limited');
+    await collector.waitForSpans(2);
+    for (const span of collector.spans) assert.equal(Object.keys(span.attributes).length, 4, span.name);
+    const raw = collector.spans.find((s) => s.name === 'GET');
+    assert.equal(raw?.attributes.entry_point, 'web', 'the first attributes set are kept');
+  });
 });

@@ -77,7 +77,7 @@ export interface Harness {
 export async function startHarness(t: TestContext, options: HarnessOptions): Promise<Harness> {
   const upstream = await startUpstream(t);
   const tracing = createTracing(options.tracing, { version: '9.9.9', logger: { warn() {} }, ...options.tracingOptions });
-  t.after(async () => { const s = Date.now(); await tracing.shutdown(1000); if (process.env.DBG) console.error("shutdown ms", Date.now() - s, t.name); });
+  t.after(() => tracing.shutdown(1000));
   const ep = { name: 'web', scheme: 'http' as const, port: '0', trusted: new TrustedNetworks([]) };
   const merged = mergeObservability(options.router, options.entryPoint);
   const target = new URL(options.upstreamUrl ?? upstream.url);

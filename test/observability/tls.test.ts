@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { decodeProtoExport } from '../../src/devcollector/otlp-proto.ts';
 import { decodeExport, type SpanRecord } from '../support/collector.ts';
 import { send, startHarness, tracingConfig } from './harness.ts';
 
@@ -18,7 +19,8 @@ async function startTlsCollector(t: TestContext): Promise<{ endpoint: string; sp
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      spans.push(...decodeExport(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      const body = Buffer.concat(chunks);
+      spans.push(...decodeExport(req.headers['content-type'] === 'application/x-protobuf' ? decodeProtoExport(body) : JSON.parse(body.toString('utf8'))));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });

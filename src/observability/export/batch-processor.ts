@@ -1,7 +1,8 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { RecordedSpan, SpanSink } from '../spans/span.ts';
+import type { BodyBuffer } from './body-buffer.ts';
 import type { ExportChannel } from './channel.ts';
-import { resourceJson, spanJson } from './otlp-json.ts';
+import type { OtlpEncoding } from './encoding.ts';
 import { EncodedSpanQueue } from './span-queue.ts';
 
 export { ExportTimeoutError } from './errors.ts';
@@ -16,6 +17,8 @@ export interface BatchOrigin {
   scope: { name: string; version?: string };
   /** Span attribute count limit (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, default 128). */
   attributeCountLimit: number;
+  /** Protobuf or JSON (see otlpProtocol). */
+  encoding: OtlpEncoding;
 }
 
 export interface ExportStats {
@@ -39,7 +42,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * The SDK's BatchSpanProcessor, reshaped for a gateway: the queue is bounded and every span that will
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
- * A span is queued already encoded as OTLP JSON in an off-heap buffer (span-queue.ts), so nothing of it
+ * A span is queued already encoded (OTLP protobuf or JSON) in an off-heap buffer (span-queue.ts), so nothing of it
  * stays on the JS heap; framing and posting happen behind `ExportChannel`.
  *
  * @example
@@ -52,8 +55,7 @@ export class BoundedBatchProcessor implements SpanSink {
   readonly #out: ExportChannel;
   readonly #log: WarnLogger;
   readonly #origin: BatchOrigin;
-  readonly #scopeJson: string;
-  #resourceJson: string | undefined;
+  #frame: ((body: BodyBuffer, spans: Uint8Array) => void) | undefined;
   readonly #queue: EncodedSpanQueue;
   #timer: NodeJS.Timeout | undefined;
   /** The armed timer is a zero-delay one (a full batch is waiting): spans ending meanwhile need not re-arm it. */
@@ -70,9 +72,8 @@ export class BoundedBatchProcessor implements SpanSink {
   constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger, origin: BatchOrigin) {
     this.attributeCountLimit = origin.attributeCountLimit;
     this.#origin = origin;
-    this.#scopeJson = JSON.stringify(origin.scope);
     this.#settings = settings;
-    this.#queue = new EncodedSpanQueue(settings.maxExportBatchSize);
+    this.#queue = new EncodedSpanQueue(settings.maxExportBatchSize, origin.encoding);
     this.#out = out;
     this.#log = log;
   }
@@ -86,7 +87,7 @@ export class BoundedBatchProcessor implements SpanSink {
   /** Queues an ended span, encoded now (only sampled spans are recorded, so every one is exported). */
   onEnd(span: RecordedSpan): void {
     if (this.#closed || this.#queue.length >= this.#settings.maxQueueSize) { this.#drop(1); return; }
-    this.#queue.push(spanJson(span));
+    this.#queue.push(span);
     if (this.#exporting) return; // the running export picks the queue up when it ends
     if (this.#queue.length >= this.#settings.maxExportBatchSize) { if (!this.#timerNow) this.#schedule(0); }
     else if (this.#timer === undefined) this.#schedule(this.#settings.scheduledDelay);
@@ -138,12 +139,12 @@ export class BoundedBatchProcessor implements SpanSink {
   }
 
   async #send(batch: NonNullable<ReturnType<EncodedSpanQueue['take']>>, timeoutMs: number): Promise<void> {
-    if (this.#resourceJson === undefined) {
-      const resource = this.#origin.resource;
+    if (this.#frame === undefined) {
+      const { resource, scope, encoding } = this.#origin;
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
-      this.#resourceJson = resourceJson(resource);
+      this.#frame = encoding.framer(resource.attributes, scope);
     }
-    const outcome = await this.#out.send({ resource: this.#resourceJson, scope: this.#scopeJson, spans: batch.spans, count: batch.count }, timeoutMs);
+    const outcome = await this.#out.send({ frame: this.#frame, spans: batch.spans, count: batch.count }, timeoutMs);
     this.#queue.release(batch.body, !outcome.ok);
     if (outcome.ok) { this.#exported += batch.count; return; }
     this.#failedExports += 1;

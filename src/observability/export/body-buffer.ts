@@ -35,6 +35,22 @@ export class BodyBuffer {
     this.#length += bytes.byteLength;
   }
 
+  /** Bytes written so far. */
+  get length(): number { return this.#length; }
+
+  /**
+   * For encoders that write bytes themselves: makes room for `bytes` more and returns the buffer to
+   * write into from `length`; `commit(end)` then says where the written bytes end.
+   */
+  reserve(bytes: number): Buffer {
+    if (this.#length + bytes > this.#buf.length) this.#grow(this.#length + bytes);
+    return this.#buf;
+  }
+
+  commit(end: number): void {
+    this.#length = end;
+  }
+
   /** The body so far: a view, valid until the next write, reset or discard. */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#length);

@@ -22,7 +22,7 @@ export interface ExportChannel {
 
 /**
  * One export under a deadline: every attempt shares it, and at the deadline the request is aborted with
- * ExportTimeoutError (the last attempt's error kept as its cause). The batch's spans, already OTLP JSON,
+ * ExportTimeoutError (the last attempt's error kept as its cause). The batch's spans, already encoded,
  * are framed as one ExportTraceServiceRequest in `body` (reused when the caller runs one export at a time).
  */
 export async function runExport(out: OtlpHttpExporter, batch: EncodedBatch, timeoutMs: number, body = new BodyBuffer()): Promise<ExportOutcome> {
@@ -31,9 +31,7 @@ export async function runExport(out: OtlpHttpExporter, batch: EncodedBatch, time
   timer.unref();
   let result: ExportResult;
   try {
-    body.write(`{"resourceSpans":[{"resource":${batch.resource},"scopeSpans":[{"scope":${batch.scope},"spans":[`);
-    body.writeBytes(batch.spans);
-    body.write(']}]}]}');
+    batch.frame(body, batch.spans);
     result = await out.sendBody(body.bytes(), deadline.signal);
   } catch (error) {
     result = { code: ExportResultCode.FAILED, error: error as Error };

@@ -24,7 +24,8 @@ const MAX_BACKOFF_MS = 5000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * OTLP/HTTP JSON trace exporter (the wire format exporter-trace-otlp-http 0.223 sends, `application/json`).
+ * OTLP/HTTP trace exporter: posts bodies encoded by otlp-proto.ts (`application/x-protobuf`) or otlp-json.ts
+ * (`application/json`), the wire formats exporter-trace-otlp-proto / -http 0.223 send.
  * Why not OTLPTraceExporter itself: its timeout rejects while the request keeps running, its retry timers
  * are neither cancellable nor unref'd (a dead collector held a shutting-down gateway for up to the export
  * timeout), and its serializer stringifies a whole batch in one go. Here every export obeys an
@@ -43,9 +44,9 @@ export class OtlpHttpExporter {
   readonly #inFlight = new Set<AbortController>();
   #closed = false;
 
-  constructor(url: URL, headers: Record<string, string>, agent: HttpAgent) {
+  constructor(url: URL, headers: Record<string, string>, agent: HttpAgent, contentType: string) {
     this.#url = url;
-    this.#headers = { ...headers, 'content-type': 'application/json' };
+    this.#headers = { ...headers, 'content-type': contentType };
     this.#agent = agent;
     this.#request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   }
@@ -108,10 +109,10 @@ export class OtlpHttpExporter {
 }
 
 /** Builds the exporter for `otlp.http` with a private keep-alive agent (TLS from `tls`). */
-export function createExporter(http: TracingConfig['otlp']['http'], userAgent: string): OtlpHttpExporter {
+export function createExporter(http: TracingConfig['otlp']['http'], userAgent: string, contentType: string): OtlpHttpExporter {
   const url = new URL(tracesUrl(http.endpoint));
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
-  return new OtlpHttpExporter(url, { 'user-agent': userAgent, ...http.headers }, agent);
+  return new OtlpHttpExporter(url, { 'user-agent': userAgent, ...http.headers }, agent, contentType);
 }
 
 /** "http://collector:4318" → "http://collector:4318/v1/traces"; an explicit path is kept as is. */

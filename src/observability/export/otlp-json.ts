@@ -1,25 +1,59 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import type { Resource } from '@opentelemetry/resources';
-import { unixNanos, type RecordedSpan } from '../spans/span.ts';
+import type { RecordedSpan, SpanValue } from '../spans/span.ts';
+import { unixNanos } from '../spans/span.ts';
+import type { BodyBuffer } from './body-buffer.ts';
+import type { OtlpEncoding } from './encoding.ts';
 
 /**
- * One span as OTLP/HTTP JSON text (a `Span` of ExportTraceServiceRequest), the document
- * @opentelemetry/otlp-transformer's JsonTraceSerializer writes for the same span (hex ids, nanosecond
- * strings, `flags` with the W3C trace flags and the is-remote bits), without zero-valued optional fields.
- * Written directly: the attributes are already JSON text (see `pairJson`).
+ * OTLP/HTTP JSON (`application/json`): the document @opentelemetry/otlp-transformer's JsonTraceSerializer
+ * writes for the same spans (hex ids, nanosecond strings, `flags` with the W3C trace flags and the
+ * is-remote bits), without zero-valued optional fields. Spans are written as text straight into the
+ * batch's buffer, the repeated attribute pairs from a cache (see `pairJson`).
  */
+export const otlpJson: OtlpEncoding = {
+  contentType: 'application/json',
+  writeSpan(body, span, first) {
+    body.write(first ? spanJson(span) : ',' + spanJson(span));
+  },
+  framer(resource, scope) {
+    const head = `{"resourceSpans":[{"resource":{"attributes":[${attributesJson(resource)}]},"scopeSpans":[{"scope":${JSON.stringify(scope)},"spans":[`;
+    return function frameJson(body: BodyBuffer, spans: Uint8Array) {
+      body.write(head);
+      body.writeBytes(spans);
+      body.write(']}]}]}');
+    };
+  },
+};
+
+/** One span as OTLP JSON text (a `Span` of ExportTraceServiceRequest). */
 export function spanJson(span: RecordedSpan): string {
   let out = `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`;
   if (span.parentSpanId !== '') out += `,"parentSpanId":"${span.parentSpanId}"`;
   if (span.traceState !== '') out += `,"traceState":${JSON.stringify(span.traceState)}`;
   // sampled (only sampled spans are recorded) | CONTEXT_HAS_IS_REMOTE | CONTEXT_IS_REMOTE when the parent is remote
   out += `,"flags":${span.parentRemote ? 0x301 : 0x101},"name":${JSON.stringify(span.name)},"kind":${span.kind}`;
-  out += `,"startTimeUnixNano":"${unixNanos(span.startTime)}","endTimeUnixNano":"${unixNanos(span.endTime)}","attributes":[${span.attributes}]`;
+  out += `,"startTimeUnixNano":"${unixNanos(span.startTime)}","endTimeUnixNano":"${unixNanos(span.endTime)}","attributes":[${pairsJson(span.attributes)}]`;
   if (span.droppedAttributes > 0) out += `,"droppedAttributesCount":${span.droppedAttributes}`;
-  if (span.eventCount > 0) out += `,"events":[${span.events}]`;
+  if (span.events !== undefined) {
+    out += ',"events":[';
+    for (let i = 0; i < span.events.length; i++) {
+      const e = span.events[i]!;
+      out += `${i === 0 ? '' : ','}{"timeUnixNano":"${unixNanos(e.time)}","name":${JSON.stringify(e.name)},"attributes":[${pairsJson(e.attributes)}]}`;
+    }
+    out += ']';
+  }
   return out + (span.statusMessage !== ''
     ? `,"status":{"code":${span.status},"message":${JSON.stringify(span.statusMessage)}}}`
     : `,"status":{"code":${span.status}}}`);
+}
+
+function pairsJson(pairs: readonly SpanValue[]): string {
+  let out = '';
+  for (let i = 0; i < pairs.length; i += 2) {
+    const json = pairJson(pairs[i] as string, pairs[i + 1]!);
+    out = i === 0 ? json : out + ',' + json;
+  }
+  return out;
 }
 
 /**
@@ -33,7 +67,7 @@ const MAX_KEYS = 256;
 const MAX_VALUES_PER_KEY = 128;
 
 /** `{"key":…,"value":{…}}` for one attribute. */
-export function pairJson(key: string, value: AttributeValue | readonly string[]): string {
+export function pairJson(key: string, value: SpanValue): string {
   let values = PAIRS.get(key);
   let json = values?.get(value);
   if (json !== undefined) return json;
@@ -74,13 +108,8 @@ function anyValueJson(value: AttributeValue | null | undefined): string {
   }
 }
 
-/** The resource part of a ResourceSpans, `{"attributes":[…]}`; computed once per tracing instance. */
-export function resourceJson(resource: Resource): string {
-  return `{"attributes":[${attributesJson(resource.attributes)}]}`;
-}
-
-/** Attributes (resource, tests) as comma-separated KeyValue JSON, without caching. */
-export function attributesJson(attributes: Attributes): string {
+/** Attributes (the resource's) as comma-separated KeyValue JSON, without caching. */
+function attributesJson(attributes: Attributes): string {
   let out = '';
   for (const key in attributes) {
     const value = attributes[key];

@@ -1,12 +1,12 @@
+import type { RecordedSpan } from '../spans/span.ts';
 import { BodyBuffer } from './body-buffer.ts';
+import type { OtlpEncoding } from './encoding.ts';
 
-/** A batch ready to post: its spans' JSON texts, comma-separated, and what frames them. */
+/** A batch ready to post: its spans, encoded, and what frames them into one request. */
 export interface EncodedBatch {
-  /** `{"attributes":[…]}` of the resource. */
-  resource: string;
-  /** The instrumentation scope as JSON. */
-  scope: string;
-  /** UTF-8 JSON of `count` spans, comma-separated (the inside of a ScopeSpans' `spans` array). */
+  /** Writes the ExportTraceServiceRequest around `spans` (see OtlpEncoding.framer). */
+  frame: (body: BodyBuffer, spans: Uint8Array) => void;
+  /** `count` spans as OtlpEncoding.writeSpan wrote them. */
   spans: Uint8Array;
   count: number;
 }
@@ -14,7 +14,7 @@ export interface EncodedBatch {
 interface Chunk { count: number; body: BodyBuffer }
 
 /**
- * The batch processor's queue, encoded as spans arrive: each span is written as OTLP JSON into an
+ * The batch processor's queue, encoded as spans arrive: each span is written (OTLP protobuf or JSON) into an
  * off-heap Buffer in `onEnd`, one Buffer per batch (at most `batchSize` spans). Why: a
  * queue of span objects (or records) lives for tens of milliseconds, long enough to survive young-
  * generation collections, so V8 copied and then promoted every queued span (measured: scavenges 3× as
@@ -27,22 +27,24 @@ export class EncodedSpanQueue {
   readonly #free: BodyBuffer[] = [];
   #length = 0;
 
-  constructor(batchSize: number) {
+  readonly #encoding: OtlpEncoding;
+
+  constructor(batchSize: number, encoding: OtlpEncoding) {
     this.#batchSize = batchSize;
+    this.#encoding = encoding;
   }
 
   /** Spans queued. */
   get length(): number { return this.#length; }
 
-  /** Appends one span's OTLP JSON (see spanJson). */
-  push(json: string): void {
+  /** Encodes one ended span into the newest batch. */
+  push(span: RecordedSpan): void {
     let last = this.#chunks[this.#chunks.length - 1];
     if (last === undefined || last.count >= this.#batchSize) {
       last = { count: 0, body: this.#free.pop() ?? new BodyBuffer(256 * 1024) };
       this.#chunks.push(last);
     }
-    if (last.count > 0) last.body.write(',');
-    last.body.write(json);
+    this.#encoding.writeSpan(last.body, span, last.count === 0);
     last.count++;
     this.#length++;
   }

@@ -1,6 +1,5 @@
 import { randomFillSync } from 'node:crypto';
 import type { StepSpan } from '../../proxy/context.ts';
-import { pairJson } from '../export/otlp-json.ts';
 
 /** OTLP's SpanKind numbers (the API's enum plus one). */
 export const KIND_INTERNAL = 1;
@@ -12,6 +11,18 @@ export type OtlpSpanKind = typeof KIND_INTERNAL | typeof KIND_SERVER | typeof KI
 export const STATUS_UNSET = 0;
 export const STATUS_ERROR = 2;
 
+/** An attribute value as tagway sets them (OTLP AnyValue: string, int, double, bool, string array). */
+export type SpanValue = string | number | boolean | readonly string[];
+
+/** One span event (tagway records one kind: `exception`). */
+export interface SpanEvent {
+  /** performance.now() reading. */
+  readonly time: number;
+  readonly name: string;
+  /** Key, value, key, value… */
+  readonly attributes: SpanValue[];
+}
+
 /** Where a recorded span goes when it ends (the batch processor), and the limits it obeys. */
 export interface SpanSink {
   onEnd(span: RecordedSpan): void;
@@ -21,8 +32,8 @@ export interface SpanSink {
 
 /**
  * One sampled span, kept as what the wire needs and nothing more: ids as hex, times as
- * `performance.now()` readings, and its attributes already as OTLP JSON text (one `pairJson` per key,
- * cached for the values that repeat from request to request). Why not the SDK's Span: on a gateway
+ * `performance.now()` readings, attributes as a flat key/value list (encoded when the span ends, by
+ * otlp-json.ts or otlp-proto.ts, from caches of the pairs that repeat). Why not the SDK's Span: on a gateway
  * every request makes two to six spans, and the SDK's span (attribute objects checked key by key,
  * an Attributes copy, a context per span, a processor chain reading it back) cost more than the proxying
  * itself (bench/tracing-overhead.ts). The semantics kept from the SDK: ids from a random source, never
@@ -45,13 +56,10 @@ export class RecordedSpan implements StepSpan {
   /** performance.now() at start and end (ms); endTime is -1 while the span is open. */
   readonly startTime: number;
   endTime = -1;
-  /** KeyValue JSON texts, comma-separated. */
-  attributes = '';
-  attributeCount = 0;
+  /** Key, value, key, value… in the order set. */
+  readonly attributes: SpanValue[] = [];
   droppedAttributes = 0;
-  /** Event JSON texts, comma-separated. */
-  events = '';
-  eventCount = 0;
+  events: SpanEvent[] | undefined;
   status: typeof STATUS_UNSET | typeof STATUS_ERROR = STATUS_UNSET;
   statusMessage = '';
   readonly #sink: SpanSink;
@@ -71,11 +79,10 @@ export class RecordedSpan implements StepSpan {
   get ended(): boolean { return this.endTime >= 0; }
 
   /** Sets one attribute (a key not set before on this span). Ignored once ended, as the SDK does. */
-  set(key: string, value: string | number | boolean | readonly string[]): void {
+  set(key: string, value: SpanValue): void {
     if (this.endTime >= 0) return;
-    if (this.attributeCount >= this.#sink.attributeCountLimit) { this.droppedAttributes++; return; }
-    const json = pairJson(key, value);
-    this.attributes = this.attributeCount++ === 0 ? json : this.attributes + ',' + json;
+    if (this.attributes.length >= 2 * this.#sink.attributeCountLimit) { this.droppedAttributes++; return; }
+    this.attributes.push(key, value);
   }
 
   /** Marks the span failed; the message (when given) is shown as the status message. */
@@ -93,13 +100,12 @@ export class RecordedSpan implements StepSpan {
     if (this.endTime >= 0) return;
     const code = (error as { code?: unknown }).code;
     const type = code !== undefined && code !== null && code !== '' ? String(code) : error.name;
-    let attributes = '';
-    if (type) attributes = pairJson('exception.type', type);
-    if (error.message) attributes += (attributes === '' ? '' : ',') + pairJson('exception.message', error.message);
-    if (attributes === '') return;
-    if (error.stack) attributes += ',' + pairJson('exception.stacktrace', error.stack);
-    const event = `{"timeUnixNano":"${unixNanos(performance.now())}","name":"exception","attributes":[${attributes}]}`;
-    this.events = this.eventCount++ === 0 ? event : this.events + ',' + event;
+    const attributes: SpanValue[] = [];
+    if (type) attributes.push('exception.type', type);
+    if (error.message) attributes.push('exception.message', error.message);
+    if (attributes.length === 0) return;
+    if (error.stack) attributes.push('exception.stacktrace', error.stack);
+    (this.events ??= []).push({ time: performance.now(), name: 'exception', attributes });
   }
 
   /** Ends the span (once; later calls do nothing) and hands it to the sink; a message marks it failed first. */
@@ -130,6 +136,26 @@ export function unixNanos(now: number): string {
 
 let secondsCarry = -1;
 let secondsText = '';
+
+/**
+ * A performance.now() reading as epoch nanoseconds split in two uint32 (protobuf fixed64, little-endian
+ * halves), exact: every intermediate stays below 2^53. Writes [low, high] into `out`.
+ */
+export function unixNanosParts(now: number, out: Uint32Array | number[]): void {
+  const ns = ORIGIN_NS + Math.round(now * 1e6); // < 2^53 for 104 days of uptime
+  const carry = Math.floor(ns / 1e9);
+  let seconds = ORIGIN_S + carry;
+  const rest = ns - carry * 1e9;
+  // seconds * 1e9 + rest, with seconds split in 16-bit halves so that each product is exact
+  const sh = Math.floor(seconds / 65536);
+  seconds -= sh * 65536;
+  const x = sh * 1e9; // < 2^46
+  const xl = x % 65536;
+  const low = xl * 65536 + seconds * 1e9 + rest; // < 2^48
+  const lowWord = low % 4294967296;
+  out[0] = lowWord;
+  out[1] = (x - xl) / 65536 + (low - lowWord) / 4294967296;
+}
 
 /** A performance.now() reading as epoch milliseconds (for the dashboard). */
 export function unixMillis(now: number): number {

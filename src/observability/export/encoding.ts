@@ -1,0 +1,41 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { RecordedSpan } from '../spans/span.ts';
+import type { BodyBuffer } from './body-buffer.ts';
+
+/**
+ * One OTLP/HTTP body encoding (protobuf or JSON). Spans are encoded one by one as they end, into the
+ * batch's buffer; the request around them (resource, scope) is written when the batch is sent.
+ */
+export interface OtlpEncoding {
+  readonly contentType: 'application/x-protobuf' | 'application/json';
+  /** Appends `span` to a batch's spans (`first`: nothing before it in this batch). */
+  writeSpan(body: BodyBuffer, span: RecordedSpan, first: boolean): void;
+  /**
+   * Encodes the resource and scope once; the returned function writes a whole ExportTraceServiceRequest
+   * into `body` around the spans of one batch (as `writeSpan` wrote them).
+   */
+  framer(resource: Attributes, scope: { name: string; version?: string }): (body: BodyBuffer, spans: Uint8Array) => void;
+}
+
+/** Error thrown for an OTLP protocol tagway does not speak (it stops startup, naming the variable). */
+export class OtlpProtocolError extends Error {
+  readonly code = 'TAGWAY_TRACING_PROTOCOL' as const;
+  constructor(message: string) { super(message); this.name = 'OtlpProtocolError'; }
+}
+
+/**
+ * The body encoding from `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else
+ * `http/protobuf` (OTLP's default, and what Traefik's exporter sends); `http/json` for JSON.
+ *
+ * @example
+ * otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) // → 'http/json'
+ */
+export function otlpProtocol(env: Record<string, string | undefined>): 'http/protobuf' | 'http/json' {
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') continue;
+    if (raw === 'http/protobuf' || raw === 'http/json') return raw;
+    throw new OtlpProtocolError(`${name}: "${env[name]}" is not supported by tagway's OTLP/HTTP exporter (use http/protobuf or http/json)`);
+  }
+  return 'http/protobuf';
+}

@@ -1,0 +1,265 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { unixNanosParts, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
+import type { BodyBuffer } from './body-buffer.ts';
+import type { OtlpEncoding } from './encoding.ts';
+
+/**
+ * OTLP/HTTP protobuf (`application/x-protobuf`), the default OTLP protocol and what Traefik's Go
+ * exporter sends: an ExportTraceServiceRequest as opentelemetry-proto (collector/trace/v1,
+ * trace/v1, common/v1, resource/v1) defines it, the same message @opentelemetry/otlp-transformer's
+ * ProtobufTraceSerializer writes. About half the bytes of the JSON mapping (ids and times are raw
+ * bytes, no key names), which is most of what an export costs on the gateway's core.
+ *
+ * Each span is written as it ends: its size is computed first (every part's length is known), then
+ * the bytes go straight into the batch's buffer. A KeyValue seen before comes from a cache.
+ */
+export const otlpProto: OtlpEncoding = {
+  contentType: 'application/x-protobuf',
+  writeSpan(body, span) {
+    writeSpanProto(body, span);
+  },
+  framer(resource, scope) {
+    // Resource { attributes = 1 }, InstrumentationScope { name = 1, version = 2 }
+    const resourceBytes = message(...keyValues(resource).map((kv) => field(1, kv)));
+    const scopeBytes = message(field(1, utf8(scope.name)), ...(scope.version !== undefined ? [field(2, utf8(scope.version))] : []));
+    const resourceField = field(1, resourceBytes); // ResourceSpans.resource = 1
+    const scopeField = field(1, scopeBytes); // ScopeSpans.scope = 1
+    return function frameProto(body: BodyBuffer, spans: Uint8Array) {
+      const scopeSpansSize = scopeField.length + spans.length; // ScopeSpans.spans = 2 (tags written by writeSpan)
+      const resourceSpansSize = resourceField.length + 1 + varintSize(scopeSpansSize) + scopeSpansSize;
+      const buf = body.reserve(1 + 5 + resourceSpansSize);
+      let at = body.length;
+      buf[at++] = 0x0a; // ExportTraceServiceRequest.resource_spans = 1
+      at = putVarint(buf, at, resourceSpansSize);
+      buf.set(resourceField, at);
+      at += resourceField.length;
+      buf[at++] = 0x12; // ResourceSpans.scope_spans = 2
+      at = putVarint(buf, at, scopeSpansSize);
+      buf.set(scopeField, at);
+      at += scopeField.length;
+      body.commit(at);
+      body.writeBytes(spans);
+    };
+  },
+};
+
+/** Reused per span: the KeyValue messages of the span being written, and a time's two words. */
+const kvs: Buffer[] = [];
+const time = new Uint32Array(2);
+
+/** Appends one span as field 2 (`spans`) of a ScopeSpans. */
+export function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
+  const attrs = span.attributes;
+  let attributesSize = 0;
+  let n = 0;
+  for (let i = 0; i < attrs.length; i += 2) {
+    const kv = keyValue(attrs[i] as string, attrs[i + 1]!);
+    kvs[n++] = kv;
+    attributesSize += 1 + varintSize(kv.length) + kv.length;
+  }
+  const name = nameBytes(span.name);
+  const traceStateSize = span.traceState === '' ? 0 : Buffer.byteLength(span.traceState);
+  const events = span.events === undefined ? undefined : span.events.map(eventBytes);
+  let eventsSize = 0;
+  if (events) for (const e of events) eventsSize += 1 + varintSize(e.length) + e.length;
+  const messageSize = span.statusMessage === '' ? 0 : Buffer.byteLength(span.statusMessage);
+  const statusSize = (messageSize > 0 ? 1 + varintSize(messageSize) + messageSize : 0) + (span.status !== 0 ? 2 : 0);
+  const size = 18 + 10 // trace_id, span_id
+    + (span.parentSpanId !== '' ? 10 : 0)
+    + (traceStateSize > 0 ? 1 + varintSize(traceStateSize) + traceStateSize : 0)
+    + 6 // flags (fixed32, two-byte tag)
+    + 1 + varintSize(name.length) + name.length
+    + 2 + 9 + 9 // kind, start, end
+    + attributesSize
+    + (span.droppedAttributes > 0 ? 1 + varintSize(span.droppedAttributes) : 0)
+    + eventsSize
+    + 1 + varintSize(statusSize) + statusSize;
+
+  const buf = body.reserve(1 + 5 + size);
+  let at = body.length;
+  buf[at++] = 0x12; // ScopeSpans.spans = 2
+  at = putVarint(buf, at, size);
+  buf[at++] = 0x0a; buf[at++] = 16; // trace_id = 1
+  at = putHex(buf, at, span.traceId);
+  buf[at++] = 0x12; buf[at++] = 8; // span_id = 2
+  at = putHex(buf, at, span.spanId);
+  if (traceStateSize > 0) { // trace_state = 3
+    buf[at++] = 0x1a;
+    at = putVarint(buf, at, traceStateSize);
+    at += buf.write(span.traceState, at, traceStateSize, 'utf8');
+  }
+  if (span.parentSpanId !== '') { buf[at++] = 0x22; buf[at++] = 8; at = putHex(buf, at, span.parentSpanId); } // parent_span_id = 4
+  buf[at++] = 0x2a; // name = 5
+  at = putVarint(buf, at, name.length);
+  at = putBytes(buf, at, name);
+  buf[at++] = 0x30; buf[at++] = span.kind; // kind = 6
+  buf[at++] = 0x39; // start_time_unix_nano = 7 (fixed64)
+  unixNanosParts(span.startTime, time);
+  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+  buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
+  unixNanosParts(span.endTime, time);
+  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+  for (let i = 0; i < n; i++) { // attributes = 9
+    const kv = kvs[i]!;
+    buf[at++] = 0x4a;
+    at = putVarint(buf, at, kv.length);
+    at = putBytes(buf, at, kv);
+    kvs[i] = EMPTY; // keep no reference to the span's values
+  }
+  if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
+  if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
+  buf[at++] = 0x7a; // status = 15: Status { message = 2, code = 3 }
+  at = putVarint(buf, at, statusSize);
+  if (messageSize > 0) { buf[at++] = 0x12; at = putVarint(buf, at, messageSize); at += buf.write(span.statusMessage, at, messageSize, 'utf8'); }
+  if (span.status !== 0) { buf[at++] = 0x18; buf[at++] = span.status; }
+  // flags = 16 (fixed32): sampled | CONTEXT_HAS_IS_REMOTE | CONTEXT_IS_REMOTE when the parent is remote
+  buf[at++] = 0x85; buf[at++] = 0x01;
+  at = putUint32(buf, at, span.parentRemote ? 0x301 : 0x101);
+  body.commit(at);
+}
+
+/*
+ * Byte-level writers. For the few dozen bytes of a span's parts a plain loop beats Buffer's native
+ * calls (write(hex), writeUInt32LE, set): those cross into C++ per call, which costs more than the copy.
+ */
+
+/** Hex digit → value, by character code ('0'-'9', 'a'-'f', 'A'-'F'). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) { HEX[0x61 + i] = 10 + i; HEX[0x41 + i] = 10 + i; }
+
+/** Writes lower-case hex ids (always valid: tagway draws them or the propagator validated them) as bytes. */
+function putHex(buf: Buffer, at: number, hex: string): number {
+  for (let i = 0; i < hex.length; i += 2) buf[at++] = (HEX[hex.charCodeAt(i)]! << 4) | HEX[hex.charCodeAt(i + 1)]!;
+  return at;
+}
+
+function putUint32(buf: Buffer, at: number, n: number): number {
+  buf[at] = n & 0xff;
+  buf[at + 1] = (n >>> 8) & 0xff;
+  buf[at + 2] = (n >>> 16) & 0xff;
+  buf[at + 3] = n >>> 24;
+  return at + 4;
+}
+
+function putBytes(buf: Buffer, at: number, bytes: Buffer): number {
+  if (bytes.length > 64) { bytes.copy(buf, at); return at + bytes.length; }
+  for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i]!;
+  return at;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Event { time_unix_nano = 1, name = 2, attributes = 3 } (cold path: errors only). */
+function eventBytes(e: SpanEvent): Buffer {
+  unixNanosParts(e.time, time);
+  const t = Buffer.alloc(9);
+  t[0] = 0x09;
+  t.writeUInt32LE(time[0]!, 1);
+  t.writeUInt32LE(time[1]!, 5);
+  const parts = [t, field(2, utf8(e.name))];
+  for (let i = 0; i < e.attributes.length; i += 2) parts.push(field(3, keyValue(e.attributes[i] as string, e.attributes[i + 1]!)));
+  return Buffer.concat(parts);
+}
+
+/**
+ * KeyValue messages by key, then by value (see otlp-json.ts's pairJson for why and the bounds). The
+ * cached Buffers are never written to.
+ */
+const PAIRS = new Map<string, Map<unknown, Buffer>>();
+const MAX_KEYS = 256;
+const MAX_VALUES_PER_KEY = 128;
+
+/** KeyValue { key = 1, value = 2 } for one attribute. */
+export function keyValue(key: string, value: SpanValue): Buffer {
+  let values = PAIRS.get(key);
+  let bytes = values?.get(value);
+  if (bytes !== undefined) return bytes;
+  bytes = Buffer.concat([field(1, utf8(key)), field(2, anyValue(value as AttributeValue))]);
+  if (typeof value === 'object') return bytes; // arrays are new objects on every span: never found again
+  if (values === undefined && PAIRS.size < MAX_KEYS) PAIRS.set(key, (values = new Map()));
+  if (values !== undefined) {
+    if (values.size >= MAX_VALUES_PER_KEY) values.clear();
+    values.set(value, bytes);
+  }
+  return bytes;
+}
+
+const NAMES = new Map<string, Buffer>();
+
+/** Span names are few (methods, ReverseProxy, Router, middleware types): their UTF-8 is cached. */
+function nameBytes(name: string): Buffer {
+  let bytes = NAMES.get(name);
+  if (bytes === undefined) {
+    bytes = utf8(name);
+    if (NAMES.size < 256) NAMES.set(name, bytes);
+  }
+  return bytes;
+}
+
+/** AnyValue { string_value = 1, bool_value = 2, int_value = 3, double_value = 4, array_value = 5 }. */
+function anyValue(value: AttributeValue | null | undefined): Buffer {
+  switch (typeof value) {
+    case 'string': return field(1, utf8(value));
+    case 'boolean': return Buffer.from([0x10, value ? 1 : 0]);
+    case 'number': {
+      if (Number.isSafeInteger(value)) return Buffer.concat([Buffer.from([0x18]), int64Varint(value)]);
+      const d = Buffer.alloc(9);
+      d[0] = 0x21;
+      d.writeDoubleLE(value, 1);
+      return d;
+    }
+    default:
+      if (Array.isArray(value)) return field(5, message(...value.map((v) => field(1, anyValue(v as AttributeValue))))); // ArrayValue { values = 1 }
+      return EMPTY;
+  }
+}
+
+function keyValues(attributes: Attributes): Buffer[] {
+  const out: Buffer[] = [];
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out.push(keyValue(key, value as SpanValue));
+  }
+  return out;
+}
+
+/** A length-delimited field (wire type 2) with a one-byte tag. */
+function field(number: number, bytes: Buffer): Buffer {
+  const head = Buffer.alloc(1 + varintSize(bytes.length));
+  head[0] = (number << 3) | 2;
+  putVarint(head, 1, bytes.length);
+  return Buffer.concat([head, bytes]);
+}
+
+function message(...parts: Buffer[]): Buffer {
+  return Buffer.concat(parts);
+}
+
+function utf8(s: string): Buffer {
+  return Buffer.from(s, 'utf8');
+}
+
+/** int64 as a varint: two's complement on 64 bits, so a negative number takes ten bytes. */
+function int64Varint(n: number): Buffer {
+  let v = BigInt.asUintN(64, BigInt(n));
+  const out: number[] = [];
+  while (v > 127n) { out.push(Number(v & 127n) | 128); v >>= 7n; }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+
+/** Bytes of a varint for 0 ≤ n < 2^32. */
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Writes 0 ≤ n < 2^32 as a varint at `at`; returns the offset after it. */
+function putVarint(buf: Buffer, at: number, n: number): number {
+  while (n > 0x7f) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}

@@ -52,8 +52,9 @@ export const SPANS_PER_TRACE = 32;
 
 /**
  * The last few sampled requests, in a fixed ring, for the dashboard. `add` stores what the request
- * hands over (its ended spans: ids, names, times, status) and nothing else: summaries are built only
- * when someone asks (`list`), so a request pays one array store. The ring holds at most RECENT_TRACES
+ * hands over (its spans: ids, names, times, status) and nothing else: summaries are built only when
+ * someone asks (`list`), so a request pays one array store. A span still open then (none, as
+ * RequestSpans ends every span before handing them over) is left out. The ring holds at most RECENT_TRACES
  * requests' spans, never the request, its headers or its sockets.
  *
  * @example
@@ -66,6 +67,7 @@ export class RecentTraces {
   #next = 0;
 
   constructor(size = RECENT_TRACES) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`RecentTraces: size must be a positive integer, got ${size}`);
     this.#ring = new Array(size);
   }
 

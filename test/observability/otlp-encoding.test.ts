@@ -112,6 +112,22 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     assert.deepEqual(ours.resourceSpans[0].scopeSpans[0].scope, SCOPE);
   });
 
+  it('protobuf: a key whose values keep changing (paths) is written in place once it stops being cached, same message', () => {
+    const spans: RecordedSpan[] = [];
+    const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+    for (let i = 0; i < 700; i++) {
+      const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+      span.set('url.path.varying', `/items/${i}/☃`);
+      span.set('client.port.varying', 40_000 + i);
+      span.set('neg.varying', -i - 1);
+      span.set('ratio.varying', i + 0.5);
+      span.end();
+    }
+    const ours = decodeProtoExport(encode(otlpProto, spans));
+    const theirs = decodeProtoExport(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    assert.deepEqual(ours, theirs);
+  });
+
   for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
     it(`${name}: attributes over the limit are dropped and counted`, () => {
       const spans = sampleSpans(3);

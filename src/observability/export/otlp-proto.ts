@@ -43,8 +43,13 @@ export const otlpProto: OtlpEncoding = {
   },
 };
 
-/** Reused per span: the KeyValue messages of the span being written, and a time's two words. */
+/**
+ * Reused per span: for each attribute, its cached KeyValue message, or (not cached) its key entry and
+ * the KeyValue's size, written in place; and a time's two words.
+ */
 const kvs: Buffer[] = [];
+const kvKeys: KeyEntry[] = [];
+const kvSizes: number[] = [];
 const time = new Uint32Array(2);
 
 /** Appends one span as field 2 (`spans`) of a ScopeSpans. */
@@ -53,9 +58,14 @@ export function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   let attributesSize = 0;
   let n = 0;
   for (let i = 0; i < attrs.length; i += 2) {
-    const kv = keyValue(attrs[i] as string, attrs[i + 1]!);
-    kvs[n++] = kv;
-    attributesSize += 1 + varintSize(kv.length) + kv.length;
+    const key = keyEntry(attrs[i] as string);
+    const value = attrs[i + 1]!;
+    const cached = key.values !== undefined && typeof value !== 'object' ? cachedKeyValue(key, value) : undefined;
+    const size = cached !== undefined ? cached.length : key.header.length + lengthDelimitedSize(anyValueSize(value));
+    kvs[n] = cached ?? EMPTY; // EMPTY: written in place (a KeyValue is never empty)
+    kvKeys[n] = key;
+    kvSizes[n++] = size;
+    attributesSize += 1 + varintSize(size) + size;
   }
   const name = nameBytes(span.name);
   const traceStateSize = span.traceState === '' ? 0 : Buffer.byteLength(span.traceState);
@@ -99,11 +109,19 @@ export function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
   unixNanosParts(span.endTime, time);
   at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
-  for (let i = 0; i < n; i++) { // attributes = 9
+  for (let i = 0, a = 1; i < n; i++, a += 2) { // attributes = 9
     const kv = kvs[i]!;
     buf[at++] = 0x4a;
-    at = putVarint(buf, at, kv.length);
-    at = putBytes(buf, at, kv);
+    at = putVarint(buf, at, kvSizes[i]!);
+    if (kv !== EMPTY) {
+      at = putBytes(buf, at, kv);
+    } else { // KeyValue { key = 1 (the entry's header), value = 2 }
+      at = putBytes(buf, at, kvKeys[i]!.header);
+      const value = attrs[a]!;
+      buf[at++] = 0x12;
+      at = putVarint(buf, at, anyValueSize(value));
+      at = putAnyValue(buf, at, value);
+    }
     kvs[i] = EMPTY; // keep no reference to the span's values
   }
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
@@ -163,26 +181,107 @@ function eventBytes(e: SpanEvent): Buffer {
 }
 
 /**
- * KeyValue messages by key, then by value (see otlp-json.ts's pairJson for why and the bounds). The
- * cached Buffers are never written to.
+ * Per attribute key: its encoded `key` field, and KeyValue messages by value for the values that repeat
+ * (entry point, method, addresses, ports of the keep-alive connections, user agent, status). A key whose
+ * values keep changing (paths, full URLs) fills its list again and again: after a few rounds it stops
+ * being cached and its values are written in place. Bounded: MAX_KEYS keys, MAX_VALUES_PER_KEY values.
  */
-const PAIRS = new Map<string, Map<unknown, Buffer>>();
+interface KeyEntry { readonly header: Buffer; values: Map<SpanValue, Buffer> | undefined; rounds: number }
+
+const KEYS = new Map<string, KeyEntry>();
 const MAX_KEYS = 256;
 const MAX_VALUES_PER_KEY = 128;
+const MAX_ROUNDS = 4;
 
-/** KeyValue { key = 1, value = 2 } for one attribute. */
-export function keyValue(key: string, value: SpanValue): Buffer {
-  let values = PAIRS.get(key);
-  let bytes = values?.get(value);
-  if (bytes !== undefined) return bytes;
-  bytes = Buffer.concat([field(1, utf8(key)), field(2, anyValue(value as AttributeValue))]);
-  if (typeof value === 'object') return bytes; // arrays are new objects on every span: never found again
-  if (values === undefined && PAIRS.size < MAX_KEYS) PAIRS.set(key, (values = new Map()));
-  if (values !== undefined) {
-    if (values.size >= MAX_VALUES_PER_KEY) values.clear();
-    values.set(value, bytes);
+function keyEntry(key: string): KeyEntry {
+  let entry = KEYS.get(key);
+  if (entry === undefined) {
+    entry = { header: field(1, utf8(key)), values: new Map(), rounds: 0 };
+    if (KEYS.size < MAX_KEYS) KEYS.set(key, entry);
+    else entry.values = undefined; // beyond the bound: written in place, never cached
   }
+  return entry;
+}
+
+function cachedKeyValue(entry: KeyEntry, value: SpanValue): Buffer | undefined {
+  const values = entry.values!;
+  let bytes = values.get(value);
+  if (bytes !== undefined) return bytes;
+  if (values.size >= MAX_VALUES_PER_KEY) {
+    if (++entry.rounds >= MAX_ROUNDS) { entry.values = undefined; return undefined; }
+    values.clear();
+  }
+  bytes = Buffer.concat([entry.header, field(2, anyValue(value as AttributeValue))]);
+  values.set(value, bytes);
   return bytes;
+}
+
+/** KeyValue { key = 1, value = 2 } for one attribute (cold paths: resource, events). */
+function keyValue(key: string, value: SpanValue): Buffer {
+  return Buffer.concat([keyEntry(key).header, field(2, anyValue(value as AttributeValue))]);
+}
+
+/** Size of an AnyValue message as putAnyValue writes it. */
+function anyValueSize(value: SpanValue): number {
+  switch (typeof value) {
+    case 'string': return lengthDelimitedSize(Buffer.byteLength(value));
+    case 'boolean': return 2;
+    case 'number': return Number.isSafeInteger(value) ? 1 + int64Size(value) : 9;
+    default: {
+      let size = 0; // ArrayValue { values = 1 } of string AnyValues
+      for (const v of value) size += lengthDelimitedSize(lengthDelimitedSize(Buffer.byteLength(v)));
+      return lengthDelimitedSize(size);
+    }
+  }
+}
+
+/** AnyValue { string_value = 1, bool_value = 2, int_value = 3, double_value = 4, array_value = 5 }, in place. */
+function putAnyValue(buf: Buffer, at: number, value: SpanValue): number {
+  switch (typeof value) {
+    case 'string': {
+      buf[at++] = 0x0a;
+      const length = Buffer.byteLength(value);
+      at = putVarint(buf, at, length);
+      return at + buf.write(value, at, length, 'utf8');
+    }
+    case 'boolean':
+      buf[at++] = 0x10;
+      buf[at++] = value ? 1 : 0;
+      return at;
+    case 'number':
+      if (Number.isSafeInteger(value)) {
+        buf[at++] = 0x18;
+        return value >= 0 ? putVarint(buf, at, value) : putBytes(buf, at, int64Varint(value));
+      }
+      buf[at++] = 0x21;
+      buf.writeDoubleLE(value, at);
+      return at + 8;
+    default: {
+      let inner = 0;
+      for (const v of value) inner += lengthDelimitedSize(lengthDelimitedSize(Buffer.byteLength(v)));
+      buf[at++] = 0x2a;
+      at = putVarint(buf, at, inner);
+      for (const v of value) {
+        buf[at++] = 0x0a; // ArrayValue.values = 1
+        at = putVarint(buf, at, lengthDelimitedSize(Buffer.byteLength(v)));
+        at = putAnyValue(buf, at, v);
+      }
+      return at;
+    }
+  }
+}
+
+/** Tag byte + length varint + `length` bytes. */
+function lengthDelimitedSize(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+/** Bytes of an int64 varint (ten for a negative number, two's complement). */
+function int64Size(n: number): number {
+  if (n < 0) return 10;
+  let size = 1;
+  while (n >= 128) { n = Math.floor(n / 128); size++; }
+  return size;
 }
 
 const NAMES = new Map<string, Buffer>();
@@ -249,15 +348,15 @@ function int64Varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** Bytes of a varint for 0 ≤ n < 2^32. */
+/** Bytes of a varint for 0 ≤ n < 2^32 (lengths). */
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-/** Writes 0 ≤ n < 2^32 as a varint at `at`; returns the offset after it. */
+/** Writes 0 ≤ n ≤ 2^53 as a varint at `at`; returns the offset after it. */
 function putVarint(buf: Buffer, at: number, n: number): number {
   while (n > 0x7f) {
-    buf[at++] = (n & 0x7f) | 0x80;
+    buf[at++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);
   }
   buf[at++] = n;

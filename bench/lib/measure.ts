@@ -17,6 +17,8 @@ export interface Sample extends LoadResult {
   otherCpu?: number;
   /** CPU of the bench's helpers (the upstream behind the proxies, the OTLP sink), % of one core. */
   helperCpu?: number;
+  /** The round it belongs to (1-based), set by the caller: ratios pair samples of the same round. */
+  round?: number;
   /** The measured window on the monotonic clock, µs (the clock of V8's .cpuprofile timestamps). */
   window?: { fromUs: number; toUs: number };
 }

@@ -24,8 +24,12 @@ export interface TargetResult {
   samples: Sample[];
 }
 
-/** A ratio between two targets: throughput (higher is better) and p99 (lower is better). */
-export interface Ratio { name: string; of: string; vs: string; rps?: number; p99?: number; perCpu?: number }
+/**
+ * A ratio between two targets: throughput (higher is better) and p99 (lower is better). Each figure is
+ * the median over rounds of the ratio within a round (the two measured minutes apart, in the same state
+ * of the machine); `rounds` lists the per-round req/s ratios, to show the spread.
+ */
+export interface Ratio { name: string; of: string; vs: string; rps?: number; p99?: number; perCpu?: number; rounds?: number[] }
 
 /** A goal from bench/README.md, checked on this run's figures (informational: a bench does not fail). */
 export interface Goal { name: string; met?: boolean; detail: string }
@@ -56,7 +60,19 @@ export function ratios(results: TargetResult[]): Ratio[] {
   const out: Ratio[] = [];
   const add = (name: string, of: string, vs: string) => {
     const a = by.get(of); const b = by.get(vs);
-    if (a && b) out.push({ name, of, vs, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99), perCpu: div(a.perCpu, b.perCpu) });
+    if (!a || !b) return;
+    const pairs = a.samples.flatMap((s) => {
+      const t = b.samples.find((x) => x.round !== undefined && x.round === s.round);
+      return t ? [[s, t] as const] : [];
+    });
+    if (pairs.length === 0) { // rounds unknown (older result files): ratio of the medians
+      out.push({ name, of, vs, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99), perCpu: div(a.perCpu, b.perCpu) });
+      return;
+    }
+    const per = (f: (s: Sample) => number | undefined) => median(pairs.map(([s, t]) => div(f(s), f(t))).filter((x): x is number => x !== undefined));
+    const cpuRate = (s: Sample) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined);
+    const rounds = pairs.map(([s, t]) => div(s.rps, t.rps)).filter((x): x is number => x !== undefined);
+    out.push({ name, of, vs, rps: per((s) => s.rps), p99: per((s) => s.p99), perCpu: per(cpuRate), rounds });
   };
   for (const r of results) if (r.id !== 'direct') add(`${r.id} vs direct`, r.id, 'direct');
   for (const r of results) if (r.id !== 'fastify' && r.id !== 'direct') add(`${r.id} vs fastify`, r.id, 'fastify');
@@ -102,7 +118,7 @@ export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): 
       ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '']
       : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), num(r.perCpu), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), cpu(r.otherCpu), mb(r.rss)]),
   );
-  const ratioTable = table(['ratio', 'req/s', 'p99', 'req/CPU-s'], rs.map((r) => [r.name, times(r.rps), times(r.p99), times(r.perCpu)]));
+  const ratioTable = table(['ratio', 'req/s', 'p99', 'req/CPU-s', 'req/s by round'], rs.map((r) => [r.name, times(r.rps), times(r.p99), times(r.perCpu), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);
   const skipped = results.filter((r) => r.skipped).map((r) => `  ${r.label}: ${r.skipped}`);
   return [targets, '', ratioTable, '', 'goals (bench/README.md):', ...goalLines, ...(skipped.length ? ['', 'skipped:', ...skipped] : [])].join('\n');

@@ -42,8 +42,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * The SDK's BatchSpanProcessor, reshaped for a gateway: the queue is bounded and every span that will
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
- * A span is queued already encoded (OTLP protobuf or JSON) in an off-heap buffer (span-queue.ts), so nothing of it
- * stays on the JS heap; framing and posting happen behind `ExportChannel`.
+ * Spans wait as objects and are encoded (OTLP protobuf or JSON) a whole batch at a time, into a reused
+ * off-heap buffer, when the batch leaves (span-queue.ts); framing and posting happen behind `ExportChannel`.
  *
  * @example
  * const processor = new BoundedBatchProcessor(config.batch, new InlineChannel(exporter), log, { resource, scope, attributeCountLimit: 128 });

@@ -161,7 +161,7 @@ function putUint32(buf: Buffer, at: number, n: number): number {
 }
 
 function putBytes(buf: Buffer, at: number, bytes: Buffer): number {
-  if (bytes.length > 64) { bytes.copy(buf, at); return at + bytes.length; }
+  if (bytes.length > 16) { bytes.copy(buf, at); return at + bytes.length; }
   for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i]!;
   return at;
 }

@@ -11,6 +11,7 @@ import { BodyBuffer } from '../../src/observability/export/body-buffer.ts';
 import type { OtlpEncoding } from '../../src/observability/export/encoding.ts';
 import { otlpJson } from '../../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../../src/observability/export/otlp-proto.ts';
+import { EncodedSpanQueue } from '../../src/observability/export/span-queue.ts';
 import {
   KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan, unixNanos, unixNanosParts, type SpanValue,
 } from '../../src/observability/spans/span.ts';
@@ -143,6 +144,34 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     const spans = sampleSpans();
     assert.ok(encode(otlpProto, spans).length < encode(otlpJson, spans).length);
   });
+});
+
+describe('EncodedSpanQueue', () => {
+  const slicing = [
+    { desc: 'a batch larger than a slice yields to the event loop while it is encoded, spans kept in order', perSlice: 16, yielded: true },
+    { desc: 'a batch within one slice is encoded without yielding', perSlice: 1000, yielded: false },
+  ];
+  for (const c of slicing) {
+    it(c.desc, async () => {
+      const queue = new EncodedSpanQueue(100, otlpProto);
+      const spans = Array.from({ length: 30 }, () => sampleSpans()).flat(); // 120 spans: batches of 100 and 20
+      for (const span of spans) queue.push(span);
+      assert.equal(queue.length, 120);
+      const first = queue.take()!;
+      assert.equal(first.length, 100);
+      assert.equal(queue.length, 20);
+      let other = false;
+      setImmediate(() => { other = true; }); // stands for a request waiting on the loop
+      const body = await queue.encode(first, c.perSlice);
+      assert.equal(other, c.yielded);
+      const spanBytes = Buffer.from(body.bytes());
+      const framed = new BodyBuffer(16);
+      otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, spanBytes);
+      assert.deepEqual(decodeExport(decodeProtoExport(framed.bytes())).map((s) => s.spanId), spans.slice(0, 100).map((s) => s.spanId));
+      assert.equal(queue.clear(), 20);
+      assert.equal(queue.take(), undefined);
+    });
+  }
 });
 
 describe('span times', () => {

@@ -138,18 +138,19 @@ export class BoundedBatchProcessor implements SpanSink {
     return running.finally(() => { this.#exporting = undefined; });
   }
 
-  async #send(batch: NonNullable<ReturnType<EncodedSpanQueue['take']>>, timeoutMs: number): Promise<void> {
+  async #send(spans: RecordedSpan[], timeoutMs: number): Promise<void> {
     if (this.#frame === undefined) {
       const { resource, scope, encoding } = this.#origin;
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       this.#frame = encoding.framer(resource.attributes, scope);
     }
-    const outcome = await this.#out.send({ frame: this.#frame, spans: batch.spans, count: batch.count }, timeoutMs);
-    this.#queue.release(batch.body, !outcome.ok);
-    if (outcome.ok) { this.#exported += batch.count; return; }
+    const body = await this.#queue.encode(spans);
+    const outcome = await this.#out.send({ frame: this.#frame, spans: body.bytes(), count: spans.length }, timeoutMs);
+    this.#queue.release(body, !outcome.ok);
+    if (outcome.ok) { this.#exported += spans.length; return; }
     this.#failedExports += 1;
     this.#lastError = outcome.error;
-    this.#drop(batch.count);
+    this.#drop(spans.length);
   }
 
   #drop(n: number): void {

@@ -13,6 +13,9 @@ export interface EncodedBatch {
 
 interface Chunk { spans: RecordedSpan[] }
 
+/** Spans encoded between two yields to the event loop (~0.1 ms of work). */
+export const SPANS_PER_SLICE = 64;
+
 /**
  * The batch processor's queue: ended spans, in batches of at most `batchSize`, encoded (OTLP protobuf
  * or JSON) one whole batch at a time when the batch is taken for export, into an off-heap Buffer reused
@@ -48,15 +51,26 @@ export class EncodedSpanQueue {
     this.#length++;
   }
 
-  /** The oldest batch, out of the queue and encoded; give its buffer back with `release` once its export has ended. */
-  take(): { count: number; spans: Uint8Array; body: BodyBuffer } | undefined {
+  /** The oldest batch, out of the queue (encode it with `encode`). */
+  take(): RecordedSpan[] | undefined {
     const chunk = this.#chunks.shift();
     if (chunk === undefined) return undefined;
     this.#length -= chunk.spans.length;
+    return chunk.spans;
+  }
+
+  /**
+   * Encodes a taken batch into a reused buffer, `perSlice` spans between two yields to the event loop
+   * (a 512-span batch is about a millisecond of work: requests waiting meanwhile would see it in their
+   * latency). Give the buffer back with `release` once its export has ended.
+   */
+  async encode(spans: readonly RecordedSpan[], perSlice = SPANS_PER_SLICE): Promise<BodyBuffer> {
     const body = this.#free.pop() ?? new BodyBuffer(256 * 1024);
-    const spans = chunk.spans;
-    for (let i = 0; i < spans.length; i++) this.#encoding.writeSpan(body, spans[i]!, i === 0);
-    return { count: spans.length, spans: body.bytes(), body };
+    for (let i = 0; i < spans.length; i++) {
+      if (i > 0 && i % perSlice === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#encoding.writeSpan(body, spans[i]!, i === 0);
+    }
+    return body;
   }
 
   /** A taken batch's buffer, for reuse; `failed`: an aborted request may still hold it, so it is dropped. */

@@ -3,8 +3,8 @@
  *   1. per request: startRequest → startAttempt → onResponse → response close, for minimal, detailed
  *      (Router + 2 middlewares + Service) and sampled-out (rate 0) requests, spans exported to a local sink,
  *      time on the event loop, and CPU of all threads up to the final flush, per request;
- *   2. per 512-span batch: OTLP encoding as the gateway does it (an OtlpEncoding's writeSpan per span,
- *      then its framer; JSON and protobuf) against @opentelemetry/otlp-transformer's
+ *   2. per 512-span batch: OTLP encoding as the gateway does it (an OtlpEncoding's writeSpan over the
+ *      batch, as EncodedSpanQueue.encode does, then its framer; JSON and protobuf) against @opentelemetry/otlp-transformer's
  *      JSON and protobuf serializers on the same spans as SDK spans: ms and bytes per batch, and the longest
  *      event-loop stall seen meanwhile.
  * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--only-minimal]
@@ -121,9 +121,9 @@ function recordedBatch(): RecordedSpan[] {
 }
 
 /**
- * The gateway's path for one batch with one OtlpEncoding: each span written into the batch's buffer as
- * it ends (`writeSpan`, in the batch processor's onEnd), then the request framed around them when the
- * batch is sent (`framer`, in runExport); both buffers reused, as there. Returns the request's bytes.
+ * The gateway's path for one batch with one OtlpEncoding: the batch's spans written into a buffer when
+ * it leaves (`writeSpan`, in EncodedSpanQueue.encode, here without its yields), then the request framed
+ * around them (`framer`, in runExport); both buffers reused, as there. Returns the request's bytes.
  */
 function gatewayEncoder(encoding: OtlpEncoding, resource: Attributes): (spans: readonly RecordedSpan[]) => number {
   const spansBody = new BodyBuffer(512 * 1024);

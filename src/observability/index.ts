@@ -10,4 +10,5 @@ export type { ExportStats, WarnLogger } from './export/batch-processor.ts';
 export { ExportTimeoutError } from './export/batch-processor.ts';
 export type { TraceSummary } from './recent.ts';
 export { PropagatorConfigError } from './propagation.ts';
+export { OtlpProtocolError } from './export/encoding.ts';
 export { redactQuery, redactUrl, REDACTED } from './redact.ts';

@@ -10,7 +10,7 @@ export type ExportOutcome = { ok: true } | { ok: false; error: string };
 
 /**
  * Where the batch processor sends its batches. One implementation (`InlineChannel`); a worker-thread one
- * was measured and dropped: with spans encoded in onEnd, moving the posting off the event loop saved
+ * was measured and dropped: moving the posting off the event loop saved
  * nothing there and cost ~5 µs more CPU per request (the batch has to be copied to the worker).
  */
 export interface ExportChannel {

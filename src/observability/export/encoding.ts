@@ -3,8 +3,8 @@ import type { RecordedSpan } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 
 /**
- * One OTLP/HTTP body encoding (protobuf or JSON). Spans are encoded one by one as they end, into the
- * batch's buffer; the request around them (resource, scope) is written when the batch is sent.
+ * One OTLP/HTTP body encoding (protobuf or JSON). A batch's spans are encoded one by one into the
+ * batch's buffer when it leaves; the request around them (resource, scope) is written then too.
  */
 export interface OtlpEncoding {
   readonly contentType: 'application/x-protobuf' | 'application/json';

@@ -10,8 +10,8 @@ import type { OtlpEncoding } from './encoding.ts';
  * ProtobufTraceSerializer writes. About half the bytes of the JSON mapping (ids and times are raw
  * bytes, no key names), which is most of what an export costs on the gateway's core.
  *
- * Each span is written as it ends: its size is computed first (every part's length is known), then
- * the bytes go straight into the batch's buffer. A KeyValue seen before comes from a cache.
+ * Each span goes straight into the batch's buffer: its size is computed first (every part's length is
+ * known), then its bytes are written. A KeyValue seen before comes from a cache.
  */
 export const otlpProto: OtlpEncoding = {
   contentType: 'application/x-protobuf',

@@ -376,21 +376,22 @@ function anyValue(r: Reader): OtlpJsonAnyValue {
   return out;
 }
 
+/** ArrayValue { values = 1 }. */
 function arrayValues(r: Reader): OtlpJsonAnyValue[] {
-  const out: OtlpJsonAnyValue[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === LEN) out.push(anyValue(r.message()));
-    else r.skip(wire, field);
-  }
-  return out;
+  return repeatedFirst(r, anyValue);
 }
 
+/** KeyValueList { values = 1 }. */
 function kvlistValues(r: Reader): OtlpJsonKeyValue[] {
-  const out: OtlpJsonKeyValue[] = [];
+  return repeatedFirst(r, keyValue);
+}
+
+/** A message whose field 1 is a repeated message: its items, decoded; other fields skipped. */
+function repeatedFirst<T>(r: Reader, decode: (m: Reader) => T): T[] {
+  const out: T[] = [];
   while (!r.done) {
     const { field, wire } = r.tag();
-    if (field === 1 && wire === LEN) out.push(keyValue(r.message()));
+    if (field === 1 && wire === LEN) out.push(decode(r.message()));
     else r.skip(wire, field);
   }
   return out;

@@ -60,11 +60,13 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
     }
   }
 
-  // Odd rounds go through the targets in order, even rounds backwards: the slot within a round was
-  // measured to matter (the first target of a round ran ~10% faster), so each target sits early and late.
+  // Each round starts one target later (round r measures targets r, r+1, … wrapping around): the slot
+  // within a round was measured to matter (the first target of a round ran 10–20% faster), so over as
+  // many rounds as targets every target takes every slot once.
+  const all = [...results.values()];
   for (let round = 1; round <= args.repeats; round++) {
-    const order = [...results.values()];
-    if (round % 2 === 0) order.reverse();
+    const shift = (round - 1) % all.length;
+    const order = [...all.slice(shift), ...all.slice(0, shift)];
     for (const r of order) {
       if (interrupted()) return;
       if (!r.running) continue;

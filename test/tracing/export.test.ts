@@ -57,6 +57,12 @@ describe('span export through the running gateway', () => {
     const failures = await load((i) => `${gw.web}/outage/${i}`, 400, 8, () => { maxQueued = Math.max(maxQueued, tracing.stats().queued); });
     assert.deepEqual(failures, [], 'no request failed while the collector was away');
     assert.ok(maxQueued <= maxQueueSize, `queued ${maxQueued} > maxQueueSize ${maxQueueSize}`);
+    // an export fails at its deadline (exportTimeout, 300 ms here), which a fast load may finish before:
+    // wait (bounded) for the first failure to be counted, then read what the API shows
+    for (const deadline = Date.now() + 5000; tracing.stats().failedExports === 0;) {
+      assert.ok(Date.now() < deadline, 'no failed export counted within 5 s of the outage');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const during = tracing.stats();
     // 800 spans ended with nowhere to go and room for 64: most were dropped, and said so
     assert.ok(during.dropped >= 800 - maxQueueSize - 32, JSON.stringify(during));

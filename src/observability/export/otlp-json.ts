@@ -9,6 +9,11 @@ import type { OtlpEncoding } from './encoding.ts';
  * writes for the same spans (hex ids, nanosecond strings, `flags` with the W3C trace flags and the
  * is-remote bits), without zero-valued optional fields. Spans are written as text straight into the
  * batch's buffer, the repeated attribute pairs from a cache (see `pairJson`).
+ *
+ * @example
+ * const spans = new BodyBuffer();
+ * batch.forEach((span, i) => otlpJson.writeSpan(spans, span, i === 0));
+ * otlpJson.framer(resource.attributes, { name: 'tagway' })(request, spans.bytes()); // {"resourceSpans":[…]}
  */
 export const otlpJson: OtlpEncoding = {
   contentType: 'application/json',

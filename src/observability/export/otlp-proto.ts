@@ -12,6 +12,13 @@ import type { OtlpEncoding } from './encoding.ts';
  *
  * Each span goes straight into the batch's buffer: its size is computed first (every part's length is
  * known), then its bytes are written. A KeyValue seen before comes from a cache.
+ *
+ * @example
+ * const spans = new BodyBuffer();
+ * batch.forEach((span, i) => otlpProto.writeSpan(spans, span, i === 0));
+ * const request = new BodyBuffer();
+ * otlpProto.framer(resource.attributes, { name: 'tagway', version: '0.1.0' })(request, spans.bytes());
+ * // request.bytes(): an ExportTraceServiceRequest, POSTed as application/x-protobuf
  */
 export const otlpProto: OtlpEncoding = {
   contentType: 'application/x-protobuf',

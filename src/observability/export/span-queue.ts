@@ -24,6 +24,13 @@ export const SPANS_PER_SLICE = 64;
  * attribute caches and the encoder's code are cold by the next span), and that was most of tracing's
  * own cost. The spans wait as objects meanwhile: bounded by maxQueueSize, and at high rates a batch
  * fills and leaves within tens of milliseconds, before a young-generation collection would copy it.
+ *
+ * @example
+ * const queue = new EncodedSpanQueue(512, otlpProto);
+ * queue.push(span);                       // as each span ends
+ * const batch = queue.take()!;            // when the batch leaves
+ * const body = await queue.encode(batch); // 64 spans per event-loop turn
+ * await post(body.bytes()); queue.release(body, false);
  */
 export class EncodedSpanQueue {
   readonly #batchSize: number;

@@ -41,6 +41,12 @@ export interface SpanSink {
  * once; `recordException` writes the same `exception` event.
  *
  * Each key is set at most once per span: the span layers set each attribute in one place (no overwrite).
+ *
+ * @example
+ * const span = new RecordedSpan(processor, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+ * span.set('http.request.method', 'GET');
+ * span.set('http.response.status_code', 503);
+ * span.end('upstream unavailable'); // status ERROR with that message; handed to processor.onEnd, once
  */
 export class RecordedSpan implements StepSpan {
   readonly traceId: string;

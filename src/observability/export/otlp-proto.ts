@@ -193,7 +193,14 @@ function eventBytes(e: SpanEvent): Buffer {
  * values keep changing (paths, full URLs) fills its list again and again: after a few rounds it stops
  * being cached and its values are written in place. Bounded: MAX_KEYS keys, MAX_VALUES_PER_KEY values.
  */
-interface KeyEntry { readonly header: Buffer; values: Map<SpanValue, Buffer> | undefined; rounds: number }
+interface KeyEntry {
+  readonly header: Buffer;
+  values: Map<SpanValue, Buffer> | undefined;
+  rounds: number;
+  /** The last value written and its message: most values repeat from one span to the next (no lookup). */
+  lastValue: SpanValue | undefined;
+  lastBytes: Buffer;
+}
 
 const KEYS = new Map<string, KeyEntry>();
 const MAX_KEYS = 256;
@@ -203,7 +210,7 @@ const MAX_ROUNDS = 4;
 function keyEntry(key: string): KeyEntry {
   let entry = KEYS.get(key);
   if (entry === undefined) {
-    entry = { header: field(1, utf8(key)), values: new Map(), rounds: 0 };
+    entry = { header: field(1, utf8(key)), values: new Map(), rounds: 0, lastValue: undefined, lastBytes: EMPTY };
     if (KEYS.size < MAX_KEYS) KEYS.set(key, entry);
     else entry.values = undefined; // beyond the bound: written in place, never cached
   }
@@ -211,15 +218,19 @@ function keyEntry(key: string): KeyEntry {
 }
 
 function cachedKeyValue(entry: KeyEntry, value: SpanValue): Buffer | undefined {
+  if (entry.lastValue === value) return entry.lastBytes;
   const values = entry.values!;
   let bytes = values.get(value);
-  if (bytes !== undefined) return bytes;
-  if (values.size >= MAX_VALUES_PER_KEY) {
-    if (++entry.rounds >= MAX_ROUNDS) { entry.values = undefined; return undefined; }
-    values.clear();
+  if (bytes === undefined) {
+    if (values.size >= MAX_VALUES_PER_KEY) {
+      if (++entry.rounds >= MAX_ROUNDS) { entry.values = undefined; entry.lastValue = undefined; return undefined; }
+      values.clear();
+    }
+    bytes = Buffer.concat([entry.header, field(2, anyValue(value as AttributeValue))]);
+    values.set(value, bytes);
   }
-  bytes = Buffer.concat([entry.header, field(2, anyValue(value as AttributeValue))]);
-  values.set(value, bytes);
+  entry.lastValue = value;
+  entry.lastBytes = bytes;
   return bytes;
 }
 

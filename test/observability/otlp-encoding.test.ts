@@ -150,31 +150,42 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
 });
 
 describe('EncodedSpanQueue', () => {
-  const slicing = [
-    { desc: 'a batch larger than a slice yields to the event loop while it is encoded, spans kept in order', perSlice: 16, yielded: true },
-    { desc: 'a batch within one slice is encoded without yielding', perSlice: 1000, yielded: false },
+  const decodeIds = (spans: Uint8Array): string[] => {
+    const framed = new BodyBuffer(16);
+    otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, spans);
+    return decodeExport(decodeProtoExport(framed.bytes())).map((s) => s.spanId);
+  };
+  const cases = [
+    { desc: 'batches of batchSize, in order, groups encoded as they fill and the rest when the batch leaves', spans: 120, batchSize: 100, batches: [100, 20] },
+    { desc: 'a batch smaller than one group is encoded whole when it leaves', spans: 5, batchSize: 100, batches: [5] },
+    { desc: 'batches smaller than a group', spans: 10, batchSize: 4, batches: [4, 4, 2] },
   ];
-  for (const c of slicing) {
-    it(c.desc, async () => {
-      const queue = new EncodedSpanQueue(100, otlpProto);
-      const spans = Array.from({ length: 30 }, () => sampleSpans()).flat(); // 120 spans: batches of 100 and 20
+  for (const c of cases) {
+    it(c.desc, () => {
+      const queue = new EncodedSpanQueue(c.batchSize, otlpProto);
+      const spans = Array.from({ length: Math.ceil(c.spans / 4) }, () => sampleSpans()).flat().slice(0, c.spans);
       for (const span of spans) queue.push(span);
-      assert.equal(queue.length, 120);
-      const first = queue.take()!;
-      assert.equal(first.length, 100);
-      assert.equal(queue.length, 20);
-      let other = false;
-      setImmediate(() => { other = true; }); // stands for a request waiting on the loop
-      const body = await queue.encode(first, c.perSlice);
-      assert.equal(other, c.yielded);
-      const spanBytes = Buffer.from(body.bytes());
-      const framed = new BodyBuffer(16);
-      otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, spanBytes);
-      assert.deepEqual(decodeExport(decodeProtoExport(framed.bytes())).map((s) => s.spanId), spans.slice(0, 100).map((s) => s.spanId));
-      assert.equal(queue.clear(), 20);
+      assert.equal(queue.length, c.spans);
+      let at = 0;
+      for (const size of c.batches) {
+        const batch = queue.take()!;
+        assert.equal(batch.count, size);
+        assert.deepEqual(decodeIds(batch.spans), spans.slice(at, at + size).map((s) => s.spanId));
+        queue.release(batch.body, false);
+        at += size;
+      }
+      assert.equal(queue.length, 0);
       assert.equal(queue.take(), undefined);
     });
   }
+
+  it('clear() empties the queue and says how many spans it held', () => {
+    const queue = new EncodedSpanQueue(100, otlpProto);
+    for (const span of [...sampleSpans(), ...sampleSpans()]) queue.push(span);
+    assert.equal(queue.clear(), 8);
+    assert.equal(queue.length, 0);
+    assert.equal(queue.take(), undefined);
+  });
 });
 
 describe('span times', () => {

@@ -42,8 +42,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * The SDK's BatchSpanProcessor, reshaped for a gateway: the queue is bounded and every span that will
  * not reach the collector is counted where the API can show it; an export is aborted at its deadline
  * with a coded error; one export at a time; all timers unref'd; nothing here ever blocks a request.
- * Spans wait as objects and are encoded (OTLP protobuf or JSON) a whole batch at a time, into a reused
- * off-heap buffer, when the batch leaves (span-queue.ts); framing and posting happen behind `ExportChannel`.
+ * Spans are encoded (OTLP protobuf or JSON) in small groups as they end, into a reused off-heap buffer
+ * per batch (span-queue.ts); framing and posting happen behind `ExportChannel`.
  *
  * @example
  * const processor = new BoundedBatchProcessor(config.batch, new InlineChannel(exporter), log, { resource, scope, attributeCountLimit: 128 });
@@ -138,19 +138,18 @@ export class BoundedBatchProcessor implements SpanSink {
     return running.finally(() => { this.#exporting = undefined; });
   }
 
-  async #send(spans: RecordedSpan[], timeoutMs: number): Promise<void> {
+  async #send(batch: NonNullable<ReturnType<EncodedSpanQueue['take']>>, timeoutMs: number): Promise<void> {
     if (this.#frame === undefined) {
       const { resource, scope, encoding } = this.#origin;
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       this.#frame = encoding.framer(resource.attributes, scope);
     }
-    const body = await this.#queue.encode(spans);
-    const outcome = await this.#out.send({ frame: this.#frame, spans: body.bytes(), count: spans.length }, timeoutMs);
-    this.#queue.release(body, !outcome.ok);
-    if (outcome.ok) { this.#exported += spans.length; return; }
+    const outcome = await this.#out.send({ frame: this.#frame, spans: batch.spans, count: batch.count }, timeoutMs);
+    this.#queue.release(batch.body, !outcome.ok);
+    if (outcome.ok) { this.#exported += batch.count; return; }
     this.#failedExports += 1;
     this.#lastError = outcome.error;
-    this.#drop(spans.length);
+    this.#drop(batch.count);
   }
 
   #drop(n: number): void {

@@ -11,26 +11,24 @@ export interface EncodedBatch {
   count: number;
 }
 
-interface Chunk { spans: RecordedSpan[] }
+interface Chunk { body: BodyBuffer; count: number; pending: RecordedSpan[] }
 
-/** Spans encoded between two yields to the event loop (~0.1 ms of work). */
-export const SPANS_PER_SLICE = 64;
+/** Ended spans wait in groups this large, then are encoded together into their batch's buffer. */
+export const ENCODE_GROUP = 32;
 
 /**
- * The batch processor's queue: ended spans, in batches of at most `batchSize`, encoded (OTLP protobuf
- * or JSON) one whole batch at a time when the batch is taken for export, into an off-heap Buffer reused
- * from export to export. Why a batch at a time rather than each span as it ends: measured in the
- * gateway, encoding one span between two requests ran 2–3× slower than in a loop over a batch (the
- * attribute caches and the encoder's code are cold by the next span), and that was most of tracing's
- * own cost. The spans wait as objects meanwhile: bounded by maxQueueSize, and at high rates a batch
- * fills and leaves within tens of milliseconds, before a young-generation collection would copy it.
+ * The batch processor's queue: batches of at most `batchSize` spans, each encoded (OTLP protobuf or
+ * JSON) into an off-heap Buffer reused from export to export. Spans are encoded in groups of
+ * ENCODE_GROUP as they end (the rest of a batch when it leaves). Why groups: encoding one span between
+ * two requests ran 2–3× slower in the gateway than in a loop (the encoder's code and caches are cold by
+ * the next span), while whole batches of span objects waiting for their export lived long enough to be
+ * copied by young-generation collections (GC time tripled). A group waits about a millisecond.
  *
  * @example
  * const queue = new EncodedSpanQueue(512, otlpProto);
- * queue.push(span);                       // as each span ends
- * const batch = queue.take()!;            // when the batch leaves
- * const body = await queue.encode(batch); // 64 spans per event-loop turn
- * await post(body.bytes()); queue.release(body, false);
+ * queue.push(span);              // as each span ends
+ * const batch = queue.take()!;   // when the batch leaves: { count, spans (encoded bytes), body }
+ * await post(batch.spans); queue.release(batch.body, false);
  */
 export class EncodedSpanQueue {
   readonly #batchSize: number;
@@ -47,37 +45,25 @@ export class EncodedSpanQueue {
   /** Spans queued. */
   get length(): number { return this.#length; }
 
-  /** Queues one ended span in the newest batch. */
+  /** Queues one ended span in the newest batch; encodes its group when the group is full. */
   push(span: RecordedSpan): void {
     let last = this.#chunks[this.#chunks.length - 1];
-    if (last === undefined || last.spans.length >= this.#batchSize) {
-      last = { spans: [] };
+    if (last === undefined || last.count + last.pending.length >= this.#batchSize) {
+      last = { body: this.#free.pop() ?? new BodyBuffer(256 * 1024), count: 0, pending: [] };
       this.#chunks.push(last);
     }
-    last.spans.push(span);
+    last.pending.push(span);
     this.#length++;
+    if (last.pending.length >= ENCODE_GROUP) this.#encode(last);
   }
 
-  /** The oldest batch, out of the queue (encode it with `encode`). */
-  take(): RecordedSpan[] | undefined {
+  /** The oldest batch, out of the queue, encoded; give its buffer back with `release` once its export has ended. */
+  take(): { count: number; spans: Uint8Array; body: BodyBuffer } | undefined {
     const chunk = this.#chunks.shift();
     if (chunk === undefined) return undefined;
-    this.#length -= chunk.spans.length;
-    return chunk.spans;
-  }
-
-  /**
-   * Encodes a taken batch into a reused buffer, `perSlice` spans between two yields to the event loop
-   * (a 512-span batch is about a millisecond of work: requests waiting meanwhile would see it in their
-   * latency). Give the buffer back with `release` once its export has ended.
-   */
-  async encode(spans: readonly RecordedSpan[], perSlice = SPANS_PER_SLICE): Promise<BodyBuffer> {
-    const body = this.#free.pop() ?? new BodyBuffer(256 * 1024);
-    for (let i = 0; i < spans.length; i++) {
-      if (i > 0 && i % perSlice === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      this.#encoding.writeSpan(body, spans[i]!, i === 0);
-    }
-    return body;
+    this.#encode(chunk);
+    this.#length -= chunk.count;
+    return { count: chunk.count, spans: chunk.body.bytes(), body: chunk.body };
   }
 
   /** A taken batch's buffer, for reuse; `failed`: an aborted request may still hold it, so it is dropped. */
@@ -90,8 +76,15 @@ export class EncodedSpanQueue {
   /** Empties the queue; returns how many spans were in it. */
   clear(): number {
     const n = this.#length;
-    this.#chunks.length = 0;
+    for (const c of this.#chunks.splice(0)) this.release(c.body, false);
     this.#length = 0;
     return n;
+  }
+
+  #encode(chunk: Chunk): void {
+    const pending = chunk.pending;
+    for (let i = 0; i < pending.length; i++) this.#encoding.writeSpan(chunk.body, pending[i]!, chunk.count + i === 0);
+    chunk.count += pending.length;
+    pending.length = 0;
   }
 }

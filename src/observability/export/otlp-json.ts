@@ -31,7 +31,7 @@ export const otlpJson: OtlpEncoding = {
 };
 
 /** One span as OTLP JSON text (a `Span` of ExportTraceServiceRequest). */
-export function spanJson(span: RecordedSpan): string {
+function spanJson(span: RecordedSpan): string {
   let out = `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`;
   if (span.parentSpanId !== '') out += `,"parentSpanId":"${span.parentSpanId}"`;
   if (span.traceState !== '') out += `,"traceState":${JSON.stringify(span.traceState)}`;
@@ -72,7 +72,7 @@ const MAX_KEYS = 256;
 const MAX_VALUES_PER_KEY = 128;
 
 /** `{"key":…,"value":{…}}` for one attribute. */
-export function pairJson(key: string, value: SpanValue): string {
+function pairJson(key: string, value: SpanValue): string {
   let values = PAIRS.get(key);
   let json = values?.get(value);
   if (json !== undefined) return json;

@@ -60,7 +60,7 @@ const kvSizes: number[] = [];
 const time = new Uint32Array(2);
 
 /** Appends one span as field 2 (`spans`) of a ScopeSpans. */
-export function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
+function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   const attrs = span.attributes;
   let attributesSize = 0;
   let n = 0;

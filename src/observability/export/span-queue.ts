@@ -14,7 +14,7 @@ export interface EncodedBatch {
 interface Chunk { body: BodyBuffer; count: number; pending: RecordedSpan[] }
 
 /** Ended spans wait in groups this large, then are encoded together into their batch's buffer. */
-export const ENCODE_GROUP = 32;
+const ENCODE_GROUP = 32;
 
 /**
  * The batch processor's queue: batches of at most `batchSize` spans, each encoded (OTLP protobuf or

@@ -8,7 +8,7 @@ export const KIND_CLIENT = 3;
 export type OtlpSpanKind = typeof KIND_INTERNAL | typeof KIND_SERVER | typeof KIND_CLIENT;
 
 /** OTLP's Status codes (UNSET, ERROR: tagway never sets OK, as Traefik does not). */
-export const STATUS_UNSET = 0;
+const STATUS_UNSET = 0;
 export const STATUS_ERROR = 2;
 
 /** An attribute value as tagway sets them (OTLP AnyValue: string, int, double, bool, string array). */

@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
 import { Transform } from 'node:stream';
 import type { ServersLoadBalancer } from '../../src/dynamic/types.ts';
 import { respond, type ProxyError, type RequestContext } from '../../src/proxy/context.ts';
@@ -31,6 +31,28 @@ async function setup(t: TestContext, lb: ServersLoadBalancer, opts: { decorate?:
 }
 
 /** A port nothing listens on (bound, then released). */
+/** Listens on 127.0.0.1:0, closed by the test; returns the server URL. */
+async function listenUpstream(t: TestContext, upstream: Server): Promise<string> {
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()); }));
+  return `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+}
+
+/** PUT of 5 bytes with `Expect: 100-continue`: the body goes only after "100 Continue" arrives. */
+function putExpectingContinue(url: string): Promise<{ continued: boolean; body: string; status: number }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = httpRequest(url + '/', { method: 'PUT', agent: false, headers: { expect: '100-continue', 'content-length': '5' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c; });
+      res.on('end', () => { resolve({ continued, body, status: res.statusCode ?? 0 }); req.destroy(); });
+    });
+    req.on('continue', () => { continued = true; req.end('12345'); });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
+
 async function deadPort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -208,20 +230,8 @@ describe('bodies', () => {
   it('relays the upstream "100 Continue", then the body', async (t) => {
     const upstream = createServer((req, res) => { let n = 0; req.on('data', (c: Buffer) => { n += c.length; }); req.on('end', () => res.end(`got ${n}`)); });
     upstream.on('checkContinue', (req, res) => { res.writeContinue(); upstream.emit('request', req, res); });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    t.after(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()); }));
-    const { front } = await setup(t, { servers: [{ url: `http://127.0.0.1:${(upstream.address() as { port: number }).port}` }] }, { checkContinue: true });
-    const r = await new Promise<{ continued: boolean; body: string; status: number }>((resolve, reject) => {
-      let continued = false;
-      const req = httpRequest(front.url + '/', { method: 'PUT', agent: false, headers: { expect: '100-continue', 'content-length': '5' } }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => { body += c; });
-        res.on('end', () => resolve({ continued, body, status: res.statusCode ?? 0 }));
-      });
-      req.on('continue', () => { continued = true; req.end('12345'); });
-      req.on('error', reject);
-      req.flushHeaders();
-    });
+    const { front } = await setup(t, { servers: [{ url: await listenUpstream(t, upstream) }] }, { checkContinue: true });
+    const r = await putExpectingContinue(front.url);
     assert.deepEqual(r, { continued: true, body: 'got 5', status: 200 });
   });
 
@@ -229,20 +239,8 @@ describe('bodies', () => {
     let bodyBytes = 0;
     const upstream = createServer();
     upstream.on('checkContinue', (req, res) => { req.on('data', (c: Buffer) => { bodyBytes += c.length; }); res.writeHead(417, { 'content-type': 'text/plain' }); res.end('no thanks'); });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    t.after(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()); }));
-    const { front } = await setup(t, { servers: [{ url: `http://127.0.0.1:${(upstream.address() as { port: number }).port}` }] }, { checkContinue: true });
-    const r = await new Promise<{ continued: boolean; body: string; status: number }>((resolve, reject) => {
-      let continued = false;
-      const req = httpRequest(front.url + '/', { method: 'PUT', agent: false, headers: { expect: '100-continue', 'content-length': '5' } }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => { body += c; });
-        res.on('end', () => { resolve({ continued, body, status: res.statusCode ?? 0 }); req.destroy(); });
-      });
-      req.on('continue', () => { continued = true; req.end('12345'); });
-      req.on('error', reject);
-      req.flushHeaders();
-    });
+    const { front } = await setup(t, { servers: [{ url: await listenUpstream(t, upstream) }] }, { checkContinue: true });
+    const r = await putExpectingContinue(front.url);
     assert.deepEqual(r, { continued: false, body: 'no thanks', status: 417 });
     assert.equal(bodyBytes, 0);
   });

@@ -50,22 +50,15 @@ function plainRedacted(rawQuery: string): string {
 /**
  * `url.full` for a client span: the server's origin (scheme and host, as the request goes out: a
  * server URL's userinfo is not part of it, as in Traefik's director), then the path as sent with its
- * query redacted. The origin is worked out once per server URL.
+ * query redacted.
  *
  * @example
- * redactUrl(new URL('http://u:p@10.0.0.1:8080'), '/x?k=v', new Set()) // → 'http://10.0.0.1:8080/x?k=REDACTED'
+ * redactUrl(new URL('http://u:p@10.0.0.1:8080').origin, '/x?k=v', new Set()) // → 'http://10.0.0.1:8080/x?k=REDACTED'
  */
-export function redactUrl(server: URL, path: string, safe: ReadonlySet<string>): string {
-  let origin = ORIGINS.get(server);
-  if (origin === undefined) {
-    origin = server.origin;
-    ORIGINS.set(server, origin);
-  }
+export function redactUrl(origin: string, path: string, safe: ReadonlySet<string>): string {
   const q = path.indexOf('?');
   return q === -1 ? origin + path : `${origin}${path.slice(0, q)}?${redactQuery(path.slice(q + 1), safe)}`;
 }
-
-const ORIGINS = new WeakMap<URL, string>();
 
 /** Lower-cases the configured header names once; `user-agent` is skipped (it has its own attribute). */
 export function headerNames(configured: readonly string[]): string[] {

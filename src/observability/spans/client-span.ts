@@ -6,7 +6,7 @@ import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import type { RecordedSpan } from './span.ts';
 
 /** What the client span says of a server, derived once per server URL. */
-interface ServerParts { scheme: string; host: string; port: number }
+interface ServerParts { scheme: string; host: string; port: number; origin: string }
 
 const SERVERS = new WeakMap<URL, ServerParts>();
 
@@ -18,6 +18,7 @@ function serverParts(server: URL): ServerParts {
       scheme,
       host: server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname,
       port: server.port !== '' ? Number(server.port) : scheme === 'https' ? 443 : 80,
+      origin: server.origin,
     };
     SERVERS.set(server, parts);
   }
@@ -26,10 +27,10 @@ function serverParts(server: URL): ServerParts {
 
 /** The client span's attributes, set when a sampled attempt starts. */
 export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method: string, server: URL, path: string, headers: Carrier, resendCount: number): void {
-  const { scheme, host, port } = serverParts(server);
+  const { scheme, host, port, origin } = serverParts(server);
   span.set('http.request.method', method);
   span.set('network.protocol.version', '1.1');
-  span.set('url.full', redactUrl(server, path, rt.safeQueryParams));
+  span.set('url.full', redactUrl(origin, path, rt.safeQueryParams));
   span.set('url.scheme', scheme);
   span.set('server.address', host);
   span.set('server.port', port);

@@ -55,6 +55,8 @@ export class RequestSpans implements ServerTrace {
   readonly #parent: SpanContext | undefined;
   readonly #traceState: string;
   readonly #server: RecordedSpan | undefined;
+  /** The server span's url.path (sampled requests only). */
+  readonly #path: string = '';
   /** Parent of the next step or attempt: the last step opened, else the server span. */
   #currentSpanId: string;
   #steps: RecordedSpan[] | undefined;
@@ -84,7 +86,7 @@ export class RequestSpans implements ServerTrace {
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
     const server = this.#server = new RecordedSpan(rt.sink, this.traceId, this.spanId, parent?.spanId ?? '', this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
-    setServerAttributes(rt, ctx, server);
+    this.#path = setServerAttributes(rt, ctx, server);
     if (rt.responseHeaders.length > 0) {
       // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
       (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
@@ -191,11 +193,9 @@ export class RequestSpans implements ServerTrace {
       captureHeaders(span, 'http.response.header.', this.#rt.responseHeaders, this.#responseHeaders ?? res.getHeaders());
     }
     span.end();
-    const target = ctx.req.url ?? '/';
-    const q = target.indexOf('?');
     this.#rt.recent.add({
       server: span, steps: this.#steps, attempts: this.#attempts, httpStatus: status,
-      path: q === -1 ? target : target.slice(0, q), entryPoint: ctx.entryPoint, routerName: ctx.routerName, serviceName: ctx.serviceName,
+      path: this.#path, entryPoint: ctx.entryPoint, routerName: ctx.routerName, serviceName: ctx.serviceName,
     });
   }
 }

@@ -6,15 +6,17 @@ import type { RecordedSpan } from './span.ts';
 /**
  * The attributes of the SERVER span (Traefik's entry-point layer), set once when a sampled request
  * arrives; `http.response.status_code` and response headers come at its end (request-trace.ts).
+ * Returns `url.path` (the dashboard lists it).
  */
-export function setServerAttributes(rt: SpanRuntime, ctx: RequestContext, span: RecordedSpan): void {
+export function setServerAttributes(rt: SpanRuntime, ctx: RequestContext, span: RecordedSpan): string {
   const req = ctx.req;
   const target = req.url ?? '/';
   const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
   span.set('entry_point', ctx.entryPoint);
   span.set('http.request.method', ctx.method);
   span.set('network.protocol.version', protocolVersion(req.httpVersion));
-  span.set('url.path', q === -1 ? target : target.slice(0, q));
+  span.set('url.path', path);
   if (q !== -1) span.set('url.query', redactQuery(target.slice(q + 1), rt.safeQueryParams));
   // the forwarded proto the gateway trusts (set by newRequestContext), as Traefik reads X-Forwarded-Proto
   span.set('url.scheme', first(ctx.headers['x-forwarded-proto']) ?? ctx.scheme);
@@ -29,6 +31,7 @@ export function setServerAttributes(rt: SpanRuntime, ctx: RequestContext, span: 
   const length = req.headers['content-length'];
   if (length !== undefined && isDigits(length)) span.set('http.request.body.size', Number(length));
   if (rt.requestHeaders.length > 0) captureHeaders(span, 'http.request.header.', rt.requestHeaders, req.headers, req.headersDistinct);
+  return path;
 }
 
 function isDigits(s: string): boolean {

@@ -3,6 +3,7 @@ import type { RecordedSpan, SpanValue } from '../spans/span.ts';
 import { unixNanos } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 import type { OtlpEncoding } from './encoding.ts';
+import { PairCache } from './pair-cache.ts';
 
 /**
  * OTLP/HTTP JSON (`application/json`): the document @opentelemetry/otlp-transformer's JsonTraceSerializer
@@ -61,29 +62,16 @@ function pairsJson(pairs: readonly SpanValue[]): string {
   return out;
 }
 
-/**
- * KeyValue JSON texts by key, then by value. Most attributes repeat from span to span (entry point,
- * method, protocol, scheme, addresses, the ports of the few dozen keep-alive connections, user agent,
- * status), so most pairs are two lookups instead of escaping and concatenating. Bounded both ways: a key
- * with too many values (paths, say) starts its list over; keys beyond the limit are written each time.
- */
-const PAIRS = new Map<string, Map<unknown, string>>();
-const MAX_KEYS = 256;
-const MAX_VALUES_PER_KEY = 128;
+/** KeyValue JSON texts, by key (as a JSON string) and value. */
+const PAIRS = new PairCache<string, string>(
+  function keyJson(key) { return JSON.stringify(key); },
+  function keyValueJson(keyJson, value) { return flat(`{"key":${keyJson},"value":${anyValueJson(value as AttributeValue)}}`); },
+);
 
 /** `{"key":…,"value":{…}}` for one attribute. */
 function pairJson(key: string, value: SpanValue): string {
-  let values = PAIRS.get(key);
-  let json = values?.get(value);
-  if (json !== undefined) return json;
-  json = flat(`{"key":${JSON.stringify(key)},"value":${anyValueJson(value as AttributeValue)}}`);
-  if (typeof value === 'object') return json; // arrays are new objects on every span: never found again
-  if (values === undefined && PAIRS.size < MAX_KEYS) PAIRS.set(key, (values = new Map()));
-  if (values !== undefined) {
-    if (values.size >= MAX_VALUES_PER_KEY) values.clear();
-    values.set(value, json);
-  }
-  return json;
+  const entry = PAIRS.key(key);
+  return PAIRS.pair(entry, value) ?? `{"key":${entry.key},"value":${anyValueJson(value as AttributeValue)}}`;
 }
 
 /**

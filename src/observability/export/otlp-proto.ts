@@ -2,6 +2,7 @@ import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { unixNanosParts, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 import type { OtlpEncoding } from './encoding.ts';
+import { PairCache, type PairKey } from './pair-cache.ts';
 
 /**
  * OTLP/HTTP protobuf (`application/x-protobuf`), the default OTLP protocol and what Traefik's Go
@@ -51,11 +52,11 @@ export const otlpProto: OtlpEncoding = {
 };
 
 /**
- * Reused per span: for each attribute, its cached KeyValue message, or (not cached) its key entry and
- * the KeyValue's size, written in place; and a time's two words.
+ * Reused per span: for each attribute, its cached KeyValue message (or EMPTY: written in place), its
+ * key entry and the KeyValue's size; and a time's two words.
  */
 const kvs: Buffer[] = [];
-const kvKeys: KeyEntry[] = [];
+const kvKeys: Array<PairKey<Buffer, Buffer>> = [];
 const kvSizes: number[] = [];
 const time = new Uint32Array(2);
 
@@ -65,10 +66,10 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   let attributesSize = 0;
   let n = 0;
   for (let i = 0; i < attrs.length; i += 2) {
-    const key = keyEntry(attrs[i] as string);
+    const key = PAIRS.key(attrs[i] as string);
     const value = attrs[i + 1]!;
-    const cached = key.values !== undefined && typeof value !== 'object' ? cachedKeyValue(key, value) : undefined;
-    const size = cached !== undefined ? cached.length : key.header.length + lengthDelimitedSize(anyValueSize(value));
+    const cached = PAIRS.pair(key, value);
+    const size = cached !== undefined ? cached.length : key.key.length + lengthDelimitedSize(anyValueSize(value));
     kvs[n] = cached ?? EMPTY; // EMPTY: written in place (a KeyValue is never empty)
     kvKeys[n] = key;
     kvSizes[n++] = size;
@@ -122,8 +123,8 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
     at = putVarint(buf, at, kvSizes[i]!);
     if (kv !== EMPTY) {
       at = putBytes(buf, at, kv);
-    } else { // KeyValue { key = 1 (the entry's header), value = 2 }
-      at = putBytes(buf, at, kvKeys[i]!.header);
+    } else { // KeyValue { key = 1 (the entry's encoded key field), value = 2 }
+      at = putBytes(buf, at, kvKeys[i]!.key);
       const value = attrs[a]!;
       buf[at++] = 0x12;
       at = putVarint(buf, at, anyValueSize(value));
@@ -187,56 +188,15 @@ function eventBytes(e: SpanEvent): Buffer {
   return Buffer.concat(parts);
 }
 
-/**
- * Per attribute key: its encoded `key` field, and KeyValue messages by value for the values that repeat
- * (entry point, method, addresses, ports of the keep-alive connections, user agent, status). A key whose
- * values keep changing (paths, full URLs) fills its list again and again: after a few rounds it stops
- * being cached and its values are written in place. Bounded: MAX_KEYS keys, MAX_VALUES_PER_KEY values.
- */
-interface KeyEntry {
-  readonly header: Buffer;
-  values: Map<SpanValue, Buffer> | undefined;
-  rounds: number;
-  /** The last value written and its message: most values repeat from one span to the next (no lookup). */
-  lastValue: SpanValue | undefined;
-  lastBytes: Buffer;
-}
-
-const KEYS = new Map<string, KeyEntry>();
-const MAX_KEYS = 256;
-const MAX_VALUES_PER_KEY = 128;
-const MAX_ROUNDS = 4;
-
-function keyEntry(key: string): KeyEntry {
-  let entry = KEYS.get(key);
-  if (entry === undefined) {
-    entry = { header: field(1, utf8(key)), values: new Map(), rounds: 0, lastValue: undefined, lastBytes: EMPTY };
-    if (KEYS.size < MAX_KEYS) KEYS.set(key, entry);
-    else entry.values = undefined; // beyond the bound: written in place, never cached
-  }
-  return entry;
-}
-
-function cachedKeyValue(entry: KeyEntry, value: SpanValue): Buffer | undefined {
-  if (entry.lastValue === value) return entry.lastBytes;
-  const values = entry.values!;
-  let bytes = values.get(value);
-  if (bytes === undefined) {
-    if (values.size >= MAX_VALUES_PER_KEY) {
-      if (++entry.rounds >= MAX_ROUNDS) { entry.values = undefined; entry.lastValue = undefined; return undefined; }
-      values.clear();
-    }
-    bytes = Buffer.concat([entry.header, field(2, anyValue(value as AttributeValue))]);
-    values.set(value, bytes);
-  }
-  entry.lastValue = value;
-  entry.lastBytes = bytes;
-  return bytes;
-}
+/** KeyValue messages, by key (the encoded `key` field) and value. */
+const PAIRS = new PairCache<Buffer, Buffer>(
+  function keyField(key) { return field(1, utf8(key)); },
+  function keyValueMessage(keyField, value) { return Buffer.concat([keyField, field(2, anyValue(value as AttributeValue))]); },
+);
 
 /** KeyValue { key = 1, value = 2 } for one attribute (cold paths: resource, events). */
 function keyValue(key: string, value: SpanValue): Buffer {
-  return Buffer.concat([keyEntry(key).header, field(2, anyValue(value as AttributeValue))]);
+  return Buffer.concat([PAIRS.key(key).key, field(2, anyValue(value as AttributeValue))]);
 }
 
 /** Size of an AnyValue message as putAnyValue writes it. */

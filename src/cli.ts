@@ -6,7 +6,7 @@
  */
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'demo') return (await import('./demo/index.ts')).runDemo(rest);
+  if (first === 'demo') return (await import('./dev/demo/index.ts')).runDemo(rest);
   if (first === 'check') return (await import('./check/cli.ts')).runCheck(rest);
   if (first === 'explain') return (await import('./check/explain-cli.ts')).runExplain(rest);
   if (argv.includes('--version')) { process.stdout.write('tagway 0.1.0\n'); return 0; }

@@ -6,7 +6,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { DevCatalog } from '../../src/devcatalog/index.ts';
+import type { DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
 import type { RuntimeState } from '../../src/dynamic/runtime.ts';
 import { startTestGateway, waitForState } from '../support/gateway.ts';

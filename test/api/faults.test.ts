@@ -5,7 +5,7 @@
  */
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevCatalog, type DevCatalog } from '../../src/devcatalog/index.ts';
+import { startDevCatalog, type DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import { createConsulApi } from '../../src/providers/consulcatalog/client.ts';
 import { ConsulCatalogProvider } from '../../src/providers/consulcatalog/watcher.ts';
 import { loadStaticConfig } from '../../src/static/load.ts';

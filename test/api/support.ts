@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AgentServiceRegistration, CheckStatus, DevCatalog } from '../../src/devcatalog/index.ts';
+import type { AgentServiceRegistration, CheckStatus, DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import { createLogger, type Logger } from '../../src/util/log.ts';
 import { request } from '../support/upstream.ts';
 

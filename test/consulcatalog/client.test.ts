@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startDevCatalog } from '../../src/devcatalog/index.ts';
-import type { DevCatalog, DevCatalogOptions } from '../../src/devcatalog/index.ts';
+import { startDevCatalog } from '../../src/dev/devcatalog/index.ts';
+import type { DevCatalog, DevCatalogOptions } from '../../src/dev/devcatalog/index.ts';
 import {
   ConsulError, blockingTimeoutMs, createConsulApi, parseAddress,
 } from '../../src/providers/consulcatalog/client.ts';

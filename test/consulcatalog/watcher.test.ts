@@ -1,7 +1,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { startDevCatalog, type DevCatalog } from '../../src/devcatalog/index.ts';
+import { startDevCatalog, type DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import { createConsulApi } from '../../src/providers/consulcatalog/client.ts';
 import { ConsulCatalogProvider, type ConsulCatalogProviderOptions } from '../../src/providers/consulcatalog/watcher.ts';
 import type { Message } from '../../src/dynamic/types.ts';

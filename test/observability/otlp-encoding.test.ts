@@ -6,7 +6,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
-import { decodeProtoExport } from '../../src/devcollector/otlp-proto.ts';
+import { decodeProtoExport } from '../../src/dev/devcollector/otlp-proto.ts';
 import { BodyBuffer } from '../../src/observability/export/body-buffer.ts';
 import type { OtlpEncoding } from '../../src/observability/export/encoding.ts';
 import { otlpJson } from '../../src/observability/export/otlp-json.ts';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { decodeProtoExport } from '../../src/devcollector/otlp-proto.ts';
+import { decodeProtoExport } from '../../src/dev/devcollector/otlp-proto.ts';
 import { decodeExport, type SpanRecord } from '../support/collector.ts';
 import { send, startHarness, tracingConfig } from './harness.ts';
 

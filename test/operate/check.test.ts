@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevCatalog } from '../../src/devcatalog/index.ts';
+import { startDevCatalog } from '../../src/dev/devcatalog/index.ts';
 import { runCli } from './cli.ts';
 
 const tag = (s: string): string => `traefik.${s}`;

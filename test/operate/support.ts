@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import type { DevCatalog } from '../../src/devcatalog/index.ts';
+import type { DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
 import { startUpstream, type Upstream } from '../support/upstream.ts';
 import { waitForState } from '../support/gateway.ts';

@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import { startDevCatalog, type DevCatalog } from '../../src/devcatalog/index.ts';
+import { startDevCatalog, type DevCatalog } from '../../src/dev/devcatalog/index.ts';
 import { loadStaticConfig } from '../../src/static/load.ts';
 import { startGateway, type Gateway } from '../../src/server/gateway.ts';
 import type { Provider } from '../../src/providers/provider.ts';

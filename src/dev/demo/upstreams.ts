@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { listen } from '../server/listen.ts';
+import { listen } from '../../server/listen.ts';
 
 export interface DemoUpstream { name: string; port: number; server: Server }
 

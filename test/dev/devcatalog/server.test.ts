@@ -3,9 +3,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startDevCatalog } from '../../src/devcatalog/index.ts';
-import type { DevCatalog, DevCatalogOptions } from '../../src/devcatalog/index.ts';
-import { collectReply } from '../support/upstream.ts';
+import { startDevCatalog } from '../../../src/dev/devcatalog/index.ts';
+import type { DevCatalog, DevCatalogOptions } from '../../../src/dev/devcatalog/index.ts';
+import { collectReply } from '../../support/upstream.ts';
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string }
 

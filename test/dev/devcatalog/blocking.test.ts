@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { DEFAULT_WAIT_MS, MAX_WAIT_MS, blockingQuery, effectiveWaitMs } from '../../src/devcatalog/blocking.ts';
-import { parseGoDuration } from '../../src/devcatalog/duration.ts';
-import { CatalogState } from '../../src/devcatalog/state.ts';
+import { DEFAULT_WAIT_MS, MAX_WAIT_MS, blockingQuery, effectiveWaitMs } from '../../../src/dev/devcatalog/blocking.ts';
+import { parseGoDuration } from '../../../src/dev/devcatalog/duration.ts';
+import { CatalogState } from '../../../src/dev/devcatalog/state.ts';
 
 describe('effectiveWaitMs', () => {
   const cases = [

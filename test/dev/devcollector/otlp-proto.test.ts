@@ -5,8 +5,8 @@ import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelem
 import { TraceState } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeProtoExport, OtlpProtoError } from '../../src/devcollector/otlp-proto.ts';
-import { decodeExport, SPAN_KIND, startCollector, STATUS } from '../support/collector.ts';
+import { decodeProtoExport, OtlpProtoError } from '../../../src/dev/devcollector/otlp-proto.ts';
+import { decodeExport, SPAN_KIND, startCollector, STATUS } from '../../support/collector.ts';
 
 const REMOTE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', tracestate: 'vendor=opaque,other=x-1' };
 const STATUS_MESSAGE = 'échec : upstream 失敗 ✗';

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { startDevCatalog, type DevCatalog } from '../devcatalog/index.ts';
 import { startCollector, type Collector } from '../devcollector/index.ts';
-import { loadStaticConfig, StaticConfigError } from '../static/index.ts';
-import { startGateway, type Gateway } from '../server/gateway.ts';
-import { createLogger } from '../util/log.ts';
+import { loadStaticConfig, StaticConfigError } from '../../static/index.ts';
+import { startGateway, type Gateway } from '../../server/gateway.ts';
+import { createLogger } from '../../util/log.ts';
 import { startDemoUpstream, type DemoUpstream } from './upstreams.ts';
 import { registerDemoServices } from './services.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { CatalogRequestError, CatalogState } from '../../src/devcatalog/state.ts';
+import { CatalogRequestError, CatalogState } from '../../../src/dev/devcatalog/state.ts';
 
 const fresh = (): CatalogState => new CatalogState('dc1', 'agent', '127.0.0.1');
 const ids = (s: CatalogState, name: string, passing = false, tags: string[] = []): string[] =>

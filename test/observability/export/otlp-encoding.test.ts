@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SpanKind, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
+import { decodeProtoExport } from '../../../src/dev/devcollector/otlp-proto.ts';
+import { BodyBuffer } from '../../../src/observability/export/body-buffer.ts';
+import type { OtlpEncoding } from '../../../src/observability/export/encoding.ts';
+import { otlpJson } from '../../../src/observability/export/otlp-json.ts';
+import { otlpProto } from '../../../src/observability/export/otlp-proto.ts';
+import { EncodedSpanQueue } from '../../../src/observability/export/span-queue.ts';
+import {
+  KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan, unixNanos, unixNanosParts, type SpanValue,
+} from '../../../src/observability/spans/span.ts';
+import { decodeExport } from '../../support/collector.ts';
+
+const RESOURCE = resourceFromAttributes({ 'service.name': 'svc', 'process.pid': 42, ratio: 0.5, 'host.arch': 'amd64' });
+const SCOPE = { name: 'tagway', version: '1.0.0' };
+
+/** Spans covering every shape tagway writes, recorded by tagway's own span type (the encoders' input). */
+function sampleSpans(attributeCountLimit = 128): RecordedSpan[] {
+  const ended: RecordedSpan[] = [];
+  const sink = { onEnd: (s: RecordedSpan) => { ended.push(s); }, attributeCountLimit };
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const server = new RecordedSpan(sink, traceId, newSpanId(), 'b7ad6b7169203331', 'vendor=abc,other=x', true, 'GET', KIND_SERVER);
+  const attrs: Record<string, SpanValue> = {
+    'url.path': '/a "quoted" \\ path\n☃', 'http.response.status_code': 503, ratio: 1.25, ok: true, off: false,
+    'http.request.header.x-multi': ['a', 'b'], empty: [], big: 2 ** 33 + 5, negative: -42, zero: 0, 'client.port': 51234,
+  };
+  for (const [k, v] of Object.entries(attrs)) server.set(k, v);
+  const client = new RecordedSpan(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'ReverseProxy', KIND_CLIENT);
+  client.set('url.full', 'http://127.0.0.1:8080/x?k=REDACTED');
+  client.recordException(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED' }));
+  client.end('connect ECONNREFUSED 127.0.0.1:8080');
+  const router = new RecordedSpan(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'Router', KIND_INTERNAL);
+  router.set('traefik.router.name', 'api@file');
+  router.end();
+  server.end('boom ☃ — failed');
+  const root = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'POST', KIND_SERVER);
+  root.set('entry_point', 'web');
+  root.end();
+  return ended;
+}
+
+/** The same spans as the SDK's ReadableSpan: what otlp-transformer's serializers take (the reference). */
+function asReadable(span: RecordedSpan): ReadableSpan {
+  const ctx: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: 1 };
+  if (span.traceState !== '') ctx.traceState = new TraceState(span.traceState);
+  const parent: SpanContext | undefined = span.parentSpanId === '' ? undefined
+    : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: 1, isRemote: span.parentRemote };
+  const kinds = { [KIND_INTERNAL]: SpanKind.INTERNAL, [KIND_SERVER]: SpanKind.SERVER, [KIND_CLIENT]: SpanKind.CLIENT };
+  return {
+    name: span.name,
+    kind: kinds[span.kind],
+    spanContext: () => ctx,
+    parentSpanContext: parent,
+    startTime: hr(span.startTime),
+    endTime: hr(span.endTime),
+    duration: [0, 0],
+    ended: true,
+    status: span.statusMessage !== '' ? { code: span.status, message: span.statusMessage } : { code: span.status },
+    attributes: pairs(span.attributes),
+    links: [],
+    events: (span.events ?? []).map((e) => ({ name: e.name, time: hr(e.time), attributes: pairs(e.attributes) })),
+    resource: RESOURCE,
+    instrumentationScope: SCOPE,
+    droppedAttributesCount: span.droppedAttributes,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
+
+function hr(now: number): HrTime {
+  const ns = BigInt(unixNanos(now));
+  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+}
+
+function pairs(list: readonly SpanValue[]): Attributes {
+  const out: Attributes = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1] as Attributes[string];
+  return out;
+}
+
+/** A whole request body as the gateway sends it: spans written one by one, then framed. */
+function encode(encoding: OtlpEncoding, spans: readonly RecordedSpan[]): Buffer {
+  const spanBytes = new BodyBuffer(16);
+  spans.forEach((s, i) => encoding.writeSpan(spanBytes, s, i === 0));
+  const body = new BodyBuffer(16);
+  encoding.framer(RESOURCE.attributes, SCOPE)(body, spanBytes.bytes());
+  return Buffer.from(body.bytes());
+}
+
+describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
+  it('protobuf: the same ExportTraceServiceRequest as ProtobufTraceSerializer, field for field', () => {
+    // twice the same spans, interleaved: values repeat from span to span, as in the gateway (cached messages)
+    const first = sampleSpans();
+    const second = sampleSpans();
+    const spans = first.flatMap((s, i) => [s, second[i]!]);
+    const ours = decodeProtoExport(encode(otlpProto, spans));
+    const theirs = decodeProtoExport(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    assert.deepEqual(ours, theirs);
+    assert.equal(decodeExport(ours).length, 8);
+  });
+
+  it('JSON: decodes to the same spans as JsonTraceSerializer', () => {
+    const spans = sampleSpans();
+    const ours = JSON.parse(encode(otlpJson, spans).toString('utf8'));
+    const theirs = JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans.map(asReadable))!).toString('utf8'));
+    assert.deepEqual(decodeExport(ours), decodeExport(theirs));
+    const server = ours.resourceSpans[0].scopeSpans[0].spans.find((s: { name: string }) => s.name === 'GET');
+    const reference = theirs.resourceSpans[0].scopeSpans[0].spans.find((s: { name: string }) => s.name === 'GET');
+    for (const key of ['traceState', 'flags', 'status', 'parentSpanId', 'startTimeUnixNano', 'endTimeUnixNano']) assert.deepEqual(server[key], reference[key], key);
+    assert.deepEqual(ours.resourceSpans[0].scopeSpans[0].scope, SCOPE);
+  });
+
+  it('protobuf: a key whose values keep changing (paths) is written in place once it stops being cached, same message', () => {
+    const spans: RecordedSpan[] = [];
+    const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+    for (let i = 0; i < 700; i++) {
+      const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+      span.set('url.path.varying', `/items/${i}/☃`);
+      span.set('client.port.varying', 40_000 + i);
+      span.set('neg.varying', -i - 1);
+      span.set('ratio.varying', i + 0.5);
+      span.end();
+    }
+    const ours = decodeProtoExport(encode(otlpProto, spans));
+    const theirs = decodeProtoExport(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    assert.deepEqual(ours, theirs);
+  });
+
+  for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
+    it(`${name}: attributes over the limit are dropped and counted`, () => {
+      const spans = sampleSpans(3);
+      const body = encode(encoding, spans);
+      const decoded = name === 'protobuf' ? decodeProtoExport(body) : JSON.parse(body.toString('utf8'));
+      const server = decoded.resourceSpans[0].scopeSpans[0].spans.find((s: { name: string }) => s.name === 'GET');
+      assert.equal(server.attributes.length, 3);
+      assert.equal(server.droppedAttributesCount, 8);
+    });
+  }
+
+  it('protobuf takes fewer bytes than JSON for the same spans (ids, times and framing are binary)', () => {
+    const spans = sampleSpans();
+    assert.ok(encode(otlpProto, spans).length < encode(otlpJson, spans).length);
+  });
+});
+
+describe('EncodedSpanQueue', () => {
+  const decodeIds = (spans: Uint8Array): string[] => {
+    const framed = new BodyBuffer(16);
+    otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, spans);
+    return decodeExport(decodeProtoExport(framed.bytes())).map((s) => s.spanId);
+  };
+  const cases = [
+    { desc: 'batches of batchSize, in order, groups encoded as they fill and the rest when the batch leaves', spans: 120, batchSize: 100, batches: [100, 20] },
+    { desc: 'a batch smaller than one group is encoded whole when it leaves', spans: 5, batchSize: 100, batches: [5] },
+    { desc: 'batches smaller than a group', spans: 10, batchSize: 4, batches: [4, 4, 2] },
+  ];
+  for (const c of cases) {
+    it(c.desc, () => {
+      const queue = new EncodedSpanQueue(c.batchSize, otlpProto);
+      const spans = Array.from({ length: Math.ceil(c.spans / 4) }, () => sampleSpans()).flat().slice(0, c.spans);
+      for (const span of spans) queue.push(span);
+      assert.equal(queue.length, c.spans);
+      let at = 0;
+      for (const size of c.batches) {
+        const batch = queue.take()!;
+        assert.equal(batch.count, size);
+        assert.deepEqual(decodeIds(batch.spans), spans.slice(at, at + size).map((s) => s.spanId));
+        queue.release(batch.body, false);
+        at += size;
+      }
+      assert.equal(queue.length, 0);
+      assert.equal(queue.take(), undefined);
+    });
+  }
+
+  it('clear() empties the queue and says how many spans it held', () => {
+    const queue = new EncodedSpanQueue(100, otlpProto);
+    for (const span of [...sampleSpans(), ...sampleSpans()]) queue.push(span);
+    assert.equal(queue.clear(), 8);
+    assert.equal(queue.length, 0);
+    assert.equal(queue.take(), undefined);
+  });
+});
+
+describe('span times', () => {
+  it('fixed64 halves and the decimal string are the same instant, for any reading', () => {
+    const parts = [0, 0];
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e10, noNaN: true }), (now) => {
+      unixNanosParts(now, parts);
+      return BigInt(parts[1]!) * 2n ** 32n + BigInt(parts[0]!) === BigInt(unixNanos(now));
+    }), { numRuns: 2000 });
+  });
+
+  it('a reading of now is the wall clock, to the millisecond', () => {
+    const before = BigInt(Date.now()) * 1_000_000n;
+    const ns = BigInt(unixNanos(performance.now()));
+    const after = BigInt(Date.now() + 1) * 1_000_000n;
+    // performance.timeOrigin and Date.now() are separate clocks; a few ms of drift between them is allowed
+    assert.ok(ns >= before - 50_000_000n && ns <= after + 50_000_000n, `${ns} not within [${before}, ${after}]`);
+  });
+
+  it('ids are lower-case hex of the W3C sizes, never all zero', () => {
+    for (let i = 0; i < 1000; i++) {
+      assert.match(newTraceId(), /^[0-9a-f]{32}$/);
+      assert.match(newSpanId(), /^[0-9a-f]{16}$/);
+    }
+    assert.equal(new Set(Array.from({ length: 1000 }, newSpanId)).size, 1000);
+  });
+});

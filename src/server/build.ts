@@ -3,6 +3,7 @@ import type { Aggregated } from '../dynamic/aggregate.ts';
 import { applyEntryPointModels, qualify, providerOf, type EntryPointModel } from '../dynamic/aggregate.ts';
 import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import type { EntryPointConfig } from '../static/types.ts';
+import { defaultEntryPoints } from '../static/entrypoints.ts';
 import type { EffectiveObservability, Handler } from '../proxy/context.ts';
 import { compileRule, defaultPriority, type CompiledRule } from '../rules/index.ts';
 import { buildRouteTable, type RouteTable } from '../routing/index.ts';
@@ -59,8 +60,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const { configuration: conf, issues } = input.aggregated;
   const state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
   const epNames = Object.keys(input.entryPoints);
-  // Traefik's default entry points: every one but the admin entry point, sorted by name.
-  const defaultEps = epNames.filter((n) => n !== 'traefik').sort();
+  const defaultEps = defaultEntryPoints(input.entryPoints);
   // An entry point with middlewares or observability settings has a model (Traefik ≥ 3.3.3): routers on it
   // are copied per entry point, so each shows exactly what it runs.
   const models = new Map<string, EntryPointModel>();

@@ -6,3 +6,4 @@ export { staticConfigSchema, redactStatic, optionMeta, DEFAULT_ENTRY_POINT, ADMI
 export type { OptionMeta } from './schema.ts';
 export { helpText } from './help.ts';
 export type * from './types.ts';
+export { defaultEntryPoints } from './entrypoints.ts';

@@ -55,6 +55,7 @@ const verbosity = z.enum(['minimal', 'detailed']);
 
 export const entryPointSchema = z.object({
   address,
+  asDefault: bool(false, 'Routers without entryPoints attach to the entry points marked asDefault (none marked: all but "traefik").'),
   observability: z.object({
     tracing: mark(z.boolean(), { description: 'Default for routers on this entry point (unset: true).' }).optional(),
     accessLogs: mark(z.boolean(), { description: 'Default for routers on this entry point (unset: true).' }).optional(),
@@ -200,7 +201,7 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   'providers.consulCatalog': ['connectByDefault', 'namespace'],
   serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
-  'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort', 'asDefault'],
+  'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort'],
   'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath', 'maxHeaderBytes'],
   'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],

@@ -28,6 +28,8 @@ export interface StaticConfig {
 export interface EntryPointConfig {
   /** ":8000", "127.0.0.1:8000", "[::1]:8000" */
   address: string;
+  /** Traefik v3: routers without `entryPoints` attach to the entry points marked so (see `defaultEntryPoints`). */
+  asDefault: boolean;
   observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
   forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
   transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type ServiceInfo } from '../../dynamic/runtime.ts';
-import { redactStatic } from '../../static/index.ts';
+import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './app.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../check/explain.ts';
@@ -172,7 +172,7 @@ export function apiRoutes(view: GatewayView): Hono {
   // tagway additions
   api.get('/explain', (c) => {
     const q = c.req.query();
-    const defaultEp = Object.keys(view.config.entryPoints).find((n) => n !== 'traefik') ?? 'traefik';
+    const defaultEp = defaultEntryPoints(view.config.entryPoints)[0] ?? 'traefik';
     const entryPoint = q['entryPoint'] ?? defaultEp;
     if (!view.config.entryPoints[entryPoint]) return c.json({ message: `no entry point "${entryPoint}"` }, 400);
     if (!q['url']) return c.json({ message: 'give url=http://host/path (and optionally method, header=Name:value, clientIp, entryPoint)' }, 400);

@@ -1,12 +1,22 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Transform, type Writable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { ProxyError, respond, type AttemptObserver, type RequestContext } from './context.ts';
 import { clientGoneError, statusText, toProxyError, STATUS_CLIENT_CLOSED_REQUEST, type ProxyLogger } from './errors.ts';
 import { prependSetCookie, responseHeaders } from './headers.ts';
+import { closedReusedConnection, connectionEpoch } from './pool.ts';
 
 const PENDING = 0;   // nothing written to the client yet
 const STREAMING = 1; // head written, body flowing
 const DONE = 2;      // finished, failed or abandoned: later events are ignored
+
+/**
+ * Connection losses a replay may follow (Go: the server closed an idle connection as the request was written).
+ * Timeouts and cancels never are.
+ */
+const LOST_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+/** A safety bound only: each replay consumes one dead pooled connection, so the pool runs out of them first. */
+const MAX_REPLAYS = 16;
 
 const kExchange = Symbol('tagway.exchange');
 const kDrainHooked = Symbol('tagway.drainHooked');
@@ -30,6 +40,10 @@ export class Exchange {
   #abort: ((err: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #paused = false;
+  #replayPool: Dispatcher | undefined;
+  #replayOptions: Dispatcher.DispatchOptions | undefined;
+  #epoch = 0;
+  #replays = 0;
 
   constructor(ctx: RequestContext, upstream: string, observer: AttemptObserver | undefined, setCookie: string | undefined, logger: ProxyLogger) {
     this.ctx = ctx;
@@ -50,6 +64,20 @@ export class Exchange {
   /** Sets how to cancel the upstream request (node:http paths; undici passes it to `onConnect`). */
   setCancel(cancel: (err: Error) => void): void {
     this.#abort = cancel;
+  }
+
+  /**
+   * Dispatches the attempt on `pool`. A replayable request (see `forward`) that loses a connection it reused
+   * before any byte of the answer came back is dispatched again, on the same server, as Go's transport does
+   * (`shouldRetryRequest`): the client, the retry middleware and the attempt's span never see the stale one.
+   */
+  dispatch(pool: Dispatcher, options: Dispatcher.DispatchOptions, replayable: boolean): void {
+    if (replayable) {
+      this.#replayPool = pool;
+      this.#replayOptions = options;
+      this.#epoch = connectionEpoch();
+    }
+    pool.dispatch(options, this);
   }
 
   // ---- undici DispatchHandler (legacy names) ----
@@ -88,6 +116,30 @@ export class Exchange {
   }
 
   onError(err: Error): void {
+    if (this.#state === PENDING && this.#replayPool !== undefined && this.#replays < MAX_REPLAYS
+      && LOST_CONNECTION_CODES.has((err as { code?: string }).code ?? '')) {
+      // Whether the connection was a reused one is known once undici's 'disconnect' has run, right after this.
+      queueMicrotask(() => this.#afterLostConnection(err));
+      return;
+    }
+    this.#fail(err);
+  }
+
+  #afterLostConnection(err: Error): void {
+    if (this.#state !== PENDING) return; // the client left meanwhile
+    const ctx = this.ctx;
+    if (!ctx.res.headersSent && !clientIsGone(ctx) && closedReusedConnection(err, this.#epoch)) {
+      this.#replays++;
+      this.#abort = undefined;
+      this.#epoch = connectionEpoch();
+      this.#logger.debug('reused upstream connection closed before the response; sending the request again', { upstream: this.#upstream, error: err });
+      this.#replayPool!.dispatch(this.#replayOptions!, this);
+      return;
+    }
+    this.#fail(err);
+  }
+
+  #fail(err: Error): void {
     const state = this.#state;
     this.#state = DONE;
     if (state === DONE) return;

@@ -81,13 +81,24 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
   const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-  upstream.pool.dispatch({
+  exchange.dispatch(upstream.pool, {
     path,
     method: ctx.method as Dispatcher.HttpMethod,
     headers,
     body: hasBody ? req : null,
     headersTimeout: options.responseHeaderTimeout,
-  }, exchange);
+  }, !hasBody && isReplayable(ctx.method, ctx.headers));
+}
+
+/**
+ * Go's `Request.isReplayable` for a request without a body: GET, HEAD, OPTIONS and TRACE, or any method that
+ * carries an `Idempotency-Key` or `X-Idempotency-Key` header.
+ */
+function isReplayable(method: string, headers: RequestContext['headers']): boolean {
+  switch (method) {
+    case 'GET': case 'HEAD': case 'OPTIONS': case 'TRACE': return true;
+    default: return headers['idempotency-key'] !== undefined || headers['x-idempotency-key'] !== undefined;
+  }
 }
 
 function firstValue(v: string | string[] | undefined): string | undefined {

@@ -28,6 +28,44 @@ export interface PoolLease {
 interface Slot { pool: Pool; refs: number }
 
 /**
+ * Which connections were reused, for Go's transport retry (`shouldRetryRequest`: only a request that failed on a
+ * connection it did not open may go again). Every connection any pool opens takes the next number; a request
+ * remembers the last number given out when it was dispatched. undici hands a request's failure to its handler
+ * and, synchronously right after, emits 'disconnect' with the same error object: that error is mapped to the
+ * number of the connection it closed.
+ */
+let connectionSeq = 0;
+const openedAs = new WeakMap<object, number>();
+const closedOpenedAs = new WeakMap<object, number>();
+
+function onPoolConnect(_origin: unknown, targets: readonly object[]): void {
+  const client = targets[targets.length - 1];
+  if (client !== undefined) openedAs.set(client, ++connectionSeq);
+}
+
+function onPoolDisconnect(_origin: unknown, targets: readonly object[], err: unknown): void {
+  const client = targets[targets.length - 1];
+  const seq = client === undefined ? undefined : openedAs.get(client);
+  if (seq !== undefined && err !== null && typeof err === 'object') closedOpenedAs.set(err, seq);
+}
+
+/** The current connection epoch: connections numbered up to it exist already (read it when dispatching). */
+export function connectionEpoch(): number {
+  return connectionSeq;
+}
+
+/**
+ * True when `err` closed a pooled connection that was opened at or before `epoch`, i.e. a connection reused by
+ * the request dispatched at `epoch`. Call it after the handler's `onError` has returned (a microtask later): the
+ * 'disconnect' that carries the connection comes right after.
+ */
+export function closedReusedConnection(err: unknown, epoch: number): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const seq = closedOpenedAs.get(err);
+  return seq !== undefined && seq <= epoch;
+}
+
+/**
  * Keep-alive connection pools, one undici `Pool` per upstream origin and connection settings, shared by
  * every service that targets that origin. Services `acquire` a lease per server and release it on close;
  * a pool nobody holds any more is closed gracefully (in-flight requests finish), so servers that leave
@@ -72,6 +110,7 @@ export class PoolRegistry {
         keepAliveTimeout: idle > 0 ? idle : 4_000,
         keepAliveMaxTimeout: idle > 0 ? idle : 600_000,
       });
+      pool.on('connect', onPoolConnect).on('disconnect', onPoolDisconnect);
       slot = { pool, refs: 0 };
       this.#slots.set(key, slot);
     }

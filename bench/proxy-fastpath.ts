@@ -25,7 +25,7 @@ if (mode === 'proxy') {
 }
 
 async function tagwayListener(upstream: string): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
-  const { newRequestContext } = await import('../src/server/request-context.ts');
+  const { newRequestContext } = await import('../src/http/request-context.ts');
   const { TrustedNetworks } = await import('../src/util/ipnet.ts');
   const { PoolRegistry } = await import('../src/proxy/pool.ts');
   const { createServiceHandler } = await import('../src/proxy/service.ts');

@@ -123,7 +123,7 @@ console.log(`indexed ratio 10,000 vs 10 Host routers: ${ratio.toFixed(2)}x (targ
 
 // cleanPath runs on every request: the fast path (nothing to clean) and a path that needs the slow path.
 {
-  const { cleanPath } = await import('../src/rules/path.ts');
+  const { cleanPath } = await import('../src/http/path.ts');
   for (const [label, paths] of [
     ['clean paths (fast path)', ['/api/v1/users/42', '/index.html', '/static/app.3f2a.js', '/']],
     ['dirty paths (slow path)', ['/api//v1/./users/../users/42', '/%7Euser/a%2fb', '/a/b/', '/x/%2E%2E/y']],

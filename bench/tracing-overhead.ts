@@ -25,7 +25,7 @@ import { otlpJson } from '../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../src/observability/export/otlp-proto.ts';
 import { KIND_SERVER, RecordedSpan, newSpanId, newTraceId, type SpanSink } from '../src/observability/spans/span.ts';
 import { createTracing } from '../src/observability/tracing.ts';
-import type { RequestContext } from '../src/proxy/context.ts';
+import type { RequestContext } from '../src/http/context.ts';
 import type { TracingConfig } from '../src/static/types.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);

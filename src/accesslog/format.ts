@@ -1,5 +1,5 @@
 import type { AccessLogConfig } from '../static/types.ts';
-import type { RequestContext } from '../proxy/context.ts';
+import type { RequestContext } from '../http/context.ts';
 
 /** Traefik's access-log field names (JSON format). */
 export interface AccessLogFields {

@@ -1,8 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AccessLogConfig } from '../static/types.ts';
-import type { RequestContext } from '../proxy/context.ts';
-import type { RequestObserver } from '../server/gateway.ts';
-import type { Route } from '../server/build.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { RequestObserver } from '../http/observer.ts';
+import type { Route } from '../http/route.ts';
 import { formatCommon, buildFields, type AccessLogFields, type Arrival } from './format.ts';
 
 /** Bytes queued in the stream past which new lines are dropped (and counted) instead of buffered. */

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteTable } from '../routing/index.ts';
-import type { Route } from '../server/build.ts';
+import type { Route } from '../http/route.ts';
 import type { RouterInfo, ServiceInfo } from '../dynamic/runtime.ts';
-import { matchingHost } from '../server/request-context.ts';
-import { cleanPath } from '../rules/path.ts';
+import { matchingHost } from '../http/request-context.ts';
+import { cleanPath } from '../http/path.ts';
 
 export interface ExplainRequest {
   entryPoint: string;

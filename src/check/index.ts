@@ -5,7 +5,7 @@ import { buildConfiguration, buildOptionsFrom } from '../providers/consulcatalog
 import type { ServiceInstance } from '../providers/consulcatalog/instance.ts';
 import { buildRuntime } from '../server/build.ts';
 import { internalMessage } from '../server/internal.ts';
-import type { Handler } from '../proxy/context.ts';
+import type { Handler } from '../http/context.ts';
 
 export interface Finding { severity: 'error' | 'warning'; kind: string; name: string; message: string }
 

@@ -1,4 +1,5 @@
-import type { Middleware, Router, Service, TraceVerbosity } from './types.ts';
+import type { Middleware, Router, Service } from './types.ts';
+import type { EffectiveObservability, ObservabilityField, ObservabilitySource } from '../http/observability.ts';
 
 /**
  * Runtime state: what `/api/http/*` shows. One record per item with Traefik's `status`
@@ -6,20 +7,13 @@ import type { Middleware, Router, Service, TraceVerbosity } from './types.ts';
  */
 export type ItemStatus = 'enabled' | 'warning' | 'disabled';
 
-export interface ObservabilityView {
-  accessLogs: boolean;
-  metrics: boolean;
-  tracing: boolean;
-  traceVerbosity: TraceVerbosity;
-}
-
 export interface RouterInfo extends Router {
   name: string;
   provider: string;
   priority: number;
-  observability: ObservabilityView;
+  observability: EffectiveObservability;
   /** Where each observability field came from: router, entryPoint (the first of `using`) or default. */
-  observabilitySources: Record<keyof ObservabilityView, 'router' | 'entryPoint' | 'default'>;
+  observabilitySources: Record<ObservabilityField, ObservabilitySource>;
   status: ItemStatus;
   error?: string[];
   using?: string[];

@@ -6,7 +6,8 @@
  * Optional booleans are "unset" when undefined: unset is not false (observability inherits from the entry point).
  */
 
-export type TraceVerbosity = 'minimal' | 'detailed';
+import type { TraceVerbosity } from '../http/observability.ts';
+export type { TraceVerbosity };
 
 export interface RouterObservability {
   accessLogs?: boolean;

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrometheusConfig } from '../static/types.ts';
-import type { RequestContext } from '../proxy/context.ts';
-import type { RequestObserver } from '../server/gateway.ts';
-import type { Route } from '../server/build.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { RequestObserver } from '../http/observer.ts';
+import type { Route } from '../http/route.ts';
 import type { RuntimeState } from '../dynamic/runtime.ts';
 
 /**

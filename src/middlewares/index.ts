@@ -4,7 +4,7 @@
  * returned as an Error naming the option, never thrown at request time.
  */
 import type { Middleware } from '../dynamic/types.ts';
-import type { Handler, RequestContext } from '../proxy/context.ts';
+import type { Handler, RequestContext } from '../http/context.ts';
 import { suggest } from '../util/didyoumean.ts';
 import { addPrefix } from './add-prefix/index.ts';
 import { basicAuth } from './basic-auth/index.ts';

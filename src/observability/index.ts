@@ -1,5 +1,5 @@
-export { mergeObservability, OBSERVABILITY_DEFAULTS } from './merge.ts';
-export type { MergedObservability, ObservabilitySource, ObservabilityField } from './merge.ts';
+export { mergeObservability } from './merge.ts';
+export type { MergedObservability } from './merge.ts';
 export { shouldTrace } from './decision.ts';
 export type { TraceDecisionInput } from './decision.ts';
 export { createTracing, TracingConfigError } from './tracing.ts';

@@ -1,22 +1,11 @@
-import type { RouterObservability, TraceVerbosity } from '../dynamic/types.ts';
-import type { EffectiveObservability } from '../proxy/context.ts';
+import type { RouterObservability } from '../dynamic/types.ts';
+import { OBSERVABILITY_DEFAULTS, type EffectiveObservability, type ObservabilityField, type ObservabilitySource } from '../http/observability.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 
-/** Where one merged field came from, so the API and logs can say why a router is (not) traced. */
-export type ObservabilitySource = 'router' | 'entryPoint' | 'default';
-export type ObservabilityField = keyof EffectiveObservability;
-
+/** The effective record and where each of its fields came from. */
 export interface MergedObservability extends EffectiveObservability {
   sources: Record<ObservabilityField, ObservabilitySource>;
 }
-
-/** Traefik v3 defaults for a field nobody set: everything on, minimal spans. */
-export const OBSERVABILITY_DEFAULTS: Readonly<EffectiveObservability> = Object.freeze({
-  accessLogs: true,
-  metrics: true,
-  tracing: true,
-  traceVerbosity: 'minimal' as TraceVerbosity,
-});
 
 /**
  * The one merge of observability settings, per field: the router's own value, else the entry point's,

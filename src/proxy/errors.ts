@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { ProxyError, type ProxyErrorCode } from './context.ts';
+import { ProxyError, type ProxyErrorCode } from '../http/errors.ts';
 
 /** Non-standard status for a client that went away before the answer (nginx, Traefik). */
 export const STATUS_CLIENT_CLOSED_REQUEST = 499;

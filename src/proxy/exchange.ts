@@ -1,7 +1,9 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Transform, type Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { ProxyError, respond, type AttemptObserver, type RequestContext } from './context.ts';
+import { ProxyError } from '../http/errors.ts';
+import { respond, type RequestContext } from '../http/context.ts';
+import type { AttemptObserver } from '../http/hooks.ts';
 import { clientGoneError, statusText, toProxyError, STATUS_CLIENT_CLOSED_REQUEST, type ProxyLogger } from './errors.ts';
 import { prependSetCookie, responseHeaders } from './headers.ts';
 import { closedReusedConnection, connectionEpoch } from './pool.ts';

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Exchange } from './exchange.ts';
 import { headerTimeoutError } from './errors.ts';
-import type { ForwardOptions, Upstream } from './forward.ts';
+import type { ForwardOptions, Upstream } from './upstream.ts';
 import { responseHeaders } from './headers.ts';
 
 /** Go's Transport default `ExpectContinueTimeout` in Traefik: send the body anyway after 1s without "100 Continue". */

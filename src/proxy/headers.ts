@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { RequestContext } from './context.ts';
+import type { RequestContext } from '../http/context.ts';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) plus the ones Go's ReverseProxy also drops: they describe one

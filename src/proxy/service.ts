@@ -1,9 +1,10 @@
 import type { ServersLoadBalancer } from '../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from './context.ts';
+import { respond, type Handler, type RequestContext } from '../http/context.ts';
 import { WeightedRoundRobin } from './balancer/wrr.ts';
 import { StickyCookie } from './balancer/sticky.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
-import { forward, upstreamFor, type ForwardOptions, type Upstream } from './forward.ts';
+import { forward, upstreamFor } from './forward.ts';
+import type { ForwardOptions, Upstream } from './upstream.ts';
 import { HealthChecker, healthCheckSettings } from './healthcheck.ts';
 import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
 

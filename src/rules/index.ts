@@ -1,6 +1,5 @@
 export type { CompiledRule, CompiledRuleWithHelpers, MatchRequest, RuleError, RuleErrorCode } from './types.ts';
 export { compileRule } from './compile.ts';
 export { defaultPriority } from './priority.ts';
-export { cleanPath, routingPath } from './path.ts';
 export { compileGoRegexp, translateRegexp, RegexpError } from './regexp.ts';
 export type { RegexpErrorCode, TranslatedRegexp } from './regexp.ts';

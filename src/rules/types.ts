@@ -1,5 +1,5 @@
 /**
- * What a rule looks at. `RequestContext` (src/proxy/context.ts) satisfies it structurally.
+ * What a rule looks at. `RequestContext` (src/http/context.ts) satisfies it structurally.
  * `host` must already be lower-case without port and without one trailing dot (see `matchingHost`),
  * `path` must be the clean path (see `cleanPath`), `clientIp` the TCP peer address.
  */

@@ -4,22 +4,14 @@ import { applyEntryPointModels, qualify, providerOf, type EntryPointModel } from
 import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import { defaultEntryPoints } from '../static/entrypoints.ts';
-import type { EffectiveObservability, Handler } from '../proxy/context.ts';
+import { DEFAULT_SOURCES, OBSERVABILITY_DEFAULTS } from '../http/observability.ts';
+import type { Handler } from '../http/context.ts';
+import type { Route } from '../http/route.ts';
 import { compileRule, defaultPriority, type CompiledRule } from '../rules/index.ts';
 import { buildRouteTable, type RouteTable } from '../routing/index.ts';
 import { buildMiddleware, type BuiltMiddleware } from '../middlewares/index.ts';
 import { mergeObservability } from '../observability/merge.ts';
 
-
-/** What a matched request runs. One per (router, entry point). */
-export interface Route {
-  name: string;
-  rule: string;
-  service: string;
-  internal: boolean;
-  observability: EffectiveObservability;
-  handler: Handler;
-}
 
 export interface BuildResult {
   state: RuntimeState;
@@ -117,8 +109,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
     const info: RouterInfo = {
       ...router, name, provider,
       priority: router.priority || defaultPriority(router.rule ?? ''),
-      observability: { accessLogs: true, metrics: true, tracing: true, traceVerbosity: 'minimal' },
-      observabilitySources: { accessLogs: 'default', metrics: 'default', tracing: 'default', traceVerbosity: 'default' },
+      observability: { ...OBSERVABILITY_DEFAULTS },
+      observabilitySources: { ...DEFAULT_SOURCES },
       status: 'enabled',
     };
     state.routers[name] = info;
@@ -203,8 +195,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
       if (issue.kind === 'router') {
         item = state.routers[issue.name] = {
           name: issue.name, provider: issue.provider, priority: 0, status: 'disabled',
-          observability: { accessLogs: true, metrics: true, tracing: true, traceVerbosity: 'minimal' },
-          observabilitySources: { accessLogs: 'default', metrics: 'default', tracing: 'default', traceVerbosity: 'default' },
+          observability: { ...OBSERVABILITY_DEFAULTS },
+          observabilitySources: { ...DEFAULT_SOURCES },
         };
       } else if (issue.kind === 'service') {
         item = state.services[issue.name] = { name: issue.name, provider: issue.provider, type: 'loadbalancer', status: 'disabled', usedBy: [] };

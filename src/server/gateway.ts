@@ -6,8 +6,8 @@ import { aggregate } from '../dynamic/aggregate.ts';
 import type { RuntimeState } from '../dynamic/runtime.ts';
 import type { StaticConfig } from '../static/types.ts';
 import type { Provider, ProviderStatus } from '../providers/provider.ts';
-import type { Handler, RequestContext } from '../proxy/context.ts';
-import { respond } from '../proxy/context.ts';
+import type { Handler, RequestContext } from '../http/context.ts';
+import { respond } from '../http/context.ts';
 import { responseForUpgrade } from '../proxy/upgrade.ts';
 import { PoolRegistry } from '../proxy/pool.ts';
 import type { RouteTable } from '../routing/index.ts';
@@ -15,23 +15,20 @@ import { mergeObservability } from '../observability/merge.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { TrustedNetworks } from '../util/ipnet.ts';
 import { createLogger, type Logger } from '../util/log.ts';
-import { newRequestContext, type EntryPointInfo } from './request-context.ts';
-import { buildRuntime, type BuildResult, type Route } from './build.ts';
+import { newRequestContext, type EntryPointInfo } from '../http/request-context.ts';
+import { buildRuntime, type BuildResult } from './build.ts';
+import type { Route } from '../http/route.ts';
+import type { RequestObserver } from '../http/observer.ts';
 import { ServiceRegistry } from './services.ts';
 import { internalMessage } from './internal.ts';
 import { listen } from './listen.ts';
-import { createInternalServices, type GatewayView } from './admin/app.ts';
+import { createInternalServices } from './admin/app.ts';
+import type { GatewayView } from './admin/view.ts';
 import { defaultProviders } from './providers.ts';
 import { VERSION_INFO } from './admin/version.ts';
 import { Metrics } from '../metrics/index.ts';
 import { AccessLog } from '../accesslog/index.ts';
 
-
-/** Per-request observers (access log, metrics): called once a request is matched, before its handler. */
-export interface RequestObserver {
-  onRequest(ctx: RequestContext, route: Route | undefined): void;
-  close?(): Promise<void> | void;
-}
 
 export interface GatewayOptions {
   config: StaticConfig;

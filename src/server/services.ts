@@ -1,5 +1,5 @@
 import type { Service } from '../dynamic/types.ts';
-import type { Handler } from '../proxy/context.ts';
+import type { Handler } from '../http/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 

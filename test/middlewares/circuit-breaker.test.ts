@@ -4,7 +4,7 @@ import type { CircuitBreaker } from '../../src/dynamic/types.ts';
 import { buildMiddleware } from '../../src/middlewares/index.ts';
 import { circuitBreaker } from '../../src/middlewares/circuit-breaker/index.ts';
 import { compileExpression, type MetricsView } from '../../src/middlewares/circuit-breaker/expression.ts';
-import type { Handler } from '../../src/proxy/context.ts';
+import type { Handler } from '../../src/http/context.ts';
 import { send, serve, terminal } from '../support/terminal.ts';
 
 /** A request of a scenario: advance fake time, set what the upstream answers, expect a status. */

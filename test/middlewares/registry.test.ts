@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Middleware } from '../../src/dynamic/types.ts';
 import { buildMiddleware, buildMiddlewares, MiddlewareError, type BuiltMiddleware } from '../../src/middlewares/index.ts';
-import type { RequestTrace, StepSpan } from '../../src/proxy/context.ts';
+import type { RequestTrace, StepSpan } from '../../src/http/hooks.ts';
 import { send, serve, terminal } from '../support/terminal.ts';
 
 const noRefs = (): Error => new Error('no references');

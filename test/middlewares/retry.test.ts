@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { Middleware, Retry } from '../../src/dynamic/types.ts';
 import { buildMiddleware, buildMiddlewares, type BuiltMiddleware } from '../../src/middlewares/index.ts';
 import { retry } from '../../src/middlewares/retry/index.ts';
-import type { Handler } from '../../src/proxy/context.ts';
-import { ProxyError } from '../../src/proxy/context.ts';
+import type { Handler } from '../../src/http/context.ts';
+import { ProxyError } from '../../src/http/errors.ts';
 import { refused, send, serve, terminal, type Reply, type Terminal } from '../support/terminal.ts';
 
 function build(cfg: Retry): BuiltMiddleware {

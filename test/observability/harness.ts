@@ -6,8 +6,9 @@ import { mergeObservability } from '../../src/observability/merge.ts';
 import { shouldTrace } from '../../src/observability/decision.ts';
 import { createTracing, type Tracing, type TracingOptions } from '../../src/observability/tracing.ts';
 import type { ServerTrace } from '../../src/observability/spans/request-trace.ts';
-import { ProxyError, respond, type RequestContext } from '../../src/proxy/context.ts';
-import { newRequestContext } from '../../src/server/request-context.ts';
+import { ProxyError } from '../../src/http/errors.ts';
+import { respond, type RequestContext } from '../../src/http/context.ts';
+import { newRequestContext } from '../../src/http/request-context.ts';
 import type { EntryPointConfig, TracingConfig } from '../../src/static/types.ts';
 import { TrustedNetworks } from '../../src/util/ipnet.ts';
 

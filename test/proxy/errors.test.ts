@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyError } from '../../src/proxy/context.ts';
+import { ProxyError } from '../../src/http/errors.ts';
 import { statusForError, toProxyError } from '../../src/proxy/errors.ts';
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TestContext } from 'node:test';
-import type { Handler, RequestContext } from '../../src/proxy/context.ts';
+import type { Handler, RequestContext } from '../../src/http/context.ts';
 import { responseForUpgrade } from '../../src/proxy/upgrade.ts';
-import { newRequestContext, type EntryPointInfo } from '../../src/server/request-context.ts';
+import { newRequestContext, type EntryPointInfo } from '../../src/http/request-context.ts';
 import { TrustedNetworks } from '../../src/util/ipnet.ts';
 
 export interface ProxyFront {

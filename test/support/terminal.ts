@@ -9,8 +9,10 @@ import { deepEqual, equal } from 'node:assert/strict';
 import { createServer, request, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { TestContext } from 'node:test';
 import { pipeline, type Transform } from 'node:stream';
-import { ProxyError, respond, type Handler, type RequestContext, type RequestTrace } from '../../src/proxy/context.ts';
-import { newRequestContext, type EntryPointInfo } from '../../src/server/request-context.ts';
+import { ProxyError } from '../../src/http/errors.ts';
+import { respond, type Handler, type RequestContext } from '../../src/http/context.ts';
+import type { RequestTrace } from '../../src/http/hooks.ts';
+import { newRequestContext, type EntryPointInfo } from '../../src/http/request-context.ts';
 import { TrustedNetworks } from '../../src/util/ipnet.ts';
 
 /** What the "upstream" received: the request as a middleware chain left it. */

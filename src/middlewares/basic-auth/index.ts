@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BasicAuth } from '../../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { headerValue } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';

@@ -1,5 +1,5 @@
 import type { Chain } from '../../dynamic/types.ts';
-import type { Handler } from '../../proxy/context.ts';
+import type { Handler } from '../../http/context.ts';
 import { MiddlewareError } from '../shared/errors.ts';
 import type { Wrapper } from '../shared/types.ts';
 

@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from '../../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { durationOption, statusOption, statusText } from '../shared/options.ts';
 import { onHead } from '../shared/outheaders.ts';

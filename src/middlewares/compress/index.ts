@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { Compress } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { headerValue } from '../shared/options.ts';
 import { delOut, getOut, setOut } from '../shared/outheaders.ts';

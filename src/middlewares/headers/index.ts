@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Headers } from '../../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { regexOption, headerValue } from '../shared/options.ts';
 import { answer, getOut, onHead, setOut, delOut } from '../shared/outheaders.ts';

@@ -1,5 +1,5 @@
 import type { IPAllowList } from '../../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { TrustedNetworks } from '../../util/ipnet.ts';
 import { optionError } from '../shared/errors.ts';
 import { ipStrategy } from '../shared/ipstrategy.ts';

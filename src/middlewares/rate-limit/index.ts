@@ -1,5 +1,5 @@
 import type { RateLimit, SourceCriterion } from '../../dynamic/types.ts';
-import { respond, type Handler, type RequestContext } from '../../proxy/context.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { ipStrategy } from '../shared/ipstrategy.ts';

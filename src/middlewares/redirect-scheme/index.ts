@@ -1,5 +1,5 @@
 import type { RedirectScheme } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { replaceAllGo } from '../shared/goregex.ts';
 import { headerValue } from '../shared/options.ts';

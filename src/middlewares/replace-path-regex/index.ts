@@ -1,5 +1,5 @@
 import type { ReplacePathRegex } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import { replaceAllGo } from '../shared/goregex.ts';
 import { regexOption } from '../shared/options.ts';
 import { REPLACED_PATH_HEADER } from '../replace-path/index.ts';

@@ -1,5 +1,5 @@
 import type { ReplacePath } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import type { Wrapper } from '../shared/types.ts';
 
 /** Header carrying the original path to the upstream (Traefik's `replacepath.ReplacedPathHeader`). */

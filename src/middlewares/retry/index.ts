@@ -1,5 +1,6 @@
 import type { Retry } from '../../dynamic/types.ts';
-import type { Handler, ProxyError, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
+import type { ProxyError } from '../../http/errors.ts';
 import { optionError } from '../shared/errors.ts';
 import { durationOption } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { IPStrategy } from '../../dynamic/types.ts';
-import type { RequestContext } from '../../proxy/context.ts';
+import type { RequestContext } from '../../http/context.ts';
 import { TrustedNetworks } from '../../util/ipnet.ts';
 import { optionError } from './errors.ts';
 import { headerValue } from './options.ts';

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { RequestContext } from '../../proxy/context.ts';
+import type { RequestContext } from '../../http/context.ts';
 
 /**
  * Response-head helpers. Hooks receive the head as an OutgoingHttpHeaders object whose keys may be in

@@ -1,4 +1,4 @@
-import { respond, type RequestContext } from '../../proxy/context.ts';
+import { respond, type RequestContext } from '../../http/context.ts';
 import { statusText } from './options.ts';
 
 /** The pattern Traefik applies to the rebuilt URL of a redirectScheme: scheme, host, port, rest. */

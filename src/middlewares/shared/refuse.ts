@@ -1,4 +1,5 @@
-import type { RequestContext, StepSpan } from '../../proxy/context.ts';
+import type { RequestContext } from '../../http/context.ts';
+import type { StepSpan } from '../../http/hooks.ts';
 
 /** The middleware step span open around the handler running now (detailed tracing only). */
 const activeStep = new WeakMap<RequestContext, StepSpan>();

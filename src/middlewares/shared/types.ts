@@ -1,4 +1,4 @@
-import type { Handler } from '../../proxy/context.ts';
+import type { Handler } from '../../http/context.ts';
 
 /** What every middleware factory returns: a wrapper around the next handler, and an optional release. */
 export interface Wrapper {

@@ -1,5 +1,5 @@
 import type { StripPrefixRegex } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import { regexOption } from '../shared/options.ts';
 import { leadingSlash, type Wrapper } from '../shared/types.ts';
 

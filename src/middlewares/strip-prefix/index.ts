@@ -1,5 +1,5 @@
 import type { StripPrefix } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../proxy/context.ts';
+import type { Handler, RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { leadingSlash, type Wrapper } from '../shared/types.ts';
 

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { AttemptObserver } from '../../proxy/context.ts';
+import type { AttemptObserver } from '../../http/hooks.ts';
 import type { Carrier } from '../propagation.ts';
 import { captureHeaders, redactUrl } from '../redact.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';

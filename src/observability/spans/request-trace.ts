@@ -1,7 +1,9 @@
 import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TraceVerbosity } from '../../dynamic/types.ts';
-import { ProxyError, type AttemptObserver, type RequestContext, type RequestTrace, type StepSpan } from '../../proxy/context.ts';
+import { ProxyError } from '../../http/errors.ts';
+import type { AttemptObserver, RequestTrace, StepSpan } from '../../http/hooks.ts';
+import type { RequestContext } from '../../http/context.ts';
 import { headerGetter, headerSetter, type Carrier } from '../propagation.ts';
 import { captureHeaders } from '../redact.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../proxy/context.ts';
+import type { RequestContext } from '../../http/context.ts';
 import { captureHeaders, redactQuery } from '../redact.ts';
 import { protocolVersion, type SpanRuntime } from './runtime.ts';
 import type { RecordedSpan } from './span.ts';

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import type { StepSpan } from '../../proxy/context.ts';
+import type { StepSpan } from '../../http/hooks.ts';
 
 /** OTLP's SpanKind numbers (the API's enum plus one). */
 export const KIND_INTERNAL = 1;

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type ServiceInfo } from '../../dynamic/runtime.ts';
 import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
-import type { GatewayView } from './app.ts';
+import type { GatewayView } from './view.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../check/explain.ts';
 import { represent, representEntryPoint } from './represent.ts';

@@ -1,27 +1,9 @@
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
-import type { RuntimeState } from '../../dynamic/runtime.ts';
-import type { StaticConfig } from '../../static/types.ts';
-import type { ProviderStatus } from '../../providers/provider.ts';
-import type { Handler } from '../../proxy/context.ts';
-import type { Tracing } from '../../observability/tracing.ts';
+import type { Handler } from '../../http/context.ts';
 import { apiRoutes } from './api.ts';
+import type { GatewayView } from './view.ts';
 import { DASHBOARD_HTML } from '../../dashboard/page.ts';
-import type { Metrics } from '../../metrics/index.ts';
-import type { RouteTable } from '../../routing/index.ts';
-import type { Route } from '../build.ts';
-
-/** What the admin endpoints read from the running gateway. */
-export interface GatewayView {
-  readonly config: StaticConfig;
-  readonly startDate: Date;
-  readonly tracing: Tracing | undefined;
-  readonly metrics: Metrics | undefined;
-  state(): RuntimeState;
-  providerStatuses(): ProviderStatus[];
-  reloads(): { count: number; lastAt: number | undefined };
-  table(entryPoint: string): RouteTable<Route> | undefined;
-}
 
 /**
  * The internal services, one Hono app each, exposed as request-path Handlers so internal routers route

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
-import type { TraceVerbosity } from '../dynamic/types.ts';
+import type { ProxyError } from './errors.ts';
+import type { RequestTrace } from './hooks.ts';
+import type { EffectiveObservability } from './observability.ts';
 
 /**
  * One request on its way through tagway. Built once by the entry point; middlewares mutate `path`,
@@ -55,61 +57,8 @@ export interface RequestContext {
   observability?: EffectiveObservability;
 }
 
-export interface EffectiveObservability {
-  accessLogs: boolean;
-  metrics: boolean;
-  tracing: boolean;
-  traceVerbosity: TraceVerbosity;
-}
-
 /** A request handler on the fast path: synchronous, writes to ctx.res, never returns a promise. */
 export type Handler = (ctx: RequestContext) => void;
-
-/** What tracing plugs into the forwarder: one observer per upstream attempt. */
-export interface RequestTrace {
-  readonly verbosity: TraceVerbosity;
-  /** Ids of the SERVER span, for access-log lines (hex). */
-  readonly traceId?: string;
-  readonly spanId?: string;
-  /**
-   * Called just before an upstream request is sent. Must inject propagation headers into `headers`
-   * (replacing any incoming traceparent) and return an observer for the attempt's outcome, or undefined
-   * when the attempt is not recorded (sampled out). The upstream URL is `server`'s origin followed by
-   * `path` (path and query as sent), never parsed per request.
-   */
-  startAttempt(server: URL, path: string, headers: Record<string, string | string[] | undefined>, resendCount: number): AttemptObserver | undefined;
-  /** Wraps a step (Router, Service, middleware) in an INTERNAL span when verbosity is detailed. */
-  enterStep?(name: string, attributes: Record<string, string>): StepSpan | undefined;
-  /** Marks the server span as failed by a middleware that refused the request (reason shown on the span). */
-  refuse(reason: string): void;
-}
-
-export interface StepSpan { end(errorMessage?: string): void }
-
-export interface AttemptObserver {
-  onResponse(status: number, headers: OutgoingHttpHeaders): void;
-  onError(status: number, error: Error): void;
-}
-
-/** Stable error codes for upstream failures (match on `code`, not on class). */
-export type ProxyErrorCode =
-  | 'TAGWAY_UPSTREAM_REFUSED'
-  | 'TAGWAY_UPSTREAM_RESET'
-  | 'TAGWAY_UPSTREAM_TIMEOUT'
-  | 'TAGWAY_CLIENT_GONE'
-  | 'TAGWAY_NO_SERVER'
-  | 'TAGWAY_UPSTREAM_ERROR';
-
-export class ProxyError extends Error {
-  readonly code: ProxyErrorCode;
-  readonly status: number;
-  constructor(code: ProxyErrorCode, status: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProxyError';
-    this.code = code;
-    this.status = status;
-  }
-}
 
 /**
  * Write a small plain-text answer, unless the head is already out (then just end the socket).

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import type { RequestContext } from '../proxy/context.ts';
-import { cleanPath } from '../rules/path.ts';
+import type { RequestContext } from './context.ts';
+import { cleanPath } from './path.ts';
 import type { TrustedNetworks } from '../util/ipnet.ts';
 
 /** What an entry point knows when it builds a context. Built once per entry point, reused. */

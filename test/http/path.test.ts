@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanPath, routingPath } from '../../src/rules/path.ts';
+import { cleanPath, routingPath } from '../../src/http/path.ts';
 
 describe('cleanPath', () => {
   const cases: Array<{ desc: string; raw: string; want: string | null }> = [

@@ -1,0 +1,19 @@
+import type { RuntimeState } from '../../dynamic/runtime.ts';
+import type { StaticConfig } from '../../static/types.ts';
+import type { ProviderStatus } from '../../providers/provider.ts';
+import type { Tracing } from '../../observability/tracing.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { RouteTable } from '../../routing/index.ts';
+import type { Route } from '../../http/route.ts';
+
+/** What the admin endpoints read from the running gateway. */
+export interface GatewayView {
+  readonly config: StaticConfig;
+  readonly startDate: Date;
+  readonly tracing: Tracing | undefined;
+  readonly metrics: Metrics | undefined;
+  state(): RuntimeState;
+  providerStatuses(): ProviderStatus[];
+  reloads(): { count: number; lastAt: number | undefined };
+  table(entryPoint: string): RouteTable<Route> | undefined;
+}

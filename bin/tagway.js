@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry for `npx tagway`: let tsx load the TypeScript sources as they are, then run the CLI.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli.ts');
+// Entry for `npx tagway` and the Docker image: runs the JavaScript that `npm run build` (run by
+// `npm pack`, see "prepack") compiled from src/ into dist/. In a clone, `npm run build` first, or
+// `npm start` to run the TypeScript sources through tsx.
+await import('../dist/cli.js');

@@ -10,8 +10,9 @@ async function main(argv: string[]): Promise<number> {
   if (first === 'check') return (await import('./check/cli.ts')).runCheck(rest);
   if (first === 'explain') return (await import('./check/explain-cli.ts')).runExplain(rest);
   if (argv.includes('--version')) { process.stdout.write('tagway 0.1.0\n'); return 0; }
-  const { loadStaticConfig, helpText, StaticConfigError } = await import('./static/index.ts');
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(helpText() + '\n'); return 0; }
+  // --help loads the schema and its description only, not the file and environment readers
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write((await import('./static/help.ts')).helpText() + '\n'); return 0; }
+  const { loadStaticConfig, StaticConfigError } = await import('./static/index.ts');
 
   let config;
   try {

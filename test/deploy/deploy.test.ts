@@ -330,7 +330,15 @@ test('Dockerfile: Node 24 slim, production dependencies only, non-root, the pack
     bin: Record<string, string>; dependencies: Record<string, string>;
   };
   assert.ok(lines.includes(`ENTRYPOINT ["node", "${pkg.bin.tagway}"]`), 'ENTRYPOINT runs the package bin');
-  assert.ok('tsx' in pkg.dependencies, 'tsx loads the sources at runtime, so it is a production dependency');
+  for (const loader of ['tsx', 'typescript']) assert.ok(!(loader in pkg.dependencies), `${loader} is a dev dependency only: the image runs JavaScript`);
+  // the runtime stage runs what a build stage compiled: dist/ comes from a stage that ran `npm run build`
+  const stages = text.split(/^FROM\s/m).slice(1);
+  const runtime = stages.at(-1)!;
+  const built = /^COPY --from=(\S+) \/app\/dist \.\/dist\/?$/m.exec(runtime);
+  assert.ok(built, 'the runtime stage copies dist/ from a build stage');
+  const builder = stages.find((s) => s.startsWith(`node:24-slim AS ${built[1]}`));
+  assert.ok(builder && /^RUN npm run build$/m.test(builder), `stage ${built[1]} runs npm run build`);
+  assert.doesNotMatch(runtime, /^COPY src\//m, 'no TypeScript sources in the image');
   // Each COPY from the build context names something that exists and that .dockerignore lets through.
   const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
     .filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));

@@ -63,7 +63,7 @@ export interface Collector {
 
 /**
  * A real OTLP/HTTP trace receiver (127.0.0.1, port 0 by default), used by the tests and `tagway demo`. Decodes OTLP JSON
- * (`application/json`, what exporter-trace-otlp-http 0.223 sends) and OTLP protobuf (`application/x-protobuf`), gzip or
+ * (`application/json`, what tagway sends with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) and OTLP protobuf (`application/x-protobuf`), gzip or
  * not, like a real collector; any other content type is answered 415.
  *
  * @example

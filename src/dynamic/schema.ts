@@ -3,7 +3,7 @@
  * Names are the canonical camelCase JSON names; decoders match them case-insensitively.
  * Traefik's struct tags are mirrored: `allowEmpty` (a section switched on with `true`, e.g. `tls=true`),
  * `label-slice-as-struct` (`loadBalancer.server.port` in labels, `servers:` in files), `label:"-"`
- * (file-only: `weighted`, `server.preservePath`) and `file:"-"` (label-only: `server.port`, `server.scheme`).
+ * (file-only: `weighted`) and `file:"-"` (label-only: `server.port`, `server.scheme`).
  */
 import type { FieldDesc, StructDesc } from '../labels/descriptor.ts';
 
@@ -43,7 +43,7 @@ export const routerDesc = desc('Router', {
 export const serverDesc = desc('Server', {
   url: str,
   weight: int,
-  preservePath: { kind: 'bool', only: 'document' },
+  preservePath: { kind: 'bool' },
   scheme: { kind: 'string', only: 'flat' },
   port: { kind: 'string', only: 'flat' },
 });

@@ -48,14 +48,16 @@ function completeHTTP(value: Record<string, unknown>): HTTPConfiguration {
  * after it is case-insensitive except router/service/middleware names and map keys. `<prefix>.enable` and
  * `<prefix>.consulcatalog.*` belong to {@link decodeExtraConfig}. Never throws: `errors` are what Traefik
  * would refuse (the instance's whole configuration then does not apply); `warnings` are keys Traefik ignores
- * silently (e.g. `traefik.foo=bar`), reported so typos are visible.
+ * silently (e.g. `traefik.foo=bar`), reported so typos are visible; `unsupported` are the `tcp`, `udp` and `tls`
+ * labels Traefik would build and tagway does not (the caller decides what still builds).
  * @example
  * decodeDynamicLabels({ 'traefik.http.routers.api.rule': 'Host(`api.example.com`)', 'traefik.http.routers.api.tls': 'true' }, 'traefik')
- * // { configuration: { http: { routers: { api: { rule: 'Host(`api.example.com`)', tls: {} } }, services: {}, middlewares: {} } }, errors: [], warnings: [] }
+ * // { configuration: { http: { routers: { api: { rule: 'Host(`api.example.com`)', tls: {} } }, services: {}, middlewares: {} } }, errors: [], warnings: [], unsupported: [] }
  */
-export function decodeDynamicLabels(labels: Record<string, string>, prefix: string): { configuration: Configuration; errors: LabelError[]; warnings: LabelError[] } {
+export function decodeDynamicLabels(labels: Record<string, string>, prefix: string): { configuration: Configuration; errors: LabelError[]; warnings: LabelError[]; unsupported: LabelError[] } {
   const errors: LabelError[] = [];
   const warnings: LabelError[] = [];
+  const unsupported: LabelError[] = [];
   const entries: FlatEntry[] = [];
   const head = `${prefix}.`;
   for (const [key, value] of Object.entries(labels)) {
@@ -65,8 +67,8 @@ export function decodeDynamicLabels(labels: Record<string, string>, prefix: stri
     const root = segments[0]!.toLowerCase();
     if (root === 'http') { entries.push({ key, segments: segments.slice(1), value: String(value) }); continue; }
     if (root === 'enable' || root === 'consulcatalog') continue;
-    if (root === 'tcp' || root === 'udp') { errors.push({ key, path: root, message: UNSUPPORTED_TCP_UDP }); continue; }
-    if (root === 'tls') { errors.push({ key, path: root, message: UNSUPPORTED_TLS }); continue; }
+    if (root === 'tcp' || root === 'udp') { unsupported.push({ key, path: root, message: UNSUPPORTED_TCP_UDP }); continue; }
+    if (root === 'tls') { unsupported.push({ key, path: root, message: UNSUPPORTED_TLS }); continue; }
     const s = suggest(segments[0]!, ROOTS);
     const problem: LabelError = { key, path: segments[0]!, message: `unknown key "${segments[0]}" after "${prefix}."`, ...(s !== undefined ? { suggestion: s } : {}) };
     // Traefik's filters are string prefixes ("traefik.http"), so "traefik.https.x" reaches the parser and fails there;
@@ -76,7 +78,7 @@ export function decodeDynamicLabels(labels: Record<string, string>, prefix: stri
   }
   const decoded = decodeFlat(entries, httpConfigurationDesc, { durations: 'string' });
   for (const i of decoded.errors) errors.push(toLabelError(i, 'http'));
-  return { configuration: { http: completeHTTP(decoded.value) }, errors, warnings };
+  return { configuration: { http: completeHTTP(decoded.value) }, errors, warnings, unsupported };
 }
 
 const extraDesc: StructDesc = {

@@ -209,14 +209,6 @@ describe('decodeDynamicLabels: errors', () => {
       want: [{ key: 'traefik.http.middlewares.auth.forwardauth.address', path: 'http.middlewares.auth.forwardauth', message: 'middleware "forwardAuth" is not supported by tagway' }],
     },
     {
-      desc: 'TCP and UDP are refused clearly',
-      labels: { 'traefik.tcp.routers.t.rule': 'HostSNI(`*`)', 'traefik.udp.services.u.loadbalancer.server.port': '53' },
-      want: [
-        { key: 'traefik.tcp.routers.t.rule', path: 'tcp', message: UNSUPPORTED_TCP_UDP },
-        { key: 'traefik.udp.services.u.loadbalancer.server.port', path: 'udp', message: UNSUPPORTED_TCP_UDP },
-      ],
-    },
-    {
       desc: 'a root that Traefik\'s "traefik.http" filter lets through fails',
       labels: { 'traefik.https.routers.r.rule': 'x' },
       want: [{ key: 'traefik.https.routers.r.rule', path: 'https', message: 'unknown key "https" after "traefik."', suggestion: 'http' }],
@@ -229,6 +221,16 @@ describe('decodeDynamicLabels: errors', () => {
       assert.deepEqual(sorted, c.want);
     });
   }
+
+  it('TCP and UDP labels are named as unsupported, apart from errors (the HTTP part still decodes)', () => {
+    const r = decodeDynamicLabels({ 'traefik.tcp.routers.t.rule': 'HostSNI(`*`)', 'traefik.udp.services.u.loadbalancer.server.port': '53', 'traefik.http.routers.h.rule': 'Path(`/`)' }, P);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual([...r.unsupported].sort((a, b) => a.key.localeCompare(b.key)), [
+      { key: 'traefik.tcp.routers.t.rule', path: 'tcp', message: UNSUPPORTED_TCP_UDP },
+      { key: 'traefik.udp.services.u.loadbalancer.server.port', path: 'udp', message: UNSUPPORTED_TCP_UDP },
+    ]);
+    assert.deepEqual(r.configuration.http.routers, { h: { rule: 'Path(`/`)' } });
+  });
 
   it('keeps the valid routers when another label is wrong', () => {
     const r = decodeDynamicLabels({ 'traefik.http.routers.ok.rule': 'Path(`/`)', 'traefik.http.routers.bad.prority': '1' }, P);

@@ -130,7 +130,7 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
     }
   }
 
-  const { configuration, conflicts } = mergeFragments(fragments);
+  const { configuration, conflicts } = mergeFragments(lastPerKey(fragments, pending));
   const droppedServices = new Map<string, string>();
   for (const c of conflicts) {
     const message = describeConflict(c, options.prefix);
@@ -205,6 +205,20 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
 
   const issues: PendingIssue[] = [];
   const defaultName = instanceName(inst, extra);
+  // TCP/UDP/TLS labels: Traefik builds them beside the HTTP part; tagway builds the HTTP part and says what it
+  // left out. An instance with TCP/UDP labels and no HTTP label gets no default HTTP router in Traefik either.
+  if (decoded.unsupported.length > 0) {
+    const items = itemsOf(http);
+    const keys = decoded.unsupported.map((u) => u.key).sort().join(', ');
+    const reason = [...new Set(decoded.unsupported.map((u) => u.message))].join('; ');
+    if (items.length === 0 && decoded.unsupported.some((u) => u.path === 'tcp' || u.path === 'udp')) {
+      log.push(`${where}: TCP/UDP only, nothing for HTTP`);
+      return { issues: [{ kind: 'service', name: defaultName, severity: 'error', message: `${where}: ${reason}: ${keys} are not built; with no HTTP label, Traefik builds no HTTP router or service for this instance either` }] };
+    }
+    for (const item of itemsOrDefault(items, inst)) {
+      issues.push({ ...item, severity: 'warning', message: `${where}: ${reason}: ${keys} are not built (the instance's HTTP part is)` });
+    }
+  }
   // Keys Traefik ignores without a word (outside http/tcp/udp/tls): a warning, the instance still counts.
   for (const warning of decoded.warnings ?? []) {
     for (const item of itemsOrDefault(itemsOf(http), inst)) {
@@ -251,11 +265,36 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
       router.service = serviceNames[0]!;
     }
   }
+  if (extra.connect) {
+    // Traefik adds a serversTransport with the Connect CA roots and this gateway's leaf certificate; tagway has neither.
+    for (const svcName of serviceNames) {
+      issues.push({ kind: 'service', name: svcName, severity: 'warning', message: `${where}: Consul Connect is not supported by tagway: Traefik would send to this service with serversTransport "${normalize(`tls-${inst.namespace}-${inst.datacenter}-${inst.name}`)}" (Connect CA roots and leaf certificate); tagway sends https without them, so the sidecar's mTLS handshake fails` });
+    }
+  }
   const fragment: Fragment = {
     root: normalize(`${inst.node}-${inst.name}-${inst.id}`), service: inst.name, instance: inst.id,
     configuration: { http },
   };
   return { fragment, issues };
+}
+
+/**
+ * Traefik keys each instance's configuration by normalize(node-name-ID): two instances with the same key (the same
+ * service ID registered twice on one node) leave only the last one. Same here, with a warning naming both.
+ */
+function lastPerKey(fragments: Fragment[], pending: PendingIssue[]): Fragment[] {
+  const byRoot = new Map<string, Fragment>();
+  for (const frag of fragments) {
+    const earlier = byRoot.get(frag.root);
+    if (earlier) {
+      byRoot.delete(frag.root);
+      for (const item of itemsOf(earlier.configuration.http)) {
+        pending.push({ ...item, severity: 'warning', message: `Consul service "${frag.service}": two instances with ID "${frag.instance}" on one node share Traefik's key "${frag.root}"; only the last one counts, the earlier one contributes nothing` });
+      }
+    }
+    byRoot.set(frag.root, frag);
+  }
+  return byRoot.size === fragments.length ? fragments : [...byRoot.values()];
 }
 
 function includesStatus(strictChecks: readonly string[], status: string): boolean {
@@ -270,13 +309,15 @@ function addServer(inst: ServiceInstance, svc: Service, extra: Extra): string | 
   lb.passHostHeader ??= true;
   lb.responseForwarding ??= { flushInterval: '100ms' };
   const first = { ...(lb.servers?.[0] ?? {}) };
-  const port = first.port || inst.port;
-  const scheme = extra.connect ? 'https' : first.scheme || 'http';
-  delete first.port;
-  delete first.scheme;
-  if (!first.url) {
+  if (!inst.address) return 'address is missing';
+  if (first.url) {
+    if (first.scheme || first.port) return 'defining scheme or port is not allowed when URL is defined (Traefik skips the instance)';
+  } else {
+    const port = first.port || inst.port;
+    const scheme = extra.connect ? 'https' : first.scheme || 'http';
+    delete first.port;
+    delete first.scheme;
     if (!port) return 'port is missing';
-    if (!inst.address) return 'address is missing';
     first.url = `${scheme}://${joinHostPort(inst.address, port)}`;
   }
   lb.servers = [first, ...(lb.servers?.slice(1) ?? [])];

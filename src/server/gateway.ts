@@ -22,6 +22,7 @@ import type { RequestObserver } from '../http/observer.ts';
 import { ServiceRegistry } from './services.ts';
 import { internalMessage } from './internal.ts';
 import { listen } from './listen.ts';
+import { guardHttpServer, httpServerOptions } from './http-options.ts';
 import { createInternalServices } from './admin/app.ts';
 import type { GatewayView } from './admin/view.ts';
 import { defaultProviders } from './providers.ts';
@@ -101,7 +102,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   /** Starts listening and the providers. Resolves once every entry point listens. */
   async start(): Promise<void> {
     for (const [name, ep] of Object.entries(this.config.entryPoints)) {
-      const server = createServer({ requestTimeout: ep.transport.respondingTimeouts.readTimeout || 0, keepAliveTimeout: ep.transport.respondingTimeouts.idleTimeout || 180_000 });
+      const server = createServer(httpServerOptions(ep));
+      guardHttpServer(server, ep, this.log, name);
       const bound = await listen(server, ep.address, `entry point "${name}"`).catch(async (err) => { await this.close(); throw err; });
       const info: EntryPointInfo = {
         name, scheme: 'http', port: String(bound.port),
@@ -115,14 +117,6 @@ export class Gateway extends EventEmitter implements GatewayView {
         onRequest(req, responseForUpgrade(req, socket, head));
       });
       server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
-      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-        // Go's server answers 431 to oversized headers and 400 to other parse errors; then closes.
-        const head = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-        if (socket.writable && !socket.writableEnded) socket.end(`HTTP/1.1 ${head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        else socket.destroy();
-        this.log.debug('client error', { entryPoint: name, error: err.message });
-      });
-      if (ep.transport.respondingTimeouts.writeTimeout) server.timeout = ep.transport.respondingTimeouts.writeTimeout;
       this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server });
       this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
     }

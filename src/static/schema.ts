@@ -77,7 +77,10 @@ export const entryPointSchema = z.object({
       graceTimeOut: duration(10 * SECOND, 'Time given to active requests to finish on stop.'),
     }).prefault({}),
   }).prefault({}),
-  http: z.object({ middlewares: strings('Middlewares applied to every router of this entry point.') }).prefault({}),
+  http: z.object({
+    middlewares: strings('Middlewares applied to every router of this entry point.'),
+    maxHeaderBytes: mark(z.int().nonnegative(), { description: 'Max size of the request line and headers, in bytes (0: 1 MiB).' }).default(1 << 20),
+  }).prefault({}),
 });
 
 export const consulCatalogSchema = z.object({
@@ -202,7 +205,7 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
   'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort'],
-  'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath', 'maxHeaderBytes'],
+  'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath'],
   'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],
   accessLog: ['filters'],

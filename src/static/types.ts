@@ -33,7 +33,7 @@ export interface EntryPointConfig {
   observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
   forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
   transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };
-  http: { middlewares: string[] };
+  http: { middlewares: string[]; maxHeaderBytes: number };
 }
 
 export interface ConsulCatalogConfig {

@@ -153,7 +153,7 @@ describe('routing through the gateway', () => {
 
   it('answers 400 to a request that does not parse and 431 to oversized headers', async (t) => {
     const { http } = await routersTo(t, { all: 'PathPrefix(`/`)' });
-    const gw = await startFileGateway(t, http);
+    const gw = await startFileGateway(t, http, ['--entryPoints.web.http.maxHeaderBytes=16384']);
     const { port } = new URL(gw.web);
     const raw = (payload: string) => new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => socket.end(payload));

@@ -43,7 +43,7 @@ export function representEntryPoint(name: string, ep: EntryPointConfig): Record<
       respondingTimeouts: represent({ readTimeout: dur(rt.readTimeout), writeTimeout: dur(rt.writeTimeout), idleTimeout: dur(rt.idleTimeout) }),
     },
     forwardedHeaders: represent({ insecure: ep.forwardedHeaders.insecure || undefined, trustedIPs: ep.forwardedHeaders.trustedIPs }),
-    http: represent({ middlewares: ep.http.middlewares }),
+    http: represent({ middlewares: ep.http.middlewares, maxHeaderBytes: ep.http.maxHeaderBytes }),
     observability: {
       accessLogs: ep.observability.accessLogs ?? true,
       tracing: ep.observability.tracing ?? true,

@@ -35,6 +35,10 @@ export interface HandlerEnv {
   leader(): { known: boolean; since: number };
   /** "host:port" of the catalog's HTTP listener, echoed in /v1/agent/self. */
   httpAddress(): string;
+  /** Switchable index faults of reads (see `DevCatalogFaults`). */
+  indexFaults?(): { missing: boolean; backwards: boolean };
+  /** Told +1 when a blocking query starts waiting and -1 when it answers (for `stats().parked`). */
+  parked?(delta: number): void;
 }
 
 const text = (status: number, message: string): Reply => ({ status, body: message });
@@ -196,19 +200,29 @@ async function read<T>(env: HandlerEnv, call: IncomingCall, method: 'GET', build
   if (!leader.known && !stale) return text(500, NO_LEADER);
 
   const query = build();
-  const snap: Snapshot<T> = minIndex > 0
-    ? await blockingQuery(env.state, query, minIndex, effectiveWaitMs(waitMs), call.release)
-    : { index: query.index(), value: query.value() };
-  return {
-    status: 200,
-    body: snap.value,
-    headers: {
-      'x-consul-index': String(snap.index),
-      'x-consul-knownleader': String(leader.known),
-      'x-consul-lastcontact': String(leader.known ? 0 : Math.max(0, Date.now() - leader.since)),
-      'x-consul-effective-consistency': consistent ? 'consistent' : stale ? 'stale' : 'leader',
-    },
+  const faults = env.indexFaults?.();
+  const snap: Snapshot<T> = minIndex > 0 && faults?.backwards
+    ? { index: minIndex - 1, value: query.value() }
+    : minIndex > 0
+      ? await parkedWhile(env, blockingQuery(env.state, query, minIndex, effectiveWaitMs(waitMs), call.release))
+      : { index: query.index(), value: query.value() };
+  const headers: Record<string, string> = {
+    'x-consul-index': String(snap.index),
+    'x-consul-knownleader': String(leader.known),
+    'x-consul-lastcontact': String(leader.known ? 0 : Math.max(0, Date.now() - leader.since)),
+    'x-consul-effective-consistency': consistent ? 'consistent' : stale ? 'stale' : 'leader',
   };
+  if (faults?.missing) delete headers['x-consul-index'];
+  return { status: 200, body: snap.value, headers };
+}
+
+async function parkedWhile<T>(env: HandlerEnv, waiting: Promise<T>): Promise<T> {
+  env.parked?.(1);
+  try {
+    return await waiting;
+  } finally {
+    env.parked?.(-1);
+  }
 }
 
 function agentSelf(env: HandlerEnv): unknown {

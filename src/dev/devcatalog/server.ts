@@ -34,6 +34,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
   const parked = new Set<() => void>();
   const inFlight = new Set<Promise<void>>();
   let stats = { requests: 0, byPath: {} as Record<string, number> };
+  let parkedQueries = 0;
   let leaderLostAt = 0;
 
   const faults = new (class Faults implements DevCatalogFaults {
@@ -41,6 +42,9 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     #hang = false;
     resetConnections = false;
     delayMs = 0;
+    missingIndex = false;
+    indexBackwards = false;
+    truncateBody = false;
     get noLeader(): boolean { return this.#noLeader; }
     set noLeader(v: boolean) {
       if (v && !this.#noLeader) leaderLostAt = Date.now();
@@ -64,6 +68,8 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     aclTokens: o.aclTokens ? new Set(o.aclTokens) : undefined,
     leader: () => ({ known: !faults.noLeader, since: leaderLostAt }),
     httpAddress: () => listenAddress,
+    indexFaults: () => ({ missing: faults.missingIndex, backwards: faults.indexBackwards }),
+    parked: (delta) => { parkedQueries += delta; },
   };
 
   const httpServer = http.createServer();
@@ -106,7 +112,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
       release.abort();
     });
     const reply = await handleCall(env, { method: req.method ?? 'GET', url, headers: req.headers, body, release: release.signal });
-    if (!res.destroyed) send(res, reply);
+    if (!res.destroyed) send(res, reply, faults.truncateBody);
   }
 
   function onConnection(socket: net.Socket): void {
@@ -159,7 +165,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     },
     faults,
     stats(): DevCatalogStats {
-      return { requests: stats.requests, byPath: { ...stats.byPath }, openConnections: tracker.open, maxOpenConnections: tracker.maxOpen };
+      return { requests: stats.requests, byPath: { ...stats.byPath }, openConnections: tracker.open, maxOpenConnections: tracker.maxOpen, parked: parkedQueries };
     },
     resetStats(): void {
       stats = { requests: 0, byPath: {} };
@@ -183,7 +189,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
   };
 }
 
-function send(res: http.ServerResponse, reply: Reply): void {
+function send(res: http.ServerResponse, reply: Reply, truncate: boolean): void {
   const headers: Record<string, string> = { ...reply.headers };
   let payload = '';
   if (typeof reply.body === 'string' && reply.status >= 400) {
@@ -193,9 +199,14 @@ function send(res: http.ServerResponse, reply: Reply): void {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(reply.body);
   }
-  headers['content-length'] = String(Buffer.byteLength(payload));
+  const bytes = Buffer.from(payload);
+  headers['content-length'] = String(bytes.length);
   res.writeHead(reply.status, headers);
-  res.end(payload);
+  if (truncate && reply.status < 300) {
+    res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
+    return;
+  }
+  res.end(bytes);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

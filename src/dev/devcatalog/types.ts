@@ -132,6 +132,12 @@ export interface DevCatalogFaults {
   resetConnections: boolean;
   /** Added before each request is handled. */
   delayMs: number;
+  /** Reads answer without `X-Consul-Index` (a proxy in front of Consul that strips it). */
+  missingIndex: boolean;
+  /** A blocking read answers at once with an index below the one it was given (the index going backwards). */
+  indexBackwards: boolean;
+  /** Successful answers announce their whole length, send half of the body, then the connection is cut. */
+  truncateBody: boolean;
   /** Every index goes back to 1, as after a snapshot restore; the next write continues from there. */
   resetIndex(): void;
 }
@@ -141,6 +147,8 @@ export interface DevCatalogStats {
   byPath: Record<string, number>;
   openConnections: number;
   maxOpenConnections: number;
+  /** Blocking queries waiting for a change right now. */
+  parked: number;
 }
 
 export interface DevCatalog {

@@ -73,15 +73,21 @@ export interface ConsulApi {
 export interface ConsulApiOptions {
   stale: boolean;
   requireConsistent: boolean;
-  /** Client timeout of a non-blocking call, ms. Default 30 s. */
+  /** Client timeout of a non-blocking call, ms. Default 10 s. */
   requestTimeoutMs?: number;
+  /** Slack on top of a blocking call's longest legitimate hold (wait × 17/16), ms. Default 5 s. */
+  timeoutMarginMs?: number;
 }
 
 export type ConsulErrorCode =
   | 'TAGWAY_CONSUL_ACL' | 'TAGWAY_CONSUL_NO_LEADER' | 'TAGWAY_CONSUL_HTTP' | 'TAGWAY_CONSUL_TIMEOUT'
-  | 'TAGWAY_CONSUL_UNREACHABLE' | 'TAGWAY_CONSUL_RATE_LIMITED' | 'TAGWAY_CONSUL_ABORTED' | 'TAGWAY_CONSUL_CONFIG';
+  | 'TAGWAY_CONSUL_UNREACHABLE' | 'TAGWAY_CONSUL_RATE_LIMITED' | 'TAGWAY_CONSUL_ABORTED' | 'TAGWAY_CONSUL_CONFIG'
+  | 'TAGWAY_CONSUL_INDEX' | 'TAGWAY_CONSUL_TRUNCATED';
 
-/** Every failure of this module. Match on `code`; `status` and `body` are Consul's answer when there was one. */
+/**
+ * Every failure of this module. Match on `code`; `status` and `body` are Consul's answer when there was one (the
+ * body cut to `MAX_BODY_EXCERPT` characters: it reaches the log and `/api/overview`).
+ */
 export class ConsulError extends Error {
   readonly code: ConsulErrorCode;
   readonly status?: number;
@@ -100,7 +106,9 @@ const SERVER_DEFAULT_WAIT_MS = 5 * 60_000;
 const SERVER_MAX_WAIT_MS = 10 * 60_000;
 /** Slack on top of wait × 17/16 for the answer to travel. */
 const TIMEOUT_MARGIN_MS = 5_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Longest part of an error body Consul (or whatever answers in its place) sent that is kept. */
+export const MAX_BODY_EXCERPT = 200;
 
 /**
  * The client timeout for a call: above the longest time Consul may legitimately hold it.
@@ -108,10 +116,10 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * @example
  * blockingTimeoutMs(42, 60_000, 30_000) // 68750 = 60 s × 17/16 + 5 s
  */
-export function blockingTimeoutMs(index: number | undefined, waitMs: number | undefined, requestTimeoutMs: number): number {
+export function blockingTimeoutMs(index: number | undefined, waitMs: number | undefined, requestTimeoutMs: number, marginMs = TIMEOUT_MARGIN_MS): number {
   if (!index) return requestTimeoutMs;
   const wait = Math.min(waitMs && waitMs > 0 ? waitMs : SERVER_DEFAULT_WAIT_MS, SERVER_MAX_WAIT_MS);
-  return Math.ceil((wait * 17) / 16) + TIMEOUT_MARGIN_MS;
+  return Math.ceil((wait * 17) / 16) + marginMs;
 }
 
 /**
@@ -129,6 +137,7 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
   const secure = target.scheme === 'https';
   const tls = secure ? readTls(endpoint.tls) : {};
   const agent = secure ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
+  failCutAnswers(agent);
   const auth = endpoint.httpAuth?.username
     ? `${encodeURIComponent(endpoint.httpAuth.username)}:${encodeURIComponent(endpoint.httpAuth.password ?? '')}@`
     : '';
@@ -144,25 +153,33 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
     lookup: bracketAwareLookup,
   } as never) as unknown as RawConsul;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const marginMs = options.timeoutMarginMs ?? TIMEOUT_MARGIN_MS;
   const where = `${target.scheme}://${target.host}:${target.port}`;
 
   async function call<T>(q: BlockingOptions, run: (o: RawCallOptions) => Promise<unknown>): Promise<Result<T>> {
     if (q.signal?.aborted) throw aborted(q.signal, where);
     const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const o: RawCallOptions = { ctx, timeout: blockingTimeoutMs(q.index, q.waitMs, requestTimeoutMs) };
+    const o: RawCallOptions = { ctx, timeout: blockingTimeoutMs(q.index, q.waitMs, requestTimeoutMs, marginMs) };
     if (q.index) o.index = String(q.index);
     if (q.index && q.waitMs && q.waitMs > 0) o.wait = `${Math.ceil(q.waitMs)}ms`;
     const onAbort = (): void => { ctx.emit('cancel'); };
     q.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const [res, body] = (await run(o)) as [http.IncomingMessage, unknown];
+      // Consul's Go client refuses an answer without a readable index (parseQueryMeta): a loop that went on
+      // with a made-up index would ask again at once, forever.
+      const rawIndex = header(res, 'x-consul-index');
+      if (rawIndex === undefined || !/^\d+$/.test(rawIndex)) {
+        throw new ConsulError('TAGWAY_CONSUL_INDEX', `Consul at ${where} answered ${rawIndex === undefined ? 'without an X-Consul-Index header' : `an unreadable X-Consul-Index "${excerpt(rawIndex, 40)}"`}; a proxy in front of Consul may strip or rewrite it`);
+      }
       return {
         value: body as T,
-        index: Number(header(res, 'x-consul-index') ?? 0) || 0,
+        index: Number(rawIndex),
         knownLeader: header(res, 'x-consul-knownleader') === 'true',
         lastContactMs: Number.parseInt(header(res, 'x-consul-lastcontact') ?? '0', 10) || 0,
       };
     } catch (err) {
+      if (err instanceof ConsulError) throw err;
       throw toConsulError(err, where, q.signal);
     } finally {
       q.signal?.removeEventListener('abort', onAbort);
@@ -188,6 +205,34 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
 }
 
 // ------------------------------------------------------------------ internals
+
+const kCut = Symbol('tagway.consul.cut');
+
+/**
+ * node-consul's HTTP layer (papi) waits for 'end' and never listens for a response that stops halfway (the
+ * connection cut mid-body): such a call would hang until its timeout, minutes for a blocking query. Every request
+ * of this agent fails at once instead, through the request's 'error' event that papi does listen to.
+ */
+function failCutAnswers(agent: http.Agent): void {
+  const a = agent as http.Agent & { addRequest(req: http.ClientRequest, options: unknown): void };
+  const addRequest = a.addRequest;
+  a.addRequest = function addRequestFailingCutAnswers(req, options) {
+    req.once('response', function watchAnswer(res: http.IncomingMessage) {
+      res.once('close', function answerClosed() {
+        if (res.complete) return;
+        req.emit('error', Object.assign(new Error('the connection was cut in the middle of the answer'), { code: 'ECONNRESET', [kCut]: true }));
+      });
+    });
+    addRequest.call(this, req, options);
+  };
+}
+
+/** At most `max` characters of `text`, control characters as spaces, with the length when it was cut. */
+export function excerpt(text: string, max = MAX_BODY_EXCERPT): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return clean.length <= max ? clean : `${clean.slice(0, max)}… (${clean.length} characters)`;
+}
 
 interface RawCallOptions {
   index?: string;
@@ -296,8 +341,9 @@ function toConsulError(err: unknown, where: string, signal?: AbortSignal): Consu
   if (e?.isResponse && e.response) {
     const status = e.response.statusCode ?? 0;
     const raw = e.response.body;
-    const body = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw === undefined ? '' : JSON.stringify(raw);
-    const said = body.trim() || e.message;
+    const full = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw === undefined ? '' : JSON.stringify(raw);
+    const body = excerpt(full);
+    const said = body || excerpt(e.message);
     if (status === 403) {
       return new ConsulError('TAGWAY_CONSUL_ACL', `Consul at ${where} refused the ACL token (403 ${said}); check providers.consulCatalog.endpoint.token`, { status, body, cause: err });
     }
@@ -310,7 +356,10 @@ function toConsulError(err: unknown, where: string, signal?: AbortSignal): Consu
     return new ConsulError('TAGWAY_CONSUL_HTTP', `Consul at ${where} answered ${status}: ${said}`, { status, body, cause: err });
   }
   if (e?.isTimeout) return new ConsulError('TAGWAY_CONSUL_TIMEOUT', `Consul at ${where} did not answer in time`, { cause: err });
-  const why = e?.code ?? e?.message ?? String(err);
+  if ((e as { [kCut]?: boolean } | undefined)?.[kCut] === true) {
+    return new ConsulError('TAGWAY_CONSUL_TRUNCATED', `Consul at ${where} cut the connection in the middle of an answer`, { cause: err });
+  }
+  const why = excerpt(String(e?.code ?? e?.message ?? String(err)));
   if (/CERT|SIGNATURE|SSL|TLS|ALERT/i.test(String(e?.code ?? ''))) {
     return new ConsulError('TAGWAY_CONSUL_UNREACHABLE', `TLS with Consul at ${where} failed (${why}); check providers.consulCatalog.endpoint.tls`, { cause: err });
   }

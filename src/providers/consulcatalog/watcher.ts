@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../../util/log.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
 import { buildConfiguration, buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
 import { createConsulApi } from './client.ts';
+import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
 import { toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
 import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
 
@@ -11,9 +12,11 @@ import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
  * The Consul Catalog provider. Unlike Traefik (one full reload of N+1 requests per event), it holds
  * two blocking queries — `/v1/catalog/services` (membership and tag unions) and `/v1/health/state/any`
  * (every check) — diffs each answer against the last, and fetches `/v1/health/service/<name>` only
- * for services that appeared or changed, a few at a time. A slow full resync is the safety net.
- * Failures never clear the configuration: the last good one (per service, too) stays and `status()`
- * tells how old it is.
+ * for services that appeared or changed, a few at a time (the diff itself is pure: diff.ts). A slow full
+ * resync is the safety net. Failures never clear the configuration: the last good one (per service, too)
+ * stays and `status()` tells how old it is and what is failing, from the first failed request on. A failing
+ * request, or an answer whose index breaks Consul's rules, is retried after a backoff (1 s doubling to 30 s),
+ * so a fault costs at most about one request per second per watch.
  */
 
 /** What the watcher needs from the Consul client (src/providers/consulcatalog/client.ts). */
@@ -32,7 +35,7 @@ export interface ConsulCatalogProviderOptions {
   api?: CatalogApi;
   /** Full resync period, ms (safety net for changes no diff can see). Default 5 min. */
   resyncIntervalMs?: number;
-  /** Retry delays after a failure, ms. Default 1 s doubling to 30 s. */
+  /** Retry delays after a failure or an index fault, ms. Default 1 s doubling to 30 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   /** Token bucket over the long polls. Default 10/s, burst 20. */
   rateLimit?: { perSecond?: number; burst?: number };
@@ -41,6 +44,7 @@ export interface ConsulCatalogProviderOptions {
 }
 
 type Source = 'catalog' | 'checks' | 'services';
+type Poll = 'catalog' | 'checks';
 
 /**
  * @example
@@ -62,14 +66,10 @@ export class ConsulCatalogProvider implements Provider {
   readonly #concurrency: number;
   readonly #constraints: (tags: readonly string[]) => boolean;
 
-  /** name → signature of its tag union, as last seen (catalog answer or a fetch). */
-  #catalog = new Map<string, string>();
+  /** Signatures of what was last seen (catalog membership and tags, service checks, node checks). */
+  #seen = { services: new Map<string, string>(), serviceChecks: new Map<string, string>(), nodeChecks: new Map<string, string>() };
   /** name → tag union from the last catalog answer (decides whether a service is worth fetching). */
   #catalogTags = new Map<string, readonly string[]>();
-  /** name → signature of its service checks, as last seen. */
-  #serviceChecks = new Map<string, string>();
-  /** node → signature of its node checks, as last seen. */
-  #nodeChecks = new Map<string, string>();
   /** Last good instances per service. */
   #instances = new Map<string, ServiceInstance[]>();
   #dirty = new Set<string>();
@@ -115,7 +115,7 @@ export class ConsulCatalogProvider implements Provider {
     try {
       const loops = [this.#workLoop(signal)];
       if (this.#config.watch) {
-        loops.push(this.#pollLoop('catalog', signal), this.#pollLoop('checks', signal));
+        loops.push(this.#watchLoop('catalog', signal), this.#watchLoop('checks', signal));
         if (this.#resyncMs > 0) loops.push(this.#resyncLoop(signal));
       } else {
         loops.push(this.#intervalLoop(signal));
@@ -129,53 +129,70 @@ export class ConsulCatalogProvider implements Provider {
 
   // ---- the two long polls ----
 
-  async #pollLoop(source: 'catalog' | 'checks', signal: AbortSignal): Promise<void> {
+  /**
+   * One request of a poll, its answer diffed and applied; returns the answer's index. Shared by the blocking
+   * watch and the `watch: false` interval loop.
+   */
+  async #poll(source: Poll, q: Query): Promise<number> {
+    this.#counters.requests++;
+    if (source === 'catalog') {
+      this.#counters.catalogPolls++;
+      const answer = await this.#api.catalogServices(q);
+      this.#contact();
+      const visible = this.#applyCatalog(answer.value);
+      // The services index moved but no tag union changed: an instance came or went with the same
+      // tags. One with checks shows in the checks poll; one without checks shows nowhere, so the
+      // services that have no service checks are fetched again (usually none or a few).
+      if (q.index !== undefined && q.index > 0 && answer.index > q.index && !visible) this.#markChecklessDirty();
+      return answer.index;
+    }
+    this.#counters.checkPolls++;
+    const answer = await this.#api.healthState('any', q);
+    this.#contact();
+    this.#applyChecks(answer.value);
+    return answer.index;
+  }
+
+  /**
+   * A blocking watch of one poll. Failures and index faults (`nextIndex`) are reported at once and retried after
+   * the backoff; the retry answers at once (index 0), since a parked blocking query would hide the recovery until
+   * the next change. After an index fault, only a sound answer to a blocking query ends the backoff (an index
+   * that keeps going backwards would otherwise cost two requests per delay).
+   */
+  async #watchLoop(source: Poll, signal: AbortSignal): Promise<void> {
     const backoff = new Backoff(this.#backoff.initialMs, this.#backoff.maxMs);
     const waitMs = this.#config.endpoint.endpointWaitTime > 0 ? this.#config.endpoint.endpointWaitTime : undefined;
     let index = 0;
+    let delay = 0;
+    let indexSuspect = false;
     while (!signal.aborted) {
+      if (delay > 0) {
+        await sleep(delay, signal);
+        if (signal.aborted) break;
+      }
       await this.#bucket.take(signal);
       if (signal.aborted) break;
       try {
-        const q: Query = index > 0 ? { index, waitMs, signal } : { signal };
-        this.#counters.requests++;
-        if (source === 'catalog') {
-          this.#counters.catalogPolls++;
-          const answer = await this.#api.catalogServices(q);
-          this.#contact(source);
-          const visible = this.#applyCatalog(answer.value);
-          // The services index moved but no tag union changed: an instance came or went with the same
-          // tags. One with checks shows in the checks poll; one without checks shows nowhere, so the
-          // services that have no service checks are fetched again (usually none or a few).
-          if (index > 0 && answer.index > index && !visible) this.#markChecklessDirty();
-          index = this.#nextIndex(source, index, answer.index);
+        const answered = await this.#poll(source, index > 0 ? { index, waitMs, signal } : { signal });
+        const step = nextIndex(index, answered);
+        if (step.fault !== undefined) {
+          this.#counters.indexResets++;
+          this.#failed(source, step.fault);
+          indexSuspect = true;
+          delay = backoff.next();
         } else {
-          this.#counters.checkPolls++;
-          const answer = await this.#api.healthState('any', q);
-          this.#contact(source);
-          this.#applyChecks(answer.value);
-          index = this.#nextIndex(source, index, answer.index);
+          this.#recovered(source);
+          if (!indexSuspect || index > 0) { backoff.reset(); indexSuspect = false; }
+          delay = 0;
         }
-        backoff.reset();
+        index = step.index;
       } catch (err) {
         if (signal.aborted) break;
         this.#failed(source, err);
-        // The next try answers at once (no index): a parked blocking query would hide the recovery
-        // until the next change. Its answer is diffed like any other, so it costs no extra fetch.
         index = 0;
-        await sleep(backoff.next(), signal);
+        delay = backoff.next();
       }
     }
-  }
-
-  /** Consul's rules for blocking indexes: reset to 0 when it goes backwards, never block on 0. */
-  #nextIndex(source: Source, previous: number, answered: number): number {
-    if (answered < previous) {
-      this.#counters.indexResets++;
-      this.#log.warn('Consul index went backwards, resetting', { source, previous, answered });
-      return 0;
-    }
-    return answered > 0 ? answered : 1;
   }
 
   /** `watch: false`: both lists every refreshInterval, without blocking, still diffed. */
@@ -185,18 +202,8 @@ export class ConsulCatalogProvider implements Provider {
       let failed = false;
       for (const source of ['catalog', 'checks'] as const) {
         try {
-          this.#counters.requests++;
-          if (source === 'catalog') {
-            this.#counters.catalogPolls++;
-            const answer = await this.#api.catalogServices({ signal });
-            this.#contact(source);
-            this.#applyCatalog(answer.value);
-          } else {
-            this.#counters.checkPolls++;
-            const answer = await this.#api.healthState('any', { signal });
-            this.#contact(source);
-            this.#applyChecks(answer.value);
-          }
+          await this.#poll(source, { signal });
+          this.#recovered(source);
         } catch (err) {
           if (signal.aborted) return;
           failed = true;
@@ -213,73 +220,48 @@ export class ConsulCatalogProvider implements Provider {
       await sleep(this.#resyncMs, signal);
       if (signal.aborted) break;
       this.#counters.resyncs++;
-      for (const name of this.#catalog.keys()) this.#dirty.add(name);
+      for (const name of this.#seen.services.keys()) this.#dirty.add(name);
       this.#wake.notify();
     }
   }
 
-  // ---- diffs ----
+  // ---- applying the diffs ----
 
   #markChecklessDirty(): void {
     let any = false;
-    for (const name of this.#catalog.keys()) {
-      if (this.#serviceChecks.get(name)) continue;
+    for (const name of this.#seen.services.keys()) {
+      if (this.#seen.serviceChecks.get(name)) continue;
       this.#dirty.add(name);
       any = true;
     }
     if (any) { this.#counters.checklessRefetches++; this.#wake.notify(); }
   }
 
-  /** Diffs the catalog's answer; true when something visible changed (a service's tags, or membership). */
+  /** Applies a catalog answer; true when something visible changed (a service's tags, or membership). */
   #applyCatalog(value: Record<string, string[] | null>): boolean {
-    const next = new Map<string, string>();
-    this.#catalogTags = new Map();
-    for (const [name, tags] of Object.entries(value ?? {})) {
-      this.#catalogTags.set(name, tags ?? []);
-      const sig = tagSignature(tags ?? []);
-      next.set(name, sig);
-      if (this.#catalog.get(name) !== sig) this.#dirty.add(name);
-    }
-    let removed = false;
-    for (const name of this.#catalog.keys()) {
-      if (next.has(name)) continue;
-      removed = true;
+    const diff = diffCatalog(this.#seen.services, value);
+    for (const name of diff.changed) this.#dirty.add(name);
+    for (const name of diff.removed) {
       this.#instances.delete(name);
-      this.#serviceChecks.delete(name);
+      this.#seen.serviceChecks.delete(name);
       this.#dirty.delete(name);
     }
-    const added = [...next.keys()].some((name) => !this.#catalog.has(name));
-    const changed = added || removed || [...next].some(([name, sig]) => this.#catalog.get(name) !== sig);
-    this.#catalog = next;
+    this.#seen.services = diff.services;
+    this.#catalogTags = diff.tags;
     const first = !this.#catalogSeen;
     this.#catalogSeen = true;
-    if (first || removed || this.#dirty.size > 0) this.#wake.notify();
-    return first || changed;
+    if (first || diff.removed.length > 0 || this.#dirty.size > 0) this.#wake.notify();
+    return first || diff.changed.length > 0 || diff.removed.length > 0;
   }
 
   #applyChecks(checks: HealthCheckEntry[]): void {
-    const { services, nodes } = checkSignatures(checks ?? []);
-    // The first answer only records: every service is fetched at start anyway.
-    const first = !this.#checksSeen;
+    const nodesOf = new Map<string, string[]>();
+    for (const [name, instances] of this.#instances) nodesOf.set(name, instances.map((i) => i.node));
+    const diff = diffChecks(this.#seen, checks, { first: !this.#checksSeen, services: this.#seen.services, nodesOf });
     this.#checksSeen = true;
-    for (const name of new Set([...services.keys(), ...this.#serviceChecks.keys()])) {
-      const sig = services.get(name) ?? '';
-      if ((this.#serviceChecks.get(name) ?? '') === sig) continue;
-      this.#serviceChecks.set(name, sig);
-      if (!first && this.#catalog.has(name)) this.#dirty.add(name);
-    }
-    const changedNodes = new Set<string>();
-    for (const node of new Set([...nodes.keys(), ...this.#nodeChecks.keys()])) {
-      const sig = nodes.get(node) ?? '';
-      if ((this.#nodeChecks.get(node) ?? '') === sig) continue;
-      this.#nodeChecks.set(node, sig);
-      changedNodes.add(node);
-    }
-    if (!first && changedNodes.size > 0) {
-      for (const [name, instances] of this.#instances) {
-        if (instances.some((i) => changedNodes.has(i.node))) this.#dirty.add(name);
-      }
-    }
+    this.#seen.serviceChecks = diff.serviceChecks;
+    this.#seen.nodeChecks = diff.nodeChecks;
+    for (const name of diff.changed) this.#dirty.add(name);
     if (this.#dirty.size > 0) this.#wake.notify();
   }
 
@@ -295,7 +277,7 @@ export class ConsulCatalogProvider implements Provider {
       retry?.abort();
       const names: string[] = [];
       for (const name of [...this.#dirty].sort()) {
-        if (!this.#catalog.has(name)) continue;
+        if (!this.#seen.services.has(name)) continue;
         if (this.#worthFetching(name)) { names.push(name); continue; }
         this.#instances.delete(name); // the build would skip it whatever its instances say
       }
@@ -308,7 +290,7 @@ export class ConsulCatalogProvider implements Provider {
           this.#counters.requests++;
           this.#counters.serviceFetches++;
           const answer = await this.#api.healthService(name, { signal });
-          this.#contact('services');
+          this.#contact();
           this.#applyService(name, answer.value ?? []);
         } catch (err) {
           if (signal.aborted) return;
@@ -349,15 +331,16 @@ export class ConsulCatalogProvider implements Provider {
   }
 
   #applyService(name: string, entries: HealthServiceEntry[]): void {
-    if (!this.#catalog.has(name)) return; // removed while in flight
+    if (!this.#seen.services.has(name)) return; // removed while in flight
     const instances = toInstances(name, entries);
     if (instances.length === 0) this.#instances.delete(name); else this.#instances.set(name, instances);
     // Record what this answer already shows, so the poll answers that report the same change
     // (possibly later than this fetch) do not cause another fetch.
-    this.#catalog.set(name, tagSignature(instances.flatMap((i) => i.tags)));
+    this.#seen.services.set(name, tagSignature(instances.flatMap((i) => i.tags)));
     const { services, nodes } = checkSignatures(entries.flatMap((e) => e.Checks ?? []));
-    this.#serviceChecks.set(name, services.get(name) ?? '');
-    for (const [node, sig] of nodes) this.#nodeChecks.set(node, sig);
+    const sig = services.get(name);
+    if (sig === undefined) this.#seen.serviceChecks.delete(name); else this.#seen.serviceChecks.set(name, sig);
+    for (const [node, nodeSig] of nodes) this.#seen.nodeChecks.set(node, nodeSig);
   }
 
   #rebuild(): void {
@@ -391,14 +374,15 @@ export class ConsulCatalogProvider implements Provider {
 
   // ---- health of the source ----
 
-  #contact(source: Source): void {
+  #contact(): void {
     this.#status.lastContact = Date.now();
-    if (source !== 'services') this.#recovered(source);
   }
 
+  /** Reports a failure of `source` (an error, or the text of a fault) from its first occurrence on. */
   #failed(source: Source, err: unknown, context?: string): void {
     const code = (err as { code?: string } | undefined)?.code;
-    const message = `${context ? context + ': ' : ''}${(err as Error | undefined)?.message ?? String(err)}${code && !String((err as Error)?.message).includes(code) ? ` (${code})` : ''}`;
+    const text = typeof err === 'string' ? err : (err as Error | undefined)?.message ?? String(err);
+    const message = `${context ? context + ': ' : ''}${text}${code && !text.includes(code) ? ` (${code})` : ''}`;
     const prev = this.#errors.get(source);
     if (prev?.message === message) return;
     this.#errors.set(source, { message, since: prev?.since ?? Date.now() });
@@ -410,27 +394,12 @@ export class ConsulCatalogProvider implements Provider {
     if (!prev) return;
     this.#errors.delete(source);
     this.#log.info('Consul catalog recovered', { source, failingForMs: Date.now() - prev.since });
+    // Services whose fetch failed meanwhile are fetched now, not when their own backoff ends.
+    if (source !== 'services' && this.#dirty.size > 0) this.#wake.notify();
   }
 }
 
 /** Go's strconv.ParseBool true values. */
 function isGoTrue(v: string): boolean {
   return v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'true' || v === 'True';
-}
-
-function tagSignature(tags: readonly string[]): string {
-  return [...new Set(tags)].sort().join('\n');
-}
-
-/** Per service (service checks) and per node (node checks): a string that changes when any check does. */
-function checkSignatures(checks: readonly HealthCheckEntry[]): { services: Map<string, string>; nodes: Map<string, string> } {
-  const services = new Map<string, string[]>(), nodes = new Map<string, string[]>();
-  for (const c of checks) {
-    const line = `${c.Node ?? ''}\u0001${c.CheckID ?? ''}\u0001${c.Status ?? ''}\u0001${c.ModifyIndex ?? 0}`;
-    const [map, key] = c.ServiceName ? [services, c.ServiceName] : [nodes, c.Node ?? ''];
-    const list = map.get(key);
-    if (list) list.push(line); else map.set(key, [line]);
-  }
-  const join = (m: Map<string, string[]>): Map<string, string> => new Map([...m].map(([k, v]) => [k, v.sort().join('\n')]));
-  return { services: join(services), nodes: join(nodes) };
 }

@@ -243,6 +243,6 @@ describe('devcatalog blocking queries and lifecycle', () => {
     dc.resetStats();
     await waitFor(() => dc.stats().openConnections === 0);
     dc.resetStats();
-    assert.deepEqual(dc.stats(), { requests: 0, byPath: {}, openConnections: 0, maxOpenConnections: 0 });
+    assert.deepEqual(dc.stats(), { requests: 0, byPath: {}, openConnections: 0, maxOpenConnections: 0, parked: 0 });
   });
 });

@@ -218,6 +218,60 @@ describe('createConsulApi against devcatalog (real consul client)', () => {
     assert.ok(dc.stats().maxOpenConnections <= 2);
   });
 
+  it('an answer without X-Consul-Index is TAGWAY_CONSUL_INDEX, as in Consul\'s Go client', async (t) => {
+    const { dc, api } = await setup(t);
+    dc.faults.missingIndex = true;
+    const err = await failure(api.catalogServices({}));
+    assert.equal(err.code, 'TAGWAY_CONSUL_INDEX');
+    assert.match(err.message, /without an X-Consul-Index/);
+    dc.faults.missingIndex = false;
+    assert.ok((await api.catalogServices({})).index > 0);
+  });
+
+  it('an answer cut halfway fails at once (TAGWAY_CONSUL_TRUNCATED), not at the client timeout', async (t) => {
+    const { dc, api } = await setup(t, {}, {}, { requestTimeoutMs: 60_000 });
+    dc.register({ Name: 'web', Port: 80, Tags: ['a'.repeat(2000)] });
+    const first = await api.catalogServices({});
+    dc.faults.truncateBody = true;
+    const started = performance.now();
+    assert.equal((await failure(api.catalogServices({}))).code, 'TAGWAY_CONSUL_TRUNCATED');
+    // A blocking query answered by a change, then cut: its timeout would be minutes.
+    const blocked = api.catalogServices({ index: first.index, waitMs: 600_000 });
+    await waitFor(() => dc.stats().byPath['/v1/catalog/services'] === 3);
+    dc.register({ Name: 'other', Port: 81 });
+    assert.equal((await failure(blocked)).code, 'TAGWAY_CONSUL_TRUNCATED');
+    assert.ok(performance.now() - started < 10_000, 'failed long before the client timeouts (60 s, 10 min)');
+    dc.faults.truncateBody = false;
+    const healed = (await api.catalogServices({})).value;
+    assert.ok('web' in healed && 'other' in healed);
+  });
+
+  it('a hung blocking query fails at its wait + wait/16 + the margin (TAGWAY_CONSUL_TIMEOUT)', async (t) => {
+    const { dc, api } = await setup(t, {}, {}, { requestTimeoutMs: 60_000, timeoutMarginMs: 200 });
+    const first = await api.catalogServices({});
+    dc.faults.hang = true;
+    const started = performance.now();
+    const err = await failure(api.catalogServices({ index: first.index, waitMs: 400 }));
+    const took = performance.now() - started;
+    assert.equal(err.code, 'TAGWAY_CONSUL_TIMEOUT');
+    assert.ok(took >= 400 && took < 400 * 17 / 16 + 200 + 1000, `cut after ${took.toFixed(0)} ms`);
+  });
+
+  it('a long error body is cut to an excerpt in the message and the error', async (t) => {
+    const long = 'x'.repeat(10_000) + '\n\u001b[31mfake log line';
+    const server = http.createServer((req, res) => { req.resume(); res.writeHead(500, { 'content-type': 'text/plain' }); res.end(long); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const api = createConsulApi(endpoint(`127.0.0.1:${(server.address() as net.AddressInfo).port}`), { stale: false, requireConsistent: false });
+    t.after(() => api.close());
+    const err = await failure(api.catalogServices({}));
+    assert.equal(err.code, 'TAGWAY_CONSUL_HTTP');
+    assert.ok(err.message.length < 400, `message of ${err.message.length} characters`);
+    assert.match(err.message, /x{200}… \(10\d{3} characters\)/);
+    assert.ok(err.body!.length < 300);
+    assert.doesNotMatch(err.message + err.body, /[\u0000-\u001f]/, 'no control characters reach the log');
+  });
+
   it('works over IPv6 loopback', async (t) => {
     const dc = await startDevCatalog({ host: '::1' }).catch(() => undefined);
     if (!dc) return t.skip('no IPv6 loopback here');
@@ -324,15 +378,15 @@ function makePki(): { dir: string } | undefined {
 
 describe('blockingTimeoutMs', () => {
   const cases = [
-    { desc: 'not blocking: the request timeout', index: undefined, wait: 60_000, expect: 30_000 },
-    { desc: 'index 0 is not blocking', index: 0, wait: 60_000, expect: 30_000 },
+    { desc: 'not blocking: the request timeout', index: undefined, wait: 60_000, expect: 10_000 },
+    { desc: 'index 0 is not blocking', index: 0, wait: 60_000, expect: 10_000 },
     { desc: 'wait x 17/16 + 5 s margin', index: 3, wait: 60_000, expect: 68_750 },
     { desc: 'no wait: server default 5 min', index: 3, wait: undefined, expect: 323_750 },
     { desc: 'wait above the 10 min cap', index: 3, wait: 3_600_000, expect: 642_500 },
   ];
   for (const c of cases) {
     it(c.desc, () => {
-      const got = blockingTimeoutMs(c.index, c.wait, 30_000);
+      const got = blockingTimeoutMs(c.index, c.wait, 10_000);
       assert.equal(got, c.expect);
       if (c.index) assert.ok(got > Math.min(c.wait ?? 300_000, 600_000) * 17 / 16, 'never below the longest server hold');
     });

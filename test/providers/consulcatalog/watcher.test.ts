@@ -69,10 +69,12 @@ async function catalog(t: TestContext, options?: Parameters<typeof startDevCatal
   return dc;
 }
 
-/** Both long polls have reached devcatalog with an index (so they are parked, past any fault check). */
+/**
+ * Both long polls are waiting in devcatalog (past any fault check). Right after a change, a parked poll is parked
+ * on the newest index or has answered: both parked again means the change caused nothing more.
+ */
 function pollsParked(dc: DevCatalog): true | undefined {
-  const s = dc.stats().byPath;
-  return (s['/v1/catalog/services'] ?? 0) >= 2 && (s['/v1/health/state/any'] ?? 0) >= 2 ? true : undefined;
+  return dc.stats().parked === 2 ? true : undefined;
 }
 
 function web(id: string, tags: string[] = [], port = 8080): Parameters<DevCatalog['register']>[0] {
@@ -128,7 +130,7 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     await seen.router('r500', 'Host(`changed`)');
     // Reported, not asserted (speed belongs in bench/): how long the change took to reach a configuration.
     t.diagnostic(`one change reached the configuration in ${(performance.now() - registeredAt).toFixed(1)} ms`);
-    await new Promise((r) => setTimeout(r, 100)); // let re-issued polls land before counting
+    await seen.until(() => pollsParked(dc), 'both polls parked again'); // every request the change caused has landed
     const stats = dc.stats();
     t.diagnostic(`one change: ${stats.requests} requests ${JSON.stringify(stats.byPath)}; max open connections ${stats.maxOpenConnections}`);
     assert.ok(stats.requests <= 3, `one change caused ${stats.requests} requests: ${JSON.stringify(stats.byPath)}`);
@@ -246,8 +248,58 @@ describe('ConsulCatalogProvider faults: last good configuration kept, then recov
     await seen.router('idx', 'Host(`one`)');
     dc.faults.resetIndex();
     await seen.until(() => (provider.status().counters?.['indexResets'] ?? 0) >= 1, 'an index reset');
+    assert.match(provider.status().error ?? '', /went backwards/, 'reported from the answer that showed it');
     dc.register(web('idx-1', ['traefik.http.routers.idx.rule=Host(`two`)']));
     await seen.router('idx', 'Host(`two`)');
-    assert.equal(provider.status().error, undefined);
+    await seen.until(() => provider.status().error === undefined || undefined, 'error cleared by the next sound answer');
   });
+});
+
+describe('ConsulCatalogProvider under a lasting fault: reported at once, about 1 request per second, recovery', { concurrency: true }, () => {
+  /** How long the fault lasts while requests are counted (an upper bound: a slow machine only sends fewer). */
+  const FAULT_MS = 2_500;
+  /** `answersUsable`: the answers are sound apart from their index, so routing follows them during the fault. */
+  const faults: Array<{ desc: string; set: (dc: DevCatalog, on: boolean) => void; error: RegExp; answersUsable?: boolean }> = [
+    { desc: 'X-Consul-Index missing', set: (dc, on) => { dc.faults.missingIndex = on; }, error: /X-Consul-Index/ },
+    { desc: 'X-Consul-Index going backwards', set: (dc, on) => { dc.faults.indexBackwards = on; }, error: /went backwards|was 0/, answersUsable: true },
+    { desc: 'bodies cut halfway', set: (dc, on) => { dc.faults.truncateBody = on; }, error: /cut the connection|TRUNCATED/ },
+    { desc: 'no cluster leader', set: (dc, on) => { dc.faults.noLeader = on; }, error: /leader/i },
+    { desc: 'connection resets', set: (dc, on) => { dc.faults.resetConnections = on; }, error: /UNREACHABLE|reset|socket|hang up/i },
+  ];
+  for (const f of faults) {
+    it(f.desc, async (t) => {
+      const dc = await catalog(t);
+      dc.register(web('keep-1', ['traefik.http.routers.keep.rule=Host(`keep`)']));
+      // The production pacing: backoff 1 s doubling to 30 s, token bucket 10/s.
+      const { provider, seen } = run(t, config(dc.address), { backoff: undefined, rateLimit: undefined });
+      await seen.router('keep', 'Host(`keep`)');
+      await seen.until(() => pollsParked(dc), 'polls parked');
+      dc.resetStats();
+
+      f.set(dc, true);
+      dc.register(web('late-1', ['traefik.http.routers.late.rule=Host(`late`)'])); // wakes the parked catalog poll
+      const startedAt = performance.now();
+      const catalogRequests = (): number => dc.stats().byPath['/v1/catalog/services'] ?? 0;
+      const whenSeen = await seen.until(() => f.error.test(provider.status().error ?? '') ? { requests: catalogRequests() } : undefined, `error ${f.error}`);
+      assert.ok(whenSeen.requests <= 1, `the fault showed after ${whenSeen.requests} new catalog requests`);
+      await new Promise((r) => setTimeout(r, Math.max(0, FAULT_MS - (performance.now() - startedAt))));
+      const during = dc.stats().byPath;
+      const elapsed = performance.now() - startedAt;
+      for (const [path, n] of Object.entries(during)) {
+        assert.ok(n <= Math.ceil(elapsed / 1000) + 1, `${n} requests to ${path} in ${elapsed.toFixed(0)} ms of fault: ${JSON.stringify(during)}`);
+      }
+      if (f.answersUsable) assert.ok(seen.last?.configuration.http.routers['late'], 'routing follows the answers');
+      else assert.equal(seen.last?.configuration.http.routers['late'], undefined, 'nothing made up while failing');
+      assert.ok(seen.last?.configuration.http.routers['keep'], 'the last good configuration stays');
+
+      const healedAt = performance.now();
+      f.set(dc, false);
+      await seen.router('late', 'Host(`late`)');
+      const recovery = performance.now() - healedAt;
+      // After 1 s and 2 s of backoff the next retry comes at most 4 s later; then 2 s to follow Consul.
+      assert.ok(recovery < 4_000 + 2_000, `routed ${recovery.toFixed(0)} ms after the fault ended`);
+      await seen.until(() => provider.status().error === undefined || undefined, 'error cleared');
+      t.diagnostic(`${f.desc}: ${JSON.stringify(during)} in ${elapsed.toFixed(0)} ms; routed ${recovery.toFixed(0)} ms after recovery`);
+    });
+  }
 });

@@ -4,6 +4,7 @@ import { loadStaticConfig } from '../../src/static/load.ts';
 import { startGateway, type Gateway } from '../../src/server/gateway.ts';
 import type { Provider } from '../../src/providers/provider.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.ts';
+import type { RequestObserver } from '../../src/http/observer.ts';
 
 export interface TestGatewayOptions {
   /** Extra static flags, e.g. `--tracing.otlp.http.endpoint=…`. */
@@ -13,6 +14,10 @@ export interface TestGatewayOptions {
   providers?: Provider[];
   logger?: Logger;
   accessLogWrite?: (line: string) => void;
+  /** Environment for OTEL_* variables (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Per-request observers, called by the gateway once a request is matched (e.g. to read `ctx.trace`). */
+  observers?: RequestObserver[];
 }
 
 export interface TestGateway { gateway: Gateway; catalog: DevCatalog | undefined; web: string; admin: string }
@@ -39,7 +44,7 @@ export async function startTestGateway(t: TestContext, options: TestGatewayOptio
   flags.push(...(options.flags ?? []));
   const config = loadStaticConfig({ argv: flags, env: {} });
   const logger = options.logger ?? (process.env['TAGWAY_TEST_LOG'] ? createLogger({ level: 'DEBUG' }) : silentLogger);
-  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}) });
+  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers });
   t.after(() => gateway.close());
   return { gateway, catalog, web: gateway.url('web'), admin: gateway.url('traefik') };
 }

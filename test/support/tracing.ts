@@ -5,6 +5,11 @@ import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import { startCollector, type Collector, type SpanRecord } from './collector.ts';
 import { startTestGateway, waitForState, type TestGateway } from './gateway.ts';
+import { startUpstream, type Upstream } from './upstream.ts';
+import type { RequestObserver } from '../../src/http/observer.ts';
+import type { ServerTrace } from '../../src/observability/spans/request-trace.ts';
+import type { Tracing } from '../../src/observability/tracing.ts';
+import type { Logger } from '../../src/util/log.ts';
 
 export { SPAN_KIND, STATUS } from './collector.ts';
 export type { SpanRecord } from './collector.ts';
@@ -27,11 +32,17 @@ export interface TracedOptions {
   accessLogWrite?: (line: string) => void;
   /** tracing.batch.scheduledDelay (default 20ms: tests wait on events, not on the timer). */
   scheduledDelay?: string;
+  /** tracing.otlp.http.endpoint (default the collector's `…/v1/traces`). */
+  endpoint?: (collector: Collector) => string;
+  /** OTEL_* variables the gateway reads (default process.env). */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  observers?: RequestObserver[];
 }
 
 /** Flags that turn tracing on toward `collector`, with a short export delay so tests wait on events. */
-export function tracingFlags(collector: Collector, delay = '20ms'): string[] {
-  return [`--tracing.otlp.http.endpoint=${collector.endpoint}`, `--tracing.batch.scheduledDelay=${delay}`];
+export function tracingFlags(collector: Collector, delay = '20ms', endpoint = collector.endpoint): string[] {
+  return [`--tracing.otlp.http.endpoint=${endpoint}`, `--tracing.batch.scheduledDelay=${delay}`];
 }
 
 /**
@@ -44,8 +55,8 @@ export async function startTraced(t: TestContext, http: DynamicHttp, options: Tr
   const dir = await mkdtemp(join(tmpdir(), 'tagway-tracing-'));
   const file = join(dir, 'dynamic.yml');
   await writeFile(file, stringify({ http }));
-  const flags = [`--providers.file.filename=${file}`, ...(options.tracing === false ? [] : tracingFlags(collector, options.scheduledDelay)), ...(options.flags ?? [])];
-  const gw = await startTestGateway(t, { consul: options.consul ?? false, flags, accessLogWrite: options.accessLogWrite });
+  const flags = [`--providers.file.filename=${file}`, ...(options.tracing === false ? [] : tracingFlags(collector, options.scheduledDelay, options.endpoint?.(collector))), ...(options.flags ?? [])];
+  const gw = await startTestGateway(t, { consul: options.consul ?? false, flags, accessLogWrite: options.accessLogWrite, env: options.env, logger: options.logger, observers: options.observers });
   t.after(() => collector.close());
   t.after(() => rm(dir, { recursive: true, force: true }));
   const wanted = Object.keys(http.routers ?? {}).map((n) => `${n}@file`);
@@ -124,4 +135,51 @@ export async function traceWhere(collector: Collector, predicate: (s: SpanRecord
     if (left <= 0) throw new Error(`no trace of ${size} spans matched in ${timeoutMs} ms; got ${JSON.stringify(collector.spans.map((s) => s.name))}`);
     await collector.waitForSpans(collector.spans.length + 1, left).catch(() => undefined);
   }
+}
+
+/**
+ * The upstream the tracing tests talk to: `/status/<code>` answers that code, `/hang` never answers, anything
+ * else 200 "ok" with a repeated `x-multi` response header.
+ */
+export function apiUpstream(t: TestContext): Promise<Upstream> {
+  return startUpstream(t, 'api', (req, res) => {
+    req.resume();
+    if (req.url?.startsWith('/hang')) return;
+    const m = /^\/status\/(\d{3})/.exec(req.url ?? '');
+    res.writeHead(m ? Number(m[1]) : 200, { 'content-type': 'text/plain', 'x-multi': ['one', 'two'] });
+    res.end('ok');
+  });
+}
+
+export interface ApiOptions extends TracedOptions {
+  /** Merged into the router `api` (e.g. `{ observability: { traceVerbosity: 'detailed' } }`). */
+  router?: Record<string, unknown>;
+  /** Middlewares the router uses, in order (name → definition). */
+  middlewares?: Record<string, Record<string, unknown>>;
+  /** The service's server URL instead of the started upstream's. */
+  serverUrl?: (upstream: Upstream) => string;
+}
+
+export interface TracedApi extends TracedGateway {
+  upstream: Upstream;
+  tracing: Tracing;
+  /** The trace the gateway started for each request, in order (sampled or not), read by a request observer. */
+  traces: ServerTrace[];
+}
+
+/**
+ * A real gateway, a real OTLP receiver and `apiUpstream`: one router `api@file` (rule ``PathPrefix(`/`)``,
+ * entry point web) toward one service `api-svc@file`, with tracing on toward the receiver.
+ */
+export async function startTracedApi(t: TestContext, options: ApiOptions = {}): Promise<TracedApi> {
+  const upstream = await apiUpstream(t);
+  const traces: ServerTrace[] = [];
+  const recorder: RequestObserver = { onRequest(ctx) { if (ctx.trace) traces.push(ctx.trace as ServerTrace); } };
+  const http: DynamicHttp = {
+    routers: { api: { rule: 'PathPrefix(`/`)', service: 'api-svc', entryPoints: ['web'], ...(options.middlewares ? { middlewares: Object.keys(options.middlewares) } : {}), ...options.router } },
+    services: { 'api-svc': service(options.serverUrl?.(upstream) ?? upstream.url) },
+    ...(options.middlewares ? { middlewares: options.middlewares } : {}),
+  };
+  const gw = await startTraced(t, http, { ...options, observers: [recorder, ...(options.observers ?? [])] });
+  return { ...gw, upstream, tracing: gw.gateway.tracing!, traces };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startCollector } from '../../support/collector.ts';
-import { send, startHarness, tracingConfig } from '../harness.ts';
+import { send } from '../../support/client.ts';
+import { startTracedApi } from '../../support/tracing.ts';
 
 describe('encoded span queue', () => {
   const cases = [
@@ -10,10 +10,9 @@ describe('encoded span queue', () => {
   ];
   for (const c of cases) {
     it(c.desc, async (t) => {
-      const collector = await startCollector();
-      t.after(() => collector.close());
-      const h = await startHarness(t, { tracing: tracingConfig(collector.endpoint, { batch: { maxQueueSize: 100, maxExportBatchSize: c.batch, scheduledDelay: 60_000, exportTimeout: 5000 } }) });
-      for (let i = 0; i < c.requests; i++) assert.equal((await send(h.url, `/w${i}?k=v`)).status, 200);
+      const h = await startTracedApi(t, { scheduledDelay: '1m', flags: ['--tracing.batch.maxQueueSize=100', `--tracing.batch.maxExportBatchSize=${c.batch}`, '--tracing.batch.exportTimeout=5s'] });
+      const collector = h.collector;
+      for (let i = 0; i < c.requests; i++) assert.equal((await send(h.web, `/w${i}?k=v`)).status, 200);
       await h.tracing.shutdown(2000);
       const spans = collector.spans;
       assert.deepEqual(spans.map((s) => s.attributes['url.path']).filter(Boolean).sort(), Array.from({ length: c.requests }, (_, i) => `/w${i}`));

@@ -1,30 +1,45 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { WarnLogger } from '../../../src/observability/export/batch-processor.ts';
-import { startCollector } from '../../support/collector.ts';
-import { load, send, startHarness, tracingConfig } from '../harness.ts';
+import { VERSION_INFO } from '../../../src/server/admin/version.ts';
+import type { TracingConfig } from '../../../src/static/types.ts';
+import { createLogger } from '../../../src/util/log.ts';
+import { load, send } from '../../support/client.ts';
+import { startTracedApi } from '../../support/tracing.ts';
+import { waitFor } from '../../support/wait.ts';
 
-type Batch = { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
+type Batch = { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: string; exportTimeout: string };
 
-async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger?: WarnLogger; detailed?: boolean; serviceName?: string; env?: Record<string, string> } = {}) {
-  const collector = await startCollector();
-  t.after(() => collector.close());
-  const base = tracingConfig(collector.endpoint);
-  const h = await startHarness(t, {
-    tracing: { ...base, serviceName: extra.serviceName ?? base.serviceName, batch: { ...base.batch, ...batch } },
-    tracingOptions: { ...(extra.logger ? { logger: extra.logger } : {}), ...(extra.env ? { env: extra.env } : {}) },
-    router: extra.detailed ? { traceVerbosity: 'detailed' } : undefined,
+/** tracing.batch.* flags (durations as a user writes them). */
+function batchFlags(batch: Partial<Batch>): string[] {
+  return Object.entries(batch).map(([k, v]) => `--tracing.batch.${k}=${v}`);
+}
+
+/** The gateway's dropped-span warnings (its log, JSON lines), fields only. */
+function droppedWarnings(): { warnings: Array<Record<string, unknown>>; logger: ReturnType<typeof createLogger> } {
+  const warnings: Array<Record<string, unknown>> = [];
+  const logger = createLogger({ level: 'WARN', format: 'json', write: (line) => {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (String(entry['msg'] ?? entry['message'] ?? '').startsWith('tracing: spans dropped')) warnings.push(entry);
+  } });
+  return { warnings, logger };
+}
+
+/** A real gateway with tracing toward a real receiver; `batch` as tracing.batch.* flags. */
+async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger?: ReturnType<typeof createLogger>; detailed?: boolean; serviceName?: string; env?: Record<string, string> } = {}) {
+  const { scheduledDelay = '20ms', ...rest } = batch;
+  const gw = await startTracedApi(t, {
+    scheduledDelay,
+    flags: [`--tracing.serviceName=${extra.serviceName ?? 'tagway-test'}`, ...batchFlags(rest)],
+    env: extra.env ?? {},
+    logger: extra.logger,
+    router: extra.detailed ? { observability: { traceVerbosity: 'detailed' } } : undefined,
   });
-  return { collector, ...h };
+  return { ...gw, url: gw.web };
 }
 
 /** Polls a condition (bounded); for counters that have no event to wait on. */
-async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  return waitFor(what, check, { timeoutMs });
 }
 
 describe('export path', () => {
@@ -35,7 +50,7 @@ describe('export path', () => {
   ];
   for (const p of protocols) {
     it(`1,000 requests in far fewer export requests: ${p.desc}`, async (t) => {
-      const { collector, url, tracing } = await setup(t, { scheduledDelay: 500 }, { env: p.env });
+      const { collector, url, tracing } = await setup(t, { scheduledDelay: '500ms' }, { env: p.env });
       await load(url, 1000, 16);
       await collector.waitForSpans(2000, 15_000);
       assert.equal(collector.spans.length, 2000);
@@ -50,9 +65,8 @@ describe('export path', () => {
   }
 
   it('collector down under load: queue stays bounded, drops are counted, export resumes when it is back', async (t) => {
-    const warnings: Array<Record<string, unknown> | undefined> = [];
-    const logger: WarnLogger = { warn: (_m, fields) => warnings.push(fields) };
-    const { collector, url, tracing } = await setup(t, { maxQueueSize: 100, maxExportBatchSize: 50, scheduledDelay: 10, exportTimeout: 300 }, { logger });
+    const { warnings, logger } = droppedWarnings();
+    const { collector, url, tracing } = await setup(t, { maxQueueSize: 100, maxExportBatchSize: 50, scheduledDelay: '10ms', exportTimeout: '300ms' }, { logger });
     await collector.stop();
     let maxQueued = 0;
     const sampler = setInterval(() => { maxQueued = Math.max(maxQueued, tracing.stats().queued); }, 5);
@@ -83,7 +97,7 @@ describe('export path', () => {
   ];
   for (const c of refusals) {
     it(`collector answering ${c.desc}: counted as failed exports, spans resume once it accepts`, async (t) => {
-      const { collector, url, tracing } = await setup(t, { scheduledDelay: 10, exportTimeout: 400 });
+      const { collector, url, tracing } = await setup(t, { scheduledDelay: '10ms', exportTimeout: '400ms' });
       collector.failWith(c.status, c.retryAfter);
       await load(url, 10, 2);
       await eventually('a failed export', () => tracing.stats().failedExports > 0);
@@ -98,7 +112,7 @@ describe('export path', () => {
   }
 
   it('a slow collector is cut at exportTimeout with TAGWAY_EXPORT_TIMEOUT; requests are unaffected', async (t) => {
-    const { collector, url, tracing } = await setup(t, { scheduledDelay: 10, exportTimeout: 100 });
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: '10ms', exportTimeout: '100ms' });
     collector.delay(60_000);
     for (let i = 0; i < 3; i++) assert.equal((await send(url, '/slow-collector')).status, 200);
     await eventually('a timed-out export', () => tracing.stats().failedExports > 0);
@@ -109,7 +123,7 @@ describe('export path', () => {
   });
 
   it('shutdown flushes what is queued, once, and later spans count as dropped', async (t) => {
-    const { collector, url, tracing } = await setup(t, { scheduledDelay: 60_000 });
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: '1m' });
     for (let i = 0; i < 5; i++) await send(url, `/q${i}`);
     assert.equal(collector.spans.length, 0, 'nothing exported before the scheduled delay');
     assert.equal(tracing.stats().queued, 10);
@@ -123,7 +137,7 @@ describe('export path', () => {
   });
 
   it('shutdown with the collector gone ends within its deadline, counting the loss', async (t) => {
-    const { collector, url, tracing } = await setup(t, { scheduledDelay: 60_000, exportTimeout: 10_000 });
+    const { collector, url, tracing } = await setup(t, { scheduledDelay: '1m', exportTimeout: '10s' });
     await collector.stop();
     for (let i = 0; i < 3; i++) await send(url, '/gone');
     await tracing.shutdown(300);
@@ -134,15 +148,13 @@ describe('export path', () => {
 
 describe('collector endpoint', () => {
   it('an endpoint without a path posts to /v1/traces, with the configured headers', async (t) => {
-    const collector = await startCollector();
-    t.after(() => collector.close());
-    const base = `http://127.0.0.1:${collector.port}`;
-    const h = await startHarness(t, { tracing: { ...tracingConfig(base), otlp: { http: { endpoint: base, headers: { authorization: 'Bearer t0ken', 'x-scope-orgid': 'team-a' } } } } });
-    await send(h.url, '/e');
+    const h = await startTracedApi(t, { endpoint: (c) => `http://127.0.0.1:${c.port}`, flags: ['--tracing.otlp.http.headers.authorization=Bearer t0ken', '--tracing.otlp.http.headers.x-scope-orgid=team-a'] });
+    const collector = h.collector;
+    await send(h.web, '/e');
     await collector.waitForSpans(2);
     assert.equal(collector.lastHeaders.authorization, 'Bearer t0ken');
     assert.equal(collector.lastHeaders['x-scope-orgid'], 'team-a');
-    assert.equal(collector.lastHeaders['user-agent'], 'tagway/9.9.9');
+    assert.equal(collector.lastHeaders['user-agent'], `tagway/${VERSION_INFO.Version}`);
   });
 });
 
@@ -172,6 +184,16 @@ describe('instances', () => {
     assert.equal(recent[0]!.traceId, collector.spans.find((s) => s.attributes['url.path'] === '/status/503')!.traceId);
   });
 });
+
+/** A static tracing section as the loader produces it, for createTracing's own checks. */
+function tracingConfig(endpoint: string): TracingConfig {
+  return {
+    serviceName: 'tagway-test', sampleRate: 1, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [], safeQueryParams: [], addInternals: false,
+    otlp: { http: { endpoint, headers: {} } },
+    batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 20, exportTimeout: 5000 },
+    shutdownTimeout: 5000,
+  };
+}
 
 describe('createTracing validation', () => {
   const cases: Array<{ desc: string; patch: Record<string, unknown>; message: RegExp }> = [
@@ -203,7 +225,7 @@ describe('createTracing environment', () => {
   }
 
   it('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT caps the attributes of every span; the rest are counted as dropped', async (t) => {
-    const { collector, url } = await setup(t, { scheduledDelay: 50 }, { env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '4' } });
+    const { collector, url } = await setup(t, { scheduledDelay: '50ms' }, { env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '4' } });
     await send(url, '/limited');
     await collector.waitForSpans(2);
     for (const span of collector.spans) assert.equal(Object.keys(span.attributes).length, 4, span.name);

@@ -6,7 +6,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeProtoExport } from '../../../src/dev/devcollector/otlp-proto.ts';
 import { decodeExport, type SpanRecord } from '../../support/collector.ts';
-import { send, startHarness, tracingConfig } from '../harness.ts';
+import { send } from '../../support/client.ts';
+import { startTracedApi } from '../../support/tracing.ts';
 
 // A self-signed certificate for 127.0.0.1 (test only, valid 100 years), made with openssl req -x509.
 const CERT = fileURLToPath(new URL('./fixtures/collector-cert.pem', import.meta.url));
@@ -32,17 +33,16 @@ async function startTlsCollector(t: TestContext): Promise<{ endpoint: string; sp
 
 describe('OTLP over TLS', () => {
   const cases = [
-    { desc: 'CA from a file path: exported', tls: () => ({ ca: CERT, insecureSkipVerify: false }), exported: true },
-    { desc: 'CA inline as PEM: exported', tls: () => ({ ca: readFileSync(CERT, 'utf8'), insecureSkipVerify: false }), exported: true },
-    { desc: 'unknown CA: refused, the reason counted', tls: () => ({ insecureSkipVerify: false }), exported: false },
-    { desc: 'unknown CA with insecureSkipVerify: exported', tls: () => ({ insecureSkipVerify: true }), exported: true },
+    { desc: 'CA from a file path: exported', tls: () => [`--tracing.otlp.http.tls.ca=${CERT}`, '--tracing.otlp.http.tls.insecureSkipVerify=false'], exported: true },
+    { desc: 'CA inline as PEM: exported', tls: () => [`--tracing.otlp.http.tls.ca=${readFileSync(CERT, 'utf8')}`, '--tracing.otlp.http.tls.insecureSkipVerify=false'], exported: true },
+    { desc: 'unknown CA: refused, the reason counted', tls: () => ['--tracing.otlp.http.tls.insecureSkipVerify=false'], exported: false },
+    { desc: 'unknown CA with insecureSkipVerify: exported', tls: () => ['--tracing.otlp.http.tls.insecureSkipVerify=true'], exported: true },
   ];
   for (const c of cases) {
     it(c.desc, async (t) => {
       const collector = await startTlsCollector(t);
-      const base = tracingConfig(collector.endpoint);
-      const h = await startHarness(t, { tracing: { ...base, otlp: { http: { endpoint: collector.endpoint, headers: {}, tls: c.tls() } } } });
-      await send(h.url, '/tls');
+      const h = await startTracedApi(t, { endpoint: () => collector.endpoint, flags: c.tls() });
+      await send(h.web, '/tls');
       await h.tracing.shutdown(3000);
       assert.equal(collector.spans.length, c.exported ? 2 : 0);
       const stats = h.tracing.stats();

@@ -5,7 +5,7 @@
  */
 import type { Arg } from './parse.ts';
 import type { MatchRequest, RuleErrorCode } from './types.ts';
-import { networkContains, parseClientIp, parseNetwork } from './ip.ts';
+import { networkContains, parseClientIp, parseNetwork } from '../util/ip.ts';
 import { routingPath } from '../http/path.ts';
 import { parseQuery } from './query.ts';
 import { compileGoRegexp, RegexpError } from './regexp.ts';

@@ -1,36 +1,38 @@
-import { BlockList, isIP } from 'node:net';
+import { networkContains, parseClientIp, parseIp, parseNetwork, type IpNetwork } from './ip.ts';
 
 /**
- * A set of IPs and CIDR ranges (IPv4 and IPv6), built once from configuration, checked per request.
- * Throws at construction on an invalid entry, naming it.
+ * A set of IPs and CIDR ranges (IPv4 and IPv6), built once from configuration, checked per request: Traefik's
+ * `ip.Checker` (forwardedHeaders.trustedIPs, ipAllowList.sourceRange, ipStrategy.excludedIPs). As in Go, an
+ * IPv6 range never holds an IPv4 client, even `::/0`, and an IPv4-mapped address (`::ffff:10.0.0.1`, as
+ * Node reports IPv4 peers on a dual-stack listener) is the IPv4 address. Throws at construction on an
+ * invalid entry, naming it.
+ *
+ * @example
+ * new TrustedNetworks(['::/0']).contains('203.0.113.9')       // false
+ * new TrustedNetworks(['10.0.0.0/8']).contains('::ffff:10.1.2.3') // true
  */
 export class TrustedNetworks {
-  readonly #list = new BlockList();
+  readonly #networks: IpNetwork[] = [];
   readonly #all: boolean;
-  readonly #empty: boolean;
 
   constructor(entries: readonly string[], options: { all?: boolean } = {}) {
     this.#all = options.all ?? false;
-    this.#empty = entries.length === 0;
     for (const raw of entries) {
       const entry = raw.trim();
       const slash = entry.indexOf('/');
-      const addr = slash === -1 ? entry : entry.slice(0, slash);
-      const family = isIP(addr);
-      if (family === 0) throw new Error(`invalid IP or CIDR "${raw}"`);
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      if (slash === -1) { this.#list.addAddress(addr, type); continue; }
-      const bits = Number(entry.slice(slash + 1));
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new Error(`invalid CIDR prefix in "${raw}"`);
-      this.#list.addSubnet(addr, bits, type);
+      if (parseIp(slash === -1 ? entry : entry.slice(0, slash)) === undefined) throw new Error(`invalid IP or CIDR "${raw}"`);
+      const net = parseNetwork(entry);
+      if (net === undefined) throw new Error(`invalid CIDR prefix in "${raw}"`);
+      this.#networks.push(net);
     }
   }
 
   contains(ip: string): boolean {
     if (this.#all) return true;
-    if (this.#empty || !ip) return false;
-    const family = isIP(ip);
-    if (family === 0) return false;
-    return this.#list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.#networks.length === 0 || !ip) return false;
+    const parsed = parseClientIp(ip);
+    if (parsed === undefined) return false;
+    for (const net of this.#networks) if (networkContains(net, parsed)) return true;
+    return false;
   }
 }

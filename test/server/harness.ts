@@ -69,7 +69,7 @@ export function send(base: string, path: string, init: { method?: string; header
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({
-      host: url.hostname, port: url.port, path, method: init.method ?? 'GET',
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, path, method: init.method ?? 'GET',
       headers: init.headers, agent: init.agent ?? false, setHost: !(init.headers && Object.keys(init.headers).some((h) => h.toLowerCase() === 'host')),
     }, (res) => {
       collectReply(res, resolve, reject);

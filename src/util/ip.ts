@@ -1,7 +1,9 @@
 /**
- * IP parsing and CIDR containment for the `ClientIP` matcher. Written here (not `net.BlockList`) so a check
- * is a few integer comparisons, and so the parsing follows Go's `net.ParseIP`/`net.ParseCIDR`: no leading
- * zeros in IPv4, no zone, IPv4-mapped IPv6 (`::ffff:a.b.c.d`) treated as the IPv4 address.
+ * IP parsing and CIDR containment for the `ClientIP` matcher, trusted forwarded-header peers and
+ * `ipAllowList`. Written here (not `net.BlockList`) so a check is a few integer comparisons, and so it
+ * follows Go's `net.ParseIP`/`net.ParseCIDR`/`IPNet.Contains`: no leading zeros in IPv4, no zone,
+ * IPv4-mapped IPv6 (`::ffff:a.b.c.d`) treated as the IPv4 address, and an IPv6 network never contains an
+ * IPv4 address (`::/0` is not "everyone"; `net.BlockList` says it is).
  */
 
 /** An address as four 32-bit words (IPv4 uses word 3 only) and its family. */

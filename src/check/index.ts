@@ -3,8 +3,8 @@ import { aggregate } from '../dynamic/aggregate.ts';
 import type { StaticConfig } from '../static/types.ts';
 import { buildConfiguration, buildOptionsFrom } from '../providers/consulcatalog/builder.ts';
 import type { ServiceInstance } from '../providers/consulcatalog/instance.ts';
-import { buildRuntime } from '../server/build.ts';
-import { internalMessage } from '../server/internal.ts';
+import { buildRuntime } from '../runtime/build.ts';
+import { internalMessage } from '../providers/internal.ts';
 import type { Handler } from '../http/context.ts';
 
 export interface Finding { severity: 'error' | 'warning'; kind: string; name: string; message: string }

@@ -58,14 +58,11 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
   compress: { span: 'Compress', build: (c) => compress(c) },
 };
 
-/** Names being built right now (builds are synchronous), to catch chains that reach themselves. */
-const building: string[] = [];
-
 /**
  * Builds one middleware. `name` is qualified (`auth@file`); `resolve` returns another built middleware
- * by the reference a chain holds (the caller qualifies it). Returns an Error (a `MiddlewareError` with a
- * stable `code`) when the definition has zero or several types, an unknown type, a bad option, or a
- * chain that is broken or cyclic.
+ * by the reference a chain holds (the caller qualifies it and guards against cycles: the runtime's
+ * `MiddlewareResolver`). Returns an Error (a `MiddlewareError` with a stable `code`) when the definition
+ * has zero or several types, an unknown type, a bad option, or a chain member that is broken or cyclic.
  * @example
  * const built = buildMiddleware('strip@file', { stripPrefix: { prefixes: ['/api'] } }, resolve);
  * if (!(built instanceof Error)) handler = built.wrap(handler);
@@ -83,19 +80,13 @@ export function buildMiddleware(name: string, def: Middleware, resolve: Resolve)
       : `middleware has ${keys.length} types (${keys.join(', ')}); a middleware has exactly one`);
   }
   const type = keys[0] as MiddlewareType;
-  if (building.includes(name)) {
-    return new MiddlewareError('TAGWAY_MIDDLEWARE_CYCLE', `recursion detected in chain: ${[...building.slice(building.indexOf(name)), name].join(' -> ')}`);
-  }
   const spec = TYPES[type] as { span: string; build(cfg: unknown, resolve: Resolve): Wrapper };
   let wrapper: Wrapper;
-  building.push(name);
   try {
     wrapper = spec.build(def[type], resolve);
   } catch (err) {
     if (err instanceof MiddlewareError) return err;
     return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `${type}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    building.pop();
   }
   const span = spec.span;
   let closed = false;
@@ -125,24 +116,4 @@ function traced(inner: Handler, span: string, name: string): Handler {
     ctx.res.once('close', function endStep() { step.end(); });
     withStep(ctx, step, () => inner(ctx));
   };
-}
-
-/**
- * Builds a set of definitions at once, chains resolved among them (refs qualified with the chain's
- * provider). Convenient for tests and tools; the gateway's runtime builds incrementally instead.
- */
-export function buildMiddlewares(defs: Record<string, Middleware>): Map<string, BuiltMiddleware | Error> {
-  const out = new Map<string, BuiltMiddleware | Error>();
-  const get = (qualified: string): BuiltMiddleware | Error => {
-    const done = out.get(qualified);
-    if (done) return done;
-    const def = defs[qualified];
-    if (!def) return new MiddlewareError('TAGWAY_MIDDLEWARE_REF', `middleware "${qualified}" does not exist`);
-    const provider = qualified.includes('@') ? qualified.slice(qualified.lastIndexOf('@')) : '';
-    const built = buildMiddleware(qualified, def, (ref) => get(ref.includes('@') ? ref : ref + provider));
-    out.set(qualified, built);
-    return built;
-  };
-  for (const name of Object.keys(defs)) get(name);
-  return out;
 }

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import type { Message } from '../dynamic/types.ts';
-import { aggregate } from '../dynamic/aggregate.ts';
 import type { RuntimeState } from '../dynamic/runtime.ts';
 import type { StaticConfig } from '../static/types.ts';
 import type { Provider, ProviderStatus } from '../providers/provider.ts';
@@ -12,15 +10,16 @@ import { responseForUpgrade } from '../proxy/upgrade.ts';
 import { PoolRegistry } from '../proxy/pool.ts';
 import type { RouteTable } from '../routing/index.ts';
 import { mergeObservability } from '../observability/merge.ts';
+import { shouldTrace } from '../observability/decision.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { TrustedNetworks } from '../util/ipnet.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { newRequestContext, type EntryPointInfo } from '../http/request-context.ts';
-import { buildRuntime, type BuildResult } from './build.ts';
+import { RuntimeStage } from '../runtime/stage.ts';
+import type { BuildResult } from '../runtime/build.ts';
 import type { Route } from '../http/route.ts';
 import type { RequestObserver } from '../http/observer.ts';
-import { ServiceRegistry } from './services.ts';
-import { internalMessage } from './internal.ts';
+import { internalMessage } from '../providers/internal.ts';
 import { listen } from './listen.ts';
 import { guardHttpServer, httpServerOptions } from './http-options.ts';
 import { createInternalServices } from './admin/app.ts';
@@ -59,18 +58,11 @@ export class Gateway extends EventEmitter implements GatewayView {
   readonly providers: Provider[];
   readonly metrics: Metrics | undefined;
   readonly accessLog: AccessLog | undefined;
-  #messages = new Map<string, Message>();
   #tables = new Map<string, RouteTable<Route>>();
-  #build: BuildResult | undefined;
   #pools = new PoolRegistry();
-  #services: ServiceRegistry;
+  #runtime: RuntimeStage;
   #observers: RequestObserver[];
   #abort = new AbortController();
-  #rebuildTimer: NodeJS.Timeout | undefined;
-  #rebuildDue = 0;
-  /** Providers whose latest message is not built yet, and when each one's configuration was last built. */
-  #pending = new Set<string>();
-  #appliedAt = new Map<string, number>();
   #reloads = 0;
   #lastReloadAt: number | undefined;
   #sockets = new Set<Socket>();
@@ -79,13 +71,11 @@ export class Gateway extends EventEmitter implements GatewayView {
   #closing: Promise<void> | undefined;
   /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
   #draining = false;
-  #internal: Map<string, Handler>;
   #statusSource: (() => ProviderStatus[]) | undefined;
 
   constructor(options: GatewayOptions) {
     super();
     this.config = options.config;
-    this.#services = new ServiceRegistry(this.#pools, options.config.serversTransport?.forwardingTimeouts);
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
     this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log }) : undefined;
     const config = options.config;
@@ -96,7 +86,15 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : [])];
     this.providers = options.providers ?? defaultProviders(options.config, this.log);
     this.#statusSource = options.statusSource;
-    this.#internal = createInternalServices(this);
+    this.#runtime = new RuntimeStage({
+      entryPoints: config.entryPoints,
+      throttleMs: config.providers.providersThrottleDuration,
+      pools: this.#pools,
+      forwardingTimeouts: config.serversTransport?.forwardingTimeouts,
+      internalServices: createInternalServices(this),
+      log: this.log,
+      onApply: (result) => this.#apply(result),
+    });
   }
 
   /** Starts listening and the providers. Resolves once every entry point listens. */
@@ -120,9 +118,9 @@ export class Gateway extends EventEmitter implements GatewayView {
       this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server });
       this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
     }
-    this.#onMessage(internalMessage(this.config));
+    this.#runtime.push(internalMessage(this.config));
     for (const p of this.providers) {
-      p.provide((m) => this.#onMessage(m), this.#abort.signal).catch((err: unknown) => {
+      p.provide((m) => this.#runtime.push(m), this.#abort.signal).catch((err: unknown) => {
         this.log.error('provider stopped', { provider: p.name, error: err instanceof Error ? err.message : String(err) });
       });
     }
@@ -136,14 +134,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     return `http://${host === '[::]' ? '127.0.0.1' : host}:${ep.port}`;
   }
 
-  state(): RuntimeState {
-    const state = this.#build?.state ?? { routers: {}, services: {}, middlewares: {} };
-    for (const svc of Object.values(state.services)) {
-      const status = this.#services.serverStatus(svc.name);
-      if (status) svc.serverStatus = status;
-    }
-    return state;
-  }
+  state(): RuntimeState { return this.#runtime.state(); }
 
   providerStatuses(): ProviderStatus[] { return this.#statusSource?.() ?? this.providers.map((p) => p.status()); }
   reloads(): { count: number; lastAt: number | undefined } { return { count: this.#reloads, lastAt: this.#lastReloadAt }; }
@@ -152,51 +143,12 @@ export class Gateway extends EventEmitter implements GatewayView {
   /** Resolves when the next configuration has been applied (tests; event-driven, no polling). */
   nextReload(): Promise<void> { return new Promise((resolve) => this.once('reload', () => resolve())); }
 
-  #onMessage(message: Message): void {
-    this.#messages.set(message.providerName, message);
-    this.#pending.add(message.providerName);
-    // As Traefik (throttleProviderConfigReload): a provider's configuration applies at once, then that
-    // provider's next one waits out the throttle. Delaying the first too left the gateway (and /ping)
-    // answering 404 for the whole throttle after start.
-    const now = Date.now();
-    const due = Math.max(now, (this.#appliedAt.get(message.providerName) ?? -Infinity) + this.config.providers.providersThrottleDuration);
-    if (this.#rebuildTimer && this.#rebuildDue <= due) return; // coalesce a burst into one rebuild
-    clearTimeout(this.#rebuildTimer);
-    this.#rebuildDue = due;
-    this.#rebuildTimer = setTimeout(() => { this.#rebuildTimer = undefined; this.#rebuild(); }, due - now);
-    this.#rebuildTimer.unref();
-  }
-
-  #rebuild(): void {
-    if (this.#closing) return;
-    const appliedAt = Date.now();
-    for (const provider of this.#pending) this.#appliedAt.set(provider, appliedAt);
-    this.#pending.clear();
-    let result: BuildResult;
-    try {
-      result = buildRuntime({
-        aggregated: aggregate(this.#messages),
-        entryPoints: this.config.entryPoints,
-        services: this.#services,
-        internalServices: this.#internal,
-        previousMiddlewares: this.#build?.middlewares,
-      });
-    } catch (err) {
-      this.#services.abort();
-      this.log.error('configuration build failed; keeping the previous one', { error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    const previous = this.#build;
-    this.#tables = result.tables; // the atomic swap: requests already matched keep their Route
-    this.#build = result;
-    this.#services.commit();
-    if (previous) for (const [name, mw] of previous.middlewares) if (result.middlewares.get(name) !== mw) mw.built.close?.();
+  /** A new build is live: swap its route tables in (requests already matched keep their Route). */
+  #apply(result: BuildResult): void {
+    this.#tables = result.tables;
     this.#reloads++;
     this.metrics?.onReload();
     this.#lastReloadAt = Date.now();
-    for (const r of Object.values(result.state.routers)) {
-      if (r.error?.length) this.log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
-    }
     this.emit('reload', result.state);
   }
 
@@ -204,6 +156,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     const epConfig = this.config.entryPoints[ep.name]!;
     const unmatched = mergeObservability(undefined, epConfig.observability);
     const tracing = this.tracing;
+    const tracingConfigured = tracing !== undefined;
     const addInternals = this.config.tracing?.addInternals ?? false;
     const observers = this.#observers;
     return (req, res) => {
@@ -213,7 +166,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       const route = this.#tables.get(ep.name)?.match(ctx);
       if (!route) {
         ctx.observability = unmatched;
-        if (tracing && unmatched.tracing) ctx.trace = tracing.startRequest(ctx);
+        if (shouldTrace({ tracingConfigured, internal: false, addInternals, tracing: unmatched.tracing })) ctx.trace = tracing!.startRequest(ctx);
         for (const o of observers) o.onRequest(ctx, undefined);
         respond(ctx, 404, '404 page not found\n');
         return;
@@ -222,7 +175,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       ctx.serviceName = route.service;
       ctx.rule = route.rule;
       ctx.observability = route.observability;
-      if (tracing && route.observability.tracing && (!route.internal || addInternals)) ctx.trace = tracing.startRequest(ctx);
+      if (shouldTrace({ tracingConfigured, internal: route.internal, addInternals, tracing: route.observability.tracing })) ctx.trace = tracing!.startRequest(ctx);
       for (const o of observers) o.onRequest(ctx, route);
       route.handler(ctx);
     };
@@ -240,13 +193,13 @@ export class Gateway extends EventEmitter implements GatewayView {
 
   async #doClose(): Promise<void> {
     this.#abort.abort();
-    if (this.#rebuildTimer) clearTimeout(this.#rebuildTimer);
+    this.#runtime.stop();
     const eps = Object.values(this.config.entryPoints);
     const acceptGrace = Math.max(0, ...eps.map((e) => e.transport.lifeCycle.requestAcceptGraceTimeout));
     if (acceptGrace > 0 && this.entryPoints.size > 0) await new Promise((resolve) => setTimeout(resolve, acceptGrace));
     const grace = Math.max(0, ...eps.map((e) => e.transport.lifeCycle.graceTimeOut));
     await this.#drain(grace);
-    this.#services.close();
+    this.#runtime.close();
     await this.#pools.close();
     for (const o of this.#observers) await o.close?.();
     if (this.tracing) await this.tracing.shutdown(this.config.tracing?.shutdownTimeout);

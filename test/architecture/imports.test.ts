@@ -21,6 +21,7 @@ const RULES: Array<{ desc: string; from: string; only?: string[]; never?: string
   { desc: 'routing is pure matching', from: 'src/routing/', never: ['src/server/', 'src/runtime/', 'src/proxy/', 'src/middlewares/'] },
   { desc: 'providers emit configuration; they know nothing of requests', from: 'src/providers/', never: ['src/server/', 'src/runtime/', 'src/proxy/', 'src/middlewares/', 'src/routing/', 'src/http/'] },
   { desc: 'the runtime stage builds the table; it does not listen', from: 'src/runtime/', never: ['src/server/'] },
+  { desc: 'the server listens and hands requests to the table; it builds nothing', from: 'src/server/', never: ['src/rules/', 'src/middlewares/', 'src/dynamic/aggregate.ts'] },
 ];
 
 describe('imports in src/', () => {

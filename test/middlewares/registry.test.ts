@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Middleware } from '../../src/dynamic/types.ts';
-import { buildMiddleware, buildMiddlewares, MiddlewareError, type BuiltMiddleware } from '../../src/middlewares/index.ts';
+import { buildMiddleware, MiddlewareError, type BuiltMiddleware } from '../../src/middlewares/index.ts';
+import { buildMiddlewares } from '../../src/runtime/middlewares.ts';
 import type { RequestTrace, StepSpan } from '../../src/http/hooks.ts';
 import { send, serve, terminal } from '../support/terminal.ts';
 

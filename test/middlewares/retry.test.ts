@@ -1,7 +1,8 @@
 import { describe, test, mock, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Middleware, Retry } from '../../src/dynamic/types.ts';
-import { buildMiddleware, buildMiddlewares, type BuiltMiddleware } from '../../src/middlewares/index.ts';
+import { buildMiddleware, type BuiltMiddleware } from '../../src/middlewares/index.ts';
+import { buildMiddlewares } from '../../src/runtime/middlewares.ts';
 import { retry } from '../../src/middlewares/retry/index.ts';
 import type { Handler } from '../../src/http/context.ts';
 import { ProxyError } from '../../src/http/errors.ts';

@@ -3,7 +3,7 @@ import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, t
 import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './view.ts';
 import { VERSION_INFO } from './version.ts';
-import { explain } from '../../check/explain.ts';
+import { explain } from '../../routing/explain.ts';
 import { represent, representEntryPoint } from './represent.ts';
 import { formatDuration } from '../../util/duration.ts';
 

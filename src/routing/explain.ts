@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RouteTable } from '../routing/index.ts';
+import type { RouteTable } from './index.ts';
 import type { Route } from '../http/route.ts';
 import type { RouterInfo, ServiceInfo } from '../dynamic/runtime.ts';
 import { matchingHost } from '../http/request-context.ts';

@@ -1,14 +1,25 @@
 import type { Service } from '../dynamic/types.ts';
+import { providerOf } from '../dynamic/aggregate.ts';
+import type { ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
+
+/** Where route handlers for services come from: the live registry, or a dry one for `tagway check`. */
+export interface ServiceSource { get(name: string, service: Service): Handler | Error }
+
+/** What the API shows for a service: its definition, its type (internal ones have none, as in Traefik), enabled. */
+export function serviceInfo(name: string, service: Service): ServiceInfo {
+  const provider = providerOf(name);
+  return { ...service, name, provider, type: provider === 'internal' ? '' : service.weighted ? 'weighted' : 'loadbalancer', status: 'enabled', usedBy: [] };
+}
 
 /**
  * Live service handlers, keyed by qualified name. A service whose definition did not change keeps
  * its handler across reloads (health-check state, WRR position, sticky mapping, pools); a changed or
  * removed one is closed after the swap.
  */
-export class ServiceRegistry {
+export class ServiceRegistry implements ServiceSource {
   readonly #pools: PoolRegistry;
   readonly #timeouts: ForwardingTimeouts | undefined;
   #live = new Map<string, { json: string; handler: ServiceHandler }>();

@@ -1,0 +1,92 @@
+import type { Middleware } from '../dynamic/types.ts';
+import { providerOf, qualify } from '../dynamic/aggregate.ts';
+import type { MiddlewareInfo } from '../dynamic/runtime.ts';
+import { buildMiddleware, MiddlewareError, type BuiltMiddleware } from '../middlewares/index.ts';
+import { errorMessage } from './issues.ts';
+
+/** A built middleware and the definition it was built from (kept across reloads while that is unchanged). */
+export interface MiddlewareEntry { json: string; built: BuiltMiddleware }
+
+/**
+ * The one middleware resolver of a build: builds each definition at most once, on first use (a router, a
+ * chain or the middleware list), reuses the previous build's instance when the definition did not change,
+ * and holds the one cycle guard (the names being built right now, in order).
+ *
+ * @example
+ * const mws = new MiddlewareResolver({ 'auth@file': { basicAuth: { users: ['u:$apr1$…'] } } });
+ * const auth = mws.get('auth@file'); // BuiltMiddleware, or an Error to attach to the router that uses it
+ */
+export class MiddlewareResolver {
+  readonly #defs: Readonly<Record<string, Middleware>>;
+  readonly #previous: ReadonlyMap<string, MiddlewareEntry> | undefined;
+  readonly #built = new Map<string, MiddlewareEntry>();
+  readonly #failed = new Map<string, Error>();
+  readonly #building: string[] = [];
+
+  constructor(defs: Readonly<Record<string, Middleware>>, previous?: ReadonlyMap<string, MiddlewareEntry>) {
+    this.#defs = defs;
+    this.#previous = previous;
+  }
+
+  /** The middleware named `qualified` (`auth@file`), built, or why it cannot be. Never throws. */
+  get(qualified: string): BuiltMiddleware | Error {
+    const done = this.#built.get(qualified);
+    if (done) return done.built;
+    const failed = this.#failed.get(qualified);
+    if (failed) return failed;
+    if (this.#building.includes(qualified)) {
+      const path = [...this.#building.slice(this.#building.indexOf(qualified)), qualified];
+      return new MiddlewareError('TAGWAY_MIDDLEWARE_CYCLE', `recursion detected in chain: ${path.join(' -> ')}`);
+    }
+    if (!Object.hasOwn(this.#defs, qualified)) return new MiddlewareError('TAGWAY_MIDDLEWARE_REF', `middleware "${qualified}" does not exist`);
+    const result = this.#build(qualified);
+    if (result instanceof Error) this.#failed.set(qualified, result);
+    else this.#built.set(qualified, result);
+    return result instanceof Error ? result : result.built;
+  }
+
+  /** The instances this build uses, by qualified name. */
+  get built(): ReadonlyMap<string, MiddlewareEntry> { return this.#built; }
+
+  #build(qualified: string): MiddlewareEntry | Error {
+    this.#building.push(qualified);
+    try {
+      const def = this.#defs[qualified]!;
+      const json = JSON.stringify(def);
+      const previous = this.#previous?.get(qualified);
+      // A chain holds its members' instances: it is rebuilt each time, so a changed member is never left behind.
+      if (previous && previous.json === json && def.chain === undefined) return previous;
+      const provider = providerOf(qualified);
+      // A chain's references are qualified with the chain's own provider.
+      const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref));
+      return built instanceof Error ? built : { json, built };
+    } catch (err) {
+      // Isolation: whatever a definition does to the builder, only this middleware (and its users) fail.
+      return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `middleware "${qualified}" could not be built: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      this.#building.pop();
+    }
+  }
+}
+
+/**
+ * Builds a set of definitions at once, chains resolved among them (refs qualified with the chain's
+ * provider). For tests and tools; the runtime build uses one `MiddlewareResolver` per build.
+ * @example
+ * buildMiddlewares({ 'c@file': { chain: { middlewares: ['a'] } }, 'a@file': { addPrefix: { prefix: '/a' } } }).get('c@file')
+ */
+export function buildMiddlewares(defs: Record<string, Middleware>): Map<string, BuiltMiddleware | Error> {
+  const resolver = new MiddlewareResolver(defs);
+  return new Map(Object.keys(defs).map((name) => [name, resolver.get(name)]));
+}
+
+/** Traefik's `type` in the API: the middleware's one type key, lower-cased (the registry validates it). */
+function middlewareType(m: Middleware): string {
+  const key = (Object.keys(m) as Array<keyof Middleware>).find((k) => m[k] !== undefined);
+  return key ? key.toLowerCase() : 'unknown';
+}
+
+/** What the API shows for a middleware before it is built. */
+export function middlewareInfo(name: string, def: Middleware): MiddlewareInfo {
+  return { ...def, name, provider: providerOf(name), type: middlewareType(def), status: 'enabled', usedBy: [] };
+}

@@ -1,0 +1,142 @@
+import type { Router, Service } from '../dynamic/types.ts';
+import { providerOf, qualify, type QualifiedIssue } from '../dynamic/aggregate.ts';
+import { addError, type RouterInfo, type RuntimeState } from '../dynamic/runtime.ts';
+import type { Handler } from '../http/context.ts';
+import { DEFAULT_SOURCES, OBSERVABILITY_DEFAULTS } from '../http/observability.ts';
+import type { Route } from '../http/route.ts';
+import { mergeObservability } from '../observability/merge.ts';
+import type { RouteInput } from '../routing/index.ts';
+import { compileRule, defaultPriority, type CompiledRule } from '../rules/index.ts';
+import type { EntryPointConfig } from '../static/types.ts';
+import type { BuiltMiddleware } from '../middlewares/index.ts';
+import type { MiddlewareResolver } from './middlewares.ts';
+import type { ServiceSource } from './services.ts';
+
+/** What building one router reads and where it puts its routes. */
+export interface RouterBuild {
+  state: RuntimeState;
+  entryPoints: Readonly<Record<string, EntryPointConfig>>;
+  issues: readonly QualifiedIssue[];
+  /** A router copied per entry point → the name it had in the configuration. */
+  originalName: ReadonlyMap<string, string>;
+  middlewares: MiddlewareResolver;
+  services: ServiceSource;
+  serviceDefinitions: Readonly<Record<string, Service>>;
+  internalServices: ReadonlyMap<string, Handler>;
+  /** Routes by entry point, filled by the routers that build. */
+  routes: Map<string, Array<RouteInput<Route>>>;
+}
+
+/** What the API shows for a router before it is built: its definition, defaults, enabled. */
+export function routerInfo(name: string, router: Router): RouterInfo {
+  return {
+    ...router, name, provider: providerOf(name),
+    priority: router.priority || defaultPriority(router.rule ?? ''),
+    observability: { ...OBSERVABILITY_DEFAULTS },
+    observabilitySources: { ...DEFAULT_SOURCES },
+    status: 'enabled',
+  };
+}
+
+/**
+ * Builds one router: its entry points, effective observability, compiled rule, service and middleware
+ * chain, then one route per entry point. A problem is attached to the router (and it is disabled when the
+ * problem is critical); its routes are added only when all of them built.
+ */
+export function buildRouter(name: string, router: Router, b: RouterBuild): void {
+  const info = b.state.routers[name] = routerInfo(name, router);
+  countUsers(name, router, b.state);
+  const using = entryPointsOf(info, router, b.entryPoints);
+  if (!using) return;
+  const merged = mergeObservability(router.observability, b.entryPoints[using[0]!]!.observability);
+  info.observability = { accessLogs: merged.accessLogs, metrics: merged.metrics, tracing: merged.tracing, traceVerbosity: merged.traceVerbosity };
+  info.observabilitySources = merged.sources;
+
+  if (!router.rule) { addError(info, 'router has no rule', true); return; }
+  const compiled = compileRule(router.rule);
+  // The rule and its caret line stay on lines of their own so the caret lines up in the API and logs.
+  if (!compiled.ok) { addError(info, `invalid rule at column ${compiled.column}: ${compiled.reason}\n${compiled.message}`, true); return; }
+  const service = serviceOf(name, info, router, b);
+  if (!service) return;
+  const chain = chainOf(name, info, router, b);
+  if (!chain) return;
+  const routes = using.map((ep) => routeOn(ep, name, info, router, compiled, service.name, wrap(service.handler, chain), b));
+  for (const [ep, route] of routes) b.routes.get(ep)!.push(route);
+}
+
+/** usedBy counts every router that names the item, whether or not it builds (Traefik's PopulateUsedBy). */
+function countUsers(name: string, router: Router, state: RuntimeState): void {
+  const provider = providerOf(name);
+  if (router.service) state.services[qualify(router.service, provider)]?.usedBy.push(name);
+  for (const ref of router.middlewares ?? []) state.middlewares[qualify(ref, provider)]?.usedBy.push(name);
+}
+
+/** The router's existing entry points, sorted; an unknown one is a warning, none at all disables it. */
+function entryPointsOf(info: RouterInfo, router: Router, entryPoints: Readonly<Record<string, EntryPointConfig>>): string[] | undefined {
+  // Traefik's aggregator gives a router without entry points the default ones, and the API shows them.
+  const wanted = router.entryPoints ?? [];
+  for (const ep of wanted) if (!entryPoints[ep]) addError(info, `entryPoint "${ep}" doesn't exist`, false);
+  const using = [...new Set(wanted.filter((ep) => entryPoints[ep] !== undefined))].sort();
+  if (using.length === 0) { addError(info, 'no valid entryPoint for this router', true); return undefined; }
+  info.using = using;
+  return using;
+}
+
+/** The handler of the router's service, or undefined with the error on the router (and on the service). */
+function serviceOf(name: string, info: RouterInfo, router: Router, b: RouterBuild): { name: string; handler: Handler } | undefined {
+  if (!router.service) { addError(info, 'the service is missing on the router', true); return undefined; }
+  const serviceName = qualify(router.service, info.provider);
+  const svcInfo = b.state.services[serviceName];
+  if (!svcInfo) {
+    // Traefik's message, plus why the provider dropped the service unless the provider already told this router.
+    const dropped = b.issues.find((i) => i.kind === 'service' && i.name === serviceName && i.dropped);
+    const told = dropped && b.issues.some((i) => i.kind === 'router' && i.name === (b.originalName.get(name) ?? name) && i.message.includes(dropped.message));
+    addError(info, `the service "${serviceName}" does not exist` + (dropped && !told ? `: ${dropped.message}` : ''), true);
+    return undefined;
+  }
+  let handler: Handler | undefined;
+  if (providerOf(serviceName) === 'internal') handler = b.internalServices.get(serviceName);
+  else {
+    const got = b.services.get(serviceName, b.serviceDefinitions[serviceName]!);
+    if (got instanceof Error) { addError(svcInfo, got.message, true); addError(info, `service "${serviceName}": ${got.message}`, true); return undefined; }
+    handler = got;
+  }
+  if (!handler) { addError(info, `the service "${serviceName}" does not exist`, true); return undefined; }
+  return { name: serviceName, handler };
+}
+
+/** The router's middlewares, built (the entry point's are already first: its model). */
+function chainOf(name: string, info: RouterInfo, router: Router, b: RouterBuild): BuiltMiddleware[] | undefined {
+  const built: BuiltMiddleware[] = [];
+  for (const ref of router.middlewares ?? []) {
+    const qualified = qualify(ref, info.provider);
+    const mw = b.middlewares.get(qualified);
+    if (mw instanceof Error) {
+      addError(info, mw.message.includes(`"${qualified}"`) ? mw.message : `middleware "${qualified}": ${mw.message}`, true);
+      return undefined;
+    }
+    built.push(mw);
+    const mwInfo = b.state.middlewares[qualified];
+    if (mwInfo && !mwInfo.usedBy.includes(name)) mwInfo.usedBy.push(name);
+  }
+  return built;
+}
+
+/** The service wrapped in the middlewares, the first outermost (one wrapping per entry point). */
+function wrap(service: Handler, chain: readonly BuiltMiddleware[]): Handler {
+  let handler = service;
+  for (let i = chain.length - 1; i >= 0; i--) handler = chain[i]!.wrap(handler);
+  return handler;
+}
+
+/** The route of the router on one entry point, with the observability that entry point gives it. */
+function routeOn(ep: string, name: string, info: RouterInfo, router: Router, rule: CompiledRule, service: string, handler: Handler, b: RouterBuild): [string, RouteInput<Route>] {
+  const o = mergeObservability(router.observability, b.entryPoints[ep]!.observability);
+  return [ep, {
+    name, rule, priority: info.priority,
+    value: {
+      name, rule: router.rule!, service, internal: info.provider === 'internal', handler,
+      observability: { accessLogs: o.accessLogs, metrics: o.metrics, tracing: o.tracing, traceVerbosity: o.traceVerbosity },
+    },
+  }];
+}

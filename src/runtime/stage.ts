@@ -1,0 +1,91 @@
+import type { Message } from '../dynamic/types.ts';
+import { aggregate } from '../dynamic/aggregate.ts';
+import type { RuntimeState } from '../dynamic/runtime.ts';
+import type { Handler } from '../http/context.ts';
+import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
+import type { EntryPointConfig } from '../static/types.ts';
+import type { Logger } from '../util/log.ts';
+import { buildRuntime, type BuildResult } from './build.ts';
+import { errorMessage } from './issues.ts';
+import { ServiceRegistry } from './services.ts';
+import { ConfigurationWatcher } from './watcher.ts';
+
+export interface RuntimeStageOptions {
+  entryPoints: Readonly<Record<string, EntryPointConfig>>;
+  /** `providers.providersThrottleDuration`, in ms. */
+  throttleMs: number;
+  pools: PoolRegistry;
+  forwardingTimeouts?: ForwardingTimeouts;
+  /** Handlers for `<name>@internal` services (api, dashboard, ping, prometheus). */
+  internalServices: ReadonlyMap<string, Handler>;
+  log: Logger;
+  /** Called with each new build once its services are live: swap the route tables in. */
+  onApply(result: BuildResult): void;
+}
+
+/**
+ * The configuration stage: provider messages in (coalesced by the watcher), a built runtime out. Each build
+ * keeps the services and middlewares whose definitions did not change, and releases those it replaced
+ * once the new one is applied.
+ */
+export class RuntimeStage {
+  readonly #options: RuntimeStageOptions;
+  readonly #services: ServiceRegistry;
+  readonly #watcher: ConfigurationWatcher;
+  #current: BuildResult | undefined;
+
+  constructor(options: RuntimeStageOptions) {
+    this.#options = options;
+    this.#services = new ServiceRegistry(options.pools, options.forwardingTimeouts);
+    this.#watcher = new ConfigurationWatcher(options.throttleMs, (messages) => this.#apply(messages));
+  }
+
+  /** A provider's new snapshot. */
+  push(message: Message): void { this.#watcher.push(message); }
+
+  /** What `/api/http/*` shows: the last build's items, with the live servers' health. */
+  state(): RuntimeState {
+    const state = this.#current?.state ?? { routers: {}, services: {}, middlewares: {} };
+    for (const svc of Object.values(state.services)) {
+      const status = this.#services.serverStatus(svc.name);
+      if (status) svc.serverStatus = status;
+    }
+    return state;
+  }
+
+  /** Stops applying new configuration; the live one keeps serving. Idempotent. */
+  stop(): void { this.#watcher.close(); }
+
+  /** Stops, and closes the live services (once no request needs them). Idempotent. */
+  close(): void {
+    this.#watcher.close();
+    this.#services.close();
+  }
+
+  #apply(messages: ReadonlyMap<string, Message>): void {
+    const { log } = this.#options;
+    let result: BuildResult;
+    try {
+      result = buildRuntime({
+        aggregated: aggregate(messages),
+        entryPoints: this.#options.entryPoints,
+        services: this.#services,
+        internalServices: this.#options.internalServices,
+        previousMiddlewares: this.#current?.middlewares,
+      });
+    } catch (err) {
+      // Items build in isolation, so only a fault of the stage itself lands here.
+      this.#services.abort();
+      log.error('configuration build failed; keeping the previous one', { error: errorMessage(err) });
+      return;
+    }
+    const previous = this.#current;
+    this.#current = result;
+    this.#services.commit();
+    if (previous) for (const [name, mw] of previous.middlewares) if (result.middlewares.get(name) !== mw) mw.built.close?.();
+    for (const r of Object.values(result.state.routers)) {
+      if (r.error?.length) log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
+    }
+    this.#options.onApply(result);
+  }
+}

@@ -6,6 +6,7 @@ import { circuitBreaker } from '../../src/middlewares/circuit-breaker/index.ts';
 import { compileExpression, type MetricsView } from '../../src/middlewares/circuit-breaker/expression.ts';
 import type { Handler } from '../../src/http/context.ts';
 import { send, serve, terminal } from '../support/terminal.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** A request of a scenario: advance fake time, set what the upstream answers, expect a status. */
 interface Step { advance?: number; upstream?: number; latency?: number; status: number; reached?: boolean }
@@ -140,8 +141,7 @@ describe('circuitBreaker expression', () => {
   for (const c of bad) test(`error: ${c.desc}`, () => { assert.throws(() => compileExpression(c.expr), c.message); });
 });
 
-/** Lets real I/O run (setImmediate is not faked) until `cond` holds; bounded. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(cond(), what);
+/** Lets real I/O run (the toolkit waits in real time, fake timers or not) until `cond` holds; bounded. */
+function until(cond: () => boolean, what: string): Promise<void> {
+  return waitFor(what, cond);
 }

@@ -5,6 +5,7 @@ import type { Compress } from '../../src/dynamic/types.ts';
 import { buildMiddleware, type BuiltMiddleware } from '../../src/middlewares/index.ts';
 import { chooseEncoding } from '../../src/middlewares/compress/encoding.ts';
 import { runCase, serve, terminal, type Case } from '../support/terminal.ts';
+import { waitFor } from '../support/wait.ts';
 
 function build(cfg: Compress): BuiltMiddleware {
   const built = buildMiddleware('gz@test', { compress: cfg }, () => new Error('none'));
@@ -130,7 +131,7 @@ describe('compress: streaming', () => {
         assert.equal(res.headers['content-encoding'], encoding);
         res.pipe(decoder);
       }).end();
-      for (let i = 0; i < 10_000 && text === ''; i++) await new Promise((r) => setImmediate(r));
+      await waitFor('the first event', () => text !== '');
       assert.equal(text, 'data: one\n\n', 'the first event arrived before the upstream finished');
       release();
       await ended;

@@ -4,6 +4,7 @@ import type { RateLimit } from '../../src/dynamic/types.ts';
 import { buildMiddleware, type BuiltMiddleware } from '../../src/middlewares/index.ts';
 import { rateLimit } from '../../src/middlewares/rate-limit/index.ts';
 import { send, serve, terminal } from '../support/terminal.ts';
+import { waitFor } from '../support/wait.ts';
 
 function build(cfg: RateLimit): BuiltMiddleware {
   const built = buildMiddleware('rl@test', { rateLimit: cfg }, () => new Error('none'));
@@ -118,8 +119,7 @@ describe('rateLimit', () => {
   }
 });
 
-/** Lets real I/O run (setImmediate is not faked) until `cond` holds; bounded. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(cond(), 'condition not reached');
+/** Lets real I/O run (the toolkit waits in real time, fake timers or not) until `cond` holds; bounded. */
+function until(cond: () => boolean): Promise<void> {
+  return waitFor('the condition', cond);
 }

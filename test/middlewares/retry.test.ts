@@ -7,6 +7,7 @@ import { retry } from '../../src/middlewares/retry/index.ts';
 import type { Handler } from '../../src/http/context.ts';
 import { ProxyError } from '../../src/http/errors.ts';
 import { refused, send, serve, terminal, type Reply, type Terminal } from '../support/terminal.ts';
+import { waitFor } from '../support/wait.ts';
 
 function build(cfg: Retry): BuiltMiddleware {
   const built = buildMiddleware('retry@test', { retry: cfg }, () => new Error('none'));
@@ -14,10 +15,9 @@ function build(cfg: Retry): BuiltMiddleware {
   return built;
 }
 
-/** Lets real I/O run (setImmediate is not faked) until `cond` holds; bounded. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(cond(), 'condition not reached');
+/** Lets real I/O run (the toolkit waits in real time, fake timers or not) until `cond` holds; bounded. */
+function until(cond: () => boolean): Promise<void> {
+  return waitFor('the condition', cond);
 }
 
 /** Sends one request and keeps ticking fake time until it is answered (bounded). */

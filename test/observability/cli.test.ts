@@ -11,6 +11,7 @@ import { startCollector } from '../support/collector.ts';
 import { startUpstream, request } from '../support/upstream.ts';
 import { spawnCli } from '../support/cli.ts';
 import { SPAN_KIND } from '../support/tracing.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** Output lines of a child, with a bounded wait for one matching a pattern. */
 class Output {
@@ -51,12 +52,7 @@ async function startCli(t: TestContext, file: string, flags: string[]): Promise<
   const [, port] = await out.wait(/entry point listening entryPoint=web address=127\.0\.0\.1:(\d+)/);
   const web = `http://127.0.0.1:${port}`;
   // The file provider's first configuration lands shortly after listening: until then, 404 (bounded).
-  let ready = 0;
-  for (let i = 0; i < 100 && ready !== 200; i++) {
-    ready = (await request(`${web}/ready`)).status;
-    if (ready !== 200) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(ready, 200, 'the router is served');
+  await waitFor('the router to be served', async () => (await request(`${web}/ready`)).status === 200, { intervalMs: 50 });
   return { child, out, exited, web };
 }
 

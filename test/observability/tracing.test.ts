@@ -4,6 +4,7 @@ import { VERSION_INFO } from '../../src/server/admin/version.ts';
 import { send } from '../support/client.ts';
 import { SPAN_KIND, STATUS, type SpanRecord } from '../support/collector.ts';
 import { startTracedApi, type ApiOptions } from '../support/tracing.ts';
+import { waitFor } from '../support/wait.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -254,7 +255,7 @@ describe('errors', () => {
     const req = request(url + '/hang', { agent: false });
     req.on('error', () => {});
     req.end();
-    while (upstream.seen.length === 0) await new Promise((r) => setImmediate(r));
+    await waitFor('the request to reach the upstream', () => upstream.seen.length > 0);
     req.destroy();
     const spans = await collector.waitForSpans(2);
     assert.equal(byName(spans, 'GET').attributes['http.response.status_code'], 499);

@@ -2,7 +2,7 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { lb, send, startFileGateway } from '../server/harness.ts';
+import { lb, send, startFileGateway } from '../support/file-gateway.ts';
 
 interface StaleUpstream { url: string; attempts: Array<{ method: string; reused: boolean }> }
 

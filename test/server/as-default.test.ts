@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream } from '../support/upstream.ts';
 import { getJson } from '../support/gateway.ts';
-import { lb, send, servedBy, startFileGateway } from './harness.ts';
+import { lb, send, servedBy, startFileGateway } from '../support/file-gateway.ts';
 import { defaultEntryPoints } from '../../src/static/index.ts';
 import { loadStaticConfig } from '../../src/static/load.ts';
 

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { startUpstream } from '../support/upstream.ts';
 import { getJson, startTestGateway, waitForState } from '../support/gateway.ts';
-import { lb, send, startFileGateway } from './harness.ts';
+import { lb, send, startFileGateway } from '../support/file-gateway.ts';
 
 interface Echo { name: string; method: string; url: string; headers: Record<string, string> }
 

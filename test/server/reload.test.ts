@@ -4,7 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import { Agent } from 'node:http';
 import { startUpstream } from '../support/upstream.ts';
 import { startTestGateway, waitForState } from '../support/gateway.ts';
-import { lb, send, servedBy, startFileGateway, type DynamicHttp, type Reply } from './harness.ts';
+import { lb, send, servedBy, startFileGateway, type DynamicHttp, type Reply } from '../support/file-gateway.ts';
 
 const CLIENTS = 20;
 const MIN_PER_CLIENT = 20;

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { startUpstream, type Upstream } from '../support/upstream.ts';
 import { getJson, startTestGateway, waitForState } from '../support/gateway.ts';
-import { lb, send, servedBy, startFileGateway, type DynamicHttp } from './harness.ts';
+import { lb, send, servedBy, startFileGateway, type DynamicHttp } from '../support/file-gateway.ts';
 
 /** One upstream per router, named after it, so a reply says which router matched. */
 async function routersTo(t: TestContext, rules: Record<string, string | { rule: string; priority?: number; entryPoints?: string[] }>): Promise<{ http: DynamicHttp; ups: Map<string, Upstream> }> {

@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startUpstream } from '../support/upstream.ts';
-import { lb, send, servedBy, startFileGateway } from './harness.ts';
+import { lb, send, servedBy, startFileGateway } from '../support/file-gateway.ts';
+import { waitForEvent } from '../support/wait.ts';
 
 async function refusedPort(): Promise<number> {
   const s = createNetServer();
@@ -26,10 +27,9 @@ function count(names: Array<string | undefined>): Record<string, number> {
   return out;
 }
 
-/** Waits for `predicate`, re-checking after each `event` on `emitter` (bounded by `max` events). */
-async function until(emitter: EventEmitter, event: string, predicate: () => boolean, max = 200): Promise<void> {
-  for (let i = 0; i < max && !predicate(); i++) await once(emitter, event);
-  assert.ok(predicate(), `condition not reached after ${max} "${event}" events`);
+/** Waits for `predicate`, re-checking after each `event` on `emitter` (bounded in time). */
+function until(emitter: EventEmitter, event: string, predicate: () => boolean): Promise<void> {
+  return waitForEvent(`"${event}" events until the condition holds`, emitter, event, predicate);
 }
 
 describe('load balancing through the gateway', () => {

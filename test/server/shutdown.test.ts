@@ -4,7 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startUpstream } from '../support/upstream.ts';
-import { lb, send, startFileGateway } from './harness.ts';
+import { lb, send, startFileGateway } from '../support/file-gateway.ts';
 
 /** An upstream that holds `/hold` until released and streams `/stream` in two parts. */
 async function heldUpstream(t: Parameters<typeof startUpstream>[0]) {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startUpstream } from '../support/upstream.ts';
 import { openConnections, portOf, rawConnect, rawRequest, until, type RawClient } from '../support/raw.ts';
-import { lb, startFileGateway } from './harness.ts';
+import { lb, startFileGateway } from '../support/file-gateway.ts';
 
 const READ = '--entryPoints.web.transport.respondingTimeouts.readTimeout';
 const WRITE = '--entryPoints.web.transport.respondingTimeouts.writeTimeout';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startUpstream } from '../support/upstream.ts';
 import { getJson } from '../support/gateway.ts';
-import { send, servedBy } from './harness.ts';
+import { send, servedBy } from '../support/file-gateway.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'src/cli.ts');

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
+import { waitFor } from './wait.ts';
 
 /**
  * A raw TCP client for what `node:http` clients refuse to send (two Host headers, trickled headers,
@@ -103,11 +104,7 @@ export function openConnections(server: { getConnections(cb: (err: Error | null,
   return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
-/** Resolves once `predicate` holds, checking every 10 ms; rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Resolves once `predicate` holds, checking every 10 ms; rejects after `timeoutMs` (the toolkit's `waitFor`). */
+export function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  return waitFor(what, predicate, { timeoutMs, intervalMs: 10 });
 }

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import { startDevCatalog } from '../../../src/dev/devcatalog/index.ts';
 import type { DevCatalog, DevCatalogOptions } from '../../../src/dev/devcatalog/index.ts';
 import { collectReply } from '../../support/upstream.ts';
+import { waitFor as waitUntil } from '../../support/wait.ts';
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -27,12 +28,9 @@ function call(dc: DevCatalog, method: string, path: string, opts: { body?: unkno
   });
 }
 
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.fail('condition not reached');
+/** Polls a condition (bounded, see test/support/wait.ts). */
+function waitFor(cond: () => boolean): Promise<void> {
+  return waitUntil('the condition', cond, { intervalMs: 1 });
 }
 
 describe('devcatalog reads', () => {

@@ -37,11 +37,6 @@ async function setup(t: TestContext, batch: Partial<Batch> = {}, extra: { logger
   return { ...gw, url: gw.web };
 }
 
-/** Polls a condition (bounded); for counters that have no event to wait on. */
-function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  return waitFor(what, check, { timeoutMs });
-}
-
 describe('export path', () => {
   const protocols: Array<{ desc: string; env: Record<string, string>; contentType: string }> = [
     { desc: 'protobuf by default (OTLP\'s default, what Traefik sends)', env: {}, contentType: 'application/x-protobuf' },
@@ -59,7 +54,7 @@ describe('export path', () => {
       assert.ok(collector.requests <= 50, `${collector.requests} export requests`);
       assert.deepEqual([...collector.contentTypes], [p.contentType]);
       // the collector keeps spans before it answers; the exporter counts them once the answer is in
-      await eventually('the last answer', () => tracing.stats().exported === 2000);
+      await waitFor('the last answer', () => tracing.stats().exported === 2000);
       assert.deepEqual(tracing.stats(), { exported: 2000, dropped: 0, failedExports: 0, queued: 0 });
     });
   }
@@ -72,7 +67,7 @@ describe('export path', () => {
     const sampler = setInterval(() => { maxQueued = Math.max(maxQueued, tracing.stats().queued); }, 5);
     await load(url, 300, 8);
     clearInterval(sampler);
-    await eventually('a failed export', () => tracing.stats().failedExports > 0);
+    await waitFor('a failed export', () => tracing.stats().failedExports > 0);
     const down = tracing.stats();
     assert.ok(maxQueued <= 100 && down.queued <= 100, `queued ${maxQueued}`);
     assert.ok(down.dropped > 0, 'drops counted');
@@ -82,9 +77,9 @@ describe('export path', () => {
 
     await collector.restart();
     // the spans queued during the outage go first (the queue was full: newer spans had to be dropped)
-    await eventually('the outage queue to drain', () => tracing.stats().queued === 0 && tracing.stats().exported > 0);
+    await waitFor('the outage queue to drain', () => tracing.stats().queued === 0 && tracing.stats().exported > 0);
     await load(url, 5, 1, '/after');
-    await eventually('spans of requests made after the restart', () => collector.spans.filter((s) => s.attributes['url.path'] === '/after').length === 5);
+    await waitFor('spans of requests made after the restart', () => collector.spans.filter((s) => s.attributes['url.path'] === '/after').length === 5);
     await tracing.shutdown(2000);
     const end = tracing.stats();
     assert.equal(end.exported + end.dropped, 2 * 305, 'every span is either exported or counted as dropped');
@@ -100,14 +95,14 @@ describe('export path', () => {
       const { collector, url, tracing } = await setup(t, { scheduledDelay: '10ms', exportTimeout: '400ms' });
       collector.failWith(c.status, c.retryAfter);
       await load(url, 10, 2);
-      await eventually('a failed export', () => tracing.stats().failedExports > 0);
+      await waitFor('a failed export', () => tracing.stats().failedExports > 0);
       assert.ok(tracing.stats().dropped > 0);
       assert.equal(collector.spans.length, 0);
-      await eventually('the batch to settle', () => tracing.stats().queued === 0 && tracing.stats().exported + tracing.stats().dropped === 20);
+      await waitFor('the batch to settle', () => tracing.stats().queued === 0 && tracing.stats().exported + tracing.stats().dropped === 20);
       collector.failWith(undefined);
       await send(url, '/ok');
       await collector.waitForSpans(2);
-      await eventually('2 exported', () => tracing.stats().exported === 2);
+      await waitFor('2 exported', () => tracing.stats().exported === 2);
     });
   }
 
@@ -115,11 +110,11 @@ describe('export path', () => {
     const { collector, url, tracing } = await setup(t, { scheduledDelay: '10ms', exportTimeout: '100ms' });
     collector.delay(60_000);
     for (let i = 0; i < 3; i++) assert.equal((await send(url, '/slow-collector')).status, 200);
-    await eventually('a timed-out export', () => tracing.stats().failedExports > 0);
+    await waitFor('a timed-out export', () => tracing.stats().failedExports > 0);
     assert.match(tracing.stats().lastError ?? '', /^TAGWAY_EXPORT_TIMEOUT: /);
     collector.delay(0);
     await send(url, '/fast-again');
-    await eventually('spans after the slow period', () => collector.spans.some((s) => s.attributes['url.path'] === '/fast-again'));
+    await waitFor('spans after the slow period', () => collector.spans.some((s) => s.attributes['url.path'] === '/fast-again'));
   });
 
   it('shutdown flushes what is queued, once, and later spans count as dropped', async (t) => {

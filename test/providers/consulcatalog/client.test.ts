@@ -14,6 +14,7 @@ import {
 } from '../../../src/providers/consulcatalog/client.ts';
 import type { ConsulApi, ConsulApiOptions } from '../../../src/providers/consulcatalog/client.ts';
 import type { ConsulCatalogConfig } from '../../../src/static/types.ts';
+import { waitFor as waitUntil } from '../../support/wait.ts';
 
 type Endpoint = ConsulCatalogConfig['endpoint'];
 
@@ -420,11 +421,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Polls a condition on the event loop (bounded: 2000 turns). */
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.fail('condition not reached');
+/** Polls a condition (bounded, see test/support/wait.ts). */
+function waitFor(cond: () => boolean): Promise<void> {
+  return waitUntil('the condition', cond, { intervalMs: 1 });
 }

@@ -6,8 +6,8 @@ import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import type { Configuration } from '../../src/dynamic/types.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
-import { startTestGateway, waitForState } from '../support/gateway.ts';
-import { collectReply } from '../support/upstream.ts';
+import { startTestGateway, waitForState } from './gateway.ts';
+import { collectReply } from './upstream.ts';
 
 /** The `http` section of a dynamic file, loosely typed so tests can write what a user would. */
 export type DynamicHttp = { routers?: Record<string, unknown>; services?: Record<string, unknown>; middlewares?: Record<string, unknown> };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream } from '../support/upstream.ts';
-import { lb, send, startFileGateway } from './harness.ts';
+import { lb, send, startFileGateway } from '../support/file-gateway.ts';
 
 const spoofed = { 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '203.0.113.10' };
 

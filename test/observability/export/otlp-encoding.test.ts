@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { SpanKind, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
@@ -6,16 +7,42 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
-import { decodeProtoExport } from '../../../src/dev/devcollector/otlp-proto.ts';
 import { BodyBuffer } from '../../../src/observability/export/body-buffer.ts';
 import type { OtlpEncoding } from '../../../src/observability/export/encoding.ts';
 import { otlpJson } from '../../../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../../../src/observability/export/otlp-proto.ts';
 import { EncodedSpanQueue } from '../../../src/observability/export/span-queue.ts';
+// JSON bodies are parsed by JSON.parse; decodeExport only flattens both sides alike for the comparison
+import { decodeExport } from '../../support/collector.ts';
 import {
   KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan, unixNanos, unixNanosParts, type SpanValue,
 } from '../../../src/observability/spans/span.ts';
-import { decodeExport } from '../../support/collector.ts';
+
+/**
+ * The independent decoder: the protobufjs module that OpenTelemetry generated from the official OTLP `.proto`
+ * files and shipped in @opentelemetry/otlp-transformer up to 0.57 (installed as `otlp-transformer-protobufjs`).
+ * Neither tagway's encoder nor its dev collector's reader is involved in decoding.
+ */
+interface ProtoType { decode(bytes: Uint8Array): object; toObject(message: object, options: object): Record<string, unknown> }
+const generated = createRequire(import.meta.url)('otlp-transformer-protobufjs/build/src/generated/root.js') as {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtoType } } } } };
+};
+const ExportTraceServiceRequest = generated.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Decoded = any;
+
+/** An OTLP/HTTP protobuf body as a plain object: every field with its value or proto3 default (a zero written on the wire and an absent field mean the same), 64-bit numbers as decimal strings, bytes as base64. */
+function decodeProto(bytes: Uint8Array): Decoded {
+  return ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes), { longs: String, bytes: String, arrays: true, defaults: true });
+}
+
+/** Every span of a decoded request. */
+function spansOf(request: Decoded): Decoded[] {
+  return request.resourceSpans.flatMap((r: Decoded) => r.scopeSpans.flatMap((s: Decoded) => s.spans));
+}
+
+const hex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
 
 const RESOURCE = resourceFromAttributes({ 'service.name': 'svc', 'process.pid': 42, ratio: 0.5, 'host.arch': 'amd64' });
 const SCOPE = { name: 'tagway', version: '1.0.0' };
@@ -99,10 +126,15 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     const first = sampleSpans();
     const second = sampleSpans();
     const spans = first.flatMap((s, i) => [s, second[i]!]);
-    const ours = decodeProtoExport(encode(otlpProto, spans));
-    const theirs = decodeProtoExport(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    const ours = decodeProto(encode(otlpProto, spans));
+    const theirs = decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
     assert.deepEqual(ours, theirs);
-    assert.equal(decodeExport(ours).length, 8);
+    assert.equal(spansOf(ours).length, 8);
+    assert.deepEqual(spansOf(ours).map((s: Decoded) => hex(s.spanId)), spans.map((s) => s.spanId));
+    const server = spansOf(ours).find((s: Decoded) => s.name === 'GET');
+    assert.equal(hex(server.traceId), '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(server.kind, 2);
+    assert.deepEqual(server.status, { code: 2, message: 'boom ☃ — failed' });
   });
 
   it('JSON: decodes to the same spans as JsonTraceSerializer', () => {
@@ -127,16 +159,17 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
       span.set('ratio.varying', i + 0.5);
       span.end();
     }
-    const ours = decodeProtoExport(encode(otlpProto, spans));
-    const theirs = decodeProtoExport(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    const ours = decodeProto(encode(otlpProto, spans));
+    const theirs = decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
     assert.deepEqual(ours, theirs);
+    assert.deepEqual(spansOf(ours).map((s: Decoded) => s.attributes[0].value.stringValue), spans.map((_, i) => `/items/${i}/☃`));
   });
 
   for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
     it(`${name}: attributes over the limit are dropped and counted`, () => {
       const spans = sampleSpans(3);
       const body = encode(encoding, spans);
-      const decoded = name === 'protobuf' ? decodeProtoExport(body) : JSON.parse(body.toString('utf8'));
+      const decoded = name === 'protobuf' ? decodeProto(body) : JSON.parse(body.toString('utf8'));
       const server = decoded.resourceSpans[0].scopeSpans[0].spans.find((s: { name: string }) => s.name === 'GET');
       assert.equal(server.attributes.length, 3);
       assert.equal(server.droppedAttributesCount, 8);
@@ -153,7 +186,7 @@ describe('EncodedSpanQueue', () => {
   const decodeIds = (spans: Uint8Array): string[] => {
     const framed = new BodyBuffer(16);
     otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, spans);
-    return decodeExport(decodeProtoExport(framed.bytes())).map((s) => s.spanId);
+    return spansOf(decodeProto(framed.bytes())).map((s: Decoded) => hex(s.spanId));
   };
   const cases = [
     { desc: 'batches of batchSize, in order, groups encoded as they fill and the rest when the batch leaves', spans: 120, batchSize: 100, batches: [100, 20] },

@@ -1,6 +1,6 @@
 import type { ServersLoadBalancer } from '../dynamic/types.ts';
 import { respond, type Handler, type RequestContext } from '../http/context.ts';
-import { WeightedRoundRobin } from './balancer/wrr.ts';
+import { createBalancer, type Balancer } from './balancer/index.ts';
 import { StickyCookie } from './balancer/sticky.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 import { forward, upstreamFor } from './forward.ts';
@@ -10,7 +10,7 @@ import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
 
 /** A built `loadBalancer` service: the request handler plus what the API and the runtime need. */
 export interface ServiceHandler {
-  /** Picks a server (sticky cookie, else WRR over healthy servers) and forwards; 503 when none is up. */
+  /** Picks a server (sticky cookie, else the strategy over healthy servers) and forwards; 503 when none is up. */
   handle: Handler;
   /** Every configured server URL → 'UP' | 'DOWN' (Traefik's `serverStatus`). */
   serverStatus(): Record<string, 'UP' | 'DOWN'>;
@@ -31,12 +31,13 @@ export interface ServiceHandlerOptions {
 }
 
 /**
- * Builds the handler of one `loadBalancer` service, with Traefik v3 semantics: smooth WRR over
- * `servers` (`weight`, default 1; ≤ 0 never picked), optional sticky cookie, `passHostHeader`
+ * Builds the handler of one `loadBalancer` service, with Traefik v3 semantics: `strategy` `wrr` (the default:
+ * smooth WRR over `servers`, `weight` default 1, ≤ 0 never picked) or `p2c` (power of two random choices on
+ * requests in flight, weights ignored), optional sticky cookie, `passHostHeader`
  * (default true), `preservePath` per server, active health checks taking servers out and back in.
  *
- * @throws {Error} naming the service and the server when a server URL is missing or invalid, or a
- *   health-check duration cannot be parsed (the runtime attaches it to the service).
+ * @throws {Error} naming the service and the server when a server URL is missing or invalid, the strategy is
+ *   unknown or unsupported, or a health-check duration cannot be parsed (the runtime attaches it to the service).
  * @example
  * const svc = createServiceHandler('whoami@file', {
  *   servers: [{ url: 'http://10.0.0.1:80' }, { url: 'http://10.0.0.2:80', weight: 2 }],
@@ -48,10 +49,16 @@ export interface ServiceHandlerOptions {
 export function createServiceHandler(name: string, lb: ServersLoadBalancer, options: ServiceHandlerOptions): ServiceHandler {
   const logger = options.logger ?? silentProxyLogger;
   const timeouts = options.forwardingTimeouts ?? {};
-  const wrr = new WeightedRoundRobin<Upstream>();
+  let balancer: Balancer<Upstream>;
+  try {
+    balancer = createBalancer<Upstream>(lb.strategy);
+  } catch (cause) {
+    throw new Error(`service "${name}": ${(cause as Error).message}`, { cause });
+  }
   const status = new Map<string, boolean>();
   const leases: PoolLease[] = [];
   const upstreams: Upstream[] = [];
+  const balanced: string[] = [];
   let checker: HealthChecker | undefined;
   let sticky: StickyCookie | undefined;
   try {
@@ -71,12 +78,12 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       leases.push(lease);
       const upstream = upstreamFor(server.url, server.preservePath ?? false, lease.pool);
       upstreams.push(upstream);
-      wrr.add(upstream.name, upstream, server.weight ?? 1);
+      if (balancer.add(upstream.name, upstream, server.weight ?? 1)) balanced.push(upstream.name);
       status.set(upstream.name, true);
     }
     if (lb.sticky?.cookie) {
       sticky = new StickyCookie(lb.sticky.cookie, name);
-      for (const u of upstreams) if (wrr.get(u.name) !== undefined) sticky.add(u.name);
+      for (const server of balanced) sticky.add(server);
     }
     if (lb.healthCheck && options.healthChecks !== false) {
       const settings = healthCheckSettings(lb.healthCheck);
@@ -85,7 +92,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       } else {
         const setStatus = (server: string, up: boolean): void => {
           status.set(server, up);
-          wrr.setStatus(server, up);
+          balancer.setStatus(server, up);
         };
         checker = new HealthChecker(settings, upstreams.map((u) => ({ name: u.name, url: u.url })), setStatus, { logger, service: name });
       }
@@ -111,13 +118,13 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       let cookie: string | undefined;
       if (sticky !== undefined) {
         const match = sticky.lookup(ctx.headers.cookie);
-        if (match !== undefined && wrr.isUp(match.server)) {
-          upstream = wrr.get(match.server);
-          if (match.rewrite) cookie = sticky.setCookieFor(match.server);
+        if (match !== undefined) {
+          upstream = balancer.take(match.server, ctx);
+          if (upstream !== undefined && match.rewrite) cookie = sticky.setCookieFor(match.server);
         }
       }
       if (upstream === undefined) {
-        upstream = wrr.next();
+        upstream = balancer.next(ctx);
         if (upstream === undefined) { respond(ctx, 503, 'no available server\n', noServerHeaders); return; }
         if (sticky !== undefined) cookie = sticky.setCookieFor(upstream.name);
       }

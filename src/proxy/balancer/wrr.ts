@@ -6,6 +6,7 @@
  * (same sift order, same tie-breaking), so a configuration yields the same sequence as in Traefik
  * (Traefik also shuffles servers once at build time; tagway keeps the configured order).
  */
+import type { Balancer } from './balancer.ts';
 
 interface Entry<T> {
   readonly name: string;
@@ -25,19 +26,20 @@ interface Entry<T> {
  * wrr.next(); // 'http://a' — then a, b, a, a, b …
  * wrr.setStatus('a', false); wrr.next(); // 'http://b'
  */
-export class WeightedRoundRobin<T> {
+export class WeightedRoundRobin<T> implements Balancer<T> {
   #heap: Entry<T>[] = [];
   #byName = new Map<string, Entry<T>>();
   #healthy = 0;
   #curDeadline = 0;
 
   /** Adds an item; a weight ≤ 0 means "never picked" and the item is ignored (Traefik does the same). */
-  add(name: string, item: T, weight = 1): void {
-    if (!(weight > 0) || this.#byName.has(name)) return;
+  add(name: string, item: T, weight = 1): boolean {
+    if (!(weight > 0) || this.#byName.has(name)) return false;
     const entry: Entry<T> = { name, item, weight, deadline: this.#curDeadline + 1 / weight, up: true };
     this.#byName.set(name, entry);
     this.#healthy++;
     this.#push(entry);
+    return true;
   }
 
   /** Marks an item up or down. Returns true when the balancer as a whole changed between "has a healthy item" and not. */
@@ -53,6 +55,12 @@ export class WeightedRoundRobin<T> {
   /** True when the named item exists (weight > 0) and is healthy. */
   isUp(name: string): boolean {
     return this.#byName.get(name)?.up === true;
+  }
+
+  /** The named item if it is healthy (a sticky cookie's server). */
+  take(name: string): T | undefined {
+    const entry = this.#byName.get(name);
+    return entry?.up === true ? entry.item : undefined;
   }
 
   /** The item registered under `name`, healthy or not. */

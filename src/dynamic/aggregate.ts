@@ -1,4 +1,5 @@
-import { emptyConfiguration, type Configuration, type ItemIssue, type Message, type Router } from './types.ts';
+import type { TLSConfiguration } from './tls.ts';
+import { emptyConfiguration, type Configuration, type ItemIssue, type Message, type Router, type RouterTLS } from './types.ts';
 
 /** `name@provider`, unless the name is already qualified. */
 export function qualify(name: string, provider: string): string {
@@ -34,6 +35,7 @@ export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
     for (const [name, v] of Object.entries(http.services)) out.http.services[qualify(name, provider)] = v;
     for (const [name, v] of Object.entries(http.middlewares)) out.http.middlewares[qualify(name, provider)] = v;
     for (const issue of msg.issues) issues.push({ ...issue, name: qualify(issue.name, provider), provider });
+    if (msg.configuration.tls) aggregateTLS(out, msg.configuration.tls, provider);
   }
   return { configuration: out, issues };
 }
@@ -42,6 +44,8 @@ export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
 export interface EntryPointModel {
   /** Middlewares run before the router's own (`entryPoints.<ep>.http.middlewares`). */
   middlewares: string[];
+  /** `entryPoints.<ep>.http.tls`: routers without their own `tls` get it. */
+  tls?: RouterTLS;
 }
 
 /**
@@ -72,11 +76,22 @@ export function applyEntryPointModels(routers: Record<string, Router>, defaultEn
         continue;
       }
       const copyName = eps.length > 1 ? `${ep}-${name}` : name;
-      out[copyName] = { ...router, entryPoints: [ep], middlewares: [...model.middlewares, ...(router.middlewares ?? [])] };
+      out[copyName] = { ...router, entryPoints: [ep], middlewares: [...model.middlewares, ...(router.middlewares ?? [])], ...(model.tls && !router.tls ? { tls: model.tls } : {}) };
       names.push(copyName);
     }
     if (base) { out[name] = base; names.push(name); }
     renamed.set(name, names);
   }
   return { routers: out, renamed };
+}
+
+/**
+ * Traefik's aggregation of `tls`: certificates from every provider add up, options are qualified by their
+ * provider (`modern@file`) except `default`, stores keep their names.
+ */
+function aggregateTLS(out: Configuration, tls: TLSConfiguration, provider: string): void {
+  const into = (out.tls ??= {});
+  if (tls.certificates?.length) into.certificates = [...(into.certificates ?? []), ...tls.certificates];
+  for (const [name, o] of Object.entries(tls.options ?? {})) (into.options ??= {})[name === 'default' ? name : qualify(name, provider)] = o;
+  for (const [name, st] of Object.entries(tls.stores ?? {})) (into.stores ??= {})[name] = st;
 }

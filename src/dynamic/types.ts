@@ -8,6 +8,7 @@
 
 import type { TraceVerbosity } from '../http/observability.ts';
 export type { TraceVerbosity };
+import type { TLSConfiguration } from './tls.ts';
 
 export interface RouterObservability {
   accessLogs?: boolean;
@@ -143,7 +144,7 @@ export interface HTTPConfiguration {
   middlewares: Record<string, Middleware>;
 }
 
-export interface Configuration { http: HTTPConfiguration }
+export interface Configuration { http: HTTPConfiguration; tls?: TLSConfiguration }
 
 export function emptyConfiguration(): Configuration {
   return { http: { routers: {}, services: {}, middlewares: {} } };

@@ -71,9 +71,15 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
   const trusted = ep.trusted.contains(clientIp);
   for (const name in src) {
     if (!trusted && isManagedX(name)) continue;
+    if (name.charCodeAt(0) === 0x3a /* ':' */) continue; // HTTP/2 pseudo-headers are not forwarded as such
     headers[name] = src[name];
   }
-  const host = req.headers.host;
+  // HTTP/2 requests carry the host in `:authority` (RFC 9113 §8.3.1); upstreams get it as Host.
+  let host = src.host;
+  if (host === undefined && req.httpVersionMajor === 2) {
+    const authority = src[':authority'];
+    if (typeof authority === 'string') headers.host = host = authority;
+  }
 
   const incomingFor = headers['x-forwarded-for'];
   const priorFor = Array.isArray(incomingFor) ? incomingFor.join(', ') : incomingFor;
@@ -89,7 +95,7 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
     req, res,
     entryPoint: ep.name,
     method: req.method ?? 'GET',
-    host: matchingHost(req.headers.host),
+    host: matchingHost(host),
     path,
     rawQuery: q === -1 ? '' : target.slice(q + 1),
     clientIp,

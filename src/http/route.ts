@@ -11,4 +11,6 @@ export interface Route {
   internal: boolean;
   observability: EffectiveObservability;
   handler: Handler;
+  /** TLS routers: the options the request's handshake must have used (Traefik answers 421 otherwise). */
+  tlsOptions?: string;
 }

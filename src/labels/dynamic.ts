@@ -1,5 +1,6 @@
 import type { Configuration, HTTPConfiguration } from '../dynamic/types.ts';
 import { httpConfigurationDesc } from '../dynamic/schema.ts';
+import { tlsConfigurationDesc, type TLSConfiguration } from '../dynamic/tls.ts';
 import { suggest } from '../util/didyoumean.ts';
 import { formatPath } from './descriptor.ts';
 import type { DecodeIssue, StructDesc } from './descriptor.ts';
@@ -26,7 +27,8 @@ export interface DocError {
 /** Top-level names under the prefix, for "did you mean". */
 const ROOTS = ['http', 'tcp', 'udp', 'tls', 'enable', 'consulcatalog'];
 export const UNSUPPORTED_TCP_UDP = 'TCP/UDP routing is not supported by tagway';
-export const UNSUPPORTED_TLS = 'TLS options, stores and certificates are not supported by tagway';
+/** Traefik reads `tls.*` only from files: certificates, options and stores cannot come from tags. */
+export const UNSUPPORTED_TLS = 'TLS options, stores and certificates cannot be declared in tags (Traefik reads them only from the file provider)';
 
 function toLabelError(i: DecodeIssue, rootPath: string): LabelError {
   const p = formatPath(i.path);
@@ -120,7 +122,7 @@ export function decodeExtraConfig(labels: Record<string, string>, prefix: string
 /**
  * Decodes a parsed dynamic-configuration document (YAML/TOML/JSON, as the file provider reads it) with the same
  * schema as labels. `locate(rawPath)` maps a path as written in the document to a 1-based line.
- * Top-level `tcp`, `udp` and `tls` are reported as unsupported; other unknown keys with a suggestion.
+ * Top-level `tcp` and `udp` are reported as unsupported (`tls` is read: certificates, options, stores); other unknown keys with a suggestion.
  * @example
  * decodeDynamicDocument({ http: { routers: { web: { rule: 'PathPrefix(`/`)', service: 'app' } } } })
  */
@@ -133,6 +135,7 @@ export function decodeDynamicDocument(doc: unknown, locate?: (path: (string | nu
     return line === undefined ? {} : { line };
   };
   let http: Record<string, unknown> = {};
+  let tls: TLSConfiguration | undefined;
   if (doc !== null && doc !== undefined) {
     if (typeof doc !== 'object' || Array.isArray(doc)) {
       errors.push({ path: '', message: 'expected a mapping at the top level' });
@@ -151,7 +154,11 @@ export function decodeDynamicDocument(doc: unknown, locate?: (path: (string | nu
         } else if (lower === 'tcp' || lower === 'udp') {
           errors.push({ path: lower, ...at([key]), message: UNSUPPORTED_TCP_UDP });
         } else if (lower === 'tls') {
-          errors.push({ path: lower, ...at([key]), message: UNSUPPORTED_TLS });
+          const decoded = decodeDocument(value, tlsConfigurationDesc, { durations: 'string' });
+          tls = decoded.value as TLSConfiguration;
+          for (const i of decoded.errors) {
+            errors.push({ path: `tls.${formatPath(i.path)}`.replace(/\.$/, ''), ...at([key, ...i.rawPath]), message: i.message, ...(i.suggestion !== undefined ? { suggestion: i.suggestion } : {}) });
+          }
         } else {
           const s = suggest(key, ['http']);
           errors.push({ path: key, ...at([key]), message: `unknown key "${key}" in the dynamic configuration`, ...(s !== undefined ? { suggestion: s } : {}) });
@@ -159,5 +166,5 @@ export function decodeDynamicDocument(doc: unknown, locate?: (path: (string | nu
       }
     }
   }
-  return { configuration: { http: completeHTTP(http) }, errors };
+  return { configuration: { http: completeHTTP(http), ...(tls ? { tls } : {}) }, errors };
 }

@@ -10,10 +10,19 @@ import { attachIssues, bareMiddleware, bareRouter, bareService, errorMessage, is
 import { middlewareInfo, MiddlewareResolver, type MiddlewareEntry } from './middlewares.ts';
 import { buildRouter, type RouterBuild } from './routers.ts';
 import { serviceInfo, type ServiceSource } from './services.ts';
+import { compileOptions, DEFAULT_OPTIONS_NAME, type CompiledOptions } from '../tls/options.ts';
+import { resolveRouterTls } from '../tls/routers.ts';
+import type { TlsTable } from '../tls/table.ts';
 
 export interface BuildResult {
   state: RuntimeState;
   tables: Map<string, RouteTable<Route>>;
+  /** Routers with `tls`, per entry point: only TLS connections see them (cleartext ones see `tables`). */
+  tlsTables: Map<string, RouteTable<Route>>;
+  /** Which TLS options each host gets per entry point (handshakes by SNI). */
+  hostOptions: Map<string, Map<string, string>>;
+  /** The TLS world of this build (certificates, options by SNI), set by the runtime stage. */
+  tls?: TlsTable;
   /** Middleware instances in use, keyed by qualified name (kept across reloads when unchanged). */
   middlewares: ReadonlyMap<string, MiddlewareEntry>;
 }
@@ -26,6 +35,8 @@ export interface BuildInput {
   internalServices: ReadonlyMap<string, Handler>;
   /** Middleware instances of the previous build, reused when their definition did not change. */
   previousMiddlewares?: ReadonlyMap<string, MiddlewareEntry>;
+  /** TLS options of the configuration (default: Traefik's default options only). */
+  tlsOptions?: ReadonlyMap<string, CompiledOptions | Error>;
 }
 
 /**
@@ -50,17 +61,25 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const { routers, renamed } = routersPerEntryPoint(conf.http.routers, input.entryPoints, state);
   const originalName = new Map<string, string>();
   for (const [orig, copies] of renamed) for (const copy of copies) originalName.set(copy, orig);
+  const tlsRouters = Object.entries(routers).filter(([, r]) => r.tls !== undefined)
+    .map(([name, r]) => ({ name, provider: providerOf(name), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => input.entryPoints[ep] !== undefined), tls: r.tls! }));
+  const routerTls = resolveRouterTls(tlsRouters, input.tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]));
   const build: RouterBuild = {
     state, entryPoints: input.entryPoints, issues, originalName, middlewares,
     services: input.services, serviceDefinitions: conf.http.services, internalServices: input.internalServices,
     routes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
+    tlsRoutes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
+    routerTls,
   };
   for (const [name, router] of Object.entries(routers)) {
     isolate(`router "${name}"`, () => buildRouter(name, router, build), () => state.routers[name] ??= bareRouter(name, providerOf(name)));
   }
   attachIssues(state, issues, renamed);
   for (const item of [...Object.values(state.services), ...Object.values(state.middlewares)]) item.usedBy = [...new Set(item.usedBy)].sort();
-  return { state, tables: compileTables(build.routes, state), middlewares: middlewares.built };
+  return {
+    state, tables: compileTables(build.routes, state), tlsTables: compileTables(build.tlsRoutes, state),
+    hostOptions: routerTls.hostOptions, middlewares: middlewares.built,
+  };
 }
 
 /**
@@ -74,7 +93,7 @@ function routersPerEntryPoint(routers: Readonly<Record<string, Router>>, entryPo
   const models = new Map<string, EntryPointModel>();
   for (const [ep, cfg] of Object.entries(entryPoints)) {
     const observability = Object.values(cfg.observability).some((v) => v !== undefined);
-    if (cfg.http.middlewares.length > 0 || observability) models.set(ep, { middlewares: cfg.http.middlewares });
+    if (cfg.http.middlewares.length > 0 || observability || cfg.http.tls) models.set(ep, { middlewares: cfg.http.middlewares, ...(cfg.http.tls ? { tls: cfg.http.tls } : {}) });
   }
   const out: Record<string, Router> = {};
   const renamed = new Map<string, string[]>();

@@ -11,6 +11,7 @@ import type { EntryPointConfig } from '../static/types.ts';
 import type { BuiltMiddleware } from '../middlewares/index.ts';
 import type { MiddlewareResolver } from './middlewares.ts';
 import type { ServiceSource } from './services.ts';
+import type { RouterTlsResult } from '../tls/routers.ts';
 
 /** What building one router reads and where it puts its routes. */
 export interface RouterBuild {
@@ -25,6 +26,10 @@ export interface RouterBuild {
   internalServices: ReadonlyMap<string, Handler>;
   /** Routes by entry point, filled by the routers that build. */
   routes: Map<string, Array<RouteInput<Route>>>;
+  /** Routes of routers with `tls` (the TLS world), by entry point. */
+  tlsRoutes: Map<string, Array<RouteInput<Route>>>;
+  /** Routers' TLS options, resolved for the whole configuration (conflicts, unknown options). */
+  routerTls: RouterTlsResult;
 }
 
 /** What the API shows for a router before it is built: its definition, defaults, enabled. */
@@ -56,12 +61,18 @@ export function buildRouter(name: string, router: Router, b: RouterBuild): void 
   const compiled = compileRule(router.rule);
   // The rule and its caret line stay on lines of their own so the caret lines up in the API and logs.
   if (!compiled.ok) { addError(info, `invalid rule at column ${compiled.column}: ${compiled.reason}\n${compiled.message}`, true); return; }
+  if (router.tls) {
+    const problems = b.routerTls.errors.get(name) ?? [];
+    for (const p of problems) addError(info, p.message, p.fatal);
+    if (problems.some((p) => p.fatal)) return;
+  }
   const service = serviceOf(name, info, router, b);
   if (!service) return;
   const chain = chainOf(name, info, router, b);
   if (!chain) return;
   const routes = using.map((ep) => routeOn(ep, name, info, router, compiled, service.name, wrap(service.handler, chain), b));
-  for (const [ep, route] of routes) b.routes.get(ep)!.push(route);
+  // TLS routers answer only on TLS connections, the others only on cleartext ones (Traefik's two worlds).
+  for (const [ep, route] of routes) (router.tls ? b.tlsRoutes : b.routes).get(ep)!.push(route);
 }
 
 /** usedBy counts every router that names the item, whether or not it builds (Traefik's PopulateUsedBy). */
@@ -136,6 +147,7 @@ function routeOn(ep: string, name: string, info: RouterInfo, router: Router, rul
     name, rule, priority: info.priority,
     value: {
       name, rule: router.rule!, service, internal: info.provider === 'internal', handler,
+      ...(router.tls ? { tlsOptions: b.routerTls.resolved.get(name) ?? 'default' } : {}),
       observability: { accessLogs: o.accessLogs, metrics: o.metrics, tracing: o.tracing, traceVerbosity: o.traceVerbosity },
     },
   }];

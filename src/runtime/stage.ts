@@ -9,6 +9,7 @@ import { buildRuntime, type BuildResult } from './build.ts';
 import { errorMessage } from './issues.ts';
 import { ServiceRegistry } from './services.ts';
 import { ConfigurationWatcher } from './watcher.ts';
+import { buildTlsParts, CertificateLoader, TlsTable } from '../tls/table.ts';
 
 export interface RuntimeStageOptions {
   entryPoints: Readonly<Record<string, EntryPointConfig>>;
@@ -33,6 +34,9 @@ export class RuntimeStage {
   readonly #services: ServiceRegistry;
   readonly #watcher: ConfigurationWatcher;
   #current: BuildResult | undefined;
+  /** Certificates keep their last good version across builds. */
+  readonly #certificates = new CertificateLoader();
+  #messages: ReadonlyMap<string, Message> | undefined;
 
   constructor(options: RuntimeStageOptions) {
     this.#options = options;
@@ -53,6 +57,12 @@ export class RuntimeStage {
     return state;
   }
 
+  /** The TLS world before any configuration: default options, a generated certificate. */
+  initialTls(): TlsTable {
+    const parts = buildTlsParts(undefined, this.#certificates);
+    return new TlsTable(parts.stores, parts.options, new Map(), parts.certificates);
+  }
+
   /** Stops applying new configuration; the live one keeps serving. Idempotent. */
   stop(): void { this.#watcher.close(); }
 
@@ -65,14 +75,19 @@ export class RuntimeStage {
   #apply(messages: ReadonlyMap<string, Message>): void {
     const { log } = this.#options;
     let result: BuildResult;
+    this.#messages = messages;
     try {
+      const aggregated = aggregate(messages);
+      const tls = buildTlsParts(aggregated.configuration.tls, this.#certificates, (message, fields) => log.error(message, fields));
       result = buildRuntime({
-        aggregated: aggregate(messages),
+        aggregated,
+        tlsOptions: tls.options,
         entryPoints: this.#options.entryPoints,
         services: this.#services,
         internalServices: this.#options.internalServices,
         previousMiddlewares: this.#current?.middlewares,
       });
+      result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
     } catch (err) {
       // Items build in isolation, so only a fault of the stage itself lands here.
       this.#services.abort();

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { RuntimeState } from '../dynamic/runtime.ts';
@@ -24,6 +25,10 @@ import { listen } from './listen.ts';
 import { guardHttpServer, httpServerOptions } from './http-options.ts';
 import { createInternalServices } from './admin/app.ts';
 import type { GatewayView } from './admin/view.ts';
+import { createEntryPointServers, tlsInfo } from './entrypoint.ts';
+import type { Http2Session } from 'node:http2';
+import type { Server as NetServer } from 'node:net';
+import type { TlsTable } from '../tls/table.ts';
 import { defaultProviders } from './providers.ts';
 import { VERSION_INFO } from './admin/version.ts';
 import { Metrics } from '../metrics/index.ts';
@@ -43,7 +48,13 @@ export interface GatewayOptions {
   statusSource?: () => ProviderStatus[];
 }
 
-export interface EntryPointRuntime { name: string; address: string; host: string; port: number; server: Server }
+export interface EntryPointRuntime {
+  name: string; address: string; host: string; port: number;
+  /** HTTP/1.1 (cleartext and TLS); `listener` accepts, `sessions` are the open HTTP/2 connections. */
+  server: Server;
+  listener: NetServer;
+  sessions: Set<Http2Session>;
+}
 
 /**
  * A running gateway: entry-point servers, providers feeding one aggregated configuration, and the
@@ -59,6 +70,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   readonly metrics: Metrics | undefined;
   readonly accessLog: AccessLog | undefined;
   #tables = new Map<string, RouteTable<Route>>();
+  #tlsTables = new Map<string, RouteTable<Route>>();
+  #tls: TlsTable | undefined;
   #pools = new PoolRegistry();
   #runtime: RuntimeStage;
   #observers: RequestObserver[];
@@ -102,20 +115,28 @@ export class Gateway extends EventEmitter implements GatewayView {
     for (const [name, ep] of Object.entries(this.config.entryPoints)) {
       const server = createServer(httpServerOptions(ep));
       guardHttpServer(server, ep, this.log, name);
-      const bound = await listen(server, ep.address, `entry point "${name}"`).catch(async (err) => { await this.close(); throw err; });
+      // One port for cleartext HTTP/1.1 and h2c and for TLS (HTTP/1.1 and h2 by ALPN), as Traefik.
+      const eps = createEntryPointServers(server, {
+        maxConcurrentStreams: ep.http2.maxConcurrentStreams,
+        handshakeTimeout: ep.transport.respondingTimeouts.readTimeout,
+        chooseHandshake: (hello) => this.#tlsTable().handshake(name, hello),
+        onError: (message, error) => this.log.error(message, { entryPoint: name, error: error?.message }),
+      });
+      const bound = await listen(eps.listener, ep.address, `entry point "${name}"`).catch(async (err) => { await this.close(); throw err; });
       const info: EntryPointInfo = {
         name, scheme: 'http', port: String(bound.port),
         trusted: new TrustedNetworks(ep.forwardedHeaders.trustedIPs, { all: ep.forwardedHeaders.insecure }),
       };
       const onRequest = this.#listener(info);
       server.on('request', onRequest);
+      eps.h2.on('request', onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
       // WebSockets: Node hands upgrade requests to 'upgrade' only; they run the same router and middlewares.
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         this.#upgraded.add(socket);
         onRequest(req, responseForUpgrade(req, socket, head));
       });
       server.on('connection', (s: Socket) => { this.#sockets.add(s); s.once('close', () => this.#sockets.delete(s)); });
-      this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server });
+      this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server, listener: eps.listener, sessions: eps.sessions });
       this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
     }
     this.#runtime.push(internalMessage(this.config));
@@ -136,6 +157,15 @@ export class Gateway extends EventEmitter implements GatewayView {
 
   state(): RuntimeState { return this.#runtime.state(); }
 
+  /** The TLS table in force; before the first build, the default options and a generated certificate. */
+  #tlsTable(): TlsTable {
+    this.#tls ??= this.#runtime.initialTls();
+    return this.#tls;
+  }
+
+  /** The TLS table in force (explain, API). */
+  tls(): TlsTable { return this.#tlsTable(); }
+
   providerStatuses(): ProviderStatus[] { return this.#statusSource?.() ?? this.providers.map((p) => p.status()); }
   reloads(): { count: number; lastAt: number | undefined } { return { count: this.#reloads, lastAt: this.#lastReloadAt }; }
   table(entryPoint: string): RouteTable<Route> | undefined { return this.#tables.get(entryPoint); }
@@ -146,6 +176,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   /** A new build is live: swap its route tables in (requests already matched keep their Route). */
   #apply(result: BuildResult): void {
     this.#tables = result.tables;
+    this.#tlsTables = result.tlsTables;
+    if (result.tls) this.#tls = result.tls; // handshakes from now on
     this.#reloads++;
     this.metrics?.onReload();
     this.#lastReloadAt = Date.now();
@@ -159,16 +191,26 @@ export class Gateway extends EventEmitter implements GatewayView {
     const tracingConfigured = tracing !== undefined;
     const addInternals = this.config.tracing?.addInternals ?? false;
     const observers = this.#observers;
+    const secureEp: EntryPointInfo = { ...ep, scheme: 'https' };
     return (req, res) => {
       if (this.#draining) res.shouldKeepAlive = false;
-      const ctx = newRequestContext(req, res, ep);
-      if (!ctx) { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }); res.end('400 Bad Request: malformed path'); return; }
-      const route = this.#tables.get(ep.name)?.match(ctx);
+      const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+      const ctx = newRequestContext(req, res, secure ? secureEp : ep);
+      if (!ctx) { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...(req.httpVersionMajor === 1 ? { connection: 'close' } : {}) }); res.end('400 Bad Request: malformed path'); return; }
+      // TLS routers answer only on TLS connections, the others only on cleartext ones (Traefik's two worlds).
+      const route = (secure ? this.#tlsTables : this.#tables).get(ep.name)?.match(ctx);
       if (!route) {
         ctx.observability = unmatched;
         if (shouldTrace({ tracingConfigured, internal: false, addInternals, tracing: unmatched.tracing })) ctx.trace = tracing!.startRequest(ctx);
         for (const o of observers) o.onRequest(ctx, undefined);
         respond(ctx, 404, '404 page not found\n');
+        return;
+      }
+      if (route.tlsOptions !== undefined && tlsInfo(req.socket)?.optionsName !== route.tlsOptions) {
+        // The handshake (chosen by SNI) used other options than this router wants: Traefik's snicheck.
+        ctx.observability = route.observability;
+        for (const o of observers) o.onRequest(ctx, route);
+        respond(ctx, 421, 'Misdirected Request\n');
         return;
       }
       ctx.routerName = route.name;
@@ -217,6 +259,10 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#draining = true;
     const servers = [...this.entryPoints.values()].map((e) => e.server);
     if (servers.length === 0) return;
+    for (const ep of this.entryPoints.values()) {
+      ep.listener.close();
+      for (const session of ep.sessions) session.close(); // GOAWAY: streams in flight finish
+    }
     for (const server of servers) server.close();
     for (const socket of this.#sockets) {
       const res = httpMessage(socket);
@@ -229,6 +275,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     const sweep = (): void => {
       for (const server of servers) server.closeIdleConnections();
       for (const socket of this.#sockets) if (!this.#isTunnel(socket)) return;
+      for (const ep of this.entryPoints.values()) if (ep.sessions.size > 0) return;
       done();
     };
     sweep();
@@ -238,6 +285,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     } finally {
       clearInterval(timer);
       for (const s of this.#sockets) s.destroy();
+      for (const ep of this.entryPoints.values()) for (const session of ep.sessions) session.destroy();
     }
   }
 

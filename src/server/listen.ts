@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 
 /** ":8000" → { host: undefined, port: 8000 }; "127.0.0.1:0", "[::1]:80", "localhost:8080". */
 export function parseAddress(address: string): { host: string | undefined; port: number } {

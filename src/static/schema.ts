@@ -80,6 +80,22 @@ export const entryPointSchema = z.object({
   http: z.object({
     middlewares: strings('Middlewares applied to every router of this entry point.'),
     maxHeaderBytes: mark(z.int().nonnegative(), { description: 'Max size of the request line and headers, in bytes (0: 1 MiB).' }).default(1 << 20),
+    tls: z.object({
+      options: str('TLS options of the routers on this entry point (e.g. modern@file).').optional(),
+      certResolver: str('Certificate resolver of the routers on this entry point.').optional(),
+      domains: z.array(z.object({ main: str('Main domain.').optional(), sans: mark(z.array(z.string()), { description: 'Other domains.' }).optional() })).optional(),
+    }).optional(),
+    redirections: z.object({
+      entryPoint: z.object({
+        to: str('Target entry point name (or a port, ":443").'),
+        scheme: str('Scheme of the redirection.').default('https'),
+        permanent: bool(true, 'Permanent (301/308) rather than temporary (302/307).'),
+        priority: mark(z.int(), { description: 'Priority of the redirecting router.' }).default(2147483646),
+      }).optional(),
+    }).optional(),
+  }).prefault({}),
+  http2: z.object({
+    maxConcurrentStreams: mark(z.int().nonnegative(), { description: 'Concurrent streams per HTTP/2 connection.' }).default(250),
   }).prefault({}),
 });
 
@@ -204,8 +220,9 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   'providers.consulCatalog': ['connectByDefault', 'namespace'],
   serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
-  'entryPoints.*': ['udp', 'proxyProtocol', 'http2', 'http3', 'allowACMEByPass', 'reusePort'],
-  'entryPoints.*.http': ['redirections', 'tls', 'encodeQuerySemicolons', 'sanitizePath'],
+  'entryPoints.*': ['udp', 'proxyProtocol', 'http3', 'allowACMEByPass', 'reusePort'],
+  'entryPoints.*.http': ['encodeQuerySemicolons', 'sanitizePath'],
+  'entryPoints.*.http2': ['maxDecoderHeaderTableSize', 'maxEncoderHeaderTableSize'],
   'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],
   accessLog: ['filters'],

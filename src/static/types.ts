@@ -33,8 +33,14 @@ export interface EntryPointConfig {
   observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
   forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
   transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };
-  http: { middlewares: string[]; maxHeaderBytes: number };
+  http: { middlewares: string[]; maxHeaderBytes: number; tls?: EntryPointTLS; redirections?: { entryPoint?: EntryPointRedirection } };
+  http2: { maxConcurrentStreams: number };
 }
+
+/** `entryPoints.<ep>.http.tls`: every router on the entry point is a TLS router with these settings. */
+export interface EntryPointTLS { options?: string; certResolver?: string; domains?: Array<{ main?: string; sans?: string[] }> }
+/** `entryPoints.<ep>.http.redirections.entryPoint` (Traefik's defaults: scheme https, permanent, priority MaxInt-1). */
+export interface EntryPointRedirection { to: string; scheme: string; permanent: boolean; priority: number }
 
 export interface ConsulCatalogConfig {
   endpoint: {

@@ -290,10 +290,10 @@ describe('bad files', () => {
     {
       desc: 'YAML: Traefik options tagway lacks are named as such',
       name: 'traefik.yml',
-      text: 'global:\n  checkNewVersion: false\nentryPoints:\n  web:\n    address: ":80"\n    http:\n      redirections: {}\n',
+      text: 'global:\n  checkNewVersion: false\nentryPoints:\n  web:\n    address: ":80"\n    http:\n      encodeQuerySemicolons: true\n',
       want: [
         'traefik.yml:1: global: Traefik option "global" is not supported by tagway; remove it',
-        'traefik.yml:7: entryPoints.web.http.redirections: Traefik option "redirections" is not supported by tagway; remove it',
+        'traefik.yml:7: entryPoints.web.http.encodeQuerySemicolons: Traefik option "encodeQuerySemicolons" is not supported by tagway; remove it',
       ],
     },
     {

@@ -32,6 +32,7 @@ export function mergeFiles(
       }
     }
   }
+  for (const [, conf] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) if (conf.tls) mergeTLS(out, conf.tls);
   for (const [key, where] of conflicted) {
     const [kind, name] = [key.slice(0, key.indexOf(':')) as ItemKind, key.slice(key.indexOf(':') + 1)];
     issues.push({ kind, name, severity: 'error', dropped: true, message: `${kind} "${name}" is defined differently in ${[...where].join(' and ')}; it is not served until the definitions agree` });
@@ -41,4 +42,12 @@ export function mergeFiles(
 
 function pick(conf: Configuration, kind: ItemKind): Record<string, unknown> {
   return (kind === 'router' ? conf.http.routers : kind === 'service' ? conf.http.services : conf.http.middlewares) as Record<string, unknown>;
+}
+
+/** `tls` of several files: certificates add up; options and stores by name, the first file (by name) wins. */
+function mergeTLS(out: Configuration, tls: NonNullable<Configuration['tls']>): void {
+  const into = (out.tls ??= {});
+  if (tls.certificates?.length) into.certificates = [...(into.certificates ?? []), ...tls.certificates];
+  for (const [name, o] of Object.entries(tls.options ?? {})) if (!into.options?.[name]) (into.options ??= {})[name] = o;
+  for (const [name, st] of Object.entries(tls.stores ?? {})) if (!into.stores?.[name]) (into.stores ??= {})[name] = st;
 }

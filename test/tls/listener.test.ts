@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream } from '../support/upstream.ts';
-import { send } from '../server/harness.ts';
+import { send } from '../support/file-gateway.ts';
 import { DEFAULT_CERT_CN } from '../../src/tls/default-certificate.ts';
 import { h2Get, h2Session, handshakeSubject, httpsGet, startTlsGateway, testPki } from './harness.ts';
 

@@ -4,6 +4,7 @@ import type { Route } from '../http/route.ts';
 import type { RouterInfo, ServiceInfo } from '../dynamic/runtime.ts';
 import { matchingHost } from '../http/request-context.ts';
 import { cleanPath } from '../http/path.ts';
+import { shouldTrace } from '../observability/decision.ts';
 
 export interface ExplainRequest {
   entryPoint: string;
@@ -25,12 +26,17 @@ export interface Explanation {
   tracedBecause: string;
 }
 
+/** What the tracing decision reads besides the route: the static `tracing` section and its `addInternals`. */
+export interface ExplainTracing { configured: boolean; addInternals: boolean }
+
 /**
  * Answers "which router would take this request, and why not the others": evaluates the entry
- * point's compiled table (the one live requests use) against a synthetic request. `entryPointTracing`
- * is the entry point's own `observability.tracing` (unset: true), which decides for unmatched requests.
+ * point's compiled table (the one live requests use) against a synthetic request, and decides tracing
+ * with the gateway's own `shouldTrace`. `entryPointTracing` is the entry point's own
+ * `observability.tracing` (unset: true), which decides for unmatched requests.
  */
-export function explain(req: ExplainRequest, table: RouteTable<Route> | undefined, routers: Record<string, RouterInfo>, services: Record<string, ServiceInfo>, tracingOn: boolean, entryPointTracing = true): Explanation | Error {
+export function explain(req: ExplainRequest, table: RouteTable<Route> | undefined, routers: Record<string, RouterInfo>, services: Record<string, ServiceInfo>, tracing: ExplainTracing, entryPointTracing = true): Explanation | Error {
+  const tracingOn = tracing.configured;
   let url: URL;
   try { url = new URL(req.url); } catch { return new Error(`invalid url "${req.url}": give an absolute URL such as http://whoami.localhost/path`); }
   const path = cleanPath(url.pathname);
@@ -44,7 +50,7 @@ export function explain(req: ExplainRequest, table: RouteTable<Route> | undefine
     matched: hit?.name ?? null,
     evaluated: hit ? evaluated.slice(0, evaluated.findIndex((e) => e.router === hit.name) + 1) : evaluated,
     // An unmatched request is traced (its 404) by the entry point's own setting, as the gateway does.
-    traced: !hit && tracingOn && entryPointTracing,
+    traced: !hit && shouldTrace({ tracingConfigured: tracingOn, internal: false, addInternals: tracing.addInternals, tracing: entryPointTracing }),
     tracedBecause: !tracingOn ? 'tracing is off: the static configuration has no tracing section'
       : `no router matches: the entry point's observability.tracing (${String(entryPointTracing)}) applies to the 404`,
   };
@@ -53,10 +59,10 @@ export function explain(req: ExplainRequest, table: RouteTable<Route> | undefine
   if (info) {
     out.router = { name: info.name, rule: info.rule, priority: info.priority, service: info.service, middlewares: info.middlewares, status: info.status, observability: hit.observability, observabilitySources: info.observabilitySources };
   }
-  out.traced = tracingOn && hit.observability.tracing && !hit.internal;
+  out.traced = shouldTrace({ tracingConfigured: tracingOn, internal: hit.internal, addInternals: tracing.addInternals, tracing: hit.observability.tracing });
   const source = info?.observabilitySources.tracing ?? 'default';
   out.tracedBecause = !tracingOn ? 'tracing is off: the static configuration has no tracing section'
-    : hit.internal ? 'internal routers are traced only with tracing.addInternals'
+    : hit.internal && !tracing.addInternals ? 'internal routers are traced only with tracing.addInternals'
       : `observability.tracing is ${String(hit.observability.tracing)} (from ${source === 'entryPoint' ? 'the entry point' : source === 'router' ? 'the router' : 'the default'})`;
   const svc = services[hit.service];
   if (svc?.loadBalancer) {

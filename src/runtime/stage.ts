@@ -2,6 +2,7 @@ import type { Message } from '../dynamic/types.ts';
 import { aggregate } from '../dynamic/aggregate.ts';
 import type { RuntimeState } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
+import type { Provider } from '../providers/provider.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import type { Logger } from '../util/log.ts';
@@ -46,6 +47,15 @@ export class RuntimeStage {
 
   /** A provider's new snapshot. */
   push(message: Message): void { this.#watcher.push(message); }
+
+  /** Runs the providers, each snapshot they emit pushed here, until `signal` aborts. */
+  watch(providers: readonly Provider[], signal: AbortSignal): void {
+    for (const p of providers) {
+      p.provide((m) => this.push(m), signal).catch((err: unknown) => {
+        this.#options.log.error('provider stopped', { provider: p.name, error: errorMessage(err) });
+      });
+    }
+  }
 
   /** What `/api/http/*` shows: the last build's items, with the live servers' health. */
   state(): RuntimeState {

@@ -140,11 +140,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
     }
     this.#runtime.push(internalMessage(this.config));
-    for (const p of this.providers) {
-      p.provide((m) => this.#runtime.push(m), this.#abort.signal).catch((err: unknown) => {
-        this.log.error('provider stopped', { provider: p.name, error: err instanceof Error ? err.message : String(err) });
-      });
-    }
+    this.#runtime.watch(this.providers, this.#abort.signal);
   }
 
   /** Base URL of an entry point, for tests and the demo. */

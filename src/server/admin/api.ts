@@ -183,7 +183,8 @@ export function apiRoutes(view: GatewayView): Hono {
     }
     const state = view.state();
     const result = explain({ entryPoint, method: q['method'] ?? 'GET', url: q['url'], headers, clientIp: q['clientIp'] ?? '127.0.0.1' },
-      view.table(entryPoint), state.routers, state.services, view.tracing !== undefined, view.config.entryPoints[entryPoint]!.observability.tracing !== false);
+      view.table(entryPoint), state.routers, state.services, { configured: view.tracing !== undefined, addInternals: view.config.tracing?.addInternals ?? false },
+      view.config.entryPoints[entryPoint]!.observability.tracing !== false);
     return result instanceof Error ? c.json({ message: result.message }, 400) : c.json(result);
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));

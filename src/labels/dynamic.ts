@@ -103,6 +103,9 @@ export function decodeExtraConfig(labels: Record<string, string>, prefix: string
   const head = `${prefix}.`;
   for (const [key, value] of Object.entries(labels)) {
     if (!key.startsWith(head)) continue;
+    // Most labels are http.*: look at the first element before splitting the whole key.
+    const first = /^[^.[]*/.exec(key.slice(head.length, head.length + 16))![0].toLowerCase();
+    if (first !== 'enable' && first !== 'consulcatalog') continue;
     const segments = splitFlatKey(key.slice(head.length));
     if (typeof segments === 'string') continue; // reported by decodeDynamicLabels
     const root = segments[0]!.toLowerCase();

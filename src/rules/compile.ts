@@ -11,12 +11,21 @@ type MatchFn = (req: MatchRequest) => boolean;
 /** Exact hosts plus wildcard patterns one of which the request host must satisfy. */
 interface HostSet { exact: Set<string>; patterns: Set<string> }
 
+/** How much of a long line the caret message shows on each side of the column. */
+const CONTEXT = 60;
+
 function ruleError(rule: string, code: RuleErrorCode, reason: string, offset: number): RuleError {
   const at = Math.max(0, Math.min(offset, rule.length));
-  const lineStart = rule.lastIndexOf('\n', at - 1) + 1;
-  const lineEnd = rule.indexOf('\n', at);
-  const line = rule.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-  const message = `${line}\n${' '.repeat(at - lineStart)}^ ${reason}`;
+  let lineStart = rule.lastIndexOf('\n', at - 1) + 1;
+  let lineEnd = rule.indexOf('\n', at);
+  if (lineEnd === -1) lineEnd = rule.length;
+  // A long line is cut around the column so the message stays readable (and small in the API and the log).
+  const head = at - lineStart > CONTEXT ? '…' : '';
+  const tail = lineEnd - at > CONTEXT ? '…' : '';
+  if (head) lineStart = at - CONTEXT;
+  if (tail) lineEnd = at + CONTEXT;
+  const line = head + rule.slice(lineStart, lineEnd) + tail;
+  const message = `${line}\n${' '.repeat(at - lineStart + head.length)}^ ${reason}`;
   return { ok: false, code, rule, message, reason, column: at + 1 };
 }
 
@@ -41,16 +50,16 @@ function buildLeaf(call: Extract<Expr, { kind: 'call' }>): Leaf {
 }
 
 function startOf(e: Expr): number {
-  return e.kind === 'call' || e.kind === 'not' ? e.start : startOf(e.left);
+  return e.kind === 'call' || e.kind === 'not' ? e.start : startOf(e.items[0]!);
 }
 
 function endOf(e: Expr): number {
-  return e.kind === 'call' ? e.end : e.kind === 'not' ? endOf(e.expr) : endOf(e.right);
+  return e.kind === 'call' ? e.end : e.kind === 'not' ? endOf(e.expr) : endOf(e.items[e.items.length - 1]!);
 }
 
-/** Flattens a chain of the same operator so `a && b && c` is one loop, not nested calls. */
+/** Flattens parenthesized chains of the same operator (`(a && b) && c`) so they are one loop. */
 function operands(e: Expr, kind: 'and' | 'or', out: Expr[]): Expr[] {
-  if (e.kind === kind) { operands(e.left, kind, out); operands(e.right, kind, out); } else out.push(e);
+  if (e.kind === kind) { for (const item of e.items) operands(item, kind, out); } else out.push(e);
   return out;
 }
 
@@ -99,26 +108,59 @@ function hostConstraint(e: Expr, positive: boolean, leaves: Map<Expr, Leaf>): Ho
     }
     case 'not': return hostConstraint(e.expr, !positive, leaves);
     case 'and': case 'or': {
-      const l = hostConstraint(e.left, positive, leaves);
-      const r = hostConstraint(e.right, positive, leaves);
-      const conjunction = (e.kind === 'and') === positive;
-      if (conjunction) {
-        if (l === undefined) return r;
-        if (r === undefined) return l;
-        // Either side is a sound condition; intersect when both are exact-only, else keep the tighter one.
-        if (l.patterns.size === 0 && r.patterns.size === 0) return { exact: new Set([...l.exact].filter((h) => r.exact.has(h))), patterns: new Set() };
-        if (l.patterns.size === 0) return l;
-        if (r.patterns.size === 0) return r;
-        return l.exact.size + l.patterns.size <= r.exact.size + r.patterns.size ? l : r;
+      const parts = e.items.map((item) => hostConstraint(item, positive, leaves));
+      if ((e.kind === 'and') === positive) {
+        // A conjunction: each operand's condition is sound, so fold them into the tightest.
+        let best: HostSet | undefined;
+        for (const p of parts) if (p !== undefined) best = best === undefined ? p : tighter(best, p);
+        return best;
       }
-      if (l === undefined || r === undefined) return undefined;
-      return { exact: new Set([...l.exact, ...r.exact]), patterns: new Set([...l.patterns, ...r.patterns]) };
+      // A disjunction constrains the host only when every operand does: the union, built once.
+      const union: HostSet = { exact: new Set(), patterns: new Set() };
+      for (const p of parts) {
+        if (p === undefined) return undefined;
+        for (const h of p.exact) union.exact.add(h);
+        for (const h of p.patterns) union.patterns.add(h);
+      }
+      return union;
     }
   }
 }
 
+/** Of two sound conditions: their intersection when both are exact-only, else the smaller one. */
+function tighter(l: HostSet, r: HostSet): HostSet {
+  if (l.patterns.size === 0 && r.patterns.size === 0) {
+    const exact = new Set<string>();
+    for (const h of l.exact) if (r.exact.has(h)) exact.add(h);
+    return { exact, patterns: new Set() };
+  }
+  if (l.patterns.size === 0) return l;
+  if (r.patterns.size === 0) return r;
+  return l.exact.size + l.patterns.size <= r.exact.size + r.patterns.size ? l : r;
+}
+
+/**
+ * The operands of an && / || chain with its exact `Host` matchers set apart: the route table specializes a
+ * rule once per host it names, so ``Host(`a`) || Host(`b`) || …`` must not cost a scan of every matcher per host.
+ */
+interface Chain { hosts: Set<string>; rest: Expr[] }
+
+function chainOf(e: Extract<Expr, { kind: 'and' | 'or' }>, leaves: Map<Expr, Leaf>, chains: Map<Expr, Chain>): Chain {
+  let chain = chains.get(e);
+  if (chain === undefined) {
+    chain = { hosts: new Set(), rest: [] };
+    for (const operand of operands(e, e.kind, [])) {
+      const host = operand.kind === 'call' ? leaves.get(operand)!.host : undefined;
+      if (host !== undefined && !host.startsWith('*')) chain.hosts.add(host);
+      else chain.rest.push(operand);
+    }
+    chains.set(e, chain);
+  }
+  return chain;
+}
+
 /** Folds the host matchers of `e` for requests with host `host`; see CompiledRule.specialize. */
-function specialize(e: Expr, leaves: Map<Expr, Leaf>, host: string): boolean | MatchFn {
+function specialize(e: Expr, leaves: Map<Expr, Leaf>, host: string, chains: Map<Expr, Chain>): boolean | MatchFn {
   switch (e.kind) {
     case 'call': {
       const leaf = leaves.get(e)!;
@@ -127,15 +169,21 @@ function specialize(e: Expr, leaves: Map<Expr, Leaf>, host: string): boolean | M
       return leaf.match(probe);
     }
     case 'not': {
-      const inner = specialize(e.expr, leaves, host);
+      const inner = specialize(e.expr, leaves, host, chains);
       if (typeof inner === 'boolean') return !inner;
       return function not(req) { return !inner(req); };
     }
     case 'and': case 'or': {
       const isAnd = e.kind === 'and';
+      const chain = chainOf(e, leaves, chains);
+      // Exact Host(h) is true exactly when the request host is h (hosts are lower-case, never empty).
+      if (chain.hosts.size > 0) {
+        if (isAnd && (chain.hosts.size > 1 || !chain.hosts.has(host))) return false;
+        if (!isAnd && chain.hosts.has(host)) return true;
+      }
       const fns: MatchFn[] = [];
-      for (const operand of operands(e, e.kind, [])) {
-        const r = specialize(operand, leaves, host);
+      for (const operand of chain.rest) {
+        const r = specialize(operand, leaves, host, chains);
         if (r === !isAnd) return r; // false decides an &&, true decides an ||
         if (typeof r !== 'boolean') fns.push(r);
       }
@@ -156,12 +204,14 @@ function explainer(rule: string, root: Expr, leaves: Map<Expr, Leaf>): (req: Mat
         return leaf.match(req) ? undefined : `${text(e)} is false (${leaf.observed(req)})`;
       }
       case 'not': return why(e.expr, req) === undefined ? `${text(e)} is false (${text(e.expr)} matches)` : undefined;
-      case 'and': return why(e.left, req) ?? why(e.right, req);
+      case 'and': {
+        for (const item of e.items) { const r = why(item, req); if (r !== undefined) return r; }
+        return undefined;
+      }
       case 'or': {
-        const a = why(e.left, req);
-        if (a === undefined) return undefined;
-        const b = why(e.right, req);
-        return b === undefined ? undefined : `${a}; ${b}`;
+        const reasons: string[] = [];
+        for (const item of e.items) { const r = why(item, req); if (r === undefined) return undefined; reasons.push(r); }
+        return reasons.join('; ');
       }
     }
   };
@@ -171,7 +221,7 @@ function explainer(rule: string, root: Expr, leaves: Map<Expr, Leaf>): (req: Mat
 function collectCalls(e: Expr, out: Array<Extract<Expr, { kind: 'call' }>>): typeof out {
   if (e.kind === 'call') out.push(e);
   else if (e.kind === 'not') collectCalls(e.expr, out);
-  else { collectCalls(e.left, out); collectCalls(e.right, out); }
+  else for (const item of e.items) collectCalls(item, out);
   return out;
 }
 
@@ -190,7 +240,7 @@ export function compileRule(rule: string): CompiledRuleWithHelpers | RuleError {
   try {
     root = parseRule(rule);
   } catch (error) {
-    if (error instanceof RuleSyntaxError) return ruleError(rule, 'TAGWAY_RULE_SYNTAX', error.message, error.offset);
+    if (error instanceof RuleSyntaxError) return ruleError(rule, error.code, error.message, error.offset);
     throw error;
   }
   const leaves = new Map<Expr, Leaf>();
@@ -201,13 +251,14 @@ export function compileRule(rule: string): CompiledRuleWithHelpers | RuleError {
     throw error;
   }
   const constraint = hostConstraint(root, true, leaves);
+  const chains = new Map<Expr, Chain>();
   const compiled: CompiledRuleWithHelpers = {
     ok: true,
     rule,
     match: toMatcher(root, leaves),
     hosts: constraint === undefined ? undefined : [...constraint.exact],
     explain: explainer(rule, root, leaves),
-    specialize: (host) => specialize(root, leaves, host),
+    specialize: (host) => specialize(root, leaves, host, chains),
   };
   if (constraint !== undefined && constraint.patterns.size > 0) compiled.hostPatterns = [...constraint.patterns];
   return compiled;

@@ -14,18 +14,32 @@ export interface Arg {
   rawStart: number | undefined;
 }
 
+/**
+ * The expression tree. A chain of one operator is one node (`a || b || c` has three `items`), so walking
+ * the tree recurses only as deep as the parentheses and `!` nest, which MAX_RULE_DEPTH bounds.
+ */
 export type Expr =
   | { kind: 'call'; name: string; args: Arg[]; start: number; end: number }
   | { kind: 'not'; expr: Expr; start: number }
-  | { kind: 'and' | 'or'; left: Expr; right: Expr };
+  | { kind: 'and' | 'or'; items: Expr[] };
 
-/** A syntax error at a rule offset (0-based). */
+/**
+ * The longest rule accepted, in characters (UTF-16 code units). Real rules are well under 1 KiB; this bounds
+ * what one tag can make the compiler and the route table do.
+ */
+export const MAX_RULE_LENGTH = 16384;
+/** How deep parentheses and `!` may nest (real rules: two or three levels). */
+export const MAX_RULE_DEPTH = 100;
+
+/** A syntax error at a rule offset (0-based); `code` TAGWAY_RULE_LIMIT when a limit above was exceeded. */
 export class RuleSyntaxError extends Error {
   readonly offset: number;
-  constructor(message: string, offset: number) {
+  readonly code: 'TAGWAY_RULE_SYNTAX' | 'TAGWAY_RULE_LIMIT';
+  constructor(message: string, offset: number, code: 'TAGWAY_RULE_SYNTAX' | 'TAGWAY_RULE_LIMIT' = 'TAGWAY_RULE_SYNTAX') {
     super(message);
     this.name = 'RuleSyntaxError';
     this.offset = offset;
+    this.code = code;
   }
 }
 
@@ -48,6 +62,7 @@ class RuleParser {
   readonly #src: string;
   #pos = 0;
   #tok: Token;
+  #depth = 0;
 
   constructor(src: string) {
     this.#src = src;
@@ -75,34 +90,50 @@ class RuleParser {
   }
 
   #or(): Expr {
-    let left = this.#and();
+    const first = this.#and();
+    if (this.#tok.t !== '||') return first;
+    const items = [first];
     while (this.#tok.t === '||') {
       this.#advance();
-      left = { kind: 'or', left, right: this.#and() };
+      items.push(this.#and());
     }
-    return left;
+    return { kind: 'or', items };
   }
 
   #and(): Expr {
-    let left = this.#unary();
+    const first = this.#unary();
+    if (this.#tok.t !== '&&') return first;
+    const items = [first];
     while (this.#tok.t === '&&') {
       this.#advance();
-      left = { kind: 'and', left, right: this.#unary() };
+      items.push(this.#unary());
     }
-    return left;
+    return { kind: 'and', items };
+  }
+
+  /** One more level of `(` or `!`; refused past MAX_RULE_DEPTH so no walk of the tree can overflow the stack. */
+  #enter(at: number): void {
+    if (++this.#depth > MAX_RULE_DEPTH) {
+      throw new RuleSyntaxError(`parentheses and "!" nest more than ${MAX_RULE_DEPTH} levels deep (the limit)`, at, 'TAGWAY_RULE_LIMIT');
+    }
   }
 
   #unary(): Expr {
     const tok = this.#tok;
     if (tok.t === '!') {
+      this.#enter(tok.start);
       this.#advance();
-      return { kind: 'not', expr: this.#unary(), start: tok.start };
+      const expr: Expr = { kind: 'not', expr: this.#unary(), start: tok.start };
+      this.#depth--;
+      return expr;
     }
     if (tok.t === '(') {
+      this.#enter(tok.start);
       this.#advance();
       const inner = this.#or();
       if (this.#cur().t !== ')') throw this.#expected('")"');
       this.#advance();
+      this.#depth--;
       return inner;
     }
     if (tok.t === 'ident') return this.#call();
@@ -217,11 +248,15 @@ class RuleParser {
 }
 
 /**
- * Parses a rule into its expression tree. Throws `RuleSyntaxError` with the offending offset.
+ * Parses a rule into its expression tree. Throws `RuleSyntaxError` with the offending offset, also for a rule
+ * longer than MAX_RULE_LENGTH or nested deeper than MAX_RULE_DEPTH (code TAGWAY_RULE_LIMIT).
  *
  * @example
- * parseRule('Host(`a`) || !PathPrefix("/b")') // { kind: 'or', left: call Host, right: not call PathPrefix }
+ * parseRule('Host(`a`) || !PathPrefix("/b")') // { kind: 'or', items: [call Host, not call PathPrefix] }
  */
 export function parseRule(rule: string): Expr {
+  if (rule.length > MAX_RULE_LENGTH) {
+    throw new RuleSyntaxError(`rule is ${rule.length} characters long, more than the limit of ${MAX_RULE_LENGTH}`, MAX_RULE_LENGTH, 'TAGWAY_RULE_LIMIT');
+  }
   return new RuleParser(rule).parse();
 }

@@ -49,7 +49,7 @@ export interface CompiledRuleWithHelpers extends CompiledRule {
 }
 
 /** Stable codes for rule errors: match on `code`. */
-export type RuleErrorCode = 'TAGWAY_RULE_SYNTAX' | 'TAGWAY_RULE_MATCHER' | 'TAGWAY_RULE_ARGUMENT' | 'TAGWAY_RULE_REGEXP';
+export type RuleErrorCode = 'TAGWAY_RULE_SYNTAX' | 'TAGWAY_RULE_LIMIT' | 'TAGWAY_RULE_MATCHER' | 'TAGWAY_RULE_ARGUMENT' | 'TAGWAY_RULE_REGEXP';
 
 /** A rule that failed to compile, with the column (1-based) of the problem. */
 export interface RuleError {

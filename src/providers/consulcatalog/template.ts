@@ -11,6 +11,10 @@ import { normalize } from './normalize.ts';
  */
 
 export interface RuleModel { Name: string; Labels: Record<string, string> }
+
+/** The longest template accepted (characters), and the longest value it may produce: the rule limit. */
+export const MAX_TEMPLATE_LENGTH = 16384;
+export const MAX_TEMPLATE_OUTPUT = 16384;
 export type RuleTemplate = (model: RuleModel) => string;
 
 export class TemplateError extends Error {
@@ -33,13 +37,16 @@ const FUNCS: Record<string, { arity: number; fn: (...args: Value[]) => Value }> 
   upper: { arity: 1, fn: (s) => asString(s, 'upper').toUpperCase() },
   trimPrefix: { arity: 2, fn: (p, s) => { const str = asString(s, 'trimPrefix'), pre = asString(p, 'trimPrefix'); return str.startsWith(pre) ? str.slice(pre.length) : str; } },
   trimSuffix: { arity: 2, fn: (p, s) => { const str = asString(s, 'trimSuffix'), suf = asString(p, 'trimSuffix'); return suf && str.endsWith(suf) ? str.slice(0, -suf.length) : str; } },
-  replace: { arity: 3, fn: (o, n, s) => asString(s, 'replace').split(asString(o, 'replace')).join(asString(n, 'replace')) },
+  replace: { arity: 3, fn: (o, n, s) => replaceAll(asString(s, 'replace'), asString(o, 'replace'), asString(n, 'replace')) },
   index: { arity: 2, fn: (m, k) => {
     if (m === undefined) return '';
     if (typeof m !== 'object') throw new TemplateError('TAGWAY_TEMPLATE_EXEC', 'index of a non-map value');
     return Object.hasOwn(m, asString(k, 'index')) ? m[asString(k, 'index')] : '';
   } },
 };
+
+/** A word of a command: anything up to a space, `|`, a parenthesis or a quote (sticky: no copy of the rest). */
+const WORD = /[^\s|()"`]+/y;
 
 const UNSUPPORTED = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 
@@ -52,6 +59,9 @@ const UNSUPPORTED = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'te
  * rule({ Name: 'my_api', Labels: {} }) // 'Host(`my-api.example.com`)'
  */
 export function compileRuleTemplate(source: string): RuleTemplate {
+  if (source.length > MAX_TEMPLATE_LENGTH) {
+    throw new TemplateError('TAGWAY_TEMPLATE_SYNTAX', `template is ${source.length} characters long, more than the limit of ${MAX_TEMPLATE_LENGTH}`);
+  }
   const nodes = parse(source);
   return function renderRule(model: RuleModel): string {
     let out = '';
@@ -62,9 +72,26 @@ export function compileRuleTemplate(source: string): RuleTemplate {
         throw new TemplateError('TAGWAY_TEMPLATE_EXEC', 'a map cannot be printed; use index .Labels "key"');
       }
       out += value ?? '';
+      checkLength(out.length);
     }
     return out;
   };
+}
+
+function checkLength(length: number): void {
+  if (length > MAX_TEMPLATE_OUTPUT) {
+    throw new TemplateError('TAGWAY_TEMPLATE_EXEC', `the template's result would be ${length} characters long, more than the limit of ${MAX_TEMPLATE_OUTPUT}`);
+  }
+}
+
+/**
+ * Go's strings.Replace(s, old, new, -1), sized before it is built: a chain of `replace` can multiply the
+ * length of a label value at each step. An empty `old` matches before every character and at the end, as in Go.
+ */
+function replaceAll(s: string, old: string, replacement: string): string {
+  const parts = old === '' ? ['', ...Array.from(s), ''] : s.split(old);
+  checkLength(s.length + (parts.length - 1) * (replacement.length - old.length));
+  return parts.join(replacement);
 }
 
 function fail(source: string, message: string): never {
@@ -143,8 +170,9 @@ function parsePipeline(source: string, body: string): Command[] {
     }
     if (c === '$') fail(source, 'variables ($x) are not supported in defaultRule');
     if (c === '(') fail(source, 'parenthesized pipelines are not supported in defaultRule');
-    const m = /^[^\s|()"`]+/.exec(body.slice(i))!;
-    const word = m[0];
+    if (c === ')') fail(source, 'unexpected ")" in command');
+    WORD.lastIndex = i;
+    const word = WORD.exec(body)![0];
     i += word.length;
     if (word === '.') { cmd.push({ kind: 'dot' }); continue; }
     if (word.startsWith('.')) {
@@ -198,7 +226,7 @@ function evalArg(arg: Arg, model: RuleModel): Value {
     // Go templates resolve `.Labels.key` as a map lookup; a missing key gives "<no value>" in Go,
     // we give "" because a rule containing "<no value>" is never what the operator meant.
     if (typeof value !== 'object') throw new TemplateError('TAGWAY_TEMPLATE_EXEC', `can't evaluate field ${key} of a string`);
-    value = value[key] ?? '';
+    value = Object.hasOwn(value, key) ? value[key] : '';
   }
   return value;
 }

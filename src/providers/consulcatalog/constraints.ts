@@ -8,6 +8,10 @@
 /** A compiled constraint: does this list of tags satisfy the expression? */
 export type TagPredicate = (tags: readonly string[]) => boolean;
 
+/** The longest expression accepted (characters) and how deep parentheses and `!` may nest. */
+export const MAX_CONSTRAINTS_LENGTH = 16384;
+export const MAX_CONSTRAINTS_DEPTH = 100;
+
 export class ConstraintError extends Error {
   readonly code = 'TAGWAY_CONSTRAINT_SYNTAX';
   constructor(message: string, readonly expression: string, readonly position: number) {
@@ -30,30 +34,41 @@ type Token =
  * match(['public', 'env=prod']) // true
  */
 export function compileConstraints(expression: string): TagPredicate {
+  if (expression.length > MAX_CONSTRAINTS_LENGTH) {
+    // The message names the length, not the whole expression.
+    throw new ConstraintError(`expression is ${expression.length} characters long, more than the limit of ${MAX_CONSTRAINTS_LENGTH}`, expression.slice(0, 40) + '…', MAX_CONSTRAINTS_LENGTH);
+  }
   if (expression.trim() === '') return function matchAll() { return true; };
   const tokens = tokenize(expression);
   let i = 0;
+  let depth = 0;
   const peek = (): Token => tokens[i]!;
   const fail = (message: string, tok: Token = peek()): never => { throw new ConstraintError(message, expression, tok.pos); };
   const isOp = (v: string): boolean => { const t = peek(); return t.kind === 'op' && t.value === v; };
+  const enter = (): void => { if (++depth > MAX_CONSTRAINTS_DEPTH) fail(`parentheses and "!" nest more than ${MAX_CONSTRAINTS_DEPTH} levels deep (the limit)`); };
 
+  // A chain of one operator is one predicate over a list, so matching recurses only as deep as the nesting.
   function parseOr(): TagPredicate {
-    let left = parseAnd();
-    while (isOp('||')) { i++; const a = left, b = parseAnd(); left = (tags) => a(tags) || b(tags); }
-    return left;
+    const items = [parseAnd()];
+    while (isOp('||')) { i++; items.push(parseAnd()); }
+    if (items.length === 1) return items[0]!;
+    return function any(tags) { for (const p of items) if (p(tags)) return true; return false; };
   }
   function parseAnd(): TagPredicate {
-    let left = parseUnary();
-    while (isOp('&&')) { i++; const a = left, b = parseUnary(); left = (tags) => a(tags) && b(tags); }
-    return left;
+    const items = [parseUnary()];
+    while (isOp('&&')) { i++; items.push(parseUnary()); }
+    if (items.length === 1) return items[0]!;
+    return function all(tags) { for (const p of items) if (!p(tags)) return false; return true; };
   }
   function parseUnary(): TagPredicate {
-    if (isOp('!')) { i++; const inner = parseUnary(); return (tags) => !inner(tags); }
+    if (isOp('!')) { enter(); i++; const inner = parseUnary(); depth--; return (tags) => !inner(tags); }
     if (isOp('(')) {
+      enter();
       i++;
       const inner = parseOr();
       if (!isOp(')')) fail('expected ")"');
       i++;
+      depth--;
       return inner;
     }
     const tok = peek();
@@ -79,6 +94,9 @@ export function compileConstraints(expression: string): TagPredicate {
   if (peek().kind !== 'end') fail('unexpected token');
   return predicate;
 }
+
+/** An identifier at a position (sticky: no copy of the rest of the expression per token). */
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -113,7 +131,8 @@ function tokenize(src: string): Token[] {
       i = j + 1;
       continue;
     }
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    IDENT.lastIndex = i;
+    const m = IDENT.exec(src);
     if (!m) throw new ConstraintError(`unexpected character ${JSON.stringify(c)}`, src, i);
     out.push({ kind: 'ident', value: m[0], pos: i });
     i += m[0].length;

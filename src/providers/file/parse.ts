@@ -1,7 +1,7 @@
 import { emptyConfiguration, type Configuration } from '../../dynamic/types.ts';
 import { decodeDynamicDocument } from '../../labels/index.ts';
 import { compileRule } from '../../rules/index.ts';
-import { formatOf, parseSource } from '../../static/source.ts';
+import { formatOf, parseSource, tomlHeader } from '../../static/source.ts';
 
 /** One problem in one dynamic configuration file, with where it is. */
 export interface FileProblem { file: string; line?: number; path?: string; message: string }
@@ -47,8 +47,9 @@ export function formatProblem(p: FileProblem): string {
   return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
-const YAML_KEY = /^(\s*)(?:-\s+)?(?:"([^"]*)"|'([^']*)'|([^\s#"'][^:#]*?))\s*:(?:\s|$)/;
-const TOML_HEADER = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$/;
+// A plain key ends on a non-space before the spaces and the colon: no two parts of the pattern can take the same
+// space, so a long line of spaces costs linear time (the lazy `[^:#]*?\s*:` this replaces was quadratic).
+const YAML_KEY = /^(\s*)(?:-\s+)?(?:"([^"]*)"|'([^']*)'|([^\s#"'](?:[^:#]*[^\s:#])?))\s*:(?:\s|$)/;
 const TOML_KEY = /^\s*([A-Za-z0-9_."'-]+?)\s*=/;
 
 /**
@@ -63,7 +64,7 @@ export function keyPathAtLine(text: string, line: number, format: 'yaml' | 'toml
   const lines = text.split(/\r?\n/).slice(0, line);
   if (format === 'toml') {
     let table: string | undefined;
-    for (const l of lines) { const h = TOML_HEADER.exec(l); if (h) table = h[1]!.replace(/\s*\.\s*/g, '.'); }
+    for (const l of lines) { const h = tomlHeader(l); if (h !== undefined) table = h.replace(/\s*\.\s*/g, '.'); }
     const key = TOML_KEY.exec(lines[line - 1] ?? '')?.[1];
     return [table, key].filter(Boolean).join('.') || undefined;
   }

@@ -76,6 +76,11 @@ export interface DecodeIssue {
   suggestion?: string;
 }
 
+/** A user's text in a message: JSON-quoted, cut after 100 characters so one huge value cannot flood the API or the log. */
+export function quoted(text: string): string {
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+}
+
 /** "http.routers.r.tls.domains[0].main" */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';

@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, quoted, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -40,7 +40,7 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Date) return 'a date';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${typeof v === 'string' ? quoted(v) : JSON.stringify(v)}`;
 }
 
 function push(ctx: Ctx, path: Path, rawPath: Path, message: string, suggestion?: string): void {
@@ -108,7 +108,7 @@ function decodeField(raw: unknown, field: FieldDesc, path: Path, rawPath: Path, 
         if (text === undefined) { push(ctx, [...path, i], [...rawPath, i], `expected a ${field.kind === 'stringList' ? 'string' : 'number'}, got ${describe(item)}`); return; }
         if (field.kind === 'stringList') { out.push(text); return; }
         const n = parseGoFloat(text);
-        if (n === undefined) push(ctx, [...path, i], [...rawPath, i], `invalid number ${JSON.stringify(text)}`);
+        if (n === undefined) push(ctx, [...path, i], [...rawPath, i], `invalid number ${quoted(text)}`);
         else out.push(n);
       });
       return out;

@@ -30,6 +30,11 @@ export const UNSUPPORTED_TCP_UDP = 'TCP/UDP routing is not supported by tagway';
 /** Traefik reads `tls.*` only from files: certificates, options and stores cannot come from tags. */
 export const UNSUPPORTED_TLS = 'TLS options, stores and certificates cannot be declared in tags (Traefik reads them only from the file provider)';
 
+/** A path for a key that did not split: cut, since the key may be over MAX_KEY_LENGTH. */
+function shortPath(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
 function toLabelError(i: DecodeIssue, rootPath: string): LabelError {
   const p = formatPath(i.path);
   return {
@@ -65,7 +70,7 @@ export function decodeDynamicLabels(labels: Record<string, string>, prefix: stri
   for (const [key, value] of Object.entries(labels)) {
     if (!key.startsWith(head)) continue;
     const segments = splitFlatKey(key.slice(head.length));
-    if (typeof segments === 'string') { errors.push({ key, path: key.slice(head.length), message: segments }); continue; }
+    if (typeof segments === 'string') { errors.push({ key, path: shortPath(key.slice(head.length)), message: segments }); continue; }
     const root = segments[0]!.toLowerCase();
     if (root === 'http') { entries.push({ key, segments: segments.slice(1), value: String(value) }); continue; }
     if (root === 'enable' || root === 'consulcatalog') continue;

@@ -1,5 +1,5 @@
 import { suggest } from '../util/didyoumean.ts';
-import { findField, hiddenField, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
+import { findField, hiddenField, quoted, setOwn, unsupportedReason, visibleNames } from './descriptor.ts';
 import type { DecodeIssue, DecodeOptions, FieldDesc, StructDesc } from './descriptor.ts';
 import { isScalarKind, parseGoBool, parseGoFloat, parseScalar } from './scalars.ts';
 
@@ -13,6 +13,10 @@ export interface FlatEntry {
 
 /** Indexes above this are refused so a typo like `domains[99999999]` cannot allocate a huge array. */
 export const MAX_INDEX = 1000;
+/** The longest flat key (label, flag or env name) accepted, in characters; real keys are under 200. */
+export const MAX_KEY_LENGTH = 1024;
+/** The longest flat value accepted, in characters (a rule is bounded tighter by the rule compiler). */
+export const MAX_VALUE_LENGTH = 65536;
 
 interface Node {
   name: string;
@@ -34,18 +38,19 @@ interface Node {
  * (empty element, stray bracket), as Traefik's parser refuses them.
  */
 export function splitFlatKey(text: string): string[] | string {
+  if (text.length > MAX_KEY_LENGTH) return `key is ${text.length} characters long, more than the limit of ${MAX_KEY_LENGTH}`;
   const out: string[] = [];
   for (const part of text.split('.')) {
-    if (part === '') return `empty element in key ${JSON.stringify(text)}`;
+    if (part === '') return `empty element in key ${quoted(text)}`;
     const open = part.indexOf('[');
     if (open === -1) {
-      if (part.indexOf(']') !== -1) return `unexpected "]" in ${JSON.stringify(part)}`;
+      if (part.indexOf(']') !== -1) return `unexpected "]" in ${quoted(part)}`;
       out.push(part);
       continue;
     }
-    if (open === 0) return `a key element cannot start with "[" (brackets index lists): ${JSON.stringify(part)}`;
+    if (open === 0) return `a key element cannot start with "[" (brackets index lists): ${quoted(part)}`;
     const m = /^([^[\]]+)((?:\[\d+\])+)$/.exec(part);
-    if (m === null) return `invalid list index in ${JSON.stringify(part)} (expected name[0])`;
+    if (m === null) return `invalid list index in ${quoted(part)} (expected name[0])`;
     out.push(m[1]!);
     for (const idx of m[2]!.match(/\[\d+\]/g)!) out.push(idx);
   }
@@ -64,7 +69,13 @@ export function decodeFlat(entries: readonly FlatEntry[], root: StructDesc, opti
   const errors: DecodeIssue[] = [];
   const tree: Node = { name: '', children: [], keys: [] };
   const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const entry of sorted) insert(tree, entry);
+  for (const entry of sorted) {
+    if (entry.value.length > MAX_VALUE_LENGTH) {
+      errors.push({ path: entry.segments, rawPath: entry.segments, key: entry.key, message: `value is ${entry.value.length} characters long, more than the limit of ${MAX_VALUE_LENGTH}` });
+      continue;
+    }
+    insert(tree, entry);
+  }
   const ctx = { errors, options };
   if (tree.value !== undefined && tree.key !== undefined) {
     errors.push({ path: [], rawPath: [], key: tree.key, message: 'expected sub-keys, not a value' });
@@ -158,7 +169,7 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
       const desc = field.struct!;
       if (node.children.length === 0) return switchOn(node, field, path, ctx);
       if (node.value !== undefined && parseGoBool(node.value.trim()) === undefined) {
-        issue(ctx, node, path, `invalid value ${JSON.stringify(node.value)}: ${path.at(-1)} is a section (use its sub-keys, or true)`);
+        issue(ctx, node, path, `invalid value ${quoted(node.value)}: ${path.at(-1)} is a section (use its sub-keys, or true)`);
       }
       const before = ctx.errors.length;
       const out = decodeStruct(node, desc, path, ctx);
@@ -209,7 +220,7 @@ function switchOn(node: Node, field: FieldDesc, path: (string | number)[], ctx: 
   if (field.allowEmpty === true && b !== undefined) return b ? {} : undefined;
   const first = Object.keys(field.struct!.fields)[0] ?? 'option';
   issue(ctx, node, path, field.allowEmpty === true
-    ? `invalid value ${JSON.stringify(node.value)}: expected true, false or sub-keys`
+    ? `invalid value ${quoted(node.value ?? '')}: expected true, false or sub-keys`
     : `${path.at(-1)} is a section: set one of its options (e.g. ${String(path.at(-1))}.${first}=…), not a value`);
   return undefined;
 }
@@ -221,7 +232,7 @@ function decodeLeaf(node: Node, field: FieldDesc, path: (string | number)[], ctx
     const out: number[] = [];
     for (const part of text.split(',')) {
       const n = parseGoFloat(part);
-      if (n === undefined) { issue(ctx, node, path, `invalid number ${JSON.stringify(part.trim())} in list`); return undefined; }
+      if (n === undefined) { issue(ctx, node, path, `invalid number ${quoted(part.trim())} in list`); return undefined; }
       out.push(n);
     }
     return out;

@@ -1,6 +1,7 @@
 import { parseDuration } from '../util/duration.ts';
 import { suggest } from '../util/didyoumean.ts';
 import type { FieldDesc, DecodeOptions } from './descriptor.ts';
+import { quoted } from './descriptor.ts';
 
 /** Outcome of parsing one scalar: a value, or a message (plus maybe a suggestion). */
 export type ScalarResult = { ok: true; value: unknown } | { ok: false; message: string; suggestion?: string };
@@ -49,19 +50,19 @@ export function parseScalar(text: string, field: FieldDesc, options: DecodeOptio
       const hit = field.values.find((v) => v.toLowerCase() === text.trim().toLowerCase());
       if (hit !== undefined) return { ok: true, value: hit };
       const s = suggest(text, field.values);
-      return { ok: false, message: `invalid value ${JSON.stringify(text)}: expected one of ${field.values.join(', ')}`, ...(s !== undefined ? { suggestion: s } : {}) };
+      return { ok: false, message: `invalid value ${quoted(text)}: expected one of ${field.values.join(', ')}`, ...(s !== undefined ? { suggestion: s } : {}) };
     }
     case 'bool': {
       const b = parseGoBool(text.trim());
-      return b === undefined ? { ok: false, message: `invalid boolean ${JSON.stringify(text)}: expected true or false` } : { ok: true, value: b };
+      return b === undefined ? { ok: false, message: `invalid boolean ${quoted(text)}: expected true or false` } : { ok: true, value: b };
     }
     case 'int': {
       const n = parseGoInt(text);
-      return n === undefined ? { ok: false, message: `invalid integer ${JSON.stringify(text)}` } : { ok: true, value: n };
+      return n === undefined ? { ok: false, message: `invalid integer ${quoted(text)}` } : { ok: true, value: n };
     }
     case 'float': {
       const n = parseGoFloat(text);
-      return n === undefined ? { ok: false, message: `invalid number ${JSON.stringify(text)}` } : { ok: true, value: n };
+      return n === undefined ? { ok: false, message: `invalid number ${quoted(text)}` } : { ok: true, value: n };
     }
     case 'duration': {
       try {

@@ -378,7 +378,8 @@ function shadowItems(instances: ServiceInstance[], options: BuildOptions, rule: 
 }
 
 function describeLabelError(err: LabelError): string {
-  let text = `${err.key}: ${err.message}`;
+  // The key is cut: it may be a hostile tag of any length, and this text is repeated per item in the API.
+  let text = `${err.key.length > 200 ? `${err.key.slice(0, 200)}…` : err.key}: ${err.message}`;
   if (err.suggestion && !/did you mean/i.test(err.message)) text += ` (did you mean "${err.suggestion}"?)`;
   return text;
 }

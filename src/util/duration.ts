@@ -26,6 +26,9 @@ const MAX_MS = 9223372036854.775;
 export interface ParseDurationOptions {
   /** Negative durations are refused unless allowed (nothing in tagway's configuration means "negative time"). */
   allowNegative?: boolean;
+  /** `'seconds'` (default): a bare whole number is seconds, as in Traefik's configuration; `'refuse'`: a unit is
+   *  required except for "0", as in Go's `time.ParseDuration` (Consul's `?wait=`, check TTLs). */
+  bareNumbers?: 'seconds' | 'refuse';
 }
 
 /**
@@ -38,7 +41,7 @@ export interface ParseDurationOptions {
  */
 export function parseDuration(input: string | number, options: ParseDurationOptions = {}): number {
   const text = typeof input === 'number' ? String(input) : input;
-  const ms = typeof input === 'number' ? numberSeconds(input, text) : parseText(text.trim(), text);
+  const ms = typeof input === 'number' ? numberSeconds(input, text) : parseText(text.trim(), text, options.bareNumbers === 'refuse');
   if (ms < 0 && options.allowNegative !== true) throw new DurationError(text, 'must not be negative');
   if (Math.abs(ms) > MAX_MS) throw new DurationError(text, 'out of range');
   return ms === 0 ? 0 : ms;
@@ -50,9 +53,12 @@ function numberSeconds(n: number, text: string): number {
   return n * 1000;
 }
 
-function parseText(s: string, original: string): number {
+function parseText(s: string, original: string, unitRequired: boolean): number {
   if (s === '') throw new DurationError(original, 'empty');
-  if (/^[+-]?\d+$/.test(s)) return numberSeconds(Number(s), original);
+  if (/^[+-]?\d+$/.test(s)) {
+    if (unitRequired && !/^[+-]?0$/.test(s)) throw new DurationError(original, 'missing unit (use ns, us, ms, s, m or h)');
+    return numberSeconds(Number(s), original);
+  }
   if (/^[+-]?\d*\.\d*$/.test(s) && s.replace(/[+-.]/g, '') !== '') {
     throw new DurationError(original, `missing unit (a bare number means whole seconds; write "${s}s"?)`);
   }
@@ -87,6 +93,22 @@ function parseText(s: string, original: string): number {
 }
 
 function isDigit(c: string): boolean { return c >= '0' && c <= '9'; }
+
+/**
+ * Go's own `time.ParseDuration`, as Consul reads `?wait=` and check TTLs: a unit is required except for "0",
+ * negatives allowed; `undefined` when the text is not a duration.
+ * @example
+ * parseGoDuration('1m30s') // 90000
+ * parseGoDuration('10')    // undefined: Go wants a unit
+ */
+export function parseGoDuration(text: string): number | undefined {
+  try {
+    return parseDuration(text, { allowNegative: true, bareNumbers: 'refuse' });
+  } catch (err) {
+    if (err instanceof DurationError) return undefined;
+    throw err;
+  }
+}
 
 /**
  * Formats milliseconds the way Go's `time.Duration.String()` does.

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DurationError, formatDuration, parseDuration } from '../../src/util/duration.ts';
+import { DurationError, formatDuration, parseDuration, parseGoDuration } from '../../src/util/duration.ts';
 
 describe('parseDuration', () => {
   const good: { desc: string; input: string | number; ms: number }[] = [
@@ -67,4 +67,22 @@ describe('formatDuration', () => {
   it('round-trips through parseDuration', () => {
     for (const ms of [1, 999, 1000, 59_999, 60_000, 3_599_999, 86_400_000, 0.25]) assert.equal(parseDuration(formatDuration(ms)), ms);
   });
+});
+
+describe('parseGoDuration (Go\'s time.ParseDuration: what Consul and the devcatalog read)', () => {
+  const cases = [
+    { desc: 'seconds', in: '10s', expect: 10_000 },
+    { desc: 'compound', in: '1m30s', expect: 90_000 },
+    { desc: 'fraction', in: '1.5h', expect: 5_400_000 },
+    { desc: 'milliseconds', in: '250ms', expect: 250 },
+    { desc: 'micro', in: '1500us', expect: 1.5 },
+    { desc: 'bare zero', in: '0', expect: 0 },
+    { desc: 'no unit', in: '10', expect: undefined },
+    { desc: 'garbage', in: '5 minutes', expect: undefined },
+    { desc: 'empty', in: '', expect: undefined },
+    { desc: 'negative', in: '-1.5s', expect: -1500 },
+    { desc: 'signed zero', in: '-0', expect: 0 },
+    { desc: 'unknown unit', in: '3d', expect: undefined },
+  ];
+  for (const c of cases) it(c.desc, () => assert.equal(parseGoDuration(c.in), c.expect));
 });

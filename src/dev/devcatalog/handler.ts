@@ -3,7 +3,7 @@
  * No sockets here (server.ts owns them): a request goes in, a `Reply` comes out.
  */
 import { blockingQuery, effectiveWaitMs } from './blocking.ts';
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration } from '../../util/duration.ts';
 import { CatalogRequestError, isCheckStatus } from './state.ts';
 import type { CatalogState, Query, Snapshot } from './state.ts';
 import type { AgentServiceRegistration, CheckStatus } from './types.ts';

@@ -3,7 +3,6 @@
  * the real `consul` client, exactly as it talks to a Consul agent.
  */
 export { startDevCatalog } from './server.ts';
-export { parseGoDuration } from './duration.ts';
 export type {
   AgentCheckDefinition, AgentServiceRegistration, CatalogCheckRegistration, CatalogDeregistration, CatalogRegistration,
   CatalogServiceJSON, CheckStatus, DevCatalog, DevCatalogFaults, DevCatalogOptions, DevCatalogStats, HealthCheckJSON,

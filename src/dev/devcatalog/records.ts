@@ -1,7 +1,7 @@
 /**
  * The catalog's stored rows and how Consul prints them. Rows are internal (camelCase); the JSON is Consul's.
  */
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration } from '../../util/duration.ts';
 import type { AgentCheckDefinition, CatalogServiceJSON, CheckStatus, HealthCheckJSON, NodeJSON, ServiceJSON } from './types.ts';
 
 const STATUSES: readonly string[] = ['passing', 'warning', 'critical'];

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { DEFAULT_WAIT_MS, MAX_WAIT_MS, blockingQuery, effectiveWaitMs } from '../../../src/dev/devcatalog/blocking.ts';
-import { parseGoDuration } from '../../../src/dev/devcatalog/duration.ts';
 import { CatalogState } from '../../../src/dev/devcatalog/state.ts';
 
 describe('effectiveWaitMs', () => {
@@ -13,21 +12,6 @@ describe('effectiveWaitMs', () => {
     { desc: 'zero means default', wait: 0, random: 0.5, expect: DEFAULT_WAIT_MS + DEFAULT_WAIT_MS / 32 },
   ];
   for (const c of cases) it(c.desc, () => assert.equal(effectiveWaitMs(c.wait, () => c.random), c.expect));
-});
-
-describe('parseGoDuration', () => {
-  const cases = [
-    { desc: 'seconds', in: '10s', expect: 10_000 },
-    { desc: 'compound', in: '1m30s', expect: 90_000 },
-    { desc: 'fraction', in: '1.5h', expect: 5_400_000 },
-    { desc: 'milliseconds', in: '250ms', expect: 250 },
-    { desc: 'micro', in: '1500us', expect: 1.5 },
-    { desc: 'bare zero', in: '0', expect: 0 },
-    { desc: 'no unit', in: '10', expect: undefined },
-    { desc: 'garbage', in: '5 minutes', expect: undefined },
-    { desc: 'empty', in: '', expect: undefined },
-  ];
-  for (const c of cases) it(c.desc, () => assert.equal(parseGoDuration(c.in), c.expect));
 });
 
 describe('blockingQuery', () => {

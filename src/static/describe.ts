@@ -1,75 +1,65 @@
 /**
  * Turns the zod static schema into the generic decoder's description (src/labels/descriptor.ts), so files,
- * flags and env are decoded by the same code as tags, from the one schema.
+ * flags and env are decoded by the same code as tags, from the one schema. It reads the schema through zod's
+ * public `z.toJSONSchema()` (input side: what a user may write), with the option marks of `optionMeta`
+ * (durations, secrets, descriptions, help defaults) merged into each node.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { FieldDesc, StructDesc } from '../labels/descriptor.ts';
-import { staticObjectSchema, TRAEFIK_ONLY_OPTIONS, unwrapStaticSchema } from './schema.ts';
+import { optionMeta, staticObjectSchema, TRAEFIK_ONLY_OPTIONS, type OptionMeta } from './schema.ts';
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  entries?: Record<string, string>;
-  format?: string;
-  checks?: { _zod: { def: { format?: string } } }[];
-  defaultValue?: unknown;
+/** The part of a JSON Schema node this reader uses, with the option marks beside it. */
+interface Node extends OptionMeta {
+  type?: string;
+  enum?: unknown[];
+  default?: unknown;
+  properties?: Record<string, Node>;
+  required?: string[];
+  additionalProperties?: Node | boolean;
+  items?: Node;
 }
 
-function defaultOf(schema: z.ZodType): unknown {
-  let s: z.ZodType | undefined = schema;
-  while (s !== undefined) {
-    const def = s._zod.def as Def & { innerType?: z.ZodType; in?: z.ZodType };
-    if (def.type === 'default') return def.defaultValue;
-    s = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
-  }
-  return undefined;
-}
-
-function isOptional(schema: z.ZodType): boolean {
-  return (schema._zod.def as Def).type === 'optional';
-}
-
-function fieldOf(schema: z.ZodType, name: string, path: string): FieldDesc {
-  const { inner, meta } = unwrapStaticSchema(schema);
-  const def = inner._zod.def as Def;
+function fieldOf(node: Node, name: string, path: string, required: boolean): FieldDesc {
   const base = {
-    ...(meta.secret === true ? { secret: true } : {}),
-    ...(meta.description !== undefined ? { description: meta.description } : {}),
-    ...(meta.defaultText !== undefined ? { default: meta.defaultText } : defaultOf(schema) !== undefined ? { default: defaultOf(schema) } : {}),
+    ...(node.secret === true ? { secret: true } : {}),
+    ...(node.description !== undefined ? { description: node.description } : {}),
+    ...(node.defaultText !== undefined ? { default: node.defaultText } : node.default !== undefined && node.type !== 'object' ? { default: node.default } : {}),
   };
-  switch (def.type) {
-    case 'string': return { kind: 'string', ...base };
+  switch (node.type) {
+    case 'string': return node.enum ? { kind: 'string', values: node.enum.map(String), ...base } : { kind: 'string', ...base };
     case 'boolean': return { kind: 'bool', ...base };
-    case 'enum': return { kind: 'string', values: Object.values(def.entries ?? {}), ...base };
-    case 'number': {
-      if (meta.duration === true) return { kind: 'duration', ...base };
-      const int = def.format === 'safeint' || (def.checks ?? []).some((c) => c._zod.def.format === 'safeint');
-      return { kind: int ? 'int' : 'float', ...base };
-    }
+    case 'integer': return { kind: node.duration === true ? 'duration' : 'int', ...base };
+    case 'number': return { kind: node.duration === true ? 'duration' : 'float', ...base };
     case 'array': {
-      const el = unwrapStaticSchema(def.element!).inner._zod.def as Def;
-      return { kind: el.type === 'number' ? 'floatList' : 'stringList', ...base };
+      const el = node.items?.type;
+      return { kind: el === 'number' || el === 'integer' ? 'floatList' : 'stringList', ...base };
     }
-    case 'record': {
-      const v = unwrapStaticSchema(def.valueType!).inner;
-      const vdef = v._zod.def as Def;
-      if (vdef.type === 'object') return { kind: 'structMap', struct: structOf(v, name, `${path}.*`), ...base };
-      return { kind: 'stringMap', ...base };
+    case 'object': {
+      const values = node.additionalProperties;
+      if (node.properties === undefined && typeof values === 'object') {
+        // a record: a map of sections, or of strings
+        if (values.type === 'object') return { kind: 'structMap', struct: structOf(values, name, `${path}.*`), ...withMapDefault(node, base) };
+        return { kind: 'stringMap', ...withMapDefault(node, base) };
+      }
+      // Sections are switched on by `--api`, `--tracing=true`... (Traefik's allowEmpty on optional static sections;
+      // a section with a default is always there).
+      const optional = !required && node.default === undefined;
+      return { kind: 'struct', struct: structOf(node, name, path), ...(optional ? { allowEmpty: true } : {}), ...base };
     }
-    case 'object':
-      // Sections are switched on by `--api`, `--tracing=true`... (Traefik's allowEmpty on static sections).
-      return { kind: 'struct', struct: structOf(inner, name, path), ...(isOptional(schema) ? { allowEmpty: true } : {}), ...base };
     default:
-      throw new Error(`static schema: unsupported zod type ${def.type} at ${name}`);
+      throw new Error(`static schema: unsupported JSON Schema type ${String(node.type)} at ${name}`);
   }
 }
 
-function structOf(schema: z.ZodType, name: string, path: string): StructDesc {
-  const def = unwrapStaticSchema(schema).inner._zod.def as Def;
+/** A map's own default (e.g. `{}`) is shown like any other default. */
+function withMapDefault(node: Node, base: Record<string, unknown>): Record<string, unknown> {
+  return node.default !== undefined && node.defaultText === undefined ? { ...base, default: node.default } : base;
+}
+
+function structOf(node: Node, name: string, path: string): StructDesc {
   const fields: Record<string, FieldDesc> = {};
-  for (const [key, s] of Object.entries(def.shape ?? {})) fields[key] = fieldOf(s, key, path === '' ? key : `${path}.${key}`);
+  const required = new Set(node.required ?? []);
+  for (const [key, child] of Object.entries(node.properties ?? {})) fields[key] = fieldOf(child, key, path === '' ? key : `${path}.${key}`, required.has(key));
   const traefikOnly = Object.hasOwn(TRAEFIK_ONLY_OPTIONS, path) ? TRAEFIK_ONLY_OPTIONS[path]! : [];
   if (traefikOnly.length === 0) return { name, fields };
   const unsupported = Object.fromEntries(traefikOnly.map((n) => [n.toLowerCase(), `Traefik option "${n}" is not supported by tagway; remove it`]));
@@ -80,6 +70,13 @@ let cached: StructDesc | undefined;
 
 /** The static configuration as a decoder description (built once). */
 export function staticDesc(): StructDesc {
-  cached ??= structOf(staticObjectSchema, 'static configuration', '');
+  // refinements (addresses) and transforms have no JSON Schema: their input type is what matters here
+  cached ??= structOf(z.toJSONSchema(staticObjectSchema, {
+    metadata: optionMeta, io: 'input', unrepresentable: 'any', reused: 'inline',
+    // zod leaves out a default that goes through a transform on the input side (the OTLP endpoint): help shows it
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema instanceof z.ZodDefault && jsonSchema.default === undefined) jsonSchema.default = zodSchema.def.defaultValue as never;
+    },
+  }) as Node, 'static configuration', '');
   return cached;
 }

@@ -200,8 +200,7 @@ async function read<T>(env: HandlerEnv, call: IncomingCall, method: 'GET', build
   if (!leader.known && !stale) return text(500, NO_LEADER);
 
   const query = build();
-  const faults = env.indexFaults?.();
-  const snap: Snapshot<T> = minIndex > 0 && faults?.backwards
+  const snap: Snapshot<T> = minIndex > 0 && env.indexFaults?.().backwards
     ? { index: minIndex - 1, value: query.value() }
     : minIndex > 0
       ? await parkedWhile(env, blockingQuery(env.state, query, minIndex, effectiveWaitMs(waitMs), call.release))
@@ -212,7 +211,7 @@ async function read<T>(env: HandlerEnv, call: IncomingCall, method: 'GET', build
     'x-consul-lastcontact': String(leader.known ? 0 : Math.max(0, Date.now() - leader.since)),
     'x-consul-effective-consistency': consistent ? 'consistent' : stale ? 'stale' : 'leader',
   };
-  if (faults?.missing) delete headers['x-consul-index'];
+  if (env.indexFaults?.().missing) delete headers['x-consul-index']; // as the answer leaves, like a proxy in front
   return { status: 200, body: snap.value, headers };
 }
 

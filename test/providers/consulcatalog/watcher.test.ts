@@ -8,6 +8,8 @@ import type { Message } from '../../../src/dynamic/types.ts';
 import type { ConsulCatalogConfig } from '../../../src/static/types.ts';
 import { createLogger } from '../../../src/util/log.ts';
 import { startForwarder } from './forwarder.ts';
+import { getJson, startTestGateway, waitForState } from '../../support/gateway.ts';
+import { waitForValue } from '../../support/wait.ts';
 
 type Endpoint = ConsulCatalogConfig['endpoint'];
 
@@ -302,4 +304,29 @@ describe('ConsulCatalogProvider under a lasting fault: reported at once, about 1
       t.diagnostic(`${f.desc}: ${JSON.stringify(during)} in ${elapsed.toFixed(0)} ms; routed ${recovery.toFixed(0)} ms after recovery`);
     });
   }
+});
+
+describe('Consul faults through the running gateway', () => {
+  it('a fault shows in /api/overview from the first failed request, and clears when Consul answers soundly', async (t) => {
+    const { gateway, catalog, admin } = await startTestGateway(t);
+    const dc = catalog!;
+    dc.register(web('first-1', ['traefik.http.routers.first.rule=Host(`first`)']));
+    await waitForState(gateway, (s) => s.routers['first@consulcatalog'] !== undefined);
+    await waitForValue('polls parked', () => pollsParked(dc));
+    dc.resetStats();
+    dc.faults.missingIndex = true;
+    dc.register(web('second-1', ['traefik.http.routers.second.rule=Host(`second`)']));
+    type Overview = { providerStatus: Array<{ name: string; error?: string }> };
+    const seen = await waitForValue('an error in /api/overview', async () => {
+      const { body } = await getJson<Overview>(`${admin}/api/overview`);
+      const error = body.providerStatus.find((p) => p.name === 'consulcatalog')?.error;
+      return error === undefined ? undefined : { error, requests: dc.stats().byPath['/v1/catalog/services'] ?? 0 };
+    });
+    assert.match(seen.error, /without an X-Consul-Index header/);
+    assert.ok(seen.requests <= 1, `shown after ${seen.requests} new catalog requests`);
+    dc.faults.missingIndex = false;
+    await waitForState(gateway, (s) => s.routers['second@consulcatalog'] !== undefined, 10_000);
+    const { body } = await getJson<Overview>(`${admin}/api/overview`);
+    assert.equal(body.providerStatus.find((p) => p.name === 'consulcatalog')?.error, undefined);
+  });
 });

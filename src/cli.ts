@@ -15,14 +15,18 @@ async function main(argv: string[]): Promise<number> {
   const { loadStaticConfig, StaticConfigError } = await import('./static/index.ts');
 
   let config;
+  const warnings: string[] = [];
   try {
-    config = loadStaticConfig({ argv, env: process.env, cwd: process.cwd() });
+    config = loadStaticConfig({ argv, env: process.env, cwd: process.cwd(), onWarning: (m) => warnings.push(m) });
   } catch (err) {
     if (err instanceof StaticConfigError) { process.stderr.write(`tagway: invalid configuration\n${err.message}\n`); return 1; }
     throw err;
   }
   const { createLogger } = await import('./util/log.ts');
   const log = createLogger({ level: config.log.level, format: config.log.format });
+  // On stderr whatever the log level (ERROR by default, as Traefik's, would hide them); workers load the
+  // configuration again, so the primary alone reports them.
+  if ((await import('node:cluster')).default.isPrimary) for (const w of warnings) process.stderr.write(`tagway: warning: ${w}\n`);
   let gateway: { close(): Promise<void> };
   try {
     gateway = config.workers > 1

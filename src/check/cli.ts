@@ -21,7 +21,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   }
   let config;
   try {
-    config = loadStaticConfig({ argv: rest, env: process.env, cwd: process.cwd() });
+    config = loadStaticConfig({ argv: rest, env: process.env, cwd: process.cwd(), onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
   } catch (err) {
     if (err instanceof StaticConfigError) { process.stderr.write(`static configuration:\n${err.message}\n`); return 1; }
     throw err;

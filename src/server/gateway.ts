@@ -165,6 +165,7 @@ export class Gateway extends EventEmitter implements GatewayView {
   providerStatuses(): ProviderStatus[] { return this.#statusSource?.() ?? this.providers.map((p) => p.status()); }
   reloads(): { count: number; lastAt: number | undefined } { return { count: this.#reloads, lastAt: this.#lastReloadAt }; }
   table(entryPoint: string): RouteTable<Route> | undefined { return this.#tables.get(entryPoint); }
+  terminating(): boolean { return this.#closing !== undefined; }
 
   /** Resolves when the next configuration has been applied (tests; event-driven, no polling). */
   nextReload(): Promise<void> { return new Promise((resolve) => this.once('reload', () => resolve())); }

@@ -79,27 +79,32 @@ export function parseFlags(argv: readonly string[], root: StructDesc): FlagResul
 /**
  * `TAGWAY_*` variables → entries. Names split on `_`; a string map takes the rest of the name as its key,
  * a struct map one element. Empty values are ignored (an unset variable in a Nomad template is often empty).
+ * A variable that names no option is `foreign`: orchestrators set such variables on their own (Kubernetes
+ * injects `TAGWAY_PORT=tcp://…` and `TAGWAY_SERVICE_HOST` for a service named tagway), so the loader warns
+ * about them and goes on, where an unknown key in the file or the flags stops startup.
  */
-export function parseEnv(env: Readonly<Record<string, string | undefined>>, root: StructDesc): { entries: FlatEntry[]; configFile?: string } {
+export function parseEnv(env: Readonly<Record<string, string | undefined>>, root: StructDesc): { entries: FlatEntry[]; foreign: FlatEntry[]; configFile?: string } {
   const entries: FlatEntry[] = [];
+  const foreign: FlatEntry[] = [];
   let configFile: string | undefined;
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value === '' || !name.toUpperCase().startsWith(ENV_PREFIX)) continue;
     const parts = name.slice(ENV_PREFIX.length).split('_');
     if (parts.length === 1 && parts[0]!.toLowerCase() === 'configfile') { configFile = value; continue; }
-    entries.push({ key: name, segments: envSegments(parts, root), value });
+    const { segments, known } = envSegments(parts, root);
+    (known ? entries : foreign).push({ key: name, segments, value });
   }
-  return { entries, ...(configFile !== undefined ? { configFile } : {}) };
+  return { entries, foreign, ...(configFile !== undefined ? { configFile } : {}) };
 }
 
-function envSegments(parts: string[], root: StructDesc): string[] {
+/** The option path a variable names; `known` is false when some part of it names no option. */
+function envSegments(parts: string[], root: StructDesc): { segments: string[]; known: boolean } {
   const out: string[] = [];
   let desc: StructDesc | undefined = root;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
-    if (part === '') { out.push(''); continue; }
-    const hit: [string, FieldDesc] | undefined = desc === undefined ? undefined : findField(desc, part, 'flat');
-    if (hit === undefined) { out.push(...parts.slice(i)); break; }
+    const hit: [string, FieldDesc] | undefined = desc === undefined || part === '' ? undefined : findField(desc, part, 'flat');
+    if (hit === undefined) { out.push(...parts.slice(i)); return { segments: out, known: false }; }
     const [fieldName, field]: [string, FieldDesc] = hit;
     out.push(fieldName);
     if (field.kind === 'stringMap') {
@@ -111,5 +116,5 @@ function envSegments(parts: string[], root: StructDesc): string[] {
     }
     desc = field.struct;
   }
-  return out;
+  return { segments: out, known: true };
 }

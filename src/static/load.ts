@@ -10,12 +10,13 @@ import { resolve as resolvePath } from 'node:path';
 import { decodeDocument } from '../labels/document.ts';
 import { decodeFlat } from '../labels/flat.ts';
 import { formatPath, setOwn } from '../labels/descriptor.ts';
-import type { DecodeIssue } from '../labels/descriptor.ts';
+import type { DecodeIssue, StructDesc } from '../labels/descriptor.ts';
+import type { FlatEntry } from '../labels/flat.ts';
 import { staticConfigSchema } from './schema.ts';
 import { staticDesc } from './describe.ts';
-import { StaticConfigError } from './errors.ts';
+import { formatProblem, StaticConfigError } from './errors.ts';
 import type { StaticProblem } from './errors.ts';
-import { parseEnv, parseFlags } from './flat-sources.ts';
+import { ENV_PREFIX, parseEnv, parseFlags } from './flat-sources.ts';
 import { formatOf, parseSource } from './source.ts';
 import type { Locate } from './source.ts';
 import type { StaticConfig } from './types.ts';
@@ -26,6 +27,11 @@ export interface LoadStaticOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Base for a relative --configFile; default process.cwd(). */
   cwd?: string;
+  /**
+   * Told about each `TAGWAY_*` variable that names no option (one line, with a "did you mean"). Such
+   * variables are ignored: orchestrators set them on their own (Kubernetes' `TAGWAY_PORT`, `TAGWAY_SERVICE_HOST`).
+   */
+  onWarning?: (message: string) => void;
 }
 
 type Tree = Record<string, unknown>;
@@ -89,6 +95,25 @@ function fromIssue(i: DecodeIssue, where: { file?: string; locate?: Locate }): S
   };
 }
 
+/**
+ * The warning for a variable that names no option: the decoder's message for it, and the variable the
+ * decoder's "did you mean" points to (`TAGWAY_LOG_LEVL` → `TAGWAY_LOG_LEVEL`).
+ */
+function foreignVariable(entry: FlatEntry, desc: StructDesc): string {
+  const issue = decodeFlat([entry], desc, { durations: 'ms' }).errors[0];
+  const parts = entry.key.slice(ENV_PREFIX.length).split('_');
+  const at = issue ? issue.path.length - 1 : -1;
+  const suggestion = issue?.suggestion !== undefined && at >= 0 && at < parts.length
+    ? ENV_PREFIX + [...parts.slice(0, at), issue.suggestion.toUpperCase(), ...parts.slice(at + 1)].join('_')
+    : undefined;
+  return formatProblem({
+    path: '',
+    source: entry.key,
+    message: `${issue?.message ?? 'names no option'}; variable ignored`,
+    ...(suggestion !== undefined ? { suggestion } : {}),
+  });
+}
+
 function readFile(file: string, cwd: string): { text?: string; problem?: StaticProblem } {
   try {
     return { text: readFileSync(resolvePath(cwd, file), 'utf8') };
@@ -143,6 +168,7 @@ export function loadStaticConfig(options: LoadStaticOptions): StaticConfig {
   for (const i of flagLayer.errors) problems.push(fromIssue(i, {}));
   const envLayer = decodeFlat(env.entries, desc, { durations: 'ms' });
   for (const i of envLayer.errors) problems.push(fromIssue(i, {}));
+  for (const entry of env.foreign) options.onWarning?.(foreignVariable(entry, desc));
   if (problems.length > 0) throw new StaticConfigError(problems);
 
   const merged = mergeLayers(fileLayer, flagLayer.value, envLayer.value);

@@ -247,7 +247,10 @@ const staticObject = z.object({
     insecure: bool(false, 'Serve API and dashboard on the "traefik" entry point.'),
     debug: bool(false, 'Serve debug endpoints.'),
   }).optional(),
-  ping: z.object({ entryPoint: str('Entry point serving /ping.').default('traefik') }).optional(),
+  ping: z.object({
+    entryPoint: str('Entry point serving /ping.').default('traefik'),
+    terminatingStatusCode: mark(z.int().min(100).max(599), { description: 'Status of /ping while the gateway stops.' }).default(503),
+  }).optional(),
   log: z.object({
     level: mark(logLevel, { description: 'TRACE, DEBUG, INFO, WARN, ERROR, FATAL or PANIC (any case).' }).default('ERROR'),
     format: mark(z.enum(['common', 'json']), { description: 'common or json.' }).default('common'),

@@ -17,7 +17,7 @@ export interface StaticConfig {
   serversTransport?: { forwardingTimeouts: { dialTimeout: number; responseHeaderTimeout: number; idleConnTimeout: number } };
   tracing?: TracingConfig;
   api?: { dashboard: boolean; insecure: boolean; debug: boolean };
-  ping?: { entryPoint: string };
+  ping?: { entryPoint: string; terminatingStatusCode: number };
   log: { level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC'; format: 'common' | 'json'; filePath?: string };
   accessLog?: AccessLogConfig;
   metrics?: { prometheus?: PrometheusConfig };

@@ -376,8 +376,11 @@ describe('environment', () => {
     assert.equal(load([], { TAGWAY_CONFIGFILE: path }).log.format, 'json');
   });
 
-  it('unknown variable with suggestion', () => {
-    assert.deepEqual(problemsOf(() => load([], { TAGWAY_LOG_LEVL: 'info' })), ['TAGWAY_LOG_LEVL: log.LEVL: unknown key "LEVL" in log (did you mean "level"?)']);
+  it('unknown variable: ignored with a warning (orchestrators set TAGWAY_* on their own), see env.test.ts', () => {
+    const warnings: string[] = [];
+    const c = loadStaticConfig({ argv: [], env: { TAGWAY_LOG_LEVL: 'info' }, onWarning: (m) => warnings.push(m) });
+    assert.equal(c.log.level, 'ERROR');
+    assert.deepEqual(warnings, ['TAGWAY_LOG_LEVL: unknown key "LEVL" in log; variable ignored (did you mean "TAGWAY_LOG_LEVEL"?)']);
   });
 });
 

@@ -16,7 +16,7 @@ export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
   });
 }
 
-/** Starts the CLI as a long-running child (the demo); the caller stops it. */
-export function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+/** Starts the CLI as a long-running child (the demo); the caller stops it. `env` adds variables. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
 }

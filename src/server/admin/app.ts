@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { STATUS_CODES } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Handler } from '../../http/context.ts';
 import { apiRoutes } from './api.ts';
@@ -18,7 +20,12 @@ export function createInternalServices(view: GatewayView): Map<string, Handler> 
   dashboard.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
   dashboard.get('/dashboard/', (c) => c.html(DASHBOARD_HTML));
   const ping = new Hono();
-  ping.get('/ping', (c) => c.text('OK'));
+  // Traefik's ping handler: 200 "OK", and from the stop signal on `terminatingStatusCode` (503) with its
+  // status text, so a load balancer in front stops sending while requestAcceptGraceTimeout still accepts.
+  const terminatingStatus = view.config.ping?.terminatingStatusCode ?? 503;
+  ping.get('/ping', (c) => (view.terminating()
+    ? c.body(STATUS_CODES[terminatingStatus] ?? '', terminatingStatus as ContentfulStatusCode, { 'content-type': 'text/plain; charset=utf-8' })
+    : c.text('OK')));
   const prometheus = new Hono();
   prometheus.get('/metrics', async (c) => {
     if (!view.metrics) return c.text('404 page not found\n', 404);

@@ -16,4 +16,6 @@ export interface GatewayView {
   providerStatuses(): ProviderStatus[];
   reloads(): { count: number; lastAt: number | undefined };
   table(entryPoint: string): RouteTable<Route> | undefined;
+  /** True from the stop signal on (while `requestAcceptGraceTimeout` runs): /ping answers `terminatingStatusCode`. */
+  terminating(): boolean;
 }

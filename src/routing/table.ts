@@ -49,7 +49,7 @@ class IndexedRouteTable<T> implements RouteTable<T> {
   readonly #exactOne: Record<string, Slot<T> | undefined> = Object.create(null);
   /** Hosts with several routes. */
   readonly #exactMany = new Map<string, Array<Slot<T>>>();
-  /** `*.example.com` → key `.example.com` (`*` → ''): the request host minus its first label. */
+  /** `*.example.com` → key `.example.com`: the request host minus its first label (`*` alone is generic). */
   readonly #single = new Map<string, Array<Slot<T>>>();
   /** `**.example.com` → key `example.com`: any suffix of the request host after a dot. */
   readonly #double = new Map<string, Array<Slot<T>>>();
@@ -65,7 +65,8 @@ class IndexedRouteTable<T> implements RouteTable<T> {
     for (const { index, input } of this.#ordered) {
       const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
       const { hosts, hostPatterns } = input.rule;
-      if (hosts === undefined) { this.#generic.push(slot); continue; }
+      // `Host(\`*\`)` matches every request, the empty host included (Traefik v3.7): no bucket can hold it.
+      if (hosts === undefined || hostPatterns?.includes('*')) { this.#generic.push(slot); continue; }
       for (const h of hosts) {
         // In the bucket of host h every request has host h: fold the host matchers once, here.
         const special = input.rule.specialize ? input.rule.specialize(h) : input.rule.match;

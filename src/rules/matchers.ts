@@ -74,6 +74,10 @@ function buildHost([arg]: Arg[]): Leaf {
       match: function hostSubdomains(req) { return req.host.length > tail.length && req.host.endsWith(tail); },
     };
   }
+  if (expr === '*') {
+    // Traefik v3.7: `Host(\`*\`)` matches every request, with or without a host (as HostSNI(`*`) on TCP).
+    return { host: expr, hostOnly: true, observed, match: function anyHost() { return true; } };
+  }
   if (expr.startsWith('*')) {
     // The first label of the request host is replaced by '*' and the result compared.
     const rest = expr.slice(1);
@@ -130,13 +134,23 @@ function buildMethod([arg]: Arg[]): Leaf {
   return { observed: (req) => `method ${JSON.stringify(req.method)}`, match: function method(req) { return req.method === m; } };
 }
 
+/**
+ * A header's values as Traefik's matchers see them (Go's `Header.Values`: one value per header line). Node joins
+ * repeated lines with ", ", so a value with a comma that is the one received is split back into its lines.
+ */
+function headerValues(req: MatchRequest, key: string): string | readonly string[] | undefined {
+  const v = req.headers[key];
+  if (typeof v !== 'string' || !v.includes(',') || req.req === undefined || req.req.headers[key] !== v) return v;
+  return req.req.headersDistinct[key] ?? v;
+}
+
 function buildHeader([name, value]: Arg[]): Leaf {
   const key = name!.value.toLowerCase();
   const want = value!.value;
   return {
     observed: (req) => headerValue(req, key),
     match: function header(req) {
-      const v = req.headers[key];
+      const v = headerValues(req, key);
       if (v === undefined) return false;
       return typeof v === 'string' ? v === want : v.includes(want);
     },
@@ -149,7 +163,7 @@ function buildHeaderRegexp([name, value]: Arg[]): Leaf {
   return {
     observed: (req) => headerValue(req, key),
     match: function headerRegexp(req) {
-      const v = req.headers[key];
+      const v = headerValues(req, key);
       if (v === undefined) return false;
       if (typeof v === 'string') return re.test(v);
       for (const item of v) if (re.test(item)) return true;

@@ -10,6 +10,12 @@ export interface MatchRequest {
   rawQuery: string;
   clientIp: string;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The request as received (a node `IncomingMessage` satisfies it), when there is one. Node joins repeated header
+   * lines with ", " where Go keeps one value per line; header matchers read the lines from here when a value they
+   * see has a comma and is the one received (not set by the gateway, like X-Forwarded-Proto).
+   */
+  req?: { readonly headers: Record<string, string | string[] | undefined>; readonly headersDistinct: Record<string, string[] | undefined> };
 }
 
 /** A rule compiled into a matcher. */

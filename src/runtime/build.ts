@@ -4,6 +4,7 @@ import { addError, type RuntimeState } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Route } from '../http/route.ts';
 import { buildRouteTable, type RouteInput, type RouteTable } from '../routing/index.ts';
+import { TRAEFIK_PROVIDER_PRECEDENCE } from '../routing/precedence.ts';
 import { defaultEntryPoints } from '../static/entrypoints.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import { attachIssues, bareMiddleware, bareRouter, bareService, errorMessage, isolate } from './issues.ts';
@@ -33,6 +34,8 @@ export interface BuildInput {
   services: ServiceSource;
   /** Handlers for `<name>@internal` services (api, dashboard, ping, prometheus). */
   internalServices: ReadonlyMap<string, Handler>;
+  /** `providers.precedence`: which provider's routers go first on equal priority (default: Traefik's list). */
+  precedence?: readonly string[];
   /** Middleware instances of the previous build, reused when their definition did not change. */
   previousMiddlewares?: ReadonlyMap<string, MiddlewareEntry>;
   /** TLS options of the configuration (default: Traefik's default options only). */
@@ -67,6 +70,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const build: RouterBuild = {
     state, entryPoints: input.entryPoints, issues, originalName, middlewares,
     services: input.services, serviceDefinitions: conf.http.services, internalServices: input.internalServices,
+    precedence: input.precedence ?? TRAEFIK_PROVIDER_PRECEDENCE,
     routes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
     tlsRoutes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
     routerTls,

@@ -12,6 +12,7 @@ import type { BuiltMiddleware } from '../middlewares/index.ts';
 import type { MiddlewareResolver } from './middlewares.ts';
 import type { ServiceSource } from './services.ts';
 import type { RouterTlsResult } from '../tls/routers.ts';
+import { providerRank } from '../routing/precedence.ts';
 
 /** What building one router reads and where it puts its routes. */
 export interface RouterBuild {
@@ -24,6 +25,8 @@ export interface RouterBuild {
   services: ServiceSource;
   serviceDefinitions: Readonly<Record<string, Service>>;
   internalServices: ReadonlyMap<string, Handler>;
+  /** Providers routing precedence: the routes' `rank` on equal priority. */
+  precedence: readonly string[];
   /** Routes by entry point, filled by the routers that build. */
   routes: Map<string, Array<RouteInput<Route>>>;
   /** Routes of routers with `tls` (the TLS world), by entry point. */
@@ -144,7 +147,7 @@ function wrap(service: Handler, chain: readonly BuiltMiddleware[]): Handler {
 function routeOn(ep: string, name: string, info: RouterInfo, router: Router, rule: CompiledRule, service: string, handler: Handler, b: RouterBuild): [string, RouteInput<Route>] {
   const o = mergeObservability(router.observability, b.entryPoints[ep]!.observability);
   return [ep, {
-    name, rule, priority: info.priority,
+    name, rule, priority: info.priority, rank: providerRank(info.provider, b.precedence),
     value: {
       name, rule: router.rule!, service, internal: info.provider === 'internal', handler,
       ...(router.tls ? { tlsOptions: b.routerTls.resolved.get(name) ?? 'default' } : {}),

@@ -16,6 +16,8 @@ export interface RuntimeStageOptions {
   entryPoints: Readonly<Record<string, EntryPointConfig>>;
   /** `providers.providersThrottleDuration`, in ms. */
   throttleMs: number;
+  /** `providers.precedence`: which provider's routers go first on equal priority (default: Traefik's list). */
+  precedence?: readonly string[];
   pools: PoolRegistry;
   forwardingTimeouts?: ForwardingTimeouts;
   /** Handlers for `<name>@internal` services (api, dashboard, ping, prometheus). */
@@ -95,6 +97,7 @@ export class RuntimeStage {
         entryPoints: this.#options.entryPoints,
         services: this.#services,
         internalServices: this.#options.internalServices,
+        ...(this.#options.precedence !== undefined ? { precedence: this.#options.precedence } : {}),
         previousMiddlewares: this.#current?.middlewares,
       });
       result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);

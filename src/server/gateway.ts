@@ -102,6 +102,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#runtime = new RuntimeStage({
       entryPoints: config.entryPoints,
       throttleMs: config.providers.providersThrottleDuration,
+      precedence: config.providers.precedence,
       pools: this.#pools,
       forwardingTimeouts: config.serversTransport?.forwardingTimeouts,
       internalServices: createInternalServices(this),

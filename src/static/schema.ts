@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { StaticConfig } from './types.ts';
 import { setOwn } from '../labels/descriptor.ts';
+import { TRAEFIK_PROVIDER_PRECEDENCE } from '../routing/precedence.ts';
 
 /** What the schema says about one option beyond its type. */
 export interface OptionMeta {
@@ -239,6 +240,10 @@ const staticObject = z.object({
     consulCatalog: consulCatalogSchema.optional(),
     file: fileProviderSchema.optional(),
     providersThrottleDuration: duration(2 * SECOND, 'Wait to coalesce provider updates.'),
+    precedence: mark(z.array(z.string().transform((n) => n.toLowerCase()).refine((n) => TRAEFIK_PROVIDER_PRECEDENCE.includes(n),
+      { message: `not a Traefik provider name (one of ${TRAEFIK_PROVIDER_PRECEDENCE.join(', ')})` })),
+    { description: 'Routing precedence between providers on equal priority (Traefik v3.7; default: Traefik\'s list, file before consulCatalog).' })
+      .default(() => [...TRAEFIK_PROVIDER_PRECEDENCE]),
   }).prefault({}),
   serversTransport: serversTransportSchema.optional(),
   tracing: tracingSchema.optional(),

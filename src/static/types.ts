@@ -12,6 +12,8 @@ export interface StaticConfig {
     file?: FileProviderConfig;
     /** Seconds Traefik waits to coalesce provider messages; ms here. */
     providersThrottleDuration: number;
+    /** Routing precedence between providers on equal priority (lower-case Traefik provider names). */
+    precedence: string[];
   };
   /** Traefik's static `serversTransport` (optional; tagway reads its forwarding timeouts, in ms). */
   serversTransport?: { forwardingTimeouts: { dialTimeout: number; responseHeaderTimeout: number; idleConnTimeout: number } };

@@ -147,24 +147,27 @@ const cases: Case[] = [
     desc: 'wildcard routes interleave with exact and host-less routes',
     routes: [
       route('deep-api', 'Host(`**.example.com`) && PathPrefix(`/api`)', 50), route('single', 'Host(`*.example.com`)', 40),
-      route('exact', 'Host(`x.example.com`)', 30), route('any', 'PathPrefix(`/`)', 20), route('star', 'Host(`*`)', 60),
+      route('exact', 'Host(`x.example.com`)', 30), route('any', 'PathPrefix(`/`)', 20), route('star', 'Host(`*`) && Method(`POST`)', 60),
       route('both', 'Host(`x.example.com`) || Host(`*.example.com`)', 35),
     ],
     requests: [
       { req: { host: 'x.example.com', path: '/api' }, want: 'deep-api' },
       { req: { host: 'x.example.com', path: '/' }, want: 'single' },
       { req: { host: 'a.b.example.com', path: '/' }, want: 'any' },
-      { req: { host: 'localhost', path: '/api' }, want: 'star' },
+      { req: { host: 'localhost', path: '/api', method: 'POST' }, want: 'star' },
+      { req: { host: 'x.example.com', path: '/api', method: 'POST' }, want: 'star' },
       { req: { host: 'example.com', path: '/' }, want: 'any' },
     ],
   },
   {
-    desc: 'single wildcard `*` only matches single-label hosts',
-    routes: [route('star', 'Host(`*`)')],
+    // Traefik v3.7 (pkg/muxer/http/matcher.go `host`, TestHostMatcher "* match everything").
+    desc: 'Host(`*`) matches every host, the empty one included',
+    routes: [route('star', 'Host(`*`)'), route('exact', 'Host(`a.b`)', 1)],
     requests: [
       { req: { host: 'localhost' }, want: 'star' },
-      { req: { host: 'a.b' }, want: undefined },
-      { req: { host: '' }, want: undefined },
+      { req: { host: 'a.b' }, want: 'star' },
+      { req: { host: 'x.y.z' }, want: 'star' },
+      { req: { host: '' }, want: 'star' },
     ],
   },
   {

@@ -33,7 +33,9 @@ describe('compileRule matching', () => {
     { desc: 'Host ** does not match an empty first label', rule: 'Host(`**.example.com`)', req: { host: '.example.com' }, want: false },
     { desc: 'Host ** does not match another domain', rule: 'Host(`**.example.com`)', req: { host: 'a.example.org' }, want: false },
     { desc: 'Host * matches a single-label host', rule: 'Host(`*`)', req: { host: 'localhost' }, want: true },
-    { desc: 'Host * does not match a dotted host', rule: 'Host(`*`)', req: { host: 'example.com' }, want: false },
+    // Traefik v3.7: `*` matches every host (matcher_test.go TestHostMatcher "* match everything").
+    { desc: 'Host * matches a dotted host', rule: 'Host(`*`)', req: { host: 'example.com' }, want: true },
+    { desc: 'Host * matches the empty host', rule: 'Host(`*`)', req: { host: '' }, want: true },
     { desc: 'Host *foo never matches', rule: 'Host(`*foo.com`)', req: { host: 'afoo.com' }, want: false },
     // HostRegexp
     { desc: 'HostRegexp unanchored', rule: 'HostRegexp(`example`)', req: { host: 'www.example.com' }, want: true },

@@ -12,7 +12,7 @@ import { middlewareInfo, MiddlewareResolver, type MiddlewareEntry } from './midd
 import { buildRouter, type RouterBuild } from './routers.ts';
 import { serviceInfo, type ServiceSource } from './services.ts';
 import { compileOptions, DEFAULT_OPTIONS_NAME, type CompiledOptions } from '../tls/options.ts';
-import { resolveRouterTls } from '../tls/routers.ts';
+import { resolveRouterTls, type RouterTlsResult, type TlsRouter } from '../tls/routers.ts';
 import type { TlsTable } from '../tls/table.ts';
 
 export interface BuildResult {
@@ -64,9 +64,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
   const { routers, renamed } = routersPerEntryPoint(conf.http.routers, input.entryPoints, state);
   const originalName = new Map<string, string>();
   for (const [orig, copies] of renamed) for (const copy of copies) originalName.set(copy, orig);
-  const tlsRouters = Object.entries(routers).filter(([, r]) => r.tls !== undefined)
-    .map(([name, r]) => ({ name, provider: providerOf(name), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => input.entryPoints[ep] !== undefined), tls: r.tls! }));
-  const routerTls = resolveRouterTls(tlsRouters, input.tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]));
+  const routerTls = routersTls(routers, input, state);
   const build: RouterBuild = {
     state, entryPoints: input.entryPoints, issues, originalName, middlewares,
     services: input.services, serviceDefinitions: conf.http.services, internalServices: input.internalServices,
@@ -109,6 +107,26 @@ function routersPerEntryPoint(routers: Readonly<Record<string, Router>>, entryPo
     }, () => state.routers[name] ??= bareRouter(name, providerOf(name)));
   }
   return { routers: out, renamed };
+}
+
+/**
+ * The TLS options of the routers with `tls`, resolved together (a host's options must agree across routers).
+ * Should the resolution throw, the TLS routers are disabled with the error and the others still build.
+ */
+function routersTls(routers: Readonly<Record<string, Router>>, input: BuildInput, state: RuntimeState): RouterTlsResult {
+  const tlsRouters: TlsRouter[] = [];
+  for (const [name, r] of Object.entries(routers)) {
+    if (r.tls === undefined) continue;
+    isolate(`router "${name}"`, () => {
+      tlsRouters.push({ name, provider: providerOf(name), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => input.entryPoints[ep] !== undefined), tls: r.tls! });
+    }, () => state.routers[name] ??= bareRouter(name, providerOf(name)));
+  }
+  try {
+    return resolveRouterTls(tlsRouters, input.tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]));
+  } catch (err) {
+    const error = [{ message: `TLS options could not be resolved: ${errorMessage(err)}`, fatal: true }];
+    return { resolved: new Map(), errors: new Map(tlsRouters.map((r) => [r.name, error])), hostOptions: new Map() };
+  }
 }
 
 /**

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs until SIGTERM/SIGINT, then drains and flushes; a second signal forces the exit. */
-export function untilSignal(gateway: { close(): Promise<void> }, log: { info(m: string): void }): Promise<number> {
+function untilSignal(gateway: { close(): Promise<void> }, log: { info(m: string): void }): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

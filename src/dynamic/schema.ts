@@ -139,8 +139,3 @@ export const httpConfigurationDesc = desc('HTTPConfiguration', {
   services: { kind: 'structMap', struct: serviceDesc },
   middlewares: { kind: 'structMap', struct: middlewareDesc },
 }, notSupported('HTTP section', ['serversTransports', 'models']));
-
-/** The whole dynamic configuration (documents); labels start at `http`. */
-export const configurationDesc = desc('Configuration', {
-  http: struct(httpConfigurationDesc),
-});

@@ -26,11 +26,6 @@ export function decodeDocument(doc: unknown, root: StructDesc, options: DecodeOp
   return { value: decodeStruct(doc, root, [], [], ctx), errors };
 }
 
-/** Decodes one field's value; exported for front ends that route top-level keys themselves. */
-export function decodeDocumentField(value: unknown, field: FieldDesc, path: Path, rawPath: Path, options: DecodeOptions, errors: DecodeIssue[]): unknown {
-  return decodeField(value, field, path, rawPath, { errors, options });
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }

@@ -1,4 +1,4 @@
-import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
+import type { TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 
@@ -45,9 +45,6 @@ export function isPlainTraceContext(env: Record<string, string | undefined>): bo
   return names.includes('tracecontext') && names.every((n) => n === 'tracecontext' || n === 'baggage');
 }
 
-/** The fields the plain trace-context fast path must see absent from a request. */
-export const W3C_FIELDS = ['traceparent', 'tracestate', 'baggage'] as const;
-
 function propagatorNames(env: Record<string, string | undefined>): string[] {
   const raw = env.OTEL_PROPAGATORS?.trim() || 'tracecontext,baggage';
   return [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))];
@@ -67,12 +64,3 @@ export const headerSetter: TextMapSetter<Carrier> = {
     carrier[key.toLowerCase()] = value;
   },
 };
-
-/**
- * Injects `ctx` into `headers` after removing every field the propagator owns, so a stale incoming
- * traceparent/tracestate/b3 never reaches the upstream next to ours.
- */
-export function injectReplacing(propagator: TextMapPropagator, fields: readonly string[], ctx: Context, headers: Carrier): void {
-  for (const field of fields) if (headers[field] !== undefined) delete headers[field];
-  propagator.inject(ctx, headers, headerSetter);
-}

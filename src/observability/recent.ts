@@ -46,7 +46,7 @@ export interface RecentRequest {
 }
 
 /** How many recent traces the dashboard can show. */
-export const RECENT_TRACES = 50;
+const RECENT_TRACES = 50;
 /** Spans listed per trace (the waterfall is a picture, not a record). */
 export const SPANS_PER_TRACE = 32;
 

@@ -15,7 +15,7 @@ import { buildResource } from './resource.ts';
 import { RequestSpans, type ServerTrace } from './spans/request-trace.ts';
 import type { SpanRuntime } from './spans/runtime.ts';
 
-/** One tracing instance: its own provider, tracer, propagator and export queue (nothing global). */
+/** One tracing instance: its own sampler, propagator, resource, span queue and exporter (nothing global, no SDK tracer provider). */
 export interface Tracing {
   /** Starts the spans of a request (nothing recorded when it is sampled out); call only when `shouldTrace` said yes. */
   startRequest(ctx: RequestContext): ServerTrace;
@@ -43,8 +43,10 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
  * Builds tracing from the static `tracing` section: spans recorded by tagway itself (spans/span.ts says
  * why not the SDK's Span objects) with the SDK's pieces where they define behaviour: the resource
  * (detectors + service name + attributes + env), ParentBased(TraceIdRatioBased(sampleRate)) with the SDK's
- * ratio sampler, the configured OTel propagators. A bounded batch processor exports OTLP/HTTP JSON
- * (abortable, see OtlpHttpExporter) to `otlp.http.endpoint`, and a ring keeps recent traces. Nothing global.
+ * ratio sampler, the configured OTel propagators. A bounded batch processor exports the spans, encoded as they
+ * end, as OTLP/HTTP protobuf (or JSON with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`, see otlpProtocol) through
+ * tagway's own abortable exporter (OtlpHttpExporter) to `otlp.http.endpoint`, and a ring keeps recent traces.
+ * Nothing global.
  *
  * @example
  * const tracing = createTracing(config.tracing, { version: '0.1.0', logger: log });

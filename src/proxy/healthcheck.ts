@@ -5,8 +5,8 @@ import { parseDuration } from '../util/duration.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 
 /** Traefik's defaults (`dynamic.DefaultHealthCheckInterval`, `…Timeout`). */
-export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
-export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
+const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 /** Go's http.Client gives up after 10 redirects. */
 const MAX_REDIRECTS = 10;
 

@@ -15,7 +15,7 @@ type ToWorker =
  * Receives the primary's configuration snapshots in a worker. The worker never talks to Consul or
  * reads files itself, so the gateway's connections to Consul do not grow with the number of workers.
  */
-export class RemoteProvider implements Provider {
+class RemoteProvider implements Provider {
   readonly name = 'remote';
   #statuses: ProviderStatus[] = [];
 

@@ -311,7 +311,6 @@ function unwrap(schema: z.ZodType): { inner: z.ZodType; meta: OptionMeta } {
   return { inner: s, meta };
 }
 
-export { unwrap as unwrapStaticSchema };
 
 function redact(value: unknown, schema: z.ZodType): unknown {
   if (value === null || value === undefined) return value;

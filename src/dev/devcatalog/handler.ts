@@ -45,7 +45,7 @@ const text = (status: number, message: string): Reply => ({ status, body: messag
 const NO_LEADER = 'No cluster leader';
 
 /** Consul reads the token from X-Consul-Token, then `Authorization: Bearer`, then `?token=`. */
-export function requestToken(call: Pick<IncomingCall, 'headers' | 'url'>): string {
+function requestToken(call: Pick<IncomingCall, 'headers' | 'url'>): string {
   const h = call.headers['x-consul-token'];
   if (typeof h === 'string' && h !== '') return h;
   const auth = call.headers['authorization'];

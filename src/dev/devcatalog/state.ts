@@ -24,7 +24,7 @@ export interface Snapshot<T> { index: number; value: T }
 /** A query that a blocking request re-evaluates: the index is cheap, the value is built once at the end. */
 export interface Query<T> { index(): number; value(): T }
 
-export const SERF_CHECK_ID = 'serfHealth';
+const SERF_CHECK_ID = 'serfHealth';
 
 const key = (node: string, id: string): string => `${node}\u0000${id}`;
 const max1 = (n: number): number => (n < 1 ? 1 : n);

@@ -4,8 +4,8 @@
  * `*` means the server default, and `identity;q=0` / `*;q=0` mean nothing acceptable.
  */
 
-export const IDENTITY = 'identity';
-export const NOT_ACCEPTABLE = 'not_acceptable';
+const IDENTITY = 'identity';
+const NOT_ACCEPTABLE = 'not_acceptable';
 
 interface Weighted { type: string; weight: number | undefined }
 

@@ -62,7 +62,7 @@ export class InlineChannel implements ExportChannel {
  * One BodyBuffer for exports that run one at a time (the batch processor's rule); an export that would
  * overlap another gets a buffer of its own instead of sharing.
  */
-export class ReusedBody {
+class ReusedBody {
   readonly #body = new BodyBuffer();
   #inUse = false;
 

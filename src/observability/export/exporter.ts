@@ -5,7 +5,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { TracingConfig } from '../../static/types.ts';
 
 /** An export the collector refused (status kept), or that could not reach it. */
-export class ExportHttpError extends Error {
+class ExportHttpError extends Error {
   readonly code = 'TAGWAY_EXPORT_HTTP' as const;
   readonly status: number | undefined;
   constructor(message: string, status?: number, options?: { cause?: unknown }) {
@@ -25,8 +25,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
  * OTLP/HTTP trace exporter: posts bodies encoded by otlp-proto.ts (`application/x-protobuf`) or otlp-json.ts
- * (`application/json`), the wire formats exporter-trace-otlp-proto / -http 0.223 send.
- * Why not OTLPTraceExporter itself: its timeout rejects while the request keeps running, its retry timers
+ * (`application/json`), the wire formats @opentelemetry/exporter-trace-otlp-proto / -http send (tagway
+ * depends on neither). Why not their OTLPTraceExporter: its timeout rejects while the request keeps running, its retry timers
  * are neither cancellable nor unref'd (a dead collector held a shutting-down gateway for up to the export
  * timeout), and its serializer stringifies a whole batch in one go. Here every export obeys an
  * AbortSignal (request and pending retry stop at once), timers are unref'd, and the body comes already
@@ -116,14 +116,14 @@ export function createExporter(http: TracingConfig['otlp']['http'], userAgent: s
 }
 
 /** "http://collector:4318" → "http://collector:4318/v1/traces"; an explicit path is kept as is. */
-export function tracesUrl(endpoint: string): string {
+function tracesUrl(endpoint: string): string {
   const url = new URL(endpoint);
   if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1/traces';
   return url.href;
 }
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);

@@ -78,7 +78,8 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
   let host = src.host;
   if (host === undefined && req.httpVersionMajor === 2) {
     const authority = src[':authority'];
-    if (typeof authority === 'string') headers.host = host = authority;
+    // Set on the request too, as Go sets req.Host: spans, access logs and redirects read the Host header.
+    if (typeof authority === 'string') headers.host = src.host = host = authority;
   }
 
   const incomingFor = headers['x-forwarded-for'];

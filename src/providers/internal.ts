@@ -1,4 +1,4 @@
-import type { Message, Router, Service } from '../dynamic/types.ts';
+import type { Message, Middleware, Router, Service } from '../dynamic/types.ts';
 import type { StaticConfig } from '../static/types.ts';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -11,9 +11,11 @@ const MAX = Number.MAX_SAFE_INTEGER;
  * The services exist whenever their feature is on, routed or not, as Traefik lists them; they carry no
  * configuration (their handlers are the gateway's own).
  */
-export function internalMessage(config: StaticConfig): Message {
+export function internalMessage(config: StaticConfig, boundPorts?: ReadonlyMap<string, number>): Message {
   const routers: Record<string, Router> = {};
   const services: Record<string, Service> = {};
+  const middlewares: Record<string, Middleware> = {};
+  redirections(config, boundPorts, routers, services, middlewares);
   if (config.api) {
     services['api'] = {};
     if (config.api.dashboard) services['dashboard'] = {};
@@ -33,5 +35,40 @@ export function internalMessage(config: StaticConfig): Message {
   if (prom) {
     routers['prometheus'] = { entryPoints: [prom.entryPoint], rule: 'PathPrefix(`/metrics`)', ruleSyntax: 'v3', service: 'prometheus@internal', priority: MAX };
   }
-  return { providerName: 'internal', configuration: { http: { routers, services, middlewares: {} } }, issues: [] };
+  return { providerName: 'internal', configuration: { http: { routers, services, middlewares } }, issues: [] };
+}
+
+/**
+ * Traefik's `entryPoints.<ep>.http.redirections.entryPoint`: a router `<ep>-to-<to>` on the entry point
+ * matching every host, with a redirectScheme middleware `redirect-<ep>-to-<to>` to the target entry point's
+ * port (dropped when it is the scheme's default), and the `noop@internal` service behind it.
+ */
+function redirections(config: StaticConfig, boundPorts: ReadonlyMap<string, number> | undefined, routers: Record<string, Router>, services: Record<string, Service>, middlewares: Record<string, Middleware>): void {
+  for (const [name, ep] of Object.entries(config.entryPoints)) {
+    const def = ep.http.redirections?.entryPoint;
+    if (!def || def.to === '') continue;
+    const port = redirectPort(def.to, config, boundPorts);
+    if (port === undefined) continue; // refused at start (validateRedirections)
+    const rtName = normalizeName(`${name}-to-${def.to}`);
+    const mdName = `redirect-${rtName}`;
+    routers[rtName] = { rule: 'HostRegexp(`^.+$`)', ruleSyntax: 'default', entryPoints: [name], middlewares: [mdName], service: 'noop@internal', priority: def.priority };
+    middlewares[mdName] = { redirectScheme: { scheme: def.scheme, port, permanent: def.permanent } };
+    services['noop'] = {};
+  }
+}
+
+/** The port a redirection points at: `:443` as written, or the target entry point's (as bound, for port 0). */
+export function redirectPort(to: string, config: StaticConfig, boundPorts?: ReadonlyMap<string, number>): string | undefined {
+  const literal = /^:(\d+)$/.exec(to);
+  if (literal) return literal[1];
+  const target = config.entryPoints[to];
+  if (!target) return undefined;
+  const bound = boundPorts?.get(to);
+  if (bound !== undefined) return String(bound);
+  return /:(\d+)(?:\/tcp)?$/.exec(target.address)?.[1];
+}
+
+/** Traefik's provider.Normalize: every run of characters other than letters and digits becomes one "-". */
+function normalizeName(name: string): string {
+  return name.split(/[^\p{L}\p{N}]+/u).filter((f) => f !== '').join('-');
 }

@@ -20,7 +20,7 @@ import { RuntimeStage } from '../runtime/stage.ts';
 import type { BuildResult } from '../runtime/build.ts';
 import type { Route } from '../http/route.ts';
 import type { RequestObserver } from '../http/observer.ts';
-import { internalMessage } from '../providers/internal.ts';
+import { internalMessage, redirectPort } from '../providers/internal.ts';
 import { listen } from './listen.ts';
 import { guardHttpServer, httpServerOptions } from './http-options.ts';
 import { createInternalServices } from './admin/app.ts';
@@ -140,7 +140,11 @@ export class Gateway extends EventEmitter implements GatewayView {
       this.entryPoints.set(name, { name, address: ep.address, host: bound.host, port: bound.port, server, listener: eps.listener, sessions: eps.sessions });
       this.log.info('entry point listening', { entryPoint: name, address: `${bound.host}:${bound.port}` });
     }
-    this.#runtime.push(internalMessage(this.config));
+    for (const [name, ep] of Object.entries(this.config.entryPoints)) {
+      const to = ep.http.redirections?.entryPoint?.to;
+      if (to !== undefined && redirectPort(to, this.config) === undefined) this.log.error('unable to create the redirection: the target is neither an entry point nor ":port"', { entryPoint: name, to });
+    }
+    this.#runtime.push(internalMessage(this.config, new Map([...this.entryPoints].map(([n, e]) => [n, e.port]))));
     this.#runtime.watch(this.providers, this.#abort.signal);
   }
 

@@ -91,7 +91,7 @@ export const entryPointSchema = z.object({
         to: str('Target entry point name (or a port, ":443").'),
         scheme: str('Scheme of the redirection.').default('https'),
         permanent: bool(true, 'Permanent (301/308) rather than temporary (302/307).'),
-        priority: mark(z.int(), { description: 'Priority of the redirecting router.' }).default(2147483646),
+        priority: mark(z.int(), { description: 'Priority of the redirecting router.' }).default(Number.MAX_SAFE_INTEGER - 1),
       }).optional(),
     }).optional(),
   }).prefault({}),

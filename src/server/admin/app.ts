@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { STATUS_CODES } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import type { Handler } from '../../http/context.ts';
+import { respond, type Handler } from '../../http/context.ts';
 import { apiRoutes } from './api.ts';
 import type { GatewayView } from './view.ts';
 import { DASHBOARD_HTML } from '../../dashboard/page.ts';
@@ -36,6 +36,8 @@ export function createInternalServices(view: GatewayView): Map<string, Handler> 
     ['dashboard@internal', asHandler(dashboard)],
     ['ping@internal', asHandler(ping)],
     ['prometheus@internal', asHandler(prometheus)],
+    // Behind the entry-point redirection routers, which always answer first.
+    ['noop@internal', function noopHandler(ctx) { respond(ctx, 404, '404 page not found\n'); }],
   ]);
 }
 

@@ -182,6 +182,41 @@ describe('devcatalog faults', () => {
     assert.equal((await call(dc, 'GET', '/v1/catalog/services')).status, 200);
   });
 
+  it('index faults: missingIndex drops X-Consul-Index, indexBackwards answers a blocking read at once, lower', async (t) => {
+    const dc = await start(t);
+    dc.register({ Name: 'web', Port: 80 });
+    const now = Number((await call(dc, 'GET', '/v1/catalog/services')).headers['x-consul-index']);
+    dc.faults.missingIndex = true;
+    const missing = await call(dc, 'GET', '/v1/catalog/services');
+    assert.equal(missing.status, 200);
+    assert.equal(missing.headers['x-consul-index'], undefined);
+    dc.faults.missingIndex = false;
+    dc.faults.indexBackwards = true;
+    const back = await call(dc, 'GET', `/v1/catalog/services?index=${now}&wait=10m`);
+    assert.equal(Number(back.headers['x-consul-index']), now - 1);
+    assert.match(back.body, /"web"/);
+    assert.equal(Number((await call(dc, 'GET', '/v1/catalog/services')).headers['x-consul-index']), now, 'a read without index is not affected');
+  });
+
+  it('truncateBody announces the whole length, sends half, and cuts the connection', async (t) => {
+    const dc = await start(t);
+    dc.register({ Name: 'web', Port: 80, Tags: ['x'.repeat(100)] });
+    dc.faults.truncateBody = true;
+    await assert.rejects(call(dc, 'GET', '/v1/catalog/services'), /aborted|ECONNRESET/);
+    dc.faults.truncateBody = false;
+    assert.match((await call(dc, 'GET', '/v1/catalog/services')).body, /"web"/);
+  });
+
+  it('stats().parked counts blocking queries waiting for a change', async (t) => {
+    const dc = await start(t);
+    const index = Number((await call(dc, 'GET', '/v1/catalog/services')).headers['x-consul-index']);
+    const waiting = call(dc, 'GET', `/v1/catalog/services?index=${index}&wait=10m`);
+    await waitFor(() => dc.stats().parked === 1);
+    dc.register({ Name: 'web', Port: 80 });
+    assert.match((await waiting).body, /"web"/);
+    await waitFor(() => dc.stats().parked === 0);
+  });
+
   it('past maxConnsPerClient a new connection gets a bare 429', async (t) => {
     const dc = await start(t, { maxConnsPerClient: 1 });
     const holder = net.connect(dc.port, '127.0.0.1');

@@ -8,7 +8,7 @@ import type { MatchRequest, RuleErrorCode } from './types.ts';
 import { networkContains, parseClientIp, parseNetwork } from '../util/ip.ts';
 import { routingPath } from '../http/path.ts';
 import { parseQuery } from './query.ts';
-import { compileGoRegexp, RegexpError } from './regexp.ts';
+import { compileGoRegexp, RegexpError, type GoRegexp } from '../regexp/index.ts';
 
 /** One compiled matcher call. */
 export interface Leaf {
@@ -44,7 +44,7 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-function regexpOf(matcher: string, arg: Arg): RegExp {
+function regexpOf(matcher: string, arg: Arg): GoRegexp {
   try {
     return compileGoRegexp(arg.value);
   } catch (error) {

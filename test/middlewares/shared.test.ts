@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDuration } from '../../src/util/duration.ts';
-import { compileGoRegex, expandGoTemplate, replaceAllGo } from '../../src/middlewares/shared/goregex.ts';
 import { maskIPv6 } from '../../src/middlewares/shared/ipstrategy.ts';
 
 describe('formatDuration in nanoseconds (time.Duration.String, as X-Retry-In uses it)', () => {
@@ -10,24 +9,6 @@ describe('formatDuration in nanoseconds (time.Duration.String, as X-Retry-In use
     [90e9, '1m30s'], [3_600e9, '1h0m0s'], [3_661_500_000_000, '1h1m1.5s'], [-2e9, '-2s'],
   ];
   for (const [ns, text] of rows) test(`${ns}ns → ${text}`, () => { assert.equal(formatDuration(ns / 1e6), text); });
-});
-
-describe('Go regex and templates', () => {
-  const rows: Array<{ desc: string; re: string; template: string; input: string; out: string }> = [
-    { desc: 'numbered groups', re: '^/(\\w+)/(\\w+)$', template: '/$2/$1', input: '/a/b', out: '/b/a' },
-    { desc: '$1x is the (missing) group named "1x"', re: '^/(a)', template: '$1x', input: '/a', out: '' },
-    { desc: '${1}x is group 1 then x', re: '^/(a)', template: '${1}x', input: '/a', out: 'ax' },
-    { desc: 'a named group by name', re: '(?P<word>b+)', template: '[${word}]', input: 'abba', out: 'a[bb]a' },
-    { desc: 'a lone $ stays', re: 'a', template: 'x$', input: 'a', out: 'x$' },
-    { desc: '$$ is a dollar', re: 'a', template: '$$', input: 'a', out: '$' },
-    { desc: 'an empty match after a match is skipped (Go)', re: 'x*', template: '-', input: 'abc', out: '-a-b-c-' },
-    { desc: '(?i) leading flag', re: '(?i)ABC', template: 'z', input: 'xabcx', out: 'xzx' },
-  ];
-  for (const r of rows) test(r.desc, () => { assert.equal(replaceAllGo(compileGoRegex(r.re), r.template, r.input), r.out); });
-
-  test('expandGoTemplate reads groups of one match', () => {
-    assert.equal(expandGoTemplate('$0|$1|${2}', /(a)(b)/.exec('ab')!), 'ab|a|b');
-  });
 });
 
 describe('maskIPv6', () => {

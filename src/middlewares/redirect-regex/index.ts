@@ -1,6 +1,5 @@
 import type { RedirectRegex } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
-import { replaceAllGo } from '../shared/goregex.ts';
 import { regexOption } from '../shared/options.ts';
 import { absoluteTarget, redirect, requestHost, requestURI } from '../shared/redirect.ts';
 import type { Wrapper } from '../shared/types.ts';
@@ -14,7 +13,6 @@ import type { Wrapper } from '../shared/types.ts';
  */
 export function redirectRegex(cfg: RedirectRegex): Wrapper {
   const re = regexOption(cfg.regex, 'redirectRegex.regex');
-  const global = new RegExp(re.source, re.flags + 'g');
   const replacement = cfg.replacement ?? '';
   const permanent = cfg.permanent ?? false;
   return {
@@ -22,7 +20,7 @@ export function redirectRegex(cfg: RedirectRegex): Wrapper {
       return function redirectRegexHandler(ctx: RequestContext) {
         const oldURL = rawURL(ctx);
         if (!re.test(oldURL)) { next(ctx); return; }
-        const newURL = replaceAllGo(global, replacement, oldURL);
+        const newURL = re.replaceAll(oldURL, replacement);
         if (newURL === oldURL) { next(ctx); return; }
         redirect(ctx, newURL, permanent);
       };

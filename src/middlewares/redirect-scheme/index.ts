@@ -1,10 +1,13 @@
 import type { RedirectScheme } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
-import { replaceAllGo } from '../shared/goregex.ts';
+import { compileGoRegexp } from '../../regexp/index.ts';
 import { headerValue } from '../shared/options.ts';
-import { absoluteTarget, redirect, requestHost, requestURI, URI_PATTERN } from '../shared/redirect.ts';
+import { absoluteTarget, redirect, requestHost, requestURI } from '../shared/redirect.ts';
 import type { Wrapper } from '../shared/types.ts';
+
+/** Traefik's uriPattern (pkg/middlewares/redirect/redirect_scheme.go), `.` also matching newlines. */
+const URI_PATTERN = compileGoRegexp('(?s)^(https?://)?(\\[[\\w:.]+\\]|[\\w._-]+)?(:\\d+)?(.*)$');
 
 /**
  * redirectScheme: redirects to `scheme` (and `port`, dropped when it is the scheme's default; when unset the
@@ -21,12 +24,11 @@ export function redirectScheme(cfg: RedirectScheme): Wrapper {
   const defaultPort = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
   const replacement = `${scheme}://\${2}${port !== '' && !defaultPort ? ':' + port : ''}\${4}`;
   const permanent = cfg.permanent ?? false;
-  const uriPattern = new RegExp(URI_PATTERN.source, URI_PATTERN.flags + 'g');
   return {
     wrap(next: Handler): Handler {
       return function redirectSchemeHandler(ctx: RequestContext) {
         const oldURL = clientRequestURL(ctx);
-        const newURL = replaceAllGo(uriPattern, replacement, oldURL);
+        const newURL = URI_PATTERN.replaceAll(oldURL, replacement);
         if (newURL === oldURL) { next(ctx); return; }
         redirect(ctx, newURL, permanent);
       };

@@ -1,6 +1,5 @@
 import type { ReplacePathRegex } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
-import { replaceAllGo } from '../shared/goregex.ts';
 import { regexOption } from '../shared/options.ts';
 import { REPLACED_PATH_HEADER } from '../replace-path/index.ts';
 import type { Wrapper } from '../shared/types.ts';
@@ -13,14 +12,13 @@ import type { Wrapper } from '../shared/types.ts';
  */
 export function replacePathRegex(cfg: ReplacePathRegex): Wrapper {
   const re = regexOption(cfg.regex?.trim(), 'replacePathRegex.regex');
-  const global = new RegExp(re.source, re.flags + 'g');
   const replacement = cfg.replacement?.trim() ?? '';
   return {
     wrap(next: Handler): Handler {
       return function replacePathRegexHandler(ctx: RequestContext) {
         if (re.test(ctx.path)) {
           ctx.headers[REPLACED_PATH_HEADER] = ctx.path;
-          ctx.path = replaceAllGo(global, replacement, ctx.path);
+          ctx.path = re.replaceAll(ctx.path, replacement);
         }
         next(ctx);
       };

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { parseDuration } from '../../util/duration.ts';
-import { compileGoRegex } from './goregex.ts';
+import { compileGoRegexp, type GoRegexp } from '../../regexp/index.ts';
 import { optionError } from './errors.ts';
 
 /** Go duration option → ms; `fallback` when unset. Throws an option error naming `option`. */
@@ -13,11 +13,11 @@ export function durationOption(value: string | number | undefined, option: strin
   }
 }
 
-/** A Go (RE2) regular expression option, compiled once. */
-export function regexOption(pattern: string | undefined, option: string, flags = ''): RegExp {
+/** A Go (RE2) regular expression option, compiled once (src/regexp/: Go's syntax, linear-time matching). */
+export function regexOption(pattern: string | undefined, option: string): GoRegexp {
   if (pattern === undefined || pattern === '') throw optionError(option, 'a regular expression is required');
   try {
-    return compileGoRegex(pattern, flags);
+    return compileGoRegexp(pattern);
   } catch (err) {
     throw optionError(option, `invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`, err);
   }

@@ -1,8 +1,6 @@
 import { respond, type RequestContext } from '../../http/context.ts';
 import { statusText } from './options.ts';
 
-/** The pattern Traefik applies to the rebuilt URL of a redirectScheme: scheme, host, port, rest. */
-export const URI_PATTERN = /^(https?:\/\/)?(\[[\w:.]+\]|[\w._-]+)?(:\d+)?(.*)$/s;
 /** An absolute-form request target (`GET http://host:port/path`). */
 const ABSOLUTE_TARGET = /^(https?):\/\/(\[[\w:.]+\]|[\w._-]+)?(:\d+)?(.*)$/s;
 

@@ -16,9 +16,8 @@ export function stripPrefixRegex(cfg: StripPrefixRegex): Wrapper {
     wrap(next: Handler): Handler {
       return function stripPrefixRegexHandler(ctx: RequestContext) {
         for (const re of expressions) {
-          const m = re.exec(ctx.path);
-          if (!m || m[0] === '') continue;
-          const prefix = m[0];
+          const prefix = re.exec(ctx.path)?.groups[0];
+          if (prefix === undefined || prefix === '') continue;
           if (!ctx.path.startsWith(prefix)) continue;
           ctx.strippedPrefix = prefix;
           ctx.path = leadingSlash(ctx.path.slice(prefix.length));

@@ -1,9 +1,10 @@
 /**
  * The `constraints` expression of the Consul Catalog provider, as Traefik's `constraints.MatchTags`:
  * `Tag(\`x\`)`, `TagRegex(\`re\`)`, `!`, `&&`, `||` and parentheses. Arguments are Go string literals
- * (backquoted raw strings or double-quoted). `TagRegex` is unanchored, like Go's `MatchString`.
+ * (backquoted raw strings or double-quoted). `TagRegex` is a Go regexp (src/regexp/), unanchored like Go's `MatchString`.
  * An empty expression matches everything. Parse errors throw `ConstraintError` naming the column.
  */
+import { compileGoRegexp, type GoRegexp } from '../../regexp/index.ts';
 
 /** A compiled constraint: does this list of tags satisfy the expression? */
 export type TagPredicate = (tags: readonly string[]) => boolean;
@@ -83,8 +84,8 @@ export function compileConstraints(expression: string): TagPredicate {
     i++;
     if (tok.value === 'Tag') { const want = arg.value; return (tags) => tags.includes(want); }
     if (tok.value === 'TagRegex') {
-      let re: RegExp;
-      try { re = new RegExp(arg.value); } catch (err) { return fail(`invalid regular expression: ${(err as Error).message}`, arg); }
+      let re: GoRegexp;
+      try { re = compileGoRegexp(arg.value); } catch (err) { return fail(`invalid regular expression: ${(err as Error).message}`, arg); }
       return (tags) => tags.some((t) => re.test(t));
     }
     return fail(`unknown function ${tok.value} (known: Tag, TagRegex)`, tok);

@@ -1,6 +1,6 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileGoRegexp, RegexpError, translateRegexp } from '../../src/rules/regexp.ts';
+import { compileGoRegexp, RegexpError, translateRegexp } from '../../src/regexp/index.ts';
 
 describe('compileGoRegexp semantics (Go MatchString, unanchored)', () => {
   const cases: Array<{ desc: string; re: string; yes: string[]; no: string[] }> = [
@@ -18,7 +18,9 @@ describe('compileGoRegexp semantics (Go MatchString, unanchored)', () => {
     { desc: '(?i) flag can be turned off', re: '(?i)^a(?-i)b$', yes: ['Ab', 'ab'], no: ['aB'] },
     { desc: 'scoped (?i) folds a class', re: '^x(?i)[a-c]$', yes: ['xB', 'xb'], no: ['xD'] },
     { desc: 'scoped (?i) on k includes the Kelvin sign', re: '^x(?i)k$', yes: ['xK', 'x\u212a'], no: ['xj'] },
-    { desc: '(?m) ^ and $ at newlines only', re: '(?m)^b$', yes: ['a\nb\nc'], no: ['a\rb\rc', 'abc'] },
+    { desc: '(?m) ^ and $ at newlines', re: '(?m)^b$', yes: ['a\nb\nc', 'b'], no: ['abc', 'a\nbc'] },
+    // Known difference (README): JavaScript's m flag also ends lines at \r, U+2028, U+2029; Go only at \n.
+    { desc: '(?m) anchors also see \\r as a line end (known difference)', re: '(?m)^b$', yes: ['a\rb\rc'], no: [] },
     { desc: '(?U) swaps greediness', re: '(?U)^(a+)(a*)$', yes: ['aaa'], no: [''] },
     { desc: 'named group (?P<name>)', re: '^/(?P<id>[0-9]+)$', yes: ['/42'], no: ['/x'] },
     { desc: 'named group (?<name>)', re: '^/(?<id>[0-9]+)$', yes: ['/42'], no: ['/x'] },
@@ -59,15 +61,27 @@ describe('compileGoRegexp semantics (Go MatchString, unanchored)', () => {
     });
   }
 
-  it('uses the i flag only when the whole pattern is case-insensitive', () => {
-    assert.equal(translateRegexp('(?i)abc').flags, 'iu');
-    assert.equal(translateRegexp('a(?i)bc').flags, 'u');
-    assert.equal(translateRegexp('(?i)123').flags, 'u');
+  it('emits neither the u nor the i flag (V8\'s linear engine takes neither)', () => {
+    assert.deepEqual(translateRegexp('(?i)abc'), { source: '[Aa][Bb][Cc]', flags: '' });
+    assert.equal(translateRegexp('a(?i)bc').flags, '');
+    assert.equal(translateRegexp('(?m)^a$').flags, 'm');
+  });
+
+  it('every accepted pattern compiles for the linear engine (the l flag)', () => {
+    for (const p of ['(a+)+$', '(((((a+)+)+)+)+)+$', '[a-z0-9-]{1,63}', '(?i)\\pL{3}', '(x{2,5}){3,}']) {
+      const { source, flags } = translateRegexp(p);
+      assert.doesNotThrow(() => new RegExp(source, flags + 'l'), p);
+    }
   });
 
   it('keeps named groups usable for replacements', () => {
-    const m = compileGoRegexp('^/(?P<id>[0-9]+)$').exec('/42');
-    assert.equal(m?.groups?.id, '42');
+    const re = compileGoRegexp('^/(?P<id>[0-9]+)$');
+    assert.equal(re.exec('/42')?.groups[re.groupIndex('id')], '42');
+  });
+
+  it('accepts group names JavaScript would refuse (groups are numbered in the emitted form)', () => {
+    const re = compileGoRegexp('(?P<1st>x)');
+    assert.equal(re.expand('${1st}', re.exec('x')!), 'x');
   });
 });
 
@@ -100,8 +114,8 @@ describe('compileGoRegexp rejections', () => {
     { desc: 'duplicate group name', re: '(?P<a>x)(?P<a>y)', code: 'TAGWAY_REGEXP_INVALID', message: /duplicate capture group name/, offset: 8 },
     { desc: 'invalid group name', re: '(?P<a-b>x)', code: 'TAGWAY_REGEXP_INVALID', message: /invalid named capture/, offset: 0 },
     { desc: 'flag negation without flag', re: '(?i-)a', code: 'TAGWAY_REGEXP_INVALID', message: /invalid or unsupported Perl syntax/, offset: 0 },
-    { desc: 'group name JS cannot express', re: '(?P<1st>x)', code: 'TAGWAY_REGEXP_UNTRANSLATABLE', message: /starts with a digit/, offset: 0 },
-    { desc: 'Unicode class in a scoped (?i)', re: 'a(?i)\\pL', code: 'TAGWAY_REGEXP_UNTRANSLATABLE', message: /put \(\?i\) at the very start/, offset: 0 },
+    { desc: 'line anchors mixed with text anchors', re: '(?m)^a\\z', code: 'TAGWAY_REGEXP_UNTRANSLATABLE', message: /mixes \(\?m\) line anchors/, offset: 0 },
+    { desc: 'a repetition whose expansion is too large', re: '\\pL{1000}', code: 'TAGWAY_REGEXP_INVALID', message: /expression too large/, offset: 0 },
   ];
   for (const c of cases) {
     it(c.desc, () => {
@@ -115,3 +129,30 @@ describe('compileGoRegexp rejections', () => {
     });
   }
 });
+
+describe('replaceAll and Go templates (Regexp.ReplaceAllString, Regexp.Expand)', () => {
+  const rows: Array<{ desc: string; re: string; template: string; input: string; out: string }> = [
+    { desc: 'numbered groups', re: '^/(\\w+)/(\\w+)$', template: '/$2/$1', input: '/a/b', out: '/b/a' },
+    { desc: '$1x is the (missing) group named "1x"', re: '^/(a)', template: '$1x', input: '/a', out: '' },
+    { desc: '${1}x is group 1 then x', re: '^/(a)', template: '${1}x', input: '/a', out: 'ax' },
+    { desc: 'a named group by name', re: '(?P<word>b+)', template: '[${word}]', input: 'abba', out: 'a[bb]a' },
+    { desc: 'a lone $ stays', re: 'a', template: 'x$', input: 'a', out: 'x$' },
+    { desc: '$$ is a dollar', re: 'a', template: '$$', input: 'a', out: '$' },
+    { desc: 'an empty match after a match is skipped (Go)', re: 'x*', template: '-', input: 'abc', out: '-a-b-c-' },
+    { desc: '(?i) leading flag', re: '(?i)ABC', template: 'z', input: 'xabcx', out: 'xzx' },
+  ];
+  for (const r of rows) test(r.desc, () => { assert.equal(compileGoRegexp(r.re).replaceAll(r.input, r.template), r.out); });
+
+  test('expand reads groups of one match', () => {
+    const re = compileGoRegexp('(a)(b)');
+    assert.equal(re.expand('$0|$1|${2}', re.exec('ab')!), 'ab|a|b');
+  });
+  test('groups repeated by a counted repetition report the last iteration, like Go', () => {
+    assert.deepEqual(compileGoRegexp('^(?:(\\w)-){3}$').exec('a-b-c-')?.groups, ['a-b-c-', 'c']);
+    assert.deepEqual(compileGoRegexp('^(\\w)+$').exec('abc')?.groups, ['abc', 'c']);
+  });
+  test('an empty match advances by one code point, not one UTF-16 unit', () => {
+    assert.equal(compileGoRegexp('x*').replaceAll('a😀b', '-'), '-a-😀-b-');
+  });
+});
+

@@ -36,40 +36,49 @@ export function complement(ranges: readonly Range[]): Range[] {
 /** Highest code point scanned for case pairs: every cased letter Unicode defines lies below it. */
 const FOLD_SCAN_END = 0x20000;
 
-let orbits: Map<number, number[]> | undefined;
-let cased: number[] | undefined;
-
 /**
  * Go folds along CaseFolding.txt's simple mappings. The engine's single-code-point upper/lower mappings
  * give the same orbits except for the Turkic dotless i, which CaseFolding leaves alone (`(?i)ı` does
  * not match `I` in Go).
  */
-const NOT_FOLDED = new Set([0x131]);
+const NOT_FOLDED = 0x131;
+
+/** Orbits of the ASCII letters (with the Kelvin sign and the long s), enough for ASCII-only classes. */
+const ASCII_ORBITS = new Map<number, number[]>();
+for (let c = 0x41; c <= 0x5a; c++) {
+  const orbit = c === 0x4b ? [0x4b, 0x6b, 0x212a] : c === 0x53 ? [0x53, 0x73, 0x17f] : [c, c + 0x20];
+  ASCII_ORBITS.set(c, orbit);
+  ASCII_ORBITS.set(c + 0x20, orbit);
+}
+
+let orbits: Map<number, number[]> | undefined;
+let cased: number[] | undefined;
 
 function foldTables(): { orbits: Map<number, number[]>; cased: number[] } {
   if (orbits && cased) return { orbits, cased };
   const parent = new Map<number, number>();
   const find = (x: number): number => {
     let r = x;
-    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    for (let p = parent.get(r); p !== undefined && p !== r; p = parent.get(r)) r = p;
     parent.set(x, r);
     return r;
   };
-  const union = (a: number, b: number): void => {
+  const link = (a: number, t: string): void => {
+    const b = t.codePointAt(0)!;
+    if (t.length !== (b > 0xffff ? 2 : 1) || b === NOT_FOLDED) return;
+    if (!parent.has(a)) parent.set(a, a);
+    if (!parent.has(b)) parent.set(b, b);
     const ra = find(a);
     const rb = find(b);
     if (ra !== rb) parent.set(ra, rb);
   };
   for (let cp = 0; cp < FOLD_SCAN_END; cp++) {
-    if (cp >= 0xd800 && cp <= 0xdfff) continue;
-    if (NOT_FOLDED.has(cp)) continue;
+    if ((cp >= 0xd800 && cp <= 0xdfff) || cp === NOT_FOLDED) continue;
     const s = String.fromCodePoint(cp);
-    for (const t of [s.toLowerCase(), s.toUpperCase()]) {
-      if (t === s) continue;
-      const tc = t.codePointAt(0)!;
-      if (t.length !== (tc > 0xffff ? 2 : 1) || NOT_FOLDED.has(tc)) continue;
-      union(cp, tc);
-    }
+    const lower = s.toLowerCase();
+    if (lower !== s) link(cp, lower);
+    const upper = s.toUpperCase();
+    if (upper !== s) link(cp, upper);
   }
   const groups = new Map<number, number[]>();
   for (const cp of parent.keys()) {
@@ -90,13 +99,18 @@ function foldTables(): { orbits: Map<number, number[]>; cased: number[] } {
 
 /** The simple case-fold orbit of `cp` (itself included). */
 export function foldOrbit(cp: number): readonly number[] {
+  if (cp < 0x80) return ASCII_ORBITS.get(cp) ?? [cp];
   return foldTables().orbits.get(cp) ?? [cp];
 }
 
 /** `ranges` plus every code point that folds to one of them (Go's appendFoldedRange). */
 export function foldRanges(ranges: readonly Range[]): Range[] {
-  const { orbits: table, cased: keys } = foldTables();
   const out: Range[] = ranges.map((r): Range => [r[0], r[1]]);
+  if (ranges.every((r) => r[1] < 0x80)) {
+    for (const [lo, hi] of ranges) for (let c = lo; c <= hi; c++) for (const f of ASCII_ORBITS.get(c) ?? []) out.push([f, f]);
+    return normalize(out);
+  }
+  const { orbits: table, cased: keys } = foldTables();
   for (const [lo, hi] of ranges) {
     // First cased code point >= lo (binary search), then walk while <= hi.
     let a = 0;
@@ -114,42 +128,61 @@ const CATEGORIES = new Set(['C', 'Cc', 'Cf', 'Co', 'Cs', 'L', 'Ll', 'Lm', 'Lo', 
   'N', 'Nd', 'Nl', 'No', 'P', 'Pc', 'Pd', 'Pe', 'Pf', 'Pi', 'Po', 'Ps', 'S', 'Sc', 'Sk', 'Sm', 'So', 'Z', 'Zl', 'Zp', 'Zs']);
 
 const propertyCache = new Map<string, Range[] | null>();
-let everyCodePoint: string | undefined;
+
+/**
+ * Where assigned code points are scanned for a class: planes 0–3 and 14 (planes 4–13 are unassigned;
+ * 15 and 16 are private use, handled as a whole).
+ */
+const SCAN: Range[] = [[0, 0x3ffff], [0xe0000, 0xe0fff]];
+const BLOCK = 256;
+let blocks: Array<{ lo: number; text: string }> | undefined;
+
+function scanBlocks(): Array<{ lo: number; text: string }> {
+  if (blocks) return blocks;
+  blocks = [];
+  for (const [from, to] of SCAN) {
+    for (let lo = from; lo <= to; lo += BLOCK) {
+      if (lo >= 0xd800 && lo <= 0xdfff) continue;
+      const cps: number[] = [];
+      for (let c = lo; c < lo + BLOCK; c++) cps.push(c);
+      blocks.push({ lo, text: String.fromCodePoint(...cps) });
+    }
+  }
+  return blocks;
+}
 
 /**
  * The ranges of a Go Unicode class name (`L`, `Lu`, `Greek`, `Any`), or null when Go does not know it.
- * Read from the engine's `\p{…}` tables by one scan over a string of every code point.
+ * Read from the engine's `\p{…}` tables, a block of code points at a time.
  */
 export function unicodeClass(name: string): Range[] | null {
   if (name === 'Any') return [[0, MAX_RUNE]];
   if (!/^[A-Za-z_]+$/.test(name)) return null;
   const cached = propertyCache.get(name);
   if (cached !== undefined) return cached;
-  let re: RegExp;
-  try {
-    re = new RegExp(`\\p{${CATEGORIES.has(name) ? name : `Script=${name}`}}+`, 'gu');
-  } catch {
-    propertyCache.set(name, null);
-    return null;
-  }
-  if (everyCodePoint === undefined) {
-    const parts: string[] = [];
-    for (let cp = 0; cp <= MAX_RUNE; cp += 0x1000) {
-      const chunk: number[] = [];
-      for (let c = cp; c < cp + 0x1000 && c <= MAX_RUNE; c++) if (c < 0xd800 || c > 0xdfff) chunk.push(c);
-      parts.push(String.fromCodePoint(...chunk));
+  let ranges: Range[] | null;
+  if (name === 'C') {
+    // Go's C is Cc | Cf | Co | Cs; JavaScript's also holds the unassigned code points (Cn).
+    ranges = normalize(['Cc', 'Cf', 'Co', 'Cs'].flatMap((n) => unicodeClass(n)!));
+  } else {
+    const prop = `\\p{${CATEGORIES.has(name) ? name : `Script=${name}`}}`;
+    try {
+      ranges = scanClass(new RegExp(prop, 'u'), new RegExp(`^${prop}+$`, 'u'));
+    } catch {
+      ranges = null;
     }
-    everyCodePoint = parts.join('');
   }
-  const out: Range[] = [];
-  for (const m of everyCodePoint.matchAll(re)) {
-    const text = m[0];
-    const first = text.codePointAt(0)!;
-    const lastUnit = text.charCodeAt(text.length - 1);
-    const last = lastUnit >= 0xdc00 && lastUnit <= 0xdfff ? text.codePointAt(text.length - 2)! : lastUnit;
-    out.push([first, last]);
-  }
-  const ranges = normalize(out);
   propertyCache.set(name, ranges);
   return ranges;
+}
+
+function scanClass(any: RegExp, all: RegExp): Range[] {
+  const out: Range[] = [];
+  for (const { lo, text } of scanBlocks()) {
+    if (!any.test(text)) continue;
+    if (all.test(text)) { out.push([lo, lo + BLOCK - 1]); continue; }
+    for (let c = lo; c < lo + BLOCK; c++) if (any.test(String.fromCodePoint(c))) out.push([c, c]);
+  }
+  if (any.test(String.fromCodePoint(0xf0000))) out.push([0xf0000, 0xffffd], [0x100000, 0x10fffd]);
+  return normalize(out);
 }

@@ -21,7 +21,7 @@ export interface Emitted {
 }
 
 /** Largest JavaScript source a pattern may expand to (Go refuses such patterns as "expression too large"). */
-export const MAX_SOURCE = 256 * 1024;
+export const MAX_SOURCE = 1024 * 1024;
 
 /** V8's experimental engine refuses a quantifier tree replicated more than this many times. */
 const MAX_REPLICATION = 16;
@@ -86,6 +86,18 @@ function emitSet(ranges: readonly Range[]): { src: string; atom: boolean } {
   if (parts.length === 0) return { src: '[]', atom: true };
   if (parts.length === 1) return { src: parts[0]!, atom: bmp.length > 0 };
   return { src: `(?:${parts.join('|')})`, atom: true };
+}
+
+/** Whether `node` can match the empty string. */
+function nullable(node: Node): boolean {
+  switch (node.t) {
+    case 'set': return false;
+    case 'group': return nullable(node.body);
+    case 'cat': return node.items.every(nullable);
+    case 'alt': return node.items.some(nullable);
+    case 'rep': return node.min === 0 || nullable(node.sub);
+    default: return true;
+  }
 }
 
 function walk(node: Node, visit: (n: Node) => void): void {
@@ -154,16 +166,25 @@ class Emitter {
     const { sub, min, max } = node;
     const lazy = node.greedy ? '' : '?';
     if (min === 0 && max === -1) return { src: this.#sub(sub, factor) + '*' + lazy, atom: false };
-    if (min === 0 && max === 1) return { src: this.#sub(sub, factor) + '?' + lazy, atom: false };
+    if (min === 0 && max === 1) return { src: this.#optional(sub, factor, node.greedy, ''), atom: nullable(sub) };
     if (min === 1 && max === -1 && factor * 2 <= MAX_REPLICATION) return { src: this.#sub(sub, factor * 2) + '+' + lazy, atom: false };
     // RE2's simplification: x{n,m} → n copies of x, then m-n nested optional copies; x{n,} → n copies, then x*.
     let src = '';
     for (let k = 0; k < min; k++) src += this.#sub(sub, factor);
     if (max === -1) return { src: src + this.#sub(sub, factor) + '*' + lazy, atom: false };
     let tail = '';
-    for (let k = min; k < max; k++) tail += '(?:' + this.#sub(sub, factor);
-    for (let k = min; k < max; k++) tail += ')?' + lazy;
+    for (let k = max - 1; k >= min; k--) tail = this.#optional(sub, factor, node.greedy, tail);
     return { src: src + tail, atom: false };
+  }
+
+  /**
+   * `(?:x then)?`. A body that can match empty is written as an alternation: JavaScript rejects an empty
+   * iteration of `?` and backtracks into x for a longer match, where RE2 takes the empty one.
+   */
+  #optional(sub: Node, factor: number, greedy: boolean, then: string): string {
+    const body = this.#sub(sub, factor) + then;
+    if (!nullable(sub)) return then === '' ? body + (greedy ? '?' : '??') : `(?:${body})${greedy ? '?' : '??'}`;
+    return greedy ? `(?:${body}|)` : `(?:|${body})`;
   }
 }
 

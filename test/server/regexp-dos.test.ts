@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startUpstream } from '../support/upstream.ts';
-import { lb, send, servedBy, startFileGateway, type Reply } from './harness.ts';
+import { waitFor } from '../support/wait.ts';
+import { lb, send, servedBy, startFileGateway, type Reply } from '../support/file-gateway.ts';
 
 /** 27 letters then a mismatch: about 2^27 backtracking steps for `(a+)+`, a few thousand for RE2. */
 const RUN = 'a'.repeat(27);
@@ -135,13 +136,12 @@ describe('regular-expression DoS through the gateway', () => {
       child.stderr!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`tagway exited early (${code})`)));
     });
-    // Wait until both workers route /ok (each new connection goes to the next worker).
-    const deadline = Date.now() + 20_000;
-    let ready = 0;
-    while (ready < 4) {
-      assert.ok(Date.now() < deadline, 'workers did not route /ok in time');
-      ready = (await send(web, '/ok')).status === 200 ? ready + 1 : 0;
-    }
+    // Both workers route /ok once four requests in a row (on new connections, spread over the workers) do.
+    let inARow = 0;
+    await waitFor('both workers routing /ok', async () => {
+      inARow = (await send(web, '/ok')).status === 200 ? inARow + 1 : 0;
+      return inARow >= 4;
+    }, { timeoutMs: 20_000 });
     // Two kept-open connections (round robin: one per worker), then four hostile requests on new
     // connections (two per worker), then /ok on both kept-open connections.
     const agent = keepAlive(t, 2);

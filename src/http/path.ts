@@ -66,6 +66,54 @@ export function cleanPath(raw: string): string | null {
   return cleanDots(decoded.charCodeAt(0) === 0x2f ? decoded : '/' + decoded);
 }
 
+/**
+ * The path when an entry point's `http.sanitizePath` is off: escapes normalized as `cleanPath` does (Traefik
+ * normalizes them whatever sanitizePath says), dot segments and repeated slashes kept. null when malformed.
+ *
+ * @example
+ * normalizedPath('/a//b/../%7e') // '/a//b/../~'
+ */
+export function normalizedPath(raw: string): string | null {
+  if (raw.length === 0) return '/';
+  if (raw === '*') return raw;
+  const decoded = normalizeEscapes(raw);
+  if (decoded === null) return null;
+  return decoded.charCodeAt(0) === 0x2f ? decoded : '/' + decoded;
+}
+
+/**
+ * The path an upstream that decodes once would act on: every escape decoded (`%2F` is a slash), a
+ * backslash read as a slash (as WHATWG URL parsers and many servers do), then dot segments and repeated
+ * slashes removed. A `%` it holds is written `%25` again, so the matchers (through `routingPath`) read it
+ * as they read an escaped percent. Input: a path from `cleanPath` or `normalizedPath`.
+ *
+ * @example
+ * canonicalPath('/x/..%2Fadmin') // '/admin'
+ * canonicalPath('/%5Cadmin')     // '/admin'
+ * canonicalPath('/a%252F')       // '/a%252F'
+ */
+export function canonicalPath(path: string): string {
+  let s = path.indexOf('%') === -1 ? path : decodeAll(path);
+  if (s.indexOf('\\') !== -1) s = s.replaceAll('\\', '/');
+  s = cleanDots(s.charCodeAt(0) === 0x2f ? s : '/' + s);
+  return s.indexOf('%') === -1 ? s : s.replaceAll('%', '%25');
+}
+
+function decodeAll(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && i + 2 < s.length) {
+      const hi = hexValue(s.charCodeAt(i + 1));
+      const lo = hexValue(s.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) { bytes.push(hi * 16 + lo); i += 2; continue; }
+    }
+    if (c < 0x80) bytes.push(c);
+    else for (const b of Buffer.from(String.fromCharCode(c), 'utf8')) bytes.push(b);
+  }
+  return utf8.decode(Uint8Array.from(bytes));
+}
+
 /** Decodes escapes of unreserved characters, upper-cases the hex of the others; null when malformed. */
 function normalizeEscapes(s: string): string | null {
   let pct = s.indexOf('%');

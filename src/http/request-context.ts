@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { RequestContext } from './context.ts';
-import { cleanPath } from './path.ts';
+import { cleanPath, normalizedPath } from './path.ts';
 import type { TrustedNetworks } from '../util/ipnet.ts';
 
 /** What an entry point knows when it builds a context. Built once per entry point, reused. */
@@ -12,6 +12,8 @@ export interface EntryPointInfo {
   port: string;
   /** Incoming X-Forwarded-* are kept only from these peers (or always with `insecure`). */
   trusted: TrustedNetworks;
+  /** `http.sanitizePath` (default true): false keeps dot segments and repeated slashes (escapes are still normalized). */
+  sanitizePath?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
   const target = req.url ?? '/';
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
-  const path = cleanPath(rawPath.startsWith('/') ? rawPath : absolutePath(rawPath));
+  const path = (ep.sanitizePath === false ? normalizedPath : cleanPath)(rawPath.startsWith('/') ? rawPath : absolutePath(rawPath));
   if (path === null) return undefined;
   const clientIp = peerAddress(req.socket.remoteAddress);
   // A loop copy, not `{ ...req.headers }`: V8 turns a spread clone that then gains dashed keys into a

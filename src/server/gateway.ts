@@ -16,6 +16,7 @@ import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { TrustedNetworks } from '../util/ipnet.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { newRequestContext, type EntryPointInfo } from '../http/request-context.ts';
+import { pathPolicy, refuseHead, refuseRoute } from '../http/sanitize.ts';
 import { RuntimeStage } from '../runtime/stage.ts';
 import type { BuildResult } from '../runtime/build.ts';
 import type { Route } from '../http/route.ts';
@@ -127,6 +128,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       const info: EntryPointInfo = {
         name, scheme: 'http', port: String(bound.port),
         trusted: new TrustedNetworks(ep.forwardedHeaders.trustedIPs, { all: ep.forwardedHeaders.insecure }),
+        sanitizePath: ep.http.sanitizePath,
       };
       const onRequest = this.#listener(info);
       server.on('request', onRequest);
@@ -194,13 +196,24 @@ export class Gateway extends EventEmitter implements GatewayView {
     const addInternals = this.config.tracing?.addInternals ?? false;
     const observers = this.#observers;
     const secureEp: EntryPointInfo = { ...ep, scheme: 'https' };
+    const paths = pathPolicy(epConfig.http.sanitizePath, epConfig.http.encodedCharacters);
     return (req, res) => {
       if (this.#draining) res.shouldKeepAlive = false;
       const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+      const bad = refuseHead(req);
+      if (bad) { res.writeHead(bad.status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }); res.end(bad.body); return; }
       const ctx = newRequestContext(req, res, secure ? secureEp : ep);
       if (!ctx) { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...(req.httpVersionMajor === 1 ? { connection: 'close' } : {}) }); res.end('400 Bad Request: malformed path'); return; }
       // TLS routers answer only on TLS connections, the others only on cleartext ones (Traefik's two worlds).
-      const route = (secure ? this.#tlsTables : this.#tables).get(ep.name)?.match(ctx);
+      const table = (secure ? this.#tlsTables : this.#tables).get(ep.name);
+      const route = table?.match(ctx);
+      const refused = refuseRoute(table, ctx, route, paths);
+      if (refused) {
+        ctx.observability = unmatched;
+        for (const o of observers) o.onRequest(ctx, undefined);
+        respond(ctx, refused.status, refused.body);
+        return;
+      }
       if (!route) {
         ctx.observability = unmatched;
         if (shouldTrace({ tracingConfigured, internal: false, addInternals, tracing: unmatched.tracing })) ctx.trace = tracing!.startRequest(ctx);

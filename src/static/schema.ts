@@ -81,6 +81,16 @@ export const entryPointSchema = z.object({
   http: z.object({
     middlewares: strings('Middlewares applied to every router of this entry point.'),
     maxHeaderBytes: mark(z.int().nonnegative(), { description: 'Max size of the request line and headers, in bytes (0: 1 MiB).' }).default(1 << 20),
+    sanitizePath: bool(true, 'Remove dot segments and repeated slashes from request paths before routing.'),
+    encodedCharacters: z.object({
+      allowEncodedSlash: bool(true, 'Allow %2F in request paths (false: 400).'),
+      allowEncodedBackSlash: bool(true, 'Allow %5C in request paths (false: 400).'),
+      allowEncodedNullCharacter: bool(true, 'Allow %00 in request paths (false: 400).'),
+      allowEncodedSemicolon: bool(true, 'Allow %3B in request paths (false: 400).'),
+      allowEncodedPercent: bool(true, 'Allow %25 in request paths (false: 400).'),
+      allowEncodedQuestionMark: bool(true, 'Allow %3F in request paths (false: 400).'),
+      allowEncodedHash: bool(true, 'Allow %23 in request paths (false: 400).'),
+    }).prefault({}),
     tls: z.object({
       options: str('TLS options of the routers on this entry point (e.g. modern@file).').optional(),
       certResolver: str('Certificate resolver of the routers on this entry point.').optional(),
@@ -222,7 +232,7 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
   'entryPoints.*': ['udp', 'proxyProtocol', 'http3', 'allowACMEByPass', 'reusePort'],
-  'entryPoints.*.http': ['encodeQuerySemicolons', 'sanitizePath'],
+  'entryPoints.*.http': ['encodeQuerySemicolons'],
   'entryPoints.*.http2': ['maxDecoderHeaderTableSize', 'maxEncoderHeaderTableSize'],
   'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],

@@ -35,7 +35,7 @@ export interface EntryPointConfig {
   observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
   forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
   transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };
-  http: { middlewares: string[]; maxHeaderBytes: number; tls?: EntryPointTLS; redirections?: { entryPoint?: EntryPointRedirection } };
+  http: { middlewares: string[]; maxHeaderBytes: number; sanitizePath: boolean; encodedCharacters: EncodedCharacters; tls?: EntryPointTLS; redirections?: { entryPoint?: EntryPointRedirection } };
   http2: { maxConcurrentStreams: number };
 }
 
@@ -95,4 +95,15 @@ export interface PrometheusConfig {
   addRoutersLabels: boolean;
   addServicesLabels: boolean;
   buckets: number[];
+}
+
+/** Traefik's `entryPoints.<ep>.http.encodedCharacters`: escapes allowed in request paths (all by default since v3.6.7). */
+export interface EncodedCharacters {
+  allowEncodedSlash: boolean;
+  allowEncodedBackSlash: boolean;
+  allowEncodedNullCharacter: boolean;
+  allowEncodedSemicolon: boolean;
+  allowEncodedPercent: boolean;
+  allowEncodedQuestionMark: boolean;
+  allowEncodedHash: boolean;
 }

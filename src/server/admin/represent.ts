@@ -43,7 +43,11 @@ export function representEntryPoint(name: string, ep: EntryPointConfig): Record<
       respondingTimeouts: represent({ readTimeout: dur(rt.readTimeout), writeTimeout: dur(rt.writeTimeout), idleTimeout: dur(rt.idleTimeout) }),
     },
     forwardedHeaders: represent({ insecure: ep.forwardedHeaders.insecure || undefined, trustedIPs: ep.forwardedHeaders.trustedIPs }),
-    http: represent({ middlewares: ep.http.middlewares, maxHeaderBytes: ep.http.maxHeaderBytes }),
+    http: represent({
+      middlewares: ep.http.middlewares, maxHeaderBytes: ep.http.maxHeaderBytes, sanitizePath: ep.http.sanitizePath,
+      // Traefik prints encodedCharacters only when configured; here: when it denies something.
+      encodedCharacters: Object.values(ep.http.encodedCharacters).includes(false) ? ep.http.encodedCharacters : undefined,
+    }),
     observability: {
       accessLogs: ep.observability.accessLogs ?? true,
       tracing: ep.observability.tracing ?? true,

@@ -134,7 +134,7 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     const expected = (name: string) => ({
       address: '127.0.0.1:0',
       transport: { lifeCycle: { graceTimeOut: '10000000000ns' }, respondingTimeouts: { readTimeout: '60000000000ns', idleTimeout: '180000000000ns' } },
-      forwardedHeaders: {}, http: { maxHeaderBytes: 1048576 }, observability: { accessLogs: true, tracing: true, metrics: true, traceVerbosity: 'minimal' }, name,
+      forwardedHeaders: {}, http: { maxHeaderBytes: 1048576, sanitizePath: true }, observability: { accessLogs: true, tracing: true, metrics: true, traceVerbosity: 'minimal' }, name,
     });
     const all = await api(g.admin, '/api/entrypoints');
     assert.deepEqual([all.body, all.headers.get('x-next-page')], [[expected('traefik'), expected('web')], '1']);

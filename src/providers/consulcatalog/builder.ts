@@ -90,43 +90,50 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
 
   for (const name of [...byService.keys()].sort()) {
     const group = byService.get(name)!;
-    const extras = group.map((inst) => ({ inst, extra: instanceExtra(inst, options) }));
+    // Isolation: whatever one service's tags do to the builder, the other services are built.
+    try {
+      const extras = group.map((inst) => ({ inst, extra: instanceExtra(inst, options) }));
 
-    // Service level (Traefik reads the union of the instances' tags from /v1/catalog/services).
-    const badExtra = extras.find((e) => e.extra.errors.length > 0);
-    if (badExtra) {
-      const err = badExtra.extra.errors[0]!;
-      const items = shadowItems(extras.filter((e) => e !== badExtra).map((e) => e.inst), options, rule);
-      for (const item of itemsOrDefault(items, group[0]!)) {
-        pending.push({ ...item, severity: 'error', message: `Consul service "${name}", instance "${badExtra.inst.id}": ${describeLabelError(err)}; Traefik skips the whole service` });
-      }
-      log.push(`skip service ${name}: ${describeLabelError(err)}`);
-      continue;
-    }
-    const disabling = extras.filter((e) => e.extra.enable === false);
-    const anyEnabled = extras.some((e) => e.extra.enable === true);
-    const serviceEnabled = disabling.length > 0 ? false : anyEnabled || options.exposedByDefault;
-    if (!serviceEnabled) {
-      const others = extras.filter((e) => e.extra.enable ?? options.exposedByDefault).map((e) => e.inst);
-      if (disabling.length > 0 && others.length > 0) {
-        // Traefik's quirk: the tag union carries `enable=false`, so every instance disappears.
-        const key = `${options.prefix}.enable`;
-        const ids = disabling.map((e) => `"${e.inst.id}"`).join(', ');
-        const hidden = others.map((i) => `"${i.id}"`).join(', ');
-        for (const item of itemsOrDefault(shadowItems(others, options, rule), others[0]!)) {
-          pending.push({ ...item, severity: 'error', message: `Consul service "${name}": instance ${ids} has ${key}=false, which hides the whole service in Traefik, including instance ${hidden} that did not disable it; remove the tag or set it on every instance` });
+      // Service level (Traefik reads the union of the instances' tags from /v1/catalog/services).
+      const badExtra = extras.find((e) => e.extra.errors.length > 0);
+      if (badExtra) {
+        const err = badExtra.extra.errors[0]!;
+        const items = shadowItems(extras.filter((e) => e !== badExtra).map((e) => e.inst), options, rule);
+        for (const item of itemsOrDefault(items, group[0]!)) {
+          pending.push({ ...item, severity: 'error', message: `Consul service "${name}", instance "${badExtra.inst.id}": ${describeLabelError(err)}; Traefik skips the whole service` });
         }
+        log.push(`skip service ${name}: ${describeLabelError(err)}`);
+        continue;
       }
-      log.push(`filtering disabled service ${name}`);
-      continue;
-    }
-    if (options.constraints.trim() !== '' && !match([...new Set(group.flatMap((i) => i.tags))])) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
-    if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); continue; }
+      const disabling = extras.filter((e) => e.extra.enable === false);
+      const anyEnabled = extras.some((e) => e.extra.enable === true);
+      const serviceEnabled = disabling.length > 0 ? false : anyEnabled || options.exposedByDefault;
+      if (!serviceEnabled) {
+        const others = extras.filter((e) => e.extra.enable ?? options.exposedByDefault).map((e) => e.inst);
+        if (disabling.length > 0 && others.length > 0) {
+          // Traefik's quirk: the tag union carries `enable=false`, so every instance disappears.
+          const key = `${options.prefix}.enable`;
+          const ids = disabling.map((e) => `"${e.inst.id}"`).join(', ');
+          const hidden = others.map((i) => `"${i.id}"`).join(', ');
+          for (const item of itemsOrDefault(shadowItems(others, options, rule), others[0]!)) {
+            pending.push({ ...item, severity: 'error', message: `Consul service "${name}": instance ${ids} has ${key}=false, which hides the whole service in Traefik, including instance ${hidden} that did not disable it; remove the tag or set it on every instance` });
+          }
+        }
+        log.push(`filtering disabled service ${name}`);
+        continue;
+      }
+      if (options.constraints.trim() !== '' && !match([...new Set(group.flatMap((i) => i.tags))])) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
+      if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); continue; }
 
-    for (const { inst, extra } of extras) {
-      const result = cachedBuildInstance(inst, extra, options, optionsKey, rule, match, log);
-      if ('issues' in result) pending.push(...result.issues);
-      if (result.fragment) fragments.push(result.fragment);
+      const results = extras.map(({ inst, extra }) => cachedBuildInstance(inst, extra, options, optionsKey, rule, match, log));
+      for (const result of results) {
+        if ('issues' in result) pending.push(...result.issues);
+        if (result.fragment) fragments.push(result.fragment);
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message || err.name : String(err);
+      pending.push({ kind: 'service', name: normalize(name), severity: 'error', message: `Consul service "${name}" could not be built: ${message}; its routers, services and middlewares are left out` });
+      log.push(`skip service ${name}: ${message}`);
     }
   }
 

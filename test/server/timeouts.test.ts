@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startUpstream } from '../support/upstream.ts';
-import { openConnections, portOf, rawConnect, rawRequest, until, type RawClient } from '../support/raw.ts';
+import { openConnections, portOf, rawConnect, rawRequest, type RawClient } from '../support/raw.ts';
+import { waitFor } from '../support/wait.ts';
 import { lb, startFileGateway } from '../support/file-gateway.ts';
 
 const READ = '--entryPoints.web.transport.respondingTimeouts.readTimeout';
@@ -38,8 +39,8 @@ describe('respondingTimeouts.readTimeout', () => {
     assert.ok(Math.max(...closedAfter) < 6000, `still open long after readTimeout: ${Math.max(...closedAfter)} ms`);
     for (const c of clients) assert.match(c.received(), /^(HTTP\/1\.1 408 |$)/);
     // Destroyed, not half-closed: the gateway holds none of them.
-    const server = gw.gateway.entryPoints.get('web')!.server;
-    await until(async () => (await openConnections(server)) === 0, 2000, 'no open connection');
+    const server = gw.gateway.entryPoints.get('web')!.listener; // the net.Server that accepts (and counts) the connections
+    await waitFor('no open connection', async () => (await openConnections(server)) === 0, { timeoutMs: 2000 });
   });
 
   it('closes a connection that never sends a byte', { timeout: 10_000 }, async (t) => {

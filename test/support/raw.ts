@@ -104,7 +104,3 @@ export function openConnections(server: { getConnections(cb: (err: Error | null,
   return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
-/** Resolves once `predicate` holds, checking every 10 ms; rejects after `timeoutMs` (the toolkit's `waitFor`). */
-export function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  return waitFor(what, predicate, { timeoutMs, intervalMs: 10 });
-}

@@ -11,6 +11,7 @@ import { errorMessage } from './issues.ts';
 import { ServiceRegistry } from './services.ts';
 import { ConfigurationWatcher } from './watcher.ts';
 import { buildTlsParts, CertificateLoader, TlsTable } from '../tls/table.ts';
+import { CertificateWatch, tlsFiles } from '../tls/watch.ts';
 
 export interface RuntimeStageOptions {
   entryPoints: Readonly<Record<string, EntryPointConfig>>;
@@ -40,11 +41,14 @@ export class RuntimeStage {
   /** Certificates keep their last good version across builds. */
   readonly #certificates = new CertificateLoader();
   #messages: ReadonlyMap<string, Message> | undefined;
+  readonly #certificateWatch: CertificateWatch;
 
   constructor(options: RuntimeStageOptions) {
     this.#options = options;
     this.#services = new ServiceRegistry(options.pools, options.forwardingTimeouts);
     this.#watcher = new ConfigurationWatcher(options.throttleMs, (messages) => this.#apply(messages));
+    // A certificate file changed on disk: the same configuration again, the files read anew.
+    this.#certificateWatch = new CertificateWatch(options.throttleMs, () => { if (this.#messages) this.#apply(this.#messages); });
   }
 
   /** A provider's new snapshot. */
@@ -76,11 +80,12 @@ export class RuntimeStage {
   }
 
   /** Stops applying new configuration; the live one keeps serving. Idempotent. */
-  stop(): void { this.#watcher.close(); }
+  stop(): void { this.#watcher.close(); this.#certificateWatch.close(); }
 
   /** Stops, and closes the live services (once no request needs them). Idempotent. */
   close(): void {
     this.#watcher.close();
+    this.#certificateWatch.close();
     this.#services.close();
   }
 
@@ -101,6 +106,7 @@ export class RuntimeStage {
         previousMiddlewares: this.#current?.middlewares,
       });
       result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
+      this.#certificateWatch.sync(tlsFiles(aggregated.configuration.tls));
     } catch (err) {
       // Items build in isolation, so only a fault of the stage itself lands here.
       this.#services.abort();

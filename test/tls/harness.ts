@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { createCertificate, type GeneratedCertificate } from '../../src/tls/x509.ts';
 import { startTestGateway, waitForState } from '../support/gateway.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
+import { createLogger } from '../../src/util/log.ts';
 
 /** A test CA with a server certificate for `names` and a client certificate (all made here, never fetched). */
 export function testPki(names: string[]): { ca: GeneratedCertificate; server: GeneratedCertificate; client: GeneratedCertificate } {
@@ -18,19 +19,26 @@ export function testPki(names: string[]): { ca: GeneratedCertificate; server: Ge
   return { ca, server, client };
 }
 
-export interface TlsGateway { gateway: Gateway; port: number; dir: string; file: string; rewrite(doc: unknown): Promise<void> }
+export interface TlsGateway { gateway: Gateway; port: number; admin: string; dir: string; file: string; logs: string[]; rewrite(doc: unknown): Promise<void> }
 
-/** A gateway whose file provider reads `doc` (http + tls sections); `web` on 127.0.0.1:0. */
-export async function startTlsGateway(t: TestContext, doc: unknown, flags: string[] = []): Promise<TlsGateway> {
+/**
+ * A gateway whose file provider reads `doc` (http + tls sections; a function gets the directory, for
+ * certificate paths); `web` on 127.0.0.1:0. `prepare` writes files before the gateway starts. Log lines are kept.
+ */
+export async function startTlsGateway(t: TestContext, doc: unknown | ((dir: string) => unknown), flags: string[] = [], prepare?: (dir: string) => Promise<void>): Promise<TlsGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'tagway-tls-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  await prepare?.(dir);
   const file = join(dir, 'dynamic.yml');
-  await writeFile(file, stringify(doc));
-  const { gateway } = await startTestGateway(t, { consul: false, flags: [`--providers.file.filename=${file}`, ...flags] });
+  const content = typeof doc === 'function' ? (doc as (d: string) => unknown)(dir) : doc;
+  await writeFile(file, stringify(content));
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'INFO', format: 'json', write: (line: string) => { logs.push(line); } });
+  const { gateway, admin } = await startTestGateway(t, { consul: false, logger, flags: [`--providers.file.filename=${file}`, ...flags] });
   await waitForState(gateway, (s) => Object.keys(s.routers).some((r) => r.endsWith('@file')));
   const port = gateway.entryPoints.get('web')!.port;
   return {
-    gateway, port, dir, file,
+    gateway, port, admin, dir, file, logs,
     async rewrite(next: unknown): Promise<void> {
       const reloaded = gateway.nextReload();
       await writeFile(`${file}.tmp`, stringify(next));

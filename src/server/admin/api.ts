@@ -170,6 +170,9 @@ export function apiRoutes(view: GatewayView): Hono {
 
   api.get('/version', (c) => c.json({ ...VERSION_INFO, startDate: view.startDate.toISOString() }));
   // tagway additions
+  // The certificates of the configuration: where each came from, the names it serves, and its problems (a
+  // broken file keeps its last good version, with status "warning").
+  api.get('/tls/certificates', (c) => c.json(view.tls?.().certificates ?? []));
   api.get('/explain', (c) => {
     const q = c.req.query();
     const defaultEp = defaultEntryPoints(view.config.entryPoints)[0] ?? 'traefik';

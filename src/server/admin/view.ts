@@ -5,6 +5,7 @@ import type { Tracing } from '../../observability/tracing.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { RouteTable } from '../../routing/index.ts';
 import type { Route } from '../../http/route.ts';
+import type { TlsTable } from '../../tls/table.ts';
 
 /** What the admin endpoints read from the running gateway. */
 export interface GatewayView {
@@ -18,4 +19,6 @@ export interface GatewayView {
   table(entryPoint: string): RouteTable<Route> | undefined;
   /** True from the stop signal on (while `requestAcceptGraceTimeout` runs): /ping answers `terminatingStatusCode`. */
   terminating(): boolean;
+  /** The TLS world in force: certificates (and their problems), options by host. */
+  tls?(): TlsTable;
 }

@@ -16,7 +16,8 @@ const CONTEXT = 60;
 
 function ruleError(rule: string, code: RuleErrorCode, reason: string, offset: number): RuleError {
   const at = Math.max(0, Math.min(offset, rule.length));
-  let lineStart = rule.lastIndexOf('\n', at - 1) + 1;
+  // (lastIndexOf treats a negative start as 0: at 0 it would find a newline at 0, after the column.)
+  let lineStart = at === 0 ? 0 : rule.lastIndexOf('\n', at - 1) + 1;
   let lineEnd = rule.indexOf('\n', at);
   if (lineEnd === -1) lineEnd = rule.length;
   // A long line is cut around the column so the message stays readable (and small in the API and the log).

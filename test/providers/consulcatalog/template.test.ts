@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileRuleTemplate, TemplateError } from '../../../src/providers/consulcatalog/template.ts';
+import fc from 'fast-check';
+import { compileRuleTemplate, MAX_TEMPLATE_LENGTH, MAX_TEMPLATE_OUTPUT, TemplateError } from '../../../src/providers/consulcatalog/template.ts';
 import { normalize } from '../../../src/providers/consulcatalog/normalize.ts';
 
 const model = { Name: 'my_api/v2', Labels: { domain: 'example.com', 'traefik.domain': 'foo.bar' } };
@@ -42,4 +43,42 @@ describe('normalize', () => {
   for (const [input, want] of [['dev/Test', 'dev-Test'], ['__a..b__', 'a-b'], ['héllo wörld', 'héllo-wörld'], ['', '']] as const) {
     it(`${JSON.stringify(input)} → ${JSON.stringify(want)}`, () => assert.equal(normalize(input), want));
   }
+});
+
+const fragment = fc.oneof(
+  fc.constantFrom('{{', '}}', '{{-', '-}}', ' ', '.Name', '.Labels', '.Labels.a', '.Toto', '.', '|', '(', ')', '$x', '"q"', '"\\"', '`r`',
+    '`', '"', 'normalize', 'lower', 'upper', 'index', 'replace', 'trimPrefix', 'trimSuffix', 'if', 'end', '/*', '*/', 'Host(`', '`)'),
+  fc.string({ maxLength: 5 }),
+);
+const templateText = fc.array(fragment, { maxLength: 16 }).map((parts) => parts.join(''));
+const modelArb = fc.record({
+  Name: fc.string({ maxLength: 12 }),
+  Labels: fc.dictionary(fc.constantFrom('a', 'b', '__proto__', 'constructor'), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+});
+
+describe('defaultRule template properties', () => {
+  it('a stray ")" in an action is a TemplateError (it threw TypeError)', () => {
+    assert.throws(() => compileRuleTemplate('Host(`{{ ) }}`)'), (e: unknown) => e instanceof TemplateError && e.code === 'TAGWAY_TEMPLATE_SYNTAX' && /unexpected "\)"/.test(e.message));
+  });
+
+  it('any text compiles to a renderer or throws TemplateError; rendering gives a string or TemplateError', () => {
+    fc.assert(fc.property(fc.oneof(templateText, fc.string({ maxLength: 30 })), modelArb, (source, model) => {
+      let render: (m: typeof model) => string;
+      try { render = compileRuleTemplate(source); } catch (e) {
+        assert.ok(e instanceof TemplateError && e.code === 'TAGWAY_TEMPLATE_SYNTAX', String(e));
+        return;
+      }
+      try { assert.equal(typeof render(model), 'string'); } catch (e) {
+        assert.ok(e instanceof TemplateError && e.code === 'TAGWAY_TEMPLATE_EXEC', String(e));
+      }
+    }), { numRuns: 3000, seed: 301 });
+  });
+
+  it(`bounds the template (${MAX_TEMPLATE_LENGTH}) and what it renders (${MAX_TEMPLATE_OUTPUT}), before building it`, () => {
+    assert.throws(() => compileRuleTemplate('x'.repeat(MAX_TEMPLATE_LENGTH + 1)), (e: unknown) => e instanceof TemplateError && /limit of 16384/.test(e.message));
+    const big = `"${'a'.repeat(1000)}"`;
+    const render = compileRuleTemplate(`{{ .Name | replace "a" ${big} | replace "a" ${big} | replace "a" ${big} }}`);
+    assert.throws(() => render({ Name: 'aaaa', Labels: {} }), (e: unknown) => e instanceof TemplateError && e.code === 'TAGWAY_TEMPLATE_EXEC' && /4000000 characters long/.test(e.message));
+    assert.equal(compileRuleTemplate('{{ replace "" "-" .Name }}')({ Name: 'ab', Labels: {} }), '-a-b-', 'an empty old matches around every character, as in Go');
+  });
 });

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { formatProblem, keyPathAtLine, parseDynamicFile } from '../../../src/providers/file/parse.ts';
 import { mergeFiles } from '../../../src/providers/file/merge.ts';
 import type { Configuration } from '../../../src/dynamic/types.ts';
+import { MAX_FILE_NESTING } from '../../../src/static/source.ts';
 
 const ROUTER_YAML = 'http:\n  routers:\n    r:\n      rule: "Host(`a.test`)"\n      service: s\n';
 const ROUTER_TOML = '[http.routers.r]\n  rule = "Host(`a.test`)"\n  service = "s"\n';
@@ -88,3 +90,67 @@ for (const c of MERGES) {
     assert.match(issues[0]!.message, c.conflict);
   });
 }
+
+// Properties: whatever the text, parseDynamicFile answers { ok } or { problems }, never an exception.
+
+const yamlPiece = fc.oneof(
+  fc.constantFrom('http:', 'routers:', 'r:', 'rule: ', 'Host(`a`)', 'service: s', '&x ', '*x', '*|', '<<: ', '- ', '[', ']', '{', '}',
+    ',', ':', '? ', '!!str ', '!!binary ', '|', '>', '"', "'", '#', '---', '...', '%YAML 1.2', '\n', '  ', '\t', 'null', '~'),
+  fc.string({ maxLength: 4 }),
+);
+const tomlPiece = fc.oneof(
+  fc.constantFrom('[http.routers.r]', '[[a]]', 'rule = ', '"Host(`a`)"', "'x'", '"""', '[', ']', '{', '}', '=', '.', ',', '1979-05-27',
+    '0x10', 'inf', 'nan', 'true', '#', '\n', ' '),
+  fc.string({ maxLength: 4 }),
+);
+
+function assertAnswer(file: string, text: string): void {
+  const r = parseDynamicFile(file, text);
+  if (r.ok) { assert.equal(typeof r.configuration.http.routers, 'object'); return; }
+  assert.ok(r.problems.length > 0);
+  for (const p of r.problems) { assert.equal(p.file, file); assert.ok(p.message.length > 0); }
+}
+
+test('an unknown YAML alias is a syntax error on the file (toJS threw ReferenceError)', () => {
+  const r = parseDynamicFile('d.yml', 'a: &x [1]\nb: *|');
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(formatProblem(r.problems[0]!), /^d\.yml: syntax error: Unresolved alias/);
+});
+
+test('an alias bomb is a syntax error on the file', () => {
+  const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (const [n, p] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) rows.push(`${n}: &${n} [${Array(9).fill(`*${p}`).join(',')}]`);
+  const r = parseDynamicFile('d.yml', rows.join('\n'));
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.problems[0]!.message, /syntax error: Excessive alias count/);
+});
+
+test(`nesting deeper than ${MAX_FILE_NESTING} is refused before the YAML composer recurses (two 50,000-deep files in a row aborted Node)`, () => {
+  for (const text of ['['.repeat(20000) + ']'.repeat(20000), '['.repeat(20000) + ']'.repeat(20000), `${'- '.repeat(5000)}a`, `http: ${'{a: '.repeat(200)}1${'}'.repeat(200)}`]) {
+    const r = parseDynamicFile('d.yml', text);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.problems[0]!.message, /nest more than 100 levels deep/);
+  }
+  const toml = parseDynamicFile('d.toml', `a = ${'['.repeat(5000)}${']'.repeat(5000)}`);
+  assert.equal(toml.ok, false);
+  const fine = parseDynamicFile('d.yml', `x: ${'['.repeat(MAX_FILE_NESTING - 1)}${']'.repeat(MAX_FILE_NESTING - 1)}`);
+  assert.ok(!fine.ok && /unknown key "x"/.test(fine.problems[0]!.message), 'nesting under the limit reaches the decoder');
+});
+
+test('a long line of spaces costs linear time in the TOML scan and the error-line lookup (it was cubic)', () => {
+  const started = performance.now();
+  assertAnswer('d.toml', `a${' '.repeat(20000)}\n`);
+  assert.equal(keyPathAtLine(`a${' '.repeat(20000)}\nb`, 2, 'yaml'), undefined);
+  assert.equal(keyPathAtLine(`[${' '.repeat(20000)}\nb`, 2, 'toml'), undefined);
+  assert.ok(performance.now() - started < 2000, 'seconds to minutes before');
+});
+
+test('parseDynamicFile answers any YAML text with a configuration or problems', () => {
+  fc.assert(fc.property(fc.array(yamlPiece, { maxLength: 30 }).map((p) => p.join('')), (text) => assertAnswer('d.yml', text)),
+    { numRuns: 1500, seed: 401 });
+});
+
+test('parseDynamicFile answers any TOML text with a configuration or problems', () => {
+  fc.assert(fc.property(fc.array(tomlPiece, { maxLength: 30 }).map((p) => p.join('')), (text) => assertAnswer('d.toml', text)),
+    { numRuns: 1500, seed: 402 });
+});

@@ -9,7 +9,8 @@ export class DurationError extends Error {
   readonly code = 'TAGWAY_BAD_DURATION';
   readonly value: string;
   constructor(value: string, reason: string) {
-    super(`invalid duration ${JSON.stringify(value)}: ${reason}`);
+    // The value is cut in the message: it may come from a label of any length.
+    super(`invalid duration ${JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)}: ${reason}`);
     this.name = 'DurationError';
     this.value = value;
   }

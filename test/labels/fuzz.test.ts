@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeDynamicDocument, decodeDynamicLabels, decodeExtraConfig } from '../../src/labels/index.ts';
+import { decodeDynamicDocument, decodeDynamicLabels, decodeExtraConfig, MAX_KEY_LENGTH, MAX_VALUE_LENGTH } from '../../src/labels/index.ts';
 
 // Keys built from real label fragments, typos and junk, so the decoder's deep paths are reached.
 const fragment = fc.oneof(
@@ -60,5 +60,33 @@ describe('decoders never throw on user input', () => {
       assert.deepEqual(r.errors, []);
       assert.deepEqual(r.configuration.http.routers[router], { rule: 'Path(`/`)', priority, observability: { tracing } });
     }), { numRuns: 500, seed: 3 });
+  });
+});
+
+describe('label limits and cost', () => {
+  it(`a key longer than ${MAX_KEY_LENGTH} or a value longer than ${MAX_VALUE_LENGTH} characters is an error on that label only`, () => {
+    const longKey = `traefik.http.routers.${'r'.repeat(MAX_KEY_LENGTH)}.rule`;
+    const r = decodeDynamicLabels({
+      [longKey]: 'Path(`/`)',
+      'traefik.http.routers.big.rule': 'x'.repeat(MAX_VALUE_LENGTH + 1),
+      'traefik.http.routers.ok.rule': 'Path(`/`)',
+    }, 'traefik');
+    assert.deepEqual(Object.keys(r.configuration.http.routers), ['ok']);
+    const byKey = new Map(r.errors.map((e) => [e.key, e]));
+    assert.match(byKey.get(longKey)!.message, /key is \d+ characters long, more than the limit of 1024/);
+    assert.ok(byKey.get(longKey)!.path.length < 300, 'the path in the error is cut');
+    assert.match(byKey.get('traefik.http.routers.big.rule')!.message, /value is 65537 characters long, more than the limit of 65536/);
+  });
+
+  it('decodes one instance with 20,000 router tags in linear time (CPU time; 3.6-4 s before, quadratic)', () => {
+    const labels: Record<string, string> = {};
+    for (let i = 0; i < 20000; i++) labels[`traefik.http.routers.r${i}.rule`] = `Host(\`h${i}.example.com\`)`;
+    const before = process.cpuUsage();
+    decodeExtraConfig(labels, 'traefik');
+    const r = decodeDynamicLabels(labels, 'traefik');
+    const cpuMs = process.cpuUsage(before).user / 1000;
+    assert.equal(Object.keys(r.configuration.http.routers).length, 20000);
+    assert.deepEqual(r.errors, []);
+    assert.ok(cpuMs < 1500, `took ${cpuMs.toFixed(0)} ms of CPU`);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { DurationError, formatDuration, parseDuration, parseGoDuration } from '../../src/util/duration.ts';
 
 describe('parseDuration', () => {
@@ -85,4 +86,30 @@ describe('parseGoDuration (Go\'s time.ParseDuration: what Consul and the devcata
     { desc: 'unknown unit', in: '3d', expect: undefined },
   ];
   for (const c of cases) it(c.desc, () => assert.equal(parseGoDuration(c.in), c.expect));
+});
+
+describe('parseDuration properties', () => {
+  const piece = fc.oneof(fc.constantFrom('1', '0', '.', '-', '+', 'h', 'm', 's', 'ms', 'us', 'µs', 'μs', 'ns', 'e', ' ', '9'.repeat(30)), fc.string({ maxLength: 3 }));
+  const text = fc.array(piece, { maxLength: 10 }).map((p) => p.join(''));
+  const options = fc.record({ allowNegative: fc.boolean(), bareNumbers: fc.constantFrom('seconds', 'refuse') as fc.Arbitrary<'seconds' | 'refuse'> }, { requiredKeys: [] });
+
+  it('any text or number gives finite milliseconds or a DurationError', () => {
+    fc.assert(fc.property(fc.oneof(text, fc.string({ maxLength: 12 }), fc.double(), fc.integer()), options, (input, opts) => {
+      try {
+        const ms = parseDuration(input, opts);
+        assert.ok(Number.isFinite(ms));
+        if (!opts.allowNegative) assert.ok(ms >= 0);
+      } catch (error) {
+        assert.ok(error instanceof DurationError, String(error));
+        assert.ok(error.message.length < 300);
+      }
+    }), { numRuns: 3000, seed: 601 });
+  });
+
+  it('formatDuration output parses back to the same value (whole nanoseconds)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 50 }), (ns) => {
+      const ms = ns / 1e6;
+      assert.ok(Math.abs(parseDuration(formatDuration(ms)) - ms) <= Math.max(1e-6, ms * 1e-12));
+    }), { numRuns: 1000, seed: 602 });
+  });
 });

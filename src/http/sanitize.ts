@@ -74,7 +74,7 @@ export function refuseHead(req: IncomingMessage): Refusal | undefined {
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return BAD_REQUEST('too many Host headers');
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host') && ++hosts > 1) return BAD_REQUEST('too many Host headers');
   }
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && req.httpVersionMinor >= 1 && te.toLowerCase() !== 'chunked') {

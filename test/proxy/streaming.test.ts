@@ -5,9 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { PoolRegistry } from '../../src/proxy/pool.ts';
-import { createServiceHandler } from '../../src/proxy/service.ts';
-import { startFront } from '../support/proxy-harness.ts';
+import { lb, startFileGateway } from '../support/file-gateway.ts';
 
 const TOTAL = 100 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -67,10 +65,11 @@ async function proxyTo(t: TestContext, handler: (req: IncomingMessage, res: Serv
   const upstream = createServer(handler);
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()); }));
-  const pools = new PoolRegistry();
-  const svc = createServiceHandler('big@test', { servers: [{ url: `http://127.0.0.1:${(upstream.address() as { port: number }).port}` }] }, { pools });
-  t.after(async () => { svc.close(); await pools.close(); });
-  return (await startFront(t, svc.handle)).url;
+  const gw = await startFileGateway(t, {
+    routers: { big: { rule: 'PathPrefix(`/`)', service: 'big' } },
+    services: { big: lb(`http://127.0.0.1:${(upstream.address() as { port: number }).port}`) },
+  });
+  return gw.web;
 }
 
 describe('100 MB bodies stream with flat memory', () => {

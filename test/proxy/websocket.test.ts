@@ -3,9 +3,20 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
-import { PoolRegistry } from '../../src/proxy/pool.ts';
-import { createServiceHandler } from '../../src/proxy/service.ts';
-import { startFront } from '../support/proxy-harness.ts';
+import type { RequestContext } from '../../src/http/context.ts';
+import { lb, startFileGateway } from '../support/file-gateway.ts';
+
+/** A real gateway with one router `ws` toward `url`; `middlewares` as in a dynamic file; every request context it built. */
+async function gatewayTo(t: TestContext, url: string, middlewares?: Record<string, unknown>): Promise<{ web: string; contexts: RequestContext[]; ended: Promise<void>[] }> {
+  const contexts: RequestContext[] = [];
+  const ended: Promise<void>[] = [];
+  const gw = await startFileGateway(t, {
+    routers: { ws: { rule: 'PathPrefix(`/`)', service: 'ws', ...(middlewares ? { middlewares: Object.keys(middlewares) } : {}) } },
+    services: { ws: lb(url) },
+    ...(middlewares ? { middlewares } : {}),
+  }, [], { observers: [{ onRequest: (ctx) => { contexts.push(ctx); ended.push(new Promise((r) => ctx.res.once('close', () => r()))); } }] });
+  return { web: gw.web, contexts, ended };
+}
 
 /** A real WebSocket echo upstream (ws on node:http); remembers the upgrade request headers. */
 async function echoUpstream(t: TestContext): Promise<{ url: string; headers: Array<Record<string, string | string[] | undefined>>; closed: Promise<void> }> {
@@ -24,21 +35,14 @@ async function echoUpstream(t: TestContext): Promise<{ url: string; headers: Arr
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, headers, closed };
 }
 
-describe('WebSocket through the proxy', () => {
+describe('WebSocket through the running gateway', () => {
   it('switches protocols and pipes frames both ways', async (t) => {
     const up = await echoUpstream(t);
-    const pools = new PoolRegistry();
-    const svc = createServiceHandler('ws@test', { servers: [{ url: up.url }] }, { pools });
-    t.after(async () => { svc.close(); await pools.close(); });
-    const seenStatus: number[] = [];
-    let resClosed!: () => void;
-    const resClose = new Promise<void>((r) => { resClosed = r; });
-    const front = await startFront(t, svc.handle, (ctx) => {
-      ctx.onResponseHead = [(s, h) => { seenStatus.push(s); h['x-hooked'] = '1'; }];
-      ctx.res.once('close', () => resClosed());
-    });
+    // a response-header middleware runs on the 101 like on any answer (its onResponseHead hook)
+    const front = await gatewayTo(t, up.url, { hooked: { headers: { customResponseHeaders: { 'X-Hooked': '1' } } } });
 
-    const ws = new WebSocket(front.url.replace('http:', 'ws:') + '/chat', { headers: { 'x-client': 'c1' } });
+    const ws = new WebSocket(front.web.replace('http:', 'ws:') + '/chat', { headers: { 'x-client': 'c1' } });
+    t.after(() => ws.terminate());
     let upgradeHeaders: Record<string, unknown> = {};
     ws.once('upgrade', (res) => { upgradeHeaders = res.headers; });
     await once(ws, 'open');
@@ -52,10 +56,11 @@ describe('WebSocket through the proxy', () => {
     assert.deepEqual(Buffer.from(bin), big);
     ws.close();
     await up.closed;
-    await resClose; // observers see the end of the tunnel
+    const ctx = front.contexts[0]!;
+    await front.ended[0]; // observers see the end of the tunnel
 
-    assert.deepEqual(seenStatus, [101]);
-    assert.equal(front.contexts[0]!.status, 101);
+    assert.equal(front.contexts.length, 1);
+    assert.equal(ctx.status, 101);
     assert.equal(up.headers[0]!['x-client'], 'c1');
     assert.equal(up.headers[0]!['x-forwarded-for'], '127.0.0.1');
   });
@@ -64,11 +69,9 @@ describe('WebSocket through the proxy', () => {
     const server = createServer((req, res) => { req.resume(); res.writeHead(403, { 'content-type': 'text/plain' }); res.end('nope'); });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const pools = new PoolRegistry();
-    const svc = createServiceHandler('ws@test', { servers: [{ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }] }, { pools });
-    t.after(async () => { svc.close(); await pools.close(); });
-    const front = await startFront(t, svc.handle);
-    const ws = new WebSocket(front.url.replace('http:', 'ws:') + '/');
+    const front = await gatewayTo(t, `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const ws = new WebSocket(front.web.replace('http:', 'ws:') + '/');
+    t.after(() => ws.terminate());
     ws.on('error', () => { /* expected: unexpected-response below */ });
     const [, res] = await once(ws, 'unexpected-response') as [unknown, import('node:http').IncomingMessage];
     assert.equal(res.statusCode, 403);
@@ -78,11 +81,9 @@ describe('WebSocket through the proxy', () => {
   });
 
   it('answers 502 when the upstream of an upgrade is down', async (t) => {
-    const pools = new PoolRegistry();
-    const svc = createServiceHandler('ws@test', { servers: [{ url: 'http://127.0.0.1:1' }] }, { pools });
-    t.after(async () => { svc.close(); await pools.close(); });
-    const front = await startFront(t, svc.handle);
-    const ws = new WebSocket(front.url.replace('http:', 'ws:') + '/');
+    const front = await gatewayTo(t, 'http://127.0.0.1:1');
+    const ws = new WebSocket(front.web.replace('http:', 'ws:') + '/');
+    t.after(() => ws.terminate());
     ws.on('error', () => {});
     const [, res] = await once(ws, 'unexpected-response') as [unknown, import('node:http').IncomingMessage];
     assert.equal(res.statusCode, 502);

@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import type { Configuration } from '../../src/dynamic/types.ts';
 import type { Gateway } from '../../src/server/gateway.ts';
-import { startTestGateway, waitForState } from './gateway.ts';
+import { startTestGateway, waitForState, type TestGatewayOptions } from './gateway.ts';
 import { collectReply } from './upstream.ts';
 
 /** The `http` section of a dynamic file, loosely typed so tests can write what a user would. */
@@ -38,12 +38,12 @@ function sameRouters(gw: Gateway, wanted: string[], json: string): boolean {
  * A real gateway (entry points `web` and `traefik` on 127.0.0.1:0) fed by the file provider from a
  * temporary YAML file; resolves once every router of `http` is built. No Consul.
  */
-export async function startFileGateway(t: TestContext, http: DynamicHttp, flags: string[] = []): Promise<FileGateway> {
+export async function startFileGateway(t: TestContext, http: DynamicHttp, flags: string[] = [], options: Pick<TestGatewayOptions, 'observers' | 'logger'> = {}): Promise<FileGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'tagway-gw-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'dynamic.yml');
   await writeFile(file, stringify({ http }));
-  const { gateway, web, admin } = await startTestGateway(t, { consul: false, flags: [`--providers.file.filename=${file}`, ...flags] });
+  const { gateway, web, admin } = await startTestGateway(t, { ...options, consul: false, flags: [`--providers.file.filename=${file}`, ...flags] });
   const json = JSON.stringify({ http: { routers: {}, ...http } });
   await waitForState(gateway, () => sameRouters(gateway, fileRouters(http), json));
   return {

@@ -17,6 +17,8 @@ export interface LoadSpec {
   /** Seconds of unmeasured load before measuring (0: none). */
   warmup: number;
   headers: Record<string, string>;
+  /** SNI for https:// URLs (autocannon verifies nothing). */
+  servername?: string;
 }
 
 export interface LoadResult {
@@ -44,7 +46,7 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 async function main(spec: LoadSpec): Promise<void> {
-  const base = { url: spec.url, connections: spec.connections, headers: spec.headers, timeout: 10 };
+  const base = { url: spec.url, connections: spec.connections, headers: spec.headers, timeout: 10, ...(spec.servername ? { servername: spec.servername } : {}) };
   if (spec.warmup > 0) {
     process.stdout.write('WARM\n');
     await autocannon({ ...base, duration: spec.warmup });

@@ -34,6 +34,8 @@ export interface Parsed {
 interface Flags { i: boolean; m: boolean; s: boolean; U: boolean }
 
 const MAX_REPEAT = 1000;
+/** Go's regexp/syntax refuses groups nested deeper than 1000 ("expression nests too deeply"); so do we, before the stack runs out. */
+const MAX_NESTING = 1000;
 
 const DIGIT: Range[] = [[0x30, 0x39]];
 const SPACE_PERL: Range[] = [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]];
@@ -81,6 +83,7 @@ class Parser {
   #flags: Flags = { i: false, m: false, s: false, U: false };
   readonly #names = new Map<string, number>();
   #groups = 0;
+  #depth = 0;
 
   constructor(src: string) { this.#src = src; }
 
@@ -256,7 +259,9 @@ class Parser {
 
   #groupBody(start: number, index: number | undefined, restore?: Flags): Node {
     const saved = restore ?? { ...this.#flags };
+    if (++this.#depth > MAX_NESTING) throw this.#invalid('expression nests too deeply', this.#src, start);
     const body = this.#alternation();
+    this.#depth--;
     if (this.#peek() !== 0x29) throw this.#invalid('missing closing )', this.#src.slice(start), start);
     this.#pos++;
     this.#flags = saved;

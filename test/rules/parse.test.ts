@@ -99,6 +99,15 @@ describe('rule limits', () => {
     assert.equal(r.ok ? undefined : r.code, 'TAGWAY_RULE_LIMIT');
   });
 
+  it('refuses a regexp argument with 2,000 nested groups as Go does (the translator overflowed the stack)', () => {
+    for (const matcher of ['PathRegexp', 'HostRegexp']) {
+      const r = assertAnswer(`${matcher}(\`${'('.repeat(2000)}a${')'.repeat(2000)}\`)`);
+      assert.equal(r.ok ? undefined : r.code, 'TAGWAY_RULE_REGEXP', matcher);
+      if (!r.ok) assert.match(r.reason, /expression nests too deeply/);
+    }
+    assert.equal(compileRule(`PathRegexp(\`${'('.repeat(1000)}a${')'.repeat(1000)}\`)`).ok, true, "Go's own limit is 1000");
+  });
+
   it(`refuses a rule longer than ${MAX_RULE_LENGTH} characters, naming the limit, with a short message`, () => {
     const rule = Array.from({ length: 2000 }, (_, i) => `Host(\`h${i}.example.com\`)`).join(' || ');
     const r = assertAnswer(rule);

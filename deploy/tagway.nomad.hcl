@@ -1,7 +1,14 @@
 # tagway on every edge node, as a Nomad system job.
 #
 #   nomad var put nomad/jobs/tagway consul_token=<token>   # once; see "Consul token" below
+#   nomad var put nomad/jobs/tagway/tls cert=@fullchain.pem key=@privkey.pem   # see "Certificates" below
 #   nomad job run -var version=0.1.0 deploy/tagway.nomad.hcl
+#
+# Certificates: the Nomad Variable nomad/jobs/tagway/tls holds the PEM certificate chain (`cert`) and key
+# (`key`). Templates write them to secrets/tls/ and a dynamic configuration file (local/dynamic/tls.yml)
+# names them; tagway watches both, so `nomad var put` with a renewed certificate reaches new handshakes
+# without a restart (change_mode = "noop"). With a host volume instead, mount it read-only and point
+# certFile/keyFile at it.
 #
 # Consul token: never written here. The task reads it from the Nomad Variable nomad/jobs/tagway (the
 # task's implicit workload-identity policy may read nomad/jobs/<job>), and a `template` with `env = true`
@@ -53,6 +60,10 @@ job "tagway" {
         static = 80
         to     = 8000
       }
+      port "websecure" {
+        static = 443
+        to     = 8443
+      }
       port "admin" {
         static = 8080
         to     = 8080
@@ -97,7 +108,7 @@ job "tagway" {
 
       config {
         image = "tagway:${var.version}"
-        ports = ["web", "admin"]
+        ports = ["web", "websecure", "admin"]
         init  = true
         # The docker driver mounts the task's local/ directory at /local (NOMAD_TASK_DIR), not under the
         # image's working directory, so the rendered local/tagway.yml is passed by that path.
@@ -118,6 +129,19 @@ job "tagway" {
 entryPoints:
   web:
     address: ":8000"
+    http:
+      redirections:
+        entryPoint: { to: websecure, scheme: https }
+    transport:
+      lifeCycle:
+        requestAcceptGraceTimeout: 5s
+        graceTimeOut: 20s
+  websecure:
+    address: ":8443"
+    asDefault: true
+    http:
+      tls: {}
+    http2: { maxConcurrentStreams: 250 }
     observability:
       tracing: true
       accessLogs: true
@@ -137,6 +161,9 @@ providers:
     prefix: traefik
     exposedByDefault: false
     strictChecks: [passing, warning]
+    watch: true
+  file:
+    directory: "{{ env "NOMAD_TASK_DIR" }}/dynamic"
     watch: true
 tracing:
   serviceName: tagway
@@ -158,6 +185,40 @@ log:
 accessLog:
   format: json
 workers: 2
+EOT
+      }
+
+      # TLS: the certificate and key from the Nomad Variable nomad/jobs/tagway/tls (see the header); tagway
+      # watches the files, so a renewal needs no restart.
+      template {
+        destination = "secrets/tls/cert.pem"
+        change_mode = "noop"
+        perms       = "0600"
+        data        = <<EOT
+{{ with nomadVar "nomad/jobs/tagway/tls" }}{{ .cert }}{{ end }}
+EOT
+      }
+      template {
+        destination = "secrets/tls/key.pem"
+        change_mode = "noop"
+        perms       = "0600"
+        data        = <<EOT
+{{ with nomadVar "nomad/jobs/tagway/tls" }}{{ .key }}{{ end }}
+EOT
+      }
+      # Dynamic configuration read by the file provider: the certificate and the TLS options routers name
+      # with tls.options=modern@file (options cannot come from Consul tags).
+      template {
+        destination = "local/dynamic/tls.yml"
+        change_mode = "noop"
+        data        = <<EOT
+tls:
+  certificates:
+    - certFile: {{ env "NOMAD_SECRETS_DIR" }}/tls/cert.pem
+      keyFile: {{ env "NOMAD_SECRETS_DIR" }}/tls/key.pem
+  options:
+    modern:
+      minVersion: VersionTLS13
 EOT
       }
 

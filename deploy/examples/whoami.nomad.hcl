@@ -23,7 +23,13 @@ job "whoami" {
       tags = [
         "traefik.enable=true",
         "traefik.http.routers.whoami.rule=Host(`whoami.example.com`)",
-        "traefik.http.routers.whoami.entryPoints=web",
+        "traefik.http.routers.whoami.entryPoints=websecure",
+        "traefik.http.routers.whoami.tls=true",
+        # TLS options come from the file provider (deploy/tagway.nomad.hcl, local/dynamic/tls.yml): name the
+        # provider, since an unqualified name in a tag means modern@consulcatalog, which cannot exist.
+        "traefik.http.routers.whoami.tls.options=modern@file",
+        "traefik.http.routers.whoami.tls.domains[0].main=example.com",
+        "traefik.http.routers.whoami.tls.domains[0].sans=*.example.com",
         "traefik.http.routers.whoami.middlewares=whoami-headers",
         "traefik.http.routers.whoami.observability.tracing=true",
         "traefik.http.middlewares.whoami-headers.headers.customResponseHeaders.X-Served-By=tagway",

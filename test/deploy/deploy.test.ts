@@ -71,6 +71,7 @@ const SAMPLE_ENV: Record<string, string> = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
   NOMAD_ALLOC_ID: '5c6328f7-48c5-4d03-bada-91ef2e904d0d',
   'node.unique.name': 'edge-1',
+  NOMAD_TASK_DIR: '/local',
 };
 const ENV_LOOKUP = /\{\{\s*env\s+"([^"]+)"\s*\}\}/g;
 
@@ -149,7 +150,7 @@ test('tagway job: image, args and config destination agree', async () => {
   assert.ok(flag, '--configFile argument');
   // Docker mounts the task's local/ at NOMAD_TASK_DIR; the argument must point at the template's output.
   assert.equal(flag.slice('--configFile='.length).replace('${NOMAD_TASK_DIR}', 'local'), configTemplate(task).destination);
-  assert.deepEqual([...(config.ports as string[])].sort(), ['admin', 'web']);
+  assert.deepEqual([...(config.ports as string[])].sort(), ['admin', 'web', 'websecure']);
 });
 
 test('tagway job: static ports, drain timings and memory limits', async () => {
@@ -157,6 +158,7 @@ test('tagway job: static ports, drain timings and memory limits', async () => {
   const network = block(group, 'network');
   const cases = [
     { desc: 'web listens on host port 80', label: 'web', hostPort: 80 },
+    { desc: 'websecure listens on host port 443', label: 'websecure', hostPort: 443 },
     { desc: 'admin listens on host port 8080', label: 'admin', hostPort: 8080 },
   ];
   for (const c of cases) {
@@ -219,6 +221,7 @@ test('tagway job: entry point ports agree with the job ports, ping with the chec
   const network = block(group, 'network');
   const cases = [
     { desc: 'host port web serves entry point web', label: 'web', entryPoint: 'web' },
+    { desc: 'host port websecure serves entry point websecure', label: 'websecure', entryPoint: 'websecure' },
     { desc: 'host port admin serves entry point traefik', label: 'admin', entryPoint: 'traefik' },
   ];
   for (const c of cases) {
@@ -244,7 +247,15 @@ test('tagway job: the rendered static config loads, with the drain budget inside
   assert.equal(cfg.tracing?.otlp.http.endpoint, SAMPLE_ENV.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   assert.equal(cfg.api?.insecure, true);
   assert.equal(cfg.ping?.entryPoint, 'traefik');
-  assert.deepEqual(Object.keys(cfg.entryPoints).sort(), ['traefik', 'web']);
+  assert.deepEqual(Object.keys(cfg.entryPoints).sort(), ['traefik', 'web', 'websecure']);
+  assert.deepEqual(cfg.entryPoints.web!.http.redirections?.entryPoint, { to: 'websecure', scheme: 'https', permanent: true, priority: Number.MAX_SAFE_INTEGER - 1 });
+  assert.deepEqual(cfg.entryPoints.websecure!.http.tls, {});
+  assert.equal(cfg.entryPoints.websecure!.asDefault, true);
+  assert.equal(cfg.providers.file?.directory, '/local/dynamic');
+  for (const ep of ['web', 'websecure'] as const) {
+    const l = cfg.entryPoints[ep]!.transport.lifeCycle;
+    assert.ok(nomadMs(task.kill_timeout) > l.requestAcceptGraceTimeout + l.graceTimeOut, `kill_timeout above ${ep}'s drain`);
+  }
   const life = cfg.entryPoints.web!.transport.lifeCycle;
   const drain = life.requestAcceptGraceTimeout + life.graceTimeOut;
   assert.ok(nomadMs(task.kill_timeout) > drain, `kill_timeout above the entry point's drain (${drain} ms)`);
@@ -288,7 +299,9 @@ test('examples: whoami is a service job with a health check and tracing on its r
   assert.equal(block(svc, 'check').type, 'http');
   const labels = tagsToLabels(svc.tags as string[]);
   assert.equal(labels['traefik.http.routers.whoami.observability.tracing'], 'true');
-  assert.equal(labels['traefik.http.routers.whoami.entryPoints'], 'web');
+  assert.equal(labels['traefik.http.routers.whoami.entryPoints'], 'websecure');
+  assert.equal(labels['traefik.http.routers.whoami.tls'], 'true');
+  assert.equal(labels['traefik.http.routers.whoami.tls.options'], 'modern@file', 'TLS options from a tag must name their provider');
   assert.match(labels['traefik.http.routers.whoami.rule'] ?? '', /^Host\(`[^`]+`\)$/);
   assert.ok(labels['traefik.http.routers.whoami.middlewares'], 'a middleware');
   const task = labelled(group, 'task', 'whoami');
@@ -352,4 +365,23 @@ test('Dockerfile: Node 24 slim, production dependencies only, non-root, the pack
     }
   }
   for (const port of ['8000', '8080']) assert.match(text, new RegExp(`^EXPOSE .*\\b${port}\\b`, 'm'));
+});
+
+test('tagway job: the certificate comes from a Nomad Variable into secrets/, named by a dynamic file the provider watches', async () => {
+  const { task } = await tagwayJob();
+  const byDest = new Map(templates(task).map((x) => [String(x.destination), x]));
+  for (const f of ['secrets/tls/cert.pem', 'secrets/tls/key.pem']) {
+    const t = byDest.get(f);
+    assert.ok(t, `a template renders ${f}`);
+    assert.match(String(t.data), /nomadVar "nomad\/jobs\/tagway\/tls"/);
+    assert.equal(t.change_mode, 'noop', 'tagway reloads certificates itself');
+  }
+  const dyn = byDest.get('local/dynamic/tls.yml');
+  assert.ok(dyn, 'a dynamic configuration file for the file provider');
+  const rendered = render(String(dyn.data), { ...SAMPLE_ENV, NOMAD_SECRETS_DIR: '/secrets' });
+  const { decodeDynamicDocument } = await import('../../src/labels/index.ts');
+  const decoded = decodeDynamicDocument(parseYaml(rendered));
+  assert.deepEqual(decoded.errors, []);
+  assert.deepEqual(decoded.configuration.tls?.certificates, [{ certFile: '/secrets/tls/cert.pem', keyFile: '/secrets/tls/key.pem' }]);
+  assert.ok(decoded.configuration.tls?.options?.['modern'], 'the options the example router names (modern@file)');
 });

@@ -90,14 +90,23 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** The field a name (any case) designates, as seen from flat keys or documents. */
 export function findField(desc: StructDesc, name: string, form: 'flat' | 'document'): [string, FieldDesc] | undefined {
-  const lower = name.toLowerCase();
-  for (const [fieldName, field] of Object.entries(desc.fields)) {
-    if (field.only !== undefined && field.only !== form) continue;
-    const visible = form === 'flat' ? field.flatName ?? fieldName : fieldName;
-    if (visible.toLowerCase() === lower) return [fieldName, field];
+  let byForm = fieldIndex.get(desc);
+  if (byForm === undefined) {
+    byForm = { flat: new Map(), document: new Map() };
+    for (const f of ['flat', 'document'] as const) {
+      for (const [fieldName, field] of Object.entries(desc.fields)) {
+        if (field.only !== undefined && field.only !== f) continue;
+        const lower = (f === 'flat' ? field.flatName ?? fieldName : fieldName).toLowerCase();
+        if (!byForm[f].has(lower)) byForm[f].set(lower, [fieldName, field]);
+      }
+    }
+    fieldIndex.set(desc, byForm);
   }
-  return undefined;
+  return byForm[form].get(name.toLowerCase());
 }
+
+/** Field lookup by lower-cased name, per struct and form: one lookup per label element, not a scan of the fields. */
+const fieldIndex = new WeakMap<StructDesc, Record<'flat' | 'document', Map<string, [string, FieldDesc]>>>();
 
 /** Names a struct offers in one form, for "did you mean". */
 export function visibleNames(desc: StructDesc, form: 'flat' | 'document'): string[] {

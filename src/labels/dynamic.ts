@@ -108,9 +108,9 @@ export function decodeExtraConfig(labels: Record<string, string>, prefix: string
   const head = `${prefix}.`;
   for (const [key, value] of Object.entries(labels)) {
     if (!key.startsWith(head)) continue;
-    // Most labels are http.*: look at the first element before splitting the whole key.
-    const first = /^[^.[]*/.exec(key.slice(head.length, head.length + 16))![0].toLowerCase();
-    if (first !== 'enable' && first !== 'consulcatalog') continue;
+    // Most labels are http.*: look at the first letter of the first element before splitting the whole key.
+    const c = key.charCodeAt(head.length) | 0x20;
+    if (c !== 0x65 /* e */ && c !== 0x63 /* c */) continue;
     const segments = splitFlatKey(key.slice(head.length));
     if (typeof segments === 'string') continue; // reported by decodeDynamicLabels
     const root = segments[0]!.toLowerCase();

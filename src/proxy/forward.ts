@@ -57,7 +57,9 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
 
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
-  const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+  // HTTP/2 has no Transfer-Encoding: a body without Content-Length is any stream not ended with its headers.
+  const h2Body = req.httpVersionMajor === 2 && (req as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
+  const hasBody = te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
   exchange.dispatch(upstream.pool, {
     path,
     method: ctx.method as Dispatcher.HttpMethod,

@@ -23,7 +23,7 @@ import type { Route } from '../http/route.ts';
 import type { RequestObserver } from '../http/observer.ts';
 import { internalMessage, redirectPort } from '../providers/internal.ts';
 import { listen } from './listen.ts';
-import { guardHttpServer, httpServerOptions } from './http-options.ts';
+import { guardHttp2Server, guardHttpServer, httpServerOptions } from './http-options.ts';
 import { createInternalServices } from './admin/app.ts';
 import type { GatewayView } from './admin/view.ts';
 import { createEntryPointServers, tlsInfo } from './entrypoint.ts';
@@ -133,6 +133,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       const onRequest = this.#listener(info);
       server.on('request', onRequest);
       eps.h2.on('request', onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+      guardHttp2Server(eps.h2, ep);
       // WebSockets: Node hands upgrade requests to 'upgrade' only; they run the same router and middlewares.
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         this.#upgraded.add(socket);

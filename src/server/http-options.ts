@@ -20,8 +20,13 @@
  * When a limit is hit Node reports a `clientError`; the connection is then destroyed, never half-closed (an
  * HTTP server socket allows half-open connections, so `end()` alone would leave a trickling client's
  * connection open for as long as it likes).
+ *
+ * HTTP/2 (h2c and h2) has none of these levers in Node; `guardHttp2Server` applies Go's http2 rules: a
+ * session with no open stream is closed (GOAWAY) after idleTimeout, a stream whose request body is not in
+ * after readTimeout, or whose answer is not done after writeTimeout, is reset.
  */
 import type { Server, ServerOptions, IncomingMessage, ServerResponse } from 'node:http';
+import { constants as h2constants, type Http2Server, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { EntryPointConfig } from '../static/types.ts';
 import type { Logger } from '../util/log.ts';
@@ -88,4 +93,43 @@ function writeDeadline(ms: number): (req: IncomingMessage, res: ServerResponse) 
     const timer = setTimeout(() => { req.socket.destroy(); }, ms);
     res.once('close', () => clearTimeout(timer));
   };
+}
+
+/**
+ * Go's HTTP/2 server timeouts on a `node:http2` server (see the module comment).
+ * @example
+ * guardHttp2Server(h2, ep);
+ */
+export function guardHttp2Server(h2: Http2Server, ep: EntryPointConfig): void {
+  const timeouts = ep.transport.respondingTimeouts;
+  const idle = effectiveIdleTimeout(timeouts);
+  if (idle > 0) h2.on('session', (session: Http2Session) => closeWhenIdle(session, idle));
+  if (timeouts.readTimeout > 0 || timeouts.writeTimeout > 0) {
+    h2.on('stream', (stream: ServerHttp2Stream) => streamDeadlines(stream, timeouts.readTimeout, timeouts.writeTimeout));
+  }
+}
+
+/** Closes a session once it has had no open stream for `ms` (Go's http2 idle timer). */
+function closeWhenIdle(session: Http2Session, ms: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => { if (!session.closed && !session.destroyed) session.close(); }, ms);
+    timer.unref();
+  };
+  arm();
+  session.on('stream', (stream: ServerHttp2Stream) => {
+    if (open++ === 0) clearTimeout(timer);
+    stream.once('close', () => { if (--open === 0 && !session.closed && !session.destroyed) arm(); });
+  });
+  session.once('close', () => clearTimeout(timer));
+}
+
+/** Resets a stream whose request body is not in after `read` ms, or whose answer is not done after `write` ms. */
+function streamDeadlines(stream: ServerHttp2Stream, read: number, write: number): void {
+  const reset = (): void => { if (!stream.closed && !stream.destroyed) stream.close(h2constants.NGHTTP2_CANCEL); };
+  const readTimer = read > 0 && !stream.endAfterHeaders ? setTimeout(reset, read) : undefined;
+  const writeTimer = write > 0 ? setTimeout(reset, write) : undefined;
+  if (readTimer) stream.once('end', () => clearTimeout(readTimer));
+  stream.once('close', () => { clearTimeout(readTimer); clearTimeout(writeTimer); });
 }

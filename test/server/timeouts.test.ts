@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { connect as h2connect } from 'node:http2';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startUpstream } from '../support/upstream.ts';
 import { openConnections, portOf, rawConnect, rawRequest, type RawClient } from '../support/raw.ts';
@@ -143,5 +144,56 @@ describe('http.maxHeaderBytes', () => {
     const over = await rawRequest(t, port, `GET / HTTP/1.1\r\nHost: a.test\r\nX-Big: ${'b'.repeat(8192)}\r\n\r\n`);
     assert.equal(over.status, 431);
     await over.client.closed;
+  });
+});
+
+describe('respondingTimeouts on HTTP/2 (h2c), as Go\'s http2 server', () => {
+  it('closes a session with no open stream after idleTimeout', { timeout: 10_000 }, async (t) => {
+    const gw = await echoGateway(t, [`${READ}=5s`, `${IDLE}=500ms`]);
+    const session = h2connect(gw.web);
+    t.after(() => session.destroy());
+    const start = Date.now();
+    const stream = session.request({ ':path': '/one' });
+    stream.resume();
+    const [headers] = await once(stream, 'response') as [Record<string, unknown>];
+    assert.equal(headers[':status'], 200);
+    await once(stream, 'close');
+    await once(session, 'close');
+    const after = Date.now() - start;
+    assert.ok(after >= 400 && after < 5000, `idle session closed after ${after} ms`);
+  });
+
+  it('forwards a request body sent without Content-Length (it was dropped: no Transfer-Encoding in HTTP/2)', { timeout: 10_000 }, async (t) => {
+    const gw = await echoGateway(t, [], (req, res) => { let body = ''; req.setEncoding('utf8'); req.on('data', (c: string) => { body += c; }); req.on('end', () => res.end(`got ${body}`)); });
+    const session = h2connect(gw.web);
+    t.after(() => session.destroy());
+    const stream = session.request({ ':path': '/upload', ':method': 'POST' });
+    let answer = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (c: string) => { answer += c; });
+    stream.write('hel');
+    stream.end('lo');
+    await once(stream, 'end');
+    assert.equal(answer, 'got hello');
+  });
+
+  it('resets a stream whose body trickles past readTimeout', { timeout: 10_000 }, async (t) => {
+    const gw = await echoGateway(t, [`${READ}=1s`]);
+    const session = h2connect(gw.web);
+    t.after(() => session.destroy());
+    session.on('error', () => {});
+    const start = Date.now();
+    const stream = session.request({ ':path': '/upload', ':method': 'POST' });
+    stream.on('error', () => {});
+    let answer = '';
+    stream.on('response', (h) => { answer += `${String(h[':status'])} `; });
+    stream.on('data', (c: Buffer) => { answer += c.toString(); });
+    const timer = setInterval(() => { if (!stream.closed) stream.write('b'); }, 100);
+    t.after(() => clearInterval(timer));
+    await once(stream, 'close');
+    clearInterval(timer);
+    const after = Date.now() - start;
+    assert.ok(after >= 900 && after < 6000, `stream closed after ${after} ms: ${answer}`);
+    assert.notEqual(stream.rstCode, 0, 'reset, not answered');
   });
 });

@@ -45,10 +45,15 @@ interface View {
   service?: { name: string; pick: string };
   traced: boolean;
   tracedBecause?: string;
+  tls?: { options: string; refused?: string; certificate?: { source: string; commonName: string; names: string[]; notAfter: string; by: string } };
 }
 
 export function formatExplanation(e: View): string {
   const lines = [`${e.request.method} ${e.request.host}${e.request.path} on entry point "${e.request.entryPoint}"`];
+  if (e.tls) {
+    const c = e.tls.certificate;
+    lines.push(e.tls.refused ? `TLS: the handshake is refused: ${e.tls.refused}` : `TLS: options ${e.tls.options}; certificate ${c?.commonName} (${c?.by} match, from ${c?.source}, names ${c?.names.join(', ')}, until ${c?.notAfter})`);
+  }
   for (const ev of e.evaluated) lines.push(`  ${ev.matched ? '✔' : '✘'} ${ev.router} (priority ${ev.priority})${ev.reason ? `: ${ev.reason}` : ''}`);
   if (!e.matched) {
     lines.push('no router matches: the request gets 404');

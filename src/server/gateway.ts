@@ -167,6 +167,8 @@ export class Gateway extends EventEmitter implements GatewayView {
     return this.#tls;
   }
 
+  tlsRouteTable(entryPoint: string): RouteTable<Route> | undefined { return this.#tlsTables.get(entryPoint); }
+
   /** The TLS table in force (explain, API). */
   tls(): TlsTable { return this.#tlsTable(); }
 

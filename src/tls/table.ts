@@ -49,6 +49,14 @@ export class CertificateLoader {
   }
 }
 
+/** Which certificate and options a handshake for a name would get. */
+export interface TlsExplanation {
+  options: string;
+  certificate?: { source: string; commonName: string; names: string[]; notAfter: string; by: 'exact' | 'wildcard' | 'default' };
+  /** Why the handshake would be refused. */
+  refused?: string;
+}
+
 /** Which options a host gets on one entry point (from routers' Host() domains and tls.domains). */
 export type HostOptions = ReadonlyMap<string, string>;
 
@@ -84,6 +92,17 @@ export class TlsTable {
     const cert = store.match(serverName);
     if (cert) return { cert, by: cert.names.includes(serverName.toLowerCase()) ? 'exact' : 'wildcard' };
     return sniStrict ? undefined : { cert: store.defaultCertificate, by: 'default' };
+  }
+
+  /** What a handshake for `serverName` would get on an entry point (explain, dashboard). */
+  explain(entryPoint: string, serverName: string): TlsExplanation {
+    const options = this.optionsFor(entryPoint, serverName);
+    const compiled = this.options.get(options);
+    if (!compiled || compiled instanceof Error) return { options, refused: `TLS options "${options}" ${compiled ? `are broken: ${compiled.message}` : 'do not exist'}` };
+    const got = this.certificateFor(serverName, compiled.sniStrict);
+    if (!got) return { options, refused: `no certificate for "${serverName}" and the options say sniStrict` };
+    const { cert, by } = got;
+    return { options, certificate: { source: cert.source, commonName: cert.commonName, names: [...cert.names], notAfter: cert.notAfter, by } };
   }
 
   /** What a ClientHello gets on an entry point; null refuses it (sniStrict, broken options). */

@@ -120,3 +120,22 @@ describe('TLS options by SNI', () => {
     assert.match(r.error!.join(), /unknown TLS options: nope@file/);
   });
 });
+
+describe('explain', () => {
+  it('tells which certificate and options a host would get, and which TLS router answers', async (t) => {
+    const up = await startUpstream(t, 'app');
+    const gw = await startTlsGateway(t, doc(up.url, { shop: { rule: 'Host(`shop.test`)', service: 'app', tls: { options: 'modern' } } }, {
+      options: { modern: { minVersion: 'VersionTLS13', sniStrict: true } },
+    }));
+    const ask = async (url: string): Promise<{ matched: string | null; tls?: { options: string; refused?: string; certificate?: { commonName: string; by: string } } }> =>
+      await (await fetch(`${gw.admin}/api/explain?entryPoint=web&url=${encodeURIComponent(url)}`)).json() as never;
+    const shop = await ask('https://shop.test/');
+    assert.equal(shop.matched, 'shop@file');
+    assert.deepEqual({ options: shop.tls?.options, cn: shop.tls?.certificate?.commonName, by: shop.tls?.certificate?.by }, { options: 'modern@file', cn: 'shop.test', by: 'exact' });
+    const wild = await ask('https://a.wild.test/');
+    assert.deepEqual({ options: wild.tls?.options, by: wild.tls?.certificate?.by }, { options: 'default', by: 'wildcard' });
+    assert.equal((await ask('https://other.test/')).tls?.certificate?.commonName, DEFAULT_CERT_CN);
+    assert.equal((await ask('http://shop.test/')).matched, null, 'cleartext: the TLS router does not answer');
+    assert.equal((await ask('http://shop.test/')).tls, undefined);
+  });
+});

@@ -185,10 +185,13 @@ export function apiRoutes(view: GatewayView): Hono {
       if (colon > 0) headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
     }
     const state = view.state();
+    // An https URL is a request on a TLS connection: the TLS routers answer it, after a handshake by SNI.
+    const secure = /^https:/i.test(q['url']);
     const result = explain({ entryPoint, method: q['method'] ?? 'GET', url: q['url'], headers, clientIp: q['clientIp'] ?? '127.0.0.1' },
-      view.table(entryPoint), state.routers, state.services, { configured: view.tracing !== undefined, addInternals: view.config.tracing?.addInternals ?? false },
+      secure ? view.tlsRouteTable?.(entryPoint) : view.table(entryPoint), state.routers, state.services, { configured: view.tracing !== undefined, addInternals: view.config.tracing?.addInternals ?? false },
       view.config.entryPoints[entryPoint]!.observability.tracing !== false);
-    return result instanceof Error ? c.json({ message: result.message }, 400) : c.json(result);
+    if (result instanceof Error) return c.json({ message: result.message }, 400);
+    return c.json(secure && view.tls ? { ...result, tls: view.tls().explain(entryPoint, result.request.host) } : result);
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
   api.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));

@@ -21,4 +21,6 @@ export interface GatewayView {
   terminating(): boolean;
   /** The TLS world in force: certificates (and their problems), options by host. */
   tls?(): TlsTable;
+  /** The route table of an entry point's TLS routers (TLS connections). */
+  tlsRouteTable?(entryPoint: string): RouteTable<Route> | undefined;
 }

@@ -14,6 +14,10 @@ export interface EntryPointInfo {
   trusted: TrustedNetworks;
   /** `http.sanitizePath` (default true): false keeps dot segments and repeated slashes (escapes are still normalized). */
   sanitizePath?: boolean;
+  /** `http.encodeQuerySemicolons`: `;` in the query becomes %3B (true) or `&` (false, Traefik's default). */
+  encodeQuerySemicolons?: boolean;
+  /** `http.underscoreHeadersStrategy`: request headers with `_` in their name are kept, deleted or refused (400). */
+  underscoreHeaders?: 'keep' | 'delete' | 'reject';
 }
 
 /**
@@ -71,7 +75,12 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
   const src = req.headers;
   const headers: Record<string, string | string[] | undefined> = {};
   const trusted = ep.trusted.contains(clientIp);
+  const underscores = ep.underscoreHeaders === 'delete' || ep.underscoreHeaders === 'reject' ? ep.underscoreHeaders : undefined;
   for (const name in src) {
+    if (underscores !== undefined && name.includes('_')) {
+      if (underscores === 'reject') return undefined;
+      continue;
+    }
     if (!trusted && isManagedX(name)) continue;
     if (name.charCodeAt(0) === 0x3a /* ':' */) continue; // HTTP/2 pseudo-headers are not forwarded as such
     headers[name] = src[name];
@@ -100,7 +109,7 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
     method: req.method ?? 'GET',
     host: matchingHost(host),
     path,
-    rawQuery: q === -1 ? '' : target.slice(q + 1),
+    rawQuery: q === -1 ? '' : querySemicolons(target.slice(q + 1), ep.encodeQuerySemicolons === true),
     clientIp,
     clientPort: req.socket.remotePort ?? 0,
     scheme: ep.scheme,
@@ -108,6 +117,15 @@ export function newRequestContext(req: IncomingMessage, res: ServerResponse, ep:
     start: process.hrtime.bigint(),
     attempts: 0,
   };
+}
+
+/**
+ * Traefik's entry point (Go's `http.AllowQuerySemicolons` unless `encodeQuerySemicolons`): `;` in the query is a
+ * separator, read and forwarded as `&`, so `Query(...)` sees the pairs it separates; with `encodeQuerySemicolons`
+ * it stays inside the value, sent as %3B.
+ */
+function querySemicolons(rawQuery: string, encode: boolean): string {
+  return rawQuery.includes(';') ? rawQuery.replaceAll(';', encode ? '%3B' : '&') : rawQuery;
 }
 
 /** Traefik's forwardedPort: the Host header's port, else 443 for https/wss, else 80 (not the listening port). */

@@ -129,6 +129,7 @@ export class Gateway extends EventEmitter implements GatewayView {
         name, scheme: 'http', port: String(bound.port),
         trusted: new TrustedNetworks(ep.forwardedHeaders.trustedIPs, { all: ep.forwardedHeaders.insecure }),
         sanitizePath: ep.http.sanitizePath,
+        encodeQuerySemicolons: ep.http.encodeQuerySemicolons, underscoreHeaders: ep.http.underscoreHeadersStrategy,
       };
       const onRequest = this.#listener(info);
       server.on('request', onRequest);

@@ -20,6 +20,7 @@ import { ENV_PREFIX, parseEnv, parseFlags } from './flat-sources.ts';
 import { formatOf, parseSource } from './source.ts';
 import type { Locate } from './source.ts';
 import type { StaticConfig } from './types.ts';
+import { unimplementedOptionWarnings } from './accepted.ts';
 
 export interface LoadStaticOptions {
   /** Flags only (no node, script or subcommand), e.g. `['--configFile=tagway.yml', '--api.insecure']`. */
@@ -30,6 +31,7 @@ export interface LoadStaticOptions {
   /**
    * Told about each `TAGWAY_*` variable that names no option (one line, with a "did you mean"). Such
    * variables are ignored: orchestrators set them on their own (Kubernetes' `TAGWAY_PORT`, `TAGWAY_SERVICE_HOST`).
+   * Also told about each Traefik option that is accepted but not implemented and set (see ./accepted.ts).
    */
   onWarning?: (message: string) => void;
 }
@@ -173,7 +175,10 @@ export function loadStaticConfig(options: LoadStaticOptions): StaticConfig {
 
   const merged = mergeLayers(fileLayer, flagLayer.value, envLayer.value);
   const result = staticConfigSchema.safeParse(merged);
-  if (result.success) return result.data;
+  if (result.success) {
+    for (const warning of unimplementedOptionWarnings(result.data)) options.onWarning?.(warning);
+    return result.data;
+  }
 
   for (const issue of result.error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');

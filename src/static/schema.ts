@@ -57,6 +57,8 @@ const verbosity = z.enum(['minimal', 'detailed']);
 export const entryPointSchema = z.object({
   address,
   asDefault: bool(false, 'Routers without entryPoints attach to the entry points marked asDefault (none marked: all but "traefik").'),
+  allowACMEByPass: bool(false, 'Traefik: let ACME challenges bypass routers (tagway has no ACME: accepted, changes nothing, warned).'),
+  reusePort: bool(false, 'Traefik: SO_REUSEPORT (not set by tagway on Node.js 20: accepted with a warning).'),
   observability: z.object({
     tracing: mark(z.boolean(), { description: 'Default for routers on this entry point (unset: true).' }).optional(),
     accessLogs: mark(z.boolean(), { description: 'Default for routers on this entry point (unset: true).' }).optional(),
@@ -66,6 +68,8 @@ export const entryPointSchema = z.object({
   forwardedHeaders: z.object({
     trustedIPs: strings('IPs/CIDRs whose X-Forwarded-* headers are trusted.'),
     insecure: bool(false, 'Trust X-Forwarded-* from everyone.'),
+    connection: strings('Traefik: headers named in Connection that are kept (not implemented: warned when set).'),
+    notAppendXForwardedFor: bool(false, 'Traefik: do not append the client to X-Forwarded-For (not implemented: warned when set).'),
   }).prefault({}),
   transport: z.object({
     respondingTimeouts: z.object({
@@ -77,6 +81,8 @@ export const entryPointSchema = z.object({
       requestAcceptGraceTimeout: duration(0, 'Keep accepting requests this long after a stop signal.'),
       graceTimeOut: duration(10 * SECOND, 'Time given to active requests to finish on stop.'),
     }).prefault({}),
+    keepAliveMaxRequests: mark(z.int().nonnegative(), { description: 'Traefik: close a connection after this many requests (not implemented: warned when set).' }).default(0),
+    keepAliveMaxTime: duration(0, 'Traefik: close a connection after this long (not implemented: warned when set).'),
   }).prefault({}),
   http: z.object({
     middlewares: strings('Middlewares applied to every router of this entry point.'),
@@ -91,6 +97,8 @@ export const entryPointSchema = z.object({
       allowEncodedQuestionMark: bool(true, 'Allow %3F in request paths (false: 400).'),
       allowEncodedHash: bool(true, 'Allow %23 in request paths (false: 400).'),
     }).prefault({}),
+    encodeQuerySemicolons: bool(false, 'Send ";" in the query encoded (%3B) instead of reading it as a separator ("&").'),
+    underscoreHeadersStrategy: mark(z.enum(['keep', 'delete', 'reject']), { description: 'Request headers with "_" in their name: keep, delete, or reject (400).' }).default('keep'),
     tls: z.object({
       options: str('TLS options of the routers on this entry point (e.g. modern@file).').optional(),
       certResolver: str('Certificate resolver of the routers on this entry point.').optional(),
@@ -134,6 +142,7 @@ export const consulCatalogSchema = z.object({
   requireConsistent: bool(false, 'Force consistent reads.'),
   cache: bool(false, 'Use agent caching.'),
   connectAware: bool(false, 'Enable Consul Connect support.'),
+  connectByDefault: bool(false, 'Traefik: Connect for services without the connect tag (Connect is not supported: warned when set).'),
   serviceName: str('Name of this gateway in Consul (Connect).').default('traefik'),
   namespaces: strings('Consul Enterprise namespaces.'),
 });
@@ -228,11 +237,10 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   '': ['global', 'tcpServersTransport', 'certificatesResolvers', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
   providers: ['docker', 'swarm', 'kubernetesIngress', 'kubernetesCRD', 'kubernetesGateway', 'kubernetesIngressNGINX', 'consul', 'etcd',
     'zooKeeper', 'redis', 'http', 'rest', 'nomad', 'ecs', 'plugin'],
-  'providers.consulCatalog': ['connectByDefault', 'namespace'],
+  'providers.consulCatalog': ['namespace'],
   serversTransport: ['insecureSkipVerify', 'rootCAs', 'maxIdleConnsPerHost', 'spiffe'],
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
-  'entryPoints.*': ['udp', 'proxyProtocol', 'http3', 'allowACMEByPass', 'reusePort'],
-  'entryPoints.*.http': ['encodeQuerySemicolons'],
+  'entryPoints.*': ['udp', 'proxyProtocol', 'http3'],
   'entryPoints.*.http2': ['maxDecoderHeaderTableSize', 'maxEncoderHeaderTableSize'],
   'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],

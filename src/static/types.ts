@@ -32,10 +32,27 @@ export interface EntryPointConfig {
   address: string;
   /** Traefik v3: routers without `entryPoints` attach to the entry points marked so (see `defaultEntryPoints`). */
   asDefault: boolean;
+  /** Accepted for Traefik files; tagway has no ACME, so it changes nothing (warned when true). */
+  allowACMEByPass: boolean;
+  /** Accepted for Traefik files; SO_REUSEPORT is not set (warned when true). */
+  reusePort: boolean;
   observability: { tracing?: boolean; accessLogs?: boolean; metrics?: boolean; traceVerbosity?: TraceVerbosity };
-  forwardedHeaders: { trustedIPs: string[]; insecure: boolean };
-  transport: { respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number }; lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number } };
-  http: { middlewares: string[]; maxHeaderBytes: number; sanitizePath: boolean; encodedCharacters: EncodedCharacters; tls?: EntryPointTLS; redirections?: { entryPoint?: EntryPointRedirection } };
+  /** `connection` and `notAppendXForwardedFor` are accepted, not implemented (warned when set). */
+  forwardedHeaders: { trustedIPs: string[]; insecure: boolean; connection: string[]; notAppendXForwardedFor: boolean };
+  /** `keepAliveMaxRequests` / `keepAliveMaxTime` (ms) are accepted, not implemented (warned when set). */
+  transport: {
+    respondingTimeouts: { readTimeout: number; writeTimeout: number; idleTimeout: number };
+    lifeCycle: { requestAcceptGraceTimeout: number; graceTimeOut: number };
+    keepAliveMaxRequests: number; keepAliveMaxTime: number;
+  };
+  http: {
+    middlewares: string[]; maxHeaderBytes: number; sanitizePath: boolean; encodedCharacters: EncodedCharacters;
+    /** `;` in the query: read as `&` (false, Traefik's default) or kept, encoded as %3B (true). */
+    encodeQuerySemicolons: boolean;
+    /** Request headers with `_` in their name. */
+    underscoreHeadersStrategy: 'keep' | 'delete' | 'reject';
+    tls?: EntryPointTLS; redirections?: { entryPoint?: EntryPointRedirection };
+  };
   http2: { maxConcurrentStreams: number };
 }
 
@@ -61,6 +78,8 @@ export interface ConsulCatalogConfig {
   requireConsistent: boolean;
   cache: boolean;
   connectAware: boolean;
+  /** Accepted for Traefik files; Consul Connect is not supported (warned when true). */
+  connectByDefault: boolean;
   serviceName: string;
   namespaces: string[];
 }

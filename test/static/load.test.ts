@@ -37,7 +37,10 @@ describe('defaults', () => {
     assert.deepEqual(Object.keys(c.entryPoints), ['http']);
     assert.equal(c.entryPoints.http!.address, ':80');
     assert.deepEqual(c.entryPoints.http!.observability, {});
-    assert.deepEqual(c.entryPoints.http!.transport, { respondingTimeouts: { readTimeout: 60_000, writeTimeout: 0, idleTimeout: 180_000 }, lifeCycle: { requestAcceptGraceTimeout: 0, graceTimeOut: 10_000 } });
+    assert.deepEqual(c.entryPoints.http!.transport, {
+      respondingTimeouts: { readTimeout: 60_000, writeTimeout: 0, idleTimeout: 180_000 }, lifeCycle: { requestAcceptGraceTimeout: 0, graceTimeOut: 10_000 },
+      keepAliveMaxRequests: 0, keepAliveMaxTime: 0,
+    });
     assert.equal(c.providers.consulCatalog, undefined);
     assert.equal(c.providers.providersThrottleDuration, 2000);
     assert.equal(c.tracing, undefined);
@@ -52,7 +55,7 @@ describe('defaults', () => {
       endpoint: { address: '127.0.0.1:8500', scheme: 'http', datacenter: '', token: '', endpointWaitTime: 0 },
       prefix: 'traefik', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', constraints: '',
       strictChecks: ['passing', 'warning'], refreshInterval: 15_000, watch: true, stale: false, requireConsistent: false,
-      cache: false, connectAware: false, serviceName: 'traefik', namespaces: [],
+      cache: false, connectAware: false, connectByDefault: false, serviceName: 'traefik', namespaces: [],
     });
   });
 
@@ -161,7 +164,7 @@ workers = 1
       const web = c.entryPoints.web!;
       assert.equal(web.address, ':8000');
       assert.deepEqual(web.observability, { tracing: false, traceVerbosity: 'detailed' });
-      assert.deepEqual(web.forwardedHeaders, { trustedIPs: ['127.0.0.1/32', '::1'], insecure: false });
+      assert.deepEqual(web.forwardedHeaders, { trustedIPs: ['127.0.0.1/32', '::1'], insecure: false, connection: [], notAppendXForwardedFor: false });
       assert.deepEqual(web.transport.respondingTimeouts, { readTimeout: 10_000, writeTimeout: 0, idleTimeout: 30_000 });
       const cc = c.providers.consulCatalog!;
       assert.deepEqual(cc.endpoint, { address: '127.0.0.1:8501', scheme: 'http', datacenter: '', token: 'secret', endpointWaitTime: 60_000 });
@@ -290,10 +293,10 @@ describe('bad files', () => {
     {
       desc: 'YAML: Traefik options tagway lacks are named as such',
       name: 'traefik.yml',
-      text: 'global:\n  checkNewVersion: false\nentryPoints:\n  web:\n    address: ":80"\n    http:\n      encodeQuerySemicolons: true\n',
+      text: 'global:\n  checkNewVersion: false\nentryPoints:\n  web:\n    address: ":80"\n    proxyProtocol:\n      insecure: true\n',
       want: [
         'traefik.yml:1: global: Traefik option "global" is not supported by tagway; remove it',
-        'traefik.yml:7: entryPoints.web.http.encodeQuerySemicolons: Traefik option "encodeQuerySemicolons" is not supported by tagway; remove it',
+        'traefik.yml:6: entryPoints.web.proxyProtocol: Traefik option "proxyProtocol" is not supported by tagway; remove it',
       ],
     },
     {

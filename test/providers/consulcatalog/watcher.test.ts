@@ -18,7 +18,7 @@ function config(address: string, o: Partial<ConsulCatalogConfig> = {}, ep: Parti
     endpoint: { address, scheme: 'http', datacenter: '', token: '', endpointWaitTime: 60_000, ...ep },
     prefix: 'traefik', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', constraints: '',
     strictChecks: ['passing', 'warning'], refreshInterval: 15_000, watch: true, stale: false, requireConsistent: false,
-    cache: false, connectAware: false, serviceName: 'traefik', namespaces: [], ...o,
+    cache: false, connectAware: false, connectByDefault: false, serviceName: 'traefik', namespaces: [], ...o,
   };
 }
 

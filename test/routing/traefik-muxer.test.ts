@@ -64,16 +64,6 @@ function whys(desc: string, n: number): string | undefined {
 function caseHeader(i: number): string { return `X-Traefik-Case: ${i}\r\n`; }
 const EMPTY_HOST_BASE = 1000;
 
-/**
- * Absolute-form targets (`GET http://example.com/ HTTP/1.1`): Go takes the host from the target, and from the Host
- * header only when the target's host is empty; tagway matches on the Host header. The fix belongs to the entry
- * point's request handling (issue 10, "absolute-form"); until it lands these cases run as todo (counted, not passing).
- */
-const ABSOLUTE_FORM = 'absolute-form request target: the host comes from the target in Go (issue 10, "absolute-form")';
-const ABSOLUTE_FORM_TODO = new Set<string>([
-  'TestEmptyHost: HostRegexp with absolute-form URL with matching host header', 'TestEmptyHost: Host with absolute-form URL with matching host header',
-  'TestEmptyHost: HostRegexp with absolute-form URL with non-matching host header', 'TestEmptyHost: Host with absolute-form URL with non-matching host header',
-]);
 
 /** Sends one raw HTTP/1.1 request and resolves with the status code of the answer. */
 function rawStatus(port: number, raw: string): Promise<number> {
@@ -172,8 +162,7 @@ describe(`Traefik ${TRAEFIK_VERSION} muxer tables`, () => {
     }));
   }
   for (const [k, c] of emptyHostCases.entries()) {
-    const todo = ABSOLUTE_FORM_TODO.has(c.traefik) ? ABSOLUTE_FORM : undefined;
-    it(c.traefik, { todo }, async () => tally.runAsync(c.traefik, CASE_DIFFERENCES[c.traefik], async () => {
+    it(c.traefik, async () => tally.runAsync(c.traefik, CASE_DIFFERENCES[c.traefik], async () => {
       const lineEnd = c.raw.indexOf('\r\n') + 2;
       const raw = c.raw.slice(0, lineEnd) + caseHeader(EMPTY_HOST_BASE + k) + 'Connection: close\r\n' + c.raw.slice(lineEnd);
       const got = await rawStatus(port, raw);

@@ -1,5 +1,5 @@
 import type { QualifiedIssue } from '../dynamic/aggregate.ts';
-import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
+import { addError, type ItemStatus, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import { DEFAULT_SOURCES, OBSERVABILITY_DEFAULTS } from '../http/observability.ts';
 
 /** The message of anything thrown (a throw need not be an Error). */
@@ -13,7 +13,7 @@ export function errorMessage(err: unknown): string {
  * that item with the error on it, as Traefik's `AddError(err, true)` + `continue`: the other items still build.
  * `item` is called after the throw, so it can create the record when the throw came before it existed.
  */
-export function isolate(what: string, build: () => void, item: () => { status: RouterInfo['status']; error?: string[] }): void {
+export function isolate(what: string, build: () => void, item: () => { status: ItemStatus; error?: string[] }): void {
   try {
     build();
   } catch (err) {

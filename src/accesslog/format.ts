@@ -46,7 +46,7 @@ export function buildFields(ctx: RequestContext, arrival: Arrival, config: Acces
     ClientAddr: `${ctx.clientIp}:${ctx.clientPort}`,
     ClientHost: ctx.clientIp,
     ClientPort: String(ctx.clientPort),
-    ClientUsername: '-',
+    ClientUsername: ctx.user ?? '-',
     DownstreamContentSize: length,
     DownstreamStatus: status,
     Duration: durationNs,

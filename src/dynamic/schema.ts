@@ -128,8 +128,15 @@ export const middlewareDesc = desc('Middleware', {
   compress: struct(desc('Compress', {
     excludedContentTypes: strings, includedContentTypes: strings, minResponseBodyBytes: int, encodings: strings,
   }), { allowEmpty: true }),
+  forwardAuth: struct(desc('ForwardAuth', {
+    address: str,
+    tls: struct(desc('ClientTLS', { ca: str, cert: str, key: str, insecureSkipVerify: bool, caOptional: bool })),
+    trustForwardHeader: bool, authResponseHeaders: strings, authResponseHeadersRegex: str, authRequestHeaders: strings,
+    maxResponseBodySize: int, addAuthCookiesToResponse: strings, headerField: str, forwardBody: bool, maxBodySize: int,
+    preserveLocationHeader: bool, preserveRequestMethod: bool, authSigninURL: str, timeout: duration,
+  })),
 }, notSupported('middleware', [
-  'buffering', 'contentType', 'digestAuth', 'errors', 'forwardAuth', 'grpcWeb', 'inFlightReq', 'passTLSClientCert',
+  'buffering', 'contentType', 'digestAuth', 'errors', 'grpcWeb', 'inFlightReq', 'passTLSClientCert',
   'plugin', 'ipWhiteList', 'encodedCharacters',
 ]));
 

@@ -118,6 +118,27 @@ export interface Retry { attempts?: number; initialInterval?: string }
 export interface CircuitBreaker {
   expression?: string; checkPeriod?: string; fallbackDuration?: string; recoveryDuration?: string; responseCode?: number;
 }
+/** Traefik's ClientTLS: `ca`, `cert` and `key` are file paths or PEM contents. */
+export interface ClientTLS { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean; caOptional?: boolean }
+export interface ForwardAuth {
+  address?: string;
+  tls?: ClientTLS;
+  /** Unset, false and true differ (Traefik v3.7: unset keeps the legacy header handling). */
+  trustForwardHeader?: boolean;
+  authResponseHeaders?: string[];
+  authResponseHeadersRegex?: string;
+  authRequestHeaders?: string[];
+  maxResponseBodySize?: number;
+  addAuthCookiesToResponse?: string[];
+  headerField?: string;
+  forwardBody?: boolean;
+  maxBodySize?: number;
+  preserveLocationHeader?: boolean;
+  preserveRequestMethod?: boolean;
+  authSigninURL?: string;
+  /** tagway addition: the whole auth call's time limit (Traefik: a fixed 30s). */
+  timeout?: string;
+}
 export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[] }
 
 export interface Middleware {
@@ -136,6 +157,7 @@ export interface Middleware {
   retry?: Retry;
   circuitBreaker?: CircuitBreaker;
   compress?: Compress;
+  forwardAuth?: ForwardAuth;
 }
 
 export interface HTTPConfiguration {

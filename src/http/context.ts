@@ -49,6 +49,13 @@ export interface RequestContext {
    * Returns true when the caller will try again (the forwarder then writes nothing).
    */
   onAttemptFailed?: (error: ProxyError) => boolean;
+  /**
+   * The request body, when a middleware had to read it first (forwardAuth's forwardBody): the forwarder
+   * sends these bytes instead of streaming `req`.
+   */
+  body?: Buffer;
+  /** The authenticated user, for the access log's ClientUsername (forwardAuth's headerField). */
+  user?: string;
   /** Number of upstream attempts made so far (retry sets resend count from it). */
   attempts: number;
   /** Tracing state for this request, when traced (see src/observability). */

@@ -20,6 +20,12 @@ export interface RequestTrace {
   startAttempt(server: URL, path: string, headers: Record<string, string | string[] | undefined>, resendCount: number): AttemptObserver | undefined;
   /** Wraps a step (Router, Service, middleware) in an INTERNAL span when verbosity is detailed. */
   enterStep?(name: string, attributes: Record<string, string>): StepSpan | undefined;
+  /**
+   * A call a middleware makes on the request's behalf (forwardAuth's `AuthRequest`): a CLIENT span, child of
+   * the step running now, its context injected into `headers`; detailed verbosity only, otherwise undefined.
+   * The current step does not change (what runs next is not its child).
+   */
+  startCall?(name: string, server: URL, path: string, method: string, headers: Record<string, string | string[] | undefined>): AttemptObserver | undefined;
   /** Marks the server span as failed by a middleware that refused the request (reason shown on the span). */
   refuse(reason: string): void;
 }

@@ -5,12 +5,14 @@
  */
 import type { Middleware } from '../dynamic/types.ts';
 import type { Handler, RequestContext } from '../http/context.ts';
+import type { Logger } from '../util/log.ts';
 import { suggest } from '../util/didyoumean.ts';
 import { addPrefix } from './add-prefix/index.ts';
 import { basicAuth } from './basic-auth/index.ts';
 import { chain } from './chain/index.ts';
 import { circuitBreaker } from './circuit-breaker/index.ts';
 import { compress } from './compress/index.ts';
+import { forwardAuth } from './forward-auth/index.ts';
 import { headers } from './headers/index.ts';
 import { ipAllowList } from './ip-allow-list/index.ts';
 import { rateLimit } from './rate-limit/index.ts';
@@ -38,9 +40,11 @@ export interface BuiltMiddleware {
 
 export type MiddlewareType = keyof Middleware;
 type Resolve = (ref: string) => BuiltMiddleware | Error;
+/** What a middleware may use besides its options: the gateway's logger (forwardAuth logs its auth server faults). */
+export interface MiddlewareEnv { logger?: Logger }
 
 /** Builders by config key, with the span name Traefik gives the type (its `typeName`). */
-const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<Middleware[K]>, resolve: Resolve): Wrapper } } = {
+const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<Middleware[K]>, resolve: Resolve, env: MiddlewareEnv): Wrapper } } = {
   addPrefix: { span: 'AddPrefix', build: (c) => addPrefix(c) },
   stripPrefix: { span: 'StripPrefix', build: (c) => stripPrefix(c) },
   stripPrefixRegex: { span: 'StripPrefixRegex', build: (c) => stripPrefixRegex(c) },
@@ -56,6 +60,7 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
   retry: { span: 'Retry', build: (c) => retry(c) },
   circuitBreaker: { span: 'CircuitBreaker', build: (c) => circuitBreaker(c) },
   compress: { span: 'Compress', build: (c) => compress(c) },
+  forwardAuth: { span: 'ForwardAuth', build: (c, _resolve, env) => forwardAuth(c, env.logger) },
 };
 
 /**
@@ -67,7 +72,7 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
  * const built = buildMiddleware('strip@file', { stripPrefix: { prefixes: ['/api'] } }, resolve);
  * if (!(built instanceof Error)) handler = built.wrap(handler);
  */
-export function buildMiddleware(name: string, def: Middleware, resolve: Resolve): BuiltMiddleware | Error {
+export function buildMiddleware(name: string, def: Middleware, resolve: Resolve, env: MiddlewareEnv = {}): BuiltMiddleware | Error {
   const keys = Object.keys(def ?? {}).filter((k) => (def as Record<string, unknown>)[k] !== undefined);
   const unknown = keys.find((k) => !(k in TYPES));
   if (unknown !== undefined) {
@@ -80,10 +85,10 @@ export function buildMiddleware(name: string, def: Middleware, resolve: Resolve)
       : `middleware has ${keys.length} types (${keys.join(', ')}); a middleware has exactly one`);
   }
   const type = keys[0] as MiddlewareType;
-  const spec = TYPES[type] as { span: string; build(cfg: unknown, resolve: Resolve): Wrapper };
+  const spec = TYPES[type] as { span: string; build(cfg: unknown, resolve: Resolve, env: MiddlewareEnv): Wrapper };
   let wrapper: Wrapper;
   try {
-    wrapper = spec.build(def[type], resolve);
+    wrapper = spec.build(def[type], resolve, env);
   } catch (err) {
     if (err instanceof MiddlewareError) return err;
     return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `${type}: ${(err as Error).message}`, { cause: err });

@@ -59,12 +59,14 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   const cl = req.headers['content-length'];
   // HTTP/2 has no Transfer-Encoding: a body without Content-Length is any stream not ended with its headers.
   const h2Body = req.httpVersionMajor === 2 && (req as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
-  const hasBody = te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
+  // A middleware that read the body first (forwardAuth's forwardBody) left the bytes on the context.
+  const buffered = ctx.body;
+  const hasBody = buffered !== undefined ? buffered.length > 0 : te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
   exchange.dispatch(upstream.pool, {
     path,
     method: ctx.method as Dispatcher.HttpMethod,
     headers,
-    body: hasBody ? req : null,
+    body: hasBody ? (buffered ?? req) : null,
     headersTimeout: options.responseHeaderTimeout,
   }, !hasBody && isReplayable(ctx.method, ctx.headers));
 }

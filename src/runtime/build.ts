@@ -14,6 +14,7 @@ import { serviceInfo, type ServiceSource } from './services.ts';
 import { compileOptions, DEFAULT_OPTIONS_NAME, type CompiledOptions } from '../tls/options.ts';
 import { resolveRouterTls, type RouterTlsResult, type TlsRouter } from '../tls/routers.ts';
 import type { TlsTable } from '../tls/table.ts';
+import type { Logger } from '../util/log.ts';
 
 export interface BuildResult {
   state: RuntimeState;
@@ -38,6 +39,8 @@ export interface BuildInput {
   precedence?: readonly string[];
   /** Middleware instances of the previous build, reused when their definition did not change. */
   previousMiddlewares?: ReadonlyMap<string, MiddlewareEntry>;
+  /** The gateway's logger, for middlewares that log at request time (forwardAuth). */
+  logger?: Logger;
   /** TLS options of the configuration (default: Traefik's default options only). */
   tlsOptions?: ReadonlyMap<string, CompiledOptions | Error>;
 }
@@ -53,7 +56,7 @@ export function buildRuntime(input: BuildInput): BuildResult {
   for (const [name, svc] of Object.entries(conf.http.services)) {
     isolate(`service "${name}"`, () => { state.services[name] = serviceInfo(name, svc); }, () => state.services[name] ??= bareService(name, providerOf(name)));
   }
-  const middlewares = new MiddlewareResolver(conf.http.middlewares, input.previousMiddlewares);
+  const middlewares = new MiddlewareResolver(conf.http.middlewares, input.previousMiddlewares, input.logger ? { logger: input.logger } : {});
   for (const [name, def] of Object.entries(conf.http.middlewares)) {
     isolate(`middleware "${name}"`, () => {
       const info = state.middlewares[name] = middlewareInfo(name, def);

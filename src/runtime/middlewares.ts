@@ -1,7 +1,7 @@
 import type { Middleware } from '../dynamic/types.ts';
 import { providerOf, qualify } from '../dynamic/aggregate.ts';
 import type { MiddlewareInfo } from '../dynamic/runtime.ts';
-import { buildMiddleware, MiddlewareError, type BuiltMiddleware } from '../middlewares/index.ts';
+import { buildMiddleware, MiddlewareError, type BuiltMiddleware, type MiddlewareEnv } from '../middlewares/index.ts';
 import { errorMessage } from './issues.ts';
 
 /** A built middleware and the definition it was built from (kept across reloads while that is unchanged). */
@@ -22,10 +22,12 @@ export class MiddlewareResolver {
   readonly #built = new Map<string, MiddlewareEntry>();
   readonly #failed = new Map<string, Error>();
   readonly #building: string[] = [];
+  readonly #env: MiddlewareEnv;
 
-  constructor(defs: Readonly<Record<string, Middleware>>, previous?: ReadonlyMap<string, MiddlewareEntry>) {
+  constructor(defs: Readonly<Record<string, Middleware>>, previous?: ReadonlyMap<string, MiddlewareEntry>, env: MiddlewareEnv = {}) {
     this.#defs = defs;
     this.#previous = previous;
+    this.#env = env;
   }
 
   /** The middleware named `qualified` (`auth@file`), built, or why it cannot be. Never throws. */
@@ -58,7 +60,7 @@ export class MiddlewareResolver {
       if (previous && previous.json === json && def.chain === undefined) return previous;
       const provider = providerOf(qualified);
       // A chain's references are qualified with the chain's own provider.
-      const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref));
+      const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref), this.#env);
       return built instanceof Error ? built : { json, built };
     } catch (err) {
       // Isolation: whatever a definition does to the builder, only this middleware (and its users) fail.

@@ -87,6 +87,8 @@ export class RuntimeStage {
     this.#watcher.close();
     this.#certificateWatch.close();
     this.#services.close();
+    // middlewares holding sockets or timers (forwardAuth's pool) release them with the gateway
+    if (this.#current) for (const mw of this.#current.middlewares.values()) mw.built.close?.();
   }
 
   #apply(messages: ReadonlyMap<string, Message>): void {
@@ -104,6 +106,7 @@ export class RuntimeStage {
         internalServices: this.#options.internalServices,
         ...(this.#options.precedence !== undefined ? { precedence: this.#options.precedence } : {}),
         previousMiddlewares: this.#current?.middlewares,
+        logger: log,
       });
       result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
       this.#certificateWatch.sync(tlsFiles(aggregated.configuration.tls));

@@ -13,7 +13,7 @@ describe('buildMiddleware: one type per middleware', () => {
     { desc: 'no type at all', def: {}, message: /^middleware has no type/ },
     { desc: 'two types', def: { addPrefix: { prefix: '/a' }, stripPrefix: { prefixes: ['/b'] } }, message: /^middleware has 2 types \(addPrefix, stripPrefix\)/ },
     { desc: 'an unknown type, with a suggestion', def: { stripprefix: { prefixes: ['/a'] } }, message: /^unknown middleware type "stripprefix" \(did you mean "stripPrefix"\?\)/ },
-    { desc: 'a type Traefik has but tagway does not build', def: { forwardAuth: { address: 'http://auth' } }, message: /^unknown middleware type "forwardAuth"/ },
+    { desc: 'a type Traefik has but tagway does not build', def: { digestAuth: { users: ['u'] } }, message: /^unknown middleware type "digestAuth"/ },
   ];
   for (const r of rows) {
     test(r.desc, () => {

@@ -142,6 +142,15 @@ export class RequestSpans implements ServerTrace {
     return attempt;
   }
 
+  startCall(name: string, server: URL, path: string, method: string, headers: Carrier): AttemptObserver | undefined {
+    if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
+    const span = new RecordedSpan(this.#rt.sink, this.traceId, newSpanId(), this.#currentSpanId, this.#traceState, false, name, KIND_CLIENT);
+    setClientAttributes(this.#rt, span, method, server, path, headers, 0);
+    (this.#steps ??= []).push(span); // ends with the request at the latest
+    this.#inject(span.spanId, headers);
+    return new Attempt(this.#rt, span);
+  }
+
   refuse(reason: string): void {
     this.#refused = reason;
   }

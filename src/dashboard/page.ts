@@ -88,9 +88,15 @@ function renderEntryPoints(eps) {
   return table(['name', 'address', 'observability (router defaults)'], eps.map((e) => '<tr data-entrypoint="' + esc(e.name) + '"><td>' + esc(e.name) +
     '</td><td><code>' + esc(e.address) + '</code></td><td>' + Object.entries(e.observability || {}).map(([k, v]) => esc(k) + ': <b>' + esc(v) + '</b>').join(' · ') + '</td></tr>'));
 }
-function renderRouters(routers) {
+function renderTls(r, tlsHosts) {
+  if (!r.tls) return '';
+  const hosts = (tlsHosts[r.name] || []).map((h) => '<div class="tls-host" data-host="' + esc(h.host) + '">' + esc(h.host) + ' → ' + (h.refused ? '<span class="err">refused: ' + esc(h.refused) + '</span>'
+    : 'certificate <b>' + esc(h.certificate.commonName) + '</b> (' + esc(h.certificate.by) + ', ' + esc(h.certificate.source) + ', until ' + esc(h.certificate.notAfter.slice(0, 10)) + '), options ' + esc(h.options)) + '</div>').join('');
+  return '<div class="tls" data-tls="' + esc(r.name) + '">🔒 TLS' + (r.tls.options ? ' · options ' + esc(r.tls.options) : '') + hosts + '</div>';
+}
+function renderRouters(routers, tlsHosts) {
   return table(['name', 'rule', 'service', 'status', 'observability'], routers.map((r) => '<tr data-router="' + esc(r.name) + '"><td>' + esc(r.name) +
-    '</td><td><code>' + esc(r.rule) + '</code><div class="src">priority ' + esc(r.priority ?? 0) + ' · entry points ' + esc((r.using || r.entryPoints || []).join(', ')) + '</div></td><td>' + esc(r.service) +
+    '</td><td><code>' + esc(r.rule) + '</code><div class="src">priority ' + esc(r.priority ?? 0) + ' · entry points ' + esc((r.using || r.entryPoints || []).join(', ')) + '</div>' + renderTls(r, tlsHosts) + '</td><td>' + esc(r.service) +
     '</td><td class="status-' + esc(r.status) + '">' + esc(r.status) + (r.error || []).map((e) => '<div class="err">' + esc(e) + '</div>').join('') +
     '</td><td>' + (r.provider === 'internal' ? '<span class="src">internal: not traced, logged or counted (unless addInternals)</span>' : obs(r)) + '</td></tr>'));
 }
@@ -124,13 +130,14 @@ function renderWaterfall(trace) {
 }
 async function refresh() {
   try {
-    const [ov, eps, routers, services, version, recent] = await Promise.all([
+    const [ov, eps, routers, services, version, recent, tlsHosts] = await Promise.all([
       api('/api/overview'), apiAll('/api/entrypoints'), apiAll('/api/http/routers'), apiAll('/api/http/services'), api('/api/version'), api('/api/tagway/traces'),
+      api('/api/tls/routers').catch(() => ({})),
     ]);
     document.querySelector('#version').textContent = 'v' + version.Version;
     document.querySelector('#providers .body').innerHTML = renderProviders(ov);
     document.querySelector('#entrypoints .body').innerHTML = renderEntryPoints(eps);
-    document.querySelector('#routers .body').innerHTML = renderRouters(routers);
+    document.querySelector('#routers .body').innerHTML = renderRouters(routers, tlsHosts);
     document.querySelector('#services .body').innerHTML = renderServices(services);
     traces = recent;
     document.querySelector('#traces .body').innerHTML = renderTraces(recent);

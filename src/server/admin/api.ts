@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { routerTlsHosts } from '../../tls/hosts.ts';
 import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type ServiceInfo } from '../../dynamic/runtime.ts';
 import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './view.ts';
@@ -173,6 +174,11 @@ export function apiRoutes(view: GatewayView): Hono {
   // The certificates of the configuration: where each came from, the names it serves, and its problems (a
   // broken file keeps its last good version, with status "warning").
   api.get('/tls/certificates', (c) => c.json(view.tls?.().certificates ?? []));
+  // Per TLS router, what a handshake for each of its domains gets: options and certificate (the dashboard shows it).
+  api.get('/tls/routers', (c) => {
+    const tls = view.tls?.();
+    return c.json(tls ? routerTlsHosts(view.state().routers, tls) : {});
+  });
   api.get('/explain', (c) => {
     const q = c.req.query();
     const defaultEp = defaultEntryPoints(view.config.entryPoints)[0] ?? 'traefik';

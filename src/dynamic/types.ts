@@ -29,6 +29,12 @@ export interface Router {
   priority?: number;
   tls?: RouterTLS;
   observability?: RouterObservability;
+  /**
+   * Set by the Consul provider on routers made from `defaultRule` (Traefik's `json:"-"` DefaultRule): such a
+   * router sends `X-Traefik-Router` upstream and refuses a request that comes back with its own (400). Never
+   * read from tags or files, never shown in the API.
+   */
+  defaultRule?: boolean;
 }
 
 export interface Server {

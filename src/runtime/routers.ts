@@ -13,6 +13,7 @@ import type { MiddlewareResolver } from './middlewares.ts';
 import type { ServiceSource } from './services.ts';
 import type { RouterTlsResult } from '../tls/routers.ts';
 import { providerRank } from '../routing/precedence.ts';
+import { denyRouterRecursion } from './recursion.ts';
 
 /** What building one router reads and where it puts its routes. */
 export interface RouterBuild {
@@ -37,8 +38,9 @@ export interface RouterBuild {
 
 /** What the API shows for a router before it is built: its definition, defaults, enabled. */
 export function routerInfo(name: string, router: Router): RouterInfo {
+  const { defaultRule: _internal, ...shown } = router; // Traefik's json:"-": never in the API
   return {
-    ...router, name, provider: providerOf(name),
+    ...shown, name, provider: providerOf(name),
     priority: router.priority || defaultPriority(router.rule ?? ''),
     observability: { ...OBSERVABILITY_DEFAULTS },
     observabilitySources: { ...DEFAULT_SOURCES },
@@ -73,7 +75,8 @@ export function buildRouter(name: string, router: Router, b: RouterBuild): void 
   if (!service) return;
   const chain = chainOf(name, info, router, b);
   if (!chain) return;
-  const routes = using.map((ep) => routeOn(ep, name, info, router, compiled, service.name, wrap(service.handler, chain), b));
+  const handler = wrap(service.handler, chain);
+  const routes = using.map((ep) => routeOn(ep, name, info, router, compiled, service.name, router.defaultRule ? denyRouterRecursion(name, handler) : handler, b));
   // TLS routers answer only on TLS connections, the others only on cleartext ones (Traefik's two worlds).
   for (const [ep, route] of routes) (router.tls ? b.tlsRoutes : b.routes).get(ep)!.push(route);
 }

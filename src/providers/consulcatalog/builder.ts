@@ -262,6 +262,7 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
         continue;
       }
       router.rule = text;
+      router.defaultRule = true;
     }
     if (!router.service) {
       if (serviceNames.length > 1) {

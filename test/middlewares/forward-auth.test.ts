@@ -5,12 +5,16 @@
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { buildMiddleware } from '../../src/middlewares/index.ts';
 import { createLogger } from '../../src/util/log.ts';
+import { testPki } from '../tls/harness.ts';
 import { send, type Reply } from '../support/file-gateway.ts';
 import { startTestGateway, waitForState } from '../support/gateway.ts';
 import { Lines, serviceWithUpstream } from '../support/operate.ts';
@@ -476,5 +480,93 @@ describe('forwardAuth tracing', () => {
     assert.equal((await send(gw.web, '/m')).status, 200);
     await traceWhere(gw.collector, (s) => s.name === 'GET' && s.attributes['url.path'] === '/m', 2);
     assert.equal(gw.collector.spans.filter((s) => s.name === 'AuthRequest').length, before, 'minimal verbosity: no AuthRequest span');
+  });
+});
+
+describe('forwardAuth to an https auth server (tls)', () => {
+  test('ca (a file), cert and key (PEM contents), insecureSkipVerify; an unknown CA is a 500, never a pass-through', async (t) => {
+    const pki = testPki(['127.0.0.1']);
+    const dir = await mkdtemp(join(tmpdir(), 'tagway-fa-tls-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, pki.ca.certPem);
+    const clients: string[] = [];
+    const server = createHttpsServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const socket = req.socket as TLSSocket;
+      clients.push(socket.authorized ? String(socket.getPeerCertificate().subject?.CN) : '-');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const address = `https://127.0.0.1:${(server.address() as { port: number }).port}/verify`;
+    const app = await startApp(t);
+    const auth = await startAuth(t);
+    const gw = await startGw(t, auth, app, {
+      mtls: { address, tls: { ca: caFile, cert: pki.client.certPem, key: pki.client.keyPem } },
+      ca: { address, tls: { ca: caFile } },
+      insecure: { address, tls: { insecureSkipVerify: true } },
+      unknown: { address },
+    });
+    assert.equal((await gw.send('mtls', '/')).status, 200);
+    assert.equal((await gw.send('ca', '/')).status, 200);
+    assert.equal((await gw.send('insecure', '/')).status, 200);
+    assert.deepEqual(clients, ['client', '-', '-'], 'the client certificate is presented only when configured');
+    const unknown = await gw.send('unknown', '/');
+    assert.equal(unknown.status, 500);
+    assert.equal(clients.length, 3);
+    assert.equal(app.bodies.length, 3);
+    await gw.log.find((l) => l.includes('Error calling') && /certificate/i.test(l));
+  });
+});
+
+describe('forwardAuth options refused at build time, on the middleware', () => {
+  const rows: Array<{ desc: string; cfg: Record<string, unknown>; message: RegExp }> = [
+    { desc: 'no address', cfg: {}, message: /^forwardAuth\.address: the authentication server address is required/ },
+    { desc: 'an address that is not a URL', cfg: { address: 'auth:9091' }, message: /^forwardAuth\.address: must use http or https/ },
+    { desc: 'a bad authResponseHeadersRegex', cfg: { address: 'http://a', authResponseHeadersRegex: '(' }, message: /^forwardAuth\.authResponseHeadersRegex: invalid regular expression/ },
+    { desc: 'a Perl-only construct is refused as Go refuses it', cfg: { address: 'http://a', authResponseHeadersRegex: '(?=X)' }, message: /^forwardAuth\.authResponseHeadersRegex/ },
+    { desc: 'cert without key', cfg: { address: 'https://a', tls: { cert: '-----BEGIN CERTIFICATE-----' } }, message: /^forwardAuth\.tls: cert and key go together/ },
+    { desc: 'a CA file that does not exist', cfg: { address: 'https://a', tls: { ca: '/nonexistent/ca.pem' } }, message: /^forwardAuth\.tls\.ca: cannot read/ },
+    { desc: 'a zero timeout', cfg: { address: 'http://a', timeout: '0s' }, message: /^forwardAuth\.timeout: must be positive/ },
+  ];
+  for (const r of rows) {
+    test(r.desc, () => {
+      const built = buildMiddleware('fa@file', { forwardAuth: r.cfg }, () => new Error('none'));
+      assert.ok(built instanceof Error, 'refused');
+      assert.match(built.message, r.message);
+    });
+  }
+});
+
+describe('forwardAuth headerField and a client that leaves', () => {
+  test('headerField names the user in the access log; a client gone during the auth call never reaches the app', async (t) => {
+    const auth = await startAuth(t);
+    auth.on('user', (_req, res) => { res.setHeader('x-webauth-user', 'alice'); res.end(); });
+    let release: (() => void) | undefined;
+    const arrived = new Promise<void>((resolve) => auth.on('hold', (_req, res) => { release = () => res.end(); resolve(); }));
+    const app = await startApp(t);
+    const dir = await mkdtemp(join(tmpdir(), 'tagway-fa-log-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'dynamic.yml');
+    await writeFile(file, stringify({ http: {
+      routers: { u: { rule: 'Path(`/u`)', service: 'app', middlewares: ['u'] }, h: { rule: 'Path(`/h`)', service: 'app', middlewares: ['h'] } },
+      middlewares: { u: { forwardAuth: { address: `${auth.url}/user`, headerField: 'X-WebAuth-User' } }, h: { forwardAuth: { address: `${auth.url}/hold` } } },
+      services: { app: { loadBalancer: { servers: [{ url: app.url }] } } },
+    } }));
+    const access = new Lines();
+    const { gateway, web } = await startTestGateway(t, { consul: false, flags: [`--providers.file.filename=${file}`, '--accessLog=true'], accessLogWrite: access.write });
+    await waitForState(gateway, (s) => s.routers['u@file'] !== undefined && s.routers['h@file'] !== undefined);
+    assert.equal((await send(web, '/u')).status, 200);
+    await access.find((l) => / - alice \[/.test(l) && l.includes('"GET /u HTTP/1.1" 200'));
+
+    const url = new URL(web);
+    const req = httpRequest({ host: url.hostname, port: url.port, path: '/h', agent: false });
+    req.on('error', () => {});
+    req.end();
+    await arrived;
+    req.destroy();
+    await access.find((l) => l.includes('"GET /h HTTP/1.1" - -')); // the gateway logs a request whose client left with no status
+    release!();
+    assert.equal(app.bodies.length, 1, 'only /u reached the app');
   });
 });

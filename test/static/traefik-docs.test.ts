@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { loadStaticConfig } from '../../src/static/index.ts';
 import { buildOptionsFrom, prepareBuildOptions } from '../../src/providers/consulcatalog/builder.ts';
 import { docExamples } from './traefik-docs.data.ts';
+import { Tally, TRAEFIK_VERSION } from '../support/traefik-tables.ts';
+
+const tally = new Tally(`${TRAEFIK_VERSION} docs: EntryPoints and Consul Catalog static examples`);
 
 /**
  * Every static example of Traefik's "EntryPoints" and "Consul Catalog" documentation pages (./traefik-docs.data.ts)
@@ -26,7 +29,7 @@ const WARNS: Record<string, RegExp[]> = {
 
 describe('Traefik v3.7.9 documentation: static configuration examples start tagway unchanged', () => {
   for (const ex of docExamples) {
-    it(`${ex.page}: ${ex.tab}`, async (t) => {
+    it(`${ex.page}: ${ex.tab}`, async (t) => tally.runAsync(`${ex.page}: ${ex.tab}`, undefined, async () => {
       const warnings: string[] = [];
       let argv = ex.argv ?? [];
       if (ex.text !== undefined) {
@@ -42,7 +45,7 @@ describe('Traefik v3.7.9 documentation: static configuration examples start tagw
       const expected = WARNS[ex.tab] ?? [];
       assert.equal(warnings.length, expected.length, warnings.join('\n'));
       for (const re of expected) assert.ok(warnings.some((w) => re.test(w)), `${re} in ${warnings.join('\n')}`);
-    });
+    }));
   }
 
   it('what the examples set is what tagway runs with', () => {
@@ -53,4 +56,5 @@ describe('Traefik v3.7.9 documentation: static configuration examples start tagw
     const ns = loadStaticConfig({ argv: docExamples.find((e) => e.tab === 'namespaces (CLI)')!.argv!, env: {} });
     assert.deepEqual(ns.providers.consulCatalog!.namespaces, ['ns1', 'ns2']);
   });
+  it('count', (t) => tally.report(t));
 });

@@ -12,7 +12,7 @@ import { serviceWithUpstream } from '../support/operate.ts';
 /** Debian's Chromium; TAGWAY_CHROMIUM points elsewhere (or at nothing, to see the skip). */
 const CHROMIUM = process.env['TAGWAY_CHROMIUM'] ?? '/usr/bin/chromium';
 /** Bounded waits for the page: it redraws every 100 ms here (`?refresh=100`). */
-const WAIT = { timeout: 5000 };
+const WAIT = { timeout: 15_000 };
 
 /** A headless Chromium from Debian with a fresh profile; skips the test (with the reason) when there is none. */
 async function browser(t: TestContext): Promise<Page | undefined> {

@@ -6,8 +6,10 @@
  *   2. per 512-span batch: OTLP encoding as the gateway does it (an OtlpEncoding's writeSpan over the
  *      batch, as EncodedSpanQueue.encode does, then its framer; JSON and protobuf) against @opentelemetry/otlp-transformer's
  *      JSON and protobuf serializers on the same spans as SDK spans: ms and bytes per batch, and the longest
- *      event-loop stall seen meanwhile.
- * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--only-minimal]
+ *      event-loop stall seen meanwhile;
+ *   3. per 512-span batch: gzip as the exporter does it (zlib's async API, on the thread pool), for the
+ *      protobuf and JSON bodies: bytes before and after, wall time, CPU of all threads and the longest loop stall.
+ * Run: node --import tsx bench/tracing-overhead.ts [--requests=50000] [--only-minimal] [--only-compression]
  *   (add --cpu-prof to node for a profile)
  * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
  * `npm run bench -- --targets=tagway,tagway-trace1`.
@@ -15,6 +17,8 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -31,6 +35,8 @@ import type { TracingConfig } from '../src/static/types.ts';
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
 /** `--only-minimal`: the minimal sampled case alone (for a focused --cpu-prof). */
 const ONLY_MINIMAL = process.argv.includes('--only-minimal');
+/** `--only-compression`: the gzip figures alone (a few seconds). */
+const ONLY_COMPRESSION = process.argv.includes('--only-compression');
 
 /** An OTLP sink that accepts and discards (the collector's cost is not ours). */
 async function startSink(): Promise<{ endpoint: string; close: () => void }> {
@@ -125,14 +131,15 @@ function recordedBatch(): RecordedSpan[] {
  * it leaves (`writeSpan`, in EncodedSpanQueue.encode, here without its yields), then the request framed
  * around them (`framer`, in runExport); both buffers reused, as there. Returns the request's bytes.
  */
-function gatewayEncoder(encoding: OtlpEncoding, resource: Attributes): (spans: readonly RecordedSpan[]) => number {
+function gatewayEncoder(encoding: OtlpEncoding, resource: Attributes): (spans: readonly RecordedSpan[], keep?: (body: Uint8Array) => void) => number {
   const spansBody = new BodyBuffer(512 * 1024);
   const request = new BodyBuffer(512 * 1024);
   const frame = encoding.framer(resource, { name: 'tagway' });
-  return function encodeBatch(spans) {
+  return function encodeBatch(spans, keep) {
     for (let i = 0; i < spans.length; i++) encoding.writeSpan(spansBody, spans[i]!, i === 0);
     frame(request, spansBody.bytes());
     const bytes = request.bytes().byteLength;
+    keep?.(request.bytes());
     spansBody.reset();
     request.reset();
     return bytes;
@@ -169,6 +176,38 @@ async function encoding(): Promise<void> {
   }
 }
 
+/**
+ * gzip of one encoded 512-span request body, as OtlpHttpExporter.sendBody does it (zlib's callback API:
+ * the deflate runs on libuv's thread pool). CPU is process.cpuUsage (every thread), per batch.
+ */
+async function compression(): Promise<void> {
+  const gzip = promisify(gzipCallback);
+  const recorded = recordedBatch();
+  const resource = sampleBatch()[0]!.resource.attributes;
+  for (const [label, enc] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
+    let body = new Uint8Array();
+    gatewayEncoder(enc, resource)(recorded, (b) => { body = Uint8Array.from(b); });
+    for (let i = 0; i < 10; i++) await gzip(body);
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const rounds = 50;
+    let zipped = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) zipped = (await gzip(body)).byteLength;
+    const wall = (performance.now() - t0) / rounds;
+    const cpu = process.cpuUsage(cpu0);
+    delay.disable();
+    console.log(`gzip ${label.padEnd(9)} ${String(body.byteLength).padStart(7)} → ${String(zipped).padStart(6)} bytes/batch (${(100 * zipped / body.byteLength).toFixed(1)}%, ${(body.byteLength / BATCH).toFixed(0)} → ${(zipped / BATCH).toFixed(0)} B/span)  ${wall.toFixed(2)} ms wall, ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(2)} ms CPU per batch  longest loop stall ${(delay.max / 1e6).toFixed(2)} ms`);
+  }
+}
+
+if (ONLY_COMPRESSION) {
+  console.log(`gzip of one ${BATCH}-span batch, off the event loop (Node ${process.version})`);
+  await compression();
+  process.exit(0);
+}
+
 const sink = await startSink();
 console.log(`tracing overhead, ${REQUESTS} requests per case (Node ${process.version})`);
 await perRequest('sampled, minimal', 1, 'minimal', sink.endpoint);
@@ -177,5 +216,7 @@ if (!ONLY_MINIMAL) {
   await perRequest('sampled out (rate 0)', 0, 'minimal', sink.endpoint);
   console.log(`\nOTLP encoding of one ${BATCH}-span batch`);
   await encoding();
+  console.log(`\ngzip of one ${BATCH}-span batch (OTEL_EXPORTER_OTLP_COMPRESSION=gzip), off the event loop`);
+  await compression();
 }
 sink.close();

@@ -4,7 +4,6 @@ import type { RequestContext } from '../http/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
 import { InlineChannel } from './export/channel.ts';
-import { otlpProtocol } from './export/encoding.ts';
 import { createExporter } from './export/exporter.ts';
 import { otlpJson } from './export/otlp-json.ts';
 import { otlpProto } from './export/otlp-proto.ts';
@@ -12,6 +11,7 @@ import { createPropagator, isPlainTraceContext } from './propagation.ts';
 import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
 import { buildResource } from './resource.ts';
+import { describeSettings, tracingSettings, TracingConfigError, type SamplerName, type TracingSettings } from './settings.ts';
 import { RequestSpans, type ServerTrace } from './spans/request-trace.ts';
 import type { SpanRuntime } from './spans/runtime.ts';
 
@@ -20,6 +20,8 @@ export interface Tracing {
   /** Starts the spans of a request (nothing recorded when it is sampled out); call only when `shouldTrace` said yes. */
   startRequest(ctx: RequestContext): ServerTrace;
   stats(): ExportStats;
+  /** The effective exporter, batch and sampler settings, each with its source (for /api/overview). */
+  settings(): Record<string, unknown>;
   /** The most recent sampled requests, newest first, for the dashboard. */
   recent(): TraceSummary[];
   /** Exports everything queued now, within the deadline (default `batch.exportTimeout`); tracing goes on. */
@@ -62,10 +64,16 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
 export function createTracing(config: TracingConfig, options: TracingOptions = {}): Tracing {
   const env = options.env ?? process.env;
   const version = options.version ?? '0.0.0';
-  const batch = config.batch;
-  validate(config);
-  const encoding = otlpProtocol(env) === 'http/json' ? otlpJson : otlpProto;
-  const out = new InlineChannel(createExporter(config.otlp.http, `tagway/${version}`, encoding.contentType));
+  const settings = tracingSettings(config, env);
+  const batch = Object.fromEntries(Object.entries(settings.batch).map(([k, v]) => [k, v.value])) as TracingConfig['batch'];
+  const encoding = settings.protocol.value === 'http/json' ? otlpJson : otlpProto;
+  const http: TracingConfig['otlp']['http'] = {
+    endpoint: settings.endpoint.value, headers: settings.headers.value,
+    tls: { ...config.otlp.http.tls, ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: config.otlp.http.tls?.insecureSkipVerify ?? false },
+  };
+  const out = new InlineChannel(createExporter(http, {
+    userAgent: `tagway/${version}`, contentType: encoding.contentType, compression: settings.compression.value, attemptTimeoutMs: settings.timeout.value,
+  }));
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
     resource: buildResource(config, version, env), scope: { name: 'tagway', version }, attributeCountLimit: attributeCountLimit(env), encoding,
   });
@@ -73,7 +81,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const propagator = createPropagator(env);
   const runtime: SpanRuntime = {
     sink: processor,
-    sampleRoot: rootSampler(config.sampleRate),
+    sample: sampler(settings.sampler.value),
     propagator,
     propagationFields: propagator.fields().map((f) => f.toLowerCase()),
     plainTraceContext: isPlainTraceContext(env),
@@ -87,6 +95,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   return {
     startRequest: function startRequest(ctx) { return new RequestSpans(runtime, ctx); },
     stats: () => processor.stats(),
+    settings: () => describeSettings(settings),
     recent: () => recent.list(),
     flush: (deadlineMs) => processor.forceFlush(deadlineMs),
     shutdown(deadlineMs = config.shutdownTimeout) {
@@ -108,9 +117,16 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
 }
 
 /**
- * The root sampler: the SDK's TraceIdRatioBased(rate) (same trace ids, same decisions as any OTel SDK
- * sampling at that ratio), with the two ends as constant decisions (no trace-id arithmetic per request).
+ * The sampler of OTEL_TRACES_SAMPLER (or tracing.sampleRate: parentbased_traceidratio): `parentSampled` is
+ * the incoming parent's sampled flag (undefined for a new trace). Ratios use the SDK's TraceIdRatioBased (same
+ * trace ids, same decisions as any OTel SDK at that ratio); the two ends are constants (no arithmetic per request).
  */
+function sampler(choice: { name: SamplerName; ratio: number }): (parentSampled: boolean | undefined, traceId: string) => boolean {
+  const root = rootSampler(choice.ratio);
+  if (!choice.name.startsWith('parentbased_')) return function ignoreParent(_parent, traceId) { return root(traceId); };
+  return function parentBased(parent, traceId) { return parent ?? root(traceId); };
+}
+
 function rootSampler(rate: number): (traceId: string) => boolean {
   if (rate >= 1) return function alwaysOn() { return true; };
   if (rate <= 0) return function alwaysOff() { return false; };
@@ -130,25 +146,4 @@ function attributeCountLimit(env: Record<string, string | undefined>): number {
   return 128;
 }
 
-/** Tracing config errors, caught at construction and naming the option (never mid-request). */
-export class TracingConfigError extends Error {
-  readonly code = 'TAGWAY_TRACING_CONFIG' as const;
-  constructor(message: string) { super(message); this.name = 'TracingConfigError'; }
-}
-
-function validate(config: TracingConfig): void {
-  const b = config.batch;
-  if (!(config.sampleRate >= 0 && config.sampleRate <= 1)) throw new TracingConfigError(`tracing.sampleRate must be between 0 and 1, got ${config.sampleRate}`);
-  for (const key of ['maxQueueSize', 'maxExportBatchSize'] as const) {
-    if (!Number.isInteger(b[key]) || b[key] <= 0) throw new TracingConfigError(`tracing.batch.${key} must be a positive integer, got ${b[key]}`);
-  }
-  if (!(b.scheduledDelay >= 0)) throw new TracingConfigError(`tracing.batch.scheduledDelay must be ≥ 0 ms, got ${b.scheduledDelay}`);
-  if (!(b.exportTimeout > 0)) throw new TracingConfigError(`tracing.batch.exportTimeout must be > 0 ms, got ${b.exportTimeout}`);
-  if (b.maxExportBatchSize > b.maxQueueSize) {
-    throw new TracingConfigError(`tracing.batch.maxExportBatchSize (${b.maxExportBatchSize}) must not exceed maxQueueSize (${b.maxQueueSize})`);
-  }
-  const endpoint = URL.canParse(config.otlp.http.endpoint) ? new URL(config.otlp.http.endpoint) : undefined;
-  if (endpoint?.protocol !== 'http:' && endpoint?.protocol !== 'https:') {
-    throw new TracingConfigError(`tracing.otlp.http.endpoint must be an http(s) URL such as http://collector:4318/v1/traces, got "${config.otlp.http.endpoint}"`);
-  }
-}
+export { TracingConfigError };

@@ -13,6 +13,7 @@ import type { RouteTable } from '../routing/index.ts';
 import { mergeObservability } from '../observability/merge.ts';
 import { shouldTrace } from '../observability/decision.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
+import { tracingDisabled } from '../observability/settings.ts';
 import { TrustedNetworks } from '../util/ipnet.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { newRequestContext, type EntryPointInfo } from '../http/request-context.ts';
@@ -91,7 +92,8 @@ export class Gateway extends EventEmitter implements GatewayView {
     super();
     this.config = options.config;
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
-    this.tracing = options.config.tracing ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log }) : undefined;
+    // OTEL_SDK_DISABLED=true: as if there were no tracing section (trace headers pass through untouched)
+    this.tracing = options.config.tracing && !tracingDisabled(options.env ?? process.env) ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log }) : undefined;
     const config = options.config;
     this.metrics = config.metrics?.prometheus
       ? new Metrics(config.metrics.prometheus, { state: () => this.state(), entryPointMetrics: (ep) => config.entryPoints[ep]?.observability.metrics !== false })

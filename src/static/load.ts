@@ -21,6 +21,7 @@ import { formatOf, parseSource } from './source.ts';
 import type { Locate } from './source.ts';
 import type { StaticConfig } from './types.ts';
 import { unimplementedOptionWarnings } from './accepted.ts';
+import { recordOrigins } from './origins.ts';
 
 export interface LoadStaticOptions {
   /** Flags only (no node, script or subcommand), e.g. `['--configFile=tagway.yml', '--api.insecure']`. */
@@ -177,6 +178,7 @@ export function loadStaticConfig(options: LoadStaticOptions): StaticConfig {
   const result = staticConfigSchema.safeParse(merged);
   if (result.success) {
     for (const warning of unimplementedOptionWarnings(result.data)) options.onWarning?.(warning);
+    recordOrigins(result.data, { file: fileLayer, flag: flagLayer.value, env: envLayer.value }, { tracing: result.data.tracing });
     return result.data;
   }
 

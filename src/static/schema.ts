@@ -192,6 +192,8 @@ export const tracingSchema = z.object({
       endpoint: otlpEndpoint.default('http://localhost:4318/v1/traces'),
       headers: mark(z.record(z.string(), z.string()), { secret: true, description: 'Headers sent to the collector (values are secret).' }).default(() => ({})),
       tls: clientTLS.optional(),
+      // tagway addition: Traefik has no such option (its OTLP/HTTP trace exporter always gzips)
+      compression: mark(z.enum(['gzip', 'none']), { description: 'tagway addition: gzip or none (unset: OTEL_EXPORTER_OTLP_COMPRESSION, else none).' }).optional(),
     }).prefault({}),
   }).prefault({}),
   batch: z.object({

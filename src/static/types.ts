@@ -94,7 +94,7 @@ export interface TracingConfig {
   capturedResponseHeaders: string[];
   safeQueryParams: string[];
   addInternals: boolean;
-  otlp: { http: { endpoint: string; headers: Record<string, string>; tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean } } };
+  otlp: { http: { endpoint: string; headers: Record<string, string>; tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean }; compression?: 'gzip' | 'none' } };
   /** BatchSpanProcessor settings (OTel defaults). */
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
   /** Shutdown flush deadline, ms (default 5000). */

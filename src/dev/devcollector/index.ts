@@ -42,6 +42,8 @@ export interface Collector {
   readonly spans: SpanRecord[];
   /** Export requests received (including those answered with an error status). */
   readonly requests: number;
+  /** Body bytes of every export request as they came over the wire (compressed when the sender gzipped). */
+  readonly bytesReceived: number;
   /** Headers of the last export request (lower-case names). */
   readonly lastHeaders: IncomingMessage['headers'];
   /** Content types seen, to show what the exporter really sends. */
@@ -80,6 +82,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const waiters = new Set<() => void>();
   const held = new Set<NodeJS.Timeout>();
   let requests = 0;
+  let bytesReceived = 0;
   let lastHeaders: IncomingMessage['headers'] = {};
   let failStatus: number | undefined;
   let retryAfter: number | undefined;
@@ -91,10 +94,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   const handle = function handleExport(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('data', (c: Buffer) => { chunks.push(c); bytesReceived += c.length; });
     req.on('end', function received() {
       requests += 1;
       lastHeaders = req.headers;
+      wake(); // waitForRequests: a held answer (delay) must not hide that the request arrived
       const type = String(req.headers['content-type'] ?? '');
       contentTypes.add(type);
       const answer = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -165,6 +169,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     get port() { return port; },
     spans,
     get requests() { return requests; },
+    get bytesReceived() { return bytesReceived; },
     get lastHeaders() { return lastHeaders; },
     contentTypes,
     failWith(status, retryAfterSeconds) { failStatus = status; retryAfter = retryAfterSeconds; },

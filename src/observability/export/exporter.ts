@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { TracingConfig } from '../../static/types.ts';
 
@@ -20,6 +22,22 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 5000;
+/** zlib's callback API runs on libuv's thread pool: the event loop only hands the bytes over. */
+const gzip = promisify(gzipCallback);
+
+/** `gzip` or `none`: how export bodies travel (OTLP/HTTP's `Content-Encoding`). */
+export type OtlpCompression = 'gzip' | 'none';
+
+/** How one exporter posts: the URL, headers, body type, compression and the bound of each attempt. */
+export interface ExporterTarget {
+  url: URL;
+  headers: Record<string, string>;
+  contentType: string;
+  compression: OtlpCompression;
+  /** Each HTTP attempt is aborted after this many ms (OTEL_EXPORTER_OTLP_TIMEOUT) and retried within the export's deadline. */
+  attemptTimeoutMs: number;
+}
+
 /** The collector's answer is read only to free the socket; a huge body is cut. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -41,19 +59,28 @@ export class OtlpHttpExporter {
   readonly #headers: Record<string, string>;
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
+  readonly #gzip: boolean;
+  readonly #attemptTimeoutMs: number;
   readonly #inFlight = new Set<AbortController>();
   #closed = false;
 
-  constructor(url: URL, headers: Record<string, string>, agent: HttpAgent, contentType: string) {
-    this.#url = url;
-    this.#headers = { ...headers, 'content-type': contentType };
+  constructor(target: ExporterTarget, agent: HttpAgent) {
+    this.#url = target.url;
+    this.#gzip = target.compression === 'gzip';
+    this.#headers = { ...target.headers, 'content-type': target.contentType, ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}) };
+    this.#attemptTimeoutMs = target.attemptTimeoutMs;
     this.#agent = agent;
-    this.#request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    this.#request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
   }
 
-  /** Posts an encoded ExportTraceServiceRequest, retrying what OTLP calls retryable while `signal` allows. */
-  async sendBody(body: Uint8Array, signal: AbortSignal): Promise<ExportResult> {
+  /**
+   * Posts an encoded ExportTraceServiceRequest (gzipped first on the thread pool when compression is on),
+   * retrying what OTLP calls retryable while `signal` allows.
+   */
+  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<ExportResult> {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
+    // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
+    const body = this.#gzip ? await gzip(encoded) : encoded;
     const own = new AbortController();
     const onAbort = (): void => own.abort(signal.reason);
     if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
@@ -61,7 +88,7 @@ export class OtlpHttpExporter {
     let last: Error | undefined;
     try {
       for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-        const outcome = await this.#post(body, own.signal);
+        const outcome = await this.#post(body, AbortSignal.any([own.signal, AbortSignal.timeout(this.#attemptTimeoutMs)]), own.signal);
         if (outcome.ok) return { code: ExportResultCode.SUCCESS };
         if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
         if (!outcome.retryable) return failed(outcome.error);
@@ -82,9 +109,11 @@ export class OtlpHttpExporter {
     this.#agent.destroy();
   }
 
-  #post(body: Uint8Array, signal: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number }> {
+  /** One attempt; `signal` also fires at the attempt's own timeout, which (unlike `exportSignal`) is retryable. */
+  #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number }> {
+    const attemptTimeoutMs = this.#attemptTimeoutMs;
     return new Promise((resolve) => {
-      if (signal.aborted) { resolve({ ok: false, retryable: false, error: signal.reason as Error }); return; }
+      if (signal.aborted) { resolve({ ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error }); return; }
       const req = this.#request(this.#url, {
         method: 'POST', agent: this.#agent, signal,
         headers: { ...this.#headers, 'content-length': body.byteLength },
@@ -100,7 +129,8 @@ export class OtlpHttpExporter {
         });
       });
       req.on('error', (err: Error & { code?: string }) => {
-        if (signal.aborted) { resolve({ ok: false, retryable: false, error: signal.reason as Error }); return; }
+        if (exportSignal.aborted) { resolve({ ok: false, retryable: false, error: exportSignal.reason as Error }); return; }
+        if (signal.aborted) { resolve({ ok: false, retryable: true, error: new ExportHttpError(`no answer within ${attemptTimeoutMs} ms (OTLP exporter timeout)`, undefined, { cause: signal.reason }) }); return; }
         resolve({ ok: false, retryable: RETRYABLE_NET.has(err.code ?? ''), error: new ExportHttpError(`${err.code ?? 'error'}: ${err.message}`, undefined, { cause: err }) });
       });
       req.end(body);
@@ -108,19 +138,25 @@ export class OtlpHttpExporter {
   }
 }
 
-/** Builds the exporter for `otlp.http` with a private keep-alive agent (TLS from `tls`). */
-export function createExporter(http: TracingConfig['otlp']['http'], userAgent: string, contentType: string): OtlpHttpExporter {
-  const url = new URL(tracesUrl(http.endpoint));
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
-  return new OtlpHttpExporter(url, { 'user-agent': userAgent, ...http.headers }, agent, contentType);
+/** What createExporter needs beyond `otlp.http` (the effective settings, see settings.ts). */
+export interface ExporterOptions {
+  userAgent: string;
+  contentType: string;
+  compression?: OtlpCompression;
+  /** Default 10 000 ms (OTEL_EXPORTER_OTLP_TIMEOUT's default). */
+  attemptTimeoutMs?: number;
 }
 
-/** "http://collector:4318" → "http://collector:4318/v1/traces"; an explicit path is kept as is. */
-function tracesUrl(endpoint: string): string {
-  const url = new URL(endpoint);
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1/traces';
-  return url.href;
+/** Builds the exporter for `otlp.http` with a private keep-alive agent (TLS from `tls`). */
+export function createExporter(http: TracingConfig['otlp']['http'], options: ExporterOptions): OtlpHttpExporter {
+  const url = new URL(http.endpoint); // used as given: settings.ts applied the /v1/traces rules
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
+  return new OtlpHttpExporter({
+    url, headers: { 'user-agent': options.userAgent, ...http.headers }, contentType: options.contentType,
+    compression: options.compression ?? 'none', attemptTimeoutMs: options.attemptTimeoutMs ?? 10_000,
+  }, agent);
 }
+
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */
 function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

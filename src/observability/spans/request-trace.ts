@@ -39,8 +39,8 @@ const kSpans = Symbol('tagway.requestSpans');
  * The spans of one traced request. Created by `Tracing.startRequest`; ends itself when the response
  * finishes or the connection closes, closing any step left open first.
  *
- * Sampling is the SDK's ParentBased(TraceIdRatioBased(sampleRate)): an incoming sampled parent records,
- * an incoming unsampled one does not, a new trace asks the ratio. A request that is not sampled records
+ * Sampling is the runtime's sampler: by default the SDK's ParentBased(TraceIdRatioBased(sampleRate)) (an incoming
+ * sampled parent records, an incoming unsampled one does not, a new trace asks the ratio), or OTEL_TRACES_SAMPLER's. A request that is not sampled records
  * nothing: it draws ids, injects `traceparent …-00` into each upstream request, and that is all.
  * Propagation goes through the configured OTel propagators, except for the common case the default
  * propagators make trivial: no trace headers in, one `traceparent` out (see isPlainTraceContext).
@@ -84,7 +84,7 @@ export class RequestSpans implements ServerTrace {
     this.#parent = parent;
     this.traceId = parent?.traceId ?? newTraceId();
     this.spanId = this.#currentSpanId = newSpanId();
-    this.sampled = parent !== undefined ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : rt.sampleRoot(this.traceId);
+    this.sampled = rt.sample(parent !== undefined ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : undefined, this.traceId);
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
     const server = this.#server = new RecordedSpan(rt.sink, this.traceId, this.spanId, parent?.spanId ?? '', this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);

@@ -6,8 +6,8 @@ import type { RecordedSpan, SpanSink } from './span.ts';
 export interface SpanRuntime {
   /** The batch processor: where recorded spans go when they end. */
   readonly sink: SpanSink;
-  /** The root sampler (TraceIdRatioBased(sampleRate)): true when a new trace is sampled. */
-  readonly sampleRoot: (traceId: string) => boolean;
+  /** The sampler (settings.ts): true when the request is sampled; `parentSampled` undefined for a new trace. */
+  readonly sample: (parentSampled: boolean | undefined, traceId: string) => boolean;
   readonly propagator: TextMapPropagator;
   /** The propagator's header names, removed from upstream headers before injecting. */
   readonly propagationFields: readonly string[];

@@ -153,6 +153,8 @@ export function apiRoutes(view: GatewayView): Hono {
       providerStatus: providers.map((p) => (p.configurationAt === undefined ? p
         : { ...p, configurationAge: formatDuration(Math.max(0, Math.round((Date.now() - p.configurationAt) / 1000)) * 1000) })),
       tracing: view.tracing ? view.tracing.stats() : undefined,
+      // the effective exporter/batch/sampler settings, each with its source (file, flag, env, default)
+      tracingSettings: view.tracing?.settings(),
       reloads: view.reloads(),
     });
   });

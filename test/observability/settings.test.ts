@@ -1,0 +1,167 @@
+/**
+ * tracingSettings: every OTEL_* variable tagway reads for export and sampling, with its precedence against
+ * the static option (file, flag, TAGWAY_*), the signal-specific variable against the generic one, and a bad
+ * value stopping startup with the variable's name. The effect on the wire is in export/environment.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { tracingDisabled, tracingSettings, type TracingSettings } from '../../src/observability/settings.ts';
+import { loadStaticConfig } from '../../src/static/load.ts';
+import type { TracingConfig } from '../../src/static/types.ts';
+
+/** The tracing section as the loader builds it (origins recorded), from flags and TAGWAY_* env. */
+function loaded(argv: string[] = [], tagwayEnv: Record<string, string> = {}): TracingConfig {
+  return loadStaticConfig({ argv: ['--tracing.serviceName=s', ...argv], env: tagwayEnv }).tracing!;
+}
+
+type Pick = (s: TracingSettings) => unknown;
+
+interface Case {
+  what: string;
+  pick: Pick;
+  /** Static flag that must win over both variables. */
+  flag?: string;
+  /** [traces-specific, generic] variables, or one variable. */
+  vars: [string, string] | [string];
+  /** Values of the variables (first for the specific one). */
+  values: [string, string] | [string];
+  /** Expected effective value from the first variable (and from the second when the first is unset). */
+  want: [unknown, unknown] | [unknown];
+  /** Expected value with the flag. */
+  flagWant?: unknown;
+  defaultWant: unknown;
+}
+
+const cases: Case[] = [
+  {
+    what: 'endpoint', pick: (s) => s.endpoint, flag: '--tracing.otlp.http.endpoint=http://file:4318/custom/path', flagWant: 'http://file:4318/custom/path',
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'], values: ['http://a:4318/as/is', 'http://b:4318/base/'],
+    want: ['http://a:4318/as/is', 'http://b:4318/base/v1/traces'], defaultWant: 'http://localhost:4318/v1/traces',
+  },
+  {
+    what: 'headers', pick: (s) => s.headers, flag: '--tracing.otlp.http.headers.x-file=1', flagWant: { 'x-file': '1' },
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], values: ['a=1,b=%3D%2C', 'c=3'],
+    want: [{ a: '1', b: '=,' }, { c: '3' }], defaultWant: {},
+  },
+  {
+    what: 'timeout', pick: (s) => s.timeout,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'], values: ['250', '500'], want: [250, 500], defaultWant: 10_000,
+  },
+  {
+    what: 'compression', pick: (s) => s.compression, flag: '--tracing.otlp.http.compression=none', flagWant: 'none',
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'], values: ['gzip', 'GZIP'], want: ['gzip', 'gzip'], defaultWant: 'none',
+  },
+  {
+    what: 'protocol', pick: (s) => s.protocol,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'], values: ['http/json', 'http/json'], want: ['http/json', 'http/json'], defaultWant: 'http/protobuf',
+  },
+  {
+    what: 'insecure', pick: (s) => s.insecure,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_INSECURE', 'OTEL_EXPORTER_OTLP_INSECURE'], values: ['true', 'TRUE'], want: [true, true], defaultWant: false,
+  },
+  {
+    what: 'tls.ca', pick: (s) => s.tls.ca, flag: '--tracing.otlp.http.tls.ca=/file/ca.pem', flagWant: '/file/ca.pem',
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CERTIFICATE'], values: ['/t/ca.pem', '/g/ca.pem'], want: ['/t/ca.pem', '/g/ca.pem'], defaultWant: undefined,
+  },
+  {
+    what: 'tls.cert', pick: (s) => s.tls.cert, flag: '--tracing.otlp.http.tls.cert=/file/c.pem', flagWant: '/file/c.pem',
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'], values: ['/t/c.pem', '/g/c.pem'], want: ['/t/c.pem', '/g/c.pem'], defaultWant: undefined,
+  },
+  {
+    what: 'tls.key', pick: (s) => s.tls.key, flag: '--tracing.otlp.http.tls.key=/file/k.pem', flagWant: '/file/k.pem',
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', 'OTEL_EXPORTER_OTLP_CLIENT_KEY'], values: ['/t/k.pem', '/g/k.pem'], want: ['/t/k.pem', '/g/k.pem'], defaultWant: undefined,
+  },
+  { what: 'batch.scheduledDelay', pick: (s) => s.batch.scheduledDelay, flag: '--tracing.batch.scheduledDelay=2s', flagWant: 2000, vars: ['OTEL_BSP_SCHEDULE_DELAY'], values: ['0'], want: [0], defaultWant: 5000 },
+  { what: 'batch.exportTimeout', pick: (s) => s.batch.exportTimeout, flag: '--tracing.batch.exportTimeout=3s', flagWant: 3000, vars: ['OTEL_BSP_EXPORT_TIMEOUT'], values: ['1500'], want: [1500], defaultWant: 30_000 },
+  { what: 'batch.maxQueueSize', pick: (s) => s.batch.maxQueueSize, flag: '--tracing.batch.maxQueueSize=4096', flagWant: 4096, vars: ['OTEL_BSP_MAX_QUEUE_SIZE'], values: ['1000'], want: [1000], defaultWant: 2048 },
+  { what: 'batch.maxExportBatchSize', pick: (s) => s.batch.maxExportBatchSize, flag: '--tracing.batch.maxExportBatchSize=64', flagWant: 64, vars: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], values: ['100'], want: [100], defaultWant: 512 },
+];
+
+describe('tracingSettings: each variable, its precedence and its source', () => {
+  for (const c of cases) {
+    it(`${c.what}: ${c.flag ? 'the static option, then ' : ''}${c.vars.join(', then ')}, then the default`, () => {
+      const all = Object.fromEntries(c.vars.map((v, i) => [v, c.values[i]!]));
+      assert.deepEqual(c.pick(tracingSettings(loaded(), {})), { value: c.defaultWant, source: 'default' });
+      assert.deepEqual(c.pick(tracingSettings(loaded(), all)), { value: c.want[0], source: 'env', variable: c.vars[0] });
+      if (c.vars.length === 2) {
+        assert.deepEqual(c.pick(tracingSettings(loaded(), { [c.vars[1]]: c.values[1] })), { value: c.want[1], source: 'env', variable: c.vars[1] });
+        assert.deepEqual(c.pick(tracingSettings(loaded(), { [c.vars[0]]: '', [c.vars[1]]: c.values[1] })), { value: c.want[1], source: 'env', variable: c.vars[1] }, 'empty is unset');
+      }
+      if (c.flag) assert.deepEqual(c.pick(tracingSettings(loaded([c.flag]), all)), { value: c.flagWant, source: 'flag' });
+    });
+  }
+
+  it('the source of a static option: file, flag, TAGWAY_* env or default', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'tagway-settings-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'tagway.yml');
+    await writeFile(file, 'tracing:\n  sampleRate: 0.5\n  batch:\n    maxQueueSize: 1000\n');
+    const env = { OTEL_BSP_MAX_QUEUE_SIZE: '700', OTEL_TRACES_SAMPLER: 'always_off', OTEL_BSP_EXPORT_TIMEOUT: '9' };
+    const fromFile = tracingSettings(loadStaticConfig({ argv: [`--configFile=${file}`], env: {} }).tracing!, env);
+    assert.deepEqual(fromFile.batch.maxQueueSize, { value: 1000, source: 'file' });
+    assert.deepEqual(fromFile.sampler, { value: { name: 'parentbased_traceidratio', ratio: 0.5 }, source: 'file' });
+    assert.deepEqual(fromFile.batch.exportTimeout, { value: 9, source: 'env', variable: 'OTEL_BSP_EXPORT_TIMEOUT' });
+    const fromTagwayEnv = tracingSettings(loaded([], { TAGWAY_TRACING_BATCH_MAXQUEUESIZE: '3000' }), env);
+    assert.deepEqual(fromTagwayEnv.batch.maxQueueSize, { value: 3000, source: 'env' });
+    // a config built in code: what differs from the default counts as the file's
+    const inCode = { ...loadStaticConfig({ argv: ['--tracing.serviceName=s'], env: {} }).tracing!, sampleRate: 0.25 };
+    assert.deepEqual(tracingSettings(inCode, env).sampler, { value: { name: 'parentbased_traceidratio', ratio: 0.25 }, source: 'file' });
+  });
+
+  it('OTEL_TRACES_SAMPLER and _ARG: every sampler, the arg only for the ratio ones; tracing.sampleRate wins', () => {
+    const sampler = (env: Record<string, string>, argv: string[] = []) => tracingSettings(loaded(argv), env).sampler;
+    assert.deepEqual(sampler({}), { value: { name: 'parentbased_traceidratio', ratio: 1 }, source: 'default' });
+    for (const [name, ratio] of [['always_on', 1], ['always_off', 0], ['parentbased_always_on', 1], ['parentbased_always_off', 0], ['traceidratio', 1], ['parentbased_traceidratio', 1]] as const) {
+      assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: name }), { value: { name, ratio }, source: 'env', variable: 'OTEL_TRACES_SAMPLER' });
+    }
+    assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).value, { name: 'traceidratio', ratio: 0.25 });
+    assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'ignored' }).value, { name: 'always_on', ratio: 1 });
+    assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'always_off' }, ['--tracing.sampleRate=0.5']), { value: { name: 'parentbased_traceidratio', ratio: 0.5 }, source: 'flag' });
+  });
+
+  it('OTEL_SDK_DISABLED: true/false in any case, empty is unset', () => {
+    assert.equal(tracingDisabled({}), false);
+    assert.equal(tracingDisabled({ OTEL_SDK_DISABLED: '' }), false);
+    assert.equal(tracingDisabled({ OTEL_SDK_DISABLED: 'True' }), true);
+    assert.equal(tracingDisabled({ OTEL_SDK_DISABLED: 'false' }), false);
+  });
+});
+
+describe('tracingSettings: a bad value stops startup, naming the variable', () => {
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://x' }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http\(s\) URL/],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, /OTEL_EXPORTER_OTLP_HEADERS: "novalue" is not a key=value header/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'k=%zz' }, /OTEL_EXPORTER_OTLP_TRACES_HEADERS: the value of "k" is not valid percent-encoding/],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: 'k=a%0Db' }, /OTEL_EXPORTER_OTLP_HEADERS: the value of "k" contains a line break/],
+    [{ OTEL_EXPORTER_OTLP_TIMEOUT: '10s' }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }, /OTEL_EXPORTER_OTLP_TRACES_TIMEOUT must be a positive integer/],
+    [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }, /OTEL_EXPORTER_OTLP_COMPRESSION: "br" is not supported \(use gzip or none\)/],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/],
+    [{ OTEL_EXPORTER_OTLP_INSECURE: 'yes' }, /OTEL_EXPORTER_OTLP_INSECURE must be true or false/],
+    [{ OTEL_BSP_SCHEDULE_DELAY: '-1' }, /OTEL_BSP_SCHEDULE_DELAY must be a non-negative integer/],
+    [{ OTEL_BSP_EXPORT_TIMEOUT: '0' }, /OTEL_BSP_EXPORT_TIMEOUT must be a positive integer/],
+    [{ OTEL_BSP_MAX_QUEUE_SIZE: '1.5' }, /OTEL_BSP_MAX_QUEUE_SIZE must be a positive integer/],
+    [{ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096' }, /OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(4096\) must not exceed maxQueueSize \(2048\)/],
+    [{ OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' }, /OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(20\) must not exceed OTEL_BSP_MAX_QUEUE_SIZE \(10\)/],
+    [{ OTEL_TRACES_SAMPLER: 'jaeger_remote' }, /OTEL_TRACES_SAMPLER: "jaeger_remote" is not supported/],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }, /OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1/],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' }, /OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1/],
+  ];
+  for (const [env, message] of bad) {
+    it(JSON.stringify(env), () => {
+      assert.throws(() => tracingSettings(loaded(), env), (e: unknown) => (e as { code?: string }).code !== undefined && message.test((e as Error).message));
+    });
+  }
+
+  it('a bad value of a variable the static option overrides is not read', () => {
+    assert.equal(tracingSettings(loaded(['--tracing.otlp.http.compression=gzip']), { OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }).compression.value, 'gzip');
+  });
+
+  it('OTEL_SDK_DISABLED=yes', () => {
+    assert.throws(() => tracingDisabled({ OTEL_SDK_DISABLED: 'yes' }), /OTEL_SDK_DISABLED must be true or false, got "yes"/);
+  });
+});

@@ -168,9 +168,12 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
     case 'struct': {
       const desc = field.struct!;
       if (node.children.length === 0) return switchOn(node, field, path, ctx);
-      if (node.value !== undefined && parseGoBool(node.value.trim()) === undefined) {
+      const on = node.value === undefined ? undefined : parseGoBool(node.value.trim());
+      if (node.value !== undefined && on === undefined) {
         issue(ctx, node, path, `invalid value ${quoted(node.value)}: ${path.at(-1)} is a section (use its sub-keys, or true)`);
       }
+      // `sticky=false` beside `sticky.cookie.name=…`: false switches the section off, its sub-keys included (as Traefik).
+      if (on === false) return undefined;
       const before = ctx.errors.length;
       const out = decodeStruct(node, desc, path, ctx);
       // A section whose only content was rejected is left out rather than kept empty.

@@ -458,8 +458,9 @@ describe('forwardAuth tracing', () => {
         detailed: { rule: 'PathPrefix(`/d`)', service: 'app', middlewares: ['fa'], observability: { traceVerbosity: 'detailed' } },
         denied: { rule: 'PathPrefix(`/x`)', service: 'app', middlewares: ['no'], observability: { traceVerbosity: 'detailed' } },
         minimal: { rule: 'PathPrefix(`/m`)', service: 'app', middlewares: ['fa'] },
+        body: { rule: 'PathPrefix(`/b`)', service: 'app', middlewares: ['small'], observability: { traceVerbosity: 'detailed' } },
       },
-      middlewares: { fa: mw('ok'), no: mw('deny') },
+      middlewares: { fa: mw('ok'), no: mw('deny'), small: { forwardAuth: { address: `${auth.url}/ok`, forwardBody: true, maxBodySize: 1 } } },
       services: { app: service(app.url) },
     });
     assert.equal((await send(gw.web, '/d')).status, 200);
@@ -475,6 +476,11 @@ describe('forwardAuth tracing', () => {
     const refused = await traceWhere(gw.collector, (s) => s.name === 'AuthRequest' && s.attributes['http.response.status_code'] === 403, 4);
     assert.equal(refused.one('ForwardAuth').status.code, STATUS.ERROR);
     assert.equal(refused.one('AuthRequest').status.code, STATUS.ERROR);
+
+    assert.equal((await send(gw.web, '/b', { method: 'POST', body: 'too large' })).status, 401);
+    const tooLarge = await traceWhere(gw.collector, (s) => s.name === 'POST' && s.attributes['url.path'] === '/b', 3);
+    assert.deepEqual(tooLarge.shape(), ['POST', '  Router', '    ForwardAuth']);
+    assert.equal(tooLarge.one('ForwardAuth').status.code, STATUS.ERROR, 'refused after reading the body: the step still ends in error');
 
     const before = gw.collector.spans.filter((s) => s.name === 'AuthRequest').length;
     assert.equal((await send(gw.web, '/m')).status, 200);

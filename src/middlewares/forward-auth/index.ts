@@ -110,8 +110,8 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
     });
   }
 
-  function authenticate(ctx: RequestContext, next: Handler, body: Buffer | undefined): void {
-    const refuse = refuser(ctx);
+  /** `refuse` is taken on entry (the step is current only then; the body may be read first). */
+  function authenticate(ctx: RequestContext, next: Handler, body: Buffer | undefined, refuse: (reason: string) => void): void {
     const headers = authRequestHeaders(ctx, mode, allowed);
     const observer = ctx.trace?.startCall?.('AuthRequest', address, path, cfg.preserveRequestMethod ? ctx.method : 'GET', headers);
     call(ctx, headers, body, observer, function answered(err, answer) {
@@ -191,14 +191,14 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
     wrap(next: Handler): Handler {
       return function forwardAuthHandler(ctx: RequestContext) {
         // Traefik: a CONNECT body of unknown length is tunnel data, never sent to the auth server.
+        const refuse = refuser(ctx);
         const h = ctx.req.headers;
         const h2Body = ctx.req.httpVersionMajor === 2 && (ctx.req as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
         const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0') || h2Body;
         if (!forwardBody || !hasBody || ctx.body !== undefined || (ctx.method === 'CONNECT' && h['content-length'] === undefined)) {
-          authenticate(ctx, next, ctx.body !== undefined && forwardBody ? ctx.body : undefined);
+          authenticate(ctx, next, ctx.body !== undefined && forwardBody ? ctx.body : undefined, refuse);
           return;
         }
-        const refuse = refuser(ctx);
         readBody(ctx, maxBodySize, function read(err, body) {
           if (ctx.res.destroyed || ctx.res.headersSent) return;
           if (err === 'tooLarge') {
@@ -214,7 +214,7 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
           // The forwarder sends these bytes: the request stream is spent.
           ctx.body = body;
           delete ctx.headers.expect;
-          authenticate(ctx, next, body.length > 0 ? body : undefined);
+          authenticate(ctx, next, body.length > 0 ? body : undefined, refuse);
         });
       };
     },

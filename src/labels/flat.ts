@@ -172,8 +172,9 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
       if (node.value !== undefined && on === undefined) {
         issue(ctx, node, path, `invalid value ${quoted(node.value)}: ${path.at(-1)} is a section (use its sub-keys, or true)`);
       }
-      // `sticky=false` beside `sticky.cookie.name=…`: false switches the section off, its sub-keys included (as Traefik).
-      if (on === false) return undefined;
+      // `sticky=false` beside `sticky.cookie.name=…`: false switches an allowEmpty section off, its sub-keys included
+      // (Traefik's parser marks the node disabled); on other sections Traefik ignores the value and keeps the sub-keys.
+      if (on === false && field.allowEmpty === true) return undefined;
       const before = ctx.errors.length;
       const out = decodeStruct(node, desc, path, ctx);
       // A section whose only content was rejected is left out rather than kept empty.

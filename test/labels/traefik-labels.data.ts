@@ -785,3 +785,27 @@ export const skipped: Record<string, string> = {
   'traefik.tls.stores.default.defaultgeneratedcert.domain.main': 'foobar',
   'traefik.tls.stores.default.defaultgeneratedcert.domain.sans': 'foobar, fiibar'
 };
+
+/**
+ * The error cases of the parser `pkg/config/label` calls (github.com/traefik/paerser, `parser/*_test.go`): label
+ * sets Traefik refuses. paerser's tests decode into small test structs; each case here puts the same fact on a
+ * Traefik HTTP field of the same Go kind (named in `on`), or keeps paerser's keys where the fact is about the key.
+ * `mentions` is a word tagway's error must hold for every refused label.
+ */
+export interface ParserErrorCase { desc: string; on: string; labels: Record<string, string>; mentions: string }
+
+export const parserErrorCases: ParserErrorCase[] = [
+  { desc: 'labels_decode_test.go TestDecodeToNode: invalid label, ending by a dot', on: 'the key', labels: { 'traefik.http.': 'bar' }, mentions: 'empty element' },
+  {
+    desc: 'labels_decode_test.go TestDecodeToNode: several entries, invalid slice syntax',
+    on: 'the keys (an element that is only an index)',
+    labels: { 'traefik.foo.[0].aaa': 'bar0', 'traefik.foo.[0].bbb': 'bur0', 'traefik.foo.[1].aaa': 'bar1', 'traefik.foo.[1].bbb': 'bur1' },
+    mentions: '[',
+  },
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, struct pointer without children', on: 'a middleware section (addPrefix, a struct pointer)', labels: { 'traefik.http.middlewares.m.addprefix': '' }, mentions: 'addPrefix' },
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, map without children', on: 'healthCheck.headers (a map of strings)', labels: { 'traefik.http.services.s.loadbalancer.healthcheck.headers': '' }, mentions: 'sub-keys' },
+  { desc: 'element_fill_test.go TestFill: field not found', on: 'a router (no such field)', labels: { 'traefik.http.routers.r.foo': 'bar' }, mentions: 'unknown key "foo"' },
+  { desc: 'element_fill_test.go TestFill: invalid int', on: 'router priority (int)', labels: { 'traefik.http.routers.r.priority': 'four' }, mentions: 'four' },
+  { desc: 'element_fill_test.go TestFill: invalid int64', on: 'rateLimit.average (int64)', labels: { 'traefik.http.middlewares.m.ratelimit.average': 'four' }, mentions: 'four' },
+  { desc: 'element_fill_test.go TestFill: invalid bool', on: 'loadBalancer.passHostHeader (bool)', labels: { 'traefik.http.services.s.loadbalancer.passhostheader': 'bool' }, mentions: 'bool' },
+];

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDynamicLabels, UNSUPPORTED_TCP_UDP, UNSUPPORTED_TLS } from '../../src/labels/index.ts';
 import { Tally, TRAEFIK_VERSION } from '../support/traefik-tables.ts';
-import { decodeCases, skipped, type TraefikLabelCase } from './traefik-labels.data.ts';
+import { decodeCases, parserErrorCases, skipped, type TraefikLabelCase } from './traefik-labels.data.ts';
 
 /**
  * Traefik's label decoding table (./traefik-labels.data.ts) through tagway's production label decoder
@@ -83,4 +83,21 @@ describe('Traefik pkg/config/label/label_test.go through decodeDynamicLabels', (
   });
 
   it('count', (t) => tally.report(t));
+});
+
+const errorTally = new Tally('paerser parser/*_test.go error cases (the parser pkg/config/label calls), on Traefik HTTP fields');
+
+describe('Traefik\'s label parser error cases through decodeDynamicLabels', () => {
+  for (const c of parserErrorCases) {
+    it(`${c.desc} (on ${c.on})`, () => errorTally.run(c.desc, undefined, () => {
+      const r = decodeDynamicLabels(c.labels, 'traefik');
+      assert.deepEqual([...new Set(r.errors.map((e) => e.key))].sort(), Object.keys(c.labels).sort());
+      for (const e of r.errors) assert.ok(e.message.includes(c.mentions), `${e.key}: ${e.message}`);
+      // A refused value is not decoded into the configuration.
+      const decoded = JSON.stringify(r.configuration);
+      for (const value of Object.values(c.labels)) if (value !== '') assert.ok(!decoded.includes(JSON.stringify(value)), decoded);
+    }));
+  }
+
+  it('count', (t) => errorTally.report(t));
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { tracingSchema } from '../static/schema.ts';
 import { staticOrigin, type StaticOrigin } from '../static/origins.ts';
 import type { TracingConfig } from '../static/types.ts';
@@ -84,7 +85,7 @@ export function tracingSettings(config: TracingConfig, env: Env = process.env): 
   const protocolVar = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'].find((n) => (env[n]?.trim() ?? '') !== '');
   const tls = http.tls;
   const tlsFile = (field: 'ca' | 'cert' | 'key', suffix: string): Sourced<string | undefined> =>
-    fromStatic(['otlp', 'http', 'tls', field], tls?.[field], undefined) ?? fromEnv(both(suffix), (raw) => raw) ?? byDefault(undefined);
+    fromStatic(['otlp', 'http', 'tls', field], tls?.[field], undefined) ?? fromEnv(both(suffix), readableFile) ?? byDefault(undefined);
   const b = config.batch;
   const batchValue = (key: keyof TracingConfig['batch'], variable: string, min: 0 | 1): Sourced<number> =>
     fromStatic(['batch', key], b[key], defaults.batch[key]) ?? fromEnv([variable], (raw, name) => integer(raw, name, min)) ?? byDefault(b[key]);
@@ -184,6 +185,14 @@ function parseHeaders(raw: string, name: string): Record<string, string> {
     out[key] = value;
   }
   return out;
+}
+
+/** A PEM file path from the environment, checked now so a typo stops startup naming the variable. */
+function readableFile(raw: string, name: string): string {
+  try { accessSync(raw, constants.R_OK); } catch (error) {
+    throw new TracingConfigError(`${name}: cannot read "${raw}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return raw;
 }
 
 function compression(raw: string, name: string): OtlpCompression {

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { tracingDisabled, tracingSettings, type TracingSettings } from '../../src/observability/settings.ts';
 import { loadStaticConfig } from '../../src/static/load.ts';
 import type { TracingConfig } from '../../src/static/types.ts';
@@ -18,6 +19,10 @@ function loaded(argv: string[] = [], tagwayEnv: Record<string, string> = {}): Tr
 }
 
 type Pick = (s: TracingSettings) => unknown;
+
+/** Two readable PEM files (the env paths are checked at startup). */
+const PEM_A = fileURLToPath(new URL('./export/fixtures/collector-cert.pem', import.meta.url));
+const PEM_B = fileURLToPath(new URL('./export/fixtures/collector-key.pem', import.meta.url));
 
 interface Case {
   what: string;
@@ -64,15 +69,15 @@ const cases: Case[] = [
   },
   {
     what: 'tls.ca', pick: (s) => s.tls.ca, flag: '--tracing.otlp.http.tls.ca=/file/ca.pem', flagWant: '/file/ca.pem',
-    vars: ['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CERTIFICATE'], values: ['/t/ca.pem', '/g/ca.pem'], want: ['/t/ca.pem', '/g/ca.pem'], defaultWant: undefined,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CERTIFICATE'], values: [PEM_A, PEM_B], want: [PEM_A, PEM_B], defaultWant: undefined,
   },
   {
     what: 'tls.cert', pick: (s) => s.tls.cert, flag: '--tracing.otlp.http.tls.cert=/file/c.pem', flagWant: '/file/c.pem',
-    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'], values: ['/t/c.pem', '/g/c.pem'], want: ['/t/c.pem', '/g/c.pem'], defaultWant: undefined,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'], values: [PEM_A, PEM_B], want: [PEM_A, PEM_B], defaultWant: undefined,
   },
   {
     what: 'tls.key', pick: (s) => s.tls.key, flag: '--tracing.otlp.http.tls.key=/file/k.pem', flagWant: '/file/k.pem',
-    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', 'OTEL_EXPORTER_OTLP_CLIENT_KEY'], values: ['/t/k.pem', '/g/k.pem'], want: ['/t/k.pem', '/g/k.pem'], defaultWant: undefined,
+    vars: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', 'OTEL_EXPORTER_OTLP_CLIENT_KEY'], values: [PEM_A, PEM_B], want: [PEM_A, PEM_B], defaultWant: undefined,
   },
   { what: 'batch.scheduledDelay', pick: (s) => s.batch.scheduledDelay, flag: '--tracing.batch.scheduledDelay=2s', flagWant: 2000, vars: ['OTEL_BSP_SCHEDULE_DELAY'], values: ['0'], want: [0], defaultWant: 5000 },
   { what: 'batch.exportTimeout', pick: (s) => s.batch.exportTimeout, flag: '--tracing.batch.exportTimeout=3s', flagWant: 3000, vars: ['OTEL_BSP_EXPORT_TIMEOUT'], values: ['1500'], want: [1500], defaultWant: 30_000 },
@@ -137,6 +142,8 @@ describe('tracingSettings: a bad value stops startup, naming the variable', () =
     [{ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, /OTEL_EXPORTER_OTLP_HEADERS: "novalue" is not a key=value header/],
     [{ OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'k=%zz' }, /OTEL_EXPORTER_OTLP_TRACES_HEADERS: the value of "k" is not valid percent-encoding/],
     [{ OTEL_EXPORTER_OTLP_HEADERS: 'k=a%0Db' }, /OTEL_EXPORTER_OTLP_HEADERS: the value of "k" contains a line break/],
+    [{ OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem' }, /OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read "\/nonexistent\/ca.pem" \(ENOENT\)/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/nonexistent/k.pem' }, /OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: cannot read/],
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: '10s' }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer/],
     [{ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }, /OTEL_EXPORTER_OTLP_TRACES_TIMEOUT must be a positive integer/],
     [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }, /OTEL_EXPORTER_OTLP_COMPRESSION: "br" is not supported \(use gzip or none\)/],

@@ -37,11 +37,13 @@ describe('OTLP over TLS', () => {
     { desc: 'CA inline as PEM: exported', tls: () => [`--tracing.otlp.http.tls.ca=${readFileSync(CERT, 'utf8')}`, '--tracing.otlp.http.tls.insecureSkipVerify=false'], exported: true },
     { desc: 'unknown CA: refused, the reason counted', tls: () => ['--tracing.otlp.http.tls.insecureSkipVerify=false'], exported: false },
     { desc: 'unknown CA with insecureSkipVerify: exported', tls: () => ['--tracing.otlp.http.tls.insecureSkipVerify=true'], exported: true },
+    { desc: 'CA from OTEL_EXPORTER_OTLP_CERTIFICATE: exported', tls: () => [], env: { OTEL_EXPORTER_OTLP_CERTIFICATE: CERT }, exported: true },
+    { desc: 'CA from OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE over a generic one that does not exist: exported', tls: () => [], env: { OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: CERT, OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent.pem' }, exported: true },
   ];
   for (const c of cases) {
     it(c.desc, async (t) => {
       const collector = await startTlsCollector(t);
-      const h = await startTracedApi(t, { endpoint: () => collector.endpoint, flags: c.tls() });
+      const h = await startTracedApi(t, { endpoint: () => collector.endpoint, flags: c.tls(), env: c.env ?? {} });
       await send(h.web, '/tls');
       await h.tracing.shutdown(3000);
       assert.equal(collector.spans.length, c.exported ? 2 : 0);

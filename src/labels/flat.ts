@@ -168,7 +168,7 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
     case 'struct': {
       const desc = field.struct!;
       if (node.children.length === 0) return switchOn(node, field, path, ctx);
-      const on = node.value === undefined ? undefined : parseGoBool(node.value.trim());
+      const on = node.value === undefined ? undefined : onOff(node.value, field);
       if (node.value !== undefined && on === undefined) {
         issue(ctx, node, path, `invalid value ${quoted(node.value)}: ${path.at(-1)} is a section (use its sub-keys, or true)`);
       }
@@ -217,10 +217,19 @@ function decodeField(node: Node, field: FieldDesc, path: (string | number)[], ct
   }
 }
 
+/**
+ * A section's value as on/off. Traefik's parser switches an allowEmpty section on with any case of `true` (`TruE`)
+ * or an empty value, and off with `false`; other sections take Go's booleans.
+ */
+function onOff(value: string, field: FieldDesc): boolean | undefined {
+  const text = value.trim();
+  if (field.allowEmpty === true && (text === '' || text.toLowerCase() === 'true')) return true;
+  return parseGoBool(text);
+}
+
 /** `tls=true` on an allowEmpty section creates it empty; `false` leaves it unset. */
 function switchOn(node: Node, field: FieldDesc, path: (string | number)[], ctx: Ctx): Record<string, unknown> | undefined {
-  const text = (node.value ?? '').trim();
-  const b = parseGoBool(text);
+  const b = onOff(node.value ?? '', field);
   if (field.allowEmpty === true && b !== undefined) return b ? {} : undefined;
   const first = Object.keys(field.struct!.fields)[0] ?? 'option';
   issue(ctx, node, path, field.allowEmpty === true

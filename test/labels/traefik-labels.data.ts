@@ -809,3 +809,21 @@ export const parserErrorCases: ParserErrorCase[] = [
   { desc: 'element_fill_test.go TestFill: invalid int64', on: 'rateLimit.average (int64)', labels: { 'traefik.http.middlewares.m.ratelimit.average': 'four' }, mentions: 'four' },
   { desc: 'element_fill_test.go TestFill: invalid bool', on: 'loadBalancer.passHostHeader (bool)', labels: { 'traefik.http.services.s.loadbalancer.passhostheader': 'bool' }, mentions: 'bool' },
 ];
+
+/**
+ * paerser's `allowEmpty` cases (a section switched on by its value, as a router's `tls`): `parser/nodes_metadata_test.go`
+ * (TestAddMetadata, which marks the node disabled or not) and `parser/element_fill_test.go` (TestFill, which then
+ * creates the section or not), put on `traefik.http.routers.r.tls`. `tls` is the router's TLS section as decoded,
+ * or undefined when Traefik leaves it unset.
+ */
+export interface AllowEmptyCase { desc: string; labels: Record<string, string>; tls: Record<string, unknown> | undefined }
+
+export const allowEmptyCases: AllowEmptyCase[] = [
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, struct with allowEmpty, value true', labels: { 'traefik.http.routers.r.tls': 'true' }, tls: {} },
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, struct with allowEmpty, value true with case variation', labels: { 'traefik.http.routers.r.tls': 'TruE' }, tls: {} },
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, struct with allowEmpty, value false', labels: { 'traefik.http.routers.r.tls': 'false' }, tls: undefined },
+  { desc: 'nodes_metadata_test.go TestAddMetadata: level 2, struct with allowEmpty with children, value false', labels: { 'traefik.http.routers.r.tls': 'false', 'traefik.http.routers.r.tls.options': 'hii' }, tls: undefined },
+  { desc: 'element_fill_test.go TestFill: pointer disabled false without children (a label with no value)', labels: { 'traefik.http.routers.r.tls': '' }, tls: {} },
+  { desc: 'element_fill_test.go TestFill: pointer disabled true without children', labels: { 'traefik.http.routers.r.tls': 'false' }, tls: undefined },
+  { desc: 'element_fill_test.go TestFill: pointer disabled true with children', labels: { 'traefik.http.routers.r.tls': 'false', 'traefik.http.routers.r.tls.options': 'huu', 'traefik.http.routers.r.tls.certresolver': '6' }, tls: undefined },
+];

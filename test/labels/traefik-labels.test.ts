@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDynamicLabels, UNSUPPORTED_TCP_UDP, UNSUPPORTED_TLS } from '../../src/labels/index.ts';
 import { Tally, TRAEFIK_VERSION } from '../support/traefik-tables.ts';
-import { decodeCases, parserErrorCases, skipped, type TraefikLabelCase } from './traefik-labels.data.ts';
+import { allowEmptyCases, decodeCases, parserErrorCases, skipped, type TraefikLabelCase } from './traefik-labels.data.ts';
 
 /**
  * Traefik's label decoding table (./traefik-labels.data.ts) through tagway's production label decoder
@@ -100,4 +100,18 @@ describe('Traefik\'s label parser error cases through decodeDynamicLabels', () =
   }
 
   it('count', (t) => errorTally.report(t));
+});
+
+const allowEmptyTally = new Tally('paerser parser/*_test.go allowEmpty cases (a section switched on or off by its value), on a router\'s tls');
+
+describe('Traefik\'s label parser allowEmpty cases through decodeDynamicLabels', () => {
+  for (const c of allowEmptyCases) {
+    it(c.desc, () => allowEmptyTally.run(c.desc, undefined, () => {
+      const r = decodeDynamicLabels({ 'traefik.http.routers.r.service': 'app', ...c.labels }, 'traefik');
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.configuration.http.routers['r'], { service: 'app', ...(c.tls !== undefined ? { tls: c.tls } : {}) });
+    }));
+  }
+
+  it('count', (t) => allowEmptyTally.report(t));
 });

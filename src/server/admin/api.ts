@@ -5,7 +5,7 @@ import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './view.ts';
 import { VERSION_INFO } from './version.ts';
 import { explain } from '../../routing/explain.ts';
-import { represent, representEntryPoint } from './represent.ts';
+import { represent, representEntryPoint, representMiddleware, representRouter, representService } from './represent.ts';
 import { formatDuration } from '../../util/duration.ts';
 
 const DEFAULT_PER_PAGE = 100;
@@ -99,30 +99,30 @@ export function apiRoutes(view: GatewayView): Hono {
 
   api.get('/http/routers', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().routers).filter((r) => keepRouter(k, r)), ROUTER_SORT));
+    return page(c, sortItems(c, Object.values(view.state().routers).map(representRouter).filter((r) => keepRouter(k, r)), ROUTER_SORT));
   });
   api.get('/http/routers/:name', (c) => {
     const id = idParam(c, 'name');
     const r = view.state().routers[id];
-    return r ? c.json(represent(r)) : apiError(c, `router not found: ${id}`, 404);
+    return r ? c.json(represent(representRouter(r))) : apiError(c, `router not found: ${id}`, 404);
   });
   api.get('/http/services', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().services).filter((s) => keepOther(k, s)), SERVICE_SORT));
+    return page(c, sortItems(c, Object.values(view.state().services).map(representService).filter((s) => keepOther(k, s)), SERVICE_SORT));
   });
   api.get('/http/services/:name', (c) => {
     const id = idParam(c, 'name');
     const s = view.state().services[id];
-    return s ? c.json(represent(s)) : apiError(c, `service not found: ${id}`, 404);
+    return s ? c.json(represent(representService(s))) : apiError(c, `service not found: ${id}`, 404);
   });
   api.get('/http/middlewares', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().middlewares).filter((m) => keepOther(k, m)), MIDDLEWARE_SORT));
+    return page(c, sortItems(c, Object.values(view.state().middlewares).map(representMiddleware).filter((m) => keepOther(k, m)), MIDDLEWARE_SORT));
   });
   api.get('/http/middlewares/:name', (c) => {
     const id = idParam(c, 'name');
     const m = view.state().middlewares[id];
-    return m ? c.json(represent(m)) : apiError(c, `middleware not found: ${id}`, 404);
+    return m ? c.json(represent(representMiddleware(m))) : apiError(c, `middleware not found: ${id}`, 404);
   });
 
   api.get('/entrypoints', (c) => page(c, Object.entries(view.config.entryPoints)
@@ -168,7 +168,10 @@ export function apiRoutes(view: GatewayView): Hono {
         if ('type' in rest) delete (rest as { type?: string }).type;
         return [k, represent(rest)];
       }));
-    return c.json({ routers: strip(state.routers), services: strip(state.services), middlewares: strip(state.middlewares), static: redactStatic(view.config) });
+    const each = <T>(items: Record<string, T>, f: (i: T) => T): Record<string, T> => Object.fromEntries(Object.entries(items).map(([k, v]) => [k, f(v)]));
+    return c.json({
+      routers: strip(each(state.routers, representRouter)), services: strip(each(state.services, representService)),
+      middlewares: strip(each(state.middlewares, representMiddleware)), static: redactStatic(view.config) });
   });
 
   api.get('/version', (c) => c.json({ ...VERSION_INFO, startDate: view.startDate.toISOString() }));

@@ -1,4 +1,6 @@
 import type { EntryPointConfig } from '../../static/types.ts';
+import type { Compress, ServersLoadBalancer } from '../../dynamic/types.ts';
+import { DEFAULT_ENCODINGS } from '../../middlewares/compress/index.ts';
 
 /**
  * JSON representations that match what Traefik's API prints. Traefik marshals Go structs whose fields are
@@ -56,4 +58,32 @@ export function representEntryPoint(name: string, ep: EntryPointConfig): Record<
     },
     name,
   };
+}
+
+/** A name as Traefik's `provider.GetQualifiedName` writes it: kept when it has a provider, else `name@provider`. */
+function qualified(name: string, provider: string): string {
+  return name.includes('@') ? name : `${name}@${provider}`;
+}
+
+/**
+ * A router as Traefik's runtime shows it once its handler is built: `middlewares` qualified with the router's
+ * provider (`auth` → `auth@file`; Traefik's buildHTTPHandler rewrites them in place). `service` stays as written.
+ */
+export function representRouter<T extends { provider: string; middlewares?: string[] }>(r: T): T {
+  return r.middlewares ? { ...r, middlewares: r.middlewares.map((m) => qualified(m, r.provider)) } : r;
+}
+
+/**
+ * A service with the load-balancer defaults Traefik's SetDefaults gives every provider's configuration
+ * (`strategy: wrr`, `passHostHeader: true`, `responseForwarding.flushInterval: 100ms`): the values the proxy uses.
+ */
+export function representService<T extends { loadBalancer?: ServersLoadBalancer }>(s: T): T {
+  const lb = s.loadBalancer;
+  if (!lb) return s;
+  return { ...s, loadBalancer: { ...lb, strategy: lb.strategy ?? 'wrr', passHostHeader: lb.passHostHeader ?? true, responseForwarding: lb.responseForwarding ?? { flushInterval: '100ms' } } };
+}
+
+/** A middleware with Traefik's SetDefaults: `compress` lists its default encodings (gzip, br, zstd) when none are set. */
+export function representMiddleware<T extends { compress?: Compress }>(m: T): T {
+  return m.compress && !(m.compress.encodings?.length) ? { ...m, compress: { ...m.compress, encodings: [...DEFAULT_ENCODINGS] } } : m;
 }

@@ -271,7 +271,7 @@ const cases: Case[] = [
     ]),
     ready: (s) => has(s, 'own', 'mws'),
     async check(c) {
-      assert.deepEqual((await router(c, 'own@consulcatalog'))['middlewares'], ['stamp@consulcatalog', 'pre']);
+      assert.deepEqual((await router(c, 'own@consulcatalog'))['middlewares'], ['stamp@consulcatalog', 'pre@consulcatalog']);
       assert.deepEqual((await api<Json>(c.admin, '/api/http/middlewares/stamp@consulcatalog')).body['usedBy'], ['mws@consulcatalog', 'own@consulcatalog']);
       const r = await via(c.web, 'own.test', '/x');
       assert.equal(r.url, '/p/x');
@@ -312,7 +312,7 @@ const cases: Case[] = [
     async check(c) {
       const mw = await api<Json>(c.admin, '/api/http/middlewares/pfx@consulcatalog');
       assert.deepEqual(mw.body, { addPrefix: { prefix: '/inner' }, name: 'pfx@consulcatalog', provider: 'consulcatalog', type: 'addprefix', status: 'enabled', usedBy: ['mw@consulcatalog'] });
-      assert.deepEqual((await router(c, 'mw@consulcatalog'))['middlewares'], ['pfx']);
+      assert.deepEqual((await router(c, 'mw@consulcatalog'))['middlewares'], ['pfx@consulcatalog']);
       assert.deepEqual((await via(c.web, 'mw.test', '/x')).url, '/inner/x');
       const lost = await router(c, 'lost@consulcatalog');
       assert.deepEqual([lost['status'], lost['error']], ['disabled', ['middleware "nope@consulcatalog" does not exist']]);

@@ -57,7 +57,8 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     { desc: 'search looks in the name', path: '/api/http/routers?search=beta-', names: ['beta-r@consulcatalog'], next: '1' },
     { desc: 'status filter, case-insensitive', path: '/api/http/routers?status=DISABLED', names: ['broken@consulcatalog'], next: '1' },
     { desc: 'serviceName qualified matches a router service written unqualified', path: '/api/http/routers?serviceName=gamma@consulcatalog', names: ['broken@consulcatalog', 'gamma-r@consulcatalog'], next: '1' },
-    { desc: 'middlewareName matches the name as the router wrote it', path: '/api/http/routers?middlewareName=strip', names: ['beta-r@consulcatalog'], next: '1' },
+    { desc: 'middlewareName matches the name qualified as Traefik shows it once built', path: '/api/http/routers?middlewareName=strip@consulcatalog', names: ['beta-r@consulcatalog'], next: '1' },
+    { desc: 'middlewareName unqualified matches nothing (Traefik compares qualified names)', path: '/api/http/routers?middlewareName=strip', names: [], next: '1' },
     { desc: 'sortBy=priority desc (rule lengths 19, 17, 13, then the explicit 7)', path: '/api/http/routers?sortBy=priority&direction=desc&search=consulcatalog',
       names: ['broken@consulcatalog', 'beta-r@consulcatalog', 'alpha@consulcatalog', 'gamma-r@consulcatalog'], next: '1' },
     { desc: 'sortBy=service asc, ties by name', path: '/api/http/routers?sortBy=service&search=consulcatalog',
@@ -93,9 +94,9 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     });
   }
 
-  it('one router: the stored object with computed priority, default entry points, merged observability, middlewares as written', async () => {
+  it('one router: the stored object with computed priority, default entry points, merged observability, middlewares qualified as Traefik shows them once built', async () => {
     assert.deepEqual((await api(g.admin, '/api/http/routers/beta-r@consulcatalog')).body, {
-      entryPoints: ['web'], middlewares: ['strip'], rule: 'Host(`beta.test`)', service: 'beta', name: 'beta-r@consulcatalog', provider: 'consulcatalog',
+      entryPoints: ['web'], middlewares: ['strip@consulcatalog'], rule: 'Host(`beta.test`)', service: 'beta', name: 'beta-r@consulcatalog', provider: 'consulcatalog',
       priority: 'Host(`beta.test`)'.length, observability: DEFAULT_OBS,
       observabilitySources: { accessLogs: 'default', metrics: 'default', tracing: 'default', traceVerbosity: 'default' },
       status: 'enabled', using: ['web'],

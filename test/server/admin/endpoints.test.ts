@@ -111,9 +111,9 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     assert.equal((await api(g.admin, '/api/http/routers/foo%2Fbar%40file')).text, '{"message":"router not found: foo/bar@file"}\n');
   });
 
-  it('an internal router as Traefik shows it (ruleSyntax v3, top priority, on the traefik entry point)', async () => {
+  it('an internal router as Traefik shows it (ruleSyntax default, top priority, on the traefik entry point)', async () => {
     assert.deepEqual((await api(g.admin, '/api/http/routers/api@internal')).body, {
-      entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', ruleSyntax: 'v3', service: 'api@internal', priority: Number.MAX_SAFE_INTEGER - 1,
+      entryPoints: ['traefik'], rule: 'PathPrefix(`/api`)', ruleSyntax: 'default', service: 'api@internal', priority: Number.MAX_SAFE_INTEGER - 1,
       name: 'api@internal', provider: 'internal', observability: DEFAULT_OBS,
       observabilitySources: { accessLogs: 'default', metrics: 'default', tracing: 'default', traceVerbosity: 'default' },
       status: 'enabled', using: ['traefik'],

@@ -90,13 +90,13 @@ const TRAEFIK: Record<Kind, Record<string, Json>> = {
 /** Where tagway deliberately differs: why, and what it shows instead (`absent`, or the fields that differ). */
 interface Difference { why: string; instead: 'absent' | Json }
 const NO_MIRRORING = 'tagway has no `mirroring` service (HTTP mirroring is not implemented; see "Differences from Traefik"): the test configuration leaves it out';
-const PRIORITY = 'internal routers sit at the top priorities; Traefik\'s MaxInt64-1/-2 is not a JavaScript number, tagway uses Number.MAX_SAFE_INTEGER-1/-2 (ping is -0), and names its rule syntax "v3" (the only one it has) where Traefik prints "default"';
+const PRIORITY = 'internal routers sit at the top priorities; Traefik\'s MaxInt64-1/-2 is not a JavaScript number (JSON.parse would round it), tagway uses Number.MAX_SAFE_INTEGER-1/-2 (ping: MAX_SAFE_INTEGER)';
 const DASHBOARD = 'tagway\'s dashboard app answers `/` and `/dashboard/` itself: no dashboard_redirect / dashboard_stripprefix internal middlewares';
 const NOOP = 'Traefik\'s `noop@internal` backs routers without a service (its `traefik` entry point redirections); tagway needs none';
 const DIFFERENCES: Partial<Record<Kind, Record<string, Difference>>> = {
   routers: {
-    'api@internal': { why: PRIORITY, instead: { priority: Number.MAX_SAFE_INTEGER - 1, ruleSyntax: 'v3' } },
-    'dashboard@internal': { why: `${PRIORITY}; ${DASHBOARD}`, instead: { priority: Number.MAX_SAFE_INTEGER - 2, ruleSyntax: 'v3', middlewares: undefined } },
+    'api@internal': { why: PRIORITY, instead: { priority: Number.MAX_SAFE_INTEGER - 1 } },
+    'dashboard@internal': { why: `${PRIORITY}; ${DASHBOARD}`, instead: { priority: Number.MAX_SAFE_INTEGER - 2, middlewares: undefined } },
   },
   middlewares: {
     'dashboard_redirect@internal': { why: DASHBOARD, instead: 'absent' },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { Middleware } from '../../src/dynamic/types.ts';
 import { buildMiddleware } from '../../src/middlewares/index.ts';
+import { decodeDynamicLabels } from '../../src/labels/index.ts';
 import { startFileGateway, send, type FileGateway } from '../support/file-gateway.ts';
 import { startUpstream, type Upstream } from '../support/upstream.ts';
 import { Tally, TRAEFIK_VERSION } from '../support/traefik-tables.ts';
@@ -170,4 +171,133 @@ describe('Traefik path middleware tables through the running gateway', () => {
   });
 
   it('count', (t) => tally.report(t));
+});
+
+/**
+ * pkg/middlewares/redirect/redirect_{scheme,regex}_test.go. Each request goes to the running gateway as Traefik's
+ * unit test builds it: the table's URL as an absolute-form target and its authority as Host; one router per case
+ * chosen by an `X-Traefik-Case` header. The entry point trusts client X-Forwarded-* (`forwardedHeaders.insecure`),
+ * as Traefik's unit tests see them. A case Traefik answers without redirecting reaches the upstream (200, no Location).
+ */
+const redirectTally = new Tally(`${TRAEFIK_VERSION} pkg/middlewares/redirect/redirect_{scheme,regex}_test.go`);
+
+interface RedirectCase { desc: string; mw: Middleware; url: string; method?: string; headers?: Record<string, string>; status: number; location?: string; differs?: string }
+
+const NO_FORCE_308 = 'tagway lacks redirectScheme.forcePermanentRedirect: the tag is refused by key (reported on the item) where '
+  + 'Traefik answers 308';
+const rs = (scheme: string, port?: string, permanent?: boolean): Middleware => ({ redirectScheme: { scheme, ...(port !== undefined ? { port } : {}), ...(permanent ? { permanent } : {}) } });
+const rr = (regex: string, replacement: string, permanent?: boolean): Middleware => ({ redirectRegex: { regex, replacement, ...(permanent ? { permanent } : {}) } });
+// Traefik's unit tests mark a TLS request `secured`; those cases (and the scheme test's https:// URLs, which
+// httptest marks TLS too) arrive here as the same URL with X-Forwarded-Proto: https, which redirectScheme reads
+// the same way. redirectRegex ignores X-Forwarded-Proto, so its three `secured` cases need TLS: not ported here.
+const HTTPS = { 'X-Forwarded-Proto': 'https' };
+
+// redirect_scheme_test.go TestRedirectSchemeHandler ("Without scheme" is in `redirectConstructed`).
+const redirectScheme: RedirectCase[] = [
+  { desc: 'HTTP to HTTPS', mw: rs('https'), url: 'http://foo', status: 302, location: 'https://foo' },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto', mw: rs('https'), url: 'http://foo', headers: { 'X-Forwarded-Proto': 'http' }, status: 302, location: 'https://foo' },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto to HTTPS', mw: rs('https'), url: 'http://foo', headers: { 'X-Forwarded-Proto': 'https' }, status: 200 },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto to unknown value', mw: rs('https'), url: 'http://foo', headers: { 'X-Forwarded-Proto': 'bar' }, status: 302, location: 'https://foo' },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto to ws', mw: rs('https'), url: 'http://foo', headers: { 'X-Forwarded-Proto': 'ws' }, status: 302, location: 'https://foo' },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto to wss', mw: rs('https'), url: 'http://foo', headers: { 'X-Forwarded-Proto': 'wss' }, status: 200 },
+  { desc: 'HTTP with port to HTTPS without port', mw: rs('https'), url: 'http://foo:8080', status: 302, location: 'https://foo' },
+  { desc: 'HTTP without port to HTTPS with port', mw: rs('https', '8443'), url: 'http://foo', status: 302, location: 'https://foo:8443' },
+  { desc: 'HTTP with port to HTTPS with port', mw: rs('https', '8443'), url: 'http://foo:8000', status: 302, location: 'https://foo:8443' },
+  { desc: 'HTTPS with port to HTTPS with port', mw: rs('https', '8443'), url: 'https://foo:8000', headers: HTTPS, status: 302, location: 'https://foo:8443' },
+  { desc: 'HTTPS with port to HTTPS without port', mw: rs('https'), url: 'https://foo:8000', headers: HTTPS, status: 302, location: 'https://foo' },
+  { desc: 'redirection to HTTPS without port from an URL already in https', mw: rs('https'), url: 'https://foo:8000/theother', headers: HTTPS, status: 302, location: 'https://foo/theother' },
+  { desc: 'HTTP to HTTPS permanent', mw: rs('https', '8443', true), url: 'http://foo', status: 301, location: 'https://foo:8443' },
+  { desc: 'HTTP to HTTPS with explicit 308 status code', mw: { redirectScheme: { scheme: 'https', forcePermanentRedirect: true } as never }, url: 'http://foo', status: 308, location: 'https://foo', differs: NO_FORCE_308 },
+  { desc: 'HTTP to HTTPS with explicit 308 status code for GET request', mw: { redirectScheme: { scheme: 'https', forcePermanentRedirect: true } as never }, url: 'http://foo', status: 308, location: 'https://foo', differs: NO_FORCE_308 },
+  { desc: 'to HTTP 80', mw: rs('http', '80'), url: 'http://foo:80', status: 200 },
+  { desc: 'to HTTPS 443', mw: rs('https', '443'), url: 'https://foo:443', headers: HTTPS, status: 200 },
+  { desc: 'HTTP to wss', mw: rs('wss', '9443'), url: 'http://foo', status: 302, location: 'wss://foo:9443' },
+  { desc: 'HTTP to wss without port', mw: rs('wss'), url: 'http://foo', status: 302, location: 'wss://foo' },
+  { desc: 'HTTP with port to wss without port', mw: rs('wss'), url: 'http://foo:5678', status: 302, location: 'wss://foo' },
+  { desc: 'HTTP to HTTPS without port', mw: rs('https'), url: 'http://foo:443', status: 302, location: 'https://foo' },
+  { desc: 'HTTP port redirection', mw: rs('http', '8181'), url: 'http://foo:8080', status: 302, location: 'http://foo:8181' },
+  { desc: 'HTTPS with port 80 to HTTPS without port', mw: rs('https'), url: 'https://foo:80', headers: HTTPS, status: 302, location: 'https://foo' },
+  { desc: 'IPV6 HTTP to HTTPS redirection without port', mw: rs('https'), url: 'http://[::1]', status: 302, location: 'https://[::1]' },
+  { desc: 'IPV6 HTTP to HTTPS redirection with port', mw: rs('https', '8443'), url: 'http://[::1]', status: 302, location: 'https://[::1]:8443' },
+  { desc: 'IPV6 HTTP with port 80 to HTTPS redirection without port', mw: rs('https'), url: 'http://[::1]:80', status: 302, location: 'https://[::1]' },
+  { desc: 'IPV6 HTTP with port 80 to HTTPS redirection with port', mw: rs('https', '8443'), url: 'http://[::1]:80', status: 302, location: 'https://[::1]:8443' },
+].map((c) => ({ ...c, desc: `redirectscheme: ${c.desc}` }));
+
+// redirect_regex_test.go TestRedirectRegexHandler ("invalid regex" is in `redirectConstructed`; the `secured`
+// cases "HTTPS to HTTP permanent", "HTTPS to HTTP" and "www-redirect HTTPS without port" are not ported, see above).
+const redirectRegex: RedirectCase[] = [
+  { desc: 'simple redirection', mw: rr('^(?:http?:\\/\\/)(foo)(\\.com)(:\\d+)(.*)$', 'https://${1}bar$2:443$4'), url: 'http://foo.com:80', status: 302, location: 'https://foobar.com:443' },
+  { desc: "URL doesn't match regex", mw: rr('^(?:http?:\\/\\/)(foo)(\\.com)(:\\d+)(.*)$', 'https://${1}bar$2:443$4'), url: 'http://bar.com:80', status: 200 },
+  { desc: 'invalid rewritten URL', mw: rr('^(.*)$', 'http://192.168.0.%31/'), url: 'http://foo.com:80', status: 502 },
+  { desc: 'HTTP to HTTPS permanent', mw: rr('^http://', 'https://$1', true), url: 'http://foo', status: 301, location: 'https://foo' },
+  { desc: 'HTTP to HTTPS', mw: rr('http://foo:80', 'https://foo:443'), url: 'http://foo:80', status: 302, location: 'https://foo:443' },
+  { desc: 'HTTP to HTTPS, with X-Forwarded-Proto', mw: rr('http://foo:80', 'https://foo:443'), url: 'http://foo:80', headers: { 'X-Forwarded-Proto': 'https' }, status: 302, location: 'https://foo:443' },
+  { desc: 'HTTP to HTTP', mw: rr('http://foo:80', 'http://foo:88'), url: 'http://foo:80', status: 302, location: 'http://foo:88' },
+  { desc: 'HTTP to HTTP POST', mw: rr('^http://', 'https://$1'), url: 'http://foo', method: 'POST', status: 307, location: 'https://foo' },
+  { desc: 'www-redirect without port', mw: rr('(https?)://[^/:]+(:[0-9]+)?/(.*)', '$1://example.com$2/$3', true), url: 'http://www.example.com/path', status: 301, location: 'http://example.com/path' },
+  { desc: 'www-redirect with port', mw: rr('(https?)://[^/:]+(:[0-9]+)?/(.*)', '$1://example.com$2/$3', true), url: 'http://www.example.com:8080/path', status: 301, location: 'http://example.com:8080/path' },
+  { desc: 'www-redirect without port, root path', mw: rr('(https?)://[^/:]+(:[0-9]+)?/(.*)', '$1://example.com$2/$3', true), url: 'http://www.example.com/', status: 301, location: 'http://example.com/' },
+  { desc: 'HTTP to HTTP POST permanent', mw: rr('^http://', 'https://$1', true), url: 'http://foo', method: 'POST', status: 308, location: 'https://foo' },
+].map((c) => ({ ...c, desc: `redirectregex: ${c.desc}` }));
+
+const redirectConstructed: Array<{ desc: string; mw: Middleware }> = [
+  { desc: 'redirectscheme: Without scheme', mw: { redirectScheme: {} } },
+  { desc: 'redirectregex: invalid regex', mw: rr('^(.*', '$1') },
+];
+
+const EMPTY_PATH = 'an absolute-form target with an empty path (`GET http://foo`): tagway redirects to the path it serves, "/" '
+  + '(RFC 9110 §4.2.3: an empty path is "/"; what every client sends in origin-form), Traefik echoes the empty path; same target';
+/** Traefik's unit tests build the request from a URL without a path; its Location then has none either. */
+function withEmptyPath(c: RedirectCase): RedirectCase {
+  if (/^[a-z]+:\/\/[^/]+\//.test(c.url) || c.location === undefined) return c;
+  return { ...c, differs: c.differs ?? EMPTY_PATH, location: c.differs ? c.location : `${c.location}/` };
+}
+
+const redirects = [...redirectScheme, ...redirectRegex].map(withEmptyPath);
+
+describe('Traefik redirect tables through the running gateway', () => {
+  let gw: FileGateway;
+  let up: Upstream;
+  const cleanups: Array<() => unknown> = [];
+  before(async () => {
+    const t = { after: (fn: () => unknown) => { cleanups.push(fn); } } as unknown as TestContext;
+    up = await startUpstream(t, 'up');
+    const routers: Record<string, unknown> = {};
+    const middlewares: Record<string, unknown> = {};
+    redirects.forEach((c, i) => {
+      if (c.differs === NO_FORCE_308) return;
+      middlewares[`m${i}`] = c.mw;
+      routers[`r${i}`] = { rule: `Header(\`X-Traefik-Case\`, \`${i}\`)`, service: 'up', middlewares: [`m${i}`] };
+    });
+    gw = await startFileGateway(t, { routers, middlewares, services: { up: { loadBalancer: { servers: [{ url: up.url }] } } } },
+      ['--entryPoints.web.forwardedHeaders.insecure=true']);
+  });
+  after(async () => { for (const fn of cleanups.reverse()) await fn(); });
+
+  redirects.forEach((c, i) => {
+    it(c.desc, () => redirectTally.runAsync(c.desc, c.differs, async () => {
+      if (c.differs === NO_FORCE_308) {
+        // As a Consul tag (the production label decoder): refused by key, nothing of the middleware decoded.
+        const key = 'traefik.http.middlewares.m.redirectscheme.forcepermanentredirect';
+        const decoded = decodeDynamicLabels({ 'traefik.http.middlewares.m.redirectscheme.scheme': 'https', [key]: 'true' }, 'traefik');
+        const refusals = [...decoded.errors, ...decoded.unsupported].map((e) => JSON.stringify(e));
+        assert.ok(refusals.some((e) => e.toLowerCase().includes('forcepermanentredirect')), JSON.stringify(decoded));
+        return;
+      }
+      const u = new URL(c.url);
+      const before = up.seen.length;
+      const r = await send(gw.web, c.url, { method: c.method, headers: { host: u.host, 'x-traefik-case': String(i), ...c.headers } });
+      assert.equal(r.status, c.status, r.body);
+      assert.equal(r.headers.location, c.location);
+      assert.equal(up.seen.length, before + (c.status === 200 ? 1 : 0), 'only an unredirected request reaches the upstream');
+    }));
+  });
+
+  redirectConstructed.forEach((c) => {
+    it(c.desc, () => redirectTally.run(c.desc, undefined, () => {
+      assert.ok(buildMiddleware('m@test', c.mw, () => new Error('no references')) instanceof Error);
+    }));
+  });
+
+  it('count', (t) => redirectTally.report(t));
 });

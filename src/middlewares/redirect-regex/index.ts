@@ -1,13 +1,15 @@
 import type { RedirectRegex } from '../../dynamic/types.ts';
-import type { Handler, RequestContext } from '../../http/context.ts';
-import { regexOption } from '../shared/options.ts';
+import { respond, type Handler, type RequestContext } from '../../http/context.ts';
+import { goURLParseError } from '../shared/go-url.ts';
+import { regexOption, statusText } from '../shared/options.ts';
+import { refuser } from '../shared/refuse.ts';
 import { absoluteTarget, redirect, requestHost, requestURI } from '../shared/redirect.ts';
 import type { Wrapper } from '../shared/types.ts';
 
 /**
  * redirectRegex: matches `regex` against the full request URL (`http[s]://host[:port]/path?query`, the
  * scheme from the entry point's TLS only, as in Traefik) and redirects to the expanded `replacement`.
- * A replacement equal to the URL passes the request through.
+ * A replacement equal to the URL passes the request through; one Go's url.Parse refuses answers 502, as in Traefik.
  * @example
  * redirectRegex({ regex: '^http://localhost/(.*)', replacement: 'http://mydomain/${1}' })
  */
@@ -21,6 +23,12 @@ export function redirectRegex(cfg: RedirectRegex): Wrapper {
         const oldURL = rawURL(ctx);
         if (!re.test(oldURL)) { next(ctx); return; }
         const newURL = re.replaceAll(oldURL, replacement);
+        const invalid = goURLParseError(newURL);
+        if (invalid !== undefined) {
+          refuser(ctx)(`redirectRegex: rewritten URL ${JSON.stringify(newURL)}: ${invalid}`);
+          respond(ctx, 502, statusText(502));
+          return;
+        }
         if (newURL === oldURL) { next(ctx); return; }
         redirect(ctx, newURL, permanent);
       };

@@ -4,7 +4,7 @@
  * of `integration/consul_test.go` TestSimpleConfiguration. The same configuration is given to the real gateway by the
  * file provider (so `@consul` reads `@file`); every router, service and middleware of Traefik's document is one case:
  * its fields (names, qualified names, `status`, `using`, `usedBy`, defaults, `serverStatus`) must be in tagway's
- * `/api/rawdata` and in `/api/http/<kind>/<name>` (there with `name` and `provider`). tagway's additions (`error`,
+ * `/api/rawdata` and in `/api/http/<kind>/<name>` (there with `name`, `provider` and, for services and middlewares, `type`). tagway's additions (`error`,
  * `observabilitySources`, ...) are extra fields and are not compared. The Kubernetes rawdata files are not ported
  * (tagway has no Kubernetes providers).
  */
@@ -92,7 +92,7 @@ interface Difference { why: string; instead: 'absent' | Json }
 const NO_MIRRORING = 'tagway has no `mirroring` service (HTTP mirroring is not implemented; see "Differences from Traefik"): the test configuration leaves it out';
 const PRIORITY = 'internal routers sit at the top priorities; Traefik\'s MaxInt64-1/-2 is not a JavaScript number (JSON.parse would round it), tagway uses Number.MAX_SAFE_INTEGER-1/-2 (ping: MAX_SAFE_INTEGER)';
 const DASHBOARD = 'tagway\'s dashboard app answers `/` and `/dashboard/` itself: no dashboard_redirect / dashboard_stripprefix internal middlewares';
-const NOOP = 'Traefik\'s `noop@internal` backs routers without a service (its `traefik` entry point redirections); tagway needs none';
+const NOOP = 'Traefik always declares `noop@internal` (the service of its entry-point redirection routers); tagway declares it only when an entry point redirects';
 const DIFFERENCES: Partial<Record<Kind, Record<string, Difference>>> = {
   routers: {
     'api@internal': { why: PRIORITY, instead: { priority: Number.MAX_SAFE_INTEGER - 1 } },
@@ -145,7 +145,10 @@ describe('Traefik rawdata through the running gateway (file provider)', () => {
         assert.equal(one.status, 200);
         const single = await one.json() as Json;
         const provider = name.slice(name.indexOf('@') + 1);
-        assert.deepEqual(traefikFields(single, { ...expected, name, provider }), { ...expected, name, provider }, `/api/http/${kind}/${name}`);
+        // Traefik's service and middleware representations add `type`: the configured section, lower-cased (none: omitted).
+        const section = kind === 'routers' ? undefined : Object.keys(expected).find((k) => !['status', 'usedBy', 'serverStatus'].includes(k));
+        const shown = { ...expected, name, provider, ...(kind === 'routers' ? {} : { type: section?.toLowerCase() }) };
+        assert.deepEqual(traefikFields(single, shown), shown, `/api/http/${kind}/${name}`);
         const listed = (await (await fetch(`${g.admin}/api/http/${kind}`)).json() as Json[]).find((i) => i['name'] === name);
         assert.deepEqual(listed, single, `/api/http/${kind} lists it as /api/http/${kind}/${name} shows it`);
       }));

@@ -245,8 +245,9 @@ const redirectConstructed: Array<{ desc: string; mw: Middleware }> = [
   { desc: 'redirectregex: invalid regex', mw: rr('^(.*', '$1') },
 ];
 
-const EMPTY_PATH = 'an absolute-form target with an empty path (`GET http://foo`): tagway redirects to the path it serves, "/" '
-  + '(RFC 9110 §4.2.3: an empty path is "/"; what every client sends in origin-form), Traefik echoes the empty path; same target';
+const EMPTY_PATH = 'an absolute-form target with an empty path (`GET http://foo`): tagway\'s entry point turns it into origin-form '
+  + '`/` before any middleware (RFC 9112 §3.2.2, RFC 9110 §4.2.3: an empty path is "/"), so the Location ends in "/"; Traefik '
+  + 'keeps the target as sent and echoes the empty path. Same resource; an origin-form request gets "/" from both';
 /** Traefik's unit tests build the request from a URL without a path; its Location then has none either. */
 function withEmptyPath(c: RedirectCase): RedirectCase {
   if (/^[a-z]+:\/\/[^/]+\//.test(c.url) || c.location === undefined) return c;

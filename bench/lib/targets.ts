@@ -16,12 +16,15 @@ export interface TargetSpec {
   /** taskset CPU list of the system under test. */
   cpus: string;
   variant?: TagwayVariant;
+  /** Run tagway from the checkout in BENCH_BASELINE (an older commit) instead of this tree: an A/B in one run. */
+  baseline?: boolean;
 }
 
 /** Every target the bench knows, in report order. */
 export const TARGETS: readonly TargetSpec[] = [
   { id: 'direct', label: '(a) upstream direct', kind: 'direct', cpus: SUT_CPUS },
   { id: 'tagway', label: '(b) tagway, tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 } },
+  { id: 'tagway-base', label: '(b) tagway baseline (BENCH_BASELINE), tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 }, baseline: true },
   { id: 'tagway-trace1', label: '(b) tagway, tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 } },
   { id: 'tagway-trace001', label: '(b) tagway, tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 } },
   { id: 'tagway-w2', label: '(b) tagway, workers=2', kind: 'tagway', cpus: '0,1', variant: { workers: 2 } },
@@ -53,6 +56,7 @@ const TSX = ['--import', 'tsx'];
 /** Why a target cannot run on this machine (e.g. no nginx), or undefined. */
 export function unavailable(spec: TargetSpec): string | undefined {
   if (spec.kind === 'nginx' && !findNginx()) return 'nginx not installed (`command -v nginx` found nothing); skipped';
+  if (spec.baseline && !process.env['BENCH_BASELINE']) return 'no BENCH_BASELINE (a checkout of the commit to compare with); skipped';
   return undefined;
 }
 
@@ -85,7 +89,8 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
       const args = [...shared.tagwayNodeFlags, ...TSX, 'src/cli.ts', ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
       // Every TAGWAY_* variable is static configuration to tagway: the bench's own flags alone must count.
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
-      proc = await spawnChild(spec.id, process.execPath, args, { cpus: spec.cpus, env });
+      const cwd = spec.baseline ? process.env['BENCH_BASELINE'] : undefined;
+      proc = await spawnChild(spec.id, process.execPath, args, { cpus: spec.cpus, env, cwd });
       break;
     }
   }

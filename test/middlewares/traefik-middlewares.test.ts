@@ -185,8 +185,8 @@ const redirectTally = new Tally(`${TRAEFIK_VERSION} pkg/middlewares/redirect/red
 
 interface RedirectCase { desc: string; mw: Middleware; url: string; method?: string; headers?: Record<string, string>; status: number; location?: string; differs?: string }
 
-const NO_FORCE_308 = 'tagway lacks redirectScheme.forcePermanentRedirect: the tag is refused by key (reported on the item) where '
-  + 'Traefik answers 308';
+const NO_FORCE_308 = 'ForcePermanentRedirect is internal to Traefik (`label:"-"`, set only by its ingress-nginx provider, which '
+  + 'tagway lacks): as a tag it is refused by key (reported on the item), as Traefik\'s label parser refuses it; the 308 is unreachable';
 const rs = (scheme: string, port?: string, permanent?: boolean): Middleware => ({ redirectScheme: { scheme, ...(port !== undefined ? { port } : {}), ...(permanent ? { permanent } : {}) } });
 const rr = (regex: string, replacement: string, permanent?: boolean): Middleware => ({ redirectRegex: { regex, replacement, ...(permanent ? { permanent } : {}) } });
 // Traefik's unit tests mark a TLS request `secured`; the scheme test's https:// URLs (which httptest marks TLS)

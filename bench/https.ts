@@ -3,7 +3,7 @@
  *  1. HTTP/1.1 keep-alive throughput and p99, HTTPS beside cleartext (target: HTTPS ≥ 0.85× cleartext);
  *  2. new TLS handshakes per second on one core, tagway beside nginx with the same certificate (target ≥ 0.5×);
  *  3. h2: one connection with 50 streams in flight;
- *  4. memory per idle TLS connection (RSS growth over N idle connections).
+ *  4. memory per idle TLS connection (RSS growth over N idle connections, measured first on the fresh process).
  * Every process is pinned (SUT core 0, generators core 1) when taskset exists. nginx is used when installed.
  * Run: node --import tsx bench/https.ts [--duration=10] [--connections=50] [--idle=2000]
  */
@@ -82,6 +82,15 @@ tls:
     await waitReady(port, tagway);
     log(`tagway on 127.0.0.1:${port} (cleartext and TLS), upstream ${upstream}`);
 
+    // Idle connections first, on a fresh process: after the load phases the heap has room to spare and RSS would not move.
+    const before = treeRss(tagway.child.pid!) ?? 0;
+    const idle = await spawnChild('idle', process.execPath, ['--import', 'tsx', 'bench/lib/tls-clients.ts', JSON.stringify({ mode: 'idle', port, servername: HOST, count: idleCount })], { cpus: GEN_CPUS, readyLine: /^IDLE (\d+)/, readyTimeoutMs: 120_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = treeRss(tagway.child.pid!) ?? 0;
+    await idle.stop();
+    const perConn = (after - before) / idleCount;
+    log(`idle TLS connections: ${idleCount}, RSS ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(1)} KiB each`);
+
     const clear = await load(`http://127.0.0.1:${port}/`);
     const https = await load(`https://127.0.0.1:${port}/`, HOST);
     log(`keep-alive h1: cleartext ${clear.rps.toFixed(0)} req/s p99 ${clear.p99} ms; HTTPS ${https.rps.toFixed(0)} req/s p99 ${https.p99} ms`);
@@ -124,13 +133,6 @@ http {
     const h2 = await childResult<{ rps: number; p50: number; p99: number; errors: number }>('h2', ['bench/lib/tls-clients.ts', JSON.stringify({ mode: 'h2', port, servername: HOST, streams: 50, duration })]);
     log(`h2, one connection, 50 streams: ${h2.rps.toFixed(0)} req/s p50 ${h2.p50.toFixed(2)} ms p99 ${h2.p99.toFixed(2)} ms (errors ${h2.errors})`);
 
-    const before = treeRss(tagway.child.pid!) ?? 0;
-    const idle = await spawnChild('idle', process.execPath, ['--import', 'tsx', 'bench/lib/tls-clients.ts', JSON.stringify({ mode: 'idle', port, servername: HOST, count: idleCount })], { cpus: GEN_CPUS, readyLine: /^IDLE (\d+)/, readyTimeoutMs: 120_000 });
-    await new Promise((r) => setTimeout(r, 1000));
-    const after = treeRss(tagway.child.pid!) ?? 0;
-    await idle.stop();
-    const perConn = (after - before) / idleCount;
-    log(`idle TLS connections: ${idleCount}, RSS ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(1)} KiB each`);
 
     const report = {
       keepAlive: { cleartext: clear, https, ratio: https.rps / clear.rps, target: 0.85 },

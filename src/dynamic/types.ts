@@ -146,6 +146,8 @@ export interface ForwardAuth {
   timeout?: string;
 }
 export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[] }
+/** Traefik's default `compress.encodings`, in its order of preference (the middleware and the API's view share it). */
+export const DEFAULT_COMPRESS_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
 
 export interface Middleware {
   addPrefix?: AddPrefix;

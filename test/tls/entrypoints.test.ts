@@ -83,7 +83,7 @@ describe('the issue\'s static file: web redirects to websecure, websecure is the
     const redirect = routers.find((r) => r.name === 'web-to-websecure@internal')!;
     assert.deepEqual({ ...redirect, status: undefined }, {
       ...redirect, status: undefined,
-      entryPoints: ['web'], middlewares: ['redirect-web-to-websecure'], service: 'noop@internal', priority: Number.MAX_SAFE_INTEGER - 1,
+      entryPoints: ['web'], middlewares: ['redirect-web-to-websecure@internal'], service: 'noop@internal', priority: Number.MAX_SAFE_INTEGER - 1,
     });
     const raw = await (await fetch(`${admin}/api/rawdata`)).json() as { routers: Record<string, { tls?: unknown }>; middlewares: Record<string, { redirectScheme?: unknown }> };
     assert.deepEqual(raw.routers['shop@file']!.tls, {});

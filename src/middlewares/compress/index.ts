@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import type { Compress } from '../../dynamic/types.ts';
+import { DEFAULT_COMPRESS_ENCODINGS, type Compress } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
 import { optionError } from '../shared/errors.ts';
 import { headerValue } from '../shared/options.ts';
@@ -11,7 +11,7 @@ import { chooseEncoding } from './encoding.ts';
 
 /** Traefik's defaults: 1024 bytes, and encodings gzip, br, zstd (zstd only where this Node has it). */
 export const DEFAULT_MIN_SIZE = 1024;
-export const DEFAULT_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
+const DEFAULT_ENCODINGS = DEFAULT_COMPRESS_ENCODINGS;
 
 /** `streaming`: the length is unknown, so every upstream chunk is flushed through (SSE, long polls). */
 type Factory = (sizeHint: number | undefined, streaming: boolean) => Transform;

@@ -1,6 +1,5 @@
 import type { EntryPointConfig } from '../../static/types.ts';
-import type { Compress, ServersLoadBalancer } from '../../dynamic/types.ts';
-import { DEFAULT_ENCODINGS } from '../../middlewares/compress/index.ts';
+import { DEFAULT_COMPRESS_ENCODINGS, type Compress, type ServersLoadBalancer } from '../../dynamic/types.ts';
 
 /**
  * JSON representations that match what Traefik's API prints. Traefik marshals Go structs whose fields are
@@ -85,5 +84,5 @@ export function representService<T extends { loadBalancer?: ServersLoadBalancer 
 
 /** A middleware with Traefik's SetDefaults: `compress` lists its default encodings (gzip, br, zstd) when none are set. */
 export function representMiddleware<T extends { compress?: Compress }>(m: T): T {
-  return m.compress && !(m.compress.encodings?.length) ? { ...m, compress: { ...m.compress, encodings: [...DEFAULT_ENCODINGS] } } : m;
+  return m.compress && !(m.compress.encodings?.length) ? { ...m, compress: { ...m.compress, encodings: [...DEFAULT_COMPRESS_ENCODINGS] } } : m;
 }

@@ -1,44 +1,13 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { browser } from '../support/browser.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import { startCollector } from '../support/collector.ts';
 import { request, startUpstream } from '../support/upstream.ts';
 import { serviceWithUpstream } from '../support/operate.ts';
 
-/** Debian's Chromium; TAGWAY_CHROMIUM points elsewhere (or at nothing, to see the skip). */
-const CHROMIUM = process.env['TAGWAY_CHROMIUM'] ?? '/usr/bin/chromium';
 /** Bounded waits for the page: it redraws every 100 ms here (`?refresh=100`). */
 const WAIT = { timeout: 15_000 };
-
-/** A headless Chromium from Debian with a fresh profile; skips the test (with the reason) when there is none. */
-async function browser(t: TestContext): Promise<Page | undefined> {
-  if (!existsSync(CHROMIUM)) { t.skip(`no ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it)`); return undefined; }
-  const profile = mkdtempSync(join(tmpdir(), 'tagway-chromium-'));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 20_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-  } catch (err) {
-    rmSync(profile, { recursive: true, force: true });
-    t.skip(`Chromium did not start: ${(err as Error).message.split('\n')[0]}`);
-    return undefined;
-  }
-  t.after(async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); });
-  const page = context.pages()[0] ?? await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  t.after(() => assert.deepEqual(errors, [], 'no script errors on the page'));
-  return page;
-}
 
 describe('dashboard in a real browser', () => {
   it('shows routers as they come, their observability with sources, services, the Consul watcher and a trace waterfall', async (t) => {

@@ -1,40 +1,18 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createHash, X509Certificate } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { browser } from '../support/browser.ts';
 import { startUpstream } from '../support/upstream.ts';
 import { startTlsGateway, testPki } from './harness.ts';
 
-const CHROMIUM = process.env['TAGWAY_CHROMIUM'] ?? '/usr/bin/chromium';
-const WAIT = { timeout: 5000 };
+const WAIT = { timeout: 15_000 };
 
 /** Debian's Chromium trusting the test CA's names by resolving them to 127.0.0.1 (certificate errors are fatal). */
-async function browser(t: TestContext, ca: string): Promise<Page | undefined> {
-  if (!existsSync(CHROMIUM)) { t.skip(`no ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it)`); return undefined; }
-  const profile = mkdtempSync(join(tmpdir(), 'tagway-chromium-'));
-  let context: BrowserContext;
+async function browserTrusting(t: TestContext, ca: string): Promise<Page | undefined> {
   // The test CA's SPKI hash lets Chromium accept the gateway's certificate without a system trust store.
-  const { createHash, X509Certificate } = await import('node:crypto');
   const spki = createHash('sha256').update(new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, timeout: 20_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.test 127.0.0.1', `--ignore-certificate-errors-spki-list=${spki}`],
-    });
-  } catch (err) {
-    rmSync(profile, { recursive: true, force: true });
-    t.skip(`Chromium did not start: ${(err as Error).message.split('\n')[0]}`);
-    return undefined;
-  }
-  t.after(async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); });
-  const page = context.pages()[0] ?? await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  t.after(() => assert.deepEqual(errors, [], 'no script errors on the page'));
-  return page;
+  return browser(t, ['--host-resolver-rules=MAP *.test 127.0.0.1', `--ignore-certificate-errors-spki-list=${spki}`]);
 }
 
 describe('dashboard over HTTPS', () => {
@@ -54,7 +32,7 @@ describe('dashboard over HTTPS', () => {
       tls: { certificates: [{ certFile: pki.server.certPem, keyFile: pki.server.keyPem }] },
     });
     // The SPKI exemption covers certificates whose chain holds the key: pin the leaf's key too.
-    const page = await browser(t, pki.server.certPem);
+    const page = await browserTrusting(t, pki.server.certPem);
     if (!page) return;
     const res = await page.goto(`https://dash.test:${gw.port}/dashboard/?refresh=100`);
     assert.equal(res?.status(), 200);

@@ -1,4 +1,5 @@
 import type { TraceVerbosity } from '../dynamic/types.ts';
+import type { EncodedCharacters } from '../http/sanitize.ts';
 
 /**
  * The static configuration after loading (file → flags → env) and defaults. Names are Traefik's.
@@ -116,13 +117,5 @@ export interface PrometheusConfig {
   buckets: number[];
 }
 
-/** Traefik's `entryPoints.<ep>.http.encodedCharacters`: escapes allowed in request paths (all by default since v3.6.7). */
-export interface EncodedCharacters {
-  allowEncodedSlash: boolean;
-  allowEncodedBackSlash: boolean;
-  allowEncodedNullCharacter: boolean;
-  allowEncodedSemicolon: boolean;
-  allowEncodedPercent: boolean;
-  allowEncodedQuestionMark: boolean;
-  allowEncodedHash: boolean;
-}
+/** Traefik's `entryPoints.<ep>.http.encodedCharacters`: escapes allowed in request paths (all by default since v3.6.7); the request contract owns the type. */
+export type { EncodedCharacters };

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Pool } from 'undici';
 import { spawnChild, stopAll } from './lib/children.ts';
 import type { LoadResult } from './lib/loadgen.ts';
+import { runLoad as load } from './lib/run-load.ts';
 
 const mode = process.argv[2];
 
@@ -87,15 +88,4 @@ async function orchestrate(): Promise<void> {
   } finally {
     await stopAll();
   }
-}
-
-async function load(url: string, duration: number, connections: number): Promise<LoadResult> {
-  let out = '';
-  const gen = await spawnChild('loadgen', process.execPath, ['--import', 'tsx', 'bench/lib/loadgen.ts', JSON.stringify({ url, connections, duration, warmup: 1, headers: {} })], {
-    onStdout: (chunk) => { out += chunk; },
-  });
-  await gen.exited;
-  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) throw new Error(`load generator gave no result: ${gen.stderr()}`);
-  return JSON.parse(line.slice(7)) as LoadResult;
 }

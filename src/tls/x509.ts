@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /**
@@ -12,12 +12,16 @@ export interface CertificateRequest {
   commonName: string;
   /** DNS names and IP addresses (subjectAltName). */
   altNames?: string[];
+  /** URIs (subjectAltName URI entries), e.g. a SPIFFE ID `spiffe://<trust-domain>/ns/default/dc/dc1/svc/web`. */
+  uris?: string[];
   /** A CA certificate (basicConstraints CA:TRUE, keyCertSign). */
   isCA?: boolean;
   /** Signed by this issuer; self-signed when absent. */
   issuer?: { certPem: string; keyPem: string };
-  /** Extended key usage: serverAuth (default) or clientAuth. */
-  usage?: 'server' | 'client';
+  /** Extended key usage: serverAuth (default), clientAuth, or both (a mesh leaf is server and client). */
+  usage?: 'server' | 'client' | 'both';
+  /** Serial number (positive); random 127 bits by default. */
+  serial?: bigint;
   notBefore?: Date;
   /** Default: one year after notBefore (Traefik's default certificate lives a year). */
   notAfter?: Date;
@@ -42,14 +46,22 @@ export function createCertificate(req: CertificateRequest): GeneratedCertificate
   const sigAlg = seq(oid(rsaSigner ? '1.2.840.113549.1.1.11' : '1.2.840.10045.4.3.2'), ...(rsaSigner ? [tlv(0x05, Buffer.alloc(0))] : []));
   const notBefore = req.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = req.notAfter ?? new Date(notBefore.getTime() + 365 * 86_400_000);
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  const serial = req.serial !== undefined ? bigintBytes(req.serial) : randomBytes(16);
+  if (req.serial === undefined) serial[0] = serial[0]! & 0x7f; // positive
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const extensions: Buffer[] = [
     extension('2.5.29.19', true, seq(...(req.isCA ? [tlv(0x01, Buffer.from([0xff]))] : []))),
     extension('2.5.29.15', true, bitString(req.isCA ? Buffer.from([0x06]) : Buffer.from([0xa0]), req.isCA ? 1 : 5)),
+    // Key identifiers let a verifier pick the right issuer among CAs of similar names (a CA rotation keeps two roots).
+    extension('2.5.29.14', false, tlv(0x04, keyId(spki))),
   ];
-  if (!req.isCA) extensions.push(extension('2.5.29.37', false, seq(oid(req.usage === 'client' ? '1.3.6.1.5.5.7.3.2' : '1.3.6.1.5.5.7.3.1'))));
-  if (req.altNames && req.altNames.length > 0) extensions.push(extension('2.5.29.17', false, seq(...req.altNames.map(altName))));
+  if (req.issuer) extensions.push(extension('2.5.29.35', false, seq(tlv(0x80, keyId(createPublicKey(req.issuer.certPem).export({ type: 'spki', format: 'der' }))))));
+  if (!req.isCA) {
+    const usages = req.usage === 'both' ? ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'] : [req.usage === 'client' ? '1.3.6.1.5.5.7.3.2' : '1.3.6.1.5.5.7.3.1'];
+    extensions.push(extension('2.5.29.37', false, seq(...usages.map(oid))));
+  }
+  const names = [...(req.altNames ?? []).map(altName), ...(req.uris ?? []).map((u) => tlv(0x86, Buffer.from(u, 'ascii')))];
+  if (names.length > 0) extensions.push(extension('2.5.29.17', false, seq(...names)));
   const tbs = seq(
     tlv(0xa0, int(Buffer.from([2]))),
     int(serial),
@@ -57,12 +69,24 @@ export function createCertificate(req: CertificateRequest): GeneratedCertificate
     name(issuerName),
     seq(time(notBefore), time(notAfter)),
     name(req.commonName),
-    publicKey.export({ type: 'spki', format: 'der' }),
+    spki,
     tlv(0xa3, seq(...extensions)),
   );
   const signature = sign(rsaSigner ? 'sha256' : 'sha256', tbs, signer);
   const der = seq(tbs, sigAlg, bitString(signature, 0));
   return { certPem: pem('CERTIFICATE', der), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** A key identifier: SHA-1 of the SubjectPublicKeyInfo (RFC 5280 §4.2.1.2 allows any unique method). */
+function keyId(spki: Buffer): Buffer {
+  return createHash('sha1').update(spki).digest();
+}
+
+function bigintBytes(n: bigint): Buffer {
+  if (n <= 0n) throw new RangeError('certificate serial must be positive');
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  return Buffer.from(hex, 'hex');
 }
 
 function pem(label: string, der: Buffer): string {

@@ -7,6 +7,8 @@ import { parseGoDuration } from '../../util/duration.ts';
 import { CatalogRequestError, isCheckStatus } from './state.ts';
 import type { CatalogState, Query, Snapshot } from './state.ts';
 import type { AgentServiceRegistration, CheckStatus } from './types.ts';
+import type { ConnectCA } from './connect-ca.ts';
+import { connectRoute } from './connect-routes.ts';
 
 export interface Reply {
   status: number;
@@ -39,6 +41,9 @@ export interface HandlerEnv {
   indexFaults?(): { missing: boolean; backwards: boolean };
   /** Told +1 when a blocking query starts waiting and -1 when it answers (for `stats().parked`). */
   parked?(delta: number): void;
+  /** The Connect CA (connect-routes.ts) and the status its endpoints answer while `faults.connectCA` is set. */
+  ca?: ConnectCA;
+  connectFault?(): number;
 }
 
 const text = (status: number, message: string): Reply => ({ status, body: message });
@@ -136,6 +141,10 @@ async function route(env: HandlerEnv, call: IncomingCall): Promise<Reply> {
   }
   if (a === 'catalog' && b === 'deregister' && seg.length === 2) {
     return write(env, call, () => env.state.catalogDeregister(parseJSON(call.body) as never), true);
+  }
+  if (env.ca) {
+    const reply = await connectRoute({ ...env, ca: env.ca }, call, seg, (build) => read(env, call, 'GET', build), () => env.connectFault?.() ?? 0);
+    if (reply) return reply;
   }
   return text(404, '404 page not found\n');
 }

@@ -8,3 +8,4 @@ export type {
   CatalogServiceJSON, CheckStatus, DevCatalog, DevCatalogFaults, DevCatalogOptions, DevCatalogStats, HealthCheckJSON,
   NodeJSON, ServiceEntryJSON, ServiceJSON,
 } from './types.ts';
+export type { CARootJSON, CARootListJSON, DevConnectCA, LeafCertJSON } from './connect-ca.ts';

@@ -30,7 +30,19 @@ export interface ServiceRec {
   node: string; id: string; name: string; tags: string[]; address: string; port: number;
   meta: Record<string, string>; weights: { Passing: number; Warning: number }; enableTagOverride: boolean;
   taggedAddresses?: Record<string, { Address: string; Port: number }>;
+  /** Connect: `connect-proxy` for a sidecar (Consul's ServiceKind), its `Proxy` block, `Connect.Native`. */
+  kind?: string;
+  proxy?: ProxyRec;
+  connectNative?: boolean;
+  /** The parent's ID when the agent registered this as its `sidecar_service` (deregistered with it). */
+  sidecarOf?: string;
   createIndex: number; modifyIndex: number;
+}
+
+/** A connect-proxy's `Proxy` block (the fields devcatalog keeps). */
+export interface ProxyRec {
+  DestinationServiceName: string; DestinationServiceID: string; LocalServiceAddress: string; LocalServicePort: number;
+  Upstreams: unknown[];
 }
 
 export interface CheckRec {
@@ -38,6 +50,8 @@ export interface CheckRec {
   serviceId: string; type: string; interval: string; timeout: string; definition: Record<string, unknown>;
   /** TTL in ms for TTL checks: the check goes critical when not refreshed in time. */
   ttlMs?: number;
+  /** An alias check (Consul's `AliasService`): mirrors that service's health on the same node. */
+  aliasService?: string;
   createIndex: number; modifyIndex: number;
 }
 
@@ -53,11 +67,17 @@ export function nodeJSON(n: NodeRec): NodeJSON {
 export function serviceJSON(s: ServiceRec): ServiceJSON {
   const out: ServiceJSON = {
     ID: s.id, Service: s.name, Tags: [...s.tags], Address: s.address, Meta: { ...s.meta }, Port: s.port,
-    Weights: { ...s.weights }, EnableTagOverride: s.enableTagOverride, Proxy: { Mode: '', MeshGateway: {}, Expose: {} },
-    Connect: {}, PeerName: '', CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
+    Weights: { ...s.weights }, EnableTagOverride: s.enableTagOverride, Proxy: proxyJSON(s),
+    Connect: s.connectNative ? { Native: true } : {}, PeerName: '', CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
   };
+  if (s.kind) out.Kind = s.kind;
   if (s.taggedAddresses) out.TaggedAddresses = structuredClone(s.taggedAddresses);
   return out;
+}
+
+function proxyJSON(s: ServiceRec): Record<string, unknown> {
+  const base = { Mode: '', MeshGateway: {}, Expose: {} };
+  return s.proxy ? { ...base, ...structuredClone(s.proxy) } : base;
 }
 
 /** A check; ServiceName and ServiceTags come from its service as it is now. */
@@ -74,10 +94,10 @@ export function checkJSON(c: CheckRec, svc: ServiceRec | undefined): HealthCheck
 export function catalogRow(s: ServiceRec, n: NodeRec): CatalogServiceJSON {
   const row: CatalogServiceJSON = {
     ID: n.id, Node: n.name, Address: n.address, Datacenter: n.datacenter, TaggedAddresses: { ...n.taggedAddresses },
-    NodeMeta: { ...n.meta }, ServiceKind: '', ServiceID: s.id, ServiceName: s.name, ServiceTags: [...s.tags],
+    NodeMeta: { ...n.meta }, ServiceKind: s.kind ?? '', ServiceID: s.id, ServiceName: s.name, ServiceTags: [...s.tags],
     ServiceAddress: s.address, ServiceWeights: { ...s.weights }, ServiceMeta: { ...s.meta }, ServicePort: s.port,
-    ServiceEnableTagOverride: s.enableTagOverride, ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
-    ServiceConnect: {}, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
+    ServiceEnableTagOverride: s.enableTagOverride, ServiceProxy: proxyJSON(s),
+    ServiceConnect: s.connectNative ? { Native: true } : {}, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
   };
   if (s.taggedAddresses) row.ServiceTaggedAddresses = structuredClone(s.taggedAddresses);
   return row;
@@ -91,12 +111,12 @@ export function checkFromAgentDef(c: AgentCheckDefinition, node: string, service
     ttlMs = parseGoDuration(c.TTL);
     if (ttlMs === undefined || ttlMs <= 0) throw new CatalogRequestError(400, `Invalid check: TTL must be > 0 for TTL checks`);
   }
-  const type = c.TTL ? 'ttl' : c.HTTP ? 'http' : c.TCP ? 'tcp' : '';
+  const type = c.TTL ? 'ttl' : c.HTTP ? 'http' : c.TCP ? 'tcp' : c.AliasService ? 'alias' : '';
   return {
     node, checkId: c.CheckID || c.ID || (n > 0 ? `service:${serviceId}:${n}` : `service:${serviceId}`),
     name: c.Name ?? `Service '${serviceName}' check`, status: c.Status ?? 'critical', notes: c.Notes ?? '', output: '',
     serviceId, type, interval: c.Interval ?? '', timeout: c.Timeout ?? '',
-    definition: {}, ttlMs, createIndex: 0, modifyIndex: 0,
+    definition: {}, ttlMs, aliasService: c.AliasService, createIndex: 0, modifyIndex: 0,
   };
 }
 

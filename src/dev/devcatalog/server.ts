@@ -9,6 +9,7 @@ import { ConnectionTracker } from './connections.ts';
 import { handleCall } from './handler.ts';
 import type { HandlerEnv, Reply } from './handler.ts';
 import { CatalogState } from './state.ts';
+import { ConnectCA } from './connect-ca.ts';
 import { withDefaults } from './types.ts';
 import type { AgentServiceRegistration, CheckStatus, DevCatalog, DevCatalogFaults, DevCatalogOptions, DevCatalogStats } from './types.ts';
 
@@ -29,6 +30,7 @@ const CLOSE_GRACE_MS = 250;
 export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevCatalog> {
   const o = withDefaults(options);
   const state = new CatalogState(o.datacenter, o.nodeName, o.nodeAddress);
+  const ca = new ConnectCA(state, o.datacenter);
   const tracker = new ConnectionTracker(o.maxConnsPerClient);
   const closing = new AbortController();
   const parked = new Set<() => void>();
@@ -45,6 +47,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     missingIndex = false;
     indexBackwards = false;
     truncateBody = false;
+    connectCA = 0;
     get noLeader(): boolean { return this.#noLeader; }
     set noLeader(v: boolean) {
       if (v && !this.#noLeader) leaderLostAt = Date.now();
@@ -70,6 +73,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     httpAddress: () => listenAddress,
     indexFaults: () => ({ missing: faults.missingIndex, backwards: faults.indexBackwards }),
     parked: (delta) => { parkedQueries += delta; },
+    ca, connectFault: () => faults.connectCA,
   };
 
   const httpServer = http.createServer();
@@ -164,6 +168,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
       if (!state.setNodeHealth(node, status)) throw new Error(`devcatalog: unknown node "${node}"`);
     },
     faults,
+    connect: ca,
     stats(): DevCatalogStats {
       return { requests: stats.requests, byPath: { ...stats.byPath }, openConnections: tracker.open, maxOpenConnections: tracker.maxOpen, parked: parkedQueries };
     },

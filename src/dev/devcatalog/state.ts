@@ -49,6 +49,8 @@ export class CatalogState {
   #checkKeysByNode = new Map<string, Set<string>>();
   #listeners = new Set<(abandoned: boolean) => void>();
   #ttlTimers = new Map<string, NodeJS.Timeout>();
+  /** Alias checks (a sidecar's "Connect Sidecar Aliasing"), re-evaluated after each write that changed something. */
+  #aliasKeys = new Set<string>();
   #dirty = false;
 
   constructor(datacenter: string, agentNode: string, agentAddress: string) {
@@ -75,44 +77,97 @@ export class CatalogState {
 
   // ---------------------------------------------------------------- writes
 
-  /** Agent service registration: replaces the instance and its checks on `node` (default: the agent's node). */
+  /**
+   * Agent service registration: replaces the instance and its checks on `node` (default: the agent's node). With
+   * `Connect.SidecarService`, the agent registers the sidecar too, with Consul's defaults (see `#sidecarOf`).
+   */
   registerService(def: AgentServiceRegistration, node?: { name: string; address: string }): void {
     if (!def || typeof def.Name !== 'string' || def.Name === '') throw new CatalogRequestError(400, 'Missing service name');
     const nodeName = node?.name ?? this.agentNode;
-    const id = def.ID || def.Name;
-    const defs = def.Checks ?? (def.Check ? [def.Check] : []);
-    const checks = defs.map((c, i) => checkFromAgentDef(c, nodeName, id, def.Name, defs.length > 1 ? i + 1 : 0));
+    const defs: Array<{ def: AgentServiceRegistration; sidecarOf?: string }> = [{ def }];
+    if (def.Connect?.SidecarService) defs.push({ def: this.#sidecarOf(def, nodeName), sidecarOf: def.ID || def.Name });
+    const prepared = defs.map(({ def: d, sidecarOf }) => {
+      const id = d.ID || d.Name;
+      const list = d.Checks ?? (d.Check ? [d.Check] : []);
+      return { d, id, conn: connectFields(d, sidecarOf), checks: list.map((c, i) => checkFromAgentDef(c, nodeName, id, d.Name, list.length > 1 ? i + 1 : 0)) };
+    });
     this.#write((idx) => {
       if (node) this.#ensureAgentNode(node.name, node.address, idx);
       else if (!this.#nodes.has(nodeName)) throw new CatalogRequestError(500, 'Agent node missing');
-      this.#ensureService({
-        node: nodeName, id, name: def.Name, tags: [...(def.Tags ?? [])], address: def.Address ?? '',
-        port: def.Port ?? 0, meta: { ...(def.Meta ?? {}) }, weights: def.Weights ?? { Passing: 1, Warning: 1 },
-        enableTagOverride: def.EnableTagOverride ?? false, taggedAddresses: def.TaggedAddresses,
-        createIndex: idx, modifyIndex: idx,
-      }, idx);
-      // The agent owns the service's checks: the new definition replaces the old set.
-      const keep = new Set(checks.map((c) => c.checkId));
-      for (const c of this.#nodeChecks(nodeName)) {
-        if (c.serviceId === id && !keep.has(c.checkId)) this.#deleteCheck(c, idx);
-      }
-      for (const c of checks) {
-        // Consul's agent restores a re-registered check's status and output, so re-registering is idempotent.
-        const old = this.#checks.get(key(nodeName, c.checkId));
-        const status = old ? old.status : c.status;
-        const output = old ? old.output : c.output;
-        this.#ensureCheck({ ...c, status, output, createIndex: idx, modifyIndex: idx }, idx, 'register');
-        this.#armTtl(key(nodeName, c.checkId), c.ttlMs);
+      for (const { d, id, conn, checks } of prepared) {
+        this.#ensureService({
+          node: nodeName, id, name: d.Name, tags: [...(d.Tags ?? [])], address: d.Address ?? '',
+          port: d.Port ?? 0, meta: { ...(d.Meta ?? {}) }, weights: d.Weights ?? { Passing: 1, Warning: 1 },
+          enableTagOverride: d.EnableTagOverride ?? false, taggedAddresses: d.TaggedAddresses,
+          ...conn,
+          createIndex: idx, modifyIndex: idx,
+        }, idx);
+        // The agent owns the service's checks: the new definition replaces the old set.
+        const keep = new Set(checks.map((c) => c.checkId));
+        for (const c of this.#nodeChecks(nodeName)) {
+          if (c.serviceId === id && !keep.has(c.checkId)) this.#deleteCheck(c, idx);
+        }
+        for (const c of checks) {
+          // Consul's agent restores a re-registered check's status and output, so re-registering is idempotent.
+          const old = this.#checks.get(key(nodeName, c.checkId));
+          const status = old ? old.status : c.status;
+          const output = old ? old.output : c.output;
+          this.#ensureCheck({ ...c, status, output, createIndex: idx, modifyIndex: idx }, idx, 'register');
+          this.#armTtl(key(nodeName, c.checkId), c.ttlMs);
+        }
       }
     });
+  }
+
+  /**
+   * Consul's `sidecarServiceFromNodeService`: ID `<id>-sidecar-proxy`, name `<name>-sidecar-proxy`, kind
+   * connect-proxy, the parent's tags and meta when the sidecar sets none (the trap tag-driven gateways fall into),
+   * the parent's address, a port from 21000-21255, and two checks: "Connect Sidecar Listening" (devcatalog runs no
+   * probes: it starts passing) and an alias of the parent.
+   */
+  #sidecarOf(def: AgentServiceRegistration, nodeName: string): AgentServiceRegistration {
+    const sc = def.Connect!.SidecarService!;
+    const parentId = def.ID || def.Name;
+    const id = `${parentId}-sidecar-proxy`;
+    let port = sc.Port ?? 0;
+    if (!port) {
+      const mine = this.#services.get(key(nodeName, id));
+      const used = new Set([...this.#services.values()].filter((s) => s.node === nodeName && s.id !== id).map((s) => s.port));
+      port = mine && mine.port >= 21000 && mine.port <= 21255 ? mine.port : 21000;
+      while (used.has(port) && port < 21255) port++;
+    }
+    return {
+      ...sc, ID: id, Name: sc.Name || `${def.Name}-sidecar-proxy`, Kind: 'connect-proxy',
+      Tags: sc.Tags && sc.Tags.length > 0 ? sc.Tags : def.Tags, Meta: sc.Meta && Object.keys(sc.Meta).length > 0 ? sc.Meta : def.Meta,
+      Address: sc.Address || def.Address, Port: port,
+      Proxy: {
+        DestinationServiceName: def.Name, DestinationServiceID: parentId, LocalServiceAddress: sc.Proxy?.LocalServiceAddress ?? '127.0.0.1',
+        LocalServicePort: sc.Proxy?.LocalServicePort ?? def.Port ?? 0, Upstreams: sc.Proxy?.Upstreams ?? [],
+      },
+      Connect: undefined,
+      Checks: sc.Checks ?? (sc.Check ? [sc.Check] : [
+        { Name: 'Connect Sidecar Listening', TCP: `${sc.Address || def.Address || '127.0.0.1'}:${port}`, Interval: '10s', Status: 'passing' },
+        { Name: `Connect Sidecar Aliasing ${parentId}`, AliasService: parentId },
+      ]),
+    };
   }
 
   /** Agent deregistration. Returns false when no instance has that ID. */
   deregisterService(id: string): boolean {
     const svc = this.#services.get(key(this.agentNode, id)) ?? [...this.#services.values()].find((s) => s.id === id);
     if (!svc) return false;
-    this.#write((idx) => this.#deleteService(svc, idx));
+    // The agent removes the sidecar it registered with the service.
+    const sidecars = [...this.#services.values()].filter((s) => s.node === svc.node && s.sidecarOf === svc.id);
+    this.#write((idx) => { for (const s of [svc, ...sidecars]) this.#deleteService(s, idx); });
     return true;
+  }
+
+  /** A write to a table kept outside this store (the Connect CA): the next raft index, then blocking queries wake. */
+  writeOther(fn: (idx: number) => void): void {
+    this.#write((idx) => {
+      fn(idx);
+      this.#dirty = true;
+    });
   }
 
   /** `PUT /v1/catalog/register`: an external node (no serfHealth), with an optional service and checks. */
@@ -140,7 +195,8 @@ export class CatalogState {
         this.#ensureService({
           node: nodeName, id: s.ID || name, name, tags: [...(s.Tags ?? [])], address: s.Address ?? '', port: s.Port ?? 0,
           meta: { ...(s.Meta ?? {}) }, weights: s.Weights ?? { Passing: 1, Warning: 1 },
-          enableTagOverride: s.EnableTagOverride ?? false, taggedAddresses: s.TaggedAddresses, createIndex: idx, modifyIndex: idx,
+          enableTagOverride: s.EnableTagOverride ?? false, taggedAddresses: s.TaggedAddresses, ...connectFields(s, undefined),
+          createIndex: idx, modifyIndex: idx,
         }, idx);
       }
       for (const c of body.Checks ?? (body.Check ? [body.Check] : [])) {
@@ -238,18 +294,22 @@ export class CatalogState {
   healthService(name: string, tags: string[], passingOnly: boolean): Query<ServiceEntryJSON[]> {
     return {
       index: () => this.#serviceIndex(name, true),
-      value: () => {
-        const out: ServiceEntryJSON[] = [];
-        for (const s of this.#instances(name, tags)) {
-          const node = this.#nodes.get(s.node);
-          if (!node) continue;
-          const checks = this.#nodeChecks(s.node).filter((c) => c.serviceId === '' || c.serviceId === s.id);
-          // ?passing drops an instance when any of its checks, node checks included, is not passing.
-          if (passingOnly && checks.some((c) => c.status !== 'passing')) continue;
-          out.push({ Node: nodeJSON(node), Service: serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
-        }
-        return out;
-      },
+      value: () => this.#entries(this.#instances(name, tags), passingOnly),
+    };
+  }
+
+  /**
+   * `/v1/health/connect/:name`: the Connect-capable instances of a service, i.e. the connect-proxy instances whose
+   * `Proxy.DestinationServiceName` is `name`, and the instances of `name` with `Connect.Native`. Each entry is the
+   * proxy's own (its address, port, tags and checks). Index: the highest of the services involved.
+   */
+  healthConnect(name: string, tags: string[], passingOnly: boolean): Query<ServiceEntryJSON[]> {
+    const members = (): ServiceRec[] => [...this.#services.values()]
+      .filter((s) => (s.kind === 'connect-proxy' && s.proxy?.DestinationServiceName === name) || (s.name === name && s.connectNative === true))
+      .sort(byNodeThenId).filter((s) => tags.every((t) => s.tags.includes(t)));
+    return {
+      index: () => Math.max(this.#serviceIndex(name, true), ...members().map((s) => this.#serviceIndex(s.name, true))),
+      value: () => this.#entries(members(), passingOnly),
     };
   }
 
@@ -277,6 +337,7 @@ export class CatalogState {
     this.#dirty = false;
     try {
       fn(idx);
+      if (this.#dirty && this.#aliasKeys.size > 0) this.#syncAliases(idx);
     } finally {
       if (this.#dirty) this.#notify();
     }
@@ -296,6 +357,19 @@ export class CatalogState {
     if (this.#extinction > 0) return this.#extinction;
     const t = this.#tables;
     return max1(Math.max(t.nodes, t.services, withChecks ? t.checks : 0));
+  }
+
+  #entries(instances: ServiceRec[], passingOnly: boolean): ServiceEntryJSON[] {
+    const out: ServiceEntryJSON[] = [];
+    for (const s of instances) {
+      const node = this.#nodes.get(s.node);
+      if (!node) continue;
+      const checks = this.#nodeChecks(s.node).filter((c) => c.serviceId === '' || c.serviceId === s.id);
+      // ?passing drops an instance when any of its checks, node checks included, is not passing.
+      if (passingOnly && checks.some((c) => c.status !== 'passing')) continue;
+      out.push({ Node: nodeJSON(node), Service: serviceJSON(s), Checks: checks.map((c) => this.#checkJSON(c)) });
+    }
+    return out;
   }
 
   #instances(name: string, tags: string[]): ServiceRec[] {
@@ -360,6 +434,7 @@ export class CatalogState {
       old.notes === c.notes && old.serviceId === c.serviceId && (why === 'update' || old.type === c.type);
     if (same) return;
     this.#checks.set(k, { ...c, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    if (c.aliasService) this.#aliasKeys.add(k);
     addTo(this.#checkKeysByNode, c.node, k);
     this.#tables.checks = idx;
     this.#touchCheckOwner(c, idx);
@@ -369,6 +444,7 @@ export class CatalogState {
   #deleteCheck(c: CheckRec, idx: number): void {
     const k = key(c.node, c.checkId);
     if (!this.#checks.delete(k)) return;
+    this.#aliasKeys.delete(k);
     removeFrom(this.#checkKeysByNode, c.node, k);
     clearTimeout(this.#ttlTimers.get(k));
     this.#ttlTimers.delete(k);
@@ -421,6 +497,21 @@ export class CatalogState {
     for (const s of this.#services.values()) if (s.node === node) this.#serviceIdx.set(s.name, idx);
   }
 
+  /** Consul's alias check: critical when the aliased service is gone, else the worst of its checks and its node's. */
+  #syncAliases(idx: number): void {
+    for (const k of this.#aliasKeys) {
+      const c = this.#checks.get(k)!;
+      const target = this.#services.get(key(c.node, c.aliasService!));
+      let status: CheckStatus = 'critical';
+      if (target) {
+        const own = this.#nodeChecks(c.node).filter((x) => !x.aliasService && (x.serviceId === '' || x.serviceId === target.id));
+        status = own.some((x) => x.status === 'critical') ? 'critical' : own.some((x) => x.status === 'warning') ? 'warning' : 'passing';
+      }
+      const output = target ? `Aliased service "${target.id}" is ${status}` : `Service "${c.aliasService}" could not be found`;
+      if (c.status !== status || c.output !== output) this.#ensureCheck({ ...c, status, output }, idx, 'update');
+    }
+  }
+
   #armTtl(k: string, ttlMs: number | undefined): void {
     clearTimeout(this.#ttlTimers.get(k));
     this.#ttlTimers.delete(k);
@@ -457,3 +548,20 @@ function removeFrom(index: Map<string, Set<string>>, group: string, k: string): 
   if (set.size === 0) index.delete(group);
 }
 
+
+/** The Connect fields of a service record from a registration. */
+function connectFields(d: AgentServiceRegistration, sidecarOf: string | undefined): Pick<ServiceRec, 'kind' | 'proxy' | 'connectNative' | 'sidecarOf'> {
+  const out: Pick<ServiceRec, 'kind' | 'proxy' | 'connectNative' | 'sidecarOf'> = {};
+  if (d.Kind) out.kind = d.Kind;
+  if (d.Kind === 'connect-proxy') {
+    const p = d.Proxy ?? {};
+    if (!p.DestinationServiceName) throw new CatalogRequestError(400, 'Invalid Proxy configuration: Proxy.DestinationServiceName must be set for Kind=connect-proxy');
+    out.proxy = {
+      DestinationServiceName: p.DestinationServiceName, DestinationServiceID: p.DestinationServiceID ?? p.DestinationServiceName,
+      LocalServiceAddress: p.LocalServiceAddress ?? '', LocalServicePort: p.LocalServicePort ?? 0, Upstreams: p.Upstreams ?? [],
+    };
+  }
+  if (d.Connect?.Native) out.connectNative = true;
+  if (sidecarOf !== undefined) out.sidecarOf = sidecarOf;
+  return out;
+}

@@ -5,6 +5,8 @@
  * Field names are Consul's own (PascalCase), because these objects go over the wire unchanged.
  */
 
+import type { DevConnectCA } from './connect-ca.ts';
+
 export type CheckStatus = 'passing' | 'warning' | 'critical';
 
 /** A check as Consul's agent accepts it inside a service definition (`Check` / `Checks`). */
@@ -21,6 +23,8 @@ export interface AgentCheckDefinition {
   /** Accepted and echoed, never executed (devcatalog runs no probes). */
   HTTP?: string;
   TCP?: string;
+  /** Mirrors the health of this service ID on the same node (Consul's alias check). */
+  AliasService?: string;
   Interval?: string;
   Timeout?: string;
 }
@@ -39,6 +43,11 @@ export interface AgentServiceRegistration {
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
   Check?: AgentCheckDefinition;
   Checks?: AgentCheckDefinition[];
+  /** `connect-proxy` registers a sidecar directly (with `Proxy.DestinationServiceName`). */
+  Kind?: string;
+  Proxy?: { DestinationServiceName?: string; DestinationServiceID?: string; LocalServiceAddress?: string; LocalServicePort?: number; Upstreams?: unknown[] };
+  /** `Native`: the service speaks Connect itself; `SidecarService`: the agent registers `<name>-sidecar-proxy` too. */
+  Connect?: { Native?: boolean; SidecarService?: Partial<AgentServiceRegistration> };
 }
 
 /** `PUT /v1/catalog/register` body (external nodes, with their own address). */
@@ -75,6 +84,7 @@ export interface NodeJSON {
 
 /** Service as the health endpoints print it (`AgentService` in Consul's Go API). */
 export interface ServiceJSON {
+  Kind?: string;
   ID: string; Service: string; Tags: string[]; Address: string; Port: number; Meta: Record<string, string>;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
   Weights: { Passing: number; Warning: number }; EnableTagOverride: boolean;
@@ -138,6 +148,8 @@ export interface DevCatalogFaults {
   indexBackwards: boolean;
   /** Successful answers announce their whole length, send half of the body, then the connection is cut. */
   truncateBody: boolean;
+  /** Non-zero: the Connect CA endpoints (roots, leaf) answer this status, also when a parked query wakes. */
+  connectCA: number;
   /** Every index goes back to 1, as after a snapshot restore; the next write continues from there. */
   resetIndex(): void;
 }
@@ -166,6 +178,8 @@ export interface DevCatalog {
   /** Sets a node's serfHealth check; throws for an unknown node. */
   setNodeCheck(node: string, status: CheckStatus): void;
   faults: DevCatalogFaults;
+  /** The Connect CA: trust domain, SPIFFE IDs, leaves for stand-in sidecars, leaf and root rotation. */
+  connect: DevConnectCA;
   stats(): DevCatalogStats;
   resetStats(): void;
   /** Idempotent: releases pending blocking queries and hung requests, then closes every connection. */

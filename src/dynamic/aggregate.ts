@@ -34,6 +34,7 @@ export function aggregate(messages: ReadonlyMap<string, Message>): Aggregated {
     for (const [name, v] of Object.entries(http.routers)) out.http.routers[qualify(name, provider)] = v;
     for (const [name, v] of Object.entries(http.services)) out.http.services[qualify(name, provider)] = v;
     for (const [name, v] of Object.entries(http.middlewares)) out.http.middlewares[qualify(name, provider)] = v;
+    for (const [name, v] of Object.entries(http.serversTransports ?? {})) (out.http.serversTransports ??= {})[qualify(name, provider)] = v;
     for (const issue of msg.issues) issues.push({ ...issue, name: qualify(issue.name, provider), provider });
     if (msg.configuration.tls) aggregateTLS(out, msg.configuration.tls, provider);
   }

@@ -140,9 +140,22 @@ export const middlewareDesc = desc('Middleware', {
   'plugin', 'ipWhiteList', 'encodedCharacters',
 ]));
 
+export const serversTransportDesc = desc('ServersTransport', {
+  serverName: str,
+  insecureSkipVerify: bool,
+  rootCAs: strings,
+  certificates: { kind: 'structList', struct: desc('Certificate', { certFile: str, keyFile: { kind: 'string', secret: true } }) },
+  maxIdleConnsPerHost: int,
+  forwardingTimeouts: struct(desc('ForwardingTimeouts', { dialTimeout: duration, responseHeaderTimeout: duration, idleConnTimeout: duration },
+    notSupported('forwarding timeout', ['readIdleTimeout', 'pingTimeout']))),
+  disableHTTP2: bool,
+  peerCertURI: str,
+}, notSupported('serversTransport option', ['cipherSuites', 'minVersion', 'maxVersion', 'peerCertSANs', 'spiffe']));
+
 /** `http` of the dynamic configuration: what `<prefix>.http.*` labels and a file's `http:` section fill. */
 export const httpConfigurationDesc = desc('HTTPConfiguration', {
   routers: { kind: 'structMap', struct: routerDesc },
   services: { kind: 'structMap', struct: serviceDesc },
   middlewares: { kind: 'structMap', struct: middlewareDesc },
-}, notSupported('HTTP section', ['serversTransports', 'models']));
+  serversTransports: { kind: 'structMap', struct: serversTransportDesc, only: 'document' },
+}, notSupported('HTTP section', ['models']));

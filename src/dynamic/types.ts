@@ -168,10 +168,30 @@ export interface Middleware {
   forwardAuth?: ForwardAuth;
 }
 
+/** Traefik's `serversTransport.forwardingTimeouts` (Go durations as written). */
+export interface ServersTransportTimeouts { dialTimeout?: string; responseHeaderTimeout?: string; idleConnTimeout?: string }
+/**
+ * Traefik's `http.serversTransports.<name>` (file provider only, as Traefik's `label:"-"`): how connections to the
+ * servers of the services that name it (`loadBalancer.serversTransport: name@file`) are made. `rootCAs` and the
+ * certificates' files are paths or PEM contents (Traefik's FileOrContent).
+ */
+export interface ServersTransport {
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+  rootCAs?: string[];
+  certificates?: Array<{ certFile?: string; keyFile?: string }>;
+  maxIdleConnsPerHost?: number;
+  forwardingTimeouts?: ServersTransportTimeouts;
+  disableHTTP2?: boolean;
+  /** The URI SAN the server's certificate must carry (Consul Connect's SPIFFE ID). */
+  peerCertURI?: string;
+}
+
 export interface HTTPConfiguration {
   routers: Record<string, Router>;
   services: Record<string, Service>;
   middlewares: Record<string, Middleware>;
+  serversTransports?: Record<string, ServersTransport>;
 }
 
 export interface Configuration { http: HTTPConfiguration; tls?: TLSConfiguration }

@@ -5,6 +5,7 @@ import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 import { requestHeaders, wantsUpgrade } from './headers.ts';
 import { forwardContinue, forwardUpgrade } from './forward-node.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
+import { upstreamScheme } from './transport.ts';
 
 /**
  * Builds an `Upstream` for a server URL.
@@ -14,12 +15,13 @@ import type { ForwardOptions, Upstream } from './upstream.ts';
  */
 export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher): Upstream {
   const url = new URL(serverUrl);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`server URL "${serverUrl}" must use http or https (got "${url.protocol.slice(0, -1)}")`);
+  const scheme = upstreamScheme(url);
+  if (scheme === undefined) {
+    throw new TypeError(`server URL "${serverUrl}" must use http, https or h2c (got "${url.protocol.slice(0, -1)}")`);
   }
   let basePath = preservePath ? url.pathname : '';
   if (basePath.endsWith('/')) basePath = basePath.slice(0, -1);
-  return { name: serverUrl, url, host: url.host, basePath, pool };
+  return { name: serverUrl, url, scheme, host: url.host, basePath, pool };
 }
 
 /**

@@ -1,23 +1,32 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Pool } from 'undici';
+import { defaultTransport, tlsConnectOptions, type UpstreamTransport } from './transport.ts';
 
-/** Upstream-side timeouts in milliseconds (Traefik's `serversTransport.forwardingTimeouts`). 0 disables one. */
-export interface ForwardingTimeouts {
-  /** Time to establish the TCP (and TLS) connection. */
-  dialTimeout?: number;
-  /** Time to wait for the upstream's response head once the request is written. */
-  responseHeaderTimeout?: number;
-  /** How long an idle keep-alive connection stays in the pool. */
-  idleConnTimeout?: number;
+import { DEFAULT_FORWARDING_TIMEOUTS, type ForwardingTimeouts } from './timeouts.ts';
+export { DEFAULT_FORWARDING_TIMEOUTS, type ForwardingTimeouts };
+
+const DEFAULT_TRANSPORT = defaultTransport();
+
+/**
+ * The undici pool of one origin and transport. `maxIdleConnsPerHost` < 0 turns keep-alive off (undici's
+ * `pipelining: 0`); a positive bound is not enforced for HTTP/1.1 (undici keeps every idle connection until
+ * `idleConnTimeout`).
+ */
+function createH1Pool(origin: string, transport: UpstreamTransport): Pool {
+  const { dialTimeout: dial, idleConnTimeout: idle } = transport.timeouts;
+  const tls = origin.startsWith('https:') ? tlsConnectOptions(transport, new URL(origin), ['http/1.1']) : {};
+  return new Pool(origin, {
+    connect: { timeout: dial, ...tls } as Pool.Options['connect'],
+    // The response-header timeout is per request (services on one origin may differ); no body
+    // timeout: Traefik has none either, long polls and streams must live.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    keepAliveTimeout: idle > 0 ? idle : 4_000,
+    keepAliveMaxTimeout: idle > 0 ? idle : 600_000,
+    ...(transport.maxIdleConnsPerHost < 0 ? { pipelining: 0 } : {}),
+  });
 }
-
-/** Traefik's defaults: dial 30s, no response-header timeout, idle connections kept 90s. */
-export const DEFAULT_FORWARDING_TIMEOUTS: Readonly<Required<ForwardingTimeouts>> = Object.freeze({
-  dialTimeout: 30_000,
-  responseHeaderTimeout: 0,
-  idleConnTimeout: 90_000,
-});
 
 /** A counted reference to a shared pool; `release` is idempotent. */
 export interface PoolLease {
@@ -91,25 +100,17 @@ export class PoolRegistry {
   }
 
   /**
-   * A lease on the pool for `origin` ("http://host:port") with these timeouts (defaults: Traefik's).
+   * A lease on the HTTP/1.1 pool for `origin` ("http://host:port" or "https://host:port") made with `transport`
+   * (TLS options, timeouts, connection reuse; default: Traefik's `default@internal`). Services whose transports
+   * have the same `key` share the pool.
    * @throws {Error} after `close()`.
    */
-  acquire(origin: string, timeouts: ForwardingTimeouts = {}): PoolLease {
+  acquire(origin: string, transport: UpstreamTransport = DEFAULT_TRANSPORT): PoolLease {
     if (this.#closing) throw new Error('PoolRegistry is closed: a service was built after the gateway started shutting down');
-    const dial = timeouts.dialTimeout ?? DEFAULT_FORWARDING_TIMEOUTS.dialTimeout;
-    const idle = timeouts.idleConnTimeout ?? DEFAULT_FORWARDING_TIMEOUTS.idleConnTimeout;
-    const key = `${origin} ${dial} ${idle}`;
+    const key = `${origin} ${transport.key}`;
     let slot = this.#slots.get(key);
     if (!slot) {
-      const pool = new Pool(origin, {
-        connect: { timeout: dial },
-        // The response-header timeout is per request (services on one origin may differ); no body
-        // timeout: Traefik has none either, long polls and streams must live.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        keepAliveTimeout: idle > 0 ? idle : 4_000,
-        keepAliveMaxTimeout: idle > 0 ? idle : 600_000,
-      });
+      const pool = createH1Pool(origin, transport);
       pool.on('connect', onPoolConnect).on('disconnect', onPoolDisconnect);
       slot = { pool, refs: 0 };
       this.#slots.set(key, slot);

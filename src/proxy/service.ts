@@ -7,6 +7,7 @@ import { forward, upstreamFor } from './forward.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
 import { HealthChecker, healthCheckSettings } from './healthcheck.ts';
 import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
+import { defaultTransport, upstreamScheme, type UpstreamTransport } from './transport.ts';
 
 /** A built `loadBalancer` service: the request handler plus what the API and the runtime need. */
 export interface ServiceHandler {
@@ -23,7 +24,12 @@ export interface ServiceHandler {
 export interface ServiceHandlerOptions {
   /** Pools shared by every service (one per upstream origin). */
   pools: PoolRegistry;
-  /** Upstream-side timeouts in ms (Traefik's `serversTransport.forwardingTimeouts`). */
+  /**
+   * How connections to the servers are made (the service's `serversTransport`, resolved). Default: Traefik's
+   * `default@internal` with `forwardingTimeouts`.
+   */
+  transport?: UpstreamTransport;
+  /** Upstream-side timeouts in ms for the default transport (ignored when `transport` is given). */
   forwardingTimeouts?: ForwardingTimeouts;
   /** Run the active health checks of `loadBalancer.healthCheck` (default true). */
   healthChecks?: boolean;
@@ -48,7 +54,8 @@ export interface ServiceHandlerOptions {
  */
 export function createServiceHandler(name: string, lb: ServersLoadBalancer, options: ServiceHandlerOptions): ServiceHandler {
   const logger = options.logger ?? silentProxyLogger;
-  const timeouts = options.forwardingTimeouts ?? {};
+  const transport = options.transport ?? defaultTransport(options.forwardingTimeouts);
+  const timeouts = transport.timeouts;
   let balancer: Balancer<Upstream>;
   try {
     balancer = createBalancer<Upstream>(lb.strategy);
@@ -70,11 +77,12 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       } catch (cause) {
         throw new Error(`service "${name}": invalid server URL "${server.url}" (expected e.g. http://10.0.0.7:8080)`, { cause });
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new Error(`service "${name}": server URL "${server.url}" must use http or https`);
+      const scheme = upstreamScheme(url);
+      if (scheme === undefined) {
+        throw new Error(`service "${name}": server URL "${server.url}" must use http, https or h2c`);
       }
       if (status.has(server.url)) continue; // the same URL twice is one server
-      const lease = options.pools.acquire(url.origin, timeouts);
+      const lease = options.pools.acquire(`${scheme === 'h2c' ? 'http' : scheme}://${url.host}`, transport);
       leases.push(lease);
       const upstream = upstreamFor(server.url, server.preservePath ?? false, lease.pool);
       upstreams.push(upstream);
@@ -105,7 +113,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
 
   const forwardOptions: ForwardOptions = {
     passHostHeader: lb.passHostHeader ?? true,
-    responseHeaderTimeout: timeouts.responseHeaderTimeout ?? 0,
+    responseHeaderTimeout: timeouts.responseHeaderTimeout,
     pools: options.pools,
     logger,
   };

@@ -1,12 +1,15 @@
 import type { Dispatcher } from 'undici';
 import type { ProxyLogger } from './errors.ts';
 import type { PoolRegistry } from './pool.ts';
+import type { UpstreamScheme } from './transport.ts';
 
 /** One server of a service, resolved once when the service is built. */
 export interface Upstream {
   /** The server URL as configured: the key for WRR, health, sticky cookies and `ctx.upstream`. */
   readonly name: string;
   readonly url: URL;
+  /** How the server is spoken to (from the URL's scheme). */
+  readonly scheme: UpstreamScheme;
   /** `host[:port]` of the server, sent as Host when `passHostHeader` is false. */
   readonly host: string;
   /** Prefix joined before `ctx.path` (the URL path when `preservePath`, else ''), no trailing slash. */

@@ -1,9 +1,10 @@
-import type { Service } from '../dynamic/types.ts';
-import { providerOf } from '../dynamic/aggregate.ts';
+import type { Service, ServersTransport } from '../dynamic/types.ts';
+import { providerOf, qualify } from '../dynamic/aggregate.ts';
 import type { ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
+import { createTransport, defaultTransport, type UpstreamTransport } from '../proxy/transport.ts';
 
 /** Where route handlers for services come from: the live registry, or a dry one for `tagway check`. */
 export interface ServiceSource { get(name: string, service: Service): Handler | Error }
@@ -21,26 +22,60 @@ export function serviceInfo(name: string, service: Service): ServiceInfo {
  */
 export class ServiceRegistry implements ServiceSource {
   readonly #pools: PoolRegistry;
-  readonly #timeouts: ForwardingTimeouts | undefined;
+  readonly #default: UpstreamTransport;
+  #transports: Record<string, ServersTransport> = {};
+  #built = new Map<string, { json: string; transport: UpstreamTransport | Error }>();
   #live = new Map<string, { json: string; handler: ServiceHandler }>();
   #next = new Map<string, { json: string; handler: ServiceHandler }>();
 
   /** `forwardingTimeouts`: the static `serversTransport.forwardingTimeouts`, in ms, for every service. */
   constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
     this.#pools = pools;
-    this.#timeouts = forwardingTimeouts;
+    this.#default = defaultTransport(forwardingTimeouts);
+  }
+
+  /**
+   * The `serversTransports` of the configuration about to be built (qualified names). Call before the build's
+   * `get`s; a service whose transport changed is rebuilt (its pools follow the new settings).
+   */
+  useTransports(transports: Record<string, ServersTransport> | undefined): void {
+    this.#transports = transports ?? {};
+  }
+
+  /** The transport a service names (qualified by the service's provider when unqualified), or its error. */
+  #transportFor(name: string, ref: string | undefined): { json: string; transport: UpstreamTransport | Error } {
+    if (ref === undefined || ref === '' || ref === 'default@internal') return { json: '', transport: this.#default };
+    const qualified = qualify(ref, providerOf(name));
+    const def = this.#transports[qualified];
+    if (def === undefined) {
+      return { json: `missing:${qualified}`, transport: new Error(`serversTransport "${qualified}" not found (declare it under http.serversTransports in the file provider and name it "<name>@file")`) };
+    }
+    const json = JSON.stringify(def);
+    const cached = this.#built.get(qualified);
+    if (cached && cached.json === json) return cached;
+    let transport: UpstreamTransport | Error;
+    try {
+      transport = createTransport(qualified, def);
+    } catch (err) {
+      transport = err as Error;
+    }
+    const entry = { json, transport };
+    this.#built.set(qualified, entry);
+    return entry;
   }
 
   /** Handler for a service of the configuration being built (only load balancers route here). */
   get(name: string, service: Service): Handler | Error {
-    const json = JSON.stringify(service);
+    const resolved = this.#transportFor(name, service.loadBalancer?.serversTransport);
+    if (resolved.transport instanceof Error) return resolved.transport;
+    const json = JSON.stringify(service) + resolved.json;
     const pending = this.#next.get(name);
     if (pending) return pending.handler.handle;
     const live = this.#live.get(name);
     if (live && live.json === json) { this.#next.set(name, live); return live.handler.handle; }
     if (!service.loadBalancer) return new Error('only loadBalancer services are supported by tagway');
     try {
-      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true, forwardingTimeouts: this.#timeouts });
+      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true, transport: resolved.transport });
       this.#next.set(name, { json, handler });
       return handler.handle;
     } catch (error) {

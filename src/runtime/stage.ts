@@ -97,6 +97,7 @@ export class RuntimeStage {
     this.#messages = messages;
     try {
       const aggregated = aggregate(messages);
+      this.#services.useTransports(aggregated.configuration.http.serversTransports);
       const tls = buildTlsParts(aggregated.configuration.tls, this.#certificates, (message, fields) => log.error(message, fields));
       result = buildRuntime({
         aggregated,

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PoolRegistry } from '../../src/proxy/pool.ts';
+import { defaultTransport } from '../../src/proxy/transport.ts';
 
 describe('PoolRegistry', () => {
   it('shares one pool per origin and settings, and closes it when the last lease is released', async () => {
@@ -8,7 +9,7 @@ describe('PoolRegistry', () => {
     const a1 = pools.acquire('http://127.0.0.1:8081');
     const a2 = pools.acquire('http://127.0.0.1:8081');
     const b = pools.acquire('http://127.0.0.1:8082');
-    const slow = pools.acquire('http://127.0.0.1:8081', { dialTimeout: 1_000 });
+    const slow = pools.acquire('http://127.0.0.1:8081', defaultTransport({ dialTimeout: 1_000 }));
     assert.equal(a1.pool, a2.pool);
     assert.notEqual(a1.pool, b.pool);
     assert.notEqual(a1.pool, slow.pool, 'different connection settings, different pool');

@@ -415,7 +415,7 @@ describe('serverStatus', () => {
     const pools = new PoolRegistry();
     t.after(() => pools.close());
     assert.throws(() => createServiceHandler('bad@test', { servers: [{ url: 'not a url' }] }, { pools }), /bad@test.*"not a url"/);
-    assert.throws(() => createServiceHandler('bad@test', { servers: [{ url: 'ftp://x' }] }, { pools }), /http or https/);
+    assert.throws(() => createServiceHandler('bad@test', { servers: [{ url: 'ftp://x' }] }, { pools }), /http, https or h2c/);
     assert.equal(pools.size, 0, 'no pool leaked by the failed build');
   });
 });

@@ -10,7 +10,7 @@ import { startTestGateway, waitForState, type TestGatewayOptions } from './gatew
 import { collectReply } from './upstream.ts';
 
 /** The `http` section of a dynamic file, loosely typed so tests can write what a user would. */
-export type DynamicHttp = { routers?: Record<string, unknown>; services?: Record<string, unknown>; middlewares?: Record<string, unknown> };
+export type DynamicHttp = { routers?: Record<string, unknown>; services?: Record<string, unknown>; middlewares?: Record<string, unknown>; serversTransports?: Record<string, unknown> };
 
 export interface FileGateway {
   gateway: Gateway;

@@ -33,6 +33,10 @@ export function mergeFiles(
     }
   }
   for (const [, conf] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) if (conf.tls) mergeTLS(out, conf.tls);
+  // serversTransports by name, the first file (by name) wins, as TLS options.
+  for (const [, conf] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [name, st] of Object.entries(conf.http.serversTransports ?? {})) if (!out.http.serversTransports?.[name]) (out.http.serversTransports ??= {})[name] = st;
+  }
   for (const [key, where] of conflicted) {
     const [kind, name] = [key.slice(0, key.indexOf(':')) as ItemKind, key.slice(key.indexOf(':') + 1)];
     issues.push({ kind, name, severity: 'error', dropped: true, message: `${kind} "${name}" is defined differently in ${[...where].join(' and ')}; it is not served until the definitions agree` });

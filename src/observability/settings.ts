@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { tracingSchema } from '../static/schema.ts';
 import { staticOrigin, type StaticOrigin } from '../static/origins.ts';
 import type { TracingConfig } from '../static/types.ts';
-import { otlpProtocol } from './export/encoding.ts';
+import { OtlpProtocolError } from './export/encoding.ts';
 import type { OtlpCompression } from './export/exporter.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -14,19 +14,24 @@ export interface Sourced<T> { value: T; source: StaticOrigin; variable?: string 
 export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 const SAMPLERS: readonly SamplerName[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
 
-/** The exporter, batch and sampler settings tracing runs with (see tracingSettings). */
+/** OTLP transports and body encodings: `grpc` is OTLP/gRPC (protobuf), the others OTLP/HTTP. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** The exporter, batch, sampler and limit settings tracing runs with (see tracingSettings). */
 export interface TracingSettings {
+  protocol: Sourced<OtlpProtocol>;
+  /** OTLP/HTTP: the URL posted to; OTLP/gRPC: the collector's `host:port`. */
   endpoint: Sourced<string>;
   headers: Sourced<Record<string, string>>;
-  /** Bound of each HTTP attempt, ms (an export's retries share `batch.exportTimeout`). */
+  /** Bound of each attempt, ms (an export's retries share `batch.exportTimeout`). */
   timeout: Sourced<number>;
   compression: Sourced<OtlpCompression>;
-  protocol: Sourced<'http/protobuf' | 'http/json'>;
-  /** OTEL_EXPORTER_OTLP_INSECURE: read and checked, but it only concerns OTLP/gRPC; for HTTP the endpoint's scheme decides. */
+  /** OTLP/gRPC only: plaintext HTTP/2 instead of TLS (for HTTP the endpoint's scheme decides). */
   insecure: Sourced<boolean>;
-  tls: { ca: Sourced<string | undefined>; cert: Sourced<string | undefined>; key: Sourced<string | undefined> };
+  tls: { ca: Sourced<string | undefined>; cert: Sourced<string | undefined>; key: Sourced<string | undefined>; insecureSkipVerify: boolean };
   batch: { scheduledDelay: Sourced<number>; exportTimeout: Sourced<number>; maxQueueSize: Sourced<number>; maxExportBatchSize: Sourced<number> };
   sampler: Sourced<{ name: SamplerName; ratio: number }>;
+  limits: { attributeCount: Sourced<number>; attributeValueLength: Sourced<number>; eventCount: Sourced<number> };
 }
 
 /** Tracing config errors, caught at construction and naming the option or variable (never mid-request). */
@@ -76,29 +81,50 @@ export function tracingSettings(config: TracingConfig, env: Env = process.env): 
   };
   const byDefault = <T>(value: T): Sourced<T> => ({ value, source: 'default' });
   const both = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_TRACES_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`];
-  const http = config.otlp.http;
+  const protocol = protocolOf(config, env, fromStatic, fromEnv);
+  const grpc = protocol.value === 'grpc';
+  // the section whose static options apply: Traefik's `otlp.grpc` for gRPC, `otlp.http` otherwise
+  const section = grpc ? 'grpc' : 'http';
+  const options = grpc ? { ...grpcDefaults(), ...config.otlp.grpc } : config.otlp.http;
+  const optionDefaults = grpc ? grpcDefaults() : defaults.otlp.http;
+  const own = <K extends keyof typeof options>(key: K): Sourced<(typeof options)[K]> | undefined =>
+    options[key] === undefined ? undefined : fromStatic(['otlp', section, key as string], options[key], optionDefaults[key as keyof typeof optionDefaults]);
 
-  const endpoint = fromStatic(['otlp', 'http', 'endpoint'], tracesPath(http.endpoint, 'tracing.otlp.http.endpoint'), defaults.otlp.http.endpoint)
-    ?? fromEnv(['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], (raw, name) => httpUrl(raw, name).href)
-    ?? fromEnv(['OTEL_EXPORTER_OTLP_ENDPOINT'], (raw, name) => appendTracesPath(httpUrl(raw, name)))
-    ?? byDefault(tracesPath(http.endpoint, 'tracing.otlp.http.endpoint'));
-  const protocolVar = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'].find((n) => (env[n]?.trim() ?? '') !== '');
-  const tls = http.tls;
+  let endpoint: Sourced<string>;
+  let insecure: Sourced<boolean>;
+  if (grpc) {
+    const envEndpoint = fromEnv(both('ENDPOINT').slice(0, 1), grpcTarget) ?? fromEnv(both('ENDPOINT').slice(1), grpcTarget);
+    const staticEndpoint = own('endpoint') as Sourced<string> | undefined;
+    const target = staticEndpoint ? { ...staticEndpoint, value: grpcTarget(staticEndpoint.value, 'tracing.otlp.grpc.endpoint') } : envEndpoint ?? byDefault(grpcTarget(grpcDefaults().endpoint, 'tracing.otlp.grpc.endpoint'));
+    endpoint = { ...target, value: target.value.address };
+    // an http:// or https:// endpoint decides; OTEL_EXPORTER_OTLP_INSECURE only speaks for a bare host:port (spec)
+    insecure = fromStatic(['otlp', 'grpc', 'insecure'], config.otlp.grpc?.insecure ?? false, false)
+      ?? (target.value.insecure !== undefined ? { ...target, value: target.value.insecure } : undefined)
+      ?? fromEnv(both('INSECURE'), (_raw, name) => bool(env, name)!) ?? byDefault(false);
+  } else {
+    const http = config.otlp.http;
+    endpoint = fromStatic(['otlp', 'http', 'endpoint'], tracesPath(http.endpoint, 'tracing.otlp.http.endpoint'), defaults.otlp.http.endpoint)
+      ?? fromEnv(['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], (raw, name) => httpUrl(raw, name).href)
+      ?? fromEnv(['OTEL_EXPORTER_OTLP_ENDPOINT'], (raw, name) => appendTracesPath(httpUrl(raw, name)))
+      ?? byDefault(tracesPath(http.endpoint, 'tracing.otlp.http.endpoint'));
+    insecure = fromEnv(both('INSECURE'), (_raw, name) => bool(env, name)!) ?? byDefault(false);
+  }
+  const tls = options.tls;
   const tlsFile = (field: 'ca' | 'cert' | 'key', suffix: string): Sourced<string | undefined> =>
-    fromStatic(['otlp', 'http', 'tls', field], tls?.[field], undefined) ?? fromEnv(both(suffix), readableFile) ?? byDefault(undefined);
+    fromStatic(['otlp', section, 'tls', field], tls?.[field], undefined) ?? fromEnv(both(suffix), readableFile) ?? byDefault(undefined);
   const b = config.batch;
   const batchValue = (key: keyof TracingConfig['batch'], variable: string, min: 0 | 1): Sourced<number> =>
     fromStatic(['batch', key], b[key], defaults.batch[key]) ?? fromEnv([variable], (raw, name) => integer(raw, name, min)) ?? byDefault(b[key]);
+  const limit = (names: string[], fallback: number): Sourced<number> => fromEnv(names, (raw, name) => integer(raw, name, 0)) ?? byDefault(fallback);
 
   const settings: TracingSettings = {
+    protocol,
     endpoint,
-    headers: fromStatic(['otlp', 'http', 'headers'], http.headers, defaults.otlp.http.headers) ?? fromEnv(both('HEADERS'), parseHeaders) ?? byDefault(http.headers),
+    headers: (own('headers') as Sourced<Record<string, string>> | undefined) ?? fromEnv(both('HEADERS'), parseHeaders) ?? byDefault({}),
     timeout: fromEnv(both('TIMEOUT'), (raw, name) => integer(raw, name, 1)) ?? byDefault(10_000),
-    compression: (http.compression !== undefined ? fromStatic(['otlp', 'http', 'compression'], http.compression, undefined) : undefined)
-      ?? fromEnv(both('COMPRESSION'), compression) ?? byDefault('none'),
-    protocol: protocolVar !== undefined ? { value: otlpProtocol(env), source: 'env', variable: protocolVar } : byDefault('http/protobuf'),
-    insecure: fromEnv(both('INSECURE'), (_raw, name) => bool(env, name)!) ?? byDefault(false),
-    tls: { ca: tlsFile('ca', 'CERTIFICATE'), cert: tlsFile('cert', 'CLIENT_CERTIFICATE'), key: tlsFile('key', 'CLIENT_KEY') },
+    compression: (own('compression') as Sourced<OtlpCompression> | undefined) ?? fromEnv(both('COMPRESSION'), compression) ?? byDefault('none'),
+    insecure,
+    tls: { ca: tlsFile('ca', 'CERTIFICATE'), cert: tlsFile('cert', 'CLIENT_CERTIFICATE'), key: tlsFile('key', 'CLIENT_KEY'), insecureSkipVerify: tls?.insecureSkipVerify ?? false },
     batch: {
       scheduledDelay: batchValue('scheduledDelay', 'OTEL_BSP_SCHEDULE_DELAY', 0),
       exportTimeout: batchValue('exportTimeout', 'OTEL_BSP_EXPORT_TIMEOUT', 1),
@@ -106,9 +132,62 @@ export function tracingSettings(config: TracingConfig, env: Env = process.env): 
       maxExportBatchSize: batchValue('maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1),
     },
     sampler: sampler(config, env, fromStatic(['sampleRate'], config.sampleRate, defaults.sampleRate)),
+    // the SDK's span limits (sdk-environment-variables.md): the span-specific variable, then the general one
+    limits: {
+      attributeCount: limit(['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], 128),
+      attributeValueLength: limit(['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], Infinity),
+      eventCount: limit(['OTEL_SPAN_EVENT_COUNT_LIMIT'], 128),
+    },
   };
   check(settings, config);
   return settings;
+}
+
+/** Traefik's OTelGRPC defaults (the schema leaves the section unset: its presence selects gRPC). */
+function grpcDefaults(): NonNullable<TracingConfig['otlp']['grpc']> {
+  return { endpoint: 'localhost:4317', insecure: false, headers: {} };
+}
+
+type FromStatic = <T>(path: string[], value: T, fallback: unknown) => Sourced<T> | undefined;
+type FromEnv = <T>(names: readonly string[], read: (raw: string, name: string) => T) => Sourced<T> | undefined;
+
+/**
+ * gRPC when Traefik's `tracing.otlp.grpc` section is set (it wins, as in Traefik, over `otlp.http`), else
+ * OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL, else http/protobuf. A `grpc` variable does not override an `otlp.http`
+ * section written in the static configuration: static options win; the encoding falls back to protobuf.
+ */
+function protocolOf(config: TracingConfig, env: Env, fromStatic: FromStatic, fromEnv: FromEnv): Sourced<OtlpProtocol> {
+  const grpcSection = fromStatic(['otlp', 'grpc'], config.otlp.grpc, undefined);
+  if (grpcSection !== undefined) return { value: 'grpc', source: grpcSection.source };
+  const chosen = fromEnv(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'], (raw, name) => protocolName(raw, name));
+  if (chosen?.value === 'grpc') {
+    const httpSection = fromStatic(['otlp', 'http'], config.otlp.http, tracingSchema.parse({}).otlp.http);
+    if (httpSection !== undefined) return { value: 'http/protobuf', source: httpSection.source };
+  }
+  return chosen ?? { value: 'http/protobuf', source: 'default' };
+}
+
+function protocolName(raw: string, name: string): OtlpProtocol {
+  const v = raw.toLowerCase();
+  if (v === 'http/protobuf' || v === 'http/json' || v === 'grpc') return v;
+  throw new OtlpProtocolError(`${name}: "${raw}" is not supported (use grpc, http/protobuf or http/json)`);
+}
+
+/**
+ * An OTLP/gRPC target: `host:port` as Traefik takes it, or an http(s):// URL as the OTel variables give it
+ * (the scheme then decides plaintext or TLS; a path is ignored, gRPC has its own).
+ */
+function grpcTarget(raw: string, name: string): { address: string; insecure?: boolean } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    const url = URL.canParse(raw) ? new URL(raw) : undefined;
+    if ((url?.protocol !== 'http:' && url?.protocol !== 'https:') || url.hostname === '') {
+      throw new TracingConfigError(`${name} must be host:port or an http(s) URL for OTLP/gRPC, got "${raw}"`);
+    }
+    return { address: `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`, insecure: url.protocol === 'http:' };
+  }
+  const m = /^(\[[0-9a-f:.]+\]|[^:/\s[\]]+):(\d{1,5})$/i.exec(raw);
+  if (m === null || Number(m[2]) > 65535) throw new TracingConfigError(`${name} must be host:port (such as collector:4317) or an http(s) URL, got "${raw}"`);
+  return { address: raw };
 }
 
 /** tracing.sampleRate when set (Traefik's ParentBased(TraceIdRatioBased)), else OTEL_TRACES_SAMPLER(_ARG), else the rate's default. */
@@ -225,10 +304,12 @@ function bool(env: Env, name: string): boolean | undefined {
 export function describeSettings(s: TracingSettings): Record<string, unknown> {
   const show = <T>(v: Sourced<T>, value: unknown = v.value) => ({ value, source: v.source, ...(v.variable ? { variable: v.variable } : {}) });
   return {
-    endpoint: show(s.endpoint), headers: show(s.headers, Object.keys(s.headers.value)), timeout: show(s.timeout),
-    compression: show(s.compression), protocol: show(s.protocol), insecure: show(s.insecure),
+    protocol: show(s.protocol), endpoint: show(s.endpoint), headers: show(s.headers, Object.keys(s.headers.value)), timeout: show(s.timeout),
+    compression: show(s.compression), insecure: show(s.insecure),
     tls: { ca: show(s.tls.ca), cert: show(s.tls.cert), key: show(s.tls.key) },
     batch: Object.fromEntries(Object.entries(s.batch).map(([k, v]) => [k, show(v)])),
     sampler: show(s.sampler),
+    // Infinity is not JSON: an unlimited length shows as null
+    limits: Object.fromEntries(Object.entries(s.limits).map(([k, v]) => [k, show(v, Number.isFinite(v.value) ? v.value : null)])),
   };
 }

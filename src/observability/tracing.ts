@@ -46,8 +46,8 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
  * why not the SDK's Span objects) with the SDK's pieces where they define behaviour: the resource
  * (detectors + service name + attributes + env), ParentBased(TraceIdRatioBased(sampleRate)) with the SDK's
  * ratio sampler, the configured OTel propagators. A bounded batch processor exports the spans, encoded as they
- * end, as OTLP/HTTP protobuf (or JSON with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`, see otlpProtocol) through
- * tagway's own abortable exporter (OtlpHttpExporter) to `otlp.http.endpoint`, and a ring keeps recent traces.
+ * end, as OTLP protobuf over gRPC (`otlp.grpc`) or HTTP (or JSON with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; settings.ts
+ * resolves file, flags and OTEL_*) through tagway's own abortable exporters, and a ring keeps recent traces.
  * Nothing global.
  *
  * @example
@@ -67,15 +67,15 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const settings = tracingSettings(config, env);
   const batch = Object.fromEntries(Object.entries(settings.batch).map(([k, v]) => [k, v.value])) as TracingConfig['batch'];
   const encoding = settings.protocol.value === 'http/json' ? otlpJson : otlpProto;
-  const http: TracingConfig['otlp']['http'] = {
-    endpoint: settings.endpoint.value, headers: settings.headers.value,
-    tls: { ...config.otlp.http.tls, ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: config.otlp.http.tls?.insecureSkipVerify ?? false },
-  };
-  const out = new InlineChannel(createExporter(http, {
-    userAgent: `tagway/${version}`, contentType: encoding.contentType, compression: settings.compression.value, attemptTimeoutMs: settings.timeout.value,
+  const out = new InlineChannel(createExporter({
+    protocol: settings.protocol.value, endpoint: settings.endpoint.value, headers: settings.headers.value, compression: settings.compression.value,
+    insecure: settings.insecure.value, attemptTimeoutMs: settings.timeout.value, userAgent: `tagway/${version}`, contentType: encoding.contentType,
+    tls: { ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: settings.tls.insecureSkipVerify },
   }));
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
-    resource: buildResource(config, version, env), scope: { name: 'tagway', version }, attributeCountLimit: attributeCountLimit(env), encoding,
+    resource: buildResource(config, version, env), scope: { name: 'tagway', version }, encoding,
+    attributeCountLimit: settings.limits.attributeCount.value, attributeValueLengthLimit: settings.limits.attributeValueLength.value,
+    eventCountLimit: settings.limits.eventCount.value,
   });
   const recent = new RecentTraces();
   const propagator = createPropagator(env);
@@ -132,18 +132,6 @@ function rootSampler(rate: number): (traceId: string) => boolean {
   if (rate <= 0) return function alwaysOff() { return false; };
   const ratio = new TraceIdRatioBasedSampler(rate);
   return function traceIdRatio(traceId) { return ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED; };
-}
-
-/** OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, else OTEL_ATTRIBUTE_COUNT_LIMIT, else the SDK's 128. */
-function attributeCountLimit(env: Record<string, string | undefined>): number {
-  for (const name of ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']) {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new TracingConfigError(`${name} must be a non-negative integer, got "${raw}"`);
-    return n;
-  }
-  return 128;
 }
 
 export { TracingConfigError };

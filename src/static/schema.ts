@@ -195,6 +195,14 @@ export const tracingSchema = z.object({
       // tagway addition: Traefik has no such option (its OTLP/HTTP trace exporter always gzips)
       compression: mark(z.enum(['gzip', 'none']), { description: 'tagway addition: gzip or none (unset: OTEL_EXPORTER_OTLP_COMPRESSION, else none).' }).optional(),
     }).prefault({}),
+    // Traefik's OTelGRPC: when this section is set, spans go over OTLP/gRPC instead of HTTP
+    grpc: z.object({
+      endpoint: str('OTLP/gRPC collector address, host:port.').default('localhost:4317'),
+      insecure: bool(false, 'Plaintext HTTP/2 (h2c) instead of TLS.'),
+      headers: mark(z.record(z.string(), z.string()), { secret: true, description: 'Metadata sent with every export (values are secret).' }).default(() => ({})),
+      tls: clientTLS.optional(),
+      compression: mark(z.enum(['gzip', 'none']), { description: 'tagway addition: gzip or none (unset: OTEL_EXPORTER_OTLP_COMPRESSION, else none).' }).optional(),
+    }).optional(),
   }).prefault({}),
   batch: z.object({
     maxQueueSize: mark(z.int().positive(), { description: 'Spans buffered before dropping.' }).default(2048),
@@ -244,7 +252,6 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
   'entryPoints.*': ['udp', 'proxyProtocol', 'http3'],
   'entryPoints.*.http2': ['maxDecoderHeaderTableSize', 'maxEncoderHeaderTableSize'],
-  'tracing.otlp': ['grpc'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],
   accessLog: ['filters'],
   log: ['noColor', 'maxSize', 'maxAge', 'maxBackups', 'compress'],

@@ -87,6 +87,9 @@ export interface ConsulCatalogConfig {
 
 export interface FileProviderConfig { filename?: string; directory?: string; watch: boolean }
 
+/** Client TLS toward the collector (Traefik's ClientTLS: file paths; inline PEM accepted). */
+export interface OtlpClientTLS { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean }
+
 export interface TracingConfig {
   serviceName: string;
   sampleRate: number;
@@ -95,7 +98,11 @@ export interface TracingConfig {
   capturedResponseHeaders: string[];
   safeQueryParams: string[];
   addInternals: boolean;
-  otlp: { http: { endpoint: string; headers: Record<string, string>; tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify: boolean }; compression?: 'gzip' | 'none' } };
+  otlp: {
+    http: { endpoint: string; headers: Record<string, string>; tls?: OtlpClientTLS; compression?: 'gzip' | 'none' };
+    /** Traefik's `tracing.otlp.grpc`: set, it selects OTLP/gRPC. */
+    grpc?: { endpoint: string; insecure: boolean; headers: Record<string, string>; tls?: OtlpClientTLS; compression?: 'gzip' | 'none' };
+  };
   /** BatchSpanProcessor settings (OTel defaults). */
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
   /** Shutdown flush deadline, ms (default 5000). */

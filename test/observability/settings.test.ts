@@ -135,6 +135,64 @@ describe('tracingSettings: each variable, its precedence and its source', () => 
   });
 });
 
+describe('tracingSettings: OTLP/gRPC (Traefik\'s tracing.otlp.grpc and the OTel variables)', () => {
+  const GRPC = ['--tracing.otlp.grpc=true'];
+  const pick = (s: TracingSettings) => ({ protocol: s.protocol, endpoint: s.endpoint, insecure: s.insecure });
+  const cases: Array<{ desc: string; argv?: string[]; env?: Record<string, string>; want: ReturnType<typeof pick> }> = [
+    {
+      desc: 'the static section selects gRPC with Traefik\'s defaults (localhost:4317, TLS)', argv: GRPC,
+      want: { protocol: { value: 'grpc', source: 'flag' }, endpoint: { value: 'localhost:4317', source: 'default' }, insecure: { value: false, source: 'default' } },
+    },
+    {
+      desc: 'the static section wins over OTEL_EXPORTER_OTLP_PROTOCOL=http/json; its endpoint and insecure over the variables',
+      argv: ['--tracing.otlp.grpc.endpoint=file:4317', '--tracing.otlp.grpc.insecure=true'],
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://env:4317', OTEL_EXPORTER_OTLP_INSECURE: 'false' },
+      want: { protocol: { value: 'grpc', source: 'flag' }, endpoint: { value: 'file:4317', source: 'flag' }, insecure: { value: true, source: 'flag' } },
+    },
+    {
+      desc: 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc alone: the generic endpoint is used as is (no /v1/traces); http:// means plaintext',
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4317/' },
+      want: { protocol: { value: 'grpc', source: 'env', variable: 'OTEL_EXPORTER_OTLP_PROTOCOL' }, endpoint: { value: 'otel:4317', source: 'env', variable: 'OTEL_EXPORTER_OTLP_ENDPOINT' }, insecure: { value: true, source: 'env', variable: 'OTEL_EXPORTER_OTLP_ENDPOINT' } },
+    },
+    {
+      desc: 'the traces variables win over the generic ones; https:// means TLS even with OTEL_EXPORTER_OTLP_INSECURE=true',
+      env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://t:4317', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' },
+      want: { protocol: { value: 'grpc', source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' }, endpoint: { value: 't:4317', source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' }, insecure: { value: false, source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' } },
+    },
+    {
+      desc: 'a bare host:port: OTEL_EXPORTER_OTLP_TRACES_INSECURE, then OTEL_EXPORTER_OTLP_INSECURE decide',
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4317', OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true', OTEL_EXPORTER_OTLP_INSECURE: 'false' },
+      want: { protocol: { value: 'grpc', source: 'env', variable: 'OTEL_EXPORTER_OTLP_PROTOCOL' }, endpoint: { value: 'otel:4317', source: 'env', variable: 'OTEL_EXPORTER_OTLP_ENDPOINT' }, insecure: { value: true, source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_INSECURE' } },
+    },
+    {
+      desc: 'a static otlp.http option wins over OTEL_EXPORTER_OTLP_PROTOCOL=grpc: OTLP/HTTP protobuf',
+      argv: ['--tracing.otlp.http.endpoint=http://file:4318/v1/traces'], env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      want: { protocol: { value: 'http/protobuf', source: 'flag' }, endpoint: { value: 'http://file:4318/v1/traces', source: 'flag' }, insecure: { value: false, source: 'default' } },
+    },
+  ];
+  for (const c of cases) {
+    it(c.desc, () => assert.deepEqual(pick(tracingSettings(loaded(c.argv), c.env ?? {})), c.want));
+  }
+
+  it('headers, compression and tls come from otlp.grpc (not otlp.http), else from the variables', () => {
+    const env = { OTEL_EXPORTER_OTLP_HEADERS: 'k=env', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_CERTIFICATE: PEM_A };
+    const fromGrpc = tracingSettings(loaded([...GRPC, '--tracing.otlp.grpc.headers.k=file', '--tracing.otlp.grpc.compression=none', '--tracing.otlp.grpc.tls.ca=/grpc/ca.pem', '--tracing.otlp.http.tls.ca=/http/ca.pem']), env);
+    assert.deepEqual([fromGrpc.headers, fromGrpc.compression, fromGrpc.tls.ca], [{ value: { k: 'file' }, source: 'flag' }, { value: 'none', source: 'flag' }, { value: '/grpc/ca.pem', source: 'flag' }]);
+    const fromEnv = tracingSettings(loaded([...GRPC, '--tracing.otlp.http.headers.h=1', '--tracing.otlp.http.compression=none']), env);
+    assert.deepEqual([fromEnv.headers.value, fromEnv.compression.value, fromEnv.tls.ca.value], [{ k: 'env' }, 'gzip', PEM_A]);
+  });
+
+  it('span limits: the span variable, then the general one, then the SDK default', () => {
+    const limits = (env: Record<string, string>) => tracingSettings(loaded(), env).limits;
+    assert.deepEqual(limits({}), { attributeCount: { value: 128, source: 'default' }, attributeValueLength: { value: Infinity, source: 'default' }, eventCount: { value: 128, source: 'default' } });
+    assert.deepEqual(limits({ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '5', OTEL_ATTRIBUTE_COUNT_LIMIT: '9', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '12', OTEL_SPAN_EVENT_COUNT_LIMIT: '0' }), {
+      attributeCount: { value: 5, source: 'env', variable: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT' },
+      attributeValueLength: { value: 12, source: 'env', variable: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+      eventCount: { value: 0, source: 'env', variable: 'OTEL_SPAN_EVENT_COUNT_LIMIT' },
+    });
+  });
+});
+
 describe('tracingSettings: a bad value stops startup, naming the variable', () => {
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
@@ -147,7 +205,11 @@ describe('tracingSettings: a bad value stops startup, naming the variable', () =
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: '10s' }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer/],
     [{ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }, /OTEL_EXPORTER_OTLP_TRACES_TIMEOUT must be a positive integer/],
     [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }, /OTEL_EXPORTER_OTLP_COMPRESSION: "br" is not supported \(use gzip or none\)/],
-    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc/json' }, /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc\/json" is not supported \(use grpc, http\/protobuf or http\/json\)/],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x:4317' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be host:port or an http\(s\) URL for OTLP\/gRPC/],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector' }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be host:port/],
+    [{ OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '-3' }, /OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT must be a non-negative integer/],
+    [{ OTEL_SPAN_EVENT_COUNT_LIMIT: 'x' }, /OTEL_SPAN_EVENT_COUNT_LIMIT must be a non-negative integer/],
     [{ OTEL_EXPORTER_OTLP_INSECURE: 'yes' }, /OTEL_EXPORTER_OTLP_INSECURE must be true or false/],
     [{ OTEL_BSP_SCHEDULE_DELAY: '-1' }, /OTEL_BSP_SCHEDULE_DELAY must be a non-negative integer/],
     [{ OTEL_BSP_EXPORT_TIMEOUT: '0' }, /OTEL_BSP_EXPORT_TIMEOUT must be a positive integer/],

@@ -17,7 +17,11 @@ export interface BatchOrigin {
   scope: { name: string; version?: string };
   /** Span attribute count limit (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, default 128). */
   attributeCountLimit: number;
-  /** Protobuf or JSON (see otlpProtocol). */
+  /** Attribute value length limit (OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT; default Infinity: none). */
+  attributeValueLengthLimit?: number;
+  /** Span event count limit (OTEL_SPAN_EVENT_COUNT_LIMIT, default 128). */
+  eventCountLimit?: number;
+  /** Protobuf or JSON (settings.ts: the protocol). */
   encoding: OtlpEncoding;
 }
 
@@ -51,6 +55,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 export class BoundedBatchProcessor implements SpanSink {
   readonly attributeCountLimit: number;
+  readonly attributeValueLengthLimit: number;
+  readonly eventCountLimit: number;
   readonly #settings: BatchSettings;
   readonly #out: ExportChannel;
   readonly #log: WarnLogger;
@@ -71,6 +77,8 @@ export class BoundedBatchProcessor implements SpanSink {
 
   constructor(settings: BatchSettings, out: ExportChannel, log: WarnLogger, origin: BatchOrigin) {
     this.attributeCountLimit = origin.attributeCountLimit;
+    this.attributeValueLengthLimit = origin.attributeValueLengthLimit ?? Infinity;
+    this.eventCountLimit = origin.eventCountLimit ?? 128;
     this.#origin = origin;
     this.#settings = settings;
     this.#queue = new EncodedSpanQueue(settings.maxExportBatchSize, origin.encoding);

@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import { BodyBuffer } from './body-buffer.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
-import type { OtlpHttpExporter } from './exporter.ts';
+import type { OtlpExporter } from './send.ts';
 import type { EncodedBatch } from './span-queue.ts';
 
 /** How one export ended; the error is already the `stats().lastError` text. */
@@ -25,7 +25,7 @@ export interface ExportChannel {
  * ExportTimeoutError (the last attempt's error kept as its cause). The batch's spans, already encoded,
  * are framed as one ExportTraceServiceRequest in `body` (reused when the caller runs one export at a time).
  */
-export async function runExport(out: OtlpHttpExporter, batch: EncodedBatch, timeoutMs: number, body = new BodyBuffer()): Promise<ExportOutcome> {
+export async function runExport(out: OtlpExporter, batch: EncodedBatch, timeoutMs: number, body = new BodyBuffer()): Promise<ExportOutcome> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   timer.unref();
@@ -45,10 +45,10 @@ export async function runExport(out: OtlpHttpExporter, batch: EncodedBatch, time
 
 /** Frames and posts on this thread, one batch at a time. */
 export class InlineChannel implements ExportChannel {
-  readonly #out: OtlpHttpExporter;
+  readonly #out: OtlpExporter;
   readonly #body = new ReusedBody();
 
-  constructor(out: OtlpHttpExporter) { this.#out = out; }
+  constructor(out: OtlpExporter) { this.#out = out; }
 
   send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself

@@ -22,20 +22,3 @@ export class OtlpProtocolError extends Error {
   readonly code = 'TAGWAY_TRACING_PROTOCOL' as const;
   constructor(message: string) { super(message); this.name = 'OtlpProtocolError'; }
 }
-
-/**
- * The body encoding from `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else
- * `http/protobuf` (OTLP's default, and what Traefik's exporter sends); `http/json` for JSON.
- *
- * @example
- * otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) // → 'http/json'
- */
-export function otlpProtocol(env: Record<string, string | undefined>): 'http/protobuf' | 'http/json' {
-  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') continue;
-    if (raw === 'http/protobuf' || raw === 'http/json') return raw;
-    throw new OtlpProtocolError(`${name}: "${env[name]}" is not supported by tagway's OTLP/HTTP exporter (use http/protobuf or http/json)`);
-  }
-  return 'http/protobuf';
-}

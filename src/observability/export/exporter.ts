@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { TracingConfig } from '../../static/types.ts';
+import type { ExportResult } from '@opentelemetry/core';
+import type { OtlpClientTLS } from '../../static/types.ts';
+import { OtlpGrpcExporter } from './grpc-exporter.ts';
+import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter } from './send.ts';
+
+export type { OtlpCompression, OtlpExporter } from './send.ts';
 
 /** An export the collector refused (status kept), or that could not reach it. */
 class ExportHttpError extends Error {
@@ -20,13 +22,6 @@ class ExportHttpError extends Error {
 /** OTLP/HTTP says: retry 429, 502, 503, 504 (honouring Retry-After) and connection failures. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
-const FIRST_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 5000;
-/** zlib's callback API runs on libuv's thread pool: the event loop only hands the bytes over. */
-const gzip = promisify(gzipCallback);
-
-/** `gzip` or `none`: how export bodies travel (OTLP/HTTP's `Content-Encoding`). */
-export type OtlpCompression = 'gzip' | 'none';
 
 /** How one exporter posts: the URL, headers, body type, compression and the bound of each attempt. */
 export interface ExporterTarget {
@@ -54,7 +49,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * const exporter = createExporter(config.otlp.http, 'tagway/0.1.0');
  * const result = await exporter.sendBody(body, AbortSignal.timeout(10_000));
  */
-export class OtlpHttpExporter {
+export class OtlpHttpExporter implements OtlpExporter {
   readonly #url: URL;
   readonly #headers: Record<string, string>;
   readonly #agent: HttpAgent;
@@ -81,25 +76,7 @@ export class OtlpHttpExporter {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
     // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
     const body = this.#gzip ? await gzip(encoded) : encoded;
-    const own = new AbortController();
-    const onAbort = (): void => own.abort(signal.reason);
-    if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
-    this.#inFlight.add(own);
-    let last: Error | undefined;
-    try {
-      for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-        const outcome = await this.#post(body, AbortSignal.any([own.signal, AbortSignal.timeout(this.#attemptTimeoutMs)]), own.signal);
-        if (outcome.ok) return { code: ExportResultCode.SUCCESS };
-        if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
-        if (!outcome.retryable) return failed(outcome.error);
-        last = outcome.error;
-        const wait = outcome.retryAfterMs ?? backoff * (0.8 + Math.random() * 0.4);
-        if (!(await sleep(wait, own.signal))) return failed(withCause(own.signal.reason as Error, last));
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#inFlight.delete(own);
-    }
+    return sendWithRetries((attempt, exportSignal) => this.#post(body, attempt, exportSignal), signal, this.#attemptTimeoutMs, this.#inFlight);
   }
 
   /** Aborts exports in flight (and their retries) and closes the connections. Idempotent. */
@@ -110,7 +87,7 @@ export class OtlpHttpExporter {
   }
 
   /** One attempt; `signal` also fires at the attempt's own timeout, which (unlike `exportSignal`) is retryable. */
-  #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number }> {
+  #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<AttemptOutcome> {
     const attemptTimeoutMs = this.#attemptTimeoutMs;
     return new Promise((resolve) => {
       if (signal.aborted) { resolve({ ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error }); return; }
@@ -138,25 +115,41 @@ export class OtlpHttpExporter {
   }
 }
 
-/** What createExporter needs beyond `otlp.http` (the effective settings, see settings.ts). */
-export interface ExporterOptions {
+/** The effective export settings createExporter needs (settings.ts resolved file, flags and OTEL_* already). */
+export interface ExportTarget {
+  protocol: 'http/protobuf' | 'http/json' | 'grpc';
+  /** OTLP/HTTP: the URL to post to; OTLP/gRPC: `host:port`. */
+  endpoint: string;
+  headers: Record<string, string>;
+  compression: OtlpCompression;
+  /** OTLP/gRPC: h2c instead of TLS. */
+  insecure: boolean;
+  tls: OtlpClientTLS;
+  /** Bound of each attempt, ms (OTEL_EXPORTER_OTLP_TIMEOUT). */
+  attemptTimeoutMs: number;
   userAgent: string;
+  /** OTLP/HTTP's Content-Type (the encoding's). */
   contentType: string;
-  compression?: OtlpCompression;
-  /** Default 10 000 ms (OTEL_EXPORTER_OTLP_TIMEOUT's default). */
-  attemptTimeoutMs?: number;
 }
 
-/** Builds the exporter for `otlp.http` with a private keep-alive agent (TLS from `tls`). */
-export function createExporter(http: TracingConfig['otlp']['http'], options: ExporterOptions): OtlpHttpExporter {
-  const url = new URL(http.endpoint); // used as given: settings.ts applied the /v1/traces rules
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(http.tls) }) : new HttpAgent({ keepAlive: true });
+/**
+ * Builds the exporter of the effective settings: OTLP/gRPC over a private HTTP/2 session, or OTLP/HTTP with
+ * a private keep-alive agent (TLS from `tls` for https URLs).
+ */
+export function createExporter(target: ExportTarget): OtlpExporter {
+  if (target.protocol === 'grpc') {
+    return new OtlpGrpcExporter({
+      address: target.endpoint, insecure: target.insecure, tls: tlsOptions(target.tls), metadata: target.headers,
+      userAgent: target.userAgent, compression: target.compression, attemptTimeoutMs: target.attemptTimeoutMs,
+    });
+  }
+  const url = new URL(target.endpoint); // used as given: settings.ts applied the /v1/traces rules
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(target.tls) }) : new HttpAgent({ keepAlive: true });
   return new OtlpHttpExporter({
-    url, headers: { 'user-agent': options.userAgent, ...http.headers }, contentType: options.contentType,
-    compression: options.compression ?? 'none', attemptTimeoutMs: options.attemptTimeoutMs ?? 10_000,
+    url, headers: { 'user-agent': target.userAgent, ...target.headers }, contentType: target.contentType,
+    compression: target.compression, attemptTimeoutMs: target.attemptTimeoutMs,
   }, agent);
 }
-
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */
 function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
@@ -166,30 +159,8 @@ function parseRetryAfter(value: string | undefined, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A deadline error says what the last attempt ran into (ECONNREFUSED, 503…), when there was one. */
-function withCause(error: Error, last: Error | undefined): Error {
-  if (last !== undefined && error.cause === undefined) Object.defineProperty(error, 'cause', { value: last, configurable: true, writable: true });
-  return error;
-}
-
-function failed(error: Error): ExportResult {
-  return { code: ExportResultCode.FAILED, error };
-}
-
-/** Resolves true after `ms`, false as soon as `signal` aborts; never keeps the process alive. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) { resolve(false); return; }
-    const done = (ok: boolean): void => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); resolve(ok); };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Traefik's tls options take file paths; inline PEM is accepted too. */
-function tlsOptions(tls: TracingConfig['otlp']['http']['tls']): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
+/** Client TLS options from Traefik's tls options (file paths; inline PEM is accepted too). */
+function tlsOptions(tls: OtlpClientTLS | undefined): ClientTlsOptions {
   return { ca: pem(tls?.ca), cert: pem(tls?.cert), key: pem(tls?.key), rejectUnauthorized: !(tls?.insecureSkipVerify ?? false) };
 }
 

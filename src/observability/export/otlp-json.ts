@@ -48,6 +48,7 @@ function spanJson(span: RecordedSpan): string {
     }
     out += ']';
   }
+  if (span.droppedEvents > 0) out += `,"droppedEventsCount":${span.droppedEvents}`;
   return out + (span.statusMessage !== ''
     ? `,"status":{"code":${span.status},"message":${JSON.stringify(span.statusMessage)}}}`
     : `,"status":{"code":${span.status}}}`);

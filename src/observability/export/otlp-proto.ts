@@ -91,6 +91,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
     + attributesSize
     + (span.droppedAttributes > 0 ? 1 + varintSize(span.droppedAttributes) : 0)
     + eventsSize
+    + (span.droppedEvents > 0 ? 1 + varintSize(span.droppedEvents) : 0)
     + 1 + varintSize(statusSize) + statusSize;
 
   const buf = body.reserve(1 + 5 + size);
@@ -134,6 +135,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   }
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
   if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
+  if (span.droppedEvents > 0) { buf[at++] = 0x60; at = putVarint(buf, at, span.droppedEvents); } // dropped_events_count = 12
   buf[at++] = 0x7a; // status = 15: Status { message = 2, code = 3 }
   at = putVarint(buf, at, statusSize);
   if (messageSize > 0) { buf[at++] = 0x12; at = putVarint(buf, at, messageSize); at += buf.write(span.statusMessage, at, messageSize, 'utf8'); }

@@ -28,6 +28,10 @@ export interface SpanSink {
   onEnd(span: RecordedSpan): void;
   /** OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: attributes beyond it are counted in droppedAttributesCount. */
   readonly attributeCountLimit: number;
+  /** OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: longer strings (and array elements) are cut to it (Infinity: none). */
+  readonly attributeValueLengthLimit?: number;
+  /** OTEL_SPAN_EVENT_COUNT_LIMIT: events beyond it are counted in droppedEventsCount (unset: 128). */
+  readonly eventCountLimit?: number;
 }
 
 /**
@@ -66,6 +70,7 @@ export class RecordedSpan implements StepSpan {
   readonly attributes: SpanValue[] = [];
   droppedAttributes = 0;
   events: SpanEvent[] | undefined;
+  droppedEvents = 0;
   status: typeof STATUS_UNSET | typeof STATUS_ERROR = STATUS_UNSET;
   statusMessage = '';
   readonly #sink: SpanSink;
@@ -87,7 +92,10 @@ export class RecordedSpan implements StepSpan {
   /** Sets one attribute (a key not set before on this span). Ignored once ended, as the SDK does. */
   set(key: string, value: SpanValue): void {
     if (this.endTime >= 0) return;
-    if (this.attributes.length >= 2 * this.#sink.attributeCountLimit) { this.droppedAttributes++; return; }
+    const sink = this.#sink;
+    if (this.attributes.length >= 2 * sink.attributeCountLimit) { this.droppedAttributes++; return; }
+    const max = sink.attributeValueLengthLimit;
+    if (max !== undefined && max !== Infinity) value = truncate(value, max);
     this.attributes.push(key, value);
   }
 
@@ -111,6 +119,9 @@ export class RecordedSpan implements StepSpan {
     if (error.message) attributes.push('exception.message', error.message);
     if (attributes.length === 0) return;
     if (error.stack) attributes.push('exception.stacktrace', error.stack);
+    if ((this.events?.length ?? 0) >= (this.#sink.eventCountLimit ?? 128)) { this.droppedEvents++; return; }
+    const max = this.#sink.attributeValueLengthLimit;
+    if (max !== undefined && max !== Infinity) for (let i = 1; i < attributes.length; i += 2) attributes[i] = truncate(attributes[i]!, max);
     (this.events ??= []).push({ time: performance.now(), name: 'exception', attributes });
   }
 
@@ -121,6 +132,13 @@ export class RecordedSpan implements StepSpan {
     this.endTime = performance.now();
     this.#sink.onEnd(this);
   }
+}
+
+/** The SDK's value length limit: strings, and each string of an array, cut to `max` characters. */
+function truncate(value: SpanValue, max: number): SpanValue {
+  if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value;
+  if (Array.isArray(value)) return value.some((v) => v.length > max) ? value.map((v) => (v.length > max ? v.slice(0, max) : v)) : value;
+  return value;
 }
 
 /*

@@ -207,7 +207,7 @@ describe('createTracing validation', () => {
 
 describe('createTracing environment', () => {
   const cases: Array<{ desc: string; env: Record<string, string>; code: string; message: RegExp }> = [
-    { desc: 'gRPC, which an OTLP/HTTP exporter does not speak', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, code: 'TAGWAY_TRACING_PROTOCOL', message: /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/ },
+    { desc: 'an unknown protocol', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc/json' }, code: 'TAGWAY_TRACING_PROTOCOL', message: /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc\/json" is not supported/ },
     { desc: 'an unknown traces protocol', env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }, code: 'TAGWAY_TRACING_PROTOCOL', message: /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL/ },
     { desc: 'a negative attribute count limit', env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1' }, code: 'TAGWAY_TRACING_CONFIG', message: /OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT must be a non-negative integer/ },
     { desc: 'a general attribute count limit that is not a number', env: { OTEL_ATTRIBUTE_COUNT_LIMIT: 'many' }, code: 'TAGWAY_TRACING_CONFIG', message: /OTEL_ATTRIBUTE_COUNT_LIMIT/ },

@@ -67,14 +67,29 @@ export const serversLoadBalancerDesc = desc('ServersLoadBalancer', {
   serversTransport: str,
 });
 export const weightedServiceRefDesc = desc('WeightedServiceRef', { name: str, weight: int });
+/** Traefik's empty `HealthCheck` struct (`allowEmpty`): present means "follow and report health". */
+const serviceHealthCheck: FieldDesc = struct(desc('HealthCheck', {}), { allowEmpty: true });
 export const weightedRoundRobinDesc = desc('WeightedRoundRobin', {
   services: { kind: 'structList', struct: weightedServiceRefDesc },
   sticky: struct(stickyDesc, { allowEmpty: true }),
+  healthCheck: serviceHealthCheck,
 });
+export const mirroringDesc = desc('Mirroring', {
+  service: str, mirrorBody: bool, maxBodySize: int,
+  mirrors: { kind: 'structList', struct: desc('MirrorService', { name: str, percent: int }) },
+  healthCheck: serviceHealthCheck,
+});
+export const failoverDesc = desc('Failover', {
+  service: str, fallback: str, healthCheck: serviceHealthCheck,
+  errors: struct(desc('FailoverError', { maxRequestBodyBytes: int, status: strings })),
+});
+// weighted, mirroring and failover are `label:"-"` in Traefik: files only.
 export const serviceDesc = desc('Service', {
   loadBalancer: struct(serversLoadBalancerDesc),
   weighted: { kind: 'struct', struct: weightedRoundRobinDesc, only: 'document' },
-}, notSupported('service type', ['mirroring', 'failover', 'highestRandomWeight']));
+  mirroring: { kind: 'struct', struct: mirroringDesc, only: 'document' },
+  failover: { kind: 'struct', struct: failoverDesc, only: 'document' },
+}, notSupported('service type', ['highestRandomWeight']));
 
 export const ipStrategyDesc = desc('IPStrategy', { depth: int, excludedIPs: strings, ipv6Subnet: int });
 export const sourceCriterionDesc = desc('SourceCriterion', {
@@ -135,10 +150,26 @@ export const middlewareDesc = desc('Middleware', {
     maxResponseBodySize: int, addAuthCookiesToResponse: strings, headerField: str, forwardBody: bool, maxBodySize: int,
     preserveLocationHeader: bool, preserveRequestMethod: bool, authSigninURL: str, timeout: duration,
   })),
-}, notSupported('middleware', [
-  'buffering', 'contentType', 'digestAuth', 'errors', 'grpcWeb', 'inFlightReq', 'passTLSClientCert',
-  'plugin', 'ipWhiteList', 'encodedCharacters',
-]));
+  errors: struct(desc('ErrorPage', { status: strings, statusRewrites: stringMap, service: str, query: str, errorRequestHeaders: strings })),
+  inFlightReq: struct(desc('InFlightReq', { amount: int, sourceCriterion: struct(sourceCriterionDesc) })),
+  buffering: struct(desc('Buffering', {
+    maxRequestBodyBytes: int, memRequestBodyBytes: int, maxResponseBodyBytes: int, memResponseBodyBytes: int, retryExpression: str,
+  })),
+  digestAuth: struct(desc('DigestAuth', { users: { kind: 'stringList', secret: true }, usersFile: str, removeHeader: bool, realm: str, headerField: str })),
+  contentType: struct(desc('ContentType', { autoDetect: bool }), { allowEmpty: true }),
+  passTLSClientCert: struct(desc('PassTLSClientCert', {
+    pem: bool,
+    info: struct(desc('TLSClientCertificateInfo', {
+      notAfter: bool, notBefore: bool, sans: bool, serialNumber: bool,
+      subject: struct(desc('TLSClientCertificateSubjectDNInfo', {
+        country: bool, province: bool, locality: bool, organization: bool, organizationalUnit: bool, commonName: bool, serialNumber: bool, domainComponent: bool,
+      })),
+      issuer: struct(desc('TLSClientCertificateIssuerDNInfo', {
+        country: bool, province: bool, locality: bool, organization: bool, commonName: bool, serialNumber: bool, domainComponent: bool,
+      })),
+    })),
+  })),
+}, notSupported('middleware', ['grpcWeb', 'plugin', 'ipWhiteList', 'encodedCharacters']));
 
 export const serversTransportDesc = desc('ServersTransport', {
   serverName: str,

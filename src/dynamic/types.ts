@@ -71,11 +71,27 @@ export interface ServersLoadBalancer {
 }
 
 export interface WeightedServiceRef { name?: string; weight?: number }
-export interface WeightedRoundRobin { services?: WeightedServiceRef[]; sticky?: Sticky }
+/** Traefik's `dynamic.HealthCheck` (an empty struct): set, the service follows its children's health and reports its own. */
+export type ServiceHealthCheck = Record<string, never>;
+export interface WeightedRoundRobin { services?: WeightedServiceRef[]; sticky?: Sticky; healthCheck?: ServiceHealthCheck }
+export interface MirrorService { name?: string; percent?: number }
+export interface Mirroring {
+  service?: string;
+  /** Default true (Traefik's MirroringDefaultMirrorBody). */
+  mirrorBody?: boolean;
+  /** Default -1: no limit (Traefik's MirroringDefaultMaxBodySize). */
+  maxBodySize?: number;
+  mirrors?: MirrorService[];
+  healthCheck?: ServiceHealthCheck;
+}
+export interface FailoverErrors { maxRequestBodyBytes?: number; status?: string[] }
+export interface Failover { service?: string; fallback?: string; healthCheck?: ServiceHealthCheck; errors?: FailoverErrors }
 
 export interface Service {
   loadBalancer?: ServersLoadBalancer;
   weighted?: WeightedRoundRobin;
+  mirroring?: Mirroring;
+  failover?: Failover;
 }
 
 // ---- middlewares (the subset tags and files can declare) ----
@@ -145,6 +161,37 @@ export interface ForwardAuth {
   /** tagway addition: the whole auth call's time limit (Traefik: a fixed 30s). */
   timeout?: string;
 }
+export interface ErrorPage {
+  status?: string[];
+  /** `"418": 404` or `"500-599": 503` (Traefik's map[string]int; numbers as strings once decoded). */
+  statusRewrites?: Record<string, number | string>;
+  service?: string;
+  query?: string;
+  /** Unset: every request header goes to the error page request; [] none; else these. */
+  errorRequestHeaders?: string[];
+}
+export interface InFlightReq { amount?: number; sourceCriterion?: SourceCriterion }
+export interface Buffering {
+  maxRequestBodyBytes?: number; memRequestBodyBytes?: number;
+  maxResponseBodyBytes?: number; memResponseBodyBytes?: number;
+  retryExpression?: string;
+}
+export interface DigestAuth { users?: string[]; usersFile?: string; removeHeader?: boolean; realm?: string; headerField?: string }
+export interface ContentType { autoDetect?: boolean }
+export interface TLSClientCertificateSubjectDNInfo {
+  country?: boolean; province?: boolean; locality?: boolean; organization?: boolean; organizationalUnit?: boolean;
+  commonName?: boolean; serialNumber?: boolean; domainComponent?: boolean;
+}
+export interface TLSClientCertificateIssuerDNInfo {
+  country?: boolean; province?: boolean; locality?: boolean; organization?: boolean; commonName?: boolean;
+  serialNumber?: boolean; domainComponent?: boolean;
+}
+export interface TLSClientCertificateInfo {
+  notAfter?: boolean; notBefore?: boolean; sans?: boolean; serialNumber?: boolean;
+  subject?: TLSClientCertificateSubjectDNInfo; issuer?: TLSClientCertificateIssuerDNInfo;
+}
+export interface PassTLSClientCert { pem?: boolean; info?: TLSClientCertificateInfo }
+export interface GrpcWeb { allowOrigins?: string[] }
 export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[] }
 /** Traefik's default `compress.encodings`, in its order of preference (the middleware and the API's view share it). */
 export const DEFAULT_COMPRESS_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
@@ -166,6 +213,12 @@ export interface Middleware {
   circuitBreaker?: CircuitBreaker;
   compress?: Compress;
   forwardAuth?: ForwardAuth;
+  errors?: ErrorPage;
+  inFlightReq?: InFlightReq;
+  buffering?: Buffering;
+  digestAuth?: DigestAuth;
+  contentType?: ContentType;
+  passTLSClientCert?: PassTLSClientCert;
 }
 
 /** Traefik's `serversTransport.forwardingTimeouts` (Go durations as written). */

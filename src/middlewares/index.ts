@@ -12,6 +12,12 @@ import { basicAuth } from './basic-auth/index.ts';
 import { chain } from './chain/index.ts';
 import { circuitBreaker } from './circuit-breaker/index.ts';
 import { compress } from './compress/index.ts';
+import { buffering } from './buffering/index.ts';
+import { contentType } from './content-type/index.ts';
+import { digestAuth } from './digest-auth/index.ts';
+import { errorPages, type ServiceLookup } from './errors/index.ts';
+import { inFlightReq } from './in-flight-req/index.ts';
+import { passTLSClientCert } from './pass-tls-client-cert/index.ts';
 import { forwardAuth } from './forward-auth/index.ts';
 import { headers } from './headers/index.ts';
 import { ipAllowList } from './ip-allow-list/index.ts';
@@ -40,8 +46,11 @@ export interface BuiltMiddleware {
 
 export type MiddlewareType = keyof Middleware;
 type Resolve = (ref: string) => BuiltMiddleware | Error;
-/** What a middleware may use besides its options: the gateway's logger (forwardAuth logs its auth server faults). */
-export interface MiddlewareEnv { logger?: Logger }
+/**
+ * What a middleware may use besides its options: the gateway's logger (forwardAuth logs its auth server faults),
+ * and the services of the configuration by name, qualified with the middleware's provider (errors' pages).
+ */
+export interface MiddlewareEnv { logger?: Logger; service?: ServiceLookup }
 
 /** Builders by config key, with the span name Traefik gives the type (its `typeName`). */
 const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<Middleware[K]>, resolve: Resolve, env: MiddlewareEnv): Wrapper } } = {
@@ -61,6 +70,12 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
   circuitBreaker: { span: 'CircuitBreaker', build: (c) => circuitBreaker(c) },
   compress: { span: 'Compress', build: (c) => compress(c) },
   forwardAuth: { span: 'ForwardAuth', build: (c, _resolve, env) => forwardAuth(c, env.logger) },
+  errors: { span: 'CustomError', build: (c, _resolve, env) => errorPages(c, env.service) },
+  inFlightReq: { span: 'InFlightReq', build: (c) => inFlightReq(c) },
+  buffering: { span: 'Buffer', build: (c) => buffering(c) },
+  digestAuth: { span: 'DigestAuth', build: (c) => digestAuth(c) },
+  contentType: { span: 'ContentType', build: (c) => contentType(c) },
+  passTLSClientCert: { span: 'PassClientTLSCert', build: (c) => passTLSClientCert(c) },
 };
 
 /**

@@ -56,7 +56,15 @@ export function buildRuntime(input: BuildInput): BuildResult {
   for (const [name, svc] of Object.entries(conf.http.services)) {
     isolate(`service "${name}"`, () => { state.services[name] = serviceInfo(name, svc); }, () => state.services[name] ??= bareService(name, providerOf(name)));
   }
-  const middlewares = new MiddlewareResolver(conf.http.middlewares, input.previousMiddlewares, input.logger ? { logger: input.logger } : {});
+  const service = (qualified: string): Handler | Error => {
+    if (providerOf(qualified) === 'internal') return input.internalServices.get(qualified) ?? new Error(`the service "${qualified}" does not exist`);
+    const def = conf.http.services[qualified];
+    if (def === undefined) return new Error(`the service "${qualified}" does not exist`);
+    const got = input.services.get(qualified, def);
+    if (got instanceof Error && state.services[qualified]) addError(state.services[qualified], got.message, true);
+    return got;
+  };
+  const middlewares = new MiddlewareResolver(conf.http.middlewares, input.previousMiddlewares, { ...(input.logger ? { logger: input.logger } : {}), service });
   for (const [name, def] of Object.entries(conf.http.middlewares)) {
     isolate(`middleware "${name}"`, () => {
       const info = state.middlewares[name] = middlewareInfo(name, def);

@@ -56,11 +56,14 @@ export class MiddlewareResolver {
       const def = this.#defs[qualified]!;
       const json = JSON.stringify(def);
       const previous = this.#previous?.get(qualified);
-      // A chain holds its members' instances: it is rebuilt each time, so a changed member is never left behind.
-      if (previous && previous.json === json && def.chain === undefined) return previous;
+      // A chain holds its members' instances and errors its page service's handler: both are rebuilt each time, so
+      // a changed member or service is never left behind.
+      if (previous && previous.json === json && def.chain === undefined && def.errors === undefined) return previous;
       const provider = providerOf(qualified);
-      // A chain's references are qualified with the chain's own provider.
-      const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref), this.#env);
+      // A chain's references, and errors' service, are qualified with the middleware's own provider.
+      const lookup = this.#env.service;
+      const env: MiddlewareEnv = lookup ? { ...this.#env, service: (ref) => lookup(provider ? qualify(ref, provider) : ref) } : this.#env;
+      const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref), env);
       return built instanceof Error ? built : { json, built };
     } catch (err) {
       // Isolation: whatever a definition does to the builder, only this middleware (and its users) fail.

@@ -88,10 +88,10 @@ describe('decodeDynamicDocument: errors with lines', () => {
     },
     {
       desc: 'Traefik sections tagway lacks are named as unsupported',
-      text: 'http:\n  serversTransports:\n    t: { spiffe: {} }\n  services:\n    m:\n      mirroring: {}\n',
+      text: 'http:\n  serversTransports:\n    t: { spiffe: {} }\n  services:\n    m:\n      highestRandomWeight: {}\n',
       want: [
         { path: 'http.serversTransports.t.spiffe', line: 3, message: 'serversTransport option "spiffe" is not supported by tagway' },
-        { path: 'http.services.m.mirroring', line: 6, message: 'service type "mirroring" is not supported by tagway' },
+        { path: 'http.services.m.highestRandomWeight', line: 6, message: 'service type "highestRandomWeight" is not supported by tagway' },
       ],
     },
     {

@@ -205,8 +205,8 @@ describe('decodeDynamicLabels: errors', () => {
     },
     {
       desc: 'a Traefik middleware tagway lacks is named as unsupported, not as a typo',
-      labels: { 'traefik.http.middlewares.auth.digestauth.realm': 'r' },
-      want: [{ key: 'traefik.http.middlewares.auth.digestauth.realm', path: 'http.middlewares.auth.digestauth', message: 'middleware "digestAuth" is not supported by tagway' }],
+      labels: { 'traefik.http.middlewares.auth.plugin.x.a': 'r' },
+      want: [{ key: 'traefik.http.middlewares.auth.plugin.x.a', path: 'http.middlewares.auth.plugin', message: 'middleware "plugin" is not supported by tagway' }],
     },
     {
       desc: 'a root that Traefik\'s "traefik.http" filter lets through fails',

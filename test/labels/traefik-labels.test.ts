@@ -42,11 +42,6 @@ function withoutOptions(name: string, section: string, options: string[]): [stri
 }
 
 const DIFFERENCES: Record<string, Difference> = Object.fromEntries([
-  unsupported('Middleware2', 'buffering'),
-  unsupported('Middleware5', 'digestAuth'),
-  unsupported('Middleware6', 'errors'),
-  unsupported('Middleware10', 'inFlightReq'),
-  unsupported('Middleware11', 'passTLSClientCert'),
   unsupported('Middleware20', 'plugin'),
   withoutOptions('Middleware8', 'headers', ['sslTemporaryRedirect', 'sslHost', 'sslProxyHeaders', 'sslForceHost', 'contentSecurityPolicyReportOnly', 'publicKey', 'featurePolicy']),
   withoutOptions('Middleware16', 'retry', ['timeout', 'maxRequestBodyBytes', 'status', 'disableRetryOnNetworkError', 'retryNonIdempotentMethod']),

@@ -43,7 +43,10 @@ function tokenize(src: string): Token[] {
   return tokens;
 }
 
-const FUNCTIONS: Record<string, { arity: number; make: (args: number[]) => (m: MetricsView) => number }> = {
+/** A function an expression may call: its arity, what it gives (a number, or a condition) and its closure. */
+export interface ExpressionFunction<V> { arity: number; returns?: 'num' | 'bool'; make: (args: number[]) => (view: V) => number | boolean }
+
+const FUNCTIONS: Record<string, ExpressionFunction<MetricsView>> = {
   NetworkErrorRatio: { arity: 0, make: () => (m) => m.networkErrorRatio() },
   ResponseCodeRatio: { arity: 4, make: ([a, b, c, d]) => (m) => m.responseCodeRatio(a!, b!, c!, d!) },
   LatencyAtQuantileMS: { arity: 1, make: ([q]) => (m) => m.latencyAtQuantileMS(q!) },
@@ -54,8 +57,14 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
 };
 
-/** Parses `expression`; throws an Error naming what is wrong and where (1-based column). */
-export function compileExpression(expression: string): Condition {
+/**
+ * Parses `expression`; throws an Error naming what is wrong and where (1-based column). `functions` defaults to
+ * the circuit breaker's; the buffering middleware's retry condition passes oxy's `Attempts()`, `ResponseCode()`
+ * and `IsNetworkError()`.
+ */
+export function compileExpression(expression: string): Condition;
+export function compileExpression<V>(expression: string, functions: Record<string, ExpressionFunction<V>>): (view: V) => boolean;
+export function compileExpression(expression: string, functions: Record<string, ExpressionFunction<never>> = FUNCTIONS as never): Condition {
   const tokens = tokenize(expression);
   let i = 0;
   const peek = (): Token => tokens[i]!;
@@ -98,8 +107,8 @@ export function compileExpression(expression: string): Condition {
     if (t.type === 'num') { i++; const v = Number(t.text); return { kind: 'num', eval: () => v }; }
     if (t.text === '(') { i++; const inner = orExpr(); expect(')'); return inner; }
     if (t.type === 'ident') {
-      const fn = FUNCTIONS[t.text];
-      if (!fn) fail(`unknown function, expected one of ${Object.keys(FUNCTIONS).join(', ')}`, t);
+      const fn = Object.hasOwn(functions, t.text) ? functions[t.text] : undefined;
+      if (!fn) fail(`unknown function, expected one of ${Object.keys(functions).join(', ')}`, t);
       i++;
       expect('(');
       const args: number[] = [];
@@ -111,7 +120,7 @@ export function compileExpression(expression: string): Condition {
       }
       expect(')');
       if (args.length !== fn!.arity) fail(`${t.text} takes ${fn!.arity} argument(s), got ${args.length}`, t);
-      return { kind: 'num', eval: fn!.make(args) };
+      return { kind: fn!.returns ?? 'num', eval: fn!.make(args) } as Node;
     }
     return fail('expected a number, a function or "("');
   }

@@ -1,0 +1,76 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/**
+ * What an interceptor sees of a response written to `ctx.res` by whatever runs inside it (the forwarder,
+ * `respond`, another middleware): the head, each body chunk, the end. Nothing reaches the client until the
+ * interceptor calls `release()` and writes through the returned `ServerResponse` itself.
+ */
+export interface ResponseTap {
+  head(status: number, headers: OutgoingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
+type Patched = ServerResponse & { writeHead: unknown; write: unknown; end: unknown; flushHeaders: unknown };
+
+/**
+ * Takes over `res.writeHead`, `res.write`, `res.end` and `res.flushHeaders` on this one response object (Traefik's
+ * middlewares wrap the `http.ResponseWriter` for the same purpose: customerrors' codeCatcher, buffering, failover).
+ * Writes are accepted at once (never backpressured), so a tap must bound what it keeps. `release()` gives the
+ * response back (idempotent); until then `res.headersSent` stays false, so whatever runs next may answer.
+ *
+ * @example
+ * const release = tapResponse(ctx.res, { head(s, h) { ... }, data(c) { ... }, end() { release(); ctx.res.end(); } });
+ */
+export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
+  const r = res as Patched;
+  let released = false;
+  r.writeHead = function tappedWriteHead(status: number, a?: unknown, b?: unknown): ServerResponse {
+    const headers = (typeof a === 'object' && a !== null ? a : typeof b === 'object' && b !== null ? b : {}) as OutgoingHttpHeaders;
+    tap.head(status, Array.isArray(headers) ? pairs(headers as unknown as string[]) : headers);
+    return res;
+  };
+  r.flushHeaders = function tappedFlushHeaders(): void { /* held until released */ };
+  r.write = function tappedWrite(chunk: unknown, a?: unknown, b?: unknown): boolean {
+    const bytes = toBuffer(chunk, typeof a === 'string' ? a as BufferEncoding : undefined);
+    if (bytes.length > 0) tap.data(bytes);
+    const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
+    if (cb) queueMicrotask(() => (cb as () => void)());
+    return true;
+  };
+  r.end = function tappedEnd(chunk?: unknown, a?: unknown, b?: unknown): ServerResponse {
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+      const bytes = toBuffer(chunk, typeof a === 'string' ? a as BufferEncoding : undefined);
+      if (bytes.length > 0) tap.data(bytes);
+    }
+    tap.end();
+    return res;
+  };
+  return function release(): void {
+    if (released) return;
+    released = true;
+    const own = r as unknown as Record<string, unknown>;
+    delete own.writeHead;
+    delete own.write;
+    delete own.end;
+    delete own.flushHeaders;
+  };
+}
+
+function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return Buffer.alloc(0);
+}
+
+/** A flat [name, value, name, value…] header list (writeHead's raw form) as an object. */
+function pairs(list: string[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = list[i]!.toLowerCase();
+    const prev = out[name];
+    out[name] = prev === undefined ? list[i + 1]! : [...(Array.isArray(prev) ? prev : [String(prev)]), list[i + 1]!];
+  }
+  return out;
+}

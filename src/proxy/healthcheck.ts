@@ -63,6 +63,9 @@ export interface HealthTarget {
   readonly url: URL;
 }
 
+/** What the last probes of a server said (the dashboard shows it): epoch ms, and the last failure's reason. */
+export interface ServerHealth { checkedAt?: number; lastError?: string; errorAt?: number }
+
 export interface HealthCheckerOptions {
   logger?: ProxyLogger;
   /** Label for log lines. */
@@ -90,6 +93,7 @@ export class HealthChecker {
   readonly #service: string;
   readonly #up = new Map<string, boolean>();
   readonly #targets: HealthTarget[];
+  readonly #health = new Map<string, ServerHealth>();
   #timers: NodeJS.Timeout[] = [];
   #rounds = new Set<Promise<void>>();
   #busy = { healthy: false, unhealthy: false };
@@ -123,6 +127,11 @@ export class HealthChecker {
   /** Whether the checker currently considers `name` healthy. */
   isUp(name: string): boolean {
     return this.#up.get(name) === true;
+  }
+
+  /** Per server: when it was last probed, and the last failure (kept after it recovers, with its time). */
+  health(): Record<string, ServerHealth> {
+    return Object.fromEntries(this.#targets.map((t) => [t.name, { ...this.#health.get(t.name) }]));
   }
 
   /** Resolves once no round is in flight (tests: after `mock.timers.tick`, await this). */
@@ -162,13 +171,18 @@ export class HealthChecker {
     for (const target of batch) {
       if (this.#stopped) return;
       let up = true;
+      const health = this.#health.get(target.name) ?? {};
+      this.#health.set(target.name, health);
       try {
         await probe(target.url, this.#settings);
       } catch (err) {
         up = false;
+        health.lastError = err instanceof Error ? err.message : String(err);
+        health.errorAt = Date.now();
         if (!this.#stopped) this.#logger.warn('Health check failed.', { service: this.#service, targetURL: target.name, error: err });
       }
       if (this.#stopped) return;
+      health.checkedAt = Date.now();
       if (this.#up.get(target.name) !== up) {
         this.#up.set(target.name, up);
         this.#setStatus(target.name, up);

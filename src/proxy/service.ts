@@ -5,7 +5,7 @@ import { StickyCookie } from './balancer/sticky.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 import { forward, upstreamFor } from './forward.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
-import { HealthChecker, healthCheckSettings } from './healthcheck.ts';
+import { HealthChecker, healthCheckSettings, type ServerHealth } from './healthcheck.ts';
 import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
 import { defaultTransport, upstreamScheme, type UpstreamTransport } from './transport.ts';
 
@@ -15,6 +15,8 @@ export interface ServiceHandler {
   handle: Handler;
   /** Every configured server URL → 'UP' | 'DOWN' (Traefik's `serverStatus`). */
   serverStatus(): Record<string, 'UP' | 'DOWN'>;
+  /** With active health checks: each server's last probe and last failure (the dashboard). */
+  serverHealth(): Record<string, ServerHealth> | undefined;
   /** Stops health checks and releases the connection pools. Idempotent. */
   close(): void;
   /** Resolves when no health-check round is in flight (tests drive rounds with `mock.timers`). */
@@ -142,6 +144,9 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       const out: Record<string, 'UP' | 'DOWN'> = {};
       for (const [server, up] of status) out[server] = up ? 'UP' : 'DOWN';
       return out;
+    },
+    serverHealth(): Record<string, ServerHealth> | undefined {
+      return checker?.health();
     },
     close(): void {
       if (closed) return;

@@ -5,6 +5,7 @@ import type { Handler } from '../http/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 import { createTransport, defaultTransport, type UpstreamTransport } from '../proxy/transport.ts';
+import type { ServerHealth } from '../proxy/healthcheck.ts';
 
 /** Where route handlers for services come from: the live registry, or a dry one for `tagway check`. */
 export interface ServiceSource { get(name: string, service: Service): Handler | Error }
@@ -100,6 +101,10 @@ export class ServiceRegistry implements ServiceSource {
 
   serverStatus(name: string): Record<string, 'UP' | 'DOWN'> | undefined {
     return this.#live.get(name)?.handler.serverStatus();
+  }
+
+  serverHealth(name: string): Record<string, ServerHealth> | undefined {
+    return this.#live.get(name)?.handler.serverHealth();
   }
 
   close(): void {

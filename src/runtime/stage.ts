@@ -4,6 +4,7 @@ import type { RuntimeState } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
+import type { ServerHealth } from '../proxy/healthcheck.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import type { Logger } from '../util/log.ts';
 import { buildRuntime, type BuildResult } from './build.ts';
@@ -72,6 +73,9 @@ export class RuntimeStage {
     }
     return state;
   }
+
+  /** A live service's health-check state per server (last probe, last failure), if it checks. */
+  serverHealth(service: string): Record<string, ServerHealth> | undefined { return this.#services.serverHealth(service); }
 
   /** The TLS world before any configuration: default options, a generated certificate. */
   initialTls(): TlsTable {

@@ -5,11 +5,16 @@ import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Logger } from '../util/log.ts';
 import { defaultProviders } from './providers.ts';
 import { startGateway, type Gateway } from './gateway.ts';
+import { TrafficStore, type TrafficFrame } from '../metrics/traffic.ts';
 
 /** What the primary sends its workers over IPC. */
 type ToWorker =
   | { type: 'tagway:message'; message: Message }
-  | { type: 'tagway:status'; statuses: ProviderStatus[] };
+  | { type: 'tagway:status'; statuses: ProviderStatus[] }
+  | { type: 'tagway:traffic'; frames: TrafficFrame[] };
+
+/** How often workers send their finished seconds of traffic, and the primary its sums back. */
+const TRAFFIC_EVERY_MS = 1000;
 
 /**
  * Receives the primary's configuration snapshots in a worker. The worker never talks to Consul or
@@ -49,8 +54,21 @@ const MAX_RESTART_DELAY_MS = 30_000;
 export async function runClustered(config: StaticConfig, log: Logger): Promise<{ close(): Promise<void> }> {
   if (!cluster.isPrimary) {
     const remote = new RemoteProvider();
-    const gw: Gateway = await startGateway({ config, logger: log.child({ worker: process.pid }), providers: [remote], statusSource: () => remote.statuses() });
-    return gw;
+    // The API of any worker may answer: each shows the cluster's traffic as the primary sums it.
+    const clusterTraffic = new TrafficStore();
+    const onTraffic = (raw: unknown) => {
+      const m = raw as ToWorker;
+      if (m?.type === 'tagway:traffic') for (const f of m.frames) clusterTraffic.set(f);
+    };
+    process.on('message', onTraffic);
+    const gw: Gateway = await startGateway({ config, logger: log.child({ worker: process.pid }), providers: [remote], statusSource: () => remote.statuses(), trafficView: clusterTraffic });
+    const own = gw.trafficRecorder;
+    const sender = own && setInterval(() => {
+      const frames = own.takeCompleted();
+      if (frames.length > 0 && process.connected) process.send?.({ type: 'tagway:traffic', frames });
+    }, TRAFFIC_EVERY_MS);
+    sender?.unref();
+    return { close: async () => { clearInterval(sender); process.off('message', onTraffic); await gw.close(); } };
   }
   const last = new Map<string, Message>();
   const providers = defaultProviders(config, log);
@@ -63,9 +81,16 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   let restartTimer: NodeJS.Timeout | undefined;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const allReady = new Promise<void>((resolve, reject) => { startup = { resolve, reject }; });
+  // The workers' traffic, summed per second; the seconds that changed go back to every worker.
+  const traffic = new TrafficStore();
+  const changed = new Set<number>();
   const fork = (): Worker => {
     const w = cluster.fork();
-    w.on('message', (m: { type?: string }) => {
+    w.on('message', (m: { type?: string; frames?: TrafficFrame[] }) => {
+      if (m?.type === 'tagway:traffic') {
+        for (const f of m.frames ?? []) { traffic.add(f); changed.add(f.sec); }
+        return;
+      }
       if (m?.type !== 'tagway:ready') return;
       for (const message of last.values()) w.send({ type: 'tagway:message', message } satisfies ToWorker);
       w.send({ type: 'tagway:status', statuses: statuses() } satisfies ToWorker);
@@ -95,11 +120,18 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   }
   const timer = setInterval(() => broadcast({ type: 'tagway:status', statuses: statuses() }), 1000);
   timer.unref();
+  const trafficTimer = setInterval(() => {
+    if (changed.size === 0) return;
+    broadcast({ type: 'tagway:traffic', frames: traffic.frames(changed) });
+    changed.clear();
+  }, TRAFFIC_EVERY_MS);
+  trafficTimer.unref();
   const handle = {
     async close() {
       stopping = true;
       abort.abort();
       clearInterval(timer);
+      clearInterval(trafficTimer);
       clearTimeout(restartTimer);
       await Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
         if (!w || w.isDead()) { resolve(); return; }

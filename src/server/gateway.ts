@@ -35,6 +35,8 @@ import { defaultProviders } from './providers.ts';
 import { VERSION_INFO } from './admin/version.ts';
 import { Metrics } from '../metrics/index.ts';
 import { AccessLog } from '../accesslog/index.ts';
+import { TrafficStore } from '../metrics/traffic.ts';
+import type { ServerHealth } from '../proxy/healthcheck.ts';
 
 
 export interface GatewayOptions {
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   accessLogWrite?: (line: string) => void;
   /** Where provider statuses come from when the providers run elsewhere (a cluster worker). */
   statusSource?: () => ProviderStatus[];
+  /** Where the API reads live traffic when it is summed elsewhere (a cluster worker: the primary's sums). */
+  trafficView?: TrafficStore;
 }
 
 export interface EntryPointRuntime {
@@ -71,6 +75,10 @@ export class Gateway extends EventEmitter implements GatewayView {
   readonly providers: Provider[];
   readonly metrics: Metrics | undefined;
   readonly accessLog: AccessLog | undefined;
+  /** This process's live traffic per router and service (with the API on: the dashboard reads it). */
+  readonly trafficRecorder: TrafficStore | undefined;
+  /** What the API shows: this process's traffic, or the cluster's sums in a worker. */
+  readonly traffic: TrafficStore | undefined;
   #tables = new Map<string, RouteTable<Route>>();
   #tlsTables = new Map<string, RouteTable<Route>>();
   #tls: TlsTable | undefined;
@@ -99,7 +107,10 @@ export class Gateway extends EventEmitter implements GatewayView {
       ? new Metrics(config.metrics.prometheus, { state: () => this.state(), entryPointMetrics: (ep) => config.entryPoints[ep]?.observability.metrics !== false })
       : undefined;
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog, { write: options.accessLogWrite }) : undefined;
-    this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : [])];
+    this.trafficRecorder = config.api ? new TrafficStore() : undefined;
+    this.traffic = options.trafficView ?? this.trafficRecorder;
+    this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : []),
+      ...(this.trafficRecorder ? [this.trafficRecorder] : [])];
     this.providers = options.providers ?? defaultProviders(options.config, this.log);
     this.#statusSource = options.statusSource;
     this.#runtime = new RuntimeStage({
@@ -171,6 +182,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   }
 
   tlsRouteTable(entryPoint: string): RouteTable<Route> | undefined { return this.#tlsTables.get(entryPoint); }
+
+  serverHealth(service: string): Record<string, ServerHealth> | undefined { return this.#runtime.serverHealth(service); }
 
   /** The TLS table in force (explain, API). */
   tls(): TlsTable { return this.#tlsTable(); }

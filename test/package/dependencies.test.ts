@@ -33,8 +33,9 @@ function runtimeImports(): Map<string, Set<string>> {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
       fileName: file,
     }).outputText;
-    for (const m of js.matchAll(/(?:^|[\s;])(?:import|export)\s*(?:[^'"();]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-      const name = packageOf(m[1] ?? m[2]!);
+    // import.meta.resolve('pkg/file') counts too: the dashboard serves its libraries' files (src/dashboard/assets.ts).
+    for (const m of js.matchAll(/(?:^|[\s;])(?:import|export)\s*(?:[^'"();]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\bimport\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const name = packageOf(m[1] ?? m[2] ?? m[3]!);
       if (name === undefined) continue;
       if (!byPackage.has(name)) byPackage.set(name, new Set());
       byPackage.get(name)!.add(relative(ROOT, file));
@@ -59,4 +60,5 @@ test('the reader sees what tsc keeps: a value import counts, a type-only one doe
   assert.equal(packageOf('@opentelemetry/core/build/x'), '@opentelemetry/core');
   assert.equal(packageOf('node:fs'), undefined);
   assert.equal(packageOf('yaml'), 'yaml');
+  assert.match(read("export const f = () => import.meta.resolve('uplot/dist/uPlot.esm.js');"), /import\.meta\.resolve\('uplot/);
 });

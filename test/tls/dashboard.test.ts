@@ -34,12 +34,20 @@ describe('dashboard over HTTPS', () => {
     // The SPKI exemption covers certificates whose chain holds the key: pin the leaf's key too.
     const page = await browserTrusting(t, pki.server.certPem);
     if (!page) return;
-    const res = await page.goto(`https://dash.test:${gw.port}/dashboard/?refresh=100`);
+    const res = await page.goto(`https://dash.test:${gw.port}/dashboard/?refresh=100#/http/routers?provider=file`);
     assert.equal(res?.status(), 200);
-    const shop = page.locator('#routers tr[data-router="shop@file"] .tls');
+    // The list marks the TLS routers; a router's page says which certificate each of its hosts gets.
+    await page.locator('[data-list] tr[data-name="shop@file"] .badge.tls').waitFor(WAIT);
+    assert.equal(await page.locator('[data-list] tr[data-name="plain@file"] .badge.tls').count(), 0, 'a cleartext router shows no TLS');
+    await page.click('[data-list] tr[data-name="shop@file"] a[href*="routers/shop"]');
+    const shop = page.locator('[data-section="summary"] .tls-host[data-host="shop.test"]');
     await shop.waitFor(WAIT);
-    assert.match(await shop.locator('[data-host="shop.test"]').innerText(), /certificate dash\.test \(exact/);
-    assert.match(await shop.locator('[data-host="other.test"]').innerText(), /certificate TRAEFIK DEFAULT CERT \(default/);
-    assert.equal(await page.locator('#routers tr[data-router="plain@file"] .tls').count(), 0, 'a cleartext router shows no TLS');
+    assert.match(await shop.innerText(), /certificate dash\.test \(exact/);
+    assert.match(await page.locator('[data-section="summary"] .tls-host[data-host="other.test"]').innerText(), /certificate TRAEFIK DEFAULT CERT \(default/);
+    // The certificates page lists the configured one, with its names and the routers whose hosts get it.
+    await page.click('[data-nav="certificates"]');
+    const cert = page.locator('tr[data-certificate]', { hasText: 'dash.test' });
+    await cert.waitFor(WAIT);
+    assert.match(await cert.innerText(), /shop@file/);
   });
 });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { routerTlsHosts } from '../../tls/hosts.ts';
-import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type ServiceInfo } from '../../dynamic/runtime.ts';
+import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../../dynamic/runtime.ts';
 import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './view.ts';
 import { VERSION_INFO } from './version.ts';
@@ -10,14 +10,30 @@ import { formatDuration } from '../../util/duration.ts';
 
 const DEFAULT_PER_PAGE = 100;
 
-interface Listed { name: string; status: ItemStatus; provider: string; rule?: string; service?: string; middlewares?: string[] }
+interface Listed {
+  name: string; status: ItemStatus; provider: string; rule?: string; service?: string; middlewares?: string[];
+  entryPoints?: string[]; using?: string[]; type?: string;
+}
 
-/** Traefik's list filters (`search`, `status`, `serviceName`, `middlewareName`), per Traefik's criterion.go. */
-interface Criterion { search: string; status: string; serviceName: string; middlewareName: string }
+/**
+ * Traefik's list filters (`search`, `status`, `serviceName`, `middlewareName`), per Traefik's criterion.go, and
+ * tagway's (the dashboard's filters): `provider` (exact), `entryPoint` (a router listening there), `type`
+ * (a service's or middleware's type, case-insensitive).
+ */
+interface Criterion { search: string; status: string; serviceName: string; middlewareName: string; provider: string; entryPoint: string; type: string }
 
 function criterionOf(c: Context): Criterion {
   const q = c.req.query();
-  return { search: q['search'] ?? '', status: q['status'] ?? '', serviceName: q['serviceName'] ?? '', middlewareName: q['middlewareName'] ?? '' };
+  return {
+    search: q['search'] ?? '', status: q['status'] ?? '', serviceName: q['serviceName'] ?? '', middlewareName: q['middlewareName'] ?? '',
+    provider: q['provider'] ?? '', entryPoint: q['entryPoint'] ?? '', type: q['type'] ?? '',
+  };
+}
+
+function tagwayFilters(k: Criterion, i: Listed): boolean {
+  return (k.provider === '' || i.provider === k.provider)
+    && (k.entryPoint === '' || (i.using ?? i.entryPoints ?? []).includes(k.entryPoint))
+    && (k.type === '' || (i.type ?? '').toLowerCase() === k.type.toLowerCase());
 }
 
 function withStatus(k: Criterion, status: string): boolean {
@@ -42,8 +58,8 @@ function filterMiddleware(k: Criterion, middlewares: string[] | undefined): bool
 }
 
 const keepRouter = (k: Criterion, r: Listed): boolean =>
-  withStatus(k, r.status) && searchIn(k, r.rule, r.name) && filterService(k, r.service) && filterMiddleware(k, r.middlewares);
-const keepOther = (k: Criterion, i: Listed): boolean => withStatus(k, i.status) && searchIn(k, i.name);
+  withStatus(k, r.status) && searchIn(k, r.rule, r.name) && filterService(k, r.service) && filterMiddleware(k, r.middlewares) && tagwayFilters(k, r);
+const keepOther = (k: Criterion, i: Listed): boolean => withStatus(k, i.status) && searchIn(k, i.name) && tagwayFilters(k, i);
 
 type SortKey<T> = (item: T) => string | number;
 const ROUTER_SORT: Record<string, SortKey<RouterInfo>> = {
@@ -113,7 +129,8 @@ export function apiRoutes(view: GatewayView): Hono {
   api.get('/http/services/:name', (c) => {
     const id = idParam(c, 'name');
     const s = view.state().services[id];
-    return s ? c.json(represent(representService(s))) : apiError(c, `service not found: ${id}`, 404);
+    // tagway addition on the one-service answer: the health checks' last probe and failure per server
+    return s ? c.json(represent({ ...representService(s), serverHealth: view.serverHealth?.(id) })) : apiError(c, `service not found: ${id}`, 404);
   });
   api.get('/http/middlewares', (c) => {
     const k = criterionOf(c);
@@ -156,6 +173,7 @@ export function apiRoutes(view: GatewayView): Hono {
       // the effective exporter/batch/sampler settings, each with its source (file, flag, env, default)
       tracingSettings: view.tracing?.settings(),
       reloads: view.reloads(),
+      attention: attention(state),
     });
   });
 
@@ -205,8 +223,50 @@ export function apiRoutes(view: GatewayView): Hono {
     return c.json(secure && view.tls ? { ...result, tls: view.tls().explain(entryPoint, result.request.host) } : result);
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
+  // Live traffic (the dashboard's charts): totals of the busiest routers and services, and one item's seconds.
+  api.get('/tagway/traffic', (c) => {
+    const seconds = intParam(c, 'seconds', 60);
+    if (seconds instanceof Error) return apiError(c, seconds.message, 400);
+    const limit = intParam(c, 'limit', 50);
+    if (limit instanceof Error) return apiError(c, limit.message, 400);
+    const t = view.traffic;
+    return c.json({ seconds, routers: t?.totals('router', seconds).slice(0, limit) ?? [], services: t?.totals('service', seconds).slice(0, limit) ?? [] });
+  });
+  api.get('/tagway/traffic/:kind{routers|services}/:name', (c) => {
+    const seconds = intParam(c, 'seconds', 60);
+    if (seconds instanceof Error) return apiError(c, seconds.message, 400);
+    const kind = c.req.param('kind') === 'routers' ? 'router' : 'service';
+    const name = idParam(c, 'name');
+    const t = view.traffic;
+    const totals = t?.totals(kind, seconds).find((x) => x.name === name)
+      ?? { name, requests: 0, rps: 0, errorRate: 0, p50: null, p99: null };
+    return c.json({ kind, name, seconds, totals, points: t?.series(kind, name, seconds) ?? [] });
+  });
   api.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));
   return api;
+}
+
+/** What an operator should look at first: items in error or warning, then servers down (at most 20 in all). */
+function attention(state: RuntimeState): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const MAX = 20;
+  for (const status of ['disabled', 'warning'] as const) {
+    for (const [kind, items] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
+      for (const i of Object.values(items as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
+        if (i.status !== status) continue;
+        if (out.length >= MAX) return out;
+        out.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });
+      }
+    }
+  }
+  for (const svc of Object.values(state.services)) {
+    for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
+      if (up !== 'DOWN') continue;
+      if (out.length >= MAX) return out;
+      out.push({ kind: 'server', name: svc.name, url, status: 'down' });
+    }
+  }
+  return out;
 }
 
 function providerDisplayName(name: string): string {

@@ -6,6 +6,7 @@ import { respond, type Handler } from '../../http/context.ts';
 import { apiRoutes } from './api.ts';
 import type { GatewayView } from './view.ts';
 import { DASHBOARD_HTML } from '../../dashboard/page.ts';
+import { dashboardAsset } from '../../dashboard/assets.ts';
 
 /**
  * The internal services, one Hono app each, exposed as request-path Handlers so internal routers route
@@ -19,6 +20,12 @@ export function createInternalServices(view: GatewayView): Map<string, Handler> 
   dashboard.get('/', (c) => c.redirect('/dashboard/', 302));
   dashboard.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
   dashboard.get('/dashboard/', (c) => c.html(DASHBOARD_HTML));
+  // The app's modules and its libraries; a new tagway version is a new page load, so no long caching.
+  dashboard.get('/dashboard/:kind{vendor|app}/:file{.+}', async (c) => {
+    const asset = await dashboardAsset(c.req.param('kind') as 'vendor' | 'app', c.req.param('file'));
+    if (!asset) return c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8' });
+    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+  });
   const ping = new Hono();
   // Traefik's ping handler: 200 "OK", and from the stop signal on `terminatingStatusCode` (503) with its
   // status text, so a load balancer in front stops sending while requestAcceptGraceTimeout still accepts.

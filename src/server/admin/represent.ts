@@ -45,6 +45,8 @@ export function representEntryPoint(name: string, ep: EntryPointConfig): Record<
     },
     forwardedHeaders: represent({ insecure: ep.forwardedHeaders.insecure || undefined, trustedIPs: ep.forwardedHeaders.trustedIPs }),
     http: represent({
+      // Traefik prints the entry point's default TLS for its routers (options, certResolver, domains).
+      tls: ep.http.tls,
       middlewares: ep.http.middlewares, maxHeaderBytes: ep.http.maxHeaderBytes, sanitizePath: ep.http.sanitizePath,
       // Traefik prints encodedCharacters only when configured; here: when it denies something.
       encodedCharacters: Object.values(ep.http.encodedCharacters).includes(false) ? ep.http.encodedCharacters : undefined,

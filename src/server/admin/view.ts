@@ -6,6 +6,8 @@ import type { Metrics } from '../../metrics/index.ts';
 import type { RouteTable } from '../../routing/index.ts';
 import type { Route } from '../../http/route.ts';
 import type { TlsTable } from '../../tls/table.ts';
+import type { TrafficStore } from '../../metrics/traffic.ts';
+import type { ServerHealth } from '../../proxy/healthcheck.ts';
 
 /** What the admin endpoints read from the running gateway. */
 export interface GatewayView {
@@ -13,12 +15,16 @@ export interface GatewayView {
   readonly startDate: Date;
   readonly tracing: Tracing | undefined;
   readonly metrics: Metrics | undefined;
+  /** Live traffic per router and service (the dashboard's charts); undefined without the API. */
+  readonly traffic?: TrafficStore | undefined;
   state(): RuntimeState;
   providerStatuses(): ProviderStatus[];
   reloads(): { count: number; lastAt: number | undefined };
   table(entryPoint: string): RouteTable<Route> | undefined;
   /** True from the stop signal on (while `requestAcceptGraceTimeout` runs): /ping answers `terminatingStatusCode`. */
   terminating(): boolean;
+  /** A service's active health checks per server: last probe, last failure (tagway addition to a service's page). */
+  serverHealth?(service: string): Record<string, ServerHealth> | undefined;
   /** The TLS world in force: certificates (and their problems), options by host. */
   tls?(): TlsTable;
   /** The route table of an entry point's TLS routers (TLS connections). */

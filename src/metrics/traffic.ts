@@ -1,0 +1,225 @@
+import type { ServerResponse } from 'node:http';
+import type { RequestContext } from '../http/context.ts';
+import type { RequestObserver } from '../http/observer.ts';
+import type { Route } from '../http/route.ts';
+
+/**
+ * Live traffic per router and per service, for the dashboard: a ring of per-second frames, each holding, for
+ * every router and service that finished a request in that second, a count, the 5xx count and a latency
+ * histogram. No Prometheus needed. A request pays two Map lookups, a few increments and one 'close' listener;
+ * `bench/traffic.ts` measures it. Frames travel between processes as plain data (`TrafficFrame`), so the
+ * primary of a clustered gateway can add up its workers' frames and hand the sums back (src/server/cluster.ts).
+ */
+
+/** Seconds kept (five minutes of per-second frames). */
+export const TRAFFIC_SECONDS = 300;
+
+/** Latency buckets: bucket i holds durations in [BASE·R^i, BASE·R^(i+1)) ms; the first and last are open. */
+const BUCKETS = 48;
+const BASE_MS = 0.1;
+const R = 1.35;
+const LOG_R = Math.log(R);
+
+function bucketOf(ms: number): number {
+  if (!(ms > BASE_MS)) return 0;
+  const i = Math.floor(Math.log(ms / BASE_MS) / LOG_R);
+  return i < BUCKETS ? i : BUCKETS - 1;
+}
+
+/** One key's second: requests finished, of which 5xx, and their latency histogram. */
+interface Bucket { count: number; errors: number; hist: Uint32Array }
+
+function newBucket(): Bucket { return { count: 0, errors: 0, hist: new Uint32Array(BUCKETS) }; }
+
+interface Frame { sec: number; routers: Map<string, Bucket>; services: Map<string, Bucket> }
+
+/** A frame as data (IPC, tests): `[name, count, errors, ...histogram as index,count pairs]` per key. */
+export interface TrafficFrame { sec: number; routers: Array<Array<string | number>>; services: Array<Array<string | number>> }
+
+export type TrafficKind = 'router' | 'service';
+
+/** One second of one router or service, as the API prints it. */
+export interface TrafficPoint { t: number; requests: number; errors: number; p50: number | null; p99: number | null }
+
+/** A window's totals: requests per second, 5xx share, latency percentiles (ms; null without requests). */
+export interface TrafficTotals { name: string; requests: number; rps: number; errorRate: number; p50: number | null; p99: number | null }
+
+const kCtx = Symbol('tagway.traffic.ctx');
+const kStore = Symbol('tagway.traffic.store');
+type Tracked = ServerResponse & { [kCtx]?: RequestContext; [kStore]?: TrafficStore };
+
+/** One listener for every response: the request's context and store ride on the response (no closure per request). */
+function onClose(this: Tracked): void {
+  const ctx = this[kCtx]!;
+  const ms = Number(process.hrtime.bigint() - ctx.start) / 1e6;
+  this[kStore]!.record(ctx.routerName!, ctx.serviceName!, ctx.status ?? this.statusCode, ms, Date.now());
+}
+
+/**
+ * The per-second frames of one process (it records) or of a whole cluster (its frames are set from the
+ * primary's sums). Reads look at whole seconds only: the current second is still filling.
+ *
+ * @example
+ * const traffic = new TrafficStore();
+ * traffic.record('shop@consulcatalog', 'shop@consulcatalog', 200, 3.2, Date.now());
+ * traffic.series('router', 'shop@consulcatalog', 60) // one point per second, the last 60 seconds
+ */
+export class TrafficStore implements RequestObserver {
+  readonly #frames: Array<Frame | undefined> = new Array(TRAFFIC_SECONDS);
+  /** Last second handed out by `takeCompleted` (workers send each finished second once). */
+  #sent = 0;
+  readonly #now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Counts a matched request when its response closes; internal routers and routers with `metrics: false` are not counted. */
+  onRequest(ctx: RequestContext, route: Route | undefined): void {
+    if (route === undefined || route.internal || ctx.observability?.metrics === false) return;
+    const res = ctx.res as Tracked;
+    res[kCtx] = ctx;
+    res[kStore] = this;
+    res.on('close', onClose);
+  }
+
+  /** Adds one finished request (`at`: epoch ms of its end). */
+  record(router: string, service: string, status: number, ms: number, at: number): void {
+    const frame = this.#frame(Math.floor(at / 1000));
+    const i = bucketOf(ms);
+    const error = status >= 500 ? 1 : 0;
+    let r = frame.routers.get(router);
+    if (r === undefined) { r = newBucket(); frame.routers.set(router, r); }
+    r.count++; r.errors += error; r.hist[i]!++;
+    let s = frame.services.get(service);
+    if (s === undefined) { s = newBucket(); frame.services.set(service, s); }
+    s.count++; s.errors += error; s.hist[i]!++;
+  }
+
+  #frame(sec: number): Frame {
+    const slot = sec % TRAFFIC_SECONDS;
+    let frame = this.#frames[slot];
+    if (frame === undefined || frame.sec !== sec) {
+      frame = { sec, routers: new Map(), services: new Map() };
+      this.#frames[slot] = frame;
+    }
+    return frame;
+  }
+
+  #existing(sec: number): Frame | undefined {
+    const frame = this.#frames[sec % TRAFFIC_SECONDS];
+    return frame?.sec === sec ? frame : undefined;
+  }
+
+  /** The last whole second (the one before the current). */
+  #lastWhole(): number { return Math.floor(this.#now() / 1000) - 1; }
+
+  /** Finished seconds not handed out before, as data (a worker sends them to its primary). */
+  takeCompleted(): TrafficFrame[] {
+    const last = this.#lastWhole();
+    const from = Math.max(this.#sent + 1, last - TRAFFIC_SECONDS + 1);
+    const out: TrafficFrame[] = [];
+    for (let sec = from; sec <= last; sec++) {
+      const frame = this.#existing(sec);
+      if (frame && (frame.routers.size > 0 || frame.services.size > 0)) out.push(toData(frame));
+    }
+    this.#sent = last;
+    return out;
+  }
+
+  /** Adds a frame's counts to this store's (the primary summing its workers). */
+  add(data: TrafficFrame): void {
+    if (data.sec <= this.#lastWhole() - TRAFFIC_SECONDS) return;
+    const frame = this.#frame(data.sec);
+    addAll(frame.routers, data.routers);
+    addAll(frame.services, data.services);
+  }
+
+  /** Replaces a second with the given one (a worker taking the primary's sums). */
+  set(data: TrafficFrame): void {
+    if (data.sec <= this.#lastWhole() - TRAFFIC_SECONDS) return;
+    const frame: Frame = { sec: data.sec, routers: new Map(), services: new Map() };
+    addAll(frame.routers, data.routers);
+    addAll(frame.services, data.services);
+    this.#frames[data.sec % TRAFFIC_SECONDS] = frame;
+  }
+
+  /** These seconds as data (the primary's sums, to send back). */
+  frames(secs: Iterable<number>): TrafficFrame[] {
+    const out: TrafficFrame[] = [];
+    for (const sec of secs) { const f = this.#existing(sec); if (f) out.push(toData(f)); }
+    return out;
+  }
+
+  /** One point per whole second over the last `seconds` (oldest first; seconds without requests give zeros). */
+  series(kind: TrafficKind, name: string, seconds: number): TrafficPoint[] {
+    const last = this.#lastWhole();
+    const n = clampWindow(seconds);
+    const out: TrafficPoint[] = [];
+    for (let sec = last - n + 1; sec <= last; sec++) {
+      const b = this.#existing(sec)?.[kind === 'router' ? 'routers' : 'services'].get(name);
+      out.push(b ? { t: sec, requests: b.count, errors: b.errors, p50: quantile(b.hist, b.count, 0.5), p99: quantile(b.hist, b.count, 0.99) }
+        : { t: sec, requests: 0, errors: 0, p50: null, p99: null });
+    }
+    return out;
+  }
+
+  /** Every router (or service) with requests in the last `seconds`, busiest first, with its totals. */
+  totals(kind: TrafficKind, seconds: number): TrafficTotals[] {
+    const last = this.#lastWhole();
+    const n = clampWindow(seconds);
+    const sums = new Map<string, Bucket>();
+    for (let sec = last - n + 1; sec <= last; sec++) {
+      const frame = this.#existing(sec);
+      if (!frame) continue;
+      for (const [name, b] of frame[kind === 'router' ? 'routers' : 'services']) {
+        let sum = sums.get(name);
+        if (!sum) { sum = newBucket(); sums.set(name, sum); }
+        sum.count += b.count; sum.errors += b.errors;
+        for (let i = 0; i < BUCKETS; i++) sum.hist[i]! += b.hist[i]!;
+      }
+    }
+    return [...sums].map(([name, b]) => ({
+      name, requests: b.count, rps: b.count / n, errorRate: b.count ? b.errors / b.count : 0,
+      p50: quantile(b.hist, b.count, 0.5), p99: quantile(b.hist, b.count, 0.99),
+    })).sort((a, b) => b.requests - a.requests || (a.name < b.name ? -1 : 1));
+  }
+}
+
+function clampWindow(seconds: number): number {
+  return Math.min(TRAFFIC_SECONDS - 1, Math.max(1, Math.floor(seconds) || 60));
+}
+
+/** The q-quantile of a histogram (ms): the bucket's geometric middle, so within ±16% of the true value. */
+function quantile(hist: Uint32Array, count: number, q: number): number | null {
+  if (count === 0) return null;
+  const rank = Math.max(1, Math.ceil(q * count));
+  let seen = 0;
+  for (let i = 0; i < BUCKETS; i++) {
+    seen += hist[i]!;
+    if (seen >= rank) return Math.round(BASE_MS * R ** (i + 0.5) * 1000) / 1000;
+  }
+  return null;
+}
+
+function toData(frame: Frame): TrafficFrame {
+  const rows = (m: Map<string, Bucket>) => [...m].map(([name, b]) => {
+    const row: Array<string | number> = [name, b.count, b.errors];
+    b.hist.forEach((v, i) => { if (v) row.push(i, v); });
+    return row;
+  });
+  return { sec: frame.sec, routers: rows(frame.routers), services: rows(frame.services) };
+}
+
+function addAll(into: Map<string, Bucket>, rows: TrafficFrame['routers']): void {
+  for (const row of rows) {
+    const name = String(row[0]);
+    let b = into.get(name);
+    if (!b) { b = newBucket(); into.set(name, b); }
+    b.count += Number(row[1]); b.errors += Number(row[2]);
+    for (let j = 3; j + 1 < row.length; j += 2) {
+      const i = Number(row[j]);
+      if (i >= 0 && i < BUCKETS) b.hist[i]! += Number(row[j + 1]);
+    }
+  }
+}

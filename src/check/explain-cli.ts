@@ -46,6 +46,23 @@ interface View {
   traced: boolean;
   tracedBecause?: string;
   tls?: { options: string; refused?: string; certificate?: { source: string; commonName: string; names: string[]; notAfter: string; by: string } };
+  /** Tracing's effective settings, each `{ value, source, variable? }` (settings.ts describeSettings). */
+  tracingSettings?: Record<string, unknown>;
+}
+
+interface SourcedView { value: unknown; source: string; variable?: string }
+
+/** "  endpoint: otel:4317 (from env OTEL_EXPORTER_OTLP_ENDPOINT)", one line per effective tracing setting. */
+function settingLines(settings: Record<string, unknown>, prefix = ''): string[] {
+  const lines: string[] = [];
+  for (const [key, entry] of Object.entries(settings)) {
+    if (entry === null || typeof entry !== 'object') continue;
+    if (!('source' in entry)) { lines.push(...settingLines(entry as Record<string, unknown>, `${prefix}${key}.`)); continue; }
+    const { value, source, variable } = entry as SourcedView;
+    const shown = value === undefined ? '(unset)' : value === null ? 'unlimited' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    lines.push(`  ${prefix}${key}: ${shown} (from ${source}${variable ? ` ${variable}` : ''})`);
+  }
+  return lines;
 }
 
 export function formatExplanation(e: View): string {
@@ -58,6 +75,7 @@ export function formatExplanation(e: View): string {
   if (!e.matched) {
     lines.push('no router matches: the request gets 404');
     lines.push((e.traced ? 'the 404 would be traced' : 'the 404 would not be traced') + (e.tracedBecause ? `: ${e.tracedBecause}` : ''));
+    if (e.tracingSettings) lines.push('tracing export settings (where each value comes from):', ...settingLines(e.tracingSettings));
     return lines.join('\n');
   }
   if (e.router?.service && !e.service) lines.push(`service ${e.router.service}: not a load balancer here (or it does not exist): the request may fail`);
@@ -67,5 +85,6 @@ export function formatExplanation(e: View): string {
     for (const [k, v] of Object.entries(e.router.observability)) lines.push(`  ${k}: ${String(v)} (from ${e.router.observabilitySources[k] ?? 'default'})`);
   }
   lines.push((e.traced ? 'this request would be traced' : 'this request would not be traced') + (e.tracedBecause ? `: ${e.tracedBecause}` : ''));
+  if (e.tracingSettings) lines.push('tracing export settings (where each value comes from):', ...settingLines(e.tracingSettings));
   return lines.join('\n');
 }

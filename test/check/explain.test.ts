@@ -86,6 +86,9 @@ describe('explain: which router takes a request, and why', () => {
       { desc: 'router turns tracing off', out: cliApi.stdout, want: /^this request would not be traced: observability\.tracing is false \(from the router\)$/m },
       { desc: 'method shown', out: cliApi.stdout, want: /^POST shop\.test\/api\/orders/m },
       { desc: 'no match', out: cliNone.stdout, want: /^no router matches: the request gets 404$/m },
+      { desc: 'tracing settings with their source: a flag', out: cli.stdout, want: /^ {2}endpoint: http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(from flag\)$/m },
+      { desc: 'tracing settings with their source: the default', out: cli.stdout, want: /^ {2}batch\.maxQueueSize: 2048 \(from default\)$/m },
+      { desc: 'tracing settings: the protocol', out: cli.stdout, want: /^ {2}protocol: http\/protobuf \(from default\)$/m },
       { desc: 'gateway unreachable: one line', out: cliDown.stderr, want: /^tagway explain: cannot reach http:\/\/127\.0\.0\.1:9: .*\n$/ },
     ];
     for (const c of cases) assert.match(c.out, c.want, c.desc);

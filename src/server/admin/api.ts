@@ -220,7 +220,9 @@ export function apiRoutes(view: GatewayView): Hono {
       secure ? view.tlsRouteTable?.(entryPoint) : view.table(entryPoint), state.routers, state.services, { configured: view.tracing !== undefined, addInternals: view.config.tracing?.addInternals ?? false },
       view.config.entryPoints[entryPoint]!.observability.tracing !== false);
     if (result instanceof Error) return c.json({ message: result.message }, 400);
-    return c.json(secure && view.tls ? { ...result, tls: view.tls().explain(entryPoint, result.request.host) } : result);
+    // the effective exporter, batch, sampler and limit settings, each with its source (file, flag, env, default)
+    const tracingSettings = view.tracing?.settings();
+    return c.json({ ...result, ...(secure && view.tls ? { tls: view.tls().explain(entryPoint, result.request.host) } : {}), ...(tracingSettings ? { tracingSettings } : {}) });
   });
   api.get('/tagway/traces', (c) => c.json(view.tracing ? view.tracing.recent() : []));
   // Live traffic (the dashboard's charts): totals of the busiest routers and services, and one item's seconds.

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { stringify } from 'yaml';
+import { formatExplanation } from '../../../src/check/explain-cli.ts';
 import type { ServerTrace } from '../../../src/observability/spans/request-trace.ts';
 import { load, send } from '../../support/client.ts';
 import { startCollector, type Collector } from '../../support/collector.ts';
@@ -110,6 +111,13 @@ describe('OTEL_EXPORTER_OTLP_* through the running gateway', () => {
     assert.deepEqual(overview.tracingSettings['headers'], { value: ['api-key', 'x-tenant'], source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' });
     assert.deepEqual((overview.tracingSettings['batch'] as Record<string, unknown>)['scheduledDelay'], { value: 20, source: 'env', variable: 'OTEL_BSP_SCHEDULE_DELAY' });
     assert.doesNotMatch(JSON.stringify(overview), /secret value/);
+    // `tagway explain` prints the same sources (its JSON comes from /api/explain)
+    const explained = await (await fetch(`${fromEnv.admin}/api/explain?url=${encodeURIComponent('http://any/h')}&entryPoint=web`)).json() as Parameters<typeof formatExplanation>[0];
+    const text = formatExplanation(explained);
+    assert.match(text, /^ {2}headers: \["api-key","x-tenant"\] \(from env OTEL_EXPORTER_OTLP_TRACES_HEADERS\)$/m);
+    assert.match(text, /^ {2}batch\.scheduledDelay: 20 \(from env OTEL_BSP_SCHEDULE_DELAY\)$/m);
+    assert.match(text, /^ {2}endpoint: http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(from env OTEL_EXPORTER_OTLP_ENDPOINT\)$/m);
+    assert.doesNotMatch(text, /secret value/);
   });
 
   it('OTEL_EXPORTER_OTLP_TIMEOUT bounds each attempt: a slow answer is cut and the batch retried', async (t) => {

@@ -5,14 +5,23 @@
  *  3. h2: one connection with 50 streams in flight;
  *  4. memory per idle TLS connection (RSS growth over N idle connections, measured first on the fresh process).
  * Every process is pinned (SUT core 0, generators core 1) when taskset exists. nginx is used when installed.
- * Run: node --import tsx bench/https.ts [--duration=10] [--connections=50] [--idle=2000]
+ *
+ * The keep-alive comparison is fair by construction: one generator (autocannon, the same spec but the URL), one
+ * upstream, one tagway process, and `--rounds` rounds whose order rotates (clear→HTTPS, then HTTPS→clear, …) so
+ * warm-up and drift on a shared machine fall on both sides. Each sample also reads tagway's CPU time between the
+ * generator's START and END, so the CPU spent per request (µs) is compared too: on a busy machine req/s moves
+ * with the neighbours, CPU per request much less. `--cpu-prof` starts tagway under V8's profiler and prints,
+ * per protocol, the self time per request of the top functions over the measured windows only.
+ * Run: node --import tsx bench/https.ts [--duration=10] [--connections=50] [--idle=2000] [--rounds=2]
+ *        [--only=keepalive] [--cpu-prof]
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { installCleanup, spawnChild, stopAll, freePort, type Spawned } from './lib/children.ts';
-import { treeRss } from './lib/procstat.ts';
+import { treeCpuSeconds, treeRss } from './lib/procstat.ts';
+import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
 import { findNginx } from './lib/nginx.ts';
 import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
 import type { LoadResult, LoadSpec } from './lib/loadgen.ts';
@@ -25,6 +34,9 @@ const opt = (name: string, dflt: number): number => Number(process.argv.find((a)
 const duration = opt('duration', 10);
 const connections = opt('connections', 50);
 const idleCount = opt('idle', 2000);
+const rounds = opt('rounds', 2);
+const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
+const cpuProf = process.argv.includes('--cpu-prof');
 
 async function childResult<T>(name: string, args: string[]): Promise<T> {
   let out = '';
@@ -35,9 +47,84 @@ async function childResult<T>(name: string, args: string[]): Promise<T> {
   return JSON.parse(line.slice(7)) as T;
 }
 
-function load(url: string, servername?: string): Promise<LoadResult> {
+/**
+ * One keep-alive sample: the generator's figures, tagway's CPU per request, the share of a core tagway and the
+ * generator's core (load generator + upstream) used, and the window (monotonic µs, for --cpu-prof).
+ */
+interface Sample extends LoadResult { cpuUsPerRequest?: number; sutCpu?: number; genCoreCpu?: number; window?: { fromUs: number; toUs: number } }
+
+/** The generator's core is the limit, not tagway: req/s then measures the client's TLS cost, not tagway's. */
+const generatorBound = (s: Sample): boolean => (s.genCoreCpu ?? 0) > 90 && (s.sutCpu ?? 100) < 90;
+
+async function load(url: string, sutPid: number, upPid: number, servername?: string): Promise<Sample> {
   const spec: LoadSpec = { url, connections, duration, warmup: 2, headers: { host: HOST }, ...(servername ? { servername } : {}) };
-  return childResult<LoadResult>('loadgen', ['bench/lib/loadgen.ts', JSON.stringify(spec)]);
+  let out = '';
+  type Reading = { us: number; cpu: number | undefined; up: number | undefined };
+  const read = (): Reading => ({ us: Number(process.hrtime.bigint() / 1000n), cpu: treeCpuSeconds(sutPid), up: treeCpuSeconds(upPid) });
+  let start: Reading | undefined;
+  let end: Reading | undefined;
+  const c = await spawnChild('loadgen', process.execPath, ['--import', 'tsx', 'bench/lib/loadgen.ts', JSON.stringify(spec)], {
+    cpus: GEN_CPUS,
+    onStdout: function sampleCpu(chunk) {
+      out += chunk;
+      if (!start && /^START$/m.test(out)) start = read();
+      if (start && !end && /^END$/m.test(out)) end = read();
+    },
+  });
+  const code = await c.exited;
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`loadgen exited ${code} without a result:\n${c.stderr()}`);
+  const r = JSON.parse(line.slice(7)) as LoadResult;
+  if (!start || !end || start.cpu === undefined || end.cpu === undefined || r.requests === 0) return r;
+  const seconds = (end.us - start.us) / 1e6;
+  const upCpu = start.up !== undefined && end.up !== undefined ? (100 * (end.up - start.up)) / seconds : 0;
+  return {
+    ...r, cpuUsPerRequest: (1e6 * (end.cpu - start.cpu)) / r.requests, sutCpu: (100 * (end.cpu - start.cpu)) / seconds,
+    genCoreCpu: r.genCpu + upCpu, window: { fromUs: start.us, toUs: end.us },
+  };
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+/**
+ * Cleartext and HTTPS keep-alive through the same tagway, generator and upstream, in `rounds` rounds whose
+ * order rotates. The ratios are per round (same minute, same neighbours), then their median.
+ */
+async function keepAlive(port: number, sutPid: number, upPid: number): Promise<{ clear: Sample[]; https: Sample[]; ratio: number; cpuRatio: number | undefined }> {
+  const clear: Sample[] = [];
+  const https: Sample[] = [];
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ['clear', 'https'] as const : ['https', 'clear'] as const;
+    const got: Partial<Record<'clear' | 'https', Sample>> = {};
+    for (const kind of order) {
+      got[kind] = kind === 'clear' ? await load(`http://127.0.0.1:${port}/`, sutPid, upPid) : await load(`https://127.0.0.1:${port}/`, sutPid, upPid, HOST);
+    }
+    const [c, h] = [got.clear!, got.https!];
+    clear.push(c);
+    https.push(h);
+    ratios.push(h.rps / c.rps);
+    if (c.cpuUsPerRequest !== undefined && h.cpuUsPerRequest !== undefined) cpuRatios.push(c.cpuUsPerRequest / h.cpuUsPerRequest);
+    const us = (s: Sample) => (s.cpuUsPerRequest === undefined ? '' : `, ${s.cpuUsPerRequest.toFixed(0)} µs CPU/req (tagway ${s.sutCpu!.toFixed(0)}%, generator core ${s.genCoreCpu!.toFixed(0)}%${generatorBound(s) ? ': GENERATOR-BOUND' : ''})`);
+    log(`round ${i + 1} (${order.join('→')}): cleartext ${c.rps.toFixed(0)} req/s p99 ${c.p99} ms${us(c)}; HTTPS ${h.rps.toFixed(0)} req/s p99 ${h.p99} ms${us(h)}; `
+      + `HTTPS/cleartext ${ratios.at(-1)!.toFixed(2)}× req/s` + (cpuRatios.length === i + 1 ? `, ${cpuRatios.at(-1)!.toFixed(2)}× CPU per request (cleartext/HTTPS)` : ''));
+  }
+  return { clear, https, ratio: median(ratios), cpuRatio: cpuRatios.length ? median(cpuRatios) : undefined };
+}
+
+/** Where tagway's time went, per request, for each protocol's measured windows (from its --cpu-prof profile). */
+function printProfiles(profileDir: string, ka: { clear: Sample[]; https: Sample[] }): void {
+  const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  if (files.length === 0) { log('no .cpuprofile written (did tagway exit cleanly?)'); return; }
+  for (const kind of ['clear', 'https'] as const) {
+    for (const s of ka[kind]) {
+      if (!s.window) continue;
+      const sum = summarizeProfile(files[0]!, s.window);
+      log(`\n${kind}: ${s.requests} requests, ${((1000 * sum.totalMs) / s.requests).toFixed(1)} µs busy per request (profiled)\n${formatProfile(sum, 30)}`);
+    }
+  }
 }
 
 async function waitReady(port: number, proc: Spawned): Promise<void> {
@@ -77,23 +164,33 @@ tls:
 `);
     const port = await freePort();
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
-    const tagway = await spawnChild('tagway', process.execPath, ['--import', 'tsx', 'src/cli.ts', `--entryPoints.web.address=127.0.0.1:${port}`,
+    const profileDir = join(dir, 'profile');
+    const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const tagway = await spawnChild('tagway', process.execPath, [...prof, '--import', 'tsx', 'src/cli.ts', `--entryPoints.web.address=127.0.0.1:${port}`,
       `--providers.file.filename=${join(dir, 'dynamic.yml')}`, '--providers.file.watch=false', '--workers=1', '--log.level=ERROR'], { cpus: SUT_CPUS, env });
     await waitReady(port, tagway);
     log(`tagway on 127.0.0.1:${port} (cleartext and TLS), upstream ${upstream}`);
 
-    // Idle connections first, on a fresh process: after the load phases the heap has room to spare and RSS would not move.
-    const before = treeRss(tagway.child.pid!) ?? 0;
-    const idle = await spawnChild('idle', process.execPath, ['--import', 'tsx', 'bench/lib/tls-clients.ts', JSON.stringify({ mode: 'idle', port, servername: HOST, count: idleCount })], { cpus: GEN_CPUS, readyLine: /^IDLE (\d+)/, readyTimeoutMs: 120_000 });
-    await new Promise((r) => setTimeout(r, 1000));
-    const after = treeRss(tagway.child.pid!) ?? 0;
-    await idle.stop();
-    const perConn = (after - before) / idleCount;
-    log(`idle TLS connections: ${idleCount}, RSS ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(1)} KiB each`);
+    const sutPid = tagway.child.pid!;
+    let perConn: number | undefined;
+    if (only === undefined) {
+      // Idle connections first, on a fresh process: after the load phases the heap has room to spare and RSS would not move.
+      const before = treeRss(sutPid) ?? 0;
+      const idle = await spawnChild('idle', process.execPath, ['--import', 'tsx', 'bench/lib/tls-clients.ts', JSON.stringify({ mode: 'idle', port, servername: HOST, count: idleCount })], { cpus: GEN_CPUS, readyLine: /^IDLE (\d+)/, readyTimeoutMs: 120_000 });
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = treeRss(sutPid) ?? 0;
+      await idle.stop();
+      perConn = (after - before) / idleCount;
+      log(`idle TLS connections: ${idleCount}, RSS ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(1)} KiB each`);
+    }
 
-    const clear = await load(`http://127.0.0.1:${port}/`);
-    const https = await load(`https://127.0.0.1:${port}/`, HOST);
-    log(`keep-alive h1: cleartext ${clear.rps.toFixed(0)} req/s p99 ${clear.p99} ms; HTTPS ${https.rps.toFixed(0)} req/s p99 ${https.p99} ms`);
+    const ka = await keepAlive(port, sutPid, up.child.pid!);
+    log(`keep-alive h1, ${rounds} rotated rounds: HTTPS/cleartext ${ka.ratio.toFixed(2)}× req/s (median)` + (ka.cpuRatio !== undefined ? `, ${ka.cpuRatio.toFixed(2)}× CPU per request (cleartext/HTTPS, median)` : ''));
+    if (only === 'keepalive') {
+      if (cpuProf) { await tagway.stop(10_000); printProfiles(profileDir, ka); }
+      process.stdout.write(JSON.stringify({ keepAlive: { ...ka, target: 0.85 } }, null, 2) + '\n');
+      return;
+    }
 
     const hs = await childResult<{ handshakesPerSecond: number; errors: number }>('handshakes', ['bench/lib/tls-clients.ts', JSON.stringify({ mode: 'handshakes', port, servername: HOST, concurrency: 32, duration })]);
     log(`tagway: ${hs.handshakesPerSecond.toFixed(0)} new TLS handshakes/s (errors ${hs.errors})`);
@@ -135,12 +232,13 @@ http {
 
 
     const report = {
-      keepAlive: { cleartext: clear, https, ratio: https.rps / clear.rps, target: 0.85 },
+      keepAlive: { ...ka, target: 0.85 },
       handshakes: { tagway: hs.handshakesPerSecond, nginx: nginxHs?.handshakesPerSecond, ratio: nginxHs ? hs.handshakesPerSecond / nginxHs.handshakesPerSecond : undefined, target: 0.5 },
       h2: { streams: 50, ...h2 },
-      idleTls: { connections: idleCount, bytesPerConnection: Math.round(perConn) },
+      idleTls: { connections: idleCount, bytesPerConnection: Math.round(perConn ?? 0) },
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (cpuProf) { await tagway.stop(10_000); printProfiles(profileDir, ka); }
     log(`ratios: HTTPS/cleartext keep-alive ${report.keepAlive.ratio.toFixed(2)} (target ≥ 0.85)` + (report.handshakes.ratio !== undefined ? `, handshakes tagway/nginx ${report.handshakes.ratio.toFixed(2)} (target ≥ 0.5)` : ''));
   } finally {
     await stopAll();

@@ -15,9 +15,11 @@ import { refuser } from '../shared/refuse.ts';
  * - `customRequestHeaders` set request headers; an empty value removes the header (`Host` sets the host).
  * - `customResponseHeaders` set response headers over the upstream's; an empty value removes one.
  * - CORS: an `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a preflight and is answered here
- *   (200, no body, Allow-* headers, Max-Age); other responses get Allow-Origin (when `Origin` is in
- *   `accessControlAllowOriginList`, `*` included, or matches one of `accessControlAllowOriginListRegex`),
- *   Allow-Credentials, Expose-Headers and, with `addVaryHeader`, `Vary: Origin`.
+ *   (200, no body, Allow-* headers, Max-Age when set, Expose-Headers); other responses get Allow-Origin (when
+ *   `Origin` is in `accessControlAllowOriginList`, `*` included, or matches one of
+ *   `accessControlAllowOriginListRegex`), Allow-Credentials, Expose-Headers and, with `addVaryHeader`,
+ *   `Vary: Origin`. With credentials a `*` is never answered literally: the origin, the requested headers and
+ *   the requested method are echoed instead, and a `*` in Expose-Headers is not sent (as Traefik).
  * - Security: `allowedHosts` (500 "Bad Host" otherwise; `hostsProxyHeaders` name headers that carry the
  *   host), `sslRedirect`, HSTS (`stsSeconds`, only over https unless `forceSTSHeader`), frame options,
  *   nosniff, XSS filter, CSP, Referrer-Policy, Permissions-Policy. `isDevelopment` disables the host check,
@@ -35,29 +37,41 @@ export function headers(cfg: Headers): Wrapper {
   const allowMethods = (cfg.accessControlAllowMethods ?? []).join(',');
   const exposeHeaders = (cfg.accessControlExposeHeaders ?? []).join(',');
   const credentials = cfg.accessControlAllowCredentials ?? false;
-  const maxAge = cfg.accessControlMaxAge ?? 0;
+  const maxAge = cfg.accessControlMaxAge;
   const addVary = cfg.addVaryHeader ?? false;
+  // With credentials a `*` cannot be answered literally (Fetch §3.2.5): Traefik echoes what the request asked.
+  const echoHeaders = credentials && (cfg.accessControlAllowHeaders ?? []).includes('*');
+  const echoMethod = credentials && (cfg.accessControlAllowMethods ?? []).includes('*');
+  const expose = exposeHeaders !== '' && !(credentials && (cfg.accessControlExposeHeaders ?? []).includes('*')) ? exposeHeaders : '';
 
   const hasCustom = requestHeaders.length > 0 || responseHeaders.length > 0;
   const hasCors = credentials || allowHeaders !== '' || allowMethods !== '' || originList.length > 0 || originRegexes.length > 0
-    || exposeHeaders !== '' || maxAge !== 0 || addVary;
+    || exposeHeaders !== '' || maxAge !== undefined || addVary;
   const secure = secureOptions(cfg);
   if (!hasCustom && !hasCors && !secure) throw optionError('headers', 'headers configuration not valid: no option is set');
 
   function allowedOrigin(origin: string): string | undefined {
-    for (const item of originList) if (item === '*' || item === origin) return item;
+    for (const item of originList) {
+      if (item === origin) return item;
+      if (item === '*') return credentials ? origin : item;
+    }
     for (const re of originRegexes) if (re.test(origin)) return origin;
     return undefined;
   }
 
-  function preflight(ctx: RequestContext): void {
+  function preflight(ctx: RequestContext, method: string): void {
     const head: OutgoingHttpHeaders = {};
     if (credentials) head['access-control-allow-credentials'] = 'true';
-    if (allowHeaders !== '') head['access-control-allow-headers'] = allowHeaders;
-    if (allowMethods !== '') head['access-control-allow-methods'] = allowMethods;
+    if (echoHeaders) {
+      const asked = headerValue(ctx.headers, 'access-control-request-headers');
+      if (asked !== '') head['access-control-allow-headers'] = asked;
+    } else if (allowHeaders !== '') head['access-control-allow-headers'] = allowHeaders;
+    if (echoMethod) head['access-control-allow-methods'] = method;
+    else if (allowMethods !== '') head['access-control-allow-methods'] = allowMethods;
     const origin = allowedOrigin(headerValue(ctx.headers, 'origin'));
     if (origin !== undefined) head['access-control-allow-origin'] = origin;
-    head['access-control-max-age'] = String(Math.trunc(maxAge));
+    if (maxAge !== undefined) head['access-control-max-age'] = String(Math.trunc(maxAge));
+    if (expose !== '') head['access-control-expose-headers'] = expose;
     answer(ctx, 200, head);
   }
 
@@ -69,7 +83,7 @@ export function headers(cfg: Headers): Wrapper {
     const origin = allowedOrigin(headerValue(ctx.headers, 'origin'));
     if (origin !== undefined) setOut(head, 'access-control-allow-origin', origin);
     if (credentials) setOut(head, 'access-control-allow-credentials', 'true');
-    if (exposeHeaders !== '') setOut(head, 'access-control-expose-headers', exposeHeaders);
+    if (expose !== '') setOut(head, 'access-control-expose-headers', expose);
     if (!addVary) return;
     const vary = getOut(head, 'vary');
     if (vary === 'Origin') return;
@@ -79,10 +93,9 @@ export function headers(cfg: Headers): Wrapper {
   return {
     wrap(next: Handler): Handler {
       return function headersHandler(ctx: RequestContext) {
-        if (hasCors && ctx.method === 'OPTIONS' && headerValue(ctx.headers, 'access-control-request-method') !== ''
-          && headerValue(ctx.headers, 'origin') !== '') {
-          preflight(ctx);
-          return;
+        if (hasCors && ctx.method === 'OPTIONS') {
+          const method = headerValue(ctx.headers, 'access-control-request-method');
+          if (method !== '' && headerValue(ctx.headers, 'origin') !== '') { preflight(ctx, method); return; }
         }
         for (const [name, value] of requestHeaders) {
           const lname = name.toLowerCase();
@@ -108,6 +121,7 @@ function secureOptions(cfg: Headers): Secure | undefined {
   const dev = cfg.isDevelopment ?? false;
   const sslRedirect = cfg.sslRedirect ?? false;
   const stsSeconds = cfg.stsSeconds ?? 0;
+  const stsSet = cfg.stsSeconds !== undefined; // Traefik's *int64: set to 0 still counts as a security option
   if (!Number.isInteger(stsSeconds) || stsSeconds < 0) throw optionError('headers.stsSeconds', `must be a non-negative integer, got ${stsSeconds}`);
   const sts = `max-age=${stsSeconds}${cfg.stsIncludeSubdomains ? '; includeSubDomains' : ''}${cfg.stsPreload ? '; preload' : ''}`;
   const fixed: Array<[string, string]> = [];
@@ -120,7 +134,7 @@ function secureOptions(cfg: Headers): Secure | undefined {
   if (cfg.referrerPolicy) fixed.push(['referrer-policy', cfg.referrerPolicy]);
   if (cfg.permissionsPolicy) fixed.push(['permissions-policy', cfg.permissionsPolicy]);
 
-  const any = allowedHosts.length > 0 || proxyHeaders.length > 0 || dev || sslRedirect || stsSeconds !== 0 || cfg.stsIncludeSubdomains
+  const any = allowedHosts.length > 0 || proxyHeaders.length > 0 || dev || sslRedirect || stsSet || cfg.stsIncludeSubdomains
     || cfg.stsPreload || cfg.forceSTSHeader || fixed.length > 0;
   if (!any) return undefined;
   const forceSTS = cfg.forceSTSHeader ?? false;

@@ -17,6 +17,8 @@ const DEFAULT_REALM = 'traefik';
  * overrides the file). Hashes: bcrypt (`$2y$`, `$2a$`, `$2b$`), Apache MD5 (`$apr1$`, also `$1$`), SHA1
  * (`{SHA}`). A failure answers 401 with `WWW-Authenticate: Basic realm="<realm>"` (default "traefik").
  * On success the user name is forwarded in `headerField` when set, and `removeHeader` drops Authorization.
+ * An unknown user is checked against a stand-in secret (one hash's time, as Traefik), so timing does not tell
+ * which users exist.
  * An entry whose hash Traefik could never match is refused at build time rather than locking users out.
  * @example
  * basicAuth({ users: ['test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/'], realm: 'admin' })
@@ -38,10 +40,13 @@ export function basicAuth(cfg: BasicAuth): Wrapper {
   const headerField = cfg.headerField?.toLowerCase() ?? '';
   const removeHeader = cfg.removeHeader ?? false;
   const verified = new Map<string, true>();
+  // An unknown user costs one hash too, against a stand-in secret, so timing does not tell which users exist
+  // (Traefik's notFoundSecret: the first user's secret).
+  const notFoundSecret = users.values().next().value!;
 
   function check(user: string, password: string, done: (ok: boolean) => void): void {
     const secret = users.get(user);
-    if (secret === undefined) { done(false); return; }
+    if (secret === undefined) { verifySecret(notFoundSecret, password, function unknownUser() { done(false); }); return; }
     if (hashKind(secret) !== 'bcrypt') { verifySecret(secret, password, done); return; }
     const key = createHash('sha256').update(user).update('\0').update(password).digest('base64');
     if (verified.has(key)) {

@@ -42,8 +42,6 @@ const scenarios: Scenario[] = [
   { desc: 'ipStrategy ipv6Subnet: addresses of one /64 share a bucket', cfg: { average: 1, sourceCriterion: { ipStrategy: { depth: 1, ipv6Subnet: 64 } } },
     steps: [s(200, { headers: header('x-forwarded-for', '2001:db8::1') }), s(429, { headers: header('x-forwarded-for', '2001:db8::2') }),
       s(200, { headers: header('x-forwarded-for', '2001:db8:0:1::1') })] },
-  { desc: 'ipStrategy takes precedence over requestHeaderName', cfg: { average: 1, sourceCriterion: { ipStrategy: {}, requestHeaderName: 'X-Key' } },
-    steps: [s(200, { headers: header('x-key', 'a') }), s(429, { headers: header('x-key', 'b') })] },
   { desc: 'an idle bucket expires after its ttl (2s at 1/s) and comes back full', cfg: { average: 1, burst: 5 },
     steps: [s(200), s(200), s(200), s(200), s(200), s(200, { advance: 2001 }), s(200), s(200), s(200), s(200), s(429)] },
 ];
@@ -108,6 +106,10 @@ describe('rateLimit', () => {
     { desc: 'a negative period', cfg: { average: 1, period: '-1s' }, message: /^rateLimit\.period:/ },
     { desc: 'an unparsable period', cfg: { average: 1, period: 'soon' }, message: /^rateLimit\.period:/ },
     { desc: 'a negative average', cfg: { average: -1 }, message: /^rateLimit\.average:/ },
+    { desc: 'ipStrategy and requestHeaderName together (Traefik: mutually exclusive)', cfg: { average: 1, sourceCriterion: { ipStrategy: {}, requestHeaderName: 'X-Key' } },
+      message: /^rateLimit\.sourceCriterion: ipStrategy and requestHeaderName are mutually exclusive/ },
+    { desc: 'requestHeaderName and requestHost together', cfg: { average: 1, sourceCriterion: { requestHeaderName: 'X-Key', requestHost: true } },
+      message: /^rateLimit\.sourceCriterion: requestHeaderName and requestHost are mutually exclusive/ },
     { desc: 'a bad ipStrategy', cfg: { average: 1, sourceCriterion: { ipStrategy: { excludedIPs: ['x'] } } }, message: /^rateLimit\.sourceCriterion\.ipStrategy\.excludedIPs:/ },
   ];
   for (const c of bad) {

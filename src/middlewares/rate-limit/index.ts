@@ -24,12 +24,13 @@ export interface RateLimitOptions {
  * (1/(2·rate), or 500ms when the rate is below 1/s) is delayed, not refused; beyond that it gets 429 with
  * `Retry-After` (whole seconds, rounded up) and `X-Retry-In` (Go duration). `average: 0` disables limiting.
  * The source is the peer IP by default, else `sourceCriterion.ipStrategy`, `requestHeaderName` (the
- * header's value) or `requestHost`, in that precedence. Idle buckets expire after 1 + max(1, 1/rate) s.
+ * header's value) or `requestHost`; setting two of them is an error, as in Traefik. Idle buckets expire after 1 + max(1, 1/rate) s.
  * @example
  * rateLimit({ average: 100, period: '1m', burst: 20, sourceCriterion: { requestHeaderName: 'X-Api-Key' } })
  */
 export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapper {
-  const now = options.now ?? Date.now;
+  // Read at each request, not captured: node:test's mock.timers replaces the global Date after construction.
+  const now = options.now ?? (() => Date.now());
   const maxSources = options.maxSources ?? MAX_SOURCES;
   const average = cfg.average ?? 0;
   if (!Number.isFinite(average) || average < 0) throw optionError('rateLimit.average', `must be a non-negative number, got ${average}`);
@@ -88,6 +89,10 @@ export function rateLimit(cfg: RateLimit, options: RateLimitOptions = {}): Wrapp
 }
 
 function sourceOf(criterion: SourceCriterion | undefined): (ctx: RequestContext) => string {
+  // Traefik's GetSourceExtractor: one criterion at most (an empty ipStrategy counts as set).
+  const set = [criterion?.ipStrategy !== undefined && 'ipStrategy', !!criterion?.requestHeaderName && 'requestHeaderName', criterion?.requestHost === true && 'requestHost']
+    .filter((x): x is string => x !== false);
+  if (set.length > 1) throw optionError('rateLimit.sourceCriterion', `${set[0]} and ${set[1]} are mutually exclusive (set one source criterion)`);
   if (criterion?.ipStrategy || (!criterion?.requestHeaderName && !criterion?.requestHost)) {
     return ipStrategy(criterion?.ipStrategy, 'rateLimit.sourceCriterion.ipStrategy');
   }

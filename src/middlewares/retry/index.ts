@@ -5,7 +5,8 @@ import { optionError } from '../shared/errors.ts';
 import { durationOption } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';
 
-const DEFAULT_INITIAL_INTERVAL = 100;
+/** Traefik v3.7: an unset initialInterval retries at once (ZeroBackOff). */
+const DEFAULT_INITIAL_INTERVAL = 0;
 /** cenkalti/backoff's defaults, which Traefik keeps: ±50% jitter, intervals capped at 60s. */
 const RANDOMIZATION = 0.5;
 const MAX_INTERVAL = 60_000;
@@ -18,7 +19,7 @@ export interface RetryOptions {
 /**
  * retry: re-sends a request whose upstream attempt failed before anything reached the client, up to
  * `attempts` tries in all, waiting between tries with exponential backoff from `initialInterval`
- * (default 100ms; the multiplier is chosen so the last wait is about twice the first, ±50% jitter, as
+ * (default 0: at once, as Traefik v3.7; the multiplier is chosen so the last wait is about twice the first, ±50% jitter, as
  * in Traefik). The forwarder counts attempts in `ctx.attempts` (its resend count); retry leaves it alone.
  *
  * The forwarder decides what "failed" means and calls `ctx.onAttemptFailed`; returning true means

@@ -38,6 +38,8 @@ export interface RequestContext {
   strippedPrefix?: string;
   /** Status written to the client, once known (set by whoever writes the head). */
   status?: number;
+  /** The gRPC status of a gRPC call (`grpc-status` of the answer's trailers or trailers-only head), once known. */
+  grpcStatus?: number;
   /** Upstream server URL that served the request (for access logs). */
   upstream?: string;
   /** Hooks that may mutate the response head before it is written (headers middleware, metrics, spans). */

@@ -7,6 +7,7 @@ import type { AttemptObserver } from '../http/hooks.ts';
 import { clientGoneError, statusText, toProxyError, STATUS_CLIENT_CLOSED_REQUEST, type ProxyLogger } from './errors.ts';
 import { prependSetCookie, responseHeaders } from './headers.ts';
 import { closedReusedConnection, connectionEpoch } from './pool.ts';
+import { endWithHeadersOnly, grpcStatusForFailure, isGrpc, respondGrpc } from './grpc.ts';
 
 const PENDING = 0;   // nothing written to the client yet
 const STREAMING = 1; // head written, body flowing
@@ -111,10 +112,42 @@ export class Exchange {
     return false;
   }
 
-  onComplete(): void {
+  /**
+   * The answer is complete. `trailers` (name/value pairs, undici's or HTTP/2's) are relayed: to an HTTP/2 client
+   * as a trailing HEADERS frame, to an HTTP/1.1 client in the last chunk (Node writes them when chunked).
+   */
+  onComplete(trailers?: ReadonlyArray<Buffer | string> | null): void {
     if (this.#state !== STREAMING) return;
     this.#state = DONE;
+    if (trailers != null && trailers.length > 0) {
+      const t = responseHeaders(trailers, false);
+      const status = t['grpc-status'];
+      if (status !== undefined) this.ctx.grpcStatus = Number(status);
+      this.ctx.res.addTrailers(t as Record<string, string>);
+    }
     this.#sink!.end();
+  }
+
+  /**
+   * A final answer made of its head alone (an HTTP/2 HEADERS frame that ended the stream: gRPC's trailers-only
+   * answer). Relayed the same way to an HTTP/2 client, so its `grpc-status` stays where gRPC reads it.
+   */
+  headersOnly(status: number, raw: ReadonlyArray<Buffer | string>): void {
+    if (this.#state !== PENDING) return;
+    const ctx = this.ctx;
+    if (ctx.res.headersSent) { this.#state = DONE; this.#abort?.(clientGoneError()); return; }
+    const headers = responseHeaders(raw, false);
+    const grpc = headers['grpc-status'];
+    if (grpc !== undefined) ctx.grpcStatus = Number(grpc);
+    const transforms = ctx.responseTransforms;
+    if (transforms !== undefined && transforms.length > 0) {
+      this.writeHead(status, headers);
+      this.onComplete();
+      return;
+    }
+    this.announce(status, headers);
+    this.#state = DONE;
+    endWithHeadersOnly(ctx, status, headers);
   }
 
   onError(err: Error): void {
@@ -162,6 +195,10 @@ export class Exchange {
     this.#observer?.onError(perr.status, perr);
     this.#logger.debug(`${perr.status} ${statusText(perr.status)}`, { upstream: this.#upstream, code: perr.code, error: err });
     if (ctx.onAttemptFailed?.(perr) === true) return;
+    if (isGrpc(ctx.headers)) {
+      respondGrpc(ctx, grpcStatusForFailure(perr.status), `${statusText(perr.status)}: ${perr.message}`, this.#setCookie === undefined ? undefined : { 'set-cookie': this.#setCookie });
+      return;
+    }
     respond(ctx, perr.status, statusText(perr.status), this.#setCookie === undefined ? undefined : { 'set-cookie': this.#setCookie });
   }
 

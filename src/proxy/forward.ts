@@ -4,6 +4,8 @@ import { Exchange } from './exchange.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 import { requestHeaders, wantsUpgrade } from './headers.ts';
 import { forwardContinue, forwardUpgrade } from './forward-node.ts';
+import { forwardH2 } from './forward-h2.ts';
+import type { H2Pool } from './h2-pool.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
 import { upstreamScheme } from './transport.ts';
 
@@ -13,7 +15,7 @@ import { upstreamScheme } from './transport.ts';
  * @example
  * const up = upstreamFor('http://10.0.0.7:8080/api', false, pools.acquire('http://10.0.0.7:8080').pool);
  */
-export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher): Upstream {
+export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher, h2?: H2Pool): Upstream {
   const url = new URL(serverUrl);
   const scheme = upstreamScheme(url);
   if (scheme === undefined) {
@@ -21,7 +23,7 @@ export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Disp
   }
   let basePath = preservePath ? url.pathname : '';
   if (basePath.endsWith('/')) basePath = basePath.slice(0, -1);
-  return { name: serverUrl, url, scheme, host: url.host, basePath, pool };
+  return { name: serverUrl, url, scheme, host: url.host, basePath, pool, ...(h2 !== undefined ? { h2 } : {}) };
 }
 
 /**
@@ -46,9 +48,11 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   let path = upstream.basePath + ctx.path;
   if (ctx.rawQuery !== '') path += '?' + (ctx.rawQuery.includes(';') ? ctx.rawQuery.replaceAll(';', '&') : ctx.rawQuery);
 
+  const h2 = upstream.h2 !== undefined && upstream.h2.protocol !== 'h1' ? upstream.h2 : undefined;
   // Node sets req.upgrade only when the server has an 'upgrade' listener: only then is the socket ours to switch.
-  const upgrade = (req as { upgrade?: boolean }).upgrade === true && wantsUpgrade(ctx.headers) ? firstValue(ctx.headers.upgrade) : undefined;
-  const expect = upgrade === undefined && isExpectContinue(ctx.headers.expect);
+  // (No WebSocket over an HTTP/2 upstream: RFC 8441 is out of scope; an h2c server gets a plain request.)
+  const upgrade = h2 === undefined && (req as { upgrade?: boolean }).upgrade === true && wantsUpgrade(ctx.headers) ? firstValue(ctx.headers.upgrade) : undefined;
+  const expect = upgrade === undefined && h2 === undefined && isExpectContinue(ctx.headers.expect);
   const headers = requestHeaders(ctx, host, expect, upgrade);
 
   const observer = ctx.trace?.startAttempt(upstream.url, path, headers, resendCount);
@@ -64,13 +68,18 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   // A middleware that read the body first (forwardAuth's forwardBody) left the bytes on the context.
   const buffered = ctx.body;
   const hasBody = buffered !== undefined ? buffered.length > 0 : te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
-  exchange.dispatch(upstream.pool, {
+  const h1 = (): void => exchange.dispatch(upstream.pool, {
     path,
     method: ctx.method as Dispatcher.HttpMethod,
     headers,
     body: hasBody ? (buffered ?? req) : null,
     headersTimeout: options.responseHeaderTimeout,
   }, !hasBody && isReplayable(ctx.method, ctx.headers));
+  if (h2 !== undefined) {
+    forwardH2(exchange, upstream, h2, path, headers, { buffered: hasBody ? buffered : undefined, stream: hasBody && buffered === undefined ? req : undefined }, options, h1);
+    return;
+  }
+  h1();
 }
 
 /**

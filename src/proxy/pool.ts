@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Pool } from 'undici';
 import { defaultTransport, tlsConnectOptions, type UpstreamTransport } from './transport.ts';
+import { H2Pool } from './h2-pool.ts';
 
 import { DEFAULT_FORWARDING_TIMEOUTS, type ForwardingTimeouts } from './timeouts.ts';
 export { DEFAULT_FORWARDING_TIMEOUTS, type ForwardingTimeouts };
@@ -35,6 +36,13 @@ export interface PoolLease {
 }
 
 interface Slot { pool: Pool; refs: number }
+interface H2Slot { pool: H2Pool; refs: number }
+
+/** A counted reference to shared HTTP/2 sessions; `release` is idempotent. */
+export interface H2Lease {
+  readonly h2: H2Pool;
+  release(): void;
+}
 
 /**
  * Which connections were reused, for Go's transport retry (`shouldRetryRequest`: only a request that failed on a
@@ -90,13 +98,14 @@ export function closedReusedConnection(err: unknown, epoch: number): boolean {
  */
 export class PoolRegistry {
   #slots = new Map<string, Slot>();
+  #h2 = new Map<string, H2Slot>();
   #httpAgent: HttpAgent | undefined;
   #httpsAgent: HttpsAgent | undefined;
   #closing: Promise<void> | undefined;
 
   /** Number of live pools (for tests and the API). */
   get size(): number {
-    return this.#slots.size;
+    return this.#slots.size + this.#h2.size;
   }
 
   /**
@@ -130,6 +139,34 @@ export class PoolRegistry {
     };
   }
 
+  /**
+   * A lease on the HTTP/2 sessions to `url`'s server (`h2c://host:port` or `https://host:port`) made with
+   * `transport`. Shared like `acquire`; the last release closes the sessions gracefully.
+   * @throws {Error} after `close()`.
+   */
+  acquireH2(url: URL, transport: UpstreamTransport = DEFAULT_TRANSPORT): H2Lease {
+    if (this.#closing) throw new Error('PoolRegistry is closed: a service was built after the gateway started shutting down');
+    const key = `${url.protocol}//${url.host} ${transport.key}`;
+    let slot = this.#h2.get(key);
+    if (!slot) {
+      slot = { pool: new H2Pool(url, transport), refs: 0 };
+      this.#h2.set(key, slot);
+    }
+    slot.refs++;
+    const held = slot;
+    let released = false;
+    return {
+      h2: held.pool,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--held.refs > 0 || this.#h2.get(key) !== held) return;
+        this.#h2.delete(key);
+        held.pool.close();
+      },
+    };
+  }
+
   /** Keep-alive node:http(s) agent for requests undici cannot carry. */
   agent(protocol: string): HttpAgent {
     if (protocol === 'https:') return (this.#httpsAgent ??= new HttpsAgent({ keepAlive: true }));
@@ -145,6 +182,8 @@ export class PoolRegistry {
   async #doClose(): Promise<void> {
     const pools = [...this.#slots.values()].map((s) => s.pool);
     this.#slots.clear();
+    for (const s of this.#h2.values()) s.pool.close();
+    this.#h2.clear();
     this.#httpAgent?.destroy();
     this.#httpsAgent?.destroy();
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)));

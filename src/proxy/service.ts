@@ -4,9 +4,10 @@ import { createBalancer, type Balancer } from './balancer/index.ts';
 import { StickyCookie } from './balancer/sticky.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
 import { forward, upstreamFor } from './forward.ts';
+import { GRPC_UNAVAILABLE, isGrpc, respondGrpc } from './grpc.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
 import { HealthChecker, healthCheckSettings, type ServerHealth } from './healthcheck.ts';
-import type { ForwardingTimeouts, PoolLease, PoolRegistry } from './pool.ts';
+import type { ForwardingTimeouts, H2Lease, PoolLease, PoolRegistry } from './pool.ts';
 import { defaultTransport, upstreamScheme, type UpstreamTransport } from './transport.ts';
 
 /** A built `loadBalancer` service: the request handler plus what the API and the runtime need. */
@@ -65,7 +66,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
     throw new Error(`service "${name}": ${(cause as Error).message}`, { cause });
   }
   const status = new Map<string, boolean>();
-  const leases: PoolLease[] = [];
+  const leases: Array<PoolLease | H2Lease> = [];
   const upstreams: Upstream[] = [];
   const balanced: string[] = [];
   let checker: HealthChecker | undefined;
@@ -86,7 +87,12 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       if (status.has(server.url)) continue; // the same URL twice is one server
       const lease = options.pools.acquire(`${scheme === 'h2c' ? 'http' : scheme}://${url.host}`, transport);
       leases.push(lease);
-      const upstream = upstreamFor(server.url, server.preservePath ?? false, lease.pool);
+      let h2: H2Lease | undefined;
+      if (scheme === 'h2c' || (scheme === 'https' && transport.http2)) {
+        h2 = options.pools.acquireH2(url, transport);
+        leases.push(h2);
+      }
+      const upstream = upstreamFor(server.url, server.preservePath ?? false, lease.pool, h2?.h2);
       upstreams.push(upstream);
       if (balancer.add(upstream.name, upstream, server.weight ?? 1)) balanced.push(upstream.name);
       status.set(upstream.name, true);
@@ -135,7 +141,11 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       }
       if (upstream === undefined) {
         upstream = balancer.next(ctx);
-        if (upstream === undefined) { respond(ctx, 503, 'no available server\n', noServerHeaders); return; }
+        if (upstream === undefined) {
+          if (isGrpc(ctx.headers)) respondGrpc(ctx, GRPC_UNAVAILABLE, 'no available server');
+          else respond(ctx, 503, 'no available server\n', noServerHeaders);
+          return;
+        }
         if (sticky !== undefined) cookie = sticky.setCookieFor(upstream.name);
       }
       forward(ctx, upstream, forwardOptions, cookie);

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { ProxyLogger } from './errors.ts';
 import type { PoolRegistry } from './pool.ts';
 import type { UpstreamScheme } from './transport.ts';
+import type { H2Pool } from './h2-pool.ts';
 
 /** One server of a service, resolved once when the service is built. */
 export interface Upstream {
@@ -14,8 +15,10 @@ export interface Upstream {
   readonly host: string;
   /** Prefix joined before `ctx.path` (the URL path when `preservePath`, else ''), no trailing slash. */
   readonly basePath: string;
-  /** Keep-alive pool for the server's origin. */
+  /** Keep-alive HTTP/1.1 pool for the server's origin. */
   readonly pool: Dispatcher;
+  /** HTTP/2 sessions: `h2c` servers, and `https` ones unless the transport disables HTTP/2 (ALPN decides). */
+  readonly h2?: H2Pool;
 }
 
 export interface ForwardOptions {

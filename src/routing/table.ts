@@ -8,12 +8,13 @@
  * merged back into the global order and their full rules still decide.
  */
 import type { MatchRequest } from '../rules/types.ts';
-import { explainOrdered, orderRoutes, type Entry } from './order.ts';
-import type { RouteExplanation, RouteInput, RouteTable } from './types.ts';
+import { explainOrdered, orderRoutes } from './order.ts';
+import type { PatchableRouteTable, RouteExplanation, RouteInput } from './types.ts';
 
 /** A bucket member: global position, matcher and value, flat for the hot loop. */
 interface Slot<T> {
-  readonly index: number;
+  /** Renumbered in place when a patch inserts or removes routes (relative order never changes). */
+  index: number;
   readonly match: (req: MatchRequest) => boolean;
   readonly value: T;
   /**
@@ -33,9 +34,37 @@ function push<T>(map: Map<string, Array<Slot<T>>>, key: string, slot: Slot<T>): 
 
 const ALWAYS = (): boolean => true;
 
+/** A route in the table, with the slots it put in the buckets (so a patch can take them out again). */
+interface Placed<T> {
+  index: number;
+  readonly input: RouteInput<T>;
+  readonly slots: Array<{ slot: Slot<T>; list: Array<Slot<T>>; host?: string }>;
+}
+
+/** The evaluation order of two routes (`orderRoutes`), names being unique in one table. */
+function before<T>(a: RouteInput<T>, b: RouteInput<T>): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  const ra = a.rank ?? 0;
+  const rb = b.rank ?? 0;
+  if (ra !== rb) return ra - rb;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** First position in `list` (sorted by index) whose index is at least `index`. */
+function lowerBound<T>(list: ReadonlyArray<Slot<T>>, index: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.index < index) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 /** The indexed implementation of `RouteTable`; build it with `buildRouteTable`. */
-class IndexedRouteTable<T> implements RouteTable<T> {
-  readonly #ordered: ReadonlyArray<Entry<T>>;
+class IndexedRouteTable<T> implements PatchableRouteTable<T> {
+  #ordered: Array<Placed<T>> = [];
+  readonly #byName = new Map<string, Placed<T>>();
   /** Exact host → routes requiring it. */
   readonly #exact = new Map<string, Array<Slot<T>>>();
   /**
@@ -55,35 +84,138 @@ class IndexedRouteTable<T> implements RouteTable<T> {
   readonly #double = new Map<string, Array<Slot<T>>>();
   /** Routes that do not pin the host, in order. */
   readonly #generic: Array<Slot<T>> = [];
-  readonly #hasPatterns: boolean;
+  #hasPatterns = false;
   /** Scratch for the k-way merge (match() is synchronous and never re-entered). */
   readonly #lists: Array<ReadonlyArray<Slot<T>>> = [];
   readonly #heads: number[] = [];
 
   constructor(routes: ReadonlyArray<RouteInput<T>>) {
-    this.#ordered = orderRoutes(routes);
-    for (const { index, input } of this.#ordered) {
-      const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
-      const { hosts, hostPatterns } = input.rule;
-      // `Host(\`*\`)` matches every request, the empty host included (Traefik v3.7): no bucket can hold it.
-      if (hosts === undefined || hostPatterns?.includes('*')) { this.#generic.push(slot); continue; }
-      for (const h of hosts) {
-        // In the bucket of host h every request has host h: fold the host matchers once, here.
-        const special = input.rule.specialize ? input.rule.specialize(h) : input.rule.match;
-        if (special === false) continue; // cannot match with this host (e.g. the empty host)
-        const decided = special === true;
-        push(this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided });
-      }
-      for (const p of hostPatterns ?? []) {
-        if (p.startsWith('**.')) push(this.#double, p.slice(3), slot);
-        else push(this.#single, p.slice(1), slot);
-      }
+    for (const { index, input } of orderRoutes(routes)) {
+      const placed: Placed<T> = { index, input, slots: [] };
+      this.#ordered.push(placed);
+      this.#byName.set(input.name, placed);
+      this.#place(placed, false);
     }
     for (const [host, list] of this.#exact) {
       if (list.length === 1) this.#exactOne[host] = list[0]!;
       else this.#exactMany.set(host, list);
     }
     this.#hasPatterns = this.#single.size > 0 || this.#double.size > 0;
+  }
+
+  /** Puts a route's slots in its buckets; `sorted`: insert at its place (a patch) rather than append (a build). */
+  #place(placed: Placed<T>, sorted: boolean): Set<string> {
+    const touched = new Set<string>();
+    const { index, input } = placed;
+    const add = (map: Map<string, Array<Slot<T>>>, key: string, slot: Slot<T>, host?: string): void => {
+      let list = map.get(key);
+      if (list === undefined) map.set(key, list = []);
+      if (!sorted) {
+        if (list.length > 0 && list[list.length - 1]!.index === slot.index) return;
+        list.push(slot);
+      } else {
+        const at = lowerBound(list, slot.index);
+        if (list[at]?.index === slot.index) return;
+        list.splice(at, 0, slot);
+      }
+      placed.slots.push(host === undefined ? { slot, list } : { slot, list, host });
+      if (host !== undefined) touched.add(host);
+    };
+    const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
+    const { hosts, hostPatterns } = input.rule;
+    // `Host(\`*\`)` matches every request, the empty host included (Traefik v3.7): no bucket can hold it.
+    if (hosts === undefined || hostPatterns?.includes('*')) {
+      if (sorted) this.#generic.splice(lowerBound(this.#generic, index), 0, slot); else this.#generic.push(slot);
+      placed.slots.push({ slot, list: this.#generic });
+      return touched;
+    }
+    for (const h of hosts) {
+      // In the bucket of host h every request has host h: fold the host matchers once, here.
+      const special = input.rule.specialize ? input.rule.specialize(h) : input.rule.match;
+      if (special === false) continue; // cannot match with this host (e.g. the empty host)
+      const decided = special === true;
+      add(this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided }, h);
+    }
+    for (const p of hostPatterns ?? []) {
+      if (p.startsWith('**.')) add(this.#double, p.slice(3), slot);
+      else add(this.#single, p.slice(1), slot);
+    }
+    return touched;
+  }
+
+  /**
+   * Takes the routes named in `remove` out and puts `add` in at their place in the order, renumbering the
+   * others: the work of a change is its own routes plus one pass of renumbering, never a sort or a rebuild of
+   * the indexes. A route of `add` whose name is already in the table replaces it. Returns the routes of `add`
+   * the table refused (their rule threw while being indexed), each with the error.
+   */
+  patch(remove: Iterable<string>, add: ReadonlyArray<RouteInput<T>>): Array<{ name: string; error: unknown }> {
+    const touched = new Set<string>();
+    const gone = new Set<Placed<T>>();
+    const take = (name: string): void => {
+      const placed = this.#byName.get(name);
+      if (!placed) return;
+      this.#byName.delete(name);
+      gone.add(placed);
+      for (const { slot, list, host } of placed.slots) {
+        const at = list.indexOf(slot);
+        if (at !== -1) list.splice(at, 1);
+        if (host !== undefined) touched.add(host);
+      }
+    };
+    for (const name of remove) take(name);
+    for (const input of add) take(input.name);
+    if (gone.size > 0) this.#ordered = this.#ordered.filter((p) => !gone.has(p));
+    const fresh: Array<Placed<T>> = [];
+    for (const input of [...add].sort(before)) {
+      let lo = 0;
+      let hi = this.#ordered.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(this.#ordered[mid]!.input, input) <= 0) lo = mid + 1; else hi = mid;
+      }
+      const placed: Placed<T> = { index: lo, input, slots: [] };
+      this.#ordered.splice(lo, 0, placed);
+      fresh.push(placed);
+    }
+    this.#ordered.forEach((p, i) => {
+      if (p.index === i) return;
+      p.index = i;
+      for (const { slot } of p.slots) slot.index = i;
+    });
+    const refused: Array<{ name: string; error: unknown }> = [];
+    for (const placed of fresh) {
+      try {
+        for (const host of this.#place(placed, true)) touched.add(host);
+        this.#byName.set(placed.input.name, placed);
+      } catch (error) {
+        refused.push({ name: placed.input.name, error });
+        for (const { slot, list, host } of placed.slots) {
+          const at = list.indexOf(slot);
+          if (at !== -1) list.splice(at, 1);
+          if (host !== undefined) touched.add(host);
+        }
+        placed.slots.length = 0;
+        this.#ordered.splice(this.#ordered.indexOf(placed), 1);
+      }
+    }
+    if (refused.length > 0) this.#ordered.forEach((p, i) => { p.index = i; for (const { slot } of p.slots) slot.index = i; });
+    for (const host of touched) {
+      const list = this.#exact.get(host);
+      delete this.#exactOne[host];
+      this.#exactMany.delete(host);
+      if (list === undefined || list.length === 0) { this.#exact.delete(host); continue; }
+      if (list.length === 1) this.#exactOne[host] = list[0]!;
+      else this.#exactMany.set(host, list);
+    }
+    for (const map of [this.#single, this.#double]) for (const [key, list] of map) if (list.length === 0) map.delete(key);
+    this.#hasPatterns = this.#single.size > 0 || this.#double.size > 0;
+    return refused;
+  }
+
+  /** The routes in evaluation order (names and priorities), for the API and tests. */
+  order(): Array<{ name: string; priority: number }> {
+    return this.#ordered.map((p) => ({ name: p.input.name, priority: p.input.priority }));
   }
 
   get size(): number { return this.#ordered.length; }
@@ -184,6 +316,6 @@ class IndexedRouteTable<T> implements RouteTable<T> {
  *   table.match(ctx); // handler when ctx.host is api.example.com
  * }
  */
-export function buildRouteTable<T>(routes: ReadonlyArray<RouteInput<T>>): RouteTable<T> {
+export function buildRouteTable<T>(routes: ReadonlyArray<RouteInput<T>>): PatchableRouteTable<T> {
   return new IndexedRouteTable(routes);
 }

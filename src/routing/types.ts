@@ -33,3 +33,14 @@ export interface RouteTable<T> {
   explain(req: MatchRequest): RouteExplanation[];
   readonly size: number;
 }
+
+/**
+ * A route table the runtime patches when one router changes (its routes out, the new ones in at their place),
+ * instead of building a new one. A patch runs synchronously, so a request sees the table before or after it.
+ */
+export interface PatchableRouteTable<T> extends RouteTable<T> {
+  /** Removes the routes named in `remove`, adds `add`; returns the routes of `add` refused, with why. */
+  patch(remove: Iterable<string>, add: ReadonlyArray<RouteInput<T>>): Array<{ name: string; error: unknown }>;
+  /** The routes in evaluation order. */
+  order(): Array<{ name: string; priority: number }>;
+}

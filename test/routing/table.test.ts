@@ -38,6 +38,31 @@ describe('indexed table equals the linear scan', () => {
       for (const r of reqs) assert.equal(indexed.match(request(r)), linear.match(request(r)), JSON.stringify({ specs, r }));
     }), { numRuns: 300, seed: 20261126 });
   });
+
+  it('a patched table equals the table built from scratch (order and answers), whatever the patches', () => {
+    const opArb = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.option(fc.tuple(ruleArb, fc.integer({ min: -2, max: 4 })), { nil: undefined }));
+    fc.assert(fc.property(routesArb, fc.array(fc.array(opArb, { maxLength: 4 }), { minLength: 1, maxLength: 6 }), fc.array(reqArb, { minLength: 1, maxLength: 8 }), (specs, patches, reqs) => {
+      const live = new Map<string, RouteInput<string>>();
+      specs.forEach(([rule, prio], i) => live.set(`r${i % 8}`, route(`r${i % 8}`, rule, prio === 0 ? undefined : prio)));
+      const table = buildRouteTable([...live.values()]);
+      for (const ops of patches) {
+        const remove: string[] = [];
+        const add = new Map<string, RouteInput<string>>();
+        for (const [k, spec] of ops) {
+          const name = `r${k}`;
+          if (spec === undefined) { remove.push(name); live.delete(name); add.delete(name); continue; }
+          const r = route(name, spec[0], spec[1] === 0 ? undefined : spec[1]);
+          live.set(name, r);
+          add.set(name, r);
+        }
+        assert.deepEqual(table.patch(remove, [...add.values()]), []);
+        const fresh = buildRouteTable([...live.values()]);
+        assert.deepEqual(table.order(), fresh.order());
+        assert.equal(table.size, fresh.size);
+        for (const r of reqs) assert.equal(table.match(request(r)), fresh.match(request(r)), JSON.stringify({ specs, patches, r }));
+      }
+    }), { numRuns: 200, seed: 20261206 });
+  });
 });
 
 describe('hand-made rules without explain/specialize', () => {

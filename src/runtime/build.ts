@@ -1,15 +1,15 @@
-import type { Router } from '../dynamic/types.ts';
-import { applyEntryPointModels, providerOf, type Aggregated, type EntryPointModel } from '../dynamic/aggregate.ts';
-import { addError, type RuntimeState } from '../dynamic/runtime.ts';
+import type { Configuration, Middleware, Router, Service } from '../dynamic/types.ts';
+import { applyEntryPointModels, providerOf, qualify, type Aggregated, type EntryPointModel, type QualifiedIssue } from '../dynamic/aggregate.ts';
+import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Route } from '../http/route.ts';
-import { buildRouteTable, type RouteInput, type RouteTable } from '../routing/index.ts';
+import { buildRouteTable, type PatchableRouteTable, type RouteInput, type RouteTable } from '../routing/index.ts';
 import { TRAEFIK_PROVIDER_PRECEDENCE } from '../routing/precedence.ts';
 import { defaultEntryPoints } from '../static/entrypoints.ts';
 import type { EntryPointConfig } from '../static/types.ts';
-import { attachIssues, bareMiddleware, bareRouter, bareService, errorMessage, isolate } from './issues.ts';
+import { bareMiddleware, bareRouter, bareService, errorMessage, isolate } from './issues.ts';
 import { middlewareInfo, MiddlewareResolver, type MiddlewareEntry } from './middlewares.ts';
-import { buildRouter, type RouterBuild } from './routers.ts';
+import { buildRouter, type BuiltRouter, type RouterBuild } from './routers.ts';
 import { serviceInfo, type ServiceSource } from './services.ts';
 import { compileOptions, DEFAULT_OPTIONS_NAME, type CompiledOptions } from '../tls/options.ts';
 import { resolveRouterTls, type RouterTlsResult, type TlsRouter } from '../tls/routers.ts';
@@ -27,6 +27,20 @@ export interface BuildResult {
   tls?: TlsTable;
   /** Middleware instances in use, keyed by qualified name (kept across reloads when unchanged). */
   middlewares: ReadonlyMap<string, MiddlewareEntry>;
+  /** What the build did: everything, or only the items a change reaches (names of what it built). */
+  work: BuildWork;
+  /** Middleware instances the previous build used and this one replaced or dropped: close them once it is live. */
+  retired: MiddlewareEntry[];
+  /** Incremental builds: services whose live handler no router holds any more (release them once it is live). */
+  released?: string[];
+}
+
+/** The items a build built (compiled, instantiated), by qualified name; the others were kept as they were. */
+export interface BuildWork {
+  full: boolean;
+  routers: string[];
+  services: string[];
+  middlewares: string[];
 }
 
 export interface BuildInput {
@@ -45,121 +59,523 @@ export interface BuildInput {
   tlsOptions?: ReadonlyMap<string, CompiledOptions | Error>;
 }
 
+/** What stays the same from one build to the next: the static side of `BuildInput`. */
+export type RuntimeEnv = Omit<BuildInput, 'aggregated' | 'previousMiddlewares' | 'tlsOptions'>;
+
+/** Qualified names whose definition changed since the last build (added, removed or replaced). */
+export interface ConfigChanges {
+  routers: Iterable<string>;
+  services: Iterable<string>;
+  middlewares: Iterable<string>;
+}
+
 /**
  * Turns the aggregated configuration into the runtime state (what the API shows) and one compiled
  * route table per entry point (what requests use). Each item builds on its own: a bad one gets an error
  * and is disabled, even when its build throws, and the others still build (Traefik's AddError + continue).
  */
 export function buildRuntime(input: BuildInput): BuildResult {
-  const { configuration: conf, issues } = input.aggregated;
-  const state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
-  for (const [name, svc] of Object.entries(conf.http.services)) {
-    isolate(`service "${name}"`, () => { state.services[name] = serviceInfo(name, svc); }, () => state.services[name] ??= bareService(name, providerOf(name)));
-  }
-  const service = (qualified: string): Handler | Error => {
-    if (providerOf(qualified) === 'internal') return input.internalServices.get(qualified) ?? new Error(`the service "${qualified}" does not exist`);
-    const def = conf.http.services[qualified];
-    if (def === undefined) return new Error(`the service "${qualified}" does not exist`);
-    const got = input.services.get(qualified, def);
-    if (got instanceof Error && state.services[qualified]) addError(state.services[qualified], got.message, true);
-    return got;
-  };
-  const middlewares = new MiddlewareResolver(conf.http.middlewares, input.previousMiddlewares, { ...(input.logger ? { logger: input.logger } : {}), service });
-  for (const [name, def] of Object.entries(conf.http.middlewares)) {
-    isolate(`middleware "${name}"`, () => {
-      const info = state.middlewares[name] = middlewareInfo(name, def);
-      const built = middlewares.get(name);
-      if (built instanceof Error) addError(info, built.message, true);
-    }, () => state.middlewares[name] ??= bareMiddleware(name, providerOf(name)));
-  }
-  const { routers, renamed } = routersPerEntryPoint(conf.http.routers, input.entryPoints, state);
-  const originalName = new Map<string, string>();
-  for (const [orig, copies] of renamed) for (const copy of copies) originalName.set(copy, orig);
-  const routerTls = routersTls(routers, input, state);
-  const build: RouterBuild = {
-    state, entryPoints: input.entryPoints, issues, originalName, middlewares,
-    services: input.services, serviceDefinitions: conf.http.services, internalServices: input.internalServices,
-    precedence: input.precedence ?? TRAEFIK_PROVIDER_PRECEDENCE,
-    routes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
-    tlsRoutes: new Map(Object.keys(input.entryPoints).map((ep) => [ep, []])),
-    routerTls,
-  };
-  for (const [name, router] of Object.entries(routers)) {
-    isolate(`router "${name}"`, () => buildRouter(name, router, build), () => state.routers[name] ??= bareRouter(name, providerOf(name)));
-  }
-  attachIssues(state, issues, renamed);
-  for (const item of [...Object.values(state.services), ...Object.values(state.middlewares)]) item.usedBy = [...new Set(item.usedBy)].sort();
-  return {
-    state, tables: compileTables(build.routes, state), tlsTables: compileTables(build.tlsRoutes, state),
-    hostOptions: routerTls.hostOptions, middlewares: middlewares.built,
-  };
+  return new IncrementalRuntime(input).full(input.aggregated, input.tlsOptions, input.previousMiddlewares);
 }
 
-/**
- * Traefik's default entry points and entry-point models (≥ 3.3.3), router by router: an entry point with
- * middlewares or observability settings has a model, and routers on it are copied per entry point, so each
- * shows exactly what it runs. A router whose copy fails is shown disabled with the error.
- */
-function routersPerEntryPoint(routers: Readonly<Record<string, Router>>, entryPoints: Readonly<Record<string, EntryPointConfig>>, state: RuntimeState):
-  { routers: Record<string, Router>; renamed: Map<string, string[]> } {
-  const defaults = defaultEntryPoints(entryPoints);
-  const models = new Map<string, EntryPointModel>();
-  for (const [ep, cfg] of Object.entries(entryPoints)) {
-    const observability = Object.values(cfg.observability).some((v) => v !== undefined);
-    if (cfg.http.middlewares.length > 0 || observability || cfg.http.tls) models.set(ep, { middlewares: cfg.http.middlewares, ...(cfg.http.tls ? { tls: cfg.http.tls } : {}) });
-  }
-  const out: Record<string, Router> = {};
-  const renamed = new Map<string, string[]>();
-  for (const [name, router] of Object.entries(routers)) {
-    isolate(`router "${name}"`, () => {
-      const one = applyEntryPointModels({ [name]: router }, defaults, models);
-      Object.assign(out, one.routers);
-      for (const [orig, copies] of one.renamed) renamed.set(orig, copies);
-    }, () => state.routers[name] ??= bareRouter(name, providerOf(name)));
-  }
-  return { routers: out, renamed };
-}
+type IssueKind = QualifiedIssue['kind'];
+const issueKey = (kind: IssueKind, name: string): string => `${kind}\0${name}`;
+const NO_ISSUES: readonly QualifiedIssue[] = Object.freeze([]);
 
 /**
- * The TLS options of the routers with `tls`, resolved together (a host's options must agree across routers).
- * Should the resolution throw, the TLS routers are disabled with the error and the others still build.
+ * The runtime, kept between builds so a change costs what it reaches. `full` builds everything (first
+ * configuration, new TLS options, certificate reload); `update` takes the names whose definitions changed and
+ * rebuilds their dependents only: a service's routers, a middleware's routers and the chains that hold it, a
+ * service's parents (weighted, mirroring, failover), the items whose provider issues changed. Everything else
+ * (compiled rules, middleware chains, service handlers with their balancers and pools) is kept, and the route
+ * tables are patched in place. Both paths run the same per-item code; a property test checks that any sequence
+ * of updates gives what a full build of the last configuration gives.
+ *
+ * @example
+ * const runtime = new IncrementalRuntime({ entryPoints, services, internalServices });
+ * let result = runtime.full(aggregate(messages));
+ * result = runtime.update(aggregate(next), { routers: [], services: ['whoami@consulcatalog'], middlewares: [] });
+ * result.work.routers // ['whoami@consulcatalog']: the one router that uses the service
  */
-function routersTls(routers: Readonly<Record<string, Router>>, input: BuildInput, state: RuntimeState): RouterTlsResult {
-  const tlsRouters: TlsRouter[] = [];
-  for (const [name, r] of Object.entries(routers)) {
-    if (r.tls === undefined) continue;
-    isolate(`router "${name}"`, () => {
-      tlsRouters.push({ name, provider: providerOf(name), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => input.entryPoints[ep] !== undefined), tls: r.tls! });
-    }, () => state.routers[name] ??= bareRouter(name, providerOf(name)));
-  }
-  try {
-    return resolveRouterTls(tlsRouters, input.tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]));
-  } catch (err) {
-    const error = [{ message: `TLS options could not be resolved: ${errorMessage(err)}`, fatal: true }];
-    return { resolved: new Map(), errors: new Map(tlsRouters.map((r) => [r.name, error])), hostOptions: new Map() };
-  }
-}
+export class IncrementalRuntime {
+  readonly #env: RuntimeEnv;
+  readonly #defaults: string[];
+  readonly #models = new Map<string, EntryPointModel>();
+  #http: Configuration['http'] = { routers: {}, services: {}, middlewares: {} };
+  #tlsOptions: ReadonlyMap<string, CompiledOptions | Error> = new Map();
+  #issues = new Map<string, QualifiedIssue[]>();
+  #issueSigs = new Map<string, string>();
+  /** Configured router name → the routers it became (one per entry point with a model, else itself). */
+  #origins = new Map<string, string[]>();
+  #originOf = new Map<string, string>();
+  #routers = new Map<string, BuiltRouter>();
+  #serviceBases = new Map<string, ServiceInfo>();
+  #middlewareBases = new Map<string, MiddlewareInfo>();
+  #mwResults = new Map<string, MiddlewareEntry | Error>();
+  #mwEntries = new Map<string, MiddlewareEntry>();
+  /** Reverse references: item → the routers (or chains, or parent services) that name it. */
+  #routersByService = new Map<string, Set<string>>();
+  #routersByMiddleware = new Map<string, Set<string>>();
+  #chainUsers = new Map<string, Set<string>>();
+  #chainRefs = new Map<string, string[]>();
+  #serviceUsers = new Map<string, Set<string>>();
+  #serviceRefs = new Map<string, string[]>();
+  /** Middlewares that name a service (errors' pages): rebuilt with it, and they hold its handler. */
+  #mwServiceUsers = new Map<string, Set<string>>();
+  #mwServiceRefs = new Map<string, string[]>();
+  /** What a middleware's service lookups gave: the handlers it holds, the errors to show on the services. */
+  #mwServiceUse = new Map<string, Array<{ service: string; error?: string }>>();
+  #tlsRouters = new Map<string, TlsRouter>();
+  #routerTls: RouterTlsResult = { resolved: new Map(), errors: new Map(), hostOptions: new Map() };
+  #state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
+  #tables = new Map<string, PatchableRouteTable<Route>>();
+  #tlsTables = new Map<string, PatchableRouteTable<Route>>();
+  #built = false;
 
-/**
- * One route table per entry point. Should the table reject a route by throwing, the routes are tried one
- * by one: the ones the table refuses are dropped and their routers disabled with the error.
- */
-function compileTables(routes: ReadonlyMap<string, Array<RouteInput<Route>>>, state: RuntimeState): Map<string, RouteTable<Route>> {
-  const tables = new Map<string, RouteTable<Route>>();
-  for (const [ep, list] of routes) {
-    try {
-      tables.set(ep, buildRouteTable(list));
-    } catch {
-      const kept = list.filter((route) => {
-        try { buildRouteTable([route]); return true; } catch (err) {
-          const info = state.routers[route.name];
-          if (info) addError(info, `router "${route.name}" could not be built: ${errorMessage(err)}`, true);
-          return false;
-        }
-      });
-      tables.set(ep, buildRouteTable(kept));
+  constructor(env: RuntimeEnv) {
+    this.#env = env;
+    this.#defaults = defaultEntryPoints(env.entryPoints);
+    for (const [ep, cfg] of Object.entries(env.entryPoints)) {
+      const observability = Object.values(cfg.observability).some((v) => v !== undefined);
+      if (cfg.http.middlewares.length > 0 || observability || cfg.http.tls) this.#models.set(ep, { middlewares: cfg.http.middlewares, ...(cfg.http.tls ? { tls: cfg.http.tls } : {}) });
     }
   }
-  return tables;
+
+  /** Whether a first (full) build happened: `update` needs one. */
+  get built(): boolean { return this.#built; }
+
+  /** Builds everything anew; `previousMiddlewares` (default: this runtime's) are reused where unchanged. */
+  full(aggregated: Aggregated, tlsOptions?: ReadonlyMap<string, CompiledOptions | Error>, previousMiddlewares?: ReadonlyMap<string, MiddlewareEntry>): BuildResult {
+    const previous = previousMiddlewares ?? this.#mwEntries;
+    this.#origins = new Map(); this.#originOf = new Map(); this.#routers = new Map();
+    this.#serviceBases = new Map(); this.#middlewareBases = new Map(); this.#mwResults = new Map(); this.#mwEntries = new Map();
+    this.#routersByService = new Map(); this.#routersByMiddleware = new Map(); this.#chainUsers = new Map(); this.#chainRefs = new Map();
+    this.#serviceUsers = new Map(); this.#serviceRefs = new Map(); this.#tlsRouters = new Map(); this.#issueSigs = new Map();
+    this.#mwServiceUsers = new Map(); this.#mwServiceRefs = new Map(); this.#mwServiceUse = new Map();
+    this.#state = { routers: {}, services: {}, middlewares: {} };
+    this.#tlsOptions = tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]);
+    this.#http = aggregated.configuration.http;
+    const result = this.#build(aggregated.issues, {
+      routers: Object.keys(this.#http.routers), services: Object.keys(this.#http.services), middlewares: Object.keys(this.#http.middlewares),
+    }, previous, true);
+    this.#built = true;
+    return result;
+  }
+
+  /**
+   * Applies a new configuration of which only `changes` differ from the last one (by definition; the provider
+   * issues are compared here). The TLS options must be those of the last build (else: `full`).
+   */
+  update(aggregated: Aggregated, changes: ConfigChanges): BuildResult {
+    if (!this.#built) throw new Error('IncrementalRuntime.update before a full build');
+    this.#http = aggregated.configuration.http;
+    return this.#build(aggregated.issues, changes, this.#mwEntries, false);
+  }
+
+  #build(issues: readonly QualifiedIssue[], changes: ConfigChanges, previousMws: ReadonlyMap<string, MiddlewareEntry>, full: boolean): BuildResult {
+    const http = this.#http;
+    const issueChanged = this.#setIssues(issues);
+
+    // Services: the changed ones and the services that name them (weighted, mirroring, failover).
+    const sBuild = closure(changes.services, this.#serviceUsers);
+    for (const name of sBuild) {
+      unindex(this.#serviceUsers, name, this.#serviceRefs.get(name));
+      this.#serviceRefs.delete(name);
+      if (!Object.hasOwn(http.services, name)) { this.#serviceBases.delete(name); continue; }
+      const def = http.services[name]!;
+      let base: ServiceInfo | undefined;
+      isolate(`service "${name}"`, () => { base = serviceInfo(name, def); }, () => (base ??= bareService(name, providerOf(name))));
+      this.#serviceBases.set(name, base!);
+      const refs = serviceRefsOf(name, def);
+      this.#serviceRefs.set(name, refs);
+      index(this.#serviceUsers, name, refs);
+    }
+
+    // Middlewares: the changed ones, those naming a rebuilt service, and every chain that holds one, transitively.
+    const mwStart = new Set<string>(changes.middlewares);
+    for (const svc of sBuild) for (const m of this.#mwServiceUsers.get(svc) ?? []) mwStart.add(m);
+    const mwBuild = closure(mwStart, this.#chainUsers);
+    for (const name of mwBuild) this.#mwResults.delete(name);
+    const service = (qualified: string): Handler | Error => {
+      const by = resolver.current;
+      let got: Handler | Error;
+      if (providerOf(qualified) === 'internal') got = this.#env.internalServices.get(qualified) ?? new Error(`the service "${qualified}" does not exist`);
+      else {
+        const def = Object.hasOwn(http.services, qualified) ? http.services[qualified] : undefined;
+        got = def === undefined ? new Error(`the service "${qualified}" does not exist`) : this.#env.services.get(qualified, def);
+        if (by !== undefined && def !== undefined) {
+          const uses = this.#mwServiceUse.get(by) ?? [];
+          uses.push(got instanceof Error ? { service: qualified, error: got.message } : { service: qualified });
+          this.#mwServiceUse.set(by, uses);
+        }
+      }
+      return got;
+    };
+    const resolver: MiddlewareResolver = new MiddlewareResolver(http.middlewares, previousMws, { ...(this.#env.logger ? { logger: this.#env.logger } : {}), service }, this.#mwResults);
+    const mwNew = new Map<string, MiddlewareEntry | Error>();
+    const sInfo = new Set<string>(sBuild);
+    const handlerServices = new Set<string>(sBuild);
+    for (const name of mwBuild) {
+      for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
+      this.#mwServiceUse.delete(name);
+    }
+    for (const name of [...mwBuild].sort()) {
+      unindex(this.#chainUsers, name, this.#chainRefs.get(name));
+      unindex(this.#mwServiceUsers, name, this.#mwServiceRefs.get(name));
+      this.#chainRefs.delete(name);
+      this.#mwServiceRefs.delete(name);
+      if (!Object.hasOwn(http.middlewares, name)) { this.#middlewareBases.delete(name); continue; }
+      const def = http.middlewares[name]!;
+      let base: MiddlewareInfo | undefined;
+      isolate(`middleware "${name}"`, () => {
+        base = middlewareInfo(name, def);
+        const built = resolver.entry(name);
+        mwNew.set(name, built);
+        if (built instanceof Error) addError(base, built.message, true);
+      }, () => (base ??= bareMiddleware(name, providerOf(name))));
+      this.#middlewareBases.set(name, base!);
+      const refs = chainRefsOf(name, def);
+      this.#chainRefs.set(name, refs);
+      index(this.#chainUsers, name, refs);
+      const services = mwServiceRefsOf(name, def);
+      this.#mwServiceRefs.set(name, services);
+      index(this.#mwServiceUsers, name, services);
+    }
+    for (const name of mwBuild) for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
+
+    // Routers: the changed ones, those of a rebuilt service or middleware, those whose issues changed.
+    const rBuild = new Set<string>(changes.routers);
+    const originsOf = (copies: Iterable<string> | undefined): void => { for (const c of copies ?? []) rBuild.add(this.#originOf.get(c) ?? c); };
+    for (const s of sBuild) originsOf(this.#routersByService.get(s));
+    for (const m of mwBuild) originsOf(this.#routersByMiddleware.get(m));
+    for (const key of issueChanged) {
+      const [kind, name] = key.split('\0') as [IssueKind, string];
+      if (kind === 'router') rBuild.add(name);
+      else if (kind === 'service') originsOf(this.#routersByService.get(name));
+    }
+    const copiesOf = new Map<string, { routers: Record<string, Router>; failed?: unknown }>();
+    const computeCopies = (origin: string): void => {
+      if (copiesOf.has(origin) || !Object.hasOwn(http.routers, origin)) return;
+      try {
+        const one = applyEntryPointModels({ [origin]: http.routers[origin]! }, this.#defaults, this.#models);
+        copiesOf.set(origin, { routers: one.routers });
+      } catch (failed) {
+        copiesOf.set(origin, { routers: {}, failed });
+      }
+    };
+    let tlsTouched = full;
+    const tlsPending = [...rBuild];
+    // The TLS options of routers are resolved together (a host's options must agree): when a TLS router changes,
+    // they are resolved again and the routers whose outcome changed are rebuilt too.
+    while (tlsPending.length > 0) {
+      const origin = tlsPending.pop()!;
+      computeCopies(origin);
+      for (const copy of this.#origins.get(origin) ?? []) if (this.#tlsRouters.delete(copy)) tlsTouched = true;
+      for (const [copy, r] of Object.entries(copiesOf.get(origin)?.routers ?? {})) {
+        try {
+          if (r.tls === undefined) continue;
+          this.#tlsRouters.set(copy, { name: copy, provider: providerOf(copy), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => this.#env.entryPoints[ep] !== undefined), tls: r.tls });
+          tlsTouched = true;
+        } catch { /* the router's own build reports what cannot be read */ }
+      }
+      if (tlsPending.length === 0 && tlsTouched) {
+        tlsTouched = false;
+        const before = this.#routerTls;
+        this.#routerTls = this.#resolveTls();
+        for (const copy of new Set([...before.resolved.keys(), ...before.errors.keys(), ...this.#routerTls.resolved.keys(), ...this.#routerTls.errors.keys()])) {
+          if (before.resolved.get(copy) === this.#routerTls.resolved.get(copy) && JSON.stringify(before.errors.get(copy)) === JSON.stringify(this.#routerTls.errors.get(copy))) continue;
+          const origin = this.#originOf.get(copy) ?? copy;
+          if (!rBuild.has(origin)) { rBuild.add(origin); tlsPending.push(origin); }
+        }
+      }
+    }
+
+    const b: RouterBuild = {
+      entryPoints: this.#env.entryPoints, originalName: this.#originOf, middlewares: resolver, services: this.#env.services,
+      issuesOf: (kind, name) => this.#issues.get(issueKey(kind, name)) ?? NO_ISSUES,
+      hasService: (name) => this.#serviceBases.has(name), serviceDefinitions: http.services,
+      internalServices: this.#env.internalServices, precedence: this.#env.precedence ?? TRAEFIK_PROVIDER_PRECEDENCE, routerTls: this.#routerTls,
+    };
+    const mInfo = new Set<string>(mwBuild);
+    const rInfo = new Set<string>(rBuild);
+    const removedCopies: string[] = [];
+    const rebuilt: string[] = [];
+    const touch = (rec: BuiltRouter | undefined): void => {
+      if (rec?.uses?.service) sInfo.add(rec.uses.service);
+      for (const m of rec?.uses?.middlewares ?? []) mInfo.add(m);
+      if (rec?.serviceError) sInfo.add(rec.serviceError.service);
+      if (rec?.handlerService) handlerServices.add(rec.handlerService);
+    };
+    // Full builds go in configuration order (as the providers gave it); updates in any order (same result).
+    for (const origin of full ? Object.keys(http.routers) : rBuild) {
+      for (const copy of this.#origins.get(origin) ?? []) {
+        const old = this.#routers.get(copy);
+        touch(old);
+        if (old?.uses?.service) this.#routersByService.get(old.uses.service)?.delete(copy);
+        for (const m of old?.uses?.middlewares ?? []) this.#routersByMiddleware.get(m)?.delete(copy);
+        this.#routers.delete(copy);
+        this.#originOf.delete(copy);
+        removedCopies.push(copy);
+      }
+      this.#origins.delete(origin);
+      if (!Object.hasOwn(http.routers, origin)) continue;
+      computeCopies(origin);
+      const { routers, failed } = copiesOf.get(origin)!;
+      if (failed !== undefined) {
+        const info = bareRouter(origin, providerOf(origin));
+        addError(info, `router "${origin}" could not be built: ${errorMessage(failed)}`, true);
+        this.#routers.set(origin, { info, routes: [] });
+        this.#origins.set(origin, [origin]);
+        continue;
+      }
+      const copies = Object.keys(routers);
+      this.#origins.set(origin, copies);
+      for (const copy of copies) if (copy !== origin) this.#originOf.set(copy, origin);
+      for (const copy of copies) {
+        const rec: BuiltRouter = { routes: [] };
+        isolate(`router "${copy}"`, () => buildRouter(copy, routers[copy]!, b, rec), () => (rec.info ??= bareRouter(copy, providerOf(copy))));
+        this.#routers.set(copy, rec);
+        rebuilt.push(copy);
+        touch(rec);
+        if (rec.uses?.service) addTo(this.#routersByService, rec.uses.service, copy);
+        for (const m of rec.uses?.middlewares ?? []) addTo(this.#routersByMiddleware, m, copy);
+      }
+    }
+    for (const key of issueChanged) {
+      const [kind, name] = key.split('\0') as [IssueKind, string];
+      (kind === 'router' ? rInfo : kind === 'service' ? sInfo : mInfo).add(name);
+    }
+
+    // The middleware instances now in use; those replaced or dropped retire once the build is live.
+    const retired: MiddlewareEntry[] = [];
+    for (const name of mwBuild) {
+      const now = mwNew.get(name);
+      if (now === undefined) this.#mwResults.delete(name); else this.#mwResults.set(name, now);
+      const before = this.#mwEntries.get(name);
+      if (now === undefined || now instanceof Error) this.#mwEntries.delete(name); else this.#mwEntries.set(name, now);
+      if (before && before !== now) retired.push(before);
+    }
+    if (full) for (const [name, entry] of previousMws) if (this.#mwEntries.get(name) !== entry) retired.push(entry);
+
+    // What the API shows: bases with the usedBy, service errors and provider issues of now.
+    for (const name of sInfo) this.#finalService(name);
+    for (const name of mInfo) this.#finalMiddleware(name);
+    for (const copy of removedCopies) if (!this.#routers.has(copy)) delete this.#state.routers[copy];
+    for (const origin of rInfo) this.#finalRouters(origin);
+
+    if (full) this.#compileTables();
+    else this.#patchTables(removedCopies, rebuilt);
+
+    const released: string[] = [];
+    for (const s of handlerServices) {
+      let held = false;
+      for (const copy of this.#routersByService.get(s) ?? []) if (this.#routers.get(copy)?.handlerService === s) { held = true; break; }
+      for (const m of held ? [] : this.#mwServiceUsers.get(s) ?? []) if (this.#mwServiceUse.get(m)?.some((u) => u.service === s && u.error === undefined)) { held = true; break; }
+      if (!held) released.push(s);
+    }
+    return {
+      state: this.#state, tables: this.#tables, tlsTables: this.#tlsTables, hostOptions: this.#routerTls.hostOptions,
+      middlewares: this.#mwEntries, retired, ...(full ? {} : { released }),
+      work: { full, routers: rebuilt, services: [...sBuild].filter((s) => Object.hasOwn(http.services, s)), middlewares: resolver.rebuilt },
+    };
+  }
+
+  /** Indexes the providers' issues by item; returns the items whose issues changed. */
+  #setIssues(issues: readonly QualifiedIssue[]): Set<string> {
+    const byKey = new Map<string, QualifiedIssue[]>();
+    for (const issue of issues) {
+      const key = issueKey(issue.kind, issue.name);
+      const list = byKey.get(key);
+      if (list) list.push(issue); else byKey.set(key, [issue]);
+    }
+    const sigs = new Map<string, string>();
+    for (const [key, list] of byKey) sigs.set(key, JSON.stringify(list.map((i) => [i.message, i.dropped, i.provider])));
+    const changed = new Set<string>();
+    for (const [key, sig] of sigs) if (this.#issueSigs.get(key) !== sig) changed.add(key);
+    for (const key of this.#issueSigs.keys()) if (!sigs.has(key)) changed.add(key);
+    this.#issues = byKey;
+    this.#issueSigs = sigs;
+    return changed;
+  }
+
+  #resolveTls(): RouterTlsResult {
+    const routers = [...this.#tlsRouters.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    try {
+      return resolveRouterTls(routers, this.#tlsOptions);
+    } catch (err) {
+      // Should the resolution throw, the TLS routers are disabled with the error and the others still build.
+      const error = [{ message: `TLS options could not be resolved: ${errorMessage(err)}`, fatal: true }];
+      return { resolved: new Map(), errors: new Map(routers.map((r) => [r.name, error])), hostOptions: new Map() };
+    }
+  }
+
+  #finalService(name: string): void {
+    const base = this.#serviceBases.get(name);
+    const issues = this.#issues.get(issueKey('service', name));
+    if (!base) {
+      if (issues) this.#state.services[name] = withIssues(bareService(name, issues[0]!.provider), issues);
+      else delete this.#state.services[name];
+      return;
+    }
+    const info: ServiceInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
+    for (const m of this.#mwServiceUsers.get(name) ?? []) {
+      for (const use of this.#mwServiceUse.get(m) ?? []) if (use.service === name && use.error !== undefined) addError(info, use.error, true);
+    }
+    const users = new Set<string>();
+    for (const copy of this.#routersByService.get(name) ?? []) {
+      const rec = this.#routers.get(copy);
+      if (rec?.uses?.service === name) users.add(copy);
+      if (rec?.serviceError?.service === name) addError(info, rec.serviceError.message, true);
+    }
+    info.usedBy = [...users].sort();
+    this.#state.services[name] = issues ? withIssues(info, issues) : info;
+  }
+
+  #finalMiddleware(name: string): void {
+    const base = this.#middlewareBases.get(name);
+    const issues = this.#issues.get(issueKey('middleware', name));
+    if (!base) {
+      if (issues) this.#state.middlewares[name] = withIssues(bareMiddleware(name, issues[0]!.provider), issues);
+      else delete this.#state.middlewares[name];
+      return;
+    }
+    const info: MiddlewareInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
+    const users = new Set<string>();
+    for (const copy of this.#routersByMiddleware.get(name) ?? []) if (this.#routers.get(copy)?.uses?.middlewares.includes(name)) users.add(copy);
+    info.usedBy = [...users].sort();
+    this.#state.middlewares[name] = issues ? withIssues(info, issues) : info;
+  }
+
+  /** The routers a configured router became, with its issues (every copy gets them), or its bare record. */
+  #finalRouters(origin: string): void {
+    const issues = this.#issues.get(issueKey('router', origin));
+    const copies = this.#origins.get(origin);
+    if (!copies) {
+      if (issues) this.#state.routers[origin] = withIssues(bareRouter(origin, issues[0]!.provider), issues);
+      else delete this.#state.routers[origin];
+      return;
+    }
+    for (const copy of copies) {
+      const rec = this.#routers.get(copy)!;
+      let info = rec.info!;
+      if (issues || rec.refused) {
+        info = { ...info, ...(info.error ? { error: [...info.error] } : {}) };
+        if (issues) withIssues(info, issues);
+        if (rec.refused) addError(info, rec.refused, true);
+      }
+      this.#state.routers[copy] = info;
+    }
+  }
+
+  /**
+   * One route table per entry point. Should the table reject a route by throwing, the routes are tried one
+   * by one: the ones the table refuses are dropped and their routers disabled with the error.
+   */
+  #compileTables(): void {
+    for (const [world, tls] of [[this.#tables, false], [this.#tlsTables, true]] as const) {
+      world.clear();
+      for (const ep of Object.keys(this.#env.entryPoints)) {
+        const list: Array<RouteInput<Route>> = [];
+        for (const rec of this.#routers.values()) for (const r of rec.routes) if (r.ep === ep && r.tls === tls) list.push(r.route);
+        try {
+          world.set(ep, buildRouteTable(list));
+        } catch {
+          const kept = list.filter((route) => {
+            try { buildRouteTable([route]); return true; } catch (err) {
+              this.#refuse(route.name, err);
+              return false;
+            }
+          });
+          world.set(ep, buildRouteTable(kept));
+        }
+      }
+    }
+  }
+
+  /** The routes of the rebuilt routers replace those of their previous builds, in place. */
+  #patchTables(removed: readonly string[], rebuilt: readonly string[]): void {
+    for (const [world, tls] of [[this.#tables, false], [this.#tlsTables, true]] as const) {
+      for (const [ep, table] of world) {
+        const add: Array<RouteInput<Route>> = [];
+        for (const copy of rebuilt) for (const r of this.#routers.get(copy)!.routes) if (r.ep === ep && r.tls === tls) add.push(r.route);
+        for (const { name, error } of table.patch(removed, add)) this.#refuse(name, error);
+      }
+    }
+  }
+
+  #refuse(name: string, err: unknown): void {
+    const rec = this.#routers.get(name);
+    const message = `router "${name}" could not be built: ${errorMessage(err)}`;
+    if (rec) rec.refused = message;
+    const info = this.#state.routers[name];
+    if (info) addError(info, message, true);
+  }
 }
 
+function withIssues<T extends { status: RouterInfo['status']; error?: string[] }>(item: T, issues: readonly QualifiedIssue[]): T {
+  for (const issue of issues) addError(item, issue.message, issue.dropped);
+  return item;
+}
+
+/** `start` and everything that names one of them through `users`, transitively. */
+function closure(start: Iterable<string>, users: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
+  const out = new Set<string>(start);
+  const queue = [...out];
+  while (queue.length > 0) {
+    for (const user of users.get(queue.pop()!) ?? []) if (!out.has(user)) { out.add(user); queue.push(user); }
+  }
+  return out;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value); else map.set(key, new Set([value]));
+}
+
+function index(users: Map<string, Set<string>>, user: string, refs: readonly string[]): void {
+  for (const ref of refs) addTo(users, ref, user);
+}
+
+function unindex(users: Map<string, Set<string>>, user: string, refs: readonly string[] | undefined): void {
+  for (const ref of refs ?? []) users.get(ref)?.delete(user);
+}
+
+/** The middlewares a chain names, qualified with the chain's provider (what its build resolves). */
+function chainRefsOf(name: string, def: Middleware): string[] {
+  try {
+    const provider = providerOf(name);
+    return (def.chain?.middlewares ?? []).map((ref) => (provider ? qualify(ref, provider) : ref));
+  } catch {
+    return [];
+  }
+}
+
+/** The services a middleware names (errors' pages), qualified with its provider. */
+function mwServiceRefsOf(name: string, def: Middleware): string[] {
+  try {
+    const provider = providerOf(name);
+    const ref = def.errors?.service;
+    return typeof ref === 'string' && ref !== '' ? [provider ? qualify(ref, provider) : ref] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The services a service names (weighted, mirroring, failover), qualified with its provider. */
+function serviceRefsOf(name: string, def: Service): string[] {
+  try {
+    const provider = providerOf(name);
+    const d = def as Record<string, unknown>;
+    const refs: unknown[] = [];
+    const w = d['weighted'] as { services?: Array<{ name?: unknown }> } | undefined;
+    for (const s of w?.services ?? []) refs.push(s?.name);
+    const m = d['mirroring'] as { service?: unknown; mirrors?: Array<{ name?: unknown }> } | undefined;
+    refs.push(m?.service);
+    for (const s of m?.mirrors ?? []) refs.push(s?.name);
+    const f = d['failover'] as { service?: unknown; fallback?: unknown } | undefined;
+    refs.push(f?.service, f?.fallback);
+    return refs.filter((r): r is string => typeof r === 'string' && r !== '').map((r) => (provider ? qualify(r, provider) : r));
+  } catch {
+    return [];
+  }
+}

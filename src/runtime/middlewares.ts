@@ -23,11 +23,19 @@ export class MiddlewareResolver {
   readonly #failed = new Map<string, Error>();
   readonly #building: string[] = [];
   readonly #env: MiddlewareEnv;
+  readonly #kept: ReadonlyMap<string, MiddlewareEntry | Error> | undefined;
 
-  constructor(defs: Readonly<Record<string, Middleware>>, previous?: ReadonlyMap<string, MiddlewareEntry>, env: MiddlewareEnv = {}) {
+  /**
+   * `previous`: instances of an earlier build, reused when their definition is the same (JSON). `kept`: results an
+   * incremental build keeps as they are, chains and failures included (their definitions and members did not
+   * change), so they are neither rebuilt nor compared.
+   */
+  constructor(defs: Readonly<Record<string, Middleware>>, previous?: ReadonlyMap<string, MiddlewareEntry>, env: MiddlewareEnv = {},
+    kept?: ReadonlyMap<string, MiddlewareEntry | Error>) {
     this.#defs = defs;
     this.#previous = previous;
     this.#env = env;
+    this.#kept = kept;
   }
 
   /** The middleware named `qualified` (`auth@file`), built, or why it cannot be. Never throws. */
@@ -41,7 +49,7 @@ export class MiddlewareResolver {
       return new MiddlewareError('TAGWAY_MIDDLEWARE_CYCLE', `recursion detected in chain: ${path.join(' -> ')}`);
     }
     if (!Object.hasOwn(this.#defs, qualified)) return new MiddlewareError('TAGWAY_MIDDLEWARE_REF', `middleware "${qualified}" does not exist`);
-    const result = this.#build(qualified);
+    const result = this.#kept?.get(qualified) ?? this.#build(qualified);
     if (result instanceof Error) this.#failed.set(qualified, result);
     else this.#built.set(qualified, result);
     return result instanceof Error ? result : result.built;
@@ -49,6 +57,18 @@ export class MiddlewareResolver {
 
   /** The instances this build uses, by qualified name. */
   get built(): ReadonlyMap<string, MiddlewareEntry> { return this.#built; }
+
+  /** The middleware being built right now (the innermost, when a chain builds its members). */
+  get current(): string | undefined { return this.#building[this.#building.length - 1]; }
+
+  /** The middleware's result as built here (an instance entry or why it failed), building it if needed. */
+  entry(qualified: string): MiddlewareEntry | Error {
+    const got = this.get(qualified);
+    return got instanceof Error ? got : this.#built.get(qualified)!;
+  }
+
+  /** The names this resolver built (not reused, not kept), in order: what a change cost. */
+  readonly rebuilt: string[] = [];
 
   #build(qualified: string): MiddlewareEntry | Error {
     this.#building.push(qualified);
@@ -59,6 +79,7 @@ export class MiddlewareResolver {
       // A chain holds its members' instances and errors its page service's handler: both are rebuilt each time, so
       // a changed member or service is never left behind.
       if (previous && previous.json === json && def.chain === undefined && def.errors === undefined) return previous;
+      this.rebuilt.push(qualified);
       const provider = providerOf(qualified);
       // A chain's references, and errors' service, are qualified with the middleware's own provider.
       const lookup = this.#env.service;

@@ -1,6 +1,6 @@
 import type { Router, Service } from '../dynamic/types.ts';
 import { providerOf, qualify, type QualifiedIssue } from '../dynamic/aggregate.ts';
-import { addError, type RouterInfo, type RuntimeState } from '../dynamic/runtime.ts';
+import { addError, type RouterInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import { DEFAULT_SOURCES, OBSERVABILITY_DEFAULTS } from '../http/observability.ts';
 import type { Route } from '../http/route.ts';
@@ -15,25 +15,41 @@ import type { RouterTlsResult } from '../tls/routers.ts';
 import { providerRank } from '../routing/precedence.ts';
 import { denyRouterRecursion } from './recursion.ts';
 
-/** What building one router reads and where it puts its routes. */
+/** What building one router reads. */
 export interface RouterBuild {
-  state: RuntimeState;
   entryPoints: Readonly<Record<string, EntryPointConfig>>;
-  issues: readonly QualifiedIssue[];
+  /** The providers' issues about one item (`kind`, qualified name; routers by their configured name). */
+  issuesOf(kind: QualifiedIssue['kind'], name: string): readonly QualifiedIssue[];
   /** A router copied per entry point → the name it had in the configuration. */
   originalName: ReadonlyMap<string, string>;
   middlewares: MiddlewareResolver;
   services: ServiceSource;
+  /** Whether the service has a record (it is in the configuration, even broken). */
+  hasService(name: string): boolean;
   serviceDefinitions: Readonly<Record<string, Service>>;
   internalServices: ReadonlyMap<string, Handler>;
   /** Providers routing precedence: the routes' `rank` on equal priority. */
   precedence: readonly string[];
-  /** Routes by entry point, filled by the routers that build. */
-  routes: Map<string, Array<RouteInput<Route>>>;
-  /** Routes of routers with `tls` (the TLS world), by entry point. */
-  tlsRoutes: Map<string, Array<RouteInput<Route>>>;
   /** Routers' TLS options, resolved for the whole configuration (conflicts, unknown options). */
   routerTls: RouterTlsResult;
+}
+
+/**
+ * One router, built: what the API shows before the providers' issues are attached, its routes (one per entry
+ * point; `tls`: the TLS world), and what it tells other items (its references for `usedBy`, a service error).
+ * Filled as the build goes, so a build that throws halfway still leaves what it had.
+ */
+export interface BuiltRouter {
+  info?: RouterInfo;
+  routes: Array<{ ep: string; tls: boolean; route: RouteInput<Route> }>;
+  /** The items the router names (Traefik's PopulateUsedBy counts a router whether or not it builds). */
+  uses?: { service?: string; middlewares: string[] };
+  /** The service's handler could not be made: the error goes on the service too. */
+  serviceError?: { service: string; message: string };
+  /** The service whose live handler this router holds. */
+  handlerService?: string;
+  /** The route table refused a route of this router (attached after the issues). */
+  refused?: string;
 }
 
 /** What the API shows for a router before it is built: its definition, defaults, enabled. */
@@ -53,9 +69,9 @@ export function routerInfo(name: string, router: Router): RouterInfo {
  * chain, then one route per entry point. A problem is attached to the router (and it is disabled when the
  * problem is critical); its routes are added only when all of them built.
  */
-export function buildRouter(name: string, router: Router, b: RouterBuild): void {
-  const info = b.state.routers[name] = routerInfo(name, router);
-  countUsers(name, router, b.state);
+export function buildRouter(name: string, router: Router, b: RouterBuild, out: BuiltRouter): void {
+  const info = out.info = routerInfo(name, router);
+  out.uses = usesOf(name, router);
   const using = entryPointsOf(info, router, b.entryPoints);
   if (!using) return;
   const merged = mergeObservability(router.observability, b.entryPoints[using[0]!]!.observability);
@@ -63,7 +79,7 @@ export function buildRouter(name: string, router: Router, b: RouterBuild): void 
   info.observabilitySources = merged.sources;
 
   if (!router.rule) { addError(info, 'router has no rule', true); return; }
-  const compiled = compileRule(router.rule);
+  const compiled = compileRuleCached(router.rule);
   // The rule and its caret line stay on lines of their own so the caret lines up in the API and logs.
   if (!compiled.ok) { addError(info, `invalid rule at column ${compiled.column}: ${compiled.reason}\n${compiled.message}`, true); return; }
   if (router.tls) {
@@ -71,21 +87,39 @@ export function buildRouter(name: string, router: Router, b: RouterBuild): void 
     for (const p of problems) addError(info, p.message, p.fatal);
     if (problems.some((p) => p.fatal)) return;
   }
-  const service = serviceOf(name, info, router, b);
+  const service = serviceOf(name, info, router, b, out);
   if (!service) return;
-  const chain = chainOf(name, info, router, b);
+  const chain = chainOf(info, router, b);
   if (!chain) return;
   const handler = wrap(service.handler, chain);
   const routes = using.map((ep) => routeOn(ep, name, info, router, compiled, service.name, router.defaultRule ? denyRouterRecursion(name, handler) : handler, b));
   // TLS routers answer only on TLS connections, the others only on cleartext ones (Traefik's two worlds).
-  for (const [ep, route] of routes) (router.tls ? b.tlsRoutes : b.routes).get(ep)!.push(route);
+  for (const [ep, route] of routes) out.routes.push({ ep, tls: router.tls !== undefined, route });
 }
 
-/** usedBy counts every router that names the item, whether or not it builds (Traefik's PopulateUsedBy). */
-function countUsers(name: string, router: Router, state: RuntimeState): void {
+/**
+ * Compiled rules by rule text, kept while some router uses them: a router rebuilt with the same rule (its
+ * service or a middleware changed) reuses the compiled matcher. Bounded: cleared when it outgrows the routers.
+ */
+const compiledRules = new Map<string, ReturnType<typeof compileRule>>();
+const COMPILED_RULES_MAX = 50_000;
+function compileRuleCached(rule: string): ReturnType<typeof compileRule> {
+  let hit = compiledRules.get(rule);
+  if (hit === undefined) {
+    hit = compileRule(rule);
+    if (compiledRules.size >= COMPILED_RULES_MAX) compiledRules.clear();
+    compiledRules.set(rule, hit);
+  }
+  return hit;
+}
+
+/** The qualified names a router refers to (usedBy counts every router that names an item). */
+function usesOf(name: string, router: Router): { service?: string; middlewares: string[] } {
   const provider = providerOf(name);
-  if (router.service) state.services[qualify(router.service, provider)]?.usedBy.push(name);
-  for (const ref of router.middlewares ?? []) state.middlewares[qualify(ref, provider)]?.usedBy.push(name);
+  return {
+    ...(router.service ? { service: qualify(router.service, provider) } : {}),
+    middlewares: (router.middlewares ?? []).map((ref) => qualify(ref, provider)),
+  };
 }
 
 /** The router's existing entry points, sorted; an unknown one is a warning, none at all disables it. */
@@ -100,14 +134,13 @@ function entryPointsOf(info: RouterInfo, router: Router, entryPoints: Readonly<R
 }
 
 /** The handler of the router's service, or undefined with the error on the router (and on the service). */
-function serviceOf(name: string, info: RouterInfo, router: Router, b: RouterBuild): { name: string; handler: Handler } | undefined {
+function serviceOf(name: string, info: RouterInfo, router: Router, b: RouterBuild, out: BuiltRouter): { name: string; handler: Handler } | undefined {
   if (!router.service) { addError(info, 'the service is missing on the router', true); return undefined; }
   const serviceName = qualify(router.service, info.provider);
-  const svcInfo = b.state.services[serviceName];
-  if (!svcInfo) {
+  if (!b.hasService(serviceName)) {
     // Traefik's message, plus why the provider dropped the service unless the provider already told this router.
-    const dropped = b.issues.find((i) => i.kind === 'service' && i.name === serviceName && i.dropped);
-    const told = dropped && b.issues.some((i) => i.kind === 'router' && i.name === (b.originalName.get(name) ?? name) && i.message.includes(dropped.message));
+    const dropped = b.issuesOf('service', serviceName).find((i) => i.dropped);
+    const told = dropped && b.issuesOf('router', b.originalName.get(name) ?? name).some((i) => i.message.includes(dropped.message));
     addError(info, `the service "${serviceName}" does not exist` + (dropped && !told ? `: ${dropped.message}` : ''), true);
     return undefined;
   }
@@ -115,15 +148,16 @@ function serviceOf(name: string, info: RouterInfo, router: Router, b: RouterBuil
   if (providerOf(serviceName) === 'internal') handler = b.internalServices.get(serviceName);
   else {
     const got = b.services.get(serviceName, b.serviceDefinitions[serviceName]!);
-    if (got instanceof Error) { addError(svcInfo, got.message, true); addError(info, `service "${serviceName}": ${got.message}`, true); return undefined; }
+    if (got instanceof Error) { out.serviceError = { service: serviceName, message: got.message }; addError(info, `service "${serviceName}": ${got.message}`, true); return undefined; }
     handler = got;
+    out.handlerService = serviceName;
   }
   if (!handler) { addError(info, `the service "${serviceName}" does not exist`, true); return undefined; }
   return { name: serviceName, handler };
 }
 
 /** The router's middlewares, built (the entry point's are already first: its model). */
-function chainOf(name: string, info: RouterInfo, router: Router, b: RouterBuild): BuiltMiddleware[] | undefined {
+function chainOf(info: RouterInfo, router: Router, b: RouterBuild): BuiltMiddleware[] | undefined {
   const built: BuiltMiddleware[] = [];
   for (const ref of router.middlewares ?? []) {
     const qualified = qualify(ref, info.provider);
@@ -133,8 +167,6 @@ function chainOf(name: string, info: RouterInfo, router: Router, b: RouterBuild)
       return undefined;
     }
     built.push(mw);
-    const mwInfo = b.state.middlewares[qualified];
-    if (mwInfo && !mwInfo.usedBy.includes(name)) mwInfo.usedBy.push(name);
   }
   return built;
 }

@@ -77,6 +77,7 @@ export class ServiceRegistry implements ServiceSource {
     if (!service.loadBalancer) return new Error('only loadBalancer services are supported by tagway');
     try {
       const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true, transport: resolved.transport });
+      this.#created++;
       this.#next.set(name, { json, handler });
       return handler.handle;
     } catch (error) {
@@ -84,14 +85,36 @@ export class ServiceRegistry implements ServiceSource {
     }
   }
 
-  /** Makes the services of the last build the live ones; closes what that build no longer uses. */
-  commit(): void {
-    for (const [name, entry] of this.#live) {
-      if (this.#next.get(name) !== entry) entry.handler.close();
+  /**
+   * Makes the services of the last build the live ones. A full build (no argument) closes what it no longer
+   * uses; an incremental one swaps in what it built and closes the services in `released` (no router holds
+   * them any more), every other live service staying as it is.
+   */
+  commit(released?: Iterable<string>): void {
+    if (released === undefined) {
+      for (const [name, entry] of this.#live) {
+        if (this.#next.get(name) !== entry) entry.handler.close();
+      }
+      this.#live = this.#next;
+      this.#next = new Map();
+      return;
     }
-    this.#live = this.#next;
+    for (const [name, entry] of this.#next) {
+      const live = this.#live.get(name);
+      if (live !== undefined && live !== entry) live.handler.close();
+      this.#live.set(name, entry);
+    }
+    for (const name of released) {
+      if (this.#next.has(name)) continue;
+      this.#live.get(name)?.handler.close();
+      this.#live.delete(name);
+    }
     this.#next = new Map();
   }
+
+  /** How many service handlers were created since the registry started (tests count what a change costs). */
+  get created(): number { return this.#created; }
+  #created = 0;
 
   /** Drops an uncommitted build (its new handlers are closed). */
   abort(): void {

@@ -1,5 +1,4 @@
 import type { Message } from '../dynamic/types.ts';
-import { aggregate } from '../dynamic/aggregate.ts';
 import type { RuntimeState } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Provider } from '../providers/provider.ts';
@@ -7,7 +6,8 @@ import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 import type { ServerHealth } from '../proxy/healthcheck.ts';
 import type { EntryPointConfig } from '../static/types.ts';
 import type { Logger } from '../util/log.ts';
-import { buildRuntime, type BuildResult } from './build.ts';
+import { IncrementalRuntime, type BuildResult } from './build.ts';
+import { ConfigurationAggregator } from './changes.ts';
 import { errorMessage } from './issues.ts';
 import { ServiceRegistry } from './services.ts';
 import { ConfigurationWatcher } from './watcher.ts';
@@ -30,9 +30,10 @@ export interface RuntimeStageOptions {
 }
 
 /**
- * The configuration stage: provider messages in (coalesced by the watcher), a built runtime out. Each build
- * keeps the services and middlewares whose definitions did not change, and releases those it replaced
- * once the new one is applied.
+ * The configuration stage: provider messages in (coalesced by the watcher), a built runtime out. The first
+ * configuration, a TLS change and a certificate reload are built whole; any other change rebuilds only what it
+ * reaches (`IncrementalRuntime`) and patches the live route tables. Either way the services and middlewares whose
+ * definitions did not change are kept, and those replaced are released once the new build is applied.
  */
 export class RuntimeStage {
   readonly #options: RuntimeStageOptions;
@@ -43,13 +44,23 @@ export class RuntimeStage {
   readonly #certificates = new CertificateLoader();
   #messages: ReadonlyMap<string, Message> | undefined;
   readonly #certificateWatch: CertificateWatch;
+  readonly #runtime: IncrementalRuntime;
+  readonly #aggregator = new ConfigurationAggregator();
+  /** The TLS parts of the last full build (an incremental one keeps them, only host options may change). */
+  #tlsParts: ReturnType<typeof buildTlsParts> | undefined;
+  /** Set when a build failed halfway: the next one is full. */
+  #needFull = true;
 
   constructor(options: RuntimeStageOptions) {
     this.#options = options;
     this.#services = new ServiceRegistry(options.pools, options.forwardingTimeouts);
+    this.#runtime = new IncrementalRuntime({
+      entryPoints: options.entryPoints, services: this.#services, internalServices: options.internalServices, logger: options.log,
+      ...(options.precedence !== undefined ? { precedence: options.precedence } : {}),
+    });
     this.#watcher = new ConfigurationWatcher(options.throttleMs, (messages) => this.#apply(messages));
     // A certificate file changed on disk: the same configuration again, the files read anew.
-    this.#certificateWatch = new CertificateWatch(options.throttleMs, () => { if (this.#messages) this.#apply(this.#messages); });
+    this.#certificateWatch = new CertificateWatch(options.throttleMs, () => { if (this.#messages) this.#apply(this.#messages, true); });
   }
 
   /** A provider's new snapshot. */
@@ -95,39 +106,45 @@ export class RuntimeStage {
     if (this.#current) for (const mw of this.#current.middlewares.values()) mw.built.close?.();
   }
 
-  #apply(messages: ReadonlyMap<string, Message>): void {
+  #apply(messages: ReadonlyMap<string, Message>, reload = false): void {
     const { log } = this.#options;
     let result: BuildResult;
     this.#messages = messages;
+    const started = performance.now();
     try {
-      const aggregated = aggregate(messages);
+      const { aggregated, changes } = this.#aggregator.update(messages);
       this.#services.useTransports(aggregated.configuration.http.serversTransports);
-      const tls = buildTlsParts(aggregated.configuration.tls, this.#certificates, (message, fields) => log.error(message, fields));
-      result = buildRuntime({
-        aggregated,
-        tlsOptions: tls.options,
-        entryPoints: this.#options.entryPoints,
-        services: this.#services,
-        internalServices: this.#options.internalServices,
-        ...(this.#options.precedence !== undefined ? { precedence: this.#options.precedence } : {}),
-        previousMiddlewares: this.#current?.middlewares,
-        logger: log,
-      });
-      result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
-      this.#certificateWatch.sync(tlsFiles(aggregated.configuration.tls));
+      if (changes === undefined || reload || this.#needFull || !this.#runtime.built) {
+        const tls = this.#tlsParts = buildTlsParts(aggregated.configuration.tls, this.#certificates, (message, fields) => log.error(message, fields));
+        result = this.#runtime.full(aggregated, tls.options);
+        result.tls = new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
+        this.#certificateWatch.sync(tlsFiles(aggregated.configuration.tls));
+      } else {
+        const previousHosts = this.#current?.hostOptions;
+        result = this.#runtime.update(aggregated, changes);
+        const tls = this.#tlsParts!;
+        result.tls = result.hostOptions === previousHosts && this.#current?.tls ? this.#current.tls : new TlsTable(tls.stores, tls.options, result.hostOptions, tls.certificates);
+      }
     } catch (err) {
       // Items build in isolation, so only a fault of the stage itself lands here.
       this.#services.abort();
+      this.#needFull = true;
       log.error('configuration build failed; keeping the previous one', { error: errorMessage(err) });
       return;
     }
-    const previous = this.#current;
+    this.#needFull = false;
     this.#current = result;
-    this.#services.commit();
-    if (previous) for (const [name, mw] of previous.middlewares) if (result.middlewares.get(name) !== mw) mw.built.close?.();
-    for (const r of Object.values(result.state.routers)) {
-      if (r.error?.length) log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
+    this.#services.commit(result.work.full ? undefined : result.released);
+    for (const mw of result.retired) mw.built.close?.();
+    for (const name of result.work.full ? Object.keys(result.state.routers) : result.work.routers) {
+      const r = result.state.routers[name];
+      if (r?.error?.length) log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
     }
+    const { work } = result;
+    log.debug('configuration applied', {
+      full: work.full, routers: work.routers.length, services: work.services.length, middlewares: work.middlewares.length,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
     this.#options.onApply(result);
   }
 }

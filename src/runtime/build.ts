@@ -254,11 +254,13 @@ export class IncrementalRuntime {
       else if (kind === 'service') originsOf(this.#routersByService.get(name));
     }
     const copiesOf = new Map<string, { routers: Record<string, Router>; failed?: unknown }>();
+    const originOfNew = new Map<string, string>();
     const computeCopies = (origin: string): void => {
       if (copiesOf.has(origin) || !Object.hasOwn(http.routers, origin)) return;
       try {
         const one = applyEntryPointModels({ [origin]: http.routers[origin]! }, this.#defaults, this.#models);
         copiesOf.set(origin, { routers: one.routers });
+        for (const copy of Object.keys(one.routers)) originOfNew.set(copy, origin);
       } catch (failed) {
         copiesOf.set(origin, { routers: {}, failed });
       }
@@ -284,7 +286,7 @@ export class IncrementalRuntime {
         this.#routerTls = this.#resolveTls();
         for (const copy of new Set([...before.resolved.keys(), ...before.errors.keys(), ...this.#routerTls.resolved.keys(), ...this.#routerTls.errors.keys()])) {
           if (before.resolved.get(copy) === this.#routerTls.resolved.get(copy) && JSON.stringify(before.errors.get(copy)) === JSON.stringify(this.#routerTls.errors.get(copy))) continue;
-          const origin = this.#originOf.get(copy) ?? copy;
+          const origin = originOfNew.get(copy) ?? this.#originOf.get(copy) ?? copy;
           if (!rBuild.has(origin)) { rBuild.add(origin); tlsPending.push(origin); }
         }
       }

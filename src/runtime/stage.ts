@@ -80,7 +80,8 @@ export class RuntimeStage {
     const state = this.#current?.state ?? { routers: {}, services: {}, middlewares: {} };
     for (const svc of Object.values(state.services)) {
       const status = this.#services.serverStatus(svc.name);
-      if (status) svc.serverStatus = status;
+      // Replaced only when it changed: the API keeps a record's representation while the record stays the same.
+      if (status && !sameStatus(svc.serverStatus, status)) svc.serverStatus = status;
     }
     return state;
   }
@@ -147,4 +148,12 @@ export class RuntimeStage {
     });
     this.#options.onApply(result);
   }
+}
+
+function sameStatus(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  if (a === undefined) return false;
+  let n = 0;
+  for (const k in b) { if (a[k] !== b[k]) return false; n++; }
+  for (const _ in a) n--;
+  return n === 0;
 }

@@ -64,6 +64,7 @@ const middlewareArb: fc.Arbitrary<Middleware> = fc.oneof(
   fc.constantFrom('/p', '/q').map((prefix) => ({ addPrefix: { prefix } })),
   fc.subarray(['m0', 'm1', 'm2', 'nope'], { minLength: 1, maxLength: 2 }).map((middlewares) => ({ chain: { middlewares } })),
   fc.constant({ stripPrefix: { prefixes: ['/x'] } } as Middleware),
+  fc.constantFrom('s1', 's2@file', 'gone').map((service) => ({ errors: { status: ['500-599'], service, query: '/{status}' } }) as Middleware),
 );
 const issueArb: fc.Arbitrary<ItemIssue> = fc.record({
   kind: fc.constantFrom('router' as const, 'service' as const, 'middleware' as const),

@@ -7,6 +7,7 @@ import { VERSION_INFO } from './version.ts';
 import { explain } from '../../routing/explain.ts';
 import { represent, representEntryPoint, representMiddleware, representRouter, representService } from './represent.ts';
 import { formatDuration } from '../../util/duration.ts';
+import { byName, middlewareList, routerList, serviceList } from './lists.ts';
 
 const DEFAULT_PER_PAGE = 100;
 
@@ -75,6 +76,7 @@ const MIDDLEWARE_SORT: Record<string, SortKey<MiddlewareInfo>> = { type: (m) => 
 function sortItems<T extends { name: string }>(c: Context, items: T[], keys: Record<string, SortKey<T>>): T[] {
   const key = keys[c.req.query('sortBy') ?? ''];
   const sign = c.req.query('direction') === 'desc' ? -1 : 1;
+  if (!key) return sign === 1 ? items : items.reverse(); // the lists come ordered by name (lists.ts)
   const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
   return items.sort((a, b) => sign * ((key ? cmp(key(a), key(b)) : 0) || cmp(a.name, b.name)));
 }
@@ -115,7 +117,7 @@ export function apiRoutes(view: GatewayView): Hono {
 
   api.get('/http/routers', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().routers).map(representRouter).filter((r) => keepRouter(k, r)), ROUTER_SORT));
+    return page(c, sortItems(c, routerList(view.state().routers).filter((r) => keepRouter(k, r)), ROUTER_SORT));
   });
   api.get('/http/routers/:name', (c) => {
     const id = idParam(c, 'name');
@@ -124,7 +126,7 @@ export function apiRoutes(view: GatewayView): Hono {
   });
   api.get('/http/services', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().services).map(representService).filter((s) => keepOther(k, s)), SERVICE_SORT));
+    return page(c, sortItems(c, serviceList(view.state().services).filter((s) => keepOther(k, s)), SERVICE_SORT));
   });
   api.get('/http/services/:name', (c) => {
     const id = idParam(c, 'name');
@@ -134,7 +136,7 @@ export function apiRoutes(view: GatewayView): Hono {
   });
   api.get('/http/middlewares', (c) => {
     const k = criterionOf(c);
-    return page(c, sortItems(c, Object.values(view.state().middlewares).map(representMiddleware).filter((m) => keepOther(k, m)), MIDDLEWARE_SORT));
+    return page(c, sortItems(c, middlewareList(view.state().middlewares).filter((m) => keepOther(k, m)), MIDDLEWARE_SORT));
   });
   api.get('/http/middlewares/:name', (c) => {
     const id = idParam(c, 'name');
@@ -254,14 +256,14 @@ function attention(state: RuntimeState): Array<Record<string, unknown>> {
   const MAX = 20;
   for (const status of ['disabled', 'warning'] as const) {
     for (const [kind, items] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
-      for (const i of Object.values(items as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
+      for (const i of byName(items as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
         if (i.status !== status) continue;
         if (out.length >= MAX) return out;
         out.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });
       }
     }
   }
-  for (const svc of Object.values(state.services)) {
+  for (const svc of byName(state.services)) {
     for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
       if (up !== 'DOWN') continue;
       if (out.length >= MAX) return out;

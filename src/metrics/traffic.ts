@@ -52,7 +52,7 @@ type Tracked = ServerResponse & { [kCtx]?: RequestContext; [kStore]?: TrafficSto
 function onClose(this: Tracked): void {
   const ctx = this[kCtx]!;
   const ms = Number(process.hrtime.bigint() - ctx.start) / 1e6;
-  this[kStore]!.record(ctx.routerName!, ctx.serviceName!, ctx.status ?? this.statusCode, ms, Date.now());
+  this[kStore]!.record(ctx.routerName!, ctx.serviceName!, ctx.status ?? this.statusCode, ms);
 }
 
 /**
@@ -83,8 +83,8 @@ export class TrafficStore implements RequestObserver {
     res.on('close', onClose);
   }
 
-  /** Adds one finished request (`at`: epoch ms of its end). */
-  record(router: string, service: string, status: number, ms: number, at: number): void {
+  /** Adds one finished request (`at`: epoch ms of its end, now by default). */
+  record(router: string, service: string, status: number, ms: number, at: number = this.#now()): void {
     const frame = this.#frame(Math.floor(at / 1000));
     const i = bucketOf(ms);
     const error = status >= 500 ? 1 : 0;

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { startUpstream } from '../support/upstream.ts';
 import { getJson } from '../support/gateway.ts';
 import { send, servedBy } from '../support/file-gateway.ts';
+import { waitFor } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'src/cli.ts');
@@ -79,6 +80,15 @@ describe('workers', { concurrency: true }, () => {
     const { body } = await getJson<{ http: { routers: { total: number; errors: number } } }>(`http://${addresses.get('traefik')}/api/overview`);
     assert.equal(body.http.routers.errors, 1);
     assert.ok(body.http.routers.total >= 2);
+    // Live traffic: each worker counts its own requests (the ten came on new connections, spread over both), the
+    // primary sums them and hands the sums back, so the API of either worker (a new connection each time) shows ten.
+    const trafficOf = async () => (JSON.parse((await send(`http://${addresses.get('traefik')}`, '/api/tagway/traffic?seconds=60')).body) as { routers: Array<{ name: string; requests: number }> })
+      .routers.find((r) => r.name === 'app@file')?.requests ?? 0;
+    let agreeing = 0;
+    await waitFor('four answers in a row (from either worker) counting all ten requests', async () => {
+      agreeing = (await trafficOf()) === 10 ? agreeing + 1 : 0;
+      return agreeing >= 4;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestGateway, waitForState, type TestGateway } from '../../support/gateway.ts';
 import { request, startUpstream } from '../../support/upstream.ts';
 import { api, instance, registerAll, DEFAULT_OBS } from './support.ts';
+import { waitFor } from '../../support/wait.ts';
 
 type Json = Record<string, unknown>;
 
@@ -69,6 +70,14 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     { desc: 'middlewares', path: '/api/http/middlewares', names: ['strip@consulcatalog'], next: '1' },
     { desc: 'middlewares by status', path: '/api/http/middlewares?status=disabled', names: [], next: '1' },
     { desc: 'entry points are paginated too', path: '/api/entrypoints?per_page=1', names: ['traefik'], next: '2' },
+    // tagway's filters (the dashboard's): provider, entryPoint, type
+    { desc: 'provider filter (exact)', path: '/api/http/routers?provider=internal', names: ['api@internal', 'dashboard@internal', 'ping@internal'], next: '1' },
+    { desc: 'entryPoint filter: routers listening there', path: '/api/http/routers?entryPoint=traefik', names: ['api@internal', 'dashboard@internal', 'ping@internal'], next: '1' },
+    { desc: 'entryPoint filter with search and paging', path: '/api/http/routers?entryPoint=web&search=a&per_page=2',
+      names: ['alpha@consulcatalog', 'beta-r@consulcatalog'], next: '2' },
+    { desc: 'services by provider', path: '/api/http/services?provider=consulcatalog&per_page=2', names: ['alpha@consulcatalog', 'beta@consulcatalog'], next: '2' },
+    { desc: 'middlewares by type, case-insensitive', path: '/api/http/middlewares?type=STRIPPREFIX', names: ['strip@consulcatalog'], next: '1' },
+    { desc: 'middlewares by another type', path: '/api/http/middlewares?type=headers', names: [], next: '1' },
   ];
   for (const k of listCases) {
     it(k.desc, async () => {
@@ -155,6 +164,27 @@ describe('admin API endpoints (Traefik v3 shapes)', () => {
     assert.equal(status!['error'], undefined);
     assert.equal(typeof status!['configurationAt'], 'number');
     assert.ok((status!['lastContact'] as number) >= (status!['configurationAt'] as number) - 1000);
+    // tagway addition: what needs attention first
+    assert.deepEqual((o['attention'] as Json[]).map((a) => [a['kind'], a['name'], a['status']]), [['router', 'broken@consulcatalog', 'disabled']]);
+    assert.match(String((o['attention'] as Json[])[0]!['error']), /missing/);
+  });
+
+  it('live traffic: totals per router and service, and one router\'s seconds (whole seconds only, so: waited for)', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await request(`${g.web}/x`, { headers: { host: 'alpha' } })).status, 200);
+    const totals = async () => (await api<{ routers: Json[]; services: Json[] }>(g.admin, '/api/tagway/traffic?seconds=30')).body;
+    await waitFor('the five requests in the totals', async () => (await totals()).routers.find((r) => r['name'] === 'alpha@consulcatalog')?.['requests'] === 5);
+    const t = await totals();
+    assert.deepEqual(t.services.map((x) => [x['name'], x['requests'], x['errorRate']]), [['alpha@consulcatalog', 5, 0]]);
+    assert.equal(t.routers.some((r) => String(r['name']).endsWith('@internal')), false, 'internal routers (the API itself) are not counted');
+    const one = (await api<{ points: Json[]; totals: Json }>(g.admin, '/api/tagway/traffic/routers/alpha%40consulcatalog?seconds=30')).body;
+    assert.equal(one.points.length, 30);
+    assert.equal(one.points.reduce((n, p) => n + (p['requests'] as number), 0), 5);
+    assert.equal(one.totals['requests'], 5);
+    assert.equal(typeof one.totals['p99'], 'number');
+    const none = (await api<{ points: Json[]; totals: Json }>(g.admin, '/api/tagway/traffic/services/nobody?seconds=5')).body;
+    assert.deepEqual([none.points.length, none.totals['requests'], none.totals['p50']], [5, 0, null]);
+    const bad = await api(g.admin, '/api/tagway/traffic?seconds=0');
+    assert.deepEqual([bad.status, bad.text], [400, '{"message":"invalid request: seconds: 0"}\n']);
   });
 
   it('rawdata: the runtime records keyed by name, without name/provider/type, services with serverStatus', async () => {

@@ -46,7 +46,7 @@ export function TrafficChart({ kind, name, seconds = 120 }) {
       const base = { width, height: 120, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true } } };
       plots.current.rate = new uPlot({ ...base, series: [{}, { label: 'req/s', stroke: '#3b6fe0', fill: 'rgba(59,111,224,.12)', width: 1.5 }, { label: '5xx/s', stroke: '#e25555', width: 1.5 }],
         axes: [{ size: 24 }, { size: 40 }] }, rate, rateEl.current);
-      plots.current.lat = new uPlot({ ...base, series: [{}, { label: 'p50 ms', stroke: '#17803d', width: 1.5, spanGaps: true }, { label: 'p99 ms', stroke: '#b56a00', width: 1.5, spanGaps: true }],
+      plots.current.lat = new uPlot({ ...base, series: [{}, { label: 'p50 ms', stroke: '#17803d', width: 1.5, points: { show: true, size: 3 } }, { label: 'p99 ms', stroke: '#b56a00', width: 1.5, points: { show: true, size: 3 } }],
         axes: [{ size: 24 }, { size: 48 }] }, lat, latEl.current);
     } else {
       plots.current.rate.setData(rate);
@@ -59,6 +59,8 @@ export function TrafficChart({ kind, name, seconds = 120 }) {
     <div class="title">${tot ? html`<span><b>${fmt.rps(tot.rps)}</b> req/s</span><span><b>${fmt.pct(tot.errorRate)}</b> 5xx</span>
       <span>p50 <b>${fmt.ms(tot.p50)}</b></span><span>p99 <b>${fmt.ms(tot.p99)}</b></span><span>last ${seconds}s</span>` : 'loading…'}</div>
     <div ref=${rateEl} class="plot rate"></div>
+    <div class="legend"><i style="background:#3b6fe0"></i>requests/s <i style="background:#e25555"></i>5xx/s</div>
     <div ref=${latEl} class="plot latency"></div>
+    <div class="legend"><i style="background:#17803d"></i>p50 ms <i style="background:#b56a00"></i>p99 ms</div>
   </div>`;
 }

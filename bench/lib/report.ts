@@ -79,6 +79,7 @@ export function ratios(results: TargetResult[]): Ratio[] {
   add('tracing cost @1 (on vs off)', 'tagway-trace1', 'tagway');
   add('tracing cost @0.01 (on vs off)', 'tagway-trace001', 'tagway');
   add('scaling (workers=2 vs 1)', 'tagway-w2', 'tagway');
+  add('dashboard\'s live-traffic counters (API on vs off)', 'tagway-dash', 'tagway');
   add('this tree vs baseline (BENCH_BASELINE)', 'tagway', 'tagway-base');
   return out;
 }

@@ -29,6 +29,8 @@ export interface TagwayVariant {
   workers: number;
   /** Tracing section present with this sampleRate; undefined: no tracing section (tracing off). */
   sampleRate?: number;
+  /** The API and dashboard on (their own entry point): live traffic is counted per request for the dashboard. */
+  api?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export function tagwayArgs(v: TagwayVariant, port: number, dynamicFile: string, 
     `--workers=${v.workers}`,
     '--log.level=ERROR',
   ];
+  if (v.api) args.push('--api.insecure=true', '--entryPoints.traefik.address=127.0.0.1:0');
   if (v.sampleRate !== undefined) {
     args.push(`--tracing.sampleRate=${v.sampleRate}`, `--tracing.otlp.http.endpoint=http://127.0.0.1:${otlpPort}/v1/traces`);
   }

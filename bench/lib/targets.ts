@@ -27,6 +27,7 @@ export const TARGETS: readonly TargetSpec[] = [
   { id: 'tagway-base', label: '(b) tagway baseline (BENCH_BASELINE), tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 }, baseline: true },
   { id: 'tagway-trace1', label: '(b) tagway, tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 } },
   { id: 'tagway-trace001', label: '(b) tagway, tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 } },
+  { id: 'tagway-dash', label: '(b) tagway, API + dashboard on', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, api: true } },
   { id: 'tagway-w2', label: '(b) tagway, workers=2', kind: 'tagway', cpus: '0,1', variant: { workers: 2 } },
   { id: 'fastify', label: '(c) @fastify/http-proxy', kind: 'fastify', cpus: SUT_CPUS },
   { id: 'nginx', label: '(d) nginx', kind: 'nginx', cpus: SUT_CPUS },

@@ -59,7 +59,8 @@ describe('dashboard in headless Chromium, against a running gateway', () => {
     const routersCount = page.locator('[data-count="http.routers"]');
     await routersCount.waitFor(WAIT);
     await page.locator('[data-count="http.routers"] .n', { hasText: /^7$/ }).waitFor(WAIT); // api, dashboard, ping + shop, cart, hc, broken
-    assert.equal(await routersCount.locator('[data-part="disabled"]').innerText(), '1 err');
+    assert.equal(await routersCount.locator('[data-part="disabled"]').innerText(), '1');
+    assert.equal(await routersCount.locator('[data-part="enabled"]').innerText(), '6');
     await page.locator('[data-section="attention"] li[data-attention="router"]', { hasText: 'broken@consulcatalog' }).waitFor(WAIT);
     await page.locator('[data-section="attention"] li[data-attention="server"]', { hasText: sick.url }).waitFor(WAIT);
     assert.deepEqual(await page.locator('[data-section="entrypoints"] tr[data-entrypoint]').evaluateAll((els) => els.map((e) => e.getAttribute('data-entrypoint'))), ['traefik', 'web']);
@@ -102,6 +103,7 @@ describe('dashboard in headless Chromium, against a running gateway', () => {
     await listShows(page, ['shop-strip@consulcatalog']);
 
     // A router's page (deep link): rule, chain in order with each configuration, observability with sources.
+    for (let i = 0; i < 20; i++) assert.equal((await request(`${web}/shop/item${i}`, { headers: { host: 'shop.test' } })).status, 200);
     await page.goto(`${admin}/dashboard/?refresh=100#/http/routers/shop%40consulcatalog`);
     await page.locator('[data-rule]', { hasText: 'Host(`shop.test`)' }).waitFor(WAIT);
     await page.locator('[data-middleware="shop-strip@consulcatalog"] pre').waitFor(WAIT);
@@ -167,6 +169,11 @@ describe('dashboard in headless Chromium, against a running gateway', () => {
     if (!page) return;
     const { gateway, catalog, web, admin } = await startTestGateway(t);
     await serviceWithUpstream(t, gateway, catalog!, 'busy', ['http.routers.busy.rule=PathPrefix(`/busy`)', 'http.routers.busy.entryPoints=web']);
+    // A second service that fails one request in four: its error rate shows.
+    let n = 0;
+    const flaky = await startUpstream(t, 'flaky', (req, res) => { req.resume(); res.writeHead(++n % 4 === 0 ? 503 : 200).end(); });
+    catalog!.register({ ID: 'flaky-1', Name: 'flaky', Address: '127.0.0.1', Port: flaky.port, Tags: ['traefik.http.routers.flaky.rule=PathPrefix(`/flaky`)'] });
+    await waitForState(gateway, (s) => s.routers['flaky@consulcatalog'] !== undefined);
     await page.goto(`${admin}/dashboard/?refresh=200#/http/routers/busy%40consulcatalog`);
     const chart = page.locator('[data-traffic="routers/busy@consulcatalog"]');
     await chart.locator('canvas').first().waitFor(WAIT);
@@ -178,10 +185,10 @@ describe('dashboard in headless Chromium, against a running gateway', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     t.after(() => agent.destroy());
     let stop = false;
-    const one = () => new Promise<void>((resolve, reject) => {
-      httpRequest(`${web}/busy/x`, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end();
+    const one = (path: string) => new Promise<void>((resolve, reject) => {
+      httpRequest(`${web}${path}`, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end();
     });
-    const runner = Promise.all(Array.from({ length: 4 }, async () => { for (let i = 0; i < 50_000 && !stop; i++) await one(); }));
+    const runner = Promise.all(Array.from({ length: 4 }, async (_, w) => { for (let i = 0; i < 50_000 && !stop; i++) await one(w === 3 ? '/flaky/x' : '/busy/x'); }));
     t.after(async () => { stop = true; await runner; });
 
     const requests = async () => Number(await chart.getAttribute('data-requests'));
@@ -190,11 +197,13 @@ describe('dashboard in headless Chromium, against a running gateway', () => {
     await page.waitForFunction((n) => Number(document.querySelector('[data-traffic="routers/busy@consulcatalog"]')?.getAttribute('data-requests')) > n, first, WAIT);
     assert.notEqual(await pixels(), idle, 'the chart was redrawn with the load');
     assert.match(await chart.locator('.title').innerText(), /req\/s/);
-    await shot(page, 'router-traffic');
     // The live traffic page lists the router and its service, busiest first.
     await page.click('[data-nav="traffic"]');
     await page.locator('[data-traffic-table="routers"] tr[data-name="busy@consulcatalog"]').waitFor(WAIT);
     await page.locator('[data-traffic-table="services"] tr[data-name="busy@consulcatalog"]').waitFor(WAIT);
+    // 503 answers count as errors: flaky's share is about a quarter, busy's none.
+    await page.locator('[data-traffic-table="routers"] tr[data-name="flaky@consulcatalog"] td.errors', { hasText: /^2\d\.\d%$/ }).waitFor(WAIT);
+    assert.equal(await page.locator('[data-traffic-table="routers"] tr[data-name="busy@consulcatalog"] td.errors').innerText(), '0.0%');
     await page.locator('main [data-traffic="routers/busy@consulcatalog"] canvas').first().waitFor(WAIT);
     await shot(page, 'traffic');
     stop = true;

@@ -3,6 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 
@@ -55,6 +56,7 @@ test('npm pack, then an --omit=dev install of the tarball in an empty folder: ta
   assert.ok(shipped.includes('bin/tagway.js') && shipped.includes('dist/cli.js'), 'the tarball holds the entry and the compiled CLI');
   assert.deepEqual(shipped.filter((p) => /\.(ts|mts|cts)$/.test(p) && !p.endsWith('.d.ts')), [], 'no TypeScript source in the tarball');
   assert.deepEqual(shipped.filter((p) => p.startsWith('src/') || p.startsWith('test/')), []);
+  assert.ok(shipped.includes('webui/app.js') && shipped.includes('webui/style.css'), 'the dashboard\'s modules ship with the package');
 
   const app = join(work, 'app');
   mkdirSync(app);
@@ -66,6 +68,15 @@ test('npm pack, then an --omit=dev install of the tarball in an empty folder: ta
   assert.deepEqual(installed.filter((name) => LOADERS.some((l) => name === l || name.startsWith(`${l}/`))), [], 'no TypeScript loader or compiler in the installed tree');
   const tagwayFiles = files(join(app, 'node_modules', 'tagway'));
   assert.deepEqual(tagwayFiles.filter((p) => /\.(ts|mts|cts)$/.test(p) && !p.endsWith('.d.ts')), []);
+
+  // The dashboard's files resolve from the installed package: its own modules and its libraries (no CDN).
+  const assets = join(app, 'node_modules', 'tagway', 'dist', 'dashboard', 'assets.js');
+  const served = await run(process.execPath, ['--input-type=module', '-e', `const { dashboardAsset } = await import(${JSON.stringify(pathToFileURL(assets).href)});
+    const out = {};
+    for (const [kind, name] of [['app', 'app.js'], ['vendor', 'preact.mjs'], ['vendor', 'hooks.mjs'], ['vendor', 'htm.mjs'], ['vendor', 'uplot.mjs'], ['vendor', 'uplot.css']]) out[name] = (await dashboardAsset(kind, name))?.body.length ?? 0;
+    console.log(JSON.stringify(out));`], { cwd: app });
+  const sizes = JSON.parse(served.stdout) as Record<string, number>;
+  assert.deepEqual(Object.entries(sizes).filter(([, n]) => !(n > 0)), [], `every dashboard file is served from the installed package: ${served.stdout}`);
 
   const bin = join(app, 'node_modules', '.bin', 'tagway');
   const started = process.hrtime.bigint();

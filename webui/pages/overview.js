@@ -15,9 +15,8 @@ export function OverviewPage() {
   return html`<div class="grid wide">
     <section class="card" data-section="counts">
       <h3>Routers, services, middlewares</h3>
-      ${['http', 'tcp', 'udp'].map((proto) => html`<div class="proto" data-proto=${proto}>
-        <div class="muted">${proto.toUpperCase()}</div>
-        <div class="counts">${Object.entries(ov[proto] ?? {}).map(([kind, c]) => html`<${Count} proto=${proto} kind=${kind} c=${c} />`)}</div></div>`)}
+      <table><thead><tr><th></th><th></th><th class="num">total</th><th>enabled</th><th>warning</th><th>disabled</th></tr></thead>
+        <tbody>${['http', 'tcp', 'udp'].flatMap((proto) => Object.entries(ov[proto] ?? {}).map(([kind, c], i) => html`<${Count} proto=${proto} first=${i === 0} kind=${kind} c=${c} />`))}</tbody></table>
     </section>
     <section class="card" data-section="attention">
       <h3>Needs attention</h3>
@@ -64,12 +63,10 @@ export function OverviewPage() {
   </div>`;
 }
 
-function Count({ proto, kind, c }) {
+function Count({ proto, first, kind, c }) {
   const enabled = c.total - c.warnings - c.errors;
   const to = (status) => (proto === 'http' ? link('http', kind, status ? { status } : {}) : undefined);
-  return html`<div class="count" data-count=${`${proto}.${kind}`}>
-    <div class="muted">${kind}</div><div class="n"><a href=${to()}>${c.total}</a></div>
-    <div class="parts"><a href=${to('enabled')} class="badge enabled" data-part="enabled">${enabled} ok</a>
-      <a href=${to('warning')} class="badge warning" data-part="warning">${c.warnings} warn</a>
-      <a href=${to('disabled')} class="badge disabled" data-part="disabled">${c.errors} err</a></div></div>`;
+  const part = (status, n) => html`<td><a href=${to(status)} class=${n ? `badge ${status}` : 'muted'} data-part=${status}>${n}</a></td>`;
+  return html`<tr data-count=${`${proto}.${kind}`}><td class="muted">${first ? proto.toUpperCase() : ''}</td><td>${kind}</td>
+    <td class="num n"><a href=${to()}>${c.total}</a></td>${part('enabled', enabled)}${part('warning', c.warnings)}${part('disabled', c.errors)}</tr>`;
 }

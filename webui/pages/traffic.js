@@ -6,12 +6,12 @@ import { fmt, getJson, html, link, usePoll } from '../lib.js';
 const WINDOWS = [60, 120, 300 - 1];
 
 export function TrafficPage({ query }) {
-  const seconds = Number(query.get('seconds')) || 120;
+  const seconds = Number(query.get('seconds')) || 60;
   const { data, error } = usePoll(() => getJson(`/api/tagway/traffic?seconds=${seconds}&limit=100`), seconds);
   const table = (kind, rows) => html`<table data-traffic-table=${kind}>
     <thead><tr><th>${kind === 'routers' ? 'router' : 'service'}</th><th class="num">requests</th><th class="num">req/s</th><th class="num">5xx</th><th class="num">p50</th><th class="num">p99</th></tr></thead>
     <tbody>${rows.map((r) => html`<tr data-name=${r.name}><td><a href=${link('http', kind, r.name)}>${r.name}</a></td><td class="num">${r.requests}</td>
-      <td class="num">${fmt.rps(r.rps)}</td><td class="num">${fmt.pct(r.errorRate)}</td><td class="num">${fmt.ms(r.p50)}</td><td class="num">${fmt.ms(r.p99)}</td></tr>`)}</tbody></table>
+      <td class="num">${fmt.rps(r.rps)}</td><td class="num errors">${fmt.pct(r.errorRate)}</td><td class="num">${fmt.ms(r.p50)}</td><td class="num">${fmt.ms(r.p99)}</td></tr>`)}</tbody></table>
     ${rows.length === 0 && html`<p class="muted">No requests in the last ${seconds}s.</p>`}`;
   return html`<section class="card"><div class="filters"><label>window<select value=${seconds}
       onChange=${(e) => location.replace(link('traffic', { seconds: e.currentTarget.value }))}>${WINDOWS.map((w) => html`<option value=${w}>${Math.round(w / 60)} min</option>`)}</select></label></div></section>

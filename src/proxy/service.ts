@@ -22,6 +22,12 @@ export interface ServiceHandler {
   close(): void;
   /** Resolves when no health-check round is in flight (tests drive rounds with `mock.timers`). */
   settled(): Promise<void>;
+  /**
+   * Traefik's `healthcheck.StatusUpdater`: `fn` hears when the service switches between "some server up" and
+   * "none" (weighted and failover parents with `healthCheck` follow their children this way). Returns how to stop
+   * listening, or an Error when the service has no health check to report from.
+   */
+  registerStatusUpdater?(fn: (up: boolean) => void): (() => void) | Error;
 }
 
 export interface ServiceHandlerOptions {
@@ -66,6 +72,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
     throw new Error(`service "${name}": ${(cause as Error).message}`, { cause });
   }
   const status = new Map<string, boolean>();
+  const updaters = new Set<(up: boolean) => void>();
   const leases: Array<PoolLease | H2Lease> = [];
   const upstreams: Upstream[] = [];
   const balanced: string[] = [];
@@ -108,7 +115,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
       } else {
         const setStatus = (server: string, up: boolean): void => {
           status.set(server, up);
-          balancer.setStatus(server, up);
+          if (balancer.setStatus(server, up)) for (const fn of [...updaters]) fn(up);
         };
         checker = new HealthChecker(settings, upstreams.map((u) => ({ name: u.name, url: u.url })), setStatus, { logger, service: name });
       }
@@ -166,6 +173,11 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
     },
     settled(): Promise<void> {
       return checker?.settled() ?? Promise.resolve();
+    },
+    registerStatusUpdater(fn: (up: boolean) => void): (() => void) | Error {
+      if (checker === undefined) return new Error(`healthCheck not enabled in config for service "${name}"`);
+      updaters.add(fn);
+      return () => { updaters.delete(fn); };
     },
   };
 }

@@ -202,7 +202,7 @@ export class IncrementalRuntime {
       if (providerOf(qualified) === 'internal') got = this.#env.internalServices.get(qualified) ?? new Error(`the service "${qualified}" does not exist`);
       else {
         const def = Object.hasOwn(http.services, qualified) ? http.services[qualified] : undefined;
-        got = def === undefined ? new Error(`the service "${qualified}" does not exist`) : this.#env.services.get(qualified, def);
+        got = def === undefined ? new Error(`the service "${qualified}" does not exist`) : this.#env.services.get(qualified, def, http.services);
         if (by !== undefined && def !== undefined) {
           const uses = this.#mwServiceUse.get(by) ?? [];
           uses.push(got instanceof Error ? { service: qualified, error: got.message } : { service: qualified });

@@ -147,7 +147,7 @@ function serviceOf(name: string, info: RouterInfo, router: Router, b: RouterBuil
   let handler: Handler | undefined;
   if (providerOf(serviceName) === 'internal') handler = b.internalServices.get(serviceName);
   else {
-    const got = b.services.get(serviceName, b.serviceDefinitions[serviceName]!);
+    const got = b.services.get(serviceName, b.serviceDefinitions[serviceName]!, b.serviceDefinitions);
     if (got instanceof Error) { out.serviceError = { service: serviceName, message: got.message }; addError(info, `service "${serviceName}": ${got.message}`, true); return undefined; }
     handler = got;
     out.handlerService = serviceName;

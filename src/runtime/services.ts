@@ -6,14 +6,26 @@ import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 import { createTransport, defaultTransport, type UpstreamTransport } from '../proxy/transport.ts';
 import type { ServerHealth } from '../proxy/healthcheck.ts';
+import type { ChildService } from '../proxy/composite/child.ts';
+import { createFailoverService } from '../proxy/composite/failover.ts';
+import { createMirroringService } from '../proxy/composite/mirroring.ts';
+import { createWeightedService } from '../proxy/composite/weighted.ts';
 
-/** Where route handlers for services come from: the live registry, or a dry one for `tagway check`. */
-export interface ServiceSource { get(name: string, service: Service): Handler | Error }
+/** A built service of the registry; `id` changes whenever the instance does (parents key on their children's). */
+interface Entry { json: string; handler: ServiceHandler; id: number }
+
+/**
+ * Where route handlers for services come from: the live registry, or a dry one for `tagway check`.
+ * `definitions` (the configuration's services, qualified) lets weighted, mirroring and failover services find
+ * their children.
+ */
+export interface ServiceSource { get(name: string, service: Service, definitions?: Readonly<Record<string, Service>>): Handler | Error }
 
 /** What the API shows for a service: its definition, its type (internal ones have none, as in Traefik), enabled. */
 export function serviceInfo(name: string, service: Service): ServiceInfo {
   const provider = providerOf(name);
-  return { ...service, name, provider, type: provider === 'internal' ? '' : service.weighted ? 'weighted' : 'loadbalancer', status: 'enabled', usedBy: [] };
+  const type = provider === 'internal' ? '' : service.weighted ? 'weighted' : service.mirroring ? 'mirroring' : service.failover ? 'failover' : 'loadbalancer';
+  return { ...service, name, provider, type, status: 'enabled', usedBy: [] };
 }
 
 /**
@@ -26,8 +38,11 @@ export class ServiceRegistry implements ServiceSource {
   readonly #default: UpstreamTransport;
   #transports: Record<string, ServersTransport> = {};
   #built = new Map<string, { json: string; transport: UpstreamTransport | Error }>();
-  #live = new Map<string, { json: string; handler: ServiceHandler }>();
-  #next = new Map<string, { json: string; handler: ServiceHandler }>();
+  #live = new Map<string, Entry>();
+  #next = new Map<string, Entry>();
+  /** Services being built right now (weighted → child → …), to refuse a service that contains itself. */
+  #building: string[] = [];
+  #ids = 0;
 
   /** `forwardingTimeouts`: the static `serversTransport.forwardingTimeouts`, in ms, for every service. */
   constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
@@ -65,24 +80,79 @@ export class ServiceRegistry implements ServiceSource {
     return entry;
   }
 
-  /** Handler for a service of the configuration being built (only load balancers route here). */
-  get(name: string, service: Service): Handler | Error {
+  /** Handler for a service of the configuration being built. */
+  get(name: string, service: Service, definitions: Readonly<Record<string, Service>> = {}): Handler | Error {
+    const entry = this.#entry(name, service, definitions);
+    return entry instanceof Error ? entry : entry.handler.handle;
+  }
+
+  #entry(name: string, service: Service, definitions: Readonly<Record<string, Service>>): Entry | Error {
+    const pending = this.#next.get(name);
+    if (pending) return pending;
+    if (this.#building.includes(name)) {
+      return new Error(`service "${name}" contains itself: ${[...this.#building.slice(this.#building.indexOf(name)), name].join(' -> ')}`);
+    }
+    this.#building.push(name);
+    try {
+      return service.loadBalancer ? this.#loadBalancer(name, service) : this.#composite(name, service, definitions);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    } finally {
+      this.#building.pop();
+    }
+  }
+
+  #loadBalancer(name: string, service: Service): Entry | Error {
     const resolved = this.#transportFor(name, service.loadBalancer?.serversTransport);
     if (resolved.transport instanceof Error) return resolved.transport;
     const json = JSON.stringify(service) + resolved.json;
-    const pending = this.#next.get(name);
-    if (pending) return pending.handler.handle;
-    const live = this.#live.get(name);
-    if (live && live.json === json) { this.#next.set(name, live); return live.handler.handle; }
-    if (!service.loadBalancer) return new Error('only loadBalancer services are supported by tagway');
-    try {
-      const handler = createServiceHandler(name, service.loadBalancer, { pools: this.#pools, healthChecks: true, transport: resolved.transport });
-      this.#created++;
-      this.#next.set(name, { json, handler });
-      return handler.handle;
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+    return this.#keep(name, json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, transport: resolved.transport as UpstreamTransport }));
+  }
+
+  /**
+   * weighted, mirroring and failover: their children first (qualified with the parent's provider), then the
+   * parent, kept across reloads while its definition and its children's instances are the same.
+   */
+  #composite(name: string, service: Service, definitions: Readonly<Record<string, Service>>): Entry | Error {
+    const provider = providerOf(name);
+    const child = (ref: string | undefined, role: string): ChildService => {
+      if (!ref) throw new Error(`service "${name}": ${role} has no service name`);
+      const qualified = provider ? qualify(ref, provider) : ref;
+      const def = definitions[qualified];
+      if (def === undefined) throw new Error(`service "${name}": ${role} "${qualified}" does not exist`);
+      const got = this.#entry(qualified, def, definitions);
+      if (got instanceof Error) throw new Error(`service "${name}": ${role} "${qualified}": ${got.message}`, { cause: got });
+      return { name: qualified, handler: got.handler, id: got.id } as ChildService & { id: number };
+    };
+    const json = (children: ChildService[]): string => JSON.stringify(service) + ':' + children.map((c) => (c as ChildService & { id: number }).id).join(',');
+    if (service.weighted) {
+      const cfg = service.weighted;
+      const children = (cfg.services ?? []).map((ref, i) => child(ref.name, `services[${i}]`));
+      return this.#keep(name, json(children), () => createWeightedService(name, cfg, children));
     }
+    if (service.mirroring) {
+      const cfg = service.mirroring;
+      const main = child(cfg.service, 'service');
+      const mirrors = (cfg.mirrors ?? []).map((ref, i) => child(ref.name, `mirrors[${i}]`));
+      return this.#keep(name, json([main, ...mirrors]), () => createMirroringService(name, cfg, main, mirrors));
+    }
+    if (service.failover) {
+      const cfg = service.failover;
+      const main = child(cfg.service, 'service');
+      const fallback = child(cfg.fallback, 'fallback');
+      return this.#keep(name, json([main, fallback]), () => createFailoverService(name, cfg, main, fallback));
+    }
+    return new Error('the service has no type (set one of loadBalancer, weighted, mirroring, failover)');
+  }
+
+  /** The live instance when its key is unchanged, else a new one from `build`; either way the one of this build. */
+  #keep(name: string, json: string, build: () => ServiceHandler): Entry {
+    const live = this.#live.get(name);
+    if (live && live.json === json) { this.#next.set(name, live); return live; }
+    const entry: Entry = { json, handler: build(), id: ++this.#ids };
+    this.#created++;
+    this.#next.set(name, entry);
+    return entry;
   }
 
   /**

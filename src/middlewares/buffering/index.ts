@@ -3,7 +3,7 @@ import type { Buffering } from '../../dynamic/types.ts';
 import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { tapResponse } from '../../http/intercept.ts';
 import { compileExpression, type ExpressionFunction } from '../circuit-breaker/expression.ts';
-import { readBody, restoreContext, snapshotContext } from '../shared/body.ts';
+import { readBody, restoreContext, snapshotContext } from '../../http/body.ts';
 import { optionError } from '../shared/errors.ts';
 import { refuser } from '../shared/refuse.ts';
 import type { Wrapper } from '../shared/types.ts';

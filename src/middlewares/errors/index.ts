@@ -1,13 +1,14 @@
 import type { ErrorPage } from '../../dynamic/types.ts';
 import { respond, type Handler, type RequestContext } from '../../http/context.ts';
 import { tapResponse } from '../../http/intercept.ts';
-import { snapshotContext, type ContextSnapshot } from '../shared/body.ts';
+import { snapshotContext, type ContextSnapshot } from '../../http/body.ts';
+import { codeRanges as parseRanges, inRanges, type StatusRange } from '../../util/status-ranges.ts';
 import { optionError } from '../shared/errors.ts';
 import { statusText } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';
 import { queryEscape } from '../pass-tls-client-cert/index.ts';
 
-type Range = readonly [number, number];
+type Range = StatusRange;
 /** The handler of the service that serves the pages, or why it cannot be had (resolved by the runtime). */
 export type ServiceLookup = (name: string) => Handler | Error;
 
@@ -112,18 +113,7 @@ function pageTarget(ctx: RequestContext, entry: ContextSnapshot, query: string, 
   return { path: path === '' ? '/' : path, query: mark === -1 ? '' : q.slice(mark + 1) };
 }
 
-function inRanges(ranges: readonly Range[], status: number): boolean {
-  for (const [low, high] of ranges) if (status >= low && status <= high) return true;
-  return false;
-}
-
-/** Traefik's NewHTTPCodeRanges: "404" or "500-599" per entry; anything else is refused. */
-export function codeRanges(blocks: readonly string[], option: string): Range[] {
-  return blocks.map((block, i) => {
-    const parts = block.split('-');
-    if (parts.length === 1) parts.push(parts[0]!);
-    const [low, high] = [parts[0]!, parts[1]!].map((p) => (/^[+-]?\d+$/.test(p) ? Number(p) : NaN));
-    if (!Number.isInteger(low) || !Number.isInteger(high)) throw optionError(`${option}[${i}]`, `invalid status range ${JSON.stringify(block)} (expected e.g. "404" or "500-599")`);
-    return [low!, high!] as const;
-  });
+/** Status ranges of an option, refused with the option named (a MiddlewareError). */
+function codeRanges(blocks: readonly string[], option: string): Range[] {
+  try { return parseRanges(blocks, option); } catch (err) { throw optionError(option, (err as Error).message, err); }
 }

@@ -1,11 +1,12 @@
-import type { RequestContext } from '../../http/context.ts';
+import type { RequestContext } from './context.ts';
 
 /**
  * Reads the request body, at most `max` bytes (-1: no limit); 'tooLarge' past it (the rest is left unread).
  * A body another middleware already read (`ctx.body`) is reused. A Content-Length above `max` is refused before
- * reading anything.
+ * reading anything. With `keepOnTooLarge` the bytes read are put back into the request stream (mirroring: the
+ * main service still gets the whole body).
  */
-export function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge' | string | undefined, body: Buffer) => void): void {
+export function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge' | string | undefined, body: Buffer) => void, options: { keepOnTooLarge?: boolean } = {}): void {
   if (ctx.body !== undefined) {
     if (max >= 0 && ctx.body.length > max) done('tooLarge', Buffer.alloc(0));
     else done(undefined, ctx.body);
@@ -24,6 +25,7 @@ export function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge
       over = true;
       cleanup();
       req.pause();
+      if (options.keepOnTooLarge) req.unshift(Buffer.concat([...chunks, chunk]));
       done('tooLarge', Buffer.alloc(0));
       return;
     }

@@ -31,6 +31,8 @@ export interface AccessLogFields {
   StartUTC: string;
   TraceId?: string;
   SpanId?: string;
+  /** tagway addition: the gRPC status of a gRPC call (grpc-status of its trailers or trailers-only answer). */
+  GRPCStatus?: number;
   [header: string]: unknown;
 }
 
@@ -72,6 +74,7 @@ export function buildFields(ctx: RequestContext, arrival: Arrival, config: Acces
     fields.OriginContentSize = length;
     try { fields.ServiceAddr = new URL(ctx.upstream).host; } catch { /* not a URL: leave it out */ }
   }
+  if (ctx.grpcStatus !== undefined) fields.GRPCStatus = ctx.grpcStatus;
   if (ctx.trace?.traceId) { fields.TraceId = ctx.trace.traceId; fields.SpanId = ctx.trace.spanId; }
   const headerMode = config.fields?.headers?.defaultMode ?? 'drop';
   const names = config.fields?.headers?.names ?? {};
@@ -109,7 +112,9 @@ export function formatCommon(f: AccessLogFields): string {
   const ms = typeof f.Duration === 'number' ? Math.trunc(f.Duration / 1e6) : 0;
   return `${plain(f.ClientHost)} - ${plain(f.ClientUsername)} [${start}] "${plain(f.RequestMethod)} ${plain(f.RequestPath)} ${plain(f.RequestProtocol)}" `
     + `${log(f.OriginStatus, '-', true)} ${log(f.OriginContentSize, '-', true)} ${log(f['request_Referer'], '"-"', true)} ${log(f['request_User-Agent'], '"-"', true)} `
-    + `${log(f.RequestCount, '-', true)} ${log(f.RouterName, '"-"', true)} ${log(f.ServiceURL, '"-"', true)} ${ms}ms`;
+    + `${log(f.RequestCount, '-', true)} ${log(f.RouterName, '"-"', true)} ${log(f.ServiceURL, '"-"', true)} ${ms}ms`
+    // tagway addition, on gRPC calls only (Traefik's line stays as is for everything else)
+    + (typeof f.GRPCStatus === 'number' ? ` grpc-status=${f.GRPCStatus}` : '');
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

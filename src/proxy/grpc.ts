@@ -6,17 +6,7 @@ import type { RequestContext } from '../http/context.ts';
 export const GRPC_CANCELLED = 1;
 export const GRPC_UNAVAILABLE = 14;
 
-/**
- * A gRPC call: `content-type: application/grpc` or `application/grpc+<codec>` (gRPC-Web is not: its clients
- * read the status from the body, which the grpcWeb middleware writes).
- */
-export function isGrpc(headers: RequestContext['headers']): boolean {
-  const ct = headers['content-type'];
-  const v = Array.isArray(ct) ? ct[0] : ct;
-  if (v === undefined || v.length < 16) return false;
-  const lower = v.toLowerCase();
-  return lower.startsWith('application/grpc') && (lower.length === 16 || lower[16] === '+' || lower[16] === ';');
-}
+export { isGrpc } from '../http/grpc.ts';
 
 /**
  * The gRPC status for a failed upstream attempt that tagway answers itself: the client left → CANCELLED,

@@ -4,6 +4,7 @@ import type { Carrier } from '../propagation.ts';
 import { captureHeaders, redactUrl } from '../redact.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import type { RecordedSpan } from './span.ts';
+import { setGrpcStatus } from './rpc.ts';
 
 /** What the client span says of a server, derived once per server URL. */
 interface ServerParts { scheme: string; host: string; port: number; origin: string }
@@ -18,7 +19,8 @@ function serverParts(server: URL): ServerParts {
       scheme,
       host: server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname,
       port: server.port !== '' ? Number(server.port) : scheme === 'https' ? 443 : 80,
-      origin: server.origin,
+      // URL.origin is "null" for schemes WHATWG does not know (h2c)
+      origin: `${scheme}://${server.host}`,
     };
     SERVERS.set(server, parts);
   }
@@ -29,7 +31,7 @@ function serverParts(server: URL): ServerParts {
 export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method: string, server: URL, path: string, headers: Carrier, resendCount: number): void {
   const { scheme, host, port, origin } = serverParts(server);
   span.set('http.request.method', method);
-  span.set('network.protocol.version', '1.1');
+  span.set('network.protocol.version', server.protocol === 'h2c:' ? '2' : '1.1');
   span.set('url.full', redactUrl(origin, path, rt.safeQueryParams));
   span.set('url.scheme', scheme);
   span.set('server.address', host);
@@ -50,21 +52,39 @@ export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method:
 export class Attempt implements AttemptObserver {
   readonly #rt: SpanRuntime;
   readonly span: RecordedSpan;
+  /**
+   * A gRPC call: the span stays open past the head until the call ends (`complete`), since the status comes in
+   * the trailers.
+   */
+  readonly #grpc: boolean;
+  #answered = false;
 
-  constructor(rt: SpanRuntime, span: RecordedSpan) {
+  constructor(rt: SpanRuntime, span: RecordedSpan, grpc = false) {
     this.#rt = rt;
     this.span = span;
+    this.#grpc = grpc;
   }
 
   get ended(): boolean { return this.span.endTime >= 0; }
 
+  /** The head arrived and the span waits for the call's end (gRPC). */
+  get awaitingEnd(): boolean { return this.#answered && !this.ended; }
+
   onResponse(status: number, headers: OutgoingHttpHeaders): void {
     const span = this.span;
-    if (span.endTime >= 0) return;
+    if (span.endTime >= 0 || this.#answered) return;
     span.set('http.response.status_code', status);
     setHttpStatus(span, status, 400);
     if (this.#rt.responseHeaders.length > 0) captureHeaders(span, 'http.response.header.', this.#rt.responseHeaders, headers);
+    if (this.#grpc) { this.#answered = true; return; }
     span.end();
+  }
+
+  /** Ends a gRPC attempt that was answered, with the call's status (`undefined`: none came). */
+  complete(grpcStatus: number | undefined): void {
+    if (this.span.endTime >= 0) return;
+    setGrpcStatus(this.span, grpcStatus);
+    this.span.end();
   }
 
   /** Transport failure: `status` is what the client gets (502 refused/reset, 504 timeout, 499 client gone). */

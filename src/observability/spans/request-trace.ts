@@ -6,6 +6,8 @@ import type { AttemptObserver, RequestTrace, StepSpan } from '../../http/hooks.t
 import type { RequestContext } from '../../http/context.ts';
 import { headerGetter, headerSetter, type Carrier } from '../propagation.ts';
 import { captureHeaders } from '../redact.ts';
+import { isGrpc } from '../../http/grpc.ts';
+import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
@@ -135,7 +137,9 @@ export class RequestSpans implements ServerTrace {
       }
       const span = new RecordedSpan(this.#rt.sink, this.traceId, spanId, parentId, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
       setClientAttributes(this.#rt, span, this.#ctx.method, server, path, headers, resendCount);
-      attempt = new Attempt(this.#rt, span);
+      const grpc = isGrpc(this.#ctx.req.headers);
+      if (grpc) setRpcAttributes(span, path);
+      attempt = new Attempt(this.#rt, span, grpc);
       (this.#attempts ??= []).push(attempt);
     }
     this.#inject(spanId, headers);
@@ -189,6 +193,7 @@ export class RequestSpans implements ServerTrace {
     if (this.#attempts) {
       // an attempt the forwarder never reported (client gone mid-request, or a forwarder bug) still ends
       for (const attempt of this.#attempts) {
+        if (attempt.awaitingEnd) { attempt.complete(ctx.grpcStatus); continue; }
         if (attempt.ended) continue;
         attempt.onError(status, status === CLIENT_CLOSED_REQUEST
           ? new ProxyError('TAGWAY_CLIENT_GONE', status, 'client went away before the upstream answered')
@@ -200,6 +205,10 @@ export class RequestSpans implements ServerTrace {
     span.set('http.response.status_code', status);
     if (this.#refused !== undefined) span.fail(this.#refused);
     else setHttpStatus(span, status, 500);
+    if (isGrpc(ctx.req.headers)) {
+      setRpcAttributes(span, ctx.req.url ?? '');
+      setGrpcStatus(span, ctx.grpcStatus);
+    }
     if (this.#rt.responseHeaders.length > 0) {
       captureHeaders(span, 'http.response.header.', this.#rt.responseHeaders, this.#responseHeaders ?? res.getHeaders());
     }

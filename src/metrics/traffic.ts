@@ -164,25 +164,54 @@ export class TrafficStore implements RequestObserver {
     return out;
   }
 
-  /** Every router (or service) with requests in the last `seconds`, busiest first, with its totals. */
-  totals(kind: TrafficKind, seconds: number): TrafficTotals[] {
+  /** One router's (or service's) totals over the last `seconds`. */
+  total(kind: TrafficKind, name: string, seconds: number): TrafficTotals {
+    const n = clampWindow(seconds);
+    const hist = new Uint32Array(BUCKETS);
+    let count = 0, errors = 0;
+    for (const p of this.#buckets(kind, name, n)) {
+      count += p.count; errors += p.errors;
+      for (let i = 0; i < BUCKETS; i++) hist[i]! += p.hist[i]!;
+    }
+    return { name, requests: count, rps: count / n, errorRate: count ? errors / count : 0, p50: quantile(hist, count, 0.5), p99: quantile(hist, count, 0.99) };
+  }
+
+  *#buckets(kind: TrafficKind, name: string, n: number): Generator<Bucket> {
+    const last = this.#lastWhole();
+    for (let sec = last - n + 1; sec <= last; sec++) {
+      const b = this.#existing(sec)?.[kind === 'router' ? 'routers' : 'services'].get(name);
+      if (b) yield b;
+    }
+  }
+
+  /**
+   * The routers (or services) with requests in the last `seconds`, busiest first, with their totals; at most
+   * `limit`. Counts are summed for every name, latency histograms only for the names returned (at 5,000 busy
+   * routers the overview asks for five).
+   */
+  totals(kind: TrafficKind, seconds: number, limit = Infinity): TrafficTotals[] {
     const last = this.#lastWhole();
     const n = clampWindow(seconds);
-    const sums = new Map<string, Bucket>();
+    const field = kind === 'router' ? 'routers' : 'services';
+    const sums = new Map<string, { count: number; errors: number }>();
     for (let sec = last - n + 1; sec <= last; sec++) {
       const frame = this.#existing(sec);
       if (!frame) continue;
-      for (const [name, b] of frame[kind === 'router' ? 'routers' : 'services']) {
-        let sum = sums.get(name);
-        if (!sum) { sum = newBucket(); sums.set(name, sum); }
-        sum.count += b.count; sum.errors += b.errors;
-        for (let i = 0; i < BUCKETS; i++) sum.hist[i]! += b.hist[i]!;
+      for (const [name, b] of frame[field]) {
+        const sum = sums.get(name);
+        if (sum) { sum.count += b.count; sum.errors += b.errors; } else sums.set(name, { count: b.count, errors: b.errors });
       }
     }
-    return [...sums].map(([name, b]) => ({
-      name, requests: b.count, rps: b.count / n, errorRate: b.count ? b.errors / b.count : 0,
-      p50: quantile(b.hist, b.count, 0.5), p99: quantile(b.hist, b.count, 0.99),
-    })).sort((a, b) => b.requests - a.requests || (a.name < b.name ? -1 : 1));
+    const top = [...sums].sort(([an, a], [bn, b]) => b.count - a.count || (an < bn ? -1 : 1)).slice(0, limit);
+    return top.map(([name, b]) => {
+      const hist = new Uint32Array(BUCKETS);
+      for (let sec = last - n + 1; sec <= last; sec++) {
+        const h = this.#existing(sec)?.[field].get(name)?.hist;
+        if (h) for (let i = 0; i < BUCKETS; i++) hist[i]! += h[i]!;
+      }
+      return { name, requests: b.count, rps: b.count / n, errorRate: b.count ? b.errors / b.count : 0,
+        p50: quantile(hist, b.count, 0.5), p99: quantile(hist, b.count, 0.99) };
+    });
   }
 }
 

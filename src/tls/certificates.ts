@@ -12,6 +12,9 @@ export interface LoadedCertificate {
   readonly names: readonly string[];
   readonly commonName: string;
   readonly notAfter: string;
+  /** Subject and issuer distinguished names, one line ("CN=example.com, O=Example") for the dashboard. */
+  readonly subject?: string;
+  readonly issuer?: string;
   /** Where it came from: the certFile path, "inline", or "generated". */
   readonly source: string;
 }
@@ -43,7 +46,8 @@ export function describe(certPem: string, keyPem: string, x509: X509Certificate,
     const m = /^(DNS|IP Address):(.*)$/.exec(part);
     if (m && !names.includes(m[2]!.toLowerCase())) names.push(m[2]!.toLowerCase());
   }
-  return { id: nextId++, certPem, keyPem, names, commonName, notAfter: new Date(x509.validTo).toISOString(), source };
+  const oneLine = (dn: string) => dn.split('\n').filter(Boolean).reverse().join(', ');
+  return { id: nextId++, certPem, keyPem, names, commonName, notAfter: new Date(x509.validTo).toISOString(), source, subject: oneLine(x509.subject), issuer: oneLine(x509.issuer) };
 }
 
 /** The certificates of one store by name: exact names, one-label wildcards, and the default. */

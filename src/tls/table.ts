@@ -14,6 +14,8 @@ export interface CertificateStatus {
   stores: string[];
   domains: string[];
   notAfter?: string;
+  subject?: string;
+  issuer?: string;
   status: 'enabled' | 'warning' | 'disabled';
   error?: string[];
 }
@@ -203,7 +205,7 @@ function status(pair: FileOrContentPair, got: { cert?: LoadedCertificate; error?
   return {
     source, stores: isDefault ? stores.map((s) => `${s} (defaultCertificate)`) : stores,
     domains: got.cert ? [...got.cert.names] : [],
-    ...(got.cert ? { notAfter: got.cert.notAfter } : {}),
+    ...(got.cert ? { notAfter: got.cert.notAfter, subject: got.cert.subject, issuer: got.cert.issuer } : {}),
     status: got.error ? (got.cert ? 'warning' : 'disabled') : 'enabled',
     ...(got.error ? { error: [got.error] } : {}),
   };

@@ -21,6 +21,9 @@ describe('TrafficStore', () => {
     assert.deepEqual(points.map((p) => [p.t, p.requests, p.errors]), [[t0 / 1000 - 1, 0, 0], [t0 / 1000, 2, 1], [t0 / 1000 + 1, 1, 0]], '4xx are not errors');
     assert.deepEqual(traffic.series('service', 's@file', 2).map((p) => p.requests), [2, 1]);
     assert.deepEqual(traffic.totals('router', 2), [{ name: 'r@file', requests: 3, rps: 1.5, errorRate: 1 / 3, p50: points[1]!.p50, p99: points[1]!.p99 }]);
+    assert.deepEqual(traffic.total('router', 'r@file', 2), traffic.totals('router', 2)[0]);
+    traffic.record('quiet@file', 's@file', 200, 1, t0);
+    assert.deepEqual(traffic.totals('router', 2, 1).map((x) => x.name), ['r@file'], 'the busiest first, at most `limit`');
   });
 
   it('gives p50 and p99 within the histogram\'s ±16%', () => {

@@ -49,5 +49,7 @@ describe('dashboard over HTTPS', () => {
     const cert = page.locator('tr[data-certificate]', { hasText: 'dash.test' });
     await cert.waitFor(WAIT);
     assert.match(await cert.innerText(), /shop@file/);
+    assert.match(await cert.locator('[data-subject]').innerText(), /CN=dash\.test/);
+    assert.match(await cert.locator('[data-issuer]').innerText(), /issued by .*CN=/);
   });
 });

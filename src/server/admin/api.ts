@@ -234,7 +234,7 @@ export function apiRoutes(view: GatewayView): Hono {
     const limit = intParam(c, 'limit', 50);
     if (limit instanceof Error) return apiError(c, limit.message, 400);
     const t = view.traffic;
-    return c.json({ seconds, routers: t?.totals('router', seconds).slice(0, limit) ?? [], services: t?.totals('service', seconds).slice(0, limit) ?? [] });
+    return c.json({ seconds, routers: t?.totals('router', seconds, limit) ?? [], services: t?.totals('service', seconds, limit) ?? [] });
   });
   api.get('/tagway/traffic/:kind{routers|services}/:name', (c) => {
     const seconds = intParam(c, 'seconds', 60);
@@ -242,35 +242,38 @@ export function apiRoutes(view: GatewayView): Hono {
     const kind = c.req.param('kind') === 'routers' ? 'router' : 'service';
     const name = idParam(c, 'name');
     const t = view.traffic;
-    const totals = t?.totals(kind, seconds).find((x) => x.name === name)
-      ?? { name, requests: 0, rps: 0, errorRate: 0, p50: null, p99: null };
-    return c.json({ kind, name, seconds, totals, points: t?.series(kind, name, seconds) ?? [] });
+    return c.json({ kind, name, seconds, totals: t?.total(kind, name, seconds) ?? { name, requests: 0, rps: 0, errorRate: 0, p50: null, p99: null },
+      points: t?.series(kind, name, seconds) ?? [] });
   });
   api.notFound((c) => c.body('404 page not found\n', 404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }));
   return api;
 }
 
-/** What an operator should look at first: items in error or warning, then servers down (at most 20 in all). */
+/**
+ * What an operator should look at first: items in error, then in warning (with their first error), then servers
+ * down; at most 20 in all, of which up to 10 servers down, so a flood of broken items does not hide them.
+ */
 function attention(state: RuntimeState): Array<Record<string, unknown>> {
-  const out: Array<Record<string, unknown>> = [];
   const MAX = 20;
+  const SERVERS = 10;
+  const servers: Array<Record<string, unknown>> = [];
+  for (const svc of Object.values(state.services)) {
+    for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
+      if (up === 'DOWN' && servers.length < SERVERS) servers.push({ kind: 'server', name: svc.name, url, status: 'down' });
+    }
+  }
+  const items: Array<Record<string, unknown>> = [];
+  const room = MAX - servers.length;
   for (const status of ['disabled', 'warning'] as const) {
-    for (const [kind, items] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
-      for (const i of byName(items as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
+    for (const [kind, all] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
+      for (const i of Object.values(all as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
         if (i.status !== status) continue;
-        if (out.length >= MAX) return out;
-        out.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });
+        if (items.length >= room) return [...items, ...servers];
+        items.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });
       }
     }
   }
-  for (const svc of byName(state.services)) {
-    for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
-      if (up !== 'DOWN') continue;
-      if (out.length >= MAX) return out;
-      out.push({ kind: 'server', name: svc.name, url, status: 'down' });
-    }
-  }
-  return out;
+  return [...items, ...servers];
 }
 
 function providerDisplayName(name: string): string {

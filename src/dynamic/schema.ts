@@ -141,7 +141,7 @@ export const middlewareDesc = desc('Middleware', {
     expression: str, checkPeriod: duration, fallbackDuration: duration, recoveryDuration: duration, responseCode: int,
   })),
   compress: struct(desc('Compress', {
-    excludedContentTypes: strings, includedContentTypes: strings, minResponseBodyBytes: int, encodings: strings,
+    excludedContentTypes: strings, includedContentTypes: strings, minResponseBodyBytes: int, encodings: strings, defaultEncoding: str,
   }), { allowEmpty: true }),
   forwardAuth: struct(desc('ForwardAuth', {
     address: str,

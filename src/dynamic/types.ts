@@ -192,7 +192,7 @@ export interface TLSClientCertificateInfo {
 }
 export interface PassTLSClientCert { pem?: boolean; info?: TLSClientCertificateInfo }
 export interface GrpcWeb { allowOrigins?: string[] }
-export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[] }
+export interface Compress { excludedContentTypes?: string[]; includedContentTypes?: string[]; minResponseBodyBytes?: number; encodings?: string[]; defaultEncoding?: string }
 /** Traefik's default `compress.encodings`, in its order of preference (the middleware and the API's view share it). */
 export const DEFAULT_COMPRESS_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
 

@@ -1,59 +1,61 @@
 /**
- * Accept-Encoding negotiation, as Traefik's compress middleware does it (acceptencoding.go): without
- * q-values the server's order (`encodings`) wins; with q-values the client's highest weight wins,
- * `*` means the server default, and `identity;q=0` / `*;q=0` mean nothing acceptable.
+ * Accept-Encoding negotiation, as Traefik v3.7's compress middleware does it (acceptencoding.go): an empty
+ * field means identity; entries the server does not know are ignored, an entry without a q-value weighs 1 and
+ * one with q=0 is dropped; the heaviest wins, ties going to the configured order (`*` before every encoding,
+ * `identity` after). `*` means the default encoding (`defaultEncoding`, else the first configured one).
  */
 
-const IDENTITY = 'identity';
-const NOT_ACCEPTABLE = 'not_acceptable';
+export const IDENTITY = 'identity';
+export const NOT_ACCEPTABLE = 'not_acceptable';
+const WILDCARD = '*';
 
-interface Weighted { type: string; weight: number | undefined }
+interface Weighted { type: string; weight: number; priority: number }
 
 /**
- * Picks the encoding for a request.
+ * Picks the encoding for a request's Accept-Encoding lines (`identity`, `not_acceptable` or one of `encodings`).
  * @example
- * chooseEncoding('gzip, br', ['gzip', 'br']) // 'gzip'
- * chooseEncoding('gzip;q=0.5, br;q=1', ['gzip', 'br']) // 'br'
+ * chooseEncoding(['gzip, br'], ['gzip', 'br']) // 'gzip'
+ * chooseEncoding(['gzip;q=0.5, br;q=1'], ['gzip', 'br']) // 'br'
  */
-export function chooseEncoding(acceptEncoding: string, allowed: readonly string[], known: readonly string[] = allowed): string {
-  const fallback = allowed.includes('br') ? 'br' : allowed[0]!;
-  const { encodings, hasWeight } = parse(acceptEncoding, known);
-  if (hasWeight) {
-    if (encodings.length === 0) return IDENTITY;
-    for (const e of encodings) {
-      if ((e.type === IDENTITY || e.type === '*') && e.weight === 0) return NOT_ACCEPTABLE;
-      if (e.type === '*') return fallback;
-      if (allowed.includes(e.type)) return e.type;
+export function chooseEncoding(acceptEncoding: readonly string[], encodings: readonly string[], defaultEncoding = ''): string {
+  // RFC 9110 §12.5.3: an empty field value means no content coding is wanted.
+  if (acceptEncoding.length === 1 && acceptEncoding[0] === '') return IDENTITY;
+  const priority = (type: string): number | undefined =>
+    type === WILDCARD ? -1 : type === IDENTITY ? encodings.length : encodings.includes(type) ? encodings.indexOf(type) : undefined;
+  const acceptable: Weighted[] = [];
+  for (const line of acceptEncoding) {
+    for (const item of line.replaceAll(' ', '').split(',')) {
+      const semi = item.indexOf(';');
+      const type = semi === -1 ? item : item.slice(0, semi);
+      const p = priority(type);
+      if (p === undefined) continue;
+      let weight = 1;
+      const param = semi === -1 ? '' : item.slice(semi + 1);
+      if (param.startsWith('q=')) {
+        const w = Number.parseFloat(param.slice(2));
+        weight = Number.isNaN(w) ? 0 : w;
+        if (weight === 0) continue;
+      }
+      acceptable.push({ type, weight, priority: p });
     }
-    return NOT_ACCEPTABLE;
   }
-  for (const a of allowed) if (encodings.some((e) => e.type === a)) return a;
-  if (encodings.some((e) => e.type === '*')) return fallback;
-  return IDENTITY;
+  if (acceptable.length === 0) return NOT_ACCEPTABLE;
+  acceptable.sort((a, b) => (a.weight === b.weight ? a.priority - b.priority : b.weight - a.weight));
+  const best = acceptable[0]!.type;
+  if (best === WILDCARD) return defaultEncoding || encodings[0]!;
+  return best;
 }
 
-function parse(header: string, known: readonly string[]): { encodings: Weighted[]; hasWeight: boolean } {
-  const encodings: Weighted[] = [];
-  let hasWeight = false;
-  for (const item of header.replaceAll(' ', '').split(',')) {
-    const semi = item.indexOf(';');
-    const type = semi === -1 ? item : item.slice(0, semi);
-    if (type !== IDENTITY && type !== '*' && !known.includes(type)) continue;
-    let weight: number | undefined;
-    const param = semi === -1 ? '' : item.slice(semi + 1);
-    if (param.startsWith('q=')) {
-      const w = Number.parseFloat(param.slice(2));
-      weight = Number.isNaN(w) ? 0 : w;
-      hasWeight = true;
-    }
-    encodings.push({ type, weight });
+/**
+ * Whether the gzip writer Traefik uses (klauspost gzhttp) agrees to compress: it reads the first
+ * Accept-Encoding line only and wants `gzip` listed there with a non-zero weight (`*` is not enough).
+ */
+export function acceptsGzip(acceptEncoding: readonly string[]): boolean {
+  for (const item of (acceptEncoding[0] ?? '').split(',')) {
+    const [type = '', ...params] = item.split(';').map((s) => s.trim());
+    if (type.toLowerCase() !== 'gzip') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number.parseFloat(q.slice(2)) > 0;
   }
-  // Stable sort, heaviest first; an unweighted entry sits above q=0 and below any other weight.
-  encodings.sort((a, b) => rank(b) - rank(a));
-  return { encodings, hasWeight };
-}
-
-function rank(e: Weighted): number {
-  if (e.weight === undefined) return 0.0000001;
-  return e.weight;
+  return false;
 }

@@ -7,7 +7,7 @@ import { optionError } from '../shared/errors.ts';
 import { headerValue } from '../shared/options.ts';
 import { delOut, getOut, setOut } from '../shared/outheaders.ts';
 import type { Wrapper } from '../shared/types.ts';
-import { chooseEncoding } from './encoding.ts';
+import { acceptsGzip, chooseEncoding } from './encoding.ts';
 
 /** Traefik's defaults: 1024 bytes, and encodings gzip, br, zstd (zstd only where this Node has it). */
 export const DEFAULT_MIN_SIZE = 1024;
@@ -37,8 +37,9 @@ interface MediaType { type: string; params: Map<string, string> }
 
 /**
  * compress: compresses responses for clients that accept gzip, br (or zstd, deflate when configured),
- * negotiated from Accept-Encoding with q-values. Not compressed: HEAD requests, requests without
- * Accept-Encoding, requests whose own Content-Type is excluded (application/grpc always is), Range
+ * negotiated from Accept-Encoding with q-values as Traefik v3.7 does (see encoding.ts); without Accept-Encoding,
+ * with `defaultEncoding` (br or zstd: gzip wants to be asked). Not compressed: HEAD requests, requests without
+ * Accept-Encoding and no default, requests whose own Content-Type is excluded (application/grpc always is), Range
  * requests, 1xx/204/304 answers, answers already carrying Content-Encoding or Content-Range, answers
  * whose Content-Type is excluded (or not included), and answers whose Content-Length is below
  * `minResponseBodyBytes` (default 1024). Vary gets Accept-Encoding; Content-Length is removed.
@@ -63,6 +64,10 @@ export function compress(cfg: Compress): Wrapper {
   });
   const encodings = configured.filter((e) => ENCODERS[e] !== undefined);
   if (encodings.length === 0) throw optionError('compress.encodings', `none of ${configured.join(', ')} is available in this Node.js`);
+  const defaultEncoding = cfg.defaultEncoding ?? '';
+  if (defaultEncoding !== '' && !configured.includes(defaultEncoding)) {
+    throw optionError('compress.defaultEncoding', `unsupported default encoding: ${defaultEncoding} (not in encodings: ${configured.join(', ')})`);
+  }
 
   function transform(status: number, head: OutgoingHttpHeaders, encoding: string): Transform | undefined {
     const vary = getOut(head, 'vary');
@@ -91,10 +96,12 @@ export function compress(cfg: Compress): Wrapper {
         if (ctx.method === 'HEAD' || ctx.headers.range !== undefined) { next(ctx); return; }
         const reqType = parseMediaType(headerValue(ctx.headers, 'content-type'));
         if (reqType && excluded.some((m) => m.type === reqType.type)) { next(ctx); return; }
-        const accept = ctx.headers['accept-encoding'];
-        if (accept === undefined) { next(ctx); return; }
-        const encoding = chooseEncoding(Array.isArray(accept) ? accept.join(',') : accept, encodings, configured);
-        if (ENCODERS[encoding] === undefined) { next(ctx); return; }
+        const header = ctx.headers['accept-encoding'];
+        const accept = header === undefined ? undefined : Array.isArray(header) ? header : [header];
+        // RFC 9110 §12.5.3: without Accept-Encoding any coding is acceptable; Traefik then uses defaultEncoding, if set.
+        const encoding = accept === undefined ? defaultEncoding : chooseEncoding(accept, configured, defaultEncoding);
+        // Traefik's gzip writer (gzhttp) looks at Accept-Encoding again and wants gzip named there.
+        if (ENCODERS[encoding] === undefined || !encodings.includes(encoding) || (encoding === 'gzip' && !acceptsGzip(accept ?? []))) { next(ctx); return; }
         (ctx.responseTransforms ??= []).push(function compressResponse(status, head) { return transform(status, head, encoding); });
         next(ctx);
       };
@@ -118,7 +125,9 @@ function parseMediaType(value: string): MediaType | undefined {
   for (const p of rest) {
     const eq = p.indexOf('=');
     if (eq === -1) { if (p.trim() === '') continue; return undefined; }
-    params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    const name = p.slice(0, eq).trim().toLowerCase();
+    if (params.has(name)) return undefined; // Go: "mime: duplicate parameter name"
+    params.set(name, p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
   }
   return { type, params };
 }

@@ -126,7 +126,7 @@ export class IncrementalRuntime {
   /** What a middleware's service lookups gave: the handlers it holds, the errors to show on the services. */
   #mwServiceUse = new Map<string, Array<{ service: string; error?: string }>>();
   #tlsRouters = new Map<string, TlsRouter>();
-  #routerTls: RouterTlsResult = { resolved: new Map(), errors: new Map(), hostOptions: new Map() };
+  #routerTls: RouterTlsResult = { resolved: new Map(), defaultedOn: new Map(), errors: new Map(), hostOptions: new Map() };
   #state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
   #tables = new Map<string, PatchableRouteTable<Route>>();
   #tlsTables = new Map<string, PatchableRouteTable<Route>>();
@@ -407,7 +407,7 @@ export class IncrementalRuntime {
     } catch (err) {
       // Should the resolution throw, the TLS routers are disabled with the error and the others still build.
       const error = [{ message: `TLS options could not be resolved: ${errorMessage(err)}`, fatal: true }];
-      return { resolved: new Map(), errors: new Map(routers.map((r) => [r.name, error])), hostOptions: new Map() };
+      return { resolved: new Map(), defaultedOn: new Map(), errors: new Map(routers.map((r) => [r.name, error])), hostOptions: new Map() };
     }
   }
 

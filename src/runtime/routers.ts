@@ -185,7 +185,7 @@ function routeOn(ep: string, name: string, info: RouterInfo, router: Router, rul
     name, rule, priority: info.priority, rank: providerRank(info.provider, b.precedence),
     value: {
       name, rule: router.rule!, service, internal: info.provider === 'internal', handler,
-      ...(router.tls ? { tlsOptions: b.routerTls.resolved.get(name) ?? 'default' } : {}),
+      ...(router.tls ? { tlsOptions: b.routerTls.defaultedOn.get(ep)?.get(name) ?? b.routerTls.resolved.get(name) ?? 'default' } : {}),
       observability: { accessLogs: o.accessLogs, metrics: o.metrics, tracing: o.tracing, traceVerbosity: o.traceVerbosity },
     },
   }];

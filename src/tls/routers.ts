@@ -5,8 +5,14 @@ import { DEFAULT_OPTIONS_NAME, type CompiledOptions } from './options.ts';
 export interface TlsRouter { name: string; provider: string; rule?: string; entryPoints: readonly string[]; tls: RouterTLS }
 
 export interface RouterTlsResult {
-  /** Router → the options its requests must have been handshaken with (421 otherwise). */
+  /** Router → the options it asks for, qualified (the ones its requests must have been handshaken with, 421 otherwise). */
   resolved: Map<string, string>;
+  /**
+   * Entry point → router → `default`, where the router's options cannot apply on that entry point: its host is
+   * claimed with other options there, or its rule names no host (Traefik v3.7 resolves those routers to the
+   * default options on that entry point only; it shows them renamed `<ep>-conflicted-<router>`).
+   */
+  defaultedOn: Map<string, Map<string, string>>;
   /** Router → problems; `fatal` ones disable the router. */
   errors: Map<string, Array<{ message: string; fatal: boolean }>>;
   /** Entry point → host (or `*.domain`) → options name, for choosing a handshake by SNI. */
@@ -16,7 +22,8 @@ export interface RouterTlsResult {
 /**
  * Traefik's resolution of routers' TLS options (aggregator `resolveHTTPTLSOptions`, tcp manager): an unqualified
  * name belongs to the router's provider; per entry point, a host that routers claim with different options gets
- * the default options and each of those routers an error; options that do not exist disable the router. The trap
+ * the default options and each of those routers an error (on that entry point only), as does a router whose rule
+ * names no host; options that do not exist disable the router. The trap
  * Traefik leaves silent: a tag cannot declare options, so `tls.options=modern` on a Consul router means
  * `modern@consulcatalog`, which never exists; the error says which existing options were probably meant.
  * @example
@@ -44,15 +51,19 @@ export function resolveRouterTls(routers: readonly TlsRouter[], options: Readonl
     domainsOf.set(r.name, [...domains]);
   }
   const hostOptions = new Map<string, Map<string, string>>();
+  const defaultedOn = new Map<string, Map<string, string>>();
   const eps = new Set(routers.flatMap((r) => r.entryPoints));
   for (const ep of eps) {
+    const defaulted = new Map<string, string>();
+    defaultedOn.set(ep, defaulted);
     const claims = new Map<string, Map<string, string[]>>(); // host → options → routers
     for (const r of routers) {
       const opt = resolved.get(r.name);
       if (opt === undefined || !r.entryPoints.includes(ep)) continue;
       const domains = domainsOf.get(r.name)!;
       if (domains.length === 0 && opt !== DEFAULT_OPTIONS_NAME) {
-        add(r.name, `no domain found in rule ${r.rule}, the TLS option ${opt} cannot be applied`, false);
+        add(r.name, `no domain found in rule ${r.rule}, the TLS option ${opt} cannot be applied: default TLS options will be used on ${ep}`, false);
+        defaulted.set(r.name, DEFAULT_OPTIONS_NAME);
         continue;
       }
       for (const d of domains) {
@@ -68,13 +79,13 @@ export function resolveRouterTls(routers: readonly TlsRouter[], options: Readonl
       for (const names of byOpt.values()) {
         for (const n of names) {
           add(n, `router's TLSOptions configuration is conflicting with other routers on the same entrypoint and host (${host} on ${ep}), default TLS options will be used instead`, false);
-          resolved.set(n, DEFAULT_OPTIONS_NAME);
+          defaulted.set(n, DEFAULT_OPTIONS_NAME);
         }
       }
     }
     hostOptions.set(ep, hosts);
   }
-  return { resolved, errors, hostOptions };
+  return { resolved, defaultedOn, errors, hostOptions };
 }
 
 function unknownOptions(wanted: string, raw: string, provider: string, options: ReadonlyMap<string, unknown>): string {

@@ -12,6 +12,20 @@ export const REDACTED = 'REDACTED';
  */
 export function redactQuery(rawQuery: string, safe: ReadonlySet<string>): string {
   if (rawQuery === '') return '';
+  // the server span and the attempt's url.full redact the same query, one after the other
+  if (rawQuery === lastQuery && safe === lastSafe) return lastRedacted;
+  const out = redactQueryOnce(rawQuery, safe);
+  lastQuery = rawQuery;
+  lastSafe = safe;
+  lastRedacted = out;
+  return out;
+}
+
+let lastQuery = '';
+let lastSafe: ReadonlySet<string> | undefined;
+let lastRedacted = '';
+
+function redactQueryOnce(rawQuery: string, safe: ReadonlySet<string>): string {
   if (safe.size === 0 && PLAIN_QUERY.test(rawQuery)) return plainRedacted(rawQuery);
   const input = new URLSearchParams(rawQuery);
   const keys = [...new Set(input.keys())].sort();

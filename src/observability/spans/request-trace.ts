@@ -11,7 +11,7 @@ import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
-import { KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan } from './span.ts';
+import { idAt, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newIdBlock, newSpanId, RecordedSpan } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -65,6 +65,8 @@ export class RequestSpans implements ServerTrace {
   #currentSpanId: string;
   #steps: RecordedSpan[] | undefined;
   #attempts: Attempt[] | undefined;
+  /** The id block until the first attempt takes its span id from it ('' after). */
+  #firstAttemptId: string;
   #routerOpened = false;
   #serviceOpened = false;
   #refused: string | undefined;
@@ -84,8 +86,10 @@ export class RequestSpans implements ServerTrace {
       if (extracted !== undefined && isSpanContextValid(extracted)) parent = extracted;
     }
     this.#parent = parent;
-    this.traceId = parent?.traceId ?? newTraceId();
-    this.spanId = this.#currentSpanId = newSpanId();
+    const ids = newIdBlock(); // one hex conversion for the trace id, this span's id and the first attempt's
+    this.traceId = parent?.traceId ?? idAt(ids, 0);
+    this.spanId = this.#currentSpanId = idAt(ids, 32);
+    this.#firstAttemptId = ids;
     this.sampled = rt.sample(parent !== undefined ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : undefined, this.traceId);
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
@@ -127,7 +131,8 @@ export class RequestSpans implements ServerTrace {
   }
 
   startAttempt(server: URL, path: string, headers: Carrier, resendCount: number): AttemptObserver | undefined {
-    const spanId = newSpanId();
+    let spanId: string;
+    if (this.#firstAttemptId !== '') { spanId = idAt(this.#firstAttemptId, 48); this.#firstAttemptId = ''; } else spanId = newSpanId();
     let attempt: Attempt | undefined;
     if (this.sampled && !this.#ended) {
       let parentId = this.spanId;

@@ -238,6 +238,8 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
   const listen = async (): Promise<void> => {
     relay = createNetServer((client) => {
       const upstream = netConnect(backendPort, '127.0.0.1');
+      client.setNoDelay(true); // a relay must not add Nagle's delays to HTTP/2's small frames
+      upstream.setNoDelay(true);
       for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => { client.destroy(); upstream.destroy(); }); }
       client.on('data', (c: Buffer) => { wireBytes += c.length; });
       client.pipe(upstream).pipe(client);

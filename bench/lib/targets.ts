@@ -25,6 +25,8 @@ export const TARGETS: readonly TargetSpec[] = [
   { id: 'direct', label: '(a) upstream direct', kind: 'direct', cpus: SUT_CPUS },
   { id: 'tagway', label: '(b) tagway, tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 } },
   { id: 'tagway-base', label: '(b) tagway baseline (BENCH_BASELINE), tracing off', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1 }, baseline: true },
+  { id: 'tagway-base-trace1', label: '(b) tagway baseline (BENCH_BASELINE), tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 }, baseline: true },
+  { id: 'tagway-base-trace001', label: '(b) tagway baseline (BENCH_BASELINE), tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 }, baseline: true },
   { id: 'tagway-trace1', label: '(b) tagway, tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 } },
   { id: 'tagway-trace001', label: '(b) tagway, tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 } },
   { id: 'tagway-dash', label: '(b) tagway, API + dashboard on', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, api: true } },

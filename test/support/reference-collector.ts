@@ -131,8 +131,8 @@ export interface ReferenceCollector {
 }
 
 export interface ReferenceOptions {
-  /** gRPC over TLS with this server certificate and key (PEM file paths); default plaintext h2c. */
-  tls?: { cert: string; key: string };
+  /** gRPC over TLS with this server certificate and key (PEM file paths); default plaintext h2c. `clientCa`: require a client certificate it signed. */
+  tls?: { cert: string; key: string; clientCa?: string };
 }
 
 /**
@@ -200,7 +200,8 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
       },
     });
     const credentials = options.tls
-      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.cert), private_key: readFileSync(options.tls.key) }], false)
+      ? grpc.ServerCredentials.createSsl(options.tls.clientCa ? readFileSync(options.tls.clientCa) : null,
+        [{ cert_chain: readFileSync(options.tls.cert), private_key: readFileSync(options.tls.key) }], options.tls.clientCa !== undefined)
       : grpc.ServerCredentials.createInsecure();
     backendPort = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))));
     closeBackend = () => new Promise((resolve) => { server.forceShutdown(); resolve(); });

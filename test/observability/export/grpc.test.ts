@@ -133,6 +133,27 @@ describe('OTLP/gRPC export through the running gateway', () => {
   });
 });
 
+describe('OTLP/gRPC TLS from the OTel environment through the running gateway', () => {
+  it('OTEL_EXPORTER_OTLP_CERTIFICATE trusts the receiver; OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE/_CLIENT_KEY pass its client-certificate check', async (t) => {
+    // the receiver requires a client certificate signed by CERT (self-signed: CERT itself)
+    const receiver = { tls: { cert: CERT, key: KEY, clientCa: CERT } };
+    const env = (c: ReferenceCollector, client: boolean) => ({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${c.port}`, OTEL_EXPORTER_OTLP_CERTIFICATE: CERT,
+      ...(client ? { OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: CERT, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: KEY } : {}), OTEL_BSP_EXPORT_TIMEOUT: '500',
+    });
+    const mtls = await grpcGateway(t, { receiver, flags: () => [], env: (c) => env(c, true) });
+    const noClientCert = await grpcGateway(t, { receiver, flags: () => [], env: (c) => env(c, false) });
+    await send(mtls.web, '/mtls');
+    const spans = await mtls.collector.waitForSpans(2);
+    assert.equal(spans.find((s) => s.name === 'GET')?.attributes['url.path'], '/mtls');
+    assert.deepEqual(mtls.tracing.settings()['insecure'], { value: false, source: 'env', variable: 'OTEL_EXPORTER_OTLP_ENDPOINT' });
+    assert.deepEqual((mtls.tracing.settings()['tls'] as Record<string, unknown>)['key'], { value: KEY, source: 'env', variable: 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY' });
+    await send(noClientCert.web, '/mtls');
+    await waitFor('the export without a client certificate to fail', () => noClientCert.tracing.stats().failedExports === 1, { timeoutMs: 10_000 });
+    assert.equal(noClientCert.collector.spans.length, 0);
+  });
+});
+
 describe('OTLP/gRPC failures through the running gateway', () => {
   it('UNAVAILABLE is retried until the receiver accepts: nothing lost', async (t) => {
     const g = await grpcGateway(t);

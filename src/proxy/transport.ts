@@ -66,7 +66,8 @@ export const DEFAULT_MAX_IDLE_CONNS_PER_HOST = 200;
 export interface TransportHooks {
   /**
    * An extra identity check (the Consul Connect transport passes its SPIFFE check here). Runs after
-   * `peerCertURI`'s; both must pass.
+   * `peerCertURI`'s; both must pass. Like `peerCertURI`, it replaces the host-name check (the chain is still
+   * verified unless `insecureSkipVerify`).
    */
   checkServerIdentity?: ServerIdentityCheck;
   /** Distinguishes transports whose hook differs while their data is equal (default: none). */

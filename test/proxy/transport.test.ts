@@ -10,6 +10,8 @@ import { testPki } from '../tls/harness.ts';
 import { send, startFileGateway } from '../support/file-gateway.ts';
 import { waitForState } from '../support/gateway.ts';
 import { createTransport, peerCertUriCheck, tlsConnectOptions } from '../../src/proxy/transport.ts';
+import { createCertificate } from '../../src/tls/x509.ts';
+import { startUpstream } from '../support/upstream.ts';
 
 interface Seen { servername: string | false; clientCN: string | undefined }
 
@@ -117,6 +119,56 @@ describe('serversTransports (file provider) and https upstreams', () => {
     const state = gw.gateway.state();
     assert.match(state.routers['missing@file']!.error!.join(' '), /serversTransport "nope@file" not found/);
     assert.match(state.routers['bad@file']!.error!.join(' '), /serversTransport "bad@file": rootCAs\[0\]: cannot read \/nonexistent\/ca.pem/);
+  });
+});
+
+describe('serversTransports: reloads, SPIFFE identity, connection reuse', () => {
+  it('a changed transport applies on reload (the services using it are rebuilt with new pools)', async (t) => {
+    const pki = testPki(['backend.internal']);
+    const up = await startHttpsUpstream(t, { cert: pki.server.certPem, key: pki.server.keyPem });
+    const svc = route('api', { servers: [{ url: up.url }], serversTransport: 'backend' });
+    const gw = await startFileGateway(t, { ...svc, serversTransports: { backend: { serverName: 'backend.internal' } } });
+    assert.equal((await send(gw.web, '/api')).status, 500);
+    const reloaded = gw.gateway.nextReload();
+    await gw.rewrite({ ...svc, serversTransports: { backend: { serverName: 'backend.internal', rootCAs: [pki.ca.certPem] } } });
+    await reloaded;
+    assert.equal((await send(gw.web, '/api')).status, 200);
+  });
+
+  it('peerCertURI accepts the certificate that carries the SPIFFE ID, without checking the host name', async (t) => {
+    const ca = createCertificate({ commonName: 'mesh CA', isCA: true });
+    const leaf = createCertificate({ commonName: 'web', uris: ['spiffe://11111111.consul/ns/default/dc/dc1/svc/web'], issuer: ca });
+    const up = await startHttpsUpstream(t, { cert: leaf.certPem, key: leaf.keyPem });
+    const good = route('good', { servers: [{ url: up.url }], serversTransport: 'good' });
+    const bad = route('bad', { servers: [{ url: up.url }], serversTransport: 'bad' });
+    const gw = await startFileGateway(t, {
+      routers: { ...good.routers, ...bad.routers },
+      services: { ...good.services, ...bad.services },
+      serversTransports: {
+        good: { rootCAs: [ca.certPem], peerCertURI: 'spiffe://11111111.consul/ns/default/dc/dc1/svc/web' },
+        bad: { rootCAs: [ca.certPem], peerCertURI: 'spiffe://11111111.consul/ns/default/dc/dc1/svc/db' },
+      },
+    });
+    assert.equal((await send(gw.web, '/good')).status, 200);
+    assert.equal((await send(gw.web, '/bad')).status, 500);
+    assert.equal(up.seen.length, 1);
+  });
+
+  it('maxIdleConnsPerHost < 0 opens a connection per request; the default reuses one', async (t) => {
+    const connections: string[] = [];
+    const up = await startUpstream(t, 'u', (req, res) => { res.end('ok'); });
+    up.server.on('connection', () => connections.push('c'));
+    const reuse = route('reuse', { servers: [{ url: up.url }] });
+    const fresh = route('fresh', { servers: [{ url: `${up.url}/` }], serversTransport: 'noreuse' });
+    const gw = await startFileGateway(t, {
+      routers: { ...reuse.routers, ...fresh.routers },
+      services: { ...reuse.services, ...fresh.services },
+      serversTransports: { noreuse: { maxIdleConnsPerHost: -1 } },
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await send(gw.web, '/reuse')).status, 200);
+    assert.equal(connections.length, 1);
+    for (let i = 0; i < 3; i++) assert.equal((await send(gw.web, '/fresh')).status, 200);
+    assert.equal(connections.length, 4);
   });
 });
 

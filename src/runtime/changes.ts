@@ -1,5 +1,6 @@
 import { aggregate, qualify, type Aggregated, type QualifiedIssue } from '../dynamic/aggregate.ts';
 import type { Configuration, Message } from '../dynamic/types.ts';
+import { changesSince } from '../dynamic/changes.ts';
 import type { ConfigChanges } from './build.ts';
 
 const KINDS = ['routers', 'services', 'middlewares'] as const;
@@ -42,6 +43,17 @@ export class ConfigurationAggregator {
         const a: Record<string, unknown> = before?.[kind] ?? {};
         const b: Record<string, unknown> = after?.[kind] ?? {};
         const into = http[kind] as Record<string, unknown>;
+        const noted = changesSince(previous.get(provider), messages.get(provider));
+        if (noted) {
+          // The provider said which items changed: only those are looked at.
+          for (const name of noted[kind]) {
+            if (a[name] === b[name]) continue;
+            const q = qualify(name, provider);
+            if (Object.hasOwn(b, name)) into[q] = b[name]; else delete into[q];
+            changes[kind].add(q);
+          }
+          continue;
+        }
         for (const name in b) {
           if (a[name] === b[name]) continue;
           const q = qualify(name, provider);

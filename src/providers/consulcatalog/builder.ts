@@ -44,7 +44,7 @@ export function buildOptionsFrom(config: ConsulCatalogConfig): BuildOptions {
 
 export interface BuildResult { configuration: Configuration; issues: ItemIssue[]; log: string[] }
 
-interface Prepared { rule: RuleTemplate; match: TagPredicate }
+export interface Prepared { rule: RuleTemplate; match: TagPredicate }
 const prepared = new Map<string, Prepared>();
 
 /**
@@ -66,7 +66,7 @@ export function prepareBuildOptions(options: BuildOptions): Prepared {
 }
 
 /** Issues before we know whether the item survived (dropped is set at the end). */
-interface PendingIssue { kind: ItemKind; name: string; severity: 'error' | 'warning'; message: string }
+export interface PendingIssue { kind: ItemKind; name: string; severity: 'error' | 'warning'; message: string }
 
 /**
  * Builds the provider's configuration from every known instance (all health states: filtering by
@@ -77,19 +77,61 @@ interface PendingIssue { kind: ItemKind; name: string; severity: 'error' | 'warn
  * configuration.http.routers['whoami'] // { rule: 'Host(`whoami`)', service: 'whoami' }
  */
 export function buildConfiguration(instances: readonly ServiceInstance[], options: BuildOptions): BuildResult {
-  const { rule, match } = prepareBuildOptions(options);
-  const log: string[] = [];
-  const pending: PendingIssue[] = [];
-  const fragments: Fragment[] = [];
-  const optionsKey = JSON.stringify([options.prefix, options.exposedByDefault, options.defaultRule, options.constraints, options.strictChecks, options.connectAware ?? false]);
   const byService = new Map<string, ServiceInstance[]>();
   for (const inst of instances) {
     const list = byService.get(inst.name);
     if (list) list.push(inst); else byService.set(inst.name, [inst]);
   }
+  return buildConfigurationByService(byService, options);
+}
 
-  for (const name of [...byService.keys()].sort()) {
-    const group = byService.get(name)!;
+/**
+ * `buildConfiguration` from instances grouped by Consul service. The part of each service (its instances' items,
+ * issues and log, merged among themselves) is kept while its instance list is the same array, which the watcher
+ * replaces only for the services it fetched again: a rebuild after one change builds one service, and the merge
+ * across services only looks at the item names several services declare. Unchanged items come out as the same
+ * objects, so the stages after this see what changed by reference.
+ */
+export function buildConfigurationByService(groups: ReadonlyMap<string, readonly ServiceInstance[]>, options: BuildOptions): BuildResult {
+  const prepared = prepareBuildOptions(options);
+  const optionsKey = optionsKeyOf(options);
+  const parts: ServicePart[] = [];
+  for (const name of [...groups.keys()].sort()) parts.push(cachedServicePart(name, groups.get(name)!, options, optionsKey, prepared));
+  return combine(parts, options);
+}
+
+/** The key of a set of options for the caches (the options that change what a build gives). */
+export function optionsKeyOf(options: BuildOptions): string {
+  return JSON.stringify([options.prefix, options.exposedByDefault, options.defaultRule, options.constraints, options.strictChecks, options.connectAware ?? false]);
+}
+
+/** A service's part, kept while its instance list is the same array and the options the same. */
+export function cachedServicePart(name: string, group: readonly ServiceInstance[], options: BuildOptions, optionsKey: string, prepared: Prepared): ServicePart {
+  const hit = partCache.get(group);
+  if (hit && hit.key === optionsKey) return hit.part;
+  const part = servicePart(name, group, options, optionsKey, prepared);
+  partCache.set(group, { key: optionsKey, part });
+  return part;
+}
+
+/** One Consul service's share of the configuration, on its own. */
+export interface ServicePart {
+  pending: PendingIssue[];
+  log: string[];
+  fragments: Fragment[];
+  /** The fragments merged among themselves (Traefik's merge is per item name). */
+  local: { configuration: Configuration; conflicts: Conflict[] };
+  /** `kind\0name` of every item a fragment declares (conflicting ones included). */
+  declared: string[];
+}
+
+const partCache = new WeakMap<readonly ServiceInstance[], { key: string; part: ServicePart }>();
+
+function servicePart(name: string, group: readonly ServiceInstance[], options: BuildOptions, optionsKey: string, { rule, match }: Prepared): ServicePart {
+  const log: string[] = [];
+  const pending: PendingIssue[] = [];
+  const fragments: Fragment[] = [];
+  (function build(): void {
     // Isolation: whatever one service's tags do to the builder, the other services are built.
     try {
       const extras = group.map((inst) => ({ inst, extra: instanceExtra(inst, options) }));
@@ -103,7 +145,7 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
           pending.push({ ...item, severity: 'error', message: `Consul service "${name}", instance "${badExtra.inst.id}": ${describeLabelError(err)}; Traefik skips the whole service` });
         }
         log.push(`skip service ${name}: ${describeLabelError(err)}`);
-        continue;
+        return;
       }
       const disabling = extras.filter((e) => e.extra.enable === false);
       const anyEnabled = extras.some((e) => e.extra.enable === true);
@@ -120,10 +162,10 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
           }
         }
         log.push(`filtering disabled service ${name}`);
-        continue;
+        return;
       }
-      if (options.constraints.trim() !== '' && !match([...new Set(group.flatMap((i) => i.tags))])) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); continue; }
-      if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); continue; }
+      if (options.constraints.trim() !== '' && !match([...new Set(group.flatMap((i) => i.tags))])) { log.push(`service ${name} pruned by constraints ${JSON.stringify(options.constraints)}`); return; }
+      if (!options.connectAware && extras.some((e) => e.extra.connect === true)) { log.push(`service ${name} is Connect-enabled but connectAware is off`); return; }
 
       const results = extras.map(({ inst, extra }) => cachedBuildInstance(inst, extra, options, optionsKey, rule, match, log));
       for (const result of results) {
@@ -135,9 +177,59 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
       pending.push({ kind: 'service', name: normalize(name), severity: 'error', message: `Consul service "${name}" could not be built: ${message}; its routers, services and middlewares are left out` });
       log.push(`skip service ${name}: ${message}`);
     }
-  }
+  })();
+  const kept = lastPerKey(fragments, pending);
+  const declared = new Set<string>();
+  for (const frag of kept) for (const item of itemsOf(frag.configuration.http)) declared.add(`${item.kind}\0${item.name}`);
+  return { pending, log, fragments: kept, local: mergeFragments(kept), declared: [...declared] };
+}
 
-  const { configuration, conflicts } = mergeFragments(lastPerKey(fragments, pending));
+/** The services' parts together: Traefik's merge across services for the names several declare, then the issues. */
+function combine(parts: readonly ServicePart[], options: BuildOptions): BuildResult {
+  const log: string[] = [];
+  const pending: PendingIssue[] = [];
+  const declarers = new Map<string, ServicePart[]>();
+  for (const part of parts) {
+    for (const line of part.log) log.push(line);
+    for (const issue of part.pending) pending.push(issue);
+    for (const key of part.declared) {
+      const list = declarers.get(key);
+      if (list) list.push(part); else declarers.set(key, [part]);
+    }
+  }
+  const configuration = emptyConfiguration();
+  const conflicts: Conflict[] = [];
+  const shared: string[] = [];
+  const sections = (c: Configuration, kind: ItemKind): Record<string, unknown> =>
+    (kind === 'router' ? c.http.routers : kind === 'service' ? c.http.services : c.http.middlewares) as Record<string, unknown>;
+  for (const [key, list] of declarers) {
+    if (list.length > 1) { shared.push(key); continue; }
+    const [kind, name] = key.split('\0') as [ItemKind, string];
+    const local = list[0]!.local;
+    const item = sections(local.configuration, kind)[name];
+    if (item !== undefined) sections(configuration, kind)[name] = item;
+    else for (const c of local.conflicts) if (c.kind === kind && c.name === name) conflicts.push(c);
+  }
+  if (shared.length > 0) {
+    // Names several services declare: merged over those services' fragments, in Traefik's order.
+    const involved = new Set<ServicePart>();
+    for (const key of shared) for (const part of declarers.get(key)!) involved.add(part);
+    const merged = mergeFragments([...involved].flatMap((p) => p.fragments));
+    for (const key of shared) {
+      const [kind, name] = key.split('\0') as [ItemKind, string];
+      const item = sections(merged.configuration, kind)[name];
+      if (item !== undefined) sections(configuration, kind)[name] = item;
+      else for (const c of merged.conflicts) if (c.kind === kind && c.name === name) conflicts.push(c);
+    }
+  }
+  return { configuration, issues: finishIssues(pending, conflicts, configuration, options), log };
+}
+
+/**
+ * The issues of a build: the services' own, one per conflicting item, and a warning on each router whose
+ * service was dropped (`pending` is extended).
+ */
+export function finishIssues(pending: PendingIssue[], conflicts: Iterable<Conflict>, configuration: Configuration, options: BuildOptions): ItemIssue[] {
   const droppedServices = new Map<string, string>();
   for (const c of conflicts) {
     const message = describeConflict(c, options.prefix);
@@ -155,7 +247,7 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
       message: `router "${routerName}" stays but its service "${svc}" was dropped (${droppedServices.get(svc)}); requests it matches will fail`,
     });
   }
-  return { configuration, issues: finalizeIssues(pending, configuration.http), log };
+  return finalizeIssues(pending, configuration.http);
 }
 
 interface Extra { enable?: boolean; connect?: boolean; canary?: boolean; errors: LabelError[] }

@@ -2,7 +2,9 @@ import type { ItemIssue, Message } from '../../dynamic/types.ts';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
 import { silentLogger, type Logger } from '../../util/log.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
-import { buildConfiguration, buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
+import { buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
+import { CatalogBuild } from './incremental.ts';
+import { noteChanges } from '../../dynamic/changes.ts';
 import { createConsulApi } from './client.ts';
 import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
 import { toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
@@ -77,7 +79,8 @@ export class ConsulCatalogProvider implements Provider {
   #checksSeen = false;
   #wake = new Wake();
   #emit: ((m: Message) => void) | undefined;
-  #lastEmitted = '';
+  #lastEmitted: { message: Message; issues: string } | undefined;
+  #catalog: CatalogBuild;
   #errors = new Map<Source, { message: string; since: number }>();
   #status: ProviderStatus = { name: 'consulcatalog', counters: {} };
   #counters = { requests: 0, catalogPolls: 0, checkPolls: 0, serviceFetches: 0, fetchErrors: 0, resyncs: 0, checklessRefetches: 0, indexResets: 0, emits: 0, builds: 0 };
@@ -88,6 +91,7 @@ export class ConsulCatalogProvider implements Provider {
     this.#build = buildOptionsFrom(config);
     // A bad defaultRule or constraints stops startup here, as Traefik's Init does.
     this.#constraints = prepareBuildOptions(this.#build).match;
+    this.#catalog = new CatalogBuild(this.#build);
     this.#ownsApi = options.api === undefined;
     this.#api = options.api ?? createConsulApi(config.endpoint, { stale: config.stale, requireConsistent: config.requireConsistent });
     this.#log = options.logger ?? silentLogger;
@@ -344,18 +348,22 @@ export class ConsulCatalogProvider implements Provider {
   }
 
   #rebuild(): void {
-    const all: ServiceInstance[] = [];
-    for (const name of [...this.#instances.keys()].sort()) all.push(...this.#instances.get(name)!);
     this.#counters.builds++;
-    const { configuration, issues, log } = buildConfiguration(all, this.#build);
-    const snapshot = JSON.stringify([configuration, issues]);
-    if (snapshot === this.#lastEmitted) return;
-    this.#lastEmitted = snapshot;
+    // Only the services fetched again are built again (incremental.ts); unchanged items are the same objects as in
+    // the last message, and the message notes which changed, so the runtime looks at those only.
+    const { configuration, issues, log, changed } = this.#catalog.update(this.#instances);
+    const last = this.#lastEmitted;
+    const issuesJson = last && issues === last.message.issues ? last.issues : JSON.stringify(issues);
+    const anyChanged = changed.routers.length + changed.services.length + changed.middlewares.length > 0;
+    if (last && !anyChanged && last.issues === issuesJson) return;
+    const message: Message = { providerName: this.name, configuration, issues };
+    if (last) noteChanges(message, last.message, changed);
+    this.#lastEmitted = { message, issues: issuesJson };
     for (const line of log) this.#log.debug(line);
     this.#logIssues(issues);
     this.#status.configurationAt = Date.now();
     this.#counters.emits++;
-    this.#emit?.({ providerName: this.name, configuration, issues });
+    this.#emit?.(message);
   }
 
   #loggedIssues = new Set<string>();

@@ -257,7 +257,8 @@ function attention(state: RuntimeState): Array<Record<string, unknown>> {
   const MAX = 20;
   const SERVERS = 10;
   const servers: Array<Record<string, unknown>> = [];
-  for (const svc of Object.values(state.services)) {
+  // By name: the same answer whatever order a build made the records in.
+  for (const svc of byName(state.services)) {
     for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
       if (up === 'DOWN' && servers.length < SERVERS) servers.push({ kind: 'server', name: svc.name, url, status: 'down' });
     }
@@ -266,7 +267,7 @@ function attention(state: RuntimeState): Array<Record<string, unknown>> {
   const room = MAX - servers.length;
   for (const status of ['disabled', 'warning'] as const) {
     for (const [kind, all] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
-      for (const i of Object.values(all as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
+      for (const i of byName(all as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
         if (i.status !== status) continue;
         if (items.length >= room) return [...items, ...servers];
         items.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });

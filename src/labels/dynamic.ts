@@ -22,6 +22,16 @@ export interface DocError {
   line?: number;
   message: string;
   suggestion?: string;
+  /** The router, service or middleware the problem is inside of (unset: a problem of the document itself). */
+  item?: { kind: 'router' | 'service' | 'middleware'; name: string };
+}
+
+const ITEM_SECTIONS: Record<string, 'router' | 'service' | 'middleware'> = { routers: 'router', services: 'service', middlewares: 'middleware' };
+
+/** The item an issue's canonical path `[section, name, …]` falls in, if it is one. */
+function itemOf(path: (string | number)[]): DocError['item'] {
+  const kind = ITEM_SECTIONS[String(path[0])];
+  return kind !== undefined && path.length >= 2 ? { kind, name: String(path[1]) } : undefined;
 }
 
 /** Top-level names under the prefix, for "did you mean". */
@@ -157,7 +167,11 @@ export function decodeDynamicDocument(doc: unknown, locate?: (path: (string | nu
           }
           http = decoded.value;
           for (const i of decoded.errors) {
-            errors.push({ path: `http.${formatPath(i.path)}`.replace(/\.$/, ''), ...at([key, ...i.rawPath]), message: i.message, ...(i.suggestion !== undefined ? { suggestion: i.suggestion } : {}) });
+            const item = itemOf(i.path);
+            errors.push({
+              path: `http.${formatPath(i.path)}`.replace(/\.$/, ''), ...at([key, ...i.rawPath]), message: i.message,
+              ...(i.suggestion !== undefined ? { suggestion: i.suggestion } : {}), ...(item ? { item } : {}),
+            });
           }
         } else if (lower === 'tcp' || lower === 'udp') {
           errors.push({ path: lower, ...at([key]), message: UNSUPPORTED_TCP_UDP });

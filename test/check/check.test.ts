@@ -70,7 +70,7 @@ describe('tagway check', () => {
     const dyn = join(dir, 'dynamic.yml');
     writeFileSync(dyn, 'http:\n  routers:\n    r:\n      rulle: Host(`a.test`)\n      service: s\n');
     const r = await runCli(['check', `--catalog=${good}`, `--providers.file.filename=${dyn}`]);
-    assert.equal(r.stdout, `ERROR   file ${dyn}:4: http.routers.r.rulle: unknown key "rulle" in Router (did you mean "rule"?)\n`
+    assert.equal(r.stdout, `ERROR   router r@file: ${dyn}:4: http.routers.r.rulle: unknown key "rulle" in Router (did you mean "rule"?)\n`
       + '2 instance(s) checked: 1 error(s), 0 warning(s)\n');
     assert.equal(r.code, 1);
   });

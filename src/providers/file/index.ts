@@ -4,7 +4,7 @@ import type { FileProviderConfig } from '../../static/types.ts';
 import type { Provider, ProviderStatus } from '../provider.ts';
 import type { Logger } from '../../util/log.ts';
 import { silentLogger } from '../../util/log.ts';
-import { formatProblem, parseDynamicFile, type FileProblem } from './parse.ts';
+import { formatProblem, parseDynamicFile, type FileProblem, type ItemProblem } from './parse.ts';
 import { mergeFiles } from './merge.ts';
 import { readSnapshot, type FileSnapshot } from './read.ts';
 import { DirectoryWatch } from './watch.ts';
@@ -38,6 +38,8 @@ export class FileProvider implements Provider {
   /** Last good configuration of each file (absolute path). */
   #good = new Map<string, Configuration>();
   #problems = new Map<string, FileProblem[]>();
+  /** Items a file declares that are left out for their own problems (the rest of the file applies). */
+  #itemProblems = new Map<string, ItemProblem[]>();
   /** What the last emitted snapshot was read from (file → text), to skip re-reads that changed nothing. */
   #lastRead: string | undefined;
   #lastTexts: ReadonlyMap<string, string> = new Map();
@@ -141,6 +143,7 @@ export class FileProvider implements Provider {
 
     for (const f of [...this.#good.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#good.delete(f);
     for (const f of [...this.#problems.keys()]) if (!texts.has(f) && !unreadable.has(f)) this.#problems.delete(f);
+    for (const f of [...this.#itemProblems.keys()]) if (!texts.has(f)) this.#itemProblems.delete(f);
     for (const [file, message] of unreadable) {
       // A `filename` that is gone serves nothing until it is back; an unreadable one keeps its last good version.
       if (message === 'file not found') this.#good.delete(file);
@@ -150,6 +153,7 @@ export class FileProvider implements Provider {
       const parsed = parseDynamicFile(file, text);
       if (parsed.ok) {
         this.#good.set(file, parsed.configuration);
+        this.#setItemProblems(file, parsed.itemProblems ?? []);
         if (this.#problems.delete(file)) this.#log.info('dynamic configuration file fixed; its current version is applied', { file });
       } else {
         this.#setProblems(file, parsed.problems);
@@ -157,7 +161,7 @@ export class FileProvider implements Provider {
     }
     const top = this.#config.directory ? resolve(this.#cwd, this.#config.directory) : undefined;
     const merged = mergeFiles(this.#good, (file) => (top ? relative(top, file) : basename(file)));
-    const issues: ItemIssue[] = [...merged.issues, ...this.#staleIssues()];
+    const issues: ItemIssue[] = [...merged.issues, ...this.#staleIssues(), ...this.#leftOutIssues()];
     this.#setStatus(files.length, Date.now());
     emit({ providerName: 'file', configuration: merged.configuration, issues });
   }
@@ -165,6 +169,7 @@ export class FileProvider implements Provider {
   /** The status after a successful read: its error is the files' problems, nothing else. */
   #setStatus(files: number, configurationAt: number | undefined): void {
     const now = Date.now();
+    // Items left out for their own problems carry them (API, `tagway check`); the status names the file's own.
     const problems = [...this.#problems.values()].flat();
     this.#status = {
       name: 'file',
@@ -184,6 +189,31 @@ export class FileProvider implements Provider {
     for (const p of problems) {
       this.#log.error(`dynamic configuration error, ${kept}: ${formatProblem(p)}`, { file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), ...(p.path ? { key: p.path } : {}) });
     }
+  }
+
+  /** Records the items a file leaves out; logs them when they differ from what was already reported. */
+  #setItemProblems(file: string, problems: ItemProblem[]): void {
+    const before = JSON.stringify(this.#itemProblems.get(file) ?? []);
+    if (problems.length === 0) this.#itemProblems.delete(file);
+    else this.#itemProblems.set(file, problems);
+    if (before === JSON.stringify(problems)) return;
+    for (const p of problems) {
+      this.#log.error(`dynamic configuration error, ${p.kind} "${p.name}" is left out (the rest of the file applies): ${formatProblem(p)}`, { file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), ...(p.path ? { key: p.path } : {}) });
+    }
+  }
+
+  /** One error per item left out for its own problems (shown in the API on the item, disabled). */
+  #leftOutIssues(): ItemIssue[] {
+    const byItem = new Map<string, { kind: ItemKind; name: string; messages: string[] }>();
+    for (const problems of this.#itemProblems.values()) {
+      for (const p of problems) {
+        const key = `${p.kind}\0${p.name}`;
+        const entry = byItem.get(key) ?? { kind: p.kind, name: p.name, messages: [] };
+        entry.messages.push(formatProblem(p));
+        byItem.set(key, entry);
+      }
+    }
+    return [...byItem.values()].map((e) => ({ kind: e.kind, name: e.name, severity: 'error' as const, dropped: true, message: e.messages.join('; ') }));
   }
 
   /** Items still served from a file whose latest edit is broken carry a warning naming the problems. */

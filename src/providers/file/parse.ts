@@ -5,15 +5,19 @@ import { formatOf, parseSource, tomlHeader } from '../../static/source.ts';
 
 /** One problem in one dynamic configuration file, with where it is. */
 export interface FileProblem { file: string; line?: number; path?: string; message: string }
+/** A problem inside one router, service or middleware: that item is left out, the rest of the file applies. */
+export interface ItemProblem extends FileProblem { kind: 'router' | 'service' | 'middleware'; name: string }
 
 export type FileParse =
-  | { ok: true; configuration: Configuration }
+  | { ok: true; configuration: Configuration; itemProblems?: ItemProblem[] }
   | { ok: false; problems: FileProblem[] };
 
 /**
- * Parses and validates one dynamic configuration file (YAML or TOML by extension). Anything that
- * would silently change routing — a syntax error, an unknown key, a wrong type, a rule that does not
- * parse — fails the whole file, so the provider keeps that file's last good version.
+ * Parses and validates one dynamic configuration file (YAML or TOML by extension). A problem inside one router,
+ * service or middleware — an unknown or unsupported key, a wrong type, a rule that does not parse — leaves that
+ * item out (`itemProblems`: the provider reports it on the item, disabled) and the rest of the file applies, as
+ * "a bad item disables only what it touches". A problem of the file itself — a syntax error, an unknown section,
+ * a bad `tls` or `serversTransports` entry — fails the whole file, so the provider keeps its last good version.
  */
 export function parseDynamicFile(file: string, text: string): FileParse {
   if (text.trim() === '') return { ok: true, configuration: emptyConfiguration() };
@@ -28,19 +32,28 @@ export function parseDynamicFile(file: string, text: string): FileParse {
     };
   }
   const decoded = decodeDynamicDocument(doc ?? {}, locate);
-  const problems: FileProblem[] = decoded.errors.map((e) => ({
-    file, line: e.line, path: e.path,
-    message: e.suggestion ? `${e.message} (did you mean "${e.suggestion}"?)` : e.message,
-  }));
+  const problems: FileProblem[] = [];
+  const itemProblems: ItemProblem[] = [];
+  for (const e of decoded.errors) {
+    const problem: FileProblem = { file, line: e.line, path: e.path, message: e.suggestion ? `${e.message} (did you mean "${e.suggestion}"?)` : e.message };
+    if (e.item) itemProblems.push({ ...problem, ...e.item });
+    else problems.push(problem);
+  }
   for (const [name, router] of Object.entries(decoded.configuration.http.routers)) {
     if (router.rule === undefined) continue;
     const compiled = compileRule(router.rule);
     if (!compiled.ok) {
       const path = ['http', 'routers', name, 'rule'];
-      problems.push({ file, line: locate(path), path: path.join('.'), message: `invalid rule: ${compiled.message.replace(/\s*\n\s*/g, ' ')}` });
+      itemProblems.push({ file, line: locate(path), path: path.join('.'), message: `invalid rule: ${compiled.message.replace(/\s*\n\s*/g, ' ')}`, kind: 'router', name });
     }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, configuration: decoded.configuration };
+  if (problems.length > 0) return { ok: false, problems: [...problems, ...itemProblems] };
+  const configuration = decoded.configuration;
+  for (const p of itemProblems) {
+    const items: Record<string, unknown> = p.kind === 'router' ? configuration.http.routers : p.kind === 'service' ? configuration.http.services : configuration.http.middlewares;
+    delete items[p.name];
+  }
+  return itemProblems.length > 0 ? { ok: true, configuration, itemProblems } : { ok: true, configuration };
 }
 
 export function formatProblem(p: FileProblem): string {

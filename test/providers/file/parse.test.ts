@@ -13,15 +13,11 @@ const PROBLEMS = [
   { desc: 'YAML syntax error: line and the key path it sits under', file: 'd.yml', text: ROUTER_YAML.replace('      service', '     service'), want: /^d\.yml:5: http\.routers\.r\.service: syntax error: / },
   { desc: 'YAML duplicate key', file: 'd.yml', text: ROUTER_YAML + '      service: t\n', want: /^d\.yml:6: http\.routers\.r\.service: syntax error: Map keys must be unique/ },
   { desc: 'TOML syntax error', file: 'd.toml', text: ROUTER_TOML.replace('"s"', '"s'), want: /^d\.toml:3: http\.routers\.r\.service: syntax error: / },
-  { desc: 'YAML unknown key with a suggestion', file: 'd.yml', text: ROUTER_YAML.replace('service:', 'servce:'), want: /^d\.yml:5: http\.routers\.r\.servce: unknown key "servce".*\(did you mean "service"\?\)$/ },
-  { desc: 'TOML unknown key with a suggestion', file: 'd.toml', text: ROUTER_TOML.replace('service =', 'servce ='), want: /^d\.toml:3: http\.routers\.r\.servce: unknown key "servce".*\(did you mean "service"\?\)$/ },
-  { desc: 'wrong type', file: 'd.yml', text: ROUTER_YAML + '      priority: high\n', want: /^d\.yml:6: http\.routers\.r\.priority: invalid integer "high"$/ },
-  { desc: 'wrong type in TOML', file: 'd.toml', text: ROUTER_TOML + '  [http.routers.r.observability]\n    tracing = "nope"\n', want: /^d\.toml:5: http\.routers\.r\.observability\.tracing: invalid boolean "nope"/ },
-  { desc: 'rule that does not parse, on one line', file: 'd.yml', text: ROUTER_YAML.replace('Host(`a.test`)', 'Hots(`a.test`)'), want: /^d\.yml:4: http\.routers\.r\.rule: invalid rule: [^\n]*unknown matcher "Hots"[^\n]*$/ },
+  { desc: 'unknown HTTP section', file: 'd.yml', text: 'http:\n  routerz: {}\n', want: /^d\.yml:2: http\.routerz: unknown key "routerz"/ },
 ];
 
 for (const c of PROBLEMS) {
-  test(`parse: ${c.desc}`, () => {
+  test(`parse: ${c.desc} fails the whole file`, () => {
     const parsed = parseDynamicFile(c.file, c.text);
     assert.equal(parsed.ok, false);
     if (parsed.ok) return;
@@ -29,6 +25,37 @@ for (const c of PROBLEMS) {
     assert.match(formatProblem(parsed.problems[0]!), c.want);
   });
 }
+
+// A problem inside one router, service or middleware leaves that item out; the rest of the file applies.
+const OTHER_YAML = '    other:\n      rule: "Host(`b.test`)"\n      service: s\n';
+const OTHER_TOML = '[http.routers.other]\n  rule = "Host(`b.test`)"\n  service = "s"\n';
+const ITEM_PROBLEMS = [
+  { desc: 'YAML unknown key with a suggestion', file: 'd.yml', text: ROUTER_YAML.replace('service:', 'servce:') + OTHER_YAML, want: /^d\.yml:5: http\.routers\.r\.servce: unknown key "servce".*\(did you mean "service"\?\)$/ },
+  { desc: 'TOML unknown key with a suggestion', file: 'd.toml', text: ROUTER_TOML.replace('service =', 'servce =') + OTHER_TOML, want: /^d\.toml:3: http\.routers\.r\.servce: unknown key "servce".*\(did you mean "service"\?\)$/ },
+  { desc: 'wrong type', file: 'd.yml', text: ROUTER_YAML + '      priority: high\n' + OTHER_YAML, want: /^d\.yml:6: http\.routers\.r\.priority: invalid integer "high"$/ },
+  { desc: 'wrong type in TOML', file: 'd.toml', text: ROUTER_TOML + '  [http.routers.r.observability]\n    tracing = "nope"\n' + OTHER_TOML, want: /^d\.toml:5: http\.routers\.r\.observability\.tracing: invalid boolean "nope"/ },
+  { desc: 'rule that does not parse, on one line', file: 'd.yml', text: ROUTER_YAML.replace('Host(`a.test`)', 'Hots(`a.test`)') + OTHER_YAML, want: /^d\.yml:4: http\.routers\.r\.rule: invalid rule: [^\n]*unknown matcher "Hots"[^\n]*$/ },
+];
+
+for (const c of ITEM_PROBLEMS) {
+  test(`parse: ${c.desc} leaves only that router out`, () => {
+    const parsed = parseDynamicFile(c.file, c.text);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.itemProblems?.length, 1, JSON.stringify(parsed.itemProblems));
+    const p = parsed.itemProblems![0]!;
+    assert.deepEqual([p.kind, p.name], ['router', 'r']);
+    assert.match(formatProblem(p), c.want);
+    assert.deepEqual(Object.keys(parsed.configuration.http.routers), ['other']);
+  });
+}
+
+test('parse: an unsupported middleware and service type are items left out', () => {
+  const parsed = parseDynamicFile('d.yml', 'http:\n  middlewares:\n    p:\n      plugin: {}\n    a:\n      addPrefix:\n        prefix: /x\n  services:\n    h:\n      highestRandomWeight: {}\n');
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.itemProblems?.map((p) => [p.kind, p.name]), [['middleware', 'p'], ['service', 'h']]);
+  assert.deepEqual(Object.keys(parsed.configuration.http.middlewares), ['a']);
+  assert.deepEqual(parsed.configuration.http.services, {});
+});
 
 const EMPTY = [
   { desc: 'empty file', text: '' },

@@ -54,12 +54,12 @@ test('a broken file keeps its last good version, with a warning on each of its i
   await writeFile(file, ROUTER + '  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:9\n');
   const provider = new FileProvider({ filename: file, watch: false });
   await readOnce(provider);
-  await writeFile(file, ROUTER.replace('service:', 'servce:'));
+  await writeFile(file, ROUTER.replace('service:', 'servce:') + '  services: {\n');
   const [msg] = await readOnce(provider);
   assert.deepEqual(Object.keys(msg!.configuration.http.routers), ['r']);
   assert.equal(msg!.configuration.http.routers['r']?.service, 's', 'the last good version');
   assert.deepEqual(msg!.issues.map((i) => [i.kind, i.name, i.severity, i.dropped]), [['router', 'r', 'warning', false], ['service', 's', 'warning', false]]);
-  assert.match(msg!.issues[0]!.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5: http\\.routers\\.r\\.servce: unknown key`));
+  assert.match(msg!.issues[0]!.message, /serving the last good version of .*a\.yml; the current one has errors: .*syntax error/);
 });
 
 test('the provider needs a filename or a directory', () => {

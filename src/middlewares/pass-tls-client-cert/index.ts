@@ -27,14 +27,26 @@ export function passTLSClientCert(cfg: PassTLSClientCert): Wrapper {
       if (!pem && info === undefined) return next;
       return function passTLSClientCertHandler(ctx: RequestContext) {
         const certs = peerChain(ctx);
-        if (certs.length > 0) {
-          if (pem) ctx.headers[CERT_HEADER] = certs.map((c) => c.raw.toString('base64')).join(',');
-          if (info !== undefined) ctx.headers[INFO_HEADER] = queryEscape(certs.map((c) => certInfo(c, info)).join(','));
-        }
+        if (certs.length > 0) Object.assign(ctx.headers, clientCertHeaders(certs, cfg));
         next(ctx);
       };
     },
   };
+}
+
+/**
+ * The headers passTLSClientCert sets for these peer certificates (leaf first): `x-forwarded-tls-client-cert` with
+ * `pem`, `x-forwarded-tls-client-cert-info` (URL-escaped) with `info`.
+ * @example
+ * clientCertHeaders([new X509Certificate(pem)], { info: { subject: { commonName: true } } })
+ * // { 'x-forwarded-tls-client-cert-info': 'Subject%3D%22CN%3Dclient%22' }
+ */
+export function clientCertHeaders(certs: readonly X509Certificate[], cfg: PassTLSClientCert): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (certs.length === 0) return out;
+  if (cfg.pem) out[CERT_HEADER] = certs.map((c) => c.raw.toString('base64')).join(',');
+  if (cfg.info !== undefined) out[INFO_HEADER] = queryEscape(certs.map((c) => certInfo(c, cfg.info!)).join(','));
+  return out;
 }
 
 /** The peer's certificates, leaf first; [] without TLS or without a client certificate. */

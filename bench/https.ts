@@ -12,8 +12,11 @@
  * generator's START and END, so the CPU spent per request (µs) is compared too: on a busy machine req/s moves
  * with the neighbours, CPU per request much less. `--cpu-prof` starts tagway under V8's profiler and prints,
  * per protocol, the self time per request of the top functions over the measured windows only.
+ * The origin is nginx when installed (`--upstream=node` for bench/lib/upstream.ts): it shares the generator's core,
+ * and a cheap one leaves that core to the load generator, whose own TLS costs more than cleartext.
  * Run: node --import tsx bench/https.ts [--duration=10] [--connections=50] [--idle=2000] [--rounds=2]
- *        [--only=keepalive] [--cpu-prof]
+ *        [--only=keepalive] [--cpu-prof] [--upstream=nginx|node] [--target=tagway|node]
+ * `--target=node` measures Node's own http and https servers (no proxy) the same way: the floor TLS sets in Node.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +25,7 @@ import { join } from 'node:path';
 import { installCleanup, spawnChild, stopAll, freePort, type Spawned } from './lib/children.ts';
 import { treeCpuSeconds, treeRss } from './lib/procstat.ts';
 import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
-import { findNginx } from './lib/nginx.ts';
+import { findNginx, nginxArgs, writeNginxOrigin } from './lib/nginx.ts';
 import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
 import type { LoadResult, LoadSpec } from './lib/loadgen.ts';
 import { createCertificate } from '../src/tls/x509.ts';
@@ -37,6 +40,10 @@ const idleCount = opt('idle', 2000);
 const rounds = opt('rounds', 2);
 const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const cpuProf = process.argv.includes('--cpu-prof');
+/** `tagway` (default), or `node`: Node's bare http/https servers answering themselves, the floor TLS sets in Node. */
+const target = process.argv.find((a) => a.startsWith('--target='))?.split('=')[1] ?? 'tagway';
+/** `nginx` (default when installed) or `node`: the origin both protocols are proxied to. */
+const upstreamKind = process.argv.find((a) => a.startsWith('--upstream='))?.split('=')[1] ?? (findNginx() ? 'nginx' : 'node');
 
 async function childResult<T>(name: string, args: string[]): Promise<T> {
   let out = '';
@@ -90,7 +97,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
  * Cleartext and HTTPS keep-alive through the same tagway, generator and upstream, in `rounds` rounds whose
  * order rotates. The ratios are per round (same minute, same neighbours), then their median.
  */
-async function keepAlive(port: number, sutPid: number, upPid: number): Promise<{ clear: Sample[]; https: Sample[]; ratio: number; cpuRatio: number | undefined }> {
+async function keepAlive(port: number, sutPid: number, upPid: number, httpsPort = port): Promise<{ clear: Sample[]; https: Sample[]; ratio: number; cpuRatio: number | undefined }> {
   const clear: Sample[] = [];
   const https: Sample[] = [];
   const ratios: number[] = [];
@@ -99,7 +106,7 @@ async function keepAlive(port: number, sutPid: number, upPid: number): Promise<{
     const order = i % 2 === 0 ? ['clear', 'https'] as const : ['https', 'clear'] as const;
     const got: Partial<Record<'clear' | 'https', Sample>> = {};
     for (const kind of order) {
-      got[kind] = kind === 'clear' ? await load(`http://127.0.0.1:${port}/`, sutPid, upPid) : await load(`https://127.0.0.1:${port}/`, sutPid, upPid, HOST);
+      got[kind] = kind === 'clear' ? await load(`http://127.0.0.1:${port}/`, sutPid, upPid) : await load(`https://127.0.0.1:${httpsPort}/`, sutPid, upPid, HOST);
     }
     const [c, h] = [got.clear!, got.https!];
     clear.push(c);
@@ -113,18 +120,45 @@ async function keepAlive(port: number, sutPid: number, upPid: number): Promise<{
   return { clear, https, ratio: median(ratios), cpuRatio: cpuRatios.length ? median(cpuRatios) : undefined };
 }
 
-/** Where tagway's time went, per request, for each protocol's measured windows (from its --cpu-prof profile). */
+/**
+ * Where tagway's time went, per request, for each protocol's measured windows (from its --cpu-prof profile), and
+ * the functions whose self time per request differs most between HTTPS and cleartext.
+ */
 function printProfiles(profileDir: string, ka: { clear: Sample[]; https: Sample[] }): void {
   const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size);
   if (files.length === 0) { log('no .cpuprofile written (did tagway exit cleanly?)'); return; }
+  const perRequest: Record<'clear' | 'https', Map<string, number>> = { clear: new Map(), https: new Map() };
   for (const kind of ['clear', 'https'] as const) {
+    let requests = 0;
     for (const s of ka[kind]) {
       if (!s.window) continue;
       const sum = summarizeProfile(files[0]!, s.window);
+      requests += s.requests;
       log(`\n${kind}: ${s.requests} requests, ${((1000 * sum.totalMs) / s.requests).toFixed(1)} µs busy per request (profiled)\n${formatProfile(sum, 30)}`);
+      for (const f of sum.functions) perRequest[kind].set(f.name, (perRequest[kind].get(f.name) ?? 0) + f.ms * 1000);
     }
+    for (const [k, us] of perRequest[kind]) perRequest[kind].set(k, us / Math.max(1, requests));
   }
+  const names = new Set([...perRequest.clear.keys(), ...perRequest.https.keys()]);
+  const diff = [...names].map((n) => ({ n, d: (perRequest.https.get(n) ?? 0) - (perRequest.clear.get(n) ?? 0) })).sort((a, b) => b.d - a.d);
+  const total = diff.reduce((a, x) => a + x.d, 0);
+  log(`\nHTTPS − cleartext, self time per request: ${total.toFixed(1)} µs in all; the 25 largest differences:`);
+  for (const { n, d } of diff.slice(0, 25)) log(`${d.toFixed(2).padStart(8)} µs  ${n.slice(0, 140)}`);
+}
+
+async function waitOrigin(port: number, proc: Spawned): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name}: not answering on ${port}\n${proc.stderr()}`);
 }
 
 async function waitReady(port: number, proc: Spawned): Promise<void> {
@@ -150,8 +184,24 @@ async function main(): Promise<void> {
     const cert = createCertificate({ commonName: HOST, altNames: [HOST], issuer: ca });
     writeFileSync(join(dir, 'cert.pem'), cert.certPem);
     writeFileSync(join(dir, 'key.pem'), cert.keyPem);
-    const up = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
-    const upstream = `http://127.0.0.1:${Number(up.ready![1])}`;
+    // The origin sits on the generator's core. A Node origin costs that core about as much as the load generator
+    // itself, and an HTTPS generator costs more than a cleartext one: with both, the generator's core ran out first
+    // and req/s measured the client's TLS, not tagway's. nginx answers for a fraction of the CPU.
+    let up: Spawned;
+    let upstream: string;
+    if (upstreamKind === 'nginx' && findNginx()) {
+      const uport = await freePort();
+      const udir = join(dir, 'origin');
+      mkdirSync(udir, { recursive: true });
+      up = await spawnChild('origin', findNginx()!, nginxArgs(udir, writeNginxOrigin(udir, uport, 'x'.repeat(100))), { cpus: GEN_CPUS });
+      upstream = `http://127.0.0.1:${uport}`;
+      await waitOrigin(uport, up);
+    } else {
+      const node = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
+      up = node;
+      upstream = `http://127.0.0.1:${Number(node.ready![1])}`;
+    }
+    log(`origin: ${upstreamKind === 'nginx' && findNginx() ? 'nginx' : 'node:http'} on ${upstream}`);
     writeFileSync(join(dir, 'dynamic.yml'), `http:
   routers:
     clear: { rule: "Host(\`${HOST}\`)", service: upstream }
@@ -162,6 +212,14 @@ tls:
   certificates:
     - { certFile: ${join(dir, 'cert.pem')}, keyFile: ${join(dir, 'key.pem')} }
 `);
+    if (target === 'node') {
+      const bare = await spawnChild('node-bare', process.execPath, ['--import', 'tsx', 'bench/lib/bare-tls-server.ts', join(dir, 'cert.pem'), join(dir, 'key.pem')],
+        { cpus: SUT_CPUS, readyLine: /^READY (\d+) (\d+)/ });
+      const ka = await keepAlive(Number(bare.ready![1]), bare.child.pid!, up.child.pid!, Number(bare.ready![2]));
+      log(`bare Node (no proxy), ${rounds} rotated rounds: HTTPS/cleartext ${ka.ratio.toFixed(2)}× req/s (median)` + (ka.cpuRatio !== undefined ? `, ${ka.cpuRatio.toFixed(2)}× CPU per request (cleartext/HTTPS, median)` : ''));
+      process.stdout.write(JSON.stringify({ target: 'node', keepAlive: ka }, null, 2) + '\n');
+      return;
+    }
     const port = await freePort();
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
     const profileDir = join(dir, 'profile');

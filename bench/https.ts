@@ -18,7 +18,7 @@
  *        [--only=keepalive] [--cpu-prof] [--upstream=nginx|node] [--target=tagway|node]
  * `--target=node` measures Node's own http and https servers (no proxy) the same way: the floor TLS sets in Node.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -128,6 +128,8 @@ function printProfiles(profileDir: string, ka: { clear: Sample[]; https: Sample[
   const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size);
   if (files.length === 0) { log('no .cpuprofile written (did tagway exit cleanly?)'); return; }
+  const keep = process.argv.find((a) => a.startsWith('--keep-profile='))?.split('=')[1];
+  if (keep) { copyFileSync(files[0]!, keep); writeFileSync(`${keep}.windows.json`, JSON.stringify({ clear: ka.clear.map((s) => s.window), https: ka.https.map((s) => s.window) })); }
   const perRequest: Record<'clear' | 'https', Map<string, number>> = { clear: new Map(), https: new Map() };
   for (const kind of ['clear', 'https'] as const) {
     let requests = 0;

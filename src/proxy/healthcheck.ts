@@ -3,6 +3,8 @@ import { request as httpsRequest } from 'node:https';
 import type { ServerHealthCheck } from '../dynamic/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import { silentProxyLogger, type ProxyLogger } from './errors.ts';
+import { h2Request, probeGrpcHealth } from './healthcheck-h2.ts';
+import { tlsConnectOptions, type UpstreamTransport } from './transport.ts';
 
 /** Traefik's defaults (`dynamic.DefaultHealthCheckInterval`, `…Timeout`). */
 const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
@@ -12,6 +14,8 @@ const MAX_REDIRECTS = 10;
 
 /** `loadBalancer.healthCheck` with durations parsed and defaults applied. */
 export interface HealthCheckSettings {
+  /** `http` (a request, the status decides) or `grpc` (gRPC Health Checking Protocol v1). */
+  mode: 'http' | 'grpc';
   path: string;
   method: string;
   /** Expected status; 0 accepts any 2xx/3xx. */
@@ -42,6 +46,7 @@ export function healthCheckSettings(hc: ServerHealthCheck): HealthCheckSettings 
   };
   const interval = positive(hc.interval, DEFAULT_HEALTH_INTERVAL_MS);
   return {
+    mode: hc.mode?.toLowerCase() === 'grpc' ? 'grpc' : 'http',
     path: hc.path ?? '',
     method: (hc.method || 'GET').toUpperCase(),
     status: hc.status ?? 0,
@@ -61,6 +66,8 @@ export function healthCheckSettings(hc: ServerHealthCheck): HealthCheckSettings 
 export interface HealthTarget {
   readonly name: string;
   readonly url: URL;
+  /** The service's transport: probes reach the server as requests do (TLS settings, h2c). */
+  readonly transport?: UpstreamTransport;
 }
 
 /** What the last probes of a server said (the dashboard shows it): epoch ms, and the last failure's reason. */
@@ -174,7 +181,7 @@ export class HealthChecker {
       const health = this.#health.get(target.name) ?? {};
       this.#health.set(target.name, health);
       try {
-        await probe(target.url, this.#settings);
+        await probe(target.url, this.#settings, target.transport);
       } catch (err) {
         up = false;
         health.lastError = err instanceof Error ? err.message : String(err);
@@ -195,14 +202,26 @@ export class HealthChecker {
  * One probe of a server: resolves when it answers as configured, rejects with the reason otherwise.
  * The health-check path is resolved against the server URL (Go's `url.Parse` reference rules).
  */
-export async function probe(server: URL, s: HealthCheckSettings): Promise<void> {
+export async function probe(server: URL, s: HealthCheckSettings, transport?: UpstreamTransport): Promise<void> {
+  if (s.mode === 'grpc') {
+    // Traefik dials host:port in cleartext unless the health check's scheme asks for TLS.
+    const url = new URL(`${s.scheme === 'https' ? 'https' : 'h2c'}://${server.host}`);
+    if (s.port) url.port = String(s.port);
+    await probeGrpcHealth(url, s.hostname || url.host, s.timeout, transport);
+    return;
+  }
   const url = new URL(s.path, server);
   if (s.scheme) url.protocol = s.scheme + ':';
   if (s.port) url.port = String(s.port);
+  if (url.protocol === 'h2c:') {
+    const r = await h2Request(url, { method: s.method, path: url.pathname + url.search, headers: s.headers, authority: s.hostname || url.host, timeout: s.timeout }, transport);
+    checkStatus(r.status, s);
+    return;
+  }
   let method = s.method;
   let target = url;
   for (let redirects = 0; ; redirects++) {
-    const res = await once(target, method, s, target === url ? s.hostname : '');
+    const res = await once(target, method, s, target === url ? s.hostname : '', transport);
     const location = res.headers.location;
     if (s.followRedirects && isRedirect(res.statusCode) && location) {
       if (redirects >= MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
@@ -210,22 +229,30 @@ export async function probe(server: URL, s: HealthCheckSettings): Promise<void> 
       if (res.statusCode !== 307 && res.statusCode !== 308 && method !== 'HEAD') method = 'GET';
       continue;
     }
-    const status = res.statusCode;
-    if (s.status === 0 && (status < 200 || status >= 400)) throw new Error(`received error status code: ${status}`);
-    if (s.status !== 0 && s.status !== status) throw new Error(`received error status code: ${status} expected status code: ${s.status}`);
+    checkStatus(res.statusCode, s);
     return;
   }
+}
+
+function checkStatus(status: number, s: HealthCheckSettings): void {
+  if (s.status === 0 && (status < 200 || status >= 400)) throw new Error(`received error status code: ${status}`);
+  if (s.status !== 0 && s.status !== status) throw new Error(`received error status code: ${status} expected status code: ${s.status}`);
 }
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-function once(url: URL, method: string, s: HealthCheckSettings, hostname: string): Promise<{ statusCode: number; headers: IncomingMessage['headers'] }> {
+function once(url: URL, method: string, s: HealthCheckSettings, hostname: string, transport: UpstreamTransport | undefined): Promise<{ statusCode: number; headers: IncomingMessage['headers'] }> {
   return new Promise((resolve, reject) => {
     const headers: OutgoingHttpHeaders = { ...s.headers };
     if (hostname) headers.host = hostname;
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false, servername: hostname || undefined }, (res) => {
+    const https = url.protocol === 'https:';
+    // The transport's TLS settings (rootCAs, client certificate, serverName) apply to probes as to requests.
+    const tls = https && transport
+      ? { ...tlsConnectOptions(transport, url, ['http/1.1']), ...(hostname && transport.tls.servername === undefined ? { servername: hostname } : {}) }
+      : { servername: hostname || undefined };
+    const req = (https ? httpsRequest : httpRequest)(url, { method, headers, agent: false, ...tls }, (res) => {
       clearTimeout(timer);
       res.resume();
       res.on('error', () => { /* the status is all we need */ });

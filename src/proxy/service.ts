@@ -110,14 +110,14 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
     }
     if (lb.healthCheck && options.healthChecks !== false) {
       const settings = healthCheckSettings(lb.healthCheck);
-      if (lb.healthCheck.mode && lb.healthCheck.mode.toLowerCase() !== 'http') {
+      if (lb.healthCheck.mode && !['http', 'grpc'].includes(lb.healthCheck.mode.toLowerCase())) {
         logger.warn(`health check mode "${lb.healthCheck.mode}" is not supported by tagway; servers of this service stay UP`, { service: name });
       } else {
         const setStatus = (server: string, up: boolean): void => {
           status.set(server, up);
           if (balancer.setStatus(server, up)) for (const fn of [...updaters]) fn(up);
         };
-        checker = new HealthChecker(settings, upstreams.map((u) => ({ name: u.name, url: u.url })), setStatus, { logger, service: name });
+        checker = new HealthChecker(settings, upstreams.map((u) => ({ name: u.name, url: u.url, transport })), setStatus, { logger, service: name });
       }
     }
   } catch (err) {

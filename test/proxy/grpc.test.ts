@@ -167,6 +167,39 @@ describe('gRPC through the gateway (h2c client → h2c upstream)', () => {
     assert.equal(flags & constants.NGHTTP2_FLAG_END_STREAM, constants.NGHTTP2_FLAG_END_STREAM);
   });
 
+  it('health checks reach h2c servers: mode grpc (grpc.health.v1) and mode http over h2c', async (t) => {
+    const health = { serving: true };
+    const up = await startEchoServer(t, 'u1', undefined, health);
+    let httpHealthy = true;
+    const h2 = createH2Server();
+    h2.on('stream', (stream, headers) => { stream.respond({ ':status': headers[':path'] === '/health' && httpHealthy ? 200 : 503 }); stream.end(); });
+    await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => h2.close(() => resolve())));
+    const h2Url = `h2c://127.0.0.1:${(h2.address() as { port: number }).port}`;
+    const gw = await startFileGateway(t, {
+      routers: { echo: { rule: 'PathPrefix(`/tagway.test.Echo/`)', service: 'echo' }, web: { rule: 'PathPrefix(`/web`)', service: 'web' } },
+      services: {
+        echo: { loadBalancer: { servers: [{ url: `h2c://${up.address}` }], healthCheck: { mode: 'grpc', interval: '50ms', timeout: '2s' } } },
+        web: { loadBalancer: { servers: [{ url: h2Url }], healthCheck: { path: '/health', interval: '50ms', timeout: '2s' } } },
+      },
+    });
+    const status = (svc: string): string | undefined => Object.values(gw.gateway.state().services[svc]?.serverStatus ?? {})[0];
+    const client = echoClient(t, gatewayAddress(gw.web));
+    assert.equal((await unary(client, { n: 1 })).err, null);
+    health.serving = false;
+    httpHealthy = false;
+    await waitFor('the gRPC server to be marked DOWN', () => status('echo@file') === 'DOWN');
+    await waitFor('the h2c server to be marked DOWN', () => status('web@file') === 'DOWN');
+    const down = await unary(client, { n: 2 });
+    assert.equal(down.err?.code, grpc.status.UNAVAILABLE);
+    assert.equal(down.err?.details, 'no available server');
+    health.serving = true;
+    httpHealthy = true;
+    await waitFor('the gRPC server to be back UP', () => status('echo@file') === 'UP');
+    await waitFor('the h2c server to be back UP', () => status('web@file') === 'UP');
+    assert.equal((await unary(client, { n: 3 })).err, null);
+  });
+
   it('200 concurrent calls each get their own answer', async (t) => {
     const up = await startEchoServer(t, 'u1');
     const gw = await startFileGateway(t, grpcRoute(`h2c://${up.address}`));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { testPki } from '../tls/harness.ts';
 import { send, startFileGateway } from '../support/file-gateway.ts';
 import { waitForState } from '../support/gateway.ts';
+import { waitFor } from '../support/wait.ts';
 import { createTransport, peerCertUriCheck, tlsConnectOptions } from '../../src/proxy/transport.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { startUpstream } from '../support/upstream.ts';
@@ -152,6 +153,23 @@ describe('serversTransports: reloads, SPIFFE identity, connection reuse', () => 
     assert.equal((await send(gw.web, '/good')).status, 200);
     assert.equal((await send(gw.web, '/bad')).status, 500);
     assert.equal(up.seen.length, 1);
+  });
+
+  it('health checks use the service\'s transport (rootCAs, serverName, client certificate)', async (t) => {
+    const pki = testPki(['backend.internal']);
+    const probes: string[] = [];
+    const up = await startHttpsUpstream(t, { cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      probes.push(req.url ?? '');
+      res.end('ok');
+    });
+    const svc = route('api', { servers: [{ url: up.url }], serversTransport: 'backend', healthCheck: { path: '/health', interval: '50ms', timeout: '2s' } });
+    const gw = await startFileGateway(t, {
+      ...svc,
+      serversTransports: { backend: { serverName: 'backend.internal', rootCAs: [pki.ca.certPem], certificates: [{ certFile: pki.client.certPem, keyFile: pki.client.keyPem }] } },
+    });
+    await waitFor('two health probes', () => probes.filter((p) => p === '/health').length >= 2);
+    assert.deepEqual(gw.gateway.state().services['api@file']?.serverStatus, { [up.url]: 'UP' });
+    assert.equal(up.seen.at(-1)?.clientCN, 'client');
   });
 
   it('maxIdleConnsPerHost < 0 opens a connection per request; the default reuses one', async (t) => {

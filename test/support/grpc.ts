@@ -81,7 +81,7 @@ export interface EchoServer { address: string; port: number; events: EchoServerE
  * - Bidi: echoes each `{ n }` as `{ n: n * 2 }`.
  * - Blob `{ mb }` streams `mb` MiB in 64 KiB messages, honouring backpressure.
  */
-export async function startEchoServer(t: TestContext, name: string, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure()): Promise<EchoServer> {
+export async function startEchoServer(t: TestContext, name: string, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(), health?: { serving: boolean }): Promise<EchoServer> {
   const events: EchoServerEvents = { cancelled: [], deadlines: [], blobWritten: 0, blobBlocked: false };
   const server = new grpc.Server();
   const watchCancel = (call: { on(e: 'cancelled', l: () => void): unknown }, method: string): void => { call.on('cancelled', () => events.cancelled.push(method)); };
@@ -145,9 +145,19 @@ export async function startEchoServer(t: TestContext, name: string, credentials:
       pump();
     },
   });
+  if (health) {
+    // grpc.health.v1.Health/Check by hand: the answer is `status` (field 1, varint): SERVING 1, NOT_SERVING 2.
+    server.addService({ Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, ...rawCodec() } }, {
+      Check(_call: unknown, cb: grpc.sendUnaryData<Buffer>) { cb(null, Buffer.from([0x08, health.serving ? 1 : 2])); },
+    });
+  }
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))));
   t.after(() => server.forceShutdown());
   return { address: `127.0.0.1:${port}`, port, events, server };
+}
+
+function rawCodec(): Pick<grpc.MethodDefinition<Buffer, Buffer>, 'requestSerialize' | 'requestDeserialize' | 'responseSerialize' | 'responseDeserialize'> {
+  return { requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize };
 }
 
 export { grpc };

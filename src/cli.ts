@@ -27,6 +27,11 @@ async function main(argv: string[]): Promise<number> {
   // On stderr whatever the log level (ERROR by default, as Traefik's, would hide them); workers load the
   // configuration again, so the primary alone reports them.
   if ((await import('node:cluster')).default.isPrimary) for (const w of warnings) process.stderr.write(`tagway: warning: ${w}\n`);
+  if (config.workers > 1 && Object.values(config.certificatesResolvers ?? {}).some((r) => r.acme)) {
+    // The challenge answers and the orders live in one process (the board is not shared over IPC).
+    if ((await import('node:cluster')).default.isPrimary) process.stderr.write(`tagway: warning: certificatesResolvers: ACME resolvers run in one process; workers ${config.workers} → 1\n`);
+    config = { ...config, workers: 1 };
+  }
   let gateway: { close(): Promise<void> };
   try {
     gateway = config.workers > 1

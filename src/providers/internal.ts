@@ -16,6 +16,7 @@ export function internalMessage(config: StaticConfig, boundPorts?: ReadonlyMap<s
   const services: Record<string, Service> = {};
   const middlewares: Record<string, Middleware> = {};
   redirections(config, boundPorts, routers, services, middlewares);
+  acmeHttp(config, routers, services);
   if (config.api) {
     services['api'] = {};
     if (config.api.dashboard) services['dashboard'] = {};
@@ -51,10 +52,29 @@ function redirections(config: StaticConfig, boundPorts: ReadonlyMap<string, numb
     if (port === undefined) continue; // refused at start (validateRedirections)
     const rtName = normalizeName(`${name}-to-${def.to}`);
     const mdName = `redirect-${rtName}`;
-    routers[rtName] = { rule: 'HostRegexp(`^.+$`)', ruleSyntax: 'default', entryPoints: [name], middlewares: [mdName], service: 'noop@internal', priority: def.priority };
+    const rule = ep.allowACMEByPass ? 'HostRegexp(`^.+$`) && !PathPrefix(`/.well-known/acme-challenge/`)' : 'HostRegexp(`^.+$`)';
+    routers[rtName] = { rule, ruleSyntax: 'default', entryPoints: [name], middlewares: [mdName], service: 'noop@internal', priority: def.priority };
     middlewares[mdName] = { redirectScheme: { scheme: def.scheme, port, permanent: def.permanent } };
     services['noop'] = {};
   }
+}
+
+/**
+ * Traefik's internal `acme` routers: `acme-http` answers HTTP-01 challenges on every resolver's
+ * `httpChallenge.entryPoint`, above every other router; on an entry point with `allowACMEByPass`, the
+ * `acme-http-bypass` router has the default priority instead, so the operator's routers may answer first.
+ */
+function acmeHttp(config: StaticConfig, routers: Record<string, Router>, services: Record<string, Service>): void {
+  const eps: string[] = [];
+  const bypass: string[] = [];
+  for (const r of Object.values(config.certificatesResolvers ?? {})) {
+    const ep = r.acme?.httpChallenge?.entryPoint;
+    if (!ep || eps.includes(ep) || bypass.includes(ep)) continue;
+    if (config.entryPoints[ep]?.allowACMEByPass) bypass.push(ep); else if (config.entryPoints[ep]) eps.push(ep);
+  }
+  if (eps.length > 0) routers['acme-http'] = { rule: 'PathPrefix(`/.well-known/acme-challenge/`)', ruleSyntax: 'default', entryPoints: eps, service: 'acme-http@internal', priority: MAX };
+  if (bypass.length > 0) routers['acme-http-bypass'] = { rule: 'PathPrefix(`/.well-known/acme-challenge/`)', entryPoints: bypass, service: 'acme-http@internal' };
+  if (eps.length > 0 || bypass.length > 0) services['acme-http'] = {};
 }
 
 /** The port a redirection points at: `:443` as written, or the target entry point's (as bound, for port 0). */

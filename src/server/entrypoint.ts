@@ -154,6 +154,8 @@ function tlsServer(chosen: HandshakeOptions, http: HttpServer, h2: Http2Server):
       const presented = cert !== null && Object.keys(cert).length > 0;
       if ((chosen.requireCert && !presented) || (chosen.verifyCert && presented && !socket.authorized)) { socket.destroy(); return; }
     }
+    // A TLS-ALPN-01 validation (RFC 8737 §3) ends with the handshake: no application data follows.
+    if (socket.alpnProtocol === 'acme-tls/1') { socket.end(); return; }
     (socket.alpnProtocol === 'h2' ? h2 : http).emit('connection', socket);
   });
   return server;

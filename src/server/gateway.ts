@@ -37,6 +37,8 @@ import { Metrics } from '../metrics/index.ts';
 import { AccessLog } from '../accesslog/index.ts';
 import { TrafficStore } from '../metrics/traffic.ts';
 import type { ServerHealth } from '../proxy/healthcheck.ts';
+import { acmeHttpHandler, createAcme, type Acme } from '../tls/acme/index.ts';
+import { consulAcmeShared } from '../tls/acme/consul.ts';
 
 
 export interface GatewayOptions {
@@ -95,6 +97,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
   #draining = false;
   #statusSource: (() => ProviderStatus[]) | undefined;
+  /** ACME resolvers (providers of certificates) and their challenge answers. */
+  readonly #acme: Acme;
 
   constructor(options: GatewayOptions) {
     super();
@@ -111,7 +115,8 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.traffic = options.trafficView ?? this.trafficRecorder;
     this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : []),
       ...(this.trafficRecorder ? [this.trafficRecorder] : [])];
-    this.providers = options.providers ?? defaultProviders(options.config, this.log);
+    this.#acme = createAcme(config, { log: this.log, env: options.env ?? process.env, shared: consulAcmeShared(config, this.log) });
+    this.providers = [...(options.providers ?? defaultProviders(options.config, this.log)), ...this.#acme.resolvers];
     this.#statusSource = options.statusSource;
     this.#runtime = new RuntimeStage({
       entryPoints: config.entryPoints,
@@ -119,7 +124,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       precedence: config.providers.precedence,
       pools: this.#pools,
       forwardingTimeouts: config.serversTransport?.forwardingTimeouts,
-      internalServices: createInternalServices(this),
+      internalServices: new Map([...createInternalServices(this), ['acme-http@internal', acmeHttpHandler(this.#acme.board)]]),
       log: this.log,
       onApply: (result) => this.#apply(result),
     });
@@ -134,7 +139,10 @@ export class Gateway extends EventEmitter implements GatewayView {
       const eps = createEntryPointServers(server, {
         maxConcurrentStreams: ep.http2.maxConcurrentStreams,
         handshakeTimeout: ep.transport.respondingTimeouts.readTimeout,
-        chooseHandshake: (hello) => this.#tlsTable().handshake(name, hello),
+        chooseHandshake: (hello) => {
+          const acme = this.#acme.handshake(hello); // TLS-ALPN-01 validations first
+          return acme !== undefined ? acme : this.#tlsTable().handshake(name, hello);
+        },
         onError: (message, error) => this.log.error(message, { entryPoint: name, error: error?.message }),
       });
       const bound = await listen(eps.listener, ep.address, `entry point "${name}"`).catch(async (err) => { await this.close(); throw err; });
@@ -204,6 +212,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#reloads++;
     this.metrics?.onReload();
     this.#lastReloadAt = Date.now();
+    this.#acme.observe(result.state, this.#tls);
     this.emit('reload', result.state);
   }
 

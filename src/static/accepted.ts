@@ -12,7 +12,6 @@ export function unimplementedOptionWarnings(config: StaticConfig): string[] {
   const out: string[] = [];
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     const at = `entryPoints.${name}`;
-    if (ep.allowACMEByPass) out.push(`${at}.allowACMEByPass: accepted, changes nothing: tagway has no ACME, so no challenge needs to bypass the routers`);
     if (ep.reusePort) out.push(`${at}.reusePort: accepted, not applied: tagway does not set SO_REUSEPORT (Node.js 20 cannot), so another process cannot bind ${ep.address} while tagway runs; use workers for several processes`);
     if (ep.forwardedHeaders.connection.length > 0) out.push(`${at}.forwardedHeaders.connection: accepted, not applied: headers named in Connection are still removed as hop-by-hop (only the X-Forwarded-* ones Traefik manages are kept)`);
     if (ep.forwardedHeaders.notAppendXForwardedFor) out.push(`${at}.forwardedHeaders.notAppendXForwardedFor: accepted, not applied: tagway appends the client address to X-Forwarded-For`);

@@ -57,7 +57,7 @@ const verbosity = z.enum(['minimal', 'detailed']);
 export const entryPointSchema = z.object({
   address,
   asDefault: bool(false, 'Routers without entryPoints attach to the entry points marked asDefault (none marked: all but "traefik").'),
-  allowACMEByPass: bool(false, 'Traefik: let ACME challenges bypass routers (tagway has no ACME: accepted, changes nothing, warned).'),
+  allowACMEByPass: bool(false, 'Let ACME HTTP-01 challenges bypass the routers of this entry point (its redirection too).'),
   reusePort: bool(false, 'Traefik: SO_REUSEPORT (not set by tagway on Node.js 20: accepted with a warning).'),
   observability: z.object({
     tracing: mark(z.boolean(), { description: 'Default for routers on this entry point (unset: true).' }).optional(),
@@ -237,6 +237,53 @@ export const prometheusSchema = z.object({
   buckets: mark(z.array(z.number()), { description: 'Latency histogram buckets (seconds).' }).default(() => [0.1, 0.3, 1.2, 5]),
 });
 
+/**
+ * Traefik's `certificatesResolvers.<name>.acme` (pkg/provider/acme Configuration and SetDefaults). `storage` is a
+ * file path (Traefik's acme.json) or the bare word `consul` (tagway's shared mode, in Consul KV). DNS-01 is
+ * accepted as a section and reported unsupported on the resolver.
+ */
+export const acmeSchema = z.object({
+  email: str('Email address used for registration.').optional(),
+  caServer: str('ACME directory URL (default: Let\'s Encrypt production).').default('https://acme-v02.api.letsencrypt.org/directory'),
+  preferredChain: str('Preferred chain, by the issuer common name of its top certificate.').optional(),
+  profile: str('Certificate profile to ask the CA for.').optional(),
+  emailAddresses: strings('CSR email addresses.'),
+  disableCommonName: bool(false, 'No common name in the CSR.'),
+  storage: str('acme.json path (mode 0600), or "consul": shared by every node in Consul KV (tagway).').default('acme.json'),
+  keyType: mark(z.enum(['EC256', 'EC384', 'RSA2048', 'RSA4096', 'RSA8192']), { description: 'Certificate key: EC256, EC384, RSA2048, RSA4096 or RSA8192.' }).default('RSA4096'),
+  eab: z.object({
+    kid: secretString('External account binding key identifier.'),
+    hmacEncoded: secretString('External account binding HMAC key (base64url).'),
+  }).optional(),
+  certificatesDuration: mark(z.int().min(1, { message: 'cannot manage certificates with duration lower than 1 hour' }), { description: 'Certificates\' duration in hours (sets when they are renewed).' }).default(2160),
+  clientTimeout: duration(120 * SECOND, 'Timeout of a whole HTTP exchange with the CA.'),
+  clientResponseHeaderTimeout: duration(30 * SECOND, 'Timeout for the CA\'s response headers.'),
+  certificateTimeout: duration(30 * SECOND, 'Timeout for the certificate at finalization.'),
+  caCertificates: strings('PEM files trusted for the CA server (else LEGO_CA_CERTIFICATES, else the system roots).'),
+  caSystemCertPool: bool(false, 'Trust the system roots too, with caCertificates.'),
+  caServerName: str('Server name to verify the CA\'s certificate against.').optional(),
+  httpChallenge: z.object({
+    entryPoint: str('Entry point answering HTTP-01 challenges (port 80 for the CA).'),
+    delay: duration(0, 'Delay between presenting the challenge and asking for validation.'),
+  }).optional(),
+  tlsChallenge: z.object({
+    delay: duration(0, 'Delay between presenting the challenge and asking for validation.'),
+  }).optional(),
+  dnsChallenge: z.object({
+    provider: str('DNS provider (DNS-01 is not supported by tagway: reported on the resolver).').optional(),
+    resolvers: strings('DNS servers.'),
+    delayBeforeCheck: duration(0, 'Deprecated in Traefik.'),
+    disablePropagationCheck: bool(false, 'Deprecated in Traefik.'),
+    propagation: z.object({
+      disableChecks: bool(false), disableANSChecks: bool(false), requireAllRNS: bool(false), delayBeforeChecks: duration(0),
+    }).optional(),
+  }).optional(),
+  consul: z.object({
+    sessionTTL: duration(15 * SECOND, 'Consul session TTL of the ordering lock (Consul expires a dead holder within 2 × TTL).'),
+    lockDelay: duration(SECOND, 'Consul lock-delay of the session: how long a lock of a dead holder stays unavailable.'),
+  }).prefault({}),
+});
+
 const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC']);
 
 /**
@@ -244,7 +291,7 @@ const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PA
  * startup like any unknown key, but the message says "not supported" instead of guessing a typo.
  */
 export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  '': ['global', 'tcpServersTransport', 'certificatesResolvers', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
+  '': ['global', 'tcpServersTransport', 'experimental', 'hostResolver', 'spiffe', 'core', 'ocsp'],
   providers: ['docker', 'swarm', 'kubernetesIngress', 'kubernetesCRD', 'kubernetesGateway', 'kubernetesIngressNGINX', 'consul', 'etcd',
     'zooKeeper', 'redis', 'http', 'rest', 'nomad', 'ecs', 'plugin'],
   'providers.consulCatalog': ['namespace'],
@@ -252,6 +299,7 @@ export const TRAEFIK_ONLY_OPTIONS: Readonly<Record<string, readonly string[]>> =
   'serversTransport.forwardingTimeouts': ['readIdleTimeout', 'pingTimeout'],
   'entryPoints.*': ['udp', 'proxyProtocol', 'http3'],
   'entryPoints.*.http2': ['maxDecoderHeaderTableSize', 'maxEncoderHeaderTableSize'],
+  'certificatesResolvers.*': ['tailscale'],
   metrics: ['datadog', 'statsD', 'influxDB2', 'otlp'],
   accessLog: ['filters'],
   log: ['noColor', 'maxSize', 'maxAge', 'maxBackups', 'compress'],
@@ -273,6 +321,7 @@ const staticObject = z.object({
       .default(() => [...TRAEFIK_PROVIDER_PRECEDENCE]),
   }).prefault({}),
   serversTransport: serversTransportSchema.optional(),
+  certificatesResolvers: z.record(z.string(), z.object({ acme: acmeSchema.optional() })).optional(),
   tracing: tracingSchema.optional(),
   api: z.object({
     dashboard: bool(true, 'Serve the dashboard.'),

@@ -18,6 +18,8 @@ export interface StaticConfig {
   };
   /** Traefik's static `serversTransport` (optional; tagway reads its forwarding timeouts, in ms). */
   serversTransport?: { forwardingTimeouts: { dialTimeout: number; responseHeaderTimeout: number; idleConnTimeout: number } };
+  /** `certificatesResolvers.<name>.acme` (Traefik's names and defaults; durations in ms). */
+  certificatesResolvers?: Record<string, { acme?: AcmeConfig }>;
   tracing?: TracingConfig;
   api?: { dashboard: boolean; insecure: boolean; debug: boolean };
   ping?: { entryPoint: string; terminatingStatusCode: number };
@@ -33,7 +35,7 @@ export interface EntryPointConfig {
   address: string;
   /** Traefik v3: routers without `entryPoints` attach to the entry points marked so (see `defaultEntryPoints`). */
   asDefault: boolean;
-  /** Accepted for Traefik files; tagway has no ACME, so it changes nothing (warned when true). */
+  /** HTTP-01 challenges on this entry point bypass its routers and its redirection (Traefik's `acme-http-bypass`). */
   allowACMEByPass: boolean;
   /** Accepted for Traefik files; SO_REUSEPORT is not set (warned when true). */
   reusePort: boolean;
@@ -126,3 +128,32 @@ export interface PrometheusConfig {
 
 /** Traefik's `entryPoints.<ep>.http.encodedCharacters`: escapes allowed in request paths (all by default since v3.6.7); the request contract owns the type. */
 export type { EncodedCharacters };
+
+/** Traefik's ACME resolver configuration (pkg/provider/acme `Configuration`); `storage: consul` is tagway's shared mode. */
+export interface AcmeConfig {
+  email?: string;
+  caServer: string;
+  preferredChain?: string;
+  profile?: string;
+  emailAddresses: string[];
+  disableCommonName: boolean;
+  storage: string;
+  keyType: 'EC256' | 'EC384' | 'RSA2048' | 'RSA4096' | 'RSA8192';
+  eab?: { kid: string; hmacEncoded: string };
+  /** Hours. */
+  certificatesDuration: number;
+  clientTimeout: number;
+  clientResponseHeaderTimeout: number;
+  certificateTimeout: number;
+  caCertificates: string[];
+  caSystemCertPool: boolean;
+  caServerName?: string;
+  httpChallenge?: { entryPoint: string; delay: number };
+  tlsChallenge?: { delay: number };
+  dnsChallenge?: {
+    provider?: string; resolvers: string[]; delayBeforeCheck: number; disablePropagationCheck: boolean;
+    propagation?: { disableChecks: boolean; disableANSChecks: boolean; requireAllRNS: boolean; delayBeforeChecks: number };
+  };
+  /** Shared mode (`storage: consul`): the ordering lock's session. */
+  consul: { sessionTTL: number; lockDelay: number };
+}

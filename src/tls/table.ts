@@ -112,19 +112,25 @@ export class TlsTable {
     const name = this.optionsFor(entryPoint, hello.serverName);
     const options = this.options.get(name);
     if (!options || options instanceof Error) return null;
-    if (options.sniStrict && !this.stores.get(DEFAULT_STORE)!.match(hello.serverName)) return null;
-    let h = this.#handshakes.get(name);
-    if (!h) { h = this.#handshakeOptions(options); this.#handshakes.set(name, h); }
+    const store = this.stores.get(DEFAULT_STORE)!;
+    const matched = store.match(hello.serverName);
+    if (options.sniStrict && !matched) return null;
+    // The certificate is chosen from the peeked SNI and is the server's own: with TLS 1.3, OpenSSL keeps the
+    // first context's key type (an RSA certificate from the SNICallback after an ECDSA default was not served).
+    const cert = matched ?? store.defaultCertificate;
+    const key = `${name}\u0000${cert.id}`;
+    let h = this.#handshakes.get(key);
+    if (!h) { h = this.#handshakeOptions(options, cert); this.#handshakes.set(key, h); }
     return h;
   }
 
-  #handshakeOptions(o: CompiledOptions): HandshakeOptions {
+  #handshakeOptions(o: CompiledOptions, cert: LoadedCertificate): HandshakeOptions {
     const store = this.stores.get(DEFAULT_STORE)!;
     const requestCert = o.clientAuthType !== 'NoClientCert';
     // Versions, ciphers and curves are the server's (OpenSSL keeps them from the first context); the
-    // SNICallback's context brings the certificate (and the same settings, for the CA store).
+    // SNICallback's context brings the same certificate (and the same settings, for the CA store).
     const server: TlsOptions = {
-      ...contextOptions(o, store.defaultCertificate),
+      ...contextOptions(o, cert),
       ALPNProtocols: o.alpnProtocols,
       requestCert,
       SNICallback: (serverName, cb) => {

@@ -17,9 +17,7 @@ const tally = new Tally(`${TRAEFIK_VERSION} docs: EntryPoints and Consul Catalog
  * implementing them are warned about, one line each, never silently.
  */
 const WARNS: Record<string, RegExp[]> = {
-  'allowACMEByPass (YAML)': [/entryPoints\.web\.allowACMEByPass: accepted, changes nothing/],
-  'allowACMEByPass (TOML)': [/entryPoints\.web\.allowACMEByPass/],
-  'allowACMEByPass (CLI)': [/entryPoints\.web\.allowACMEByPass/],
+  // allowACMEByPass is implemented (the acme-http-bypass router): no warning.
   'forwardedHeaders.connection (YAML)': [/entryPoints\.web\.forwardedHeaders\.connection: accepted, not applied/],
   'forwardedHeaders.connection (TOML)': [/forwardedHeaders\.connection/],
   'forwardedHeaders.connection (CLI)': [/forwardedHeaders\.connection/],

@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
@@ -25,6 +26,12 @@ export interface ChallengeSolver {
 
 /** One HTTPS agent per CA origin: trust (caCertificates, LEGO_CA_CERTIFICATES), server name, timeouts. */
 const agents = new Map<string, { agent: https.Agent; timeout: number }>();
+/**
+ * The last network failure per CA origin. acme-client's response interceptor turns a request that got no response
+ * (ECONNREFUSED, timeout) into "Cannot read properties of undefined (reading 'config')" once its retries are off;
+ * the real cause is kept here and put back in the error (see `networkCause`).
+ */
+const networkErrors = new Map<string, { code: string; message: string; at: number }>();
 let loaded: Promise<AcmeModule> | undefined;
 
 function acmeModule(): Promise<AcmeModule> {
@@ -37,10 +44,21 @@ function acmeModule(): Promise<AcmeModule> {
       interceptors: { request: { use(f: (c: Record<string, unknown>) => Record<string, unknown>): void } };
     };
     axios.defaults.acmeSettings.retryMaxAttempts = 0;
+    // axios as acme-client resolves it (its own dependency), for its node:http adapter.
+    const req = createRequire(createRequire(import.meta.url).resolve('acme-client'));
+    const httpAdapter = (req('axios') as { getAdapter(n: string): (c: unknown) => Promise<unknown> }).getAdapter('http');
     axios.interceptors.request.use(function perCaAgent(config) {
       const url = String(config['url'] ?? '');
-      const got = url.startsWith('https:') ? agents.get(new URL(url).origin) : undefined;
+      const origin = /^https?:/.test(url) ? new URL(url).origin : '';
+      const got = agents.get(origin);
       if (got) { config['httpsAgent'] = got.agent; config['timeout'] = got.timeout; }
+      config['adapter'] = async function rememberNetworkErrors(c: unknown) {
+        try { return await httpAdapter(c); } catch (err) {
+          const e = err as { code?: string; message?: string; response?: unknown };
+          if (!e.response) networkErrors.set(origin, { code: e.code ?? 'ERR_NETWORK', message: e.message ?? String(err), at: Date.now() });
+          throw err;
+        }
+      };
       return config;
     });
     return acme;
@@ -121,13 +139,16 @@ export async function openSession(config: AcmeConfig, account: StoredAccount, so
     client = new acme.Client({ directoryUrl: config.caServer, accountKey: accountKeyPem(account), accountUrl: account.Registration.uri, ...eab, ...backoff });
   } else {
     client = new acme.Client({ directoryUrl: config.caServer, accountKey: accountKeyPem(account), ...eab, ...backoff });
-    const body = await client.createAccount({ termsOfServiceAgreed: true, ...(account.Email ? { contact: [`mailto:${account.Email}`] } : {}) });
+    const c = client;
+    const body = await withNetworkCause(origin, () => c.createAccount({ termsOfServiceAgreed: true, ...(account.Email ? { contact: [`mailto:${account.Email}`] } : {}) }));
     account = { ...account, Registration: { body: body as unknown as Record<string, unknown>, uri: client.getAccountUrl() } };
     registered = true;
   }
   const session: AcmeSession = {
     account, registered,
-    async order(domains) {
+    order(domains) { return withNetworkCause(origin, () => order(domains)); },
+  };
+  async function order(domains: string[]): Promise<{ certPem: string; keyPem: string }> {
       const key = await certificateKey(config.keyType);
       const [, csr] = await acme.crypto.createCsr({ ...(config.disableCommonName ? {} : { commonName: domains[0]! }), altNames: domains, ...(config.emailAddresses[0] ? { emailAddress: config.emailAddresses[0] } : {}) }, key.pkcs8);
       const order = await client.createOrder({ identifiers: domains.map((value) => ({ type: 'dns', value })), ...(config.profile ? { profile: config.profile } as object : {}) });
@@ -164,9 +185,20 @@ export async function openSession(config: AcmeConfig, account: StoredAccount, so
       const finalized = await client.finalizeOrder(order, csr);
       const certPem = await client.getCertificate(finalized, config.preferredChain);
       return { certPem, keyPem: key.pem };
-    },
-  };
+  }
   return session;
+}
+
+async function withNetworkCause<T>(origin: string, run: () => Promise<T>): Promise<T> {
+  const since = Date.now();
+  try { return await run(); } catch (err) { throw networkCause(err, origin, since); }
+}
+
+/** acme-client's TypeError for a request without a response, replaced by the network error behind it. */
+function networkCause(err: unknown, origin: string, since: number): unknown {
+  const net = networkErrors.get(origin);
+  if (!(err instanceof TypeError) || !net || net.at < since) return err;
+  return new Error(`${origin} did not answer: ${net.code} ${net.message}`.trim(), { cause: err });
 }
 
 /** A CA error as one line (acme-client puts the CA's problem document in the message). */

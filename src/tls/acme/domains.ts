@@ -54,7 +54,7 @@ export function deleteUnnecessaryDomains(domains: readonly Domain[]): string[][]
     for (let j = 0; j < lists.length; j++) {
       if (i === j) continue;
       const other = lists[j]!;
-      if (JSON.stringify(other) === JSON.stringify(lists[i])) {
+      if (JSON.stringify(other) === JSON.stringify(check)) {
         if (i > j) keep = false;
         break;
       }

@@ -72,6 +72,8 @@ export class AcmeResolver implements Provider {
   #emit: ((m: Message) => void) | undefined;
   #busy = false;
   #again = false;
+  /** Set once the stored certificates are loaded: nothing is ordered before (a restart orders nothing it has). */
+  #loaded = false;
   /** Certificates found due for renewal at the last check (keys); a check runs at start and every checkEveryMs. */
   #renewDue = new Set<string>();
   #retryTimer: NodeJS.Timeout | undefined;
@@ -104,6 +106,7 @@ export class AcmeResolver implements Provider {
       this.#publish();
       return;
     }
+    this.#loaded = true;
     this.#publish();
     const { checkEveryMs } = renewDurations(this.#o.config.certificatesDuration);
     this.#checkRenewals();
@@ -189,7 +192,7 @@ export class AcmeResolver implements Provider {
 
   /** Runs the orders due, one at a time; called on every change. */
   #pump(): void {
-    if (!this.#emit || this.#signal?.aborted) return;
+    if (!this.#emit || !this.#loaded || this.#signal?.aborted) return;
     if (this.#busy) { this.#again = true; return; }
     if (!this.#leader) return;
     this.#busy = true;
@@ -273,7 +276,7 @@ export class AcmeResolver implements Provider {
 
   /** Emits the snapshot when it changed: certificates, and the routers' problems as warnings on them. */
   #publish(): void {
-    if (!this.#emit) return;
+    if (!this.#emit || (!this.#loaded && !this.#error)) return;
     const issues: ItemIssue[] = [];
     const byRouter = new Map<string, string[]>();
     const add = (router: string, message: string): void => { byRouter.set(router, [...(byRouter.get(router) ?? []), message]); };

@@ -5,30 +5,46 @@ import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Logger } from '../util/log.ts';
 import { defaultProviders } from './providers.ts';
 import { startGateway, type Gateway } from './gateway.ts';
+import { DeltaFanout, DeltaReceiver, type MessageDelta } from './deltas.ts';
 import { TrafficStore, type TrafficFrame } from '../metrics/traffic.ts';
 
-/** What the primary sends its workers over IPC. */
+/**
+ * What the primary sends its workers over IPC: a provider's changes (`seq` numbers every delta, all providers
+ * together), or every provider's whole snapshot to a worker that starts or fell behind.
+ */
 type ToWorker =
-  | { type: 'tagway:message'; message: Message }
+  | { type: 'tagway:delta'; seq: number; delta: MessageDelta }
+  | { type: 'tagway:snapshot'; seq: number; messages: Message[] }
   | { type: 'tagway:status'; statuses: ProviderStatus[] }
   | { type: 'tagway:traffic'; frames: TrafficFrame[] };
+
+/** What a worker sends back about configuration: it applied up to `seq`; it lost track and wants a snapshot. */
+type FromWorker = { type: 'tagway:ack'; seq: number } | { type: 'tagway:resync' };
+
+/** Deltas a worker may leave unacknowledged before the primary stops sending it deltas (it gets a snapshot). */
+const MAX_UNACKED = 16;
 
 /** How often workers send their finished seconds of traffic, and the primary its sums back. */
 const TRAFFIC_EVERY_MS = 1000;
 
 /**
- * Receives the primary's configuration snapshots in a worker. The worker never talks to Consul or
- * reads files itself, so the gateway's connections to Consul do not grow with the number of workers.
+ * Receives the primary's configuration in a worker: deltas applied to the last snapshot of their provider (each
+ * acknowledged), or a whole snapshot after a gap. The worker never talks to Consul or reads files itself, so the
+ * gateway's connections to Consul do not grow with the number of workers.
  */
 class RemoteProvider implements Provider {
   readonly name = 'remote';
   #statuses: ProviderStatus[] = [];
+  readonly #receiver = new DeltaReceiver();
 
   provide(emit: (message: Message) => void, signal: AbortSignal): Promise<void> {
     const onMessage = (raw: unknown) => {
       const m = raw as ToWorker;
-      if (m?.type === 'tagway:message') emit(m.message);
-      else if (m?.type === 'tagway:status') this.#statuses = m.statuses;
+      if (m?.type === 'tagway:delta' || m?.type === 'tagway:snapshot') {
+        const { messages, reply } = this.#receiver.receive(m);
+        for (const message of messages) emit(message);
+        if (reply) process.send?.(reply satisfies FromWorker);
+      } else if (m?.type === 'tagway:status') this.#statuses = m.statuses;
     };
     process.on('message', onMessage);
     signal.addEventListener('abort', () => process.off('message', onMessage), { once: true });
@@ -45,9 +61,10 @@ const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
- * Runs the gateway on `config.workers` processes. The primary runs the providers and forwards each
- * snapshot (and the providers' status every second) to every worker; workers share the listening
- * sockets through node:cluster. Resolves once every worker listens; rejects (after stopping the
+ * Runs the gateway on `config.workers` processes. The primary runs the providers and sends each change as
+ * a delta (and the providers' status every second) to every worker; workers share the listening
+ * sockets through node:cluster. Sending never waits for a worker: one that leaves more than `MAX_UNACKED`
+ * deltas unacknowledged (busy, stopped) gets no more deltas, and a snapshot once it acknowledges again. Resolves once every worker listens; rejects (after stopping the
  * others) when a worker exits before that, e.g. on a port already in use. A worker that dies later is
  * replaced and receives the last snapshots; replacements that keep dying are retried with a growing delay.
  */
@@ -70,10 +87,14 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
     sender?.unref();
     return { close: async () => { clearInterval(sender); process.off('message', onTraffic); await gw.close(); } };
   }
-  const last = new Map<string, Message>();
   const providers = defaultProviders(config, log);
   const abort = new AbortController();
   const broadcast = (m: ToWorker) => { for (const w of Object.values(cluster.workers ?? {})) w?.isConnected() && w.send(m); };
+  const fanout = new DeltaFanout<number>((id, m) => { const w = cluster.workers?.[id]; if (w?.isConnected()) w.send(m satisfies ToWorker); }, {
+    maxUnacked: MAX_UNACKED,
+    onLag: (id, unacked) => log.warn('worker lagging; it gets a snapshot once it answers', { pid: cluster.workers?.[id]?.process.pid, unacked }),
+  });
+  const publish = (message: Message): void => fanout.publish(message);
   const statuses = () => providers.map((p) => p.status());
   const ready = new Set<number>();
   let started = false;
@@ -86,13 +107,15 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   const changed = new Set<number>();
   const fork = (): Worker => {
     const w = cluster.fork();
-    w.on('message', (m: { type?: string; frames?: TrafficFrame[] }) => {
+    w.on('message', (m: { type?: string; frames?: TrafficFrame[]; seq?: number }) => {
       if (m?.type === 'tagway:traffic') {
         for (const f of m.frames ?? []) { traffic.add(f); changed.add(f.sec); }
         return;
       }
+      if (m?.type === 'tagway:ack') { fanout.ack(w.id, m.seq ?? 0); return; }
+      if (m?.type === 'tagway:resync') { fanout.join(w.id); return; }
       if (m?.type !== 'tagway:ready') return;
-      for (const message of last.values()) w.send({ type: 'tagway:message', message } satisfies ToWorker);
+      fanout.join(w.id);
       w.send({ type: 'tagway:status', statuses: statuses() } satisfies ToWorker);
       ready.add(w.id);
       restartDelay = RESTART_DELAY_MS;
@@ -104,6 +127,7 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
   let stopping = false;
   cluster.on('exit', (w, code, signal) => {
     const wasReady = ready.delete(w.id);
+    fanout.leave(w.id);
     if (stopping) return;
     if (!started) {
       startup.reject(new Error(`worker ${w.process.pid} exited before listening (code ${code}${signal ? `, signal ${signal}` : ''}); see its log`));
@@ -115,7 +139,7 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
     restartTimer = setTimeout(() => { restartTimer = undefined; if (!stopping) fork(); }, delay);
   });
   for (const p of providers) {
-    p.provide((message) => { last.set(message.providerName, message); broadcast({ type: 'tagway:message', message }); }, abort.signal)
+    p.provide(publish, abort.signal)
       .catch((err: unknown) => log.error('provider stopped', { provider: p.name, error: String(err) }));
   }
   const timer = setInterval(() => broadcast({ type: 'tagway:status', statuses: statuses() }), 1000);

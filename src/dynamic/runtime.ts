@@ -27,6 +27,11 @@ export interface ServiceInfo extends Service {
   error?: string[];
   usedBy: string[];
   serverStatus?: Record<string, 'UP' | 'DOWN'>;
+  /**
+   * Consul Connect services (tagway): the SPIFFE ID the sidecars must present, the one this gateway presents, and
+   * the last refusal either way (a certificate refused, an intention denying the gateway) with a hint.
+   */
+  connect?: { expectedIdentity: string; identity?: string; lastRefusal?: { at: string; server: string; reason: string; hint?: string } };
 }
 
 export interface MiddlewareInfo extends Middleware {

@@ -10,7 +10,9 @@ export type ProxyErrorCode =
   | 'TAGWAY_UPSTREAM_TIMEOUT'
   | 'TAGWAY_CLIENT_GONE'
   | 'TAGWAY_NO_SERVER'
-  | 'TAGWAY_UPSTREAM_ERROR';
+  | 'TAGWAY_UPSTREAM_ERROR'
+  /** A Consul Connect sidecar's certificate did not chain to the mesh roots or carried another identity (502). */
+  | 'TAGWAY_UPSTREAM_IDENTITY';
 
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode;

@@ -35,4 +35,6 @@ export interface StepSpan { end(errorMessage?: string): void }
 export interface AttemptObserver {
   onResponse(status: number, headers: OutgoingHttpHeaders): void;
   onError(status: number, error: Error): void;
+  /** Extra attributes of the attempt (Consul Connect: the identities); ignored once it ended. */
+  annotate?(attributes: Record<string, string>): void;
 }

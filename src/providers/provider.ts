@@ -12,6 +12,23 @@ export interface ProviderStatus {
   errorSince?: number;
   /** Free-form counters (requests made, resyncs...). */
   counters?: Record<string, number>;
+  /** Consul Connect (consulCatalog with connectAware): the gateway's mesh identity and the certificates it holds. */
+  connect?: ConnectStatus;
+}
+
+export interface ConnectStatus {
+  /** `providers.consulCatalog.serviceName`: whose leaf certificate the gateway presents. */
+  serviceName: string;
+  /** 'waiting' until both the leaf and the CA roots arrived (Connect services are not routed meanwhile). */
+  state: 'waiting' | 'ready';
+  waitingSince?: number;
+  /** The SPIFFE ID the sidecars see (the leaf's URI SAN), its serial and end of validity. */
+  identity?: string;
+  leafSerial?: string;
+  leafValidBefore?: string;
+  trustDomain?: string;
+  activeRootId?: string;
+  roots?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import { forwardH2 } from './forward-h2.ts';
 import type { H2Pool } from './h2-pool.ts';
 import type { ForwardOptions, Upstream } from './upstream.ts';
 import { upstreamScheme } from './transport.ts';
+import { meshAttempt } from './mesh.ts';
 
 /**
  * Builds an `Upstream` for a server URL.
@@ -55,7 +56,8 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   const expect = upgrade === undefined && h2 === undefined && isExpectContinue(ctx.headers.expect);
   const headers = requestHeaders(ctx, host, expect, upgrade);
 
-  const observer = ctx.trace?.startAttempt(upstream.url, path, headers, resendCount);
+  const traced = ctx.trace?.startAttempt(upstream.url, path, headers, resendCount);
+  const observer = upstream.mesh === undefined ? traced : meshAttempt(upstream.mesh, upstream.host, traced);
   const exchange = new Exchange(ctx, upstream.name, observer, setCookie, logger);
 
   if (upgrade !== undefined) { forwardUpgrade(exchange, upstream, path, headers, options); return; }

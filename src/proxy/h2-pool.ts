@@ -1,6 +1,7 @@
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { tlsConnectOptions, type UpstreamTransport } from './transport.ts';
+import { refusedConnection } from './mesh.ts';
 
 /** What a caller gets: a session to open its stream on, 'h1' (the TLS server chose HTTP/1.1 by ALPN), or an error. */
 export type H2Pick = (err: Error | undefined, session: ClientHttp2Session | 'h1' | undefined) => void;
@@ -108,7 +109,9 @@ export class H2Pool {
       this.#waiting = [];
       for (const w of waiting) w(err, session);
     };
-    socket.once('error', (err) => settle(err, undefined));
+    // Consul Connect: a refused sidecar is a 502 naming the identity expected (mesh.ts), as in the HTTP/1.1 pool.
+    const mesh = this.#transport.mesh;
+    socket.once('error', (err) => settle(mesh ? refusedConnection(mesh, url.host, err) : err, undefined));
     socket.once('secureConnect', () => {
       socket.removeAllListeners('error');
       if (this.#closed) { socket.destroy(); settle(Object.assign(new Error('upstream HTTP/2 pool closed'), { code: 'UND_ERR_CLOSED' }), undefined); return; }

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
+import { refusedConnection } from './mesh.ts';
 import { defaultTransport, tlsConnectOptions, type UpstreamTransport } from './transport.ts';
 import { H2Pool } from './h2-pool.ts';
 
@@ -17,8 +18,18 @@ const DEFAULT_TRANSPORT = defaultTransport();
 function createH1Pool(origin: string, transport: UpstreamTransport): Pool {
   const { dialTimeout: dial, idleConnTimeout: idle } = transport.timeouts;
   const tls = origin.startsWith('https:') ? tlsConnectOptions(transport, new URL(origin), ['http/1.1']) : {};
+  const mesh = transport.mesh;
+  let connect: Pool.Options['connect'] = { timeout: dial, ...tls } as Pool.Options['connect'];
+  if (mesh !== undefined) {
+    // Consul Connect: a refused handshake names the identity expected (502), see mesh.ts.
+    const connector = buildConnector(connect as buildConnector.BuildOptions);
+    const server = new URL(origin).host;
+    connect = function meshConnect(opts, callback) {
+      connector(opts, (err, socket) => (err ? callback(refusedConnection(mesh, server, err), null) : callback(null, socket!)));
+    };
+  }
   return new Pool(origin, {
-    connect: { timeout: dial, ...tls } as Pool.Options['connect'],
+    connect,
     // The response-header timeout is per request (services on one origin may differ); no body
     // timeout: Traefik has none either, long polls and streams must live.
     headersTimeout: 0,

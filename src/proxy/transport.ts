@@ -3,6 +3,7 @@ import type { ServersTransport } from '../dynamic/types.ts';
 import { readFileOrContent } from '../tls/source.ts';
 import { parseDuration } from '../util/duration.ts';
 import { DEFAULT_FORWARDING_TIMEOUTS, type ForwardingTimeouts } from './timeouts.ts';
+import { meshIdentity, type MeshIdentity } from './mesh.ts';
 
 /**
  * How a server is spoken to, from its URL scheme (Traefik's `loadBalancer.server.scheme`):
@@ -58,6 +59,8 @@ export interface UpstreamTransport {
   readonly http2: boolean;
   /** Idle connections kept per server (Traefik default 200); negative: no connection reuse. */
   readonly maxIdleConnsPerHost: number;
+  /** Consul Connect (`peerCertURI` a SPIFFE ID): the identities and the last refusal (src/proxy/mesh.ts). */
+  readonly mesh?: MeshIdentity;
 }
 
 /** Traefik's `DefaultMaxIdleConnsPerHost`. */
@@ -114,13 +117,17 @@ export function createTransport(name: string, st: ServersTransport = {}, hooks: 
     ...(ca.length > 0 ? { ca } : {}),
     ...(cert !== undefined ? { cert, key } : {}),
     ...(st.serverName ? { servername: st.serverName } : {}),
-    insecureSkipVerify: st.insecureSkipVerify === true,
+    // Traefik's VerifyPeerCertificate: with peerCertURI (Consul Connect sets it beside insecureSkipVerify) the chain
+    // is still verified against rootCAs; insecureSkipVerify only drops the host-name check, which the URI replaces.
+    insecureSkipVerify: st.insecureSkipVerify === true && !(uri !== undefined && uri !== ''),
     ...(check ? { checkServerIdentity: check } : {}),
   };
   const maxIdle = st.maxIdleConnsPerHost === undefined || st.maxIdleConnsPerHost === 0 ? DEFAULT_MAX_IDLE_CONNS_PER_HOST : st.maxIdleConnsPerHost;
   const http2 = st.disableHTTP2 !== true;
   const keyData = JSON.stringify([tls.ca, tls.cert, tls.key, tls.servername, tls.insecureSkipVerify, uri ?? '', hooks.hookKey ?? '', timeouts, http2, maxIdle]);
-  return Object.freeze({ name, key: keyData, timeouts: Object.freeze(timeouts), tls: Object.freeze(tls), http2, maxIdleConnsPerHost: maxIdle });
+  // Consul Connect's transports are the Consul provider's (a file transport keeps Traefik's behaviour).
+  const mesh = name.endsWith('@consulcatalog') ? meshIdentity(uri, cert) : undefined;
+  return Object.freeze({ name, key: keyData, timeouts: Object.freeze(timeouts), tls: Object.freeze(tls), http2, maxIdleConnsPerHost: maxIdle, ...(mesh ? { mesh } : {}) });
 }
 
 /** The transport of services that name none: Traefik's `default@internal`, from the static `serversTransport`. */

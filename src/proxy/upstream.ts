@@ -3,6 +3,7 @@ import type { ProxyLogger } from './errors.ts';
 import type { PoolRegistry } from './pool.ts';
 import type { UpstreamScheme } from './transport.ts';
 import type { H2Pool } from './h2-pool.ts';
+import type { MeshIdentity } from './mesh.ts';
 
 /** One server of a service, resolved once when the service is built. */
 export interface Upstream {
@@ -11,6 +12,8 @@ export interface Upstream {
   readonly url: URL;
   /** How the server is spoken to (from the URL's scheme). */
   readonly scheme: UpstreamScheme;
+  /** Consul Connect: the server is a sidecar of the mesh (its transport's identities). */
+  readonly mesh?: MeshIdentity;
   /** `host[:port]` of the server, sent as Host when `passHostHeader` is false. */
   readonly host: string;
   /** Prefix joined before `ctx.path` (the URL path when `preservePath`, else ''), no trailing slash. */

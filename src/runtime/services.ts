@@ -5,6 +5,7 @@ import type { Handler } from '../http/context.ts';
 import { createServiceHandler, type ServiceHandler } from '../proxy/service.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
 import { createTransport, defaultTransport, type UpstreamTransport } from '../proxy/transport.ts';
+import type { MeshIdentity } from '../proxy/mesh.ts';
 import type { ServerHealth } from '../proxy/healthcheck.ts';
 import type { ChildService } from '../proxy/composite/child.ts';
 import { createFailoverService } from '../proxy/composite/failover.ts';
@@ -43,6 +44,8 @@ export class ServiceRegistry implements ServiceSource {
   /** Services being built right now (weighted → child → …), to refuse a service that contains itself. */
   #building: string[] = [];
   #ids = 0;
+  /** Consul Connect: the mesh identity of each service's transport (for the API). */
+  #mesh = new Map<string, MeshIdentity>();
 
   /** `forwardingTimeouts`: the static `serversTransport.forwardingTimeouts`, in ms, for every service. */
   constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
@@ -106,6 +109,8 @@ export class ServiceRegistry implements ServiceSource {
     const resolved = this.#transportFor(name, service.loadBalancer?.serversTransport);
     if (resolved.transport instanceof Error) return resolved.transport;
     const json = JSON.stringify(service) + resolved.json;
+    const mesh = (resolved.transport as UpstreamTransport).mesh;
+    if (mesh) this.#mesh.set(name, mesh); else this.#mesh.delete(name);
     return this.#keep(name, json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, transport: resolved.transport as UpstreamTransport }));
   }
 
@@ -199,6 +204,14 @@ export class ServiceRegistry implements ServiceSource {
   serverHealth(name: string): Record<string, ServerHealth> | undefined {
     return this.#live.get(name)?.handler.serverHealth();
   }
+
+  /** Consul Connect: the identities of a live service's transport and its last refusal. */
+  connect(name: string): ServiceInfo['connect'] {
+    const mesh = this.#live.has(name) ? this.#mesh.get(name) : undefined;
+    if (!mesh) return undefined;
+    return { expectedIdentity: mesh.expected, ...(mesh.self ? { identity: mesh.self } : {}), ...(mesh.lastRefusal ? { lastRefusal: { ...mesh.lastRefusal } } : {}) };
+  }
+
 
   close(): void {
     for (const entry of this.#live.values()) entry.handler.close();

@@ -82,6 +82,12 @@ export class RuntimeStage {
       const status = this.#services.serverStatus(svc.name);
       // Replaced only when it changed: the API keeps a record's representation while the record stays the same.
       if (status && !sameStatus(svc.serverStatus, status)) svc.serverStatus = status;
+      const connect = this.#services.connect(svc.name);
+      if (connect && JSON.stringify(connect) !== JSON.stringify(svc.connect)) {
+        svc.connect = connect;
+        // The API's lists key a representation on the record and its serverStatus: a new one remakes it.
+        if (svc.serverStatus) svc.serverStatus = { ...svc.serverStatus };
+      }
     }
     return state;
   }

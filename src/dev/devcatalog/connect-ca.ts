@@ -5,12 +5,15 @@
  * `spiffe://<trust-domain>/ns/<ns>/dc/<dc>/svc/<service>`, usable as server and client certificates.
  *
  * Every change (a leaf issued or rotated, a root rotated or pruned) is a write of the catalog's raft index, so the
- * blocking queries of both endpoints wake as Consul's do. A root rotation keeps the old root listed (inactive) until
- * `pruneRoots`, and reissues every leaf under the new root — Consul's rotation without an outage.
+ * blocking queries of both endpoints wake as Consul's do. A root rotation is Consul's, in steps: the new root is
+ * listed (active) beside the old one, which stays until `pruneRoots`; the agents renew their leaves under the new
+ * root a little later (Consul spreads them with jitter), here at `rotateLeaf` — so that every peer trusts the new
+ * root before anyone presents a leaf signed by it, and no connection fails during the rotation.
  */
 import { createHash, createPrivateKey, createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
 import { createCertificate, type GeneratedCertificate } from '../../tls/x509.ts';
 import type { CatalogState, Query } from './state.ts';
+import type { DevConnectCA } from './types.ts';
 
 /** Consul's leaf TTL default (`leaf_cert_ttl`): 72 hours. */
 export const DEFAULT_LEAF_TTL_MS = 72 * 3_600_000;
@@ -36,30 +39,6 @@ export interface LeafCertJSON {
 interface RootRec { json: CARootJSON; keyPem: string }
 interface LeafRec { json: LeafCertJSON; rootId: string; validBefore: number }
 
-/** What tests and the demo drive (exposed as `DevCatalog.connect`). */
-export interface DevConnectCA {
-  /** `<cluster-id>.consul` */
-  readonly trustDomain: string;
-  readonly datacenter: string;
-  /** The SPIFFE ID Consul gives `service` (namespace `default`). */
-  spiffeId(service: string, namespace?: string): string;
-  /** PEM of every root listed (the active one first). */
-  rootsPem(): string[];
-  /**
-   * A leaf for `service` signed by the active root, as the agent gives a sidecar for its service (not stored: the
-   * caller, a stand-in sidecar, holds it). `trustDomain`/`foreignCA` make deliberately wrong identities for tests.
-   */
-  issue(service: string, options?: { namespace?: string; ttlMs?: number }): GeneratedCertificate & { serviceURI: string };
-  /** New leaves for `service` (default: every service that asked for one); their blocking queries wake. */
-  rotateLeaf(service?: string): void;
-  /** A new active root; the old ones stay listed (inactive) until `pruneRoots`. Every leaf is reissued under it. */
-  rotateRoot(): void;
-  /** Drops the inactive roots from the list. */
-  pruneRoots(): void;
-  /** How many leaves were issued for `service` so far (tests compare before and after a rotation). */
-  issued(service: string): number;
-}
-
 export class ConnectCA implements DevConnectCA {
   readonly trustDomain: string;
   readonly datacenter: string;
@@ -71,6 +50,7 @@ export class ConnectCA implements DevConnectCA {
   #leaves = new Map<string, LeafRec>();
   #issued = new Map<string, number>();
   #serial = 1;
+  #listeners = new Set<(what: 'leaf' | 'roots') => void>();
   #rootSerial = 0;
 
   constructor(state: CatalogState, datacenter: string, options: { clusterId?: string; leafTtlMs?: number } = {}) {
@@ -106,6 +86,7 @@ export class ConnectCA implements DevConnectCA {
     const names = service === undefined ? [...this.#leaves.keys()] : [service];
     if (names.length === 0) return;
     this.#state.writeOther((idx) => { for (const name of names) this.#issueLeaf(name, idx); });
+    this.#changed('leaf');
   }
 
   rotateRoot(): void {
@@ -114,8 +95,8 @@ export class ConnectCA implements DevConnectCA {
       const old = this.#active();
       old.json = { ...old.json, Active: false, RotatedOutAt: rfc3339(Date.now()), ModifyIndex: idx };
       this.#addRoot(idx);
-      for (const name of this.#leaves.keys()) this.#issueLeaf(name, idx);
     });
+    this.#changed('roots');
   }
 
   pruneRoots(): void {
@@ -124,6 +105,16 @@ export class ConnectCA implements DevConnectCA {
       this.#roots = this.#roots.filter((r) => r.json.Active);
       this.#rootsIndex = idx;
     });
+    this.#changed('roots');
+  }
+
+  onChange(fn: (what: 'leaf' | 'roots') => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #changed(what: 'leaf' | 'roots'): void {
+    for (const fn of [...this.#listeners]) fn(what);
   }
 
   issued(service: string): number {

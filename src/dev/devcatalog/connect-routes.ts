@@ -3,9 +3,10 @@
  * agent leaf) and `/v1/health/connect/:service`. Blocking queries and consistency modes are the catalog's (`read`).
  */
 import type { ConnectCA } from './connect-ca.ts';
-import type { Query } from './state.ts';
-import type { HandlerEnv, IncomingCall, Reply } from './handler.ts';
+import type { CatalogState, Query } from './state.ts';
 
+/** The handler's `Reply` (structurally; handler.ts imports this file). */
+interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
 type Read = <T>(build: () => Query<T>) => Promise<Reply>;
 
 /**
@@ -13,7 +14,7 @@ type Read = <T>(build: () => Query<T>) => Promise<Reply>;
  * `caFault`: a status every CA answer is replaced with (a CA fault switched on in `faults.connectCA`), checked when
  * the answer is ready, so a parked blocking query fails too when it wakes.
  */
-export async function connectRoute(env: HandlerEnv & { ca: ConnectCA }, call: IncomingCall, seg: string[], read: Read, caFault: () => number): Promise<Reply | undefined> {
+export async function connectRoute(env: { state: CatalogState; ca: ConnectCA }, call: { url: URL }, seg: string[], read: Read, caFault: () => number): Promise<Reply | undefined> {
   const [a, b, c, d] = seg;
   const rest = (n: number): string => decodeURIComponent(seg.slice(n).join('/'));
   const ca = env.ca;

@@ -6,6 +6,6 @@ export { startDevCatalog } from './server.ts';
 export type {
   AgentCheckDefinition, AgentServiceRegistration, CatalogCheckRegistration, CatalogDeregistration, CatalogRegistration,
   CatalogServiceJSON, CheckStatus, DevCatalog, DevCatalogFaults, DevCatalogOptions, DevCatalogStats, HealthCheckJSON,
-  NodeJSON, ServiceEntryJSON, ServiceJSON,
+  NodeJSON, ServiceEntryJSON, ServiceJSON, DevConnectCA,
 } from './types.ts';
-export type { CARootJSON, CARootListJSON, DevConnectCA, LeafCertJSON } from './connect-ca.ts';
+export type { CARootJSON, CARootListJSON, LeafCertJSON } from './connect-ca.ts';

@@ -5,8 +5,6 @@
  * Field names are Consul's own (PascalCase), because these objects go over the wire unchanged.
  */
 
-import type { DevConnectCA } from './connect-ca.ts';
-
 export type CheckStatus = 'passing' | 'warning' | 'critical';
 
 /** A check as Consul's agent accepts it inside a service definition (`Check` / `Checks`). */
@@ -198,4 +196,33 @@ export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalo
     maxConnsPerClient: o.maxConnsPerClient ?? 200,
     tls: o.tls,
   };
+}
+
+/** What tests and the demo drive (exposed as `DevCatalog.connect`). */
+export interface DevConnectCA {
+  /** `<cluster-id>.consul` */
+  readonly trustDomain: string;
+  readonly datacenter: string;
+  /** The SPIFFE ID Consul gives `service` (namespace `default`). */
+  spiffeId(service: string, namespace?: string): string;
+  /** PEM of every root listed (the active one first). */
+  rootsPem(): string[];
+  /**
+   * A leaf for `service` signed by the active root, as the agent gives a sidecar for its service (not stored: the
+   * caller, a stand-in sidecar, holds it). `trustDomain`/`foreignCA` make deliberately wrong identities for tests.
+   */
+  issue(service: string, options?: { namespace?: string; ttlMs?: number }): { certPem: string; keyPem: string; serviceURI: string };
+  /** New leaves for `service` (default: every service that asked for one); their blocking queries wake. */
+  rotateLeaf(service?: string): void;
+  /**
+   * A new active root; the old ones stay listed (inactive) until `pruneRoots`. Leaves move to it at the next
+   * `rotateLeaf` (or the next non-blocking leaf request, which finds its leaf signed by an inactive root).
+   */
+  rotateRoot(): void;
+  /** Drops the inactive roots from the list. */
+  pruneRoots(): void;
+  /** How many leaves were issued for `service` so far (tests compare before and after a rotation). */
+  issued(service: string): number;
+  /** Calls `fn` after each change: new leaves (`leaf`) or a change of the roots (`roots`). Returns the unsubscribe. */
+  onChange(fn: (what: 'leaf' | 'roots') => void): () => void;
 }

@@ -87,6 +87,12 @@ export class Attempt implements AttemptObserver {
     this.span.end();
   }
 
+  annotate(attributes: Record<string, string>): void {
+    const span = this.span;
+    if (span.endTime >= 0) return;
+    for (const key in attributes) span.set(key, attributes[key]!);
+  }
+
   /** Transport failure: `status` is what the client gets (502 refused/reset, 504 timeout, 499 client gone). */
   onError(status: number, error: Error): void {
     const span = this.span;

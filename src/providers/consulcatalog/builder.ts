@@ -1,7 +1,8 @@
-import type { Configuration, HTTPConfiguration, ItemIssue, ItemKind, Service } from '../../dynamic/types.ts';
+import type { Configuration, HTTPConfiguration, ItemIssue, ItemKind, ServersTransport, Service } from '../../dynamic/types.ts';
 import { emptyConfiguration } from '../../dynamic/types.ts';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
 import { compileConstraints, type TagPredicate } from './constraints.ts';
+import { connectTransport, connectTransportName, type MeshCertificates } from './connect.ts';
 import type { ServiceInstance } from './instance.ts';
 import { decodeDynamicLabels, decodeExtraConfig, type LabelError } from './labels.ts';
 import { mergeFragments, type Conflict, type Fragment } from './merge.ts';
@@ -23,6 +24,10 @@ export interface BuildOptions {
   constraints: string;
   strictChecks: string[];
   connectAware?: boolean;
+  /** Services without the `<prefix>.consulcatalog.connect` tag are Connect services (Traefik's `connectByDefault`). */
+  connectByDefault?: boolean;
+  /** The gateway's name in the mesh: the identity its leaf certificate carries (Traefik's default `traefik`). */
+  serviceName?: string;
 }
 
 /** Traefik's defaults (`Configuration.SetDefaults`). */
@@ -33,12 +38,15 @@ export const DEFAULT_BUILD_OPTIONS: Readonly<BuildOptions> = Object.freeze({
   constraints: '',
   strictChecks: ['passing', 'warning'],
   connectAware: false,
+  connectByDefault: false,
+  serviceName: 'traefik',
 });
 
 export function buildOptionsFrom(config: ConsulCatalogConfig): BuildOptions {
   return {
     prefix: config.prefix, exposedByDefault: config.exposedByDefault, defaultRule: config.defaultRule,
     constraints: config.constraints, strictChecks: config.strictChecks, connectAware: config.connectAware,
+    connectByDefault: config.connectByDefault, serviceName: config.serviceName,
   };
 }
 
@@ -70,19 +78,20 @@ export interface PendingIssue { kind: ItemKind; name: string; severity: 'error' 
 
 /**
  * Builds the provider's configuration from every known instance (all health states: filtering by
- * `strictChecks` happens here, as in Traefik).
+ * `strictChecks` happens here, as in Traefik). `mesh`: the gateway's Connect certificates once both the leaf and
+ * the roots arrived (with `connectAware`); until then Connect services get no server and say they are waiting.
  *
  * @example
  * const { configuration, issues } = buildConfiguration(instances, DEFAULT_BUILD_OPTIONS);
  * configuration.http.routers['whoami'] // { rule: 'Host(`whoami`)', service: 'whoami' }
  */
-export function buildConfiguration(instances: readonly ServiceInstance[], options: BuildOptions): BuildResult {
+export function buildConfiguration(instances: readonly ServiceInstance[], options: BuildOptions, mesh?: MeshCertificates): BuildResult {
   const byService = new Map<string, ServiceInstance[]>();
   for (const inst of instances) {
     const list = byService.get(inst.name);
     if (list) list.push(inst); else byService.set(inst.name, [inst]);
   }
-  return buildConfigurationByService(byService, options);
+  return buildConfigurationByService(byService, options, mesh);
 }
 
 /**
@@ -92,17 +101,21 @@ export function buildConfiguration(instances: readonly ServiceInstance[], option
  * across services only looks at the item names several services declare. Unchanged items come out as the same
  * objects, so the stages after this see what changed by reference.
  */
-export function buildConfigurationByService(groups: ReadonlyMap<string, readonly ServiceInstance[]>, options: BuildOptions): BuildResult {
+export function buildConfigurationByService(groups: ReadonlyMap<string, readonly ServiceInstance[]>, options: BuildOptions, mesh?: MeshCertificates): BuildResult {
   const prepared = prepareBuildOptions(options);
   const optionsKey = optionsKeyOf(options);
   const parts: ServicePart[] = [];
   for (const name of [...groups.keys()].sort()) parts.push(cachedServicePart(name, groups.get(name)!, options, optionsKey, prepared));
-  return combine(parts, options);
+  const result = combine(parts, options);
+  const targets = parts.flatMap((p) => p.connect);
+  if (targets.length === 0) return result;
+  const connected = new ConnectOverlay().apply(result, targets, options, mesh);
+  return { ...result, configuration: connected.configuration, issues: connected.issues, log: [...result.log, ...connected.log] };
 }
 
 /** The key of a set of options for the caches (the options that change what a build gives). */
 export function optionsKeyOf(options: BuildOptions): string {
-  return JSON.stringify([options.prefix, options.exposedByDefault, options.defaultRule, options.constraints, options.strictChecks, options.connectAware ?? false]);
+  return JSON.stringify([options.prefix, options.exposedByDefault, options.defaultRule, options.constraints, options.strictChecks, options.connectAware ?? false, options.connectByDefault ?? false]);
 }
 
 /** A service's part, kept while its instance list is the same array and the options the same. */
@@ -123,6 +136,8 @@ export interface ServicePart {
   local: { configuration: Configuration; conflicts: Conflict[] };
   /** `kind\0name` of every item a fragment declares (conflicting ones included). */
   declared: string[];
+  /** Connect: the transports its instances asked for (applied with the mesh certificates by `ConnectOverlay`). */
+  connect: ConnectTarget[];
 }
 
 const partCache = new WeakMap<readonly ServiceInstance[], { key: string; part: ServicePart }>();
@@ -131,6 +146,7 @@ function servicePart(name: string, group: readonly ServiceInstance[], options: B
   const log: string[] = [];
   const pending: PendingIssue[] = [];
   const fragments: Fragment[] = [];
+  const connect = new Map<string, ConnectTarget>();
   (function build(): void {
     // Isolation: whatever one service's tags do to the builder, the other services are built.
     try {
@@ -171,6 +187,7 @@ function servicePart(name: string, group: readonly ServiceInstance[], options: B
       for (const result of results) {
         if ('issues' in result) pending.push(...result.issues);
         if (result.fragment) fragments.push(result.fragment);
+        if (result.connect) connect.set(result.connect.transport, result.connect);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message || err.name : String(err);
@@ -181,7 +198,7 @@ function servicePart(name: string, group: readonly ServiceInstance[], options: B
   const kept = lastPerKey(fragments, pending);
   const declared = new Set<string>();
   for (const frag of kept) for (const item of itemsOf(frag.configuration.http)) declared.add(`${item.kind}\0${item.name}`);
-  return { pending, log, fragments: kept, local: mergeFragments(kept), declared: [...declared] };
+  return { pending, log, fragments: kept, local: mergeFragments(kept), declared: [...declared], connect: [...connect.values()] };
 }
 
 /** The services' parts together: Traefik's merge across services for the names several declare, then the issues. */
@@ -252,13 +269,75 @@ export function finishIssues(pending: PendingIssue[], conflicts: Iterable<Confli
 
 interface Extra { enable?: boolean; connect?: boolean; canary?: boolean; errors: LabelError[] }
 
-const extraCache = new WeakMap<ServiceInstance, { prefix: string; extra: Extra }>();
+const extraCache = new WeakMap<ServiceInstance, { key: string; extra: Extra }>();
+/** The instance's provider labels; `connect` defaults to `connectByDefault` (Traefik's `getExtraConf`). */
 function instanceExtra(inst: ServiceInstance, options: BuildOptions): Extra {
+  const key = `${options.prefix}\0${options.connectByDefault ?? false}`;
   const hit = extraCache.get(inst);
-  if (hit && hit.prefix === options.prefix) return hit.extra;
+  if (hit && hit.key === key) return hit.extra;
   const extra = decodeExtraConfig(inst.labels, options.prefix);
-  extraCache.set(inst, { prefix: options.prefix, extra });
+  if (extra.connect === undefined && options.connectByDefault) extra.connect = true;
+  extraCache.set(inst, { key, extra });
   return extra;
+}
+
+/** Where a Connect service's sidecars are: what its transport is built from. */
+export interface ConnectTarget { transport: string; namespace: string; datacenter: string; service: string; services: string[] }
+
+/**
+ * After the merge: each Connect transport gets the mesh certificates (Traefik's `connectCert.serversTransport`), or,
+ * before they arrived, the services using it lose their servers (never routed in the clear) and say they wait.
+ * The services it rewrites are kept per (service object, certificates), so a rebuild that changed neither gives
+ * the same objects (the runtime then keeps their handlers and pools).
+ */
+export class ConnectOverlay {
+  #services = new WeakMap<object, { mesh: MeshCertificates | undefined; out: Service }>();
+  #transports = new Map<string, { mesh: MeshCertificates; target: string; st: ServersTransport }>();
+  #lastTransports: Record<string, ServersTransport> | undefined;
+
+  apply(result: { configuration: Configuration; issues: ItemIssue[] }, targets: readonly ConnectTarget[], options: BuildOptions, mesh: MeshCertificates | undefined): { configuration: Configuration; issues: ItemIssue[]; log: string[]; services: string[] } {
+    const http = { ...result.configuration.http, services: { ...result.configuration.http.services } };
+    const issues = [...result.issues];
+    const log: string[] = [];
+    const touched: string[] = [];
+    const identity = options.serviceName ?? 'traefik';
+    const transports: Record<string, ServersTransport> = {};
+    for (const target of [...targets].sort((a, b) => (a.transport < b.transport ? -1 : a.transport > b.transport ? 1 : 0))) {
+      if (mesh) {
+        const key = JSON.stringify(target);
+        const hit = this.#transports.get(target.transport);
+        const st = hit && hit.mesh === mesh && hit.target === key ? hit.st : connectTransport(mesh, target.namespace, target.datacenter, target.service);
+        this.#transports.set(target.transport, { mesh, target: key, st });
+        transports[target.transport] = st;
+        continue;
+      }
+      for (const svcName of target.services) {
+        const svc = http.services[svcName];
+        if (!svc?.loadBalancer || svc.loadBalancer.serversTransport !== target.transport) continue;
+        const hit = this.#services.get(svc);
+        let out = hit && hit.mesh === mesh ? hit.out : undefined;
+        if (!out) {
+          // No server (so no transport to name yet): the router answers 503 rather than anything in the clear.
+          const { serversTransport: _none, ...lb } = svc.loadBalancer;
+          out = { ...svc, loadBalancer: { ...lb, servers: [] } };
+          this.#services.set(svc, { mesh, out });
+        }
+        http.services[svcName] = out;
+        touched.push(svcName);
+        issues.push({
+          kind: 'service', name: svcName, severity: 'warning', dropped: false,
+          message: `Consul service "${target.service}" is a Connect service: waiting for this gateway's Connect certificates (leaf of "${identity}" from /v1/agent/connect/ca/leaf/${identity} and the CA roots); it is not routed until they arrive, never in the clear (its sidecars must present spiffe://<trust-domain>/ns/${target.namespace}/dc/${target.datacenter}/svc/${target.service})`,
+        });
+        log.push(`service ${svcName}: waiting for Connect certificates`);
+      }
+    }
+    // The same record while its transports are (the runtime rebuilds everything when this section's object moves).
+    const last = this.#lastTransports;
+    const same = last !== undefined && Object.keys(last).length === Object.keys(transports).length && Object.entries(transports).every(([k, v]) => last[k] === v);
+    if (!same) this.#lastTransports = transports;
+    if (Object.keys(transports).length > 0) (http as HTTPConfiguration).serversTransports = same ? last : transports;
+    return { configuration: { ...result.configuration, http }, issues, log, services: touched };
+  }
 }
 
 /**
@@ -278,12 +357,13 @@ function cachedBuildInstance(inst: ServiceInstance, extra: Extra, options: Build
   return result;
 }
 
-type InstanceResult = { fragment?: Fragment; issues: PendingIssue[] };
+type InstanceResult = { fragment?: Fragment; issues: PendingIssue[]; connect?: ConnectTarget };
 
 /** Traefik's per-item path: keepContainer, label decoding, service then router building. */
 function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOptions, rule: RuleTemplate, match: TagPredicate, log: string[]): InstanceResult {
   const where = `Consul service "${inst.name}", instance "${inst.id}"`;
-  if (!(extra.enable ?? options.exposedByDefault)) { log.push(`${where}: filtering disabled item`); return { issues: [] }; }
+  const sidecarTrap = inst.connect ? connectSidecarTrap(inst, extra, options) : undefined;
+  if (!(extra.enable ?? options.exposedByDefault)) { log.push(`${where}: filtering disabled item`); return { issues: sidecarTrap ? [sidecarTrap] : [] }; }
   if (!options.connectAware && extra.connect) { log.push(`${where}: Connect item filtered, connectAware is off`); return { issues: [] }; }
   if (!match(inst.tags)) { log.push(`${where}: pruned by constraints`); return { issues: [] }; }
   if (!includesStatus(options.strictChecks, inst.status)) { log.push(`${where}: status "${inst.status}" not in strictChecks`); return { issues: [] }; }
@@ -365,17 +445,56 @@ function buildInstance(inst: ServiceInstance, extra: Extra, options: BuildOption
       router.service = serviceNames[0]!;
     }
   }
-  if (extra.connect) {
-    // Traefik adds a serversTransport with the Connect CA roots and this gateway's leaf certificate; tagway has neither.
-    for (const svcName of serviceNames) {
-      issues.push({ kind: 'service', name: svcName, severity: 'warning', message: `${where}: Consul Connect is not supported by tagway: Traefik would send to this service with serversTransport "${normalize(`tls-${inst.namespace}-${inst.datacenter}-${inst.name}`)}" (Connect CA roots and leaf certificate); tagway sends https without them, so the sidecar's mTLS handshake fails` });
+  if (sidecarTrap) issues.push(sidecarTrap);
+  if (inst.kind === 'connect-proxy' && !extra.connect) {
+    // A sidecar read from the plain catalog, as a service of its own (Traefik builds it like any other).
+    for (const item of itemsOrDefault(itemsOf(http), inst)) {
+      issues.push({ ...item, severity: 'warning', message: plainSidecarMessage(inst, options) });
     }
+  }
+  let connect: ConnectTarget | undefined;
+  if (extra.connect) {
+    // Traefik's connect_tls.go: every service of the instance goes through the transport of this namespace,
+    // datacenter and service; its servers are the sidecars (https).
+    const transport = connectTransportName(inst.namespace, inst.datacenter, inst.name);
+    for (const svc of Object.values(http.services)) if (svc.loadBalancer) svc.loadBalancer.serversTransport = transport;
+    connect = { transport, namespace: inst.namespace, datacenter: inst.datacenter, service: inst.name, services: serviceNames };
   }
   const fragment: Fragment = {
     root: normalize(`${inst.node}-${inst.name}-${inst.id}`), service: inst.name, instance: inst.id,
     configuration: { http },
   };
-  return { fragment, issues };
+  return connect ? { fragment, issues, connect } : { fragment, issues };
+}
+
+/**
+ * A Connect service is read from its sidecars' entries (`/v1/health/connect`), and Traefik reads their tags, not the
+ * service's. When the sidecar_service sets tags of its own (the usual fix for the duplicated router, see
+ * `plainSidecarMessage`), the parent's `<prefix>.*` tags are lost: with exposedByDefault=false the service is hidden.
+ */
+function connectSidecarTrap(inst: ServiceInstance, extra: Extra, options: BuildOptions): PendingIssue | undefined {
+  const parent = inst.connect?.parentTags;
+  if (!parent) return undefined;
+  const head = `${options.prefix}.`.toLowerCase();
+  const ours = (tags: readonly string[]): string[] => tags.filter((t) => t.toLowerCase().startsWith(head));
+  const lost = ours(parent).filter((t) => !inst.tags.includes(t));
+  if (lost.length === 0) return undefined;
+  const sidecar = inst.connect!.sidecar;
+  const hidden = !(extra.enable ?? options.exposedByDefault);
+  const shown = JSON.stringify(inst.tags.length > 6 ? [...inst.tags.slice(0, 6), '…'] : inst.tags);
+  const fix = `put the ${options.prefix}.* tags on the sidecar_service as well (with ${options.prefix}.consulcatalog.connect=true, so the sidecar's own catalog entry builds nothing)`;
+  return {
+    kind: 'service', name: normalize(inst.name), severity: hidden ? 'error' : 'warning',
+    message: `Consul service "${inst.name}" is reached through its Connect sidecar "${sidecar}" (instance "${inst.id}"), and Traefik reads the sidecar's tags, not "${inst.name}"'s: the sidecar's tags ${shown} lack ${lost.slice(0, 4).join(', ')}${lost.length > 4 ? ', …' : ''}` +
+      (hidden ? `, so with exposedByDefault=false the service is hidden; ${fix}` : `; what they declare is not built; ${fix}`),
+  };
+}
+
+/** A connect-proxy built as a plain service: the duplicate of its parent's routers, and an mTLS port spoken to in clear. */
+function plainSidecarMessage(inst: ServiceInstance, options: BuildOptions): string {
+  const parent = inst.proxyDestination ?? inst.name.replace(/-sidecar-proxy$/, '');
+  return `Consul service "${inst.name}", instance "${inst.id}", is the Connect sidecar of "${parent}" (Kind connect-proxy): Consul and Nomad copy the parent's tags to a sidecar_service that sets none, so Traefik builds it as a plain HTTP service to its mTLS port (which refuses it) and any router both declare is defined twice and dropped; ` +
+    `mark "${parent}" as a Connect service (tag ${options.prefix}.consulcatalog.connect=true, or connectByDefault=true, with connectAware=true): the sidecar's copy then builds nothing and "${parent}" is routed through its sidecars with mTLS`;
 }
 
 /**

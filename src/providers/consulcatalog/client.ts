@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import Consul from 'consul';
+import { createRequire } from 'node:module';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
 
 // ------------------------------------------------------------------ Consul's JSON shapes (the fields tagway reads)
@@ -39,6 +40,18 @@ export interface HealthCheck {
 /** One instance as `/v1/health/service/:name` answers: the node, the service (Address may be ''), all checks. */
 export interface ServiceEntry { Node: ConsulNode; Service: AgentService; Checks: HealthCheck[] }
 
+/** `/v1/agent/connect/ca/leaf/:service` (the fields tagway reads). */
+export interface ConnectLeaf {
+  SerialNumber: string; CertPEM: string; PrivateKeyPEM: string; Service: string; ServiceURI: string;
+  ValidAfter: string; ValidBefore: string; ModifyIndex?: number;
+}
+
+/** `/v1/agent/connect/ca/roots` (the fields tagway reads). */
+export interface ConnectRoots {
+  ActiveRootID: string; TrustDomain: string;
+  Roots: Array<{ ID: string; Name?: string; RootCert: string; IntermediateCerts?: string[] | null; Active: boolean }> | null;
+}
+
 // ------------------------------------------------------------------ API
 
 export interface BlockingOptions {
@@ -66,6 +79,12 @@ export interface ConsulApi {
   healthState(state: string, q: BlockingOptions): Promise<Result<HealthCheck[]>>;
   /** `/v1/health/service/:name`, with `passing` for `?passing`. */
   healthService(name: string, q: BlockingOptions & { passing?: boolean }): Promise<Result<ServiceEntry[]>>;
+  /** `/v1/health/connect/:name`: the service's Connect-capable instances (its sidecar proxies, or itself when native). */
+  healthConnect(name: string, q: BlockingOptions): Promise<Result<ServiceEntry[]>>;
+  /** `/v1/agent/connect/ca/leaf/:service`: this gateway's mesh certificate (blocks until it is renewed). */
+  connectLeaf(service: string, q: BlockingOptions): Promise<Result<ConnectLeaf>>;
+  /** `/v1/agent/connect/ca/roots`: the CA roots a mesh peer's certificate must chain to. */
+  connectRoots(q: BlockingOptions): Promise<Result<ConnectRoots>>;
   /** Destroys the connection pool; calls still in flight fail, so abort them (their signal) first. Idempotent. */
   close(): void;
 }
@@ -198,6 +217,23 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
     healthService(name, q) {
       return call<ServiceEntry[]>(q, (o) => consul.health.service({ ...o, service: name, passing: q.passing === true })).then(nullToList);
     },
+    healthConnect(name, q) {
+      return call<ServiceEntry[]>(q, (o) => rawGet(consul, o, 'health.connect', '/health/connect/{service}', { service: name })).then(nullToList);
+    },
+    connectLeaf(service, q) {
+      return call<ConnectLeaf>(q, (o) => rawGet(consul, o, 'agent.connect.ca.leaf', '/agent/connect/ca/leaf/{service}', { service })).then(function present(r) {
+        if (!r.value || typeof r.value.CertPEM !== 'string' || typeof r.value.PrivateKeyPEM !== 'string') {
+          throw new ConsulError('TAGWAY_CONSUL_HTTP', `Consul at ${where} answered a leaf certificate without CertPEM or PrivateKeyPEM`);
+        }
+        return r;
+      });
+    },
+    connectRoots(q) {
+      return call<ConnectRoots>(q, (o) => rawGet(consul, o, 'agent.connect.ca.roots', '/agent/connect/ca/roots', {})).then(function present(r) {
+        if (!r.value || typeof r.value.TrustDomain !== 'string') throw new ConsulError('TAGWAY_CONSUL_HTTP', `Consul at ${where} answered CA roots without a TrustDomain`);
+        return r;
+      });
+    },
     close() {
       agent.destroy();
     },
@@ -205,6 +241,9 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
 }
 
 // ------------------------------------------------------------------ internals
+
+/** node-consul has no Connect calls; its own request helpers build them the way its health.service does. */
+const consulUtils: unknown = createRequire(import.meta.url)('consul/lib/utils.js');
 
 const kCut = Symbol('tagway.consul.cut');
 
@@ -241,8 +280,18 @@ interface RawCallOptions {
   ctx?: EventEmitter & { includeResponse: boolean };
 }
 
+/** A GET node-consul has no method for, through its own request path (papi `_get`, its options and defaults). */
+function rawGet(consul: RawConsul, o: RawCallOptions, name: string, path: string, params: Record<string, string>): Promise<unknown> {
+  const req: Record<string, unknown> = { name, path, params, query: {} };
+  const utils = consulUtils as { options(req: unknown, opts: unknown): void; defaults(o: unknown, d: unknown): unknown; body: unknown };
+  utils.options(req, utils.defaults({ ...o }, consul._defaults));
+  return consul._get(req, utils.body);
+}
+
 /** The part of node-consul tagway calls (its bundled typings omit ctx, index and timeout). */
 interface RawConsul {
+  _defaults: Record<string, unknown>;
+  _get(req: unknown, next: unknown): Promise<unknown>;
   catalog: { service: { list(o: RawCallOptions): Promise<unknown> } };
   health: {
     service(o: RawCallOptions & { service: string; passing: boolean }): Promise<unknown>;

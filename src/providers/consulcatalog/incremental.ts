@@ -1,5 +1,5 @@
 import type { Configuration, ItemIssue, ItemKind } from '../../dynamic/types.ts';
-import { cachedServicePart, finishIssues, optionsKeyOf, prepareBuildOptions, type BuildOptions, type PendingIssue, type Prepared, type ServicePart } from './builder.ts';
+import { cachedServicePart, finishIssues, optionsKeyOf, prepareBuildOptions, type BuildOptions, type ConnectTarget, type PendingIssue, type Prepared, type ServicePart } from './builder.ts';
 import type { ServiceInstance } from './instance.ts';
 import { deepEqual, mergeFragments, type Conflict } from './merge.ts';
 
@@ -41,6 +41,11 @@ export class CatalogBuild {
     this.#options = options;
     this.#key = optionsKeyOf(options);
     this.#prepared = prepareBuildOptions(options);
+  }
+
+  /** Connect: the transports the current services' instances ask for (see `ConnectOverlay`). */
+  connectTargets(): ConnectTarget[] {
+    return [...this.#parts.values()].flatMap((p) => p.connect);
   }
 
   update(groups: ReadonlyMap<string, readonly ServiceInstance[]>): CatalogBuildResult {

@@ -22,6 +22,15 @@ export interface ServiceInstance {
   status: HealthStatus;
   /** Tags split on the first '=' (tags without '=' are not labels). Later tags win. */
   labels: Record<string, string>;
+  /** Consul's ServiceKind (`connect-proxy` for a sidecar), when not a typical service. */
+  kind?: string;
+  /** A connect-proxy's destination (`Proxy.DestinationServiceName`). */
+  proxyDestination?: string;
+  /**
+   * Set when the instance came from `/v1/health/connect/<name>` (a Connect service): it is then the sidecar's entry
+   * (`sidecar` its Consul name), with the sidecar's address, port and tags, as Traefik reads them.
+   */
+  connect?: { sidecar: string; parentTags?: readonly string[] };
 }
 
 /** The fields of a `/v1/health/service/<name>` entry that tagway reads (Consul's JSON names). */
@@ -36,7 +45,10 @@ export interface HealthCheckEntry {
 }
 export interface HealthServiceEntry {
   Node?: { ID?: string; Node?: string; Address?: string; Datacenter?: string } | null;
-  Service?: { ID?: string; Service?: string; Tags?: string[] | null; Address?: string; Port?: number; Namespace?: string } | null;
+  Service?: {
+    ID?: string; Service?: string; Tags?: string[] | null; Address?: string; Port?: number; Namespace?: string;
+    Kind?: string; Proxy?: { DestinationServiceName?: string } | null;
+  } | null;
   Checks?: HealthCheckEntry[] | null;
 }
 
@@ -79,13 +91,13 @@ export function tagsToLabels(tags: readonly string[]): Record<string, string> {
  * @example
  * const instances = toInstances('api', entries);
  */
-export function toInstances(name: string, entries: readonly HealthServiceEntry[]): ServiceInstance[] {
+export function toInstances(name: string, entries: readonly HealthServiceEntry[], via?: { parentTags?: readonly string[] }): ServiceInstance[] {
   const out: ServiceInstance[] = [];
   for (const entry of entries) {
     const svc = entry.Service, node = entry.Node;
     if (!svc || !node) continue;
     const tags = [...(svc.Tags ?? [])];
-    out.push({
+    const inst: ServiceInstance = {
       id: svc.ID ?? '',
       node: node.Node ?? '',
       datacenter: node.Datacenter ?? '',
@@ -96,7 +108,11 @@ export function toInstances(name: string, entries: readonly HealthServiceEntry[]
       tags,
       status: aggregateStatus(entry.Checks),
       labels: tagsToLabels(tags),
-    });
+    };
+    if (svc.Kind) inst.kind = svc.Kind;
+    if (svc.Proxy?.DestinationServiceName) inst.proxyDestination = svc.Proxy.DestinationServiceName;
+    if (via) inst.connect = via.parentTags ? { sidecar: svc.Service ?? '', parentTags: via.parentTags } : { sidecar: svc.Service ?? '' };
+    out.push(inst);
   }
   return out;
 }

@@ -1,13 +1,15 @@
 import type { ItemIssue, Message } from '../../dynamic/types.ts';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
 import { silentLogger, type Logger } from '../../util/log.ts';
-import type { Provider, ProviderStatus } from '../provider.ts';
-import { buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
+import type { ConnectStatus, Provider, ProviderStatus } from '../provider.ts';
+import { ConnectOverlay, buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
 import { CatalogBuild } from './incremental.ts';
 import { noteChanges } from '../../dynamic/changes.ts';
-import { createConsulApi } from './client.ts';
+import { createConsulApi, type ConnectLeaf, type ConnectRoots } from './client.ts';
+import { meshLeafFrom, meshRootsFrom, type MeshCertificates, type MeshLeaf, type MeshRoots } from './connect.ts';
 import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
-import { toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
+import { tagsToLabels, toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
+import { decodeExtraConfig } from './labels.ts';
 import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
 
 /**
@@ -26,6 +28,10 @@ export interface CatalogApi {
   catalogServices(q: Query): Promise<Answer<Record<string, string[] | null>>>;
   healthState(state: string, q: Query): Promise<Answer<HealthCheckEntry[]>>;
   healthService(name: string, q: Query & { passing?: boolean }): Promise<Answer<HealthServiceEntry[]>>;
+  /** Consul Connect (connectAware): a service's sidecars, this gateway's leaf certificate, the CA roots. */
+  healthConnect?(name: string, q: Query): Promise<Answer<HealthServiceEntry[]>>;
+  connectLeaf?(service: string, q: Query): Promise<Answer<ConnectLeaf>>;
+  connectRoots?(q: Query): Promise<Answer<ConnectRoots>>;
   close?(): void;
 }
 interface Query { index?: number; waitMs?: number; signal?: AbortSignal }
@@ -45,8 +51,8 @@ export interface ConsulCatalogProviderOptions {
   fetchConcurrency?: number;
 }
 
-type Source = 'catalog' | 'checks' | 'services';
-type Poll = 'catalog' | 'checks';
+type Source = 'catalog' | 'checks' | 'services' | 'leaf' | 'roots';
+type Poll = 'catalog' | 'checks' | 'leaf' | 'roots';
 
 /**
  * @example
@@ -83,8 +89,19 @@ export class ConsulCatalogProvider implements Provider {
   #catalog: CatalogBuild;
   #errors = new Map<Source, { message: string; since: number }>();
   #status: ProviderStatus = { name: 'consulcatalog', counters: {} };
-  #counters = { requests: 0, catalogPolls: 0, checkPolls: 0, serviceFetches: 0, fetchErrors: 0, resyncs: 0, checklessRefetches: 0, indexResets: 0, emits: 0, builds: 0 };
+  #counters: Record<string, number> = { requests: 0, catalogPolls: 0, checkPolls: 0, serviceFetches: 0, fetchErrors: 0, resyncs: 0, checklessRefetches: 0, indexResets: 0, emits: 0, builds: 0 };
   #running = false;
+  /** Consul Connect: the last good leaf and roots (a failing CA endpoint never takes them away). */
+  #leaf: MeshLeaf | undefined;
+  #roots: MeshRoots | undefined;
+  /** Both, as one value that changes (a new object) only when one of them does. */
+  #meshValue: MeshCertificates | undefined;
+  #meshWaitingSince = 0;
+  /** Connect services fetched from /v1/health/connect: the names of their sidecars in the catalog → the service. */
+  #sidecarOf = new Map<string, Set<string>>();
+  #overlay = new ConnectOverlay();
+  /** The services the last build routed through Connect (their change must be noted when they stop). */
+  #connected: string[] = [];
 
   constructor(config: ConsulCatalogConfig, options: ConsulCatalogProviderOptions = {}) {
     this.#config = config;
@@ -108,8 +125,23 @@ export class ConsulCatalogProvider implements Provider {
     }
     const s: ProviderStatus = { ...this.#status, counters: { ...this.#counters } };
     if (error !== undefined) { s.error = error; s.errorSince = since; }
+    if (this.#config.connectAware) s.connect = this.#connectStatus();
     return s;
   }
+
+  #connectStatus(): ConnectStatus {
+    const out: ConnectStatus = { serviceName: this.#config.serviceName, state: this.#mesh() ? 'ready' : 'waiting' };
+    if (!this.#mesh() && this.#meshWaitingSince) out.waitingSince = this.#meshWaitingSince;
+    if (this.#leaf) Object.assign(out, { identity: this.#leaf.serviceURI, leafSerial: this.#leaf.serial, leafValidBefore: this.#leaf.validBefore });
+    if (this.#roots) Object.assign(out, { trustDomain: this.#roots.trustDomain, activeRootId: this.#roots.activeRootId, roots: this.#roots.pems.length });
+    return out;
+  }
+
+  /** Both halves of the mesh certificates, or undefined until both arrived. */
+  #mesh(): MeshCertificates | undefined {
+    return this.#meshValue;
+  }
+
 
   /** Runs until `signal` aborts; resolves once every loop has stopped. */
   async provide(emit: (message: Message) => void, signal: AbortSignal): Promise<void> {
@@ -118,6 +150,13 @@ export class ConsulCatalogProvider implements Provider {
     this.#emit = emit;
     try {
       const loops = [this.#workLoop(signal)];
+      if (this.#config.connectAware) {
+        // The certificates are held by blocking queries whatever `watch` says: a leaf renewal must reach new
+        // connections at once, not a refreshInterval later.
+        this.#meshWaitingSince = Date.now();
+        this.#log.info('Connect: waiting for this gateway\'s leaf certificate and the CA roots; Connect services are not routed until they arrive', { serviceName: this.#config.serviceName });
+        loops.push(this.#watchLoop('leaf', signal), this.#watchLoop('roots', signal));
+      }
       if (this.#config.watch) {
         loops.push(this.#watchLoop('catalog', signal), this.#watchLoop('checks', signal));
         if (this.#resyncMs > 0) loops.push(this.#resyncLoop(signal));
@@ -139,6 +178,7 @@ export class ConsulCatalogProvider implements Provider {
    */
   async #poll(source: Poll, q: Query): Promise<number> {
     this.#counters.requests++;
+    if (source === 'leaf' || source === 'roots') return this.#pollMesh(source, q);
     if (source === 'catalog') {
       this.#counters.catalogPolls++;
       const answer = await this.#api.catalogServices(q);
@@ -155,6 +195,51 @@ export class ConsulCatalogProvider implements Provider {
     this.#contact();
     this.#applyChecks(answer.value);
     return answer.index;
+  }
+
+  /**
+   * One answer of a Connect CA endpoint. An answer that does not check out (a key that is not the certificate's, no
+   * SPIFFE ID, no root) fails like a failed request: the last good certificates stay in use.
+   */
+  async #pollMesh(source: 'leaf' | 'roots', q: Query): Promise<number> {
+    const serviceName = this.#config.serviceName;
+    if (source === 'leaf') {
+      if (!this.#api.connectLeaf) throw new Error('this Consul API has no Connect leaf endpoint');
+      this.#counters.leafPolls = (this.#counters.leafPolls ?? 0) + 1;
+      const answer = await this.#api.connectLeaf(serviceName, q);
+      this.#contact();
+      const leaf = meshLeafFrom(answer.value, serviceName);
+      if (leaf.certPem !== this.#leaf?.certPem || leaf.keyPem !== this.#leaf?.keyPem) {
+        const first = this.#leaf === undefined;
+        this.#leaf = leaf;
+        this.#counters.leafChanges = (this.#counters.leafChanges ?? 0) + 1;
+        this.#log.info(first ? 'Connect: leaf certificate received' : 'Connect: leaf certificate renewed; new connections present it', { identity: leaf.serviceURI, serial: leaf.serial, validBefore: leaf.validBefore });
+        this.#meshChanged();
+      }
+      return answer.index;
+    }
+    if (!this.#api.connectRoots) throw new Error('this Consul API has no Connect roots endpoint');
+    this.#counters.rootsPolls = (this.#counters.rootsPolls ?? 0) + 1;
+    const answer = await this.#api.connectRoots(q);
+    this.#contact();
+    const roots = meshRootsFrom(answer.value);
+    if (roots.pems.join('\n') !== this.#roots?.pems.join('\n') || roots.trustDomain !== this.#roots?.trustDomain) {
+      const first = this.#roots === undefined;
+      this.#roots = roots;
+      this.#counters.rootsChanges = (this.#counters.rootsChanges ?? 0) + 1;
+      this.#log.info(first ? 'Connect: CA roots received' : 'Connect: CA roots changed; new connections verify against them', { trustDomain: roots.trustDomain, activeRootId: roots.activeRootId, roots: roots.pems.length });
+      this.#meshChanged();
+    }
+    return answer.index;
+  }
+
+  #meshChanged(): void {
+    this.#meshValue = this.#leaf && this.#roots ? { leaf: this.#leaf, roots: this.#roots } : undefined;
+    if (this.#mesh() && this.#meshWaitingSince) {
+      this.#log.info('Connect: certificates ready, Connect services are routed', { waitedMs: Date.now() - this.#meshWaitingSince });
+      this.#meshWaitingSince = 0;
+    }
+    this.#wake.notify();
   }
 
   /**
@@ -245,6 +330,7 @@ export class ConsulCatalogProvider implements Provider {
   #applyCatalog(value: Record<string, string[] | null>): boolean {
     const diff = diffCatalog(this.#seen.services, value);
     for (const name of diff.changed) this.#dirty.add(name);
+    if (this.#config.connectAware) this.#dirtyConnectParents([...diff.changed, ...diff.removed]);
     for (const name of diff.removed) {
       this.#instances.delete(name);
       this.#seen.serviceChecks.delete(name);
@@ -266,6 +352,7 @@ export class ConsulCatalogProvider implements Provider {
     this.#seen.serviceChecks = diff.serviceChecks;
     this.#seen.nodeChecks = diff.nodeChecks;
     for (const name of diff.changed) this.#dirty.add(name);
+    if (this.#config.connectAware) this.#dirtyConnectParents(diff.changed);
     if (this.#dirty.size > 0) this.#wake.notify();
   }
 
@@ -293,9 +380,10 @@ export class ConsulCatalogProvider implements Provider {
         try {
           this.#counters.requests++;
           this.#counters.serviceFetches++;
-          const answer = await this.#api.healthService(name, { signal });
+          const connect = this.#isConnect(name);
+          const answer = connect ? await this.#api.healthConnect!(name, { signal }) : await this.#api.healthService(name, { signal });
           this.#contact();
-          this.#applyService(name, answer.value ?? []);
+          this.#applyService(name, answer.value ?? [], connect);
         } catch (err) {
           if (signal.aborted) return;
           failures++;
@@ -334,10 +422,44 @@ export class ConsulCatalogProvider implements Provider {
     return this.#constraints(tags);
   }
 
-  #applyService(name: string, entries: HealthServiceEntry[]): void {
+  /**
+   * Traefik decides from the tag union whether a service is a Connect one, and then reads its instances from
+   * `/v1/health/connect/<name>` (its sidecars), not `/v1/health/service/<name>`.
+   */
+  #isConnect(name: string): boolean {
+    if (!this.#config.connectAware || !this.#api.healthConnect) return false;
+    const extra = decodeExtraConfig(tagsToLabels(this.#catalogTags.get(name) ?? []), this.#build.prefix);
+    return extra.connect ?? this.#config.connectByDefault;
+  }
+
+  /** A change of a sidecar (its tags, its checks, itself) is a change of the Connect service it fronts. */
+  #dirtyConnectParents(names: Iterable<string>): void {
+    for (const n of names) {
+      for (const parent of this.#sidecarOf.get(n) ?? []) this.#dirty.add(parent);
+      // A sidecar that just appeared is not mapped yet: Consul names it <service>-sidecar-proxy.
+      if (n.endsWith('-sidecar-proxy')) {
+        const base = n.slice(0, -'-sidecar-proxy'.length);
+        if (this.#seen.services.has(base) && this.#isConnect(base)) this.#dirty.add(base);
+      }
+    }
+  }
+
+  #applyService(name: string, entries: HealthServiceEntry[], connect = false): void {
     if (!this.#seen.services.has(name)) return; // removed while in flight
-    const instances = toInstances(name, entries);
+    const instances = toInstances(name, entries, connect ? { parentTags: this.#catalogTags.get(name) ?? [] } : undefined);
     if (instances.length === 0) this.#instances.delete(name); else this.#instances.set(name, instances);
+    for (const parents of this.#sidecarOf.values()) parents.delete(name);
+    if (connect) {
+      for (const e of entries) {
+        const sidecar = e.Service?.Service;
+        if (!sidecar || sidecar === name) continue;
+        let parents = this.#sidecarOf.get(sidecar);
+        if (!parents) this.#sidecarOf.set(sidecar, (parents = new Set()));
+        parents.add(name);
+      }
+      // The entries are the sidecars': their tags and checks say nothing of this service's own signatures.
+      return;
+    }
     // Record what this answer already shows, so the poll answers that report the same change
     // (possibly later than this fetch) do not cause another fetch.
     this.#seen.services.set(name, tagSignature(instances.flatMap((i) => i.tags)));
@@ -351,7 +473,26 @@ export class ConsulCatalogProvider implements Provider {
     this.#counters.builds++;
     // Only the services fetched again are built again (incremental.ts); unchanged items are the same objects as in
     // the last message, and the message notes which changed, so the runtime looks at those only.
-    const { configuration, issues, log, changed } = this.#catalog.update(this.#instances);
+    const built = this.#catalog.update(this.#instances);
+    let { configuration, issues, changed } = built;
+    const { log } = built;
+    const targets = this.#catalog.connectTargets();
+    if (targets.length > 0 || this.#connected.length > 0) {
+      // Consul Connect: the certificates (or the wait for them) go on top of the catalog's build; the services
+      // it rewrites count as changed when their object did (a new leaf, a new root, the first certificates).
+      const before = this.#lastEmitted?.message.configuration.http;
+      const connected = this.#overlay.apply(built, targets, this.#build, this.#meshValue);
+      configuration = connected.configuration;
+      issues = connected.issues;
+      const names = new Set([...changed.services, ...connected.services, ...this.#connected, ...targets.flatMap((t) => t.services)]);
+      changed = { ...changed, services: [...names].filter((n) => before?.services[n] !== configuration.http.services[n]) };
+      if (JSON.stringify(before?.serversTransports ?? {}) !== JSON.stringify(configuration.http.serversTransports ?? {})) {
+        // A transport changed: every service naming one is looked at again.
+        changed = { ...changed, services: [...new Set([...changed.services, ...targets.flatMap((t) => t.services)])] };
+      }
+      log.push(...connected.log);
+      this.#connected = targets.flatMap((t) => t.services);
+    }
     const last = this.#lastEmitted;
     const issuesJson = last && issues === last.message.issues ? last.issues : JSON.stringify(issues);
     const anyChanged = changed.routers.length + changed.services.length + changed.middlewares.length > 0;

@@ -98,15 +98,21 @@ describe('devcatalog Connect CA', () => {
     assert.equal(dc.connect.issued('traefik'), 2);
   });
 
-  it('rotates the root: both queries wake, the old root stays listed until pruned, leaves move to the new root', async (t) => {
+  it('rotates the root in Consul\'s steps: roots first (the old one listed until pruned), then the leaves', async (t) => {
     const dc = await start(t);
     const leaf0 = await json<LeafCertJSON>(dc, '/v1/agent/connect/ca/leaf/traefik');
     const roots0 = await json<CARootListJSON>(dc, '/v1/agent/connect/ca/roots');
     const parkedRoots = json<CARootListJSON>(dc, `/v1/agent/connect/ca/roots?index=${roots0.index}`);
     const parkedLeaf = json<LeafCertJSON>(dc, `/v1/agent/connect/ca/leaf/traefik?index=${leaf0.index}`);
     await waitParked(dc, 2);
+    const seen: string[] = [];
+    t.after(dc.connect.onChange((what) => seen.push(what)));
     dc.connect.rotateRoot();
-    const [roots1, leaf1] = await Promise.all([parkedRoots, parkedLeaf]);
+    const roots1 = await parkedRoots;
+    assert.equal(dc.connect.issued('traefik'), 1, 'the leaf is not renewed with the roots');
+    dc.connect.rotateLeaf();
+    const leaf1 = await parkedLeaf;
+    assert.deepEqual(seen, ['roots', 'leaf']);
     assert.ok(roots1.index > roots0.index);
     assert.equal(roots1.body.Roots.length, 2);
     const active = roots1.body.Roots.find((r) => r.Active)!;

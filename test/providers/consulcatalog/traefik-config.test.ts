@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { buildConfiguration, DEFAULT_BUILD_OPTIONS } from '../../../src/providers/consulcatalog/builder.ts';
 import type { ServiceInstance } from '../../../src/providers/consulcatalog/instance.ts';
 import type { ItemIssue } from '../../../src/dynamic/types.ts';
+import type { MeshCertificates } from '../../../src/providers/consulcatalog/connect.ts';
 import { Tally, TRAEFIK_VERSION } from '../../support/traefik-tables.ts';
 import { traefikCatalogCases, type TraefikCatalogCase } from './traefik-config.data.ts';
 
@@ -24,7 +25,6 @@ interface Difference {
 const REPORTS_SILENT_DROP = 'Traefik drops this silently (a log line at most); tagway builds the same configuration and shows the dropped item in the API with why';
 const REPORTS_IGNORED_KEY = 'Traefik ignores an unknown key under the prefix without a word; tagway builds the same configuration and warns (a typo shows)';
 const TCP_UDP = 'tagway routes HTTP only: it builds what Traefik builds for HTTP, and reports the TCP/UDP routers and services it does not build';
-const CONNECT = 'tagway has no Consul Connect certificates: it builds the same routers and https servers, without Traefik\'s serversTransport "tls-<ns>-<dc>-<name>" (and its serversTransports entry), and warns that the mTLS handshake will fail';
 const IN_FLIGHT = 'tagway has no inFlightReq middleware: it reports it and skips the instances declaring it (routing them without the limit Traefik applies would be silently weaker)';
 const empty = { routers: {}, services: {}, middlewares: {} };
 
@@ -61,9 +61,6 @@ const DIFFERENCES: Record<string, Difference> = {
   'Test_buildConfiguration: one container with label url and scheme': { why: REPORTS_SILENT_DROP, issues: [{ item: 'service Service1', severity: 'error', dropped: true, mentions: ['scheme or port is not allowed when URL is defined'] }] },
   'Test_buildConfiguration: one container without port': { why: REPORTS_SILENT_DROP, issues: [{ item: 'service Test', severity: 'error', dropped: true, mentions: ['port is missing'] }] },
   'Test_buildConfiguration: one container with matching constraints': { why: REPORTS_IGNORED_KEY, issues: [{ item: 'service Test', severity: 'warning', dropped: false, mentions: ['traefik.tags'] }] },
-  'Test_buildConfiguration: one connect container': { why: CONNECT, issues: [{ item: 'service dev-Test', severity: 'warning', dropped: false, mentions: ['Connect', 'tls-ns-dc1-dev-Test'] }] },
-  'Test_buildConfiguration: two connect containers on same service': { why: CONNECT, issues: [{ item: 'service dev-Test', severity: 'warning', dropped: false, mentions: ['"Test1"', 'Connect'] }, { item: 'service dev-Test', severity: 'warning', dropped: false, mentions: ['"Test2"', 'Connect'] }] },
-  'Test_buildConfiguration: two HTTP service instances with one canary': { why: CONNECT, issues: [{ item: 'service Test', severity: 'warning', dropped: false, mentions: ['"1"', 'tls-ns-dc1-Test'] }, { item: 'service Test-97077516270503695', severity: 'warning', dropped: false, mentions: ['"2"', 'Connect'] }] },
   'Test_buildConfiguration: one container with InFlightReq in label (default value)': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"inFlightReq" is not supported'] }] },
   'Test_buildConfiguration: two services with two identical middlewares': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1"', 'inFlightReq'] }, { item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"2"', 'inFlightReq'] }] },
   'Test_buildConfiguration: two containers with two different middlewares with same name': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1"', 'inFlightReq'] }, { item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"2"', 'inFlightReq'] }] },
@@ -85,15 +82,14 @@ function instances(c: TraefikCatalogCase): ServiceInstance[] {
 
 /** Traefik's expected HTTP configuration, its `json:"-"` default-rule marker included (tagway keeps it too). */
 function routingResult(c: TraefikCatalogCase): TraefikCatalogCase['expected'] {
-  const strip = (o: object, key: string): object => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
-  const routers = c.expected.routers;
-  const services = Object.fromEntries(Object.entries(c.expected.services).map(([n, s]) => {
-    const lb = (s as { loadBalancer?: object }).loadBalancer;
-    // Consul Connect: tagway has no serversTransport (see CONNECT).
-    return [n, lb && c.serversTransports ? { ...s, loadBalancer: strip(lb, 'serversTransport') } : s];
-  }));
-  return { ...c.expected, routers, services };
+  return c.serversTransports ? { ...c.expected, serversTransports: c.serversTransports } as TraefikCatalogCase['expected'] : c.expected;
 }
+
+/** Traefik's test certificates (`connectCert{root: ["root"], leaf: {cert, key}}`, no trust domain), as tagway holds them. */
+const TRAEFIK_TEST_MESH: MeshCertificates = {
+  leaf: { certPem: 'cert', keyPem: 'key', serviceURI: 'spiffe:///ns/default/dc/dc1/svc/traefik', serial: '01', validBefore: '' },
+  roots: { trustDomain: '', activeRootId: '', pems: ['root'] },
+};
 
 function tcpUdpOnly(c: TraefikCatalogCase): boolean {
   return c.tcpUdp !== undefined && Object.keys(c.expected.routers).length === 0 && Object.keys(c.expected.services).length === 0;
@@ -106,7 +102,7 @@ describe(`Traefik ${TRAEFIK_VERSION} consulcatalog config_test.go tables through
     const diff = DIFFERENCES[c.traefik];
     const why = diff?.why ?? (c.tcpUdp ? TCP_UDP : undefined);
     it(c.traefik, () => tally.run(c.traefik, why, () => {
-      const { configuration, issues } = buildConfiguration(instances(c), { ...DEFAULT_BUILD_OPTIONS, ...c.options });
+      const { configuration, issues } = buildConfiguration(instances(c), { ...DEFAULT_BUILD_OPTIONS, ...c.options }, TRAEFIK_TEST_MESH);
       const shown = issues.map((i) => `${i.kind} ${i.name} ${i.severity}${i.dropped ? ' dropped' : ''}: ${i.message}`);
       assert.deepEqual(JSON.parse(JSON.stringify(configuration.http)), diff?.builds ?? routingResult(c), shown.join('\n'));
       if (c.tcpUdp) {

@@ -42,6 +42,8 @@ export interface BuiltMiddleware {
   wrap(next: Handler): Handler;
   /** Releases buckets and caches; call when the middleware leaves the configuration. Idempotent. */
   close?(): void;
+  /** What the operator should know although it builds (deprecated options): the API shows them as warnings. */
+  warnings?: readonly string[];
 }
 
 export type MiddlewareType = keyof Middleware;
@@ -113,6 +115,7 @@ export function buildMiddleware(name: string, def: Middleware, resolve: Resolve,
   return {
     name,
     type,
+    ...(wrapper.warnings !== undefined && wrapper.warnings.length > 0 ? { warnings: wrapper.warnings } : {}),
     wrap(next: Handler): Handler { return traced(wrapper.wrap(next), span, name); },
     close() {
       if (closed) return;

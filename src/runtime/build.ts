@@ -232,6 +232,7 @@ export class IncrementalRuntime {
         const built = resolver.entry(name);
         mwNew.set(name, built);
         if (built instanceof Error) addError(base, built.message, true);
+        else for (const warning of built.built.warnings ?? []) addError(base, warning, false);
       }, () => (base ??= bareMiddleware(name, providerOf(name))));
       this.#middlewareBases.set(name, base!);
       const refs = chainRefsOf(name, def);

@@ -5,6 +5,8 @@ export interface Wrapper {
   wrap(next: Handler): Handler;
   /** Releases what the instance holds (caches, buckets). Idempotent. */
   close?(): void;
+  /** Accepted but worth telling the operator (a deprecated option): shown on the middleware as a warning. */
+  warnings?: readonly string[];
 }
 
 /** "" → "/", "x" → "/x" (Traefik's ensureLeadingSlash; an empty path is sent upstream as "/" anyway). */

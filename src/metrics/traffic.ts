@@ -45,14 +45,16 @@ export interface TrafficPoint { t: number; requests: number; errors: number; p50
 export interface TrafficTotals { name: string; requests: number; rps: number; errorRate: number; p50: number | null; p99: number | null }
 
 const kCtx = Symbol('tagway.traffic.ctx');
+const kRoute = Symbol('tagway.traffic.route');
 const kStore = Symbol('tagway.traffic.store');
-type Tracked = ServerResponse & { [kCtx]?: RequestContext; [kStore]?: TrafficStore };
+type Tracked = ServerResponse & { [kCtx]?: RequestContext; [kRoute]?: Route; [kStore]?: TrafficStore };
 
-/** One listener for every response: the request's context and store ride on the response (no closure per request). */
+/** One listener for every response: the request's context, route and store ride on the response (no closure per request). */
 function onClose(this: Tracked): void {
   const ctx = this[kCtx]!;
+  const route = this[kRoute]!;
   const ms = Number(process.hrtime.bigint() - ctx.start) / 1e6;
-  this[kStore]!.record(ctx.routerName!, ctx.serviceName!, ctx.status ?? this.statusCode, ms);
+  this[kStore]!.record(route.name, route.service, ctx.status ?? this.statusCode, ms);
 }
 
 /**
@@ -79,6 +81,7 @@ export class TrafficStore implements RequestObserver {
     if (route === undefined || route.internal || ctx.observability?.metrics === false) return;
     const res = ctx.res as Tracked;
     res[kCtx] = ctx;
+    res[kRoute] = route;
     res[kStore] = this;
     res.on('close', onClose);
   }

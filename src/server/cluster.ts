@@ -6,7 +6,7 @@ import type { Logger } from '../util/log.ts';
 import { defaultProviders } from './providers.ts';
 import { startGateway, type Gateway } from './gateway.ts';
 import { DeltaFanout, DeltaReceiver, type MessageDelta } from './deltas.ts';
-import { TrafficStore, type TrafficFrame } from '../metrics/traffic.ts';
+import { TrafficStore, TRAFFIC_SECONDS, type TrafficFrame } from '../metrics/traffic.ts';
 
 /**
  * What the primary sends its workers over IPC: a provider's changes (`seq` numbers every delta, all providers
@@ -117,6 +117,9 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
       if (m?.type !== 'tagway:ready') return;
       fanout.join(w.id);
       w.send({ type: 'tagway:status', statuses: statuses() } satisfies ToWorker);
+      // A replacement worker's API shows the minutes before it started too.
+      const now = Math.floor(Date.now() / 1000);
+      w.send({ type: 'tagway:traffic', frames: traffic.frames(Array.from({ length: TRAFFIC_SECONDS }, (_, i) => now - i)) } satisfies ToWorker);
       ready.add(w.id);
       restartDelay = RESTART_DELAY_MS;
       if (!started && ready.size === config.workers) { started = true; startup.resolve(); }

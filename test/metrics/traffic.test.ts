@@ -75,7 +75,7 @@ describe('TrafficStore', () => {
     const listeners: Array<() => void> = [];
     const ctx = (metrics: boolean) => {
       const res = { statusCode: 200, on(_e: string, f: () => void) { listeners.push(f.bind(res)); } };
-      return { res, start: process.hrtime.bigint(), routerName: 'r', serviceName: 's', observability: { metrics } } as never;
+      return { res, start: process.hrtime.bigint(), observability: { metrics } } as never;
     };
     const route = (internal: boolean) => ({ name: 'r', service: 's', internal }) as never;
     traffic.onRequest(ctx(true), route(false));

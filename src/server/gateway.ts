@@ -213,7 +213,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.metrics?.onReload();
     this.#lastReloadAt = Date.now();
     this.#acme.observe(result.state, this.#tls);
-    this.emit('reload', result.state);
+    this.emit('reload', result.state, result.work);
   }
 
   #listener(ep: EntryPointInfo): (req: IncomingMessage, res: ServerResponse) => void {

@@ -19,6 +19,6 @@ export function unimplementedOptionWarnings(config: StaticConfig): string[] {
     if (ep.transport.keepAliveMaxTime > 0) out.push(`${at}.transport.keepAliveMaxTime: accepted, not applied: client connections are not closed after a maximum time (only idleTimeout closes them)`);
   }
   const cc = config.providers.consulCatalog;
-  if (cc?.connectByDefault) out.push('providers.consulCatalog.connectByDefault: accepted, not applied: tagway has no Consul Connect certificates; Connect services are reported on their items');
+  if (cc?.connectByDefault && !cc.connectAware) out.push('providers.consulCatalog.connectByDefault: changes nothing without connectAware=true (every service would be a Connect one, and Connect services are filtered out)');
   return out;
 }

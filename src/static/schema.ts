@@ -141,9 +141,9 @@ export const consulCatalogSchema = z.object({
   stale: bool(false, 'Allow stale reads.'),
   requireConsistent: bool(false, 'Force consistent reads.'),
   cache: bool(false, 'Use agent caching.'),
-  connectAware: bool(false, 'Enable Consul Connect support.'),
-  connectByDefault: bool(false, 'Traefik: Connect for services without the connect tag (Connect is not supported: warned when set).'),
-  serviceName: str('Name of this gateway in Consul (Connect).').default('traefik'),
+  connectAware: bool(false, 'Enable Consul Connect support: Connect services are routed through their sidecars with mTLS (leaf of serviceName, CA roots).'),
+  connectByDefault: bool(false, 'Consider every service as Connect capable unless tagged <prefix>.consulcatalog.connect=false.'),
+  serviceName: str('This gateway\'s name in the mesh: whose leaf certificate it presents to sidecars (intentions name it as the source).').default('traefik'),
   namespaces: strings('Consul Enterprise namespaces.'),
 });
 

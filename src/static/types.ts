@@ -81,7 +81,7 @@ export interface ConsulCatalogConfig {
   requireConsistent: boolean;
   cache: boolean;
   connectAware: boolean;
-  /** Accepted for Traefik files; Consul Connect is not supported (warned when true). */
+  /** Services without the connect tag are Connect services (with connectAware). */
   connectByDefault: boolean;
   serviceName: string;
   namespaces: string[];

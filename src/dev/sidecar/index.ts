@@ -7,7 +7,7 @@
  * For tests and `tagway demo` only: it is the mesh's side of the wire, never part of the gateway.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { DevConnectCA } from '../devcatalog/types.ts';
@@ -48,6 +48,8 @@ export interface SidecarStats {
   denied: number;
   /** SPIFFE IDs of the clients seen, in order of first appearance. */
   clients: string[];
+  /** Serial numbers (hex) of the client certificates seen, in order of first appearance. */
+  clientSerials: string[];
 }
 
 export interface Sidecar {
@@ -72,7 +74,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   let intentions = options.intentions ?? [];
   let defaultAllow = options.defaultAllow ?? true;
   const protocol = options.protocol ?? 'http';
-  const stats: SidecarStats = { handshakes: 0, refusedHandshakes: 0, denied: 0, clients: [] };
+  const stats: SidecarStats = { handshakes: 0, refusedHandshakes: 0, denied: 0, clients: [], clientSerials: [] };
   let leaf = options.present ?? ca.issue(service);
 
   const context = (): tls.SecureContextOptions => ({
@@ -108,6 +110,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     stats.handshakes++;
     const client = clientId(socket);
     if (!stats.clients.includes(client)) stats.clients.push(client);
+    const serial = socket.getPeerCertificate()?.serialNumber ?? '';
+    if (serial && !stats.clientSerials.includes(serial)) stats.clientSerials.push(serial);
     if (protocol === 'tcp' && !allowed(client)) {
       stats.denied++;
       socket.destroy(); // Envoy's RBAC network filter closes the connection
@@ -130,7 +134,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
   });
   const port = (server.address() as AddressInfo).port;
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   server.on('secureConnection', (s: tls.TLSSocket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
   let closed: Promise<void> | undefined;
   return {
@@ -141,7 +145,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       intentions = list;
       if (allow !== undefined) defaultAllow = allow;
     },
-    stats: () => ({ ...stats, clients: [...stats.clients] }),
+    stats: () => ({ ...stats, clients: [...stats.clients], clientSerials: [...stats.clientSerials] }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         unsubscribe();

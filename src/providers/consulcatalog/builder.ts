@@ -177,6 +177,9 @@ function servicePart(name: string, group: readonly ServiceInstance[], options: B
             pending.push({ ...item, severity: 'error', message: `Consul service "${name}": instance ${ids} has ${key}=false, which hides the whole service in Traefik, including instance ${hidden} that did not disable it; remove the tag or set it on every instance` });
           }
         }
+        // A Connect service read from sidecars whose own tags lack the enable tag the service has (see connectSidecarTrap).
+        const trap = extras.map((e) => (e.inst.connect ? connectSidecarTrap(e.inst, e.extra, options) : undefined)).find((x) => x !== undefined);
+        if (trap) pending.push(trap);
         log.push(`filtering disabled service ${name}`);
         return;
       }

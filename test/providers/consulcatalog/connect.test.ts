@@ -9,6 +9,8 @@ import { send } from '../../support/client.ts';
 import { getJson, startTestGateway, waitForState, type TestGateway } from '../../support/gateway.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
 import { waitFor } from '../../support/wait.ts';
+import http from 'node:http';
+import { SPAN_KIND, startTraced, traceWhere } from '../../support/tracing.ts';
 
 /**
  * Consul Connect through the running gateway: devcatalog's CA and health/connect, a stand-in sidecar (mTLS,
@@ -175,3 +177,136 @@ async function providerStatus(m: Mesh): Promise<{ error?: string; connect?: Reco
 async function connectStatus(m: Mesh, pick: (c: Record<string, unknown>) => unknown): Promise<unknown> {
   return pick((await providerStatus(m)).connect ?? {});
 }
+
+/** Keep-alive clients sending GETs until stopped; every answer that is not 200 (or an error) is a failure. */
+function loadUntilStopped(base: string, host: string, concurrency: number): { stop(): Promise<{ ok: number; failed: string[] }>; ok(): number } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let stopped = false;
+  let ok = 0;
+  const failed: string[] = [];
+  const one = (): Promise<void> => new Promise((resolve) => {
+    const req = http.request(`${base}/load`, { agent, headers: { host } }, (res) => {
+      res.resume();
+      res.on('end', () => { if (res.statusCode === 200) ok++; else failed.push(String(res.statusCode)); resolve(); });
+    });
+    req.on('error', (err) => { failed.push(err.message); resolve(); });
+    req.end();
+  });
+  const workers = Array.from({ length: concurrency }, async () => { while (!stopped) await one(); });
+  return {
+    ok: () => ok,
+    async stop() { stopped = true; await Promise.all(workers); agent.destroy(); return { ok, failed }; },
+  };
+}
+
+describe('Consul Connect: rotation under load', () => {
+  it('leaf rotation, then root rotation (roots, leaves, prune): new connections use the new certificates, no request fails', async (t) => {
+    const m = await startMesh(t);
+    const { sidecar } = await connectService(t, m, 'web');
+    await routed(m.gateway, 'web@consulcatalog', 'web@consulcatalog');
+    const load = loadUntilStopped(m.web, 'web', 8);
+    const progress = async (what: string): Promise<void> => { const at = load.ok(); await waitFor(`requests after ${what}`, () => load.ok() > at + 50); };
+    try {
+      await progress('start');
+      // Leaf rotation: the gateway's new leaf reaches the sidecar on new connections.
+      const serial0 = String(await connectStatus(m, (c) => c.leafSerial));
+      m.catalog.connect.rotateLeaf();
+      await waitFor('the new leaf in use', async () => String(await connectStatus(m, (c) => c.leafSerial)) !== serial0);
+      const serial1 = String(await connectStatus(m, (c) => c.leafSerial)).replaceAll(':', '').replace(/^0+/, '').toUpperCase();
+      await waitFor('a handshake with the new leaf', () => sidecar.stats().clientSerials.some((s) => s.replace(/^0+/, '') === serial1));
+      await progress('leaf rotation');
+      // Root rotation, in Consul's steps.
+      const root0 = await connectStatus(m, (c) => c.activeRootId);
+      m.catalog.connect.rotateRoot();
+      await waitFor('the new roots', async () => (await connectStatus(m, (c) => c.activeRootId)) !== root0 && (await connectStatus(m, (c) => c.roots)) === 2);
+      await progress('new roots');
+      const serial2 = await connectStatus(m, (c) => c.leafSerial);
+      m.catalog.connect.rotateLeaf();
+      await waitFor('the leaf under the new root', async () => (await connectStatus(m, (c) => c.leafSerial)) !== serial2);
+      await progress('leaves under the new root');
+      m.catalog.connect.pruneRoots();
+      await waitFor('the old root pruned', async () => (await connectStatus(m, (c) => c.roots)) === 1);
+      await progress('prune');
+    } finally {
+      const { ok, failed } = await load.stop();
+      assert.deepEqual(failed, [], `${failed.length} failed of ${ok + failed.length}`);
+      assert.ok(ok > 250, `${ok} requests`);
+    }
+    assert.ok(sidecar.stats().clientSerials.length >= 3, 'three leaves were presented');
+  });
+});
+
+describe('Consul Connect: intentions, spans, traps', () => {
+  it('a deny intention on an HTTP service: the sidecar\'s 403 is passed on, with the intention to add in the API', async (t) => {
+    const m = await startMesh(t);
+    await connectService(t, m, 'web', { sidecar: { intentions: [{ source: 'traefik', action: 'deny' }] } });
+    await routed(m.gateway, 'web@consulcatalog', 'web@consulcatalog');
+    const r = await send(m.web, '/', { host: 'web' });
+    assert.equal(r.status, 403);
+    assert.equal(r.body, 'RBAC: access denied');
+    const svc = (await getJson<{ connect?: { lastRefusal?: { reason: string; hint?: string } } }>(`${m.admin}/api/http/services/web@consulcatalog`)).body;
+    assert.match(String(svc.connect?.lastRefusal?.hint), /consul intention create -allow traefik web/);
+  });
+
+  it('a deny intention on a TCP service: the closed connection is a 502 with the same hint', async (t) => {
+    const m = await startMesh(t);
+    const { sidecar } = await connectService(t, m, 'web', { sidecar: { protocol: 'tcp', intentions: [{ source: '*', action: 'deny' }] } });
+    await routed(m.gateway, 'web@consulcatalog', 'web@consulcatalog');
+    const r = await send(m.web, '/', { host: 'web' });
+    assert.equal(r.status, 502);
+    assert.ok(sidecar.stats().denied > 0);
+    const svc = (await getJson<{ connect?: { lastRefusal?: { reason: string; hint?: string } } }>(`${m.admin}/api/http/services/web@consulcatalog`)).body;
+    assert.match(String(svc.connect?.lastRefusal?.hint), /consul intention create -allow traefik web/);
+    // Allowed again: routed.
+    sidecar.setIntentions([{ source: 'traefik', action: 'allow' }]);
+    assert.equal((await send(m.web, '/', { host: 'web' })).status, 200);
+  });
+
+  it('the client span: server.address is the sidecar, the peer\'s SPIFFE ID an attribute; a refusal names both identities', async (t) => {
+    const gw = await startTraced(t, {}, { consul: true, flags: ['--providers.consulCatalog.connectAware=true'] });
+    const m = gw as unknown as Mesh;
+    const { sidecar } = await connectService(t, m, 'web');
+    const other = await connectService(t, m, 'api', { sidecar: { present: m.catalog.connect.issue('db') } });
+    void other;
+    await routed(m.gateway, 'web@consulcatalog', 'web@consulcatalog');
+    await routed(m.gateway, 'api@consulcatalog', 'api@consulcatalog');
+    assert.equal((await send(m.web, '/ok', { host: 'web' })).status, 200);
+    const ok = await traceWhere(gw.collector, (s) => s.kind === SPAN_KIND.CLIENT && s.attributes['url.full'] === `https://${sidecar.address}/ok`, 2);
+    const client = ok.one('ReverseProxy');
+    assert.equal(client.attributes['server.address'], '127.0.0.1');
+    assert.equal(client.attributes['server.port'], sidecar.port);
+    assert.equal(client.attributes['tagway.connect.peer.spiffe_id'], m.catalog.connect.spiffeId('web'));
+    assert.equal(client.attributes['tagway.connect.expected_spiffe_id'], m.catalog.connect.spiffeId('web'));
+    assert.equal((await send(m.web, '/bad', { host: 'api' })).status, 502);
+    const bad = await traceWhere(gw.collector, (s) => s.kind === SPAN_KIND.CLIENT && String(s.attributes['url.full']).endsWith('/bad'), 2);
+    const refused = bad.one('ReverseProxy');
+    assert.match(refused.status.message, /spiffe:\/\/[^ ]+\/svc\/api/);
+    assert.match(refused.status.message, /svc\/db/);
+    assert.equal(refused.attributes['tagway.connect.peer.spiffe_id'], undefined, 'no verified peer');
+  });
+
+  it('reports a sidecar that inherited its parent\'s tags and redefines its router (Traefik drops it)', async (t) => {
+    const m = await startMesh(t);
+    // The operator forgot the connect tag: web and its sidecar both declare router "web".
+    await connectService(t, m, 'web', { tags: ['traefik.http.routers.web.rule=Host(`web`)'] });
+    await waitForState(m.gateway, (s) => s.routers['web@consulcatalog'] !== undefined && s.services['web-sidecar-proxy@consulcatalog'] !== undefined);
+    const router = (await getJson<{ status: string; error?: string[] }>(`${m.admin}/api/http/routers/web@consulcatalog`)).body;
+    const text = JSON.stringify(router);
+    assert.match(text, /Connect sidecar of \\"web\\"/);
+    assert.match(text, /traefik\.consulcatalog\.connect=true/);
+  });
+
+  it('reports a Connect service hidden by its sidecar\'s own tags with exposedByDefault=false', async (t) => {
+    const m = await startMesh(t, ['--providers.consulCatalog.exposedByDefault=false']);
+    // The usual fix for the duplicate router: the sidecar gets tags of its own, and loses traefik.enable=true.
+    await connectService(t, m, 'web', { tags: ['traefik.enable=true', 'traefik.consulcatalog.connect=true'], sidecarTags: ['mesh'] });
+    const plain = await startUpstream(t, 'seen');
+    m.catalog.register({ ID: 'seen-1', Name: 'seen', Address: '127.0.0.1', Port: plain.port, Tags: ['traefik.enable=true'] });
+    await waitForState(m.gateway, (s) => s.services['seen@consulcatalog'] !== undefined);
+    await waitFor('the trap reported', async () => (await getJson(`${m.admin}/api/http/services/web@consulcatalog`)).status === 200);
+    const svc = (await getJson<{ status: string; error?: string[] }>(`${m.admin}/api/http/services/web@consulcatalog`)).body;
+    assert.match(String(svc.error), /reads the sidecar's tags/);
+    assert.match(String(svc.error), /exposedByDefault=false the service is hidden/);
+    assert.equal((await send(m.web, '/', { host: 'web' })).status, 404, 'hidden, as in Traefik');
+  });
+});

@@ -224,6 +224,22 @@ describe('OTLP/gRPC failures through the running gateway', () => {
     assert.match(g.tracing.stats().lastError ?? '', /TAGWAY_EXPORT_TIMEOUT.*last attempt: DEADLINE_EXCEEDED/);
   });
 
+  it('a slow receiver under load: one call in flight, the queue stays within OTEL_BSP_MAX_QUEUE_SIZE, the rest counted as dropped', async (t) => {
+    const g = await grpcGateway(t, { env: () => ({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50', OTEL_BSP_EXPORT_TIMEOUT: '60000' }) });
+    g.collector.delay(60_000); // answers nothing during the test: every call stays in flight
+    let maxQueued = 0;
+    const watch = setInterval(() => { maxQueued = Math.max(maxQueued, g.tracing.stats().queued); }, 1);
+    t.after(() => clearInterval(watch));
+    await load(g.web, 300, 8);
+    clearInterval(watch);
+    const stats = g.tracing.stats();
+    assert.ok(maxQueued <= 100 && stats.queued <= 100, `queued up to ${maxQueued}`);
+    assert.equal(g.collector.requests, 1, 'one export call at a time');
+    // 600 spans: at most one batch (≤ 50) in the call in flight, at most 100 queued, every other one dropped and counted
+    assert.equal(stats.exported, 0);
+    assert.ok(stats.dropped + stats.queued >= 550 && stats.dropped + stats.queued < 600, `dropped ${stats.dropped}, queued ${stats.queued}`);
+  });
+
   it('shutdown flushes what is queued over gRPC, and with the receiver down ends by its deadline', async (t) => {
     const g = await grpcGateway(t, { env: () => ({ OTEL_BSP_SCHEDULE_DELAY: '60000' }) });
     await load(g.web, 20, 4);

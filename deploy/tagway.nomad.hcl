@@ -25,6 +25,19 @@ variable "version" {
   default     = "0.1.0"
 }
 
+# Consul Connect (the mesh variant): `nomad job run -var connect=true …`. tagway then reaches services tagged
+# traefik.consulcatalog.connect=true through their Envoy sidecars with mTLS, presenting the leaf certificate of
+# the Consul service "tagway" (providers.consulCatalog.serviceName, set below; Traefik's default is "traefik").
+# Each such service needs an intention that lets the gateway in, e.g. for deploy/examples/web-connect.nomad.hcl:
+#   consul intention create -allow tagway web
+# With ACLs, the Consul token of the task also needs `service "tagway" { policy = "write" }` (the leaf endpoint
+# requires service:write on that name). Connect must be enabled in Consul (connect { enabled = true }).
+variable "connect" {
+  type        = bool
+  description = "Consul Connect: route to Connect services through their sidecars with mTLS (the mesh variant)"
+  default     = false
+}
+
 variable "otlp_traces_endpoint" {
   type        = string
   description = "OTLP/HTTP traces URL of the collector (full URL, including /v1/traces)"
@@ -119,6 +132,9 @@ job "tagway" {
         # The Consul agent on this node, reached over the host address (the container has its own loopback).
         CONSUL_HTTP_ADDR                   = "${attr.unique.network.ip-address}:8500"
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = "${var.otlp_traces_endpoint}"
+        # The mesh variant (see `variable "connect"`): static options by environment, over the file.
+        TAGWAY_PROVIDERS_CONSULCATALOG_CONNECTAWARE = "${var.connect}"
+        TAGWAY_PROVIDERS_CONSULCATALOG_SERVICENAME  = "tagway"
       }
 
       # Static configuration. Only `env` lookups, rendered by Nomad when the task starts.

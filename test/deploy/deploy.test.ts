@@ -331,6 +331,35 @@ test('examples: service tags decode without errors', async () => {
   }
 });
 
+test('the mesh variant: connect=false by default; with it, Connect by env and the example is a Connect service', async () => {
+  const doc = await parseFile(JOB_FILE);
+  const connect = (doc.variable as Record<string, Obj[]>)['connect']![0]!;
+  assert.equal(connect.default, false);
+  const { task } = await tagwayJob();
+  const env = block(task, 'env');
+  assert.equal(env.TAGWAY_PROVIDERS_CONSULCATALOG_CONNECTAWARE, '${var.connect}');
+  assert.equal(env.TAGWAY_PROVIDERS_CONSULCATALOG_SERVICENAME, 'tagway');
+  // The environment tagway would see on a node: accepted and applied over the rendered file.
+  const { loadStaticConfig } = await import('../../src/static/load.ts');
+  const text = renderedConfigText(task);
+  const dir = mkdtempSync(join(tmpdir(), 'tagway-deploy-'));
+  try {
+    const path = join(dir, 'tagway.yml');
+    writeFileSync(path, text);
+    const cc = loadStaticConfig({ argv: ['--configFile=' + path], env: { TAGWAY_PROVIDERS_CONSULCATALOG_CONNECTAWARE: 'true', TAGWAY_PROVIDERS_CONSULCATALOG_SERVICENAME: 'tagway' } }).providers.consulCatalog!;
+    assert.equal(cc.connectAware, true);
+    assert.equal(cc.serviceName, 'tagway');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ex = labelled(labelled(await parseFile(join(DEPLOY, 'examples', 'web-connect.nomad.hcl')), 'job', 'web-connect'), 'group', 'web');
+  const svc = block(ex, 'service');
+  assert.ok(block(block(svc, 'connect'), 'sidecar_service') !== undefined);
+  const labels = tagsToLabels(svc.tags as string[]);
+  assert.equal(labels['traefik.consulcatalog.connect'], 'true', 'the sidecar\'s inherited copy must build nothing');
+  assert.equal(labels['traefik.enable'], 'true');
+});
+
 test('Dockerfile: Node 24 slim, production dependencies only, non-root, the package entry', () => {
   const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
   const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));

@@ -5,7 +5,8 @@ import { loadStaticConfig, StaticConfigError } from '../../static/index.ts';
 import { startGateway, type Gateway } from '../../server/gateway.ts';
 import { createLogger } from '../../util/log.ts';
 import { startDemoUpstream, type DemoUpstream } from './upstreams.ts';
-import { registerDemoServices } from './services.ts';
+import { registerDemoServices, registerMeshServices } from './services.ts';
+import { startSidecar } from '../sidecar/index.ts';
 
 const HELP = `tagway demo: the in-process Consul-compatible catalog, three demo services, an OTLP receiver and the gateway.
 
@@ -56,6 +57,15 @@ export async function runDemo(argv: string[]): Promise<number> {
     ]);
     cleanups.push(() => { for (const u of upstreams) { u.server.closeAllConnections(); u.server.close(); } });
     registerDemoServices(catalog, upstreams);
+    // Consul Connect: two services behind stand-in sidecars; the intentions let the gateway ("tagway") into one.
+    const meshApps = await Promise.all([startDemoUpstream('mesh', 'mesh-1'), startDemoUpstream('vault', 'vault-1')]);
+    cleanups.push(() => { for (const u of meshApps) { u.server.closeAllConnections(); u.server.close(); } });
+    const sidecars = await Promise.all([
+      startSidecar({ ca: catalog.connect, service: 'mesh', upstream: `http://127.0.0.1:${meshApps[0]!.port}`, intentions: [{ source: 'tagway', action: 'allow' }], defaultAllow: false }),
+      startSidecar({ ca: catalog.connect, service: 'vault', upstream: `http://127.0.0.1:${meshApps[1]!.port}`, intentions: [{ source: '*', action: 'deny' }] }),
+    ]);
+    cleanups.push(() => Promise.all(sidecars.map((s) => s.close())).then(() => undefined));
+    registerMeshServices(catalog, meshApps, sidecars);
 
     const config = loadStaticConfig({
       argv: [
@@ -64,6 +74,8 @@ export async function runDemo(argv: string[]): Promise<number> {
         '--api.insecure=true', '--api.dashboard=true', '--ping=true',
         `--providers.consulCatalog.endpoint.address=${catalog.address}`,
         '--providers.consulCatalog.exposedByDefault=true',
+        '--providers.consulCatalog.connectAware=true',
+        '--providers.consulCatalog.serviceName=tagway',
         '--providers.providersThrottleDuration=100ms',
         `--tracing.otlp.http.endpoint=${collector.endpoint}`,
         '--tracing.serviceName=tagway-demo',
@@ -99,13 +111,15 @@ export async function runDemo(argv: string[]): Promise<number> {
 }
 
 /** The demo's routers, once the Consul watcher has delivered them. */
-const DEMO_ROUTERS = ['whoami@consulcatalog', 'untraced@consulcatalog', 'assets@consulcatalog'];
+const DEMO_ROUTERS = ['whoami@consulcatalog', 'untraced@consulcatalog', 'assets@consulcatalog', 'mesh@consulcatalog'];
 /** How long the demo waits for its own catalog to reach the gateway before giving up. */
 const READY_TIMEOUT_MS = 10_000;
 
 /** Resolves once every demo router is built, so the routes the banner prints answer at once. */
 function demoRoutesReady(gw: Gateway): Promise<void> {
-  const ready = (): boolean => DEMO_ROUTERS.every((r) => gw.state().routers[r] !== undefined);
+  // The Connect service is ready once the gateway holds its mesh certificates (its sidecar is then a server).
+  const ready = (): boolean => DEMO_ROUTERS.every((r) => gw.state().routers[r] !== undefined)
+    && (gw.state().services['mesh@consulcatalog']?.loadBalancer?.servers?.length ?? 0) > 0;
   if (ready()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { gw.off('reload', check); reject(new Error(`the demo routes did not appear within ${READY_TIMEOUT_MS / 1000}s`)); }, READY_TIMEOUT_MS);
@@ -143,6 +157,9 @@ Try the routes:
   curl -H 'Host: whoami.localhost' ${web}/         # two instances, weights 3:1, traced
   curl -H 'Host: untraced.localhost' ${web}/       # observability.tracing=false: no span, headers untouched
   curl ${web}/assets/logo.svg                      # stripPrefix /assets before the upstream
+  curl -H 'Host: mesh.localhost' ${web}/           # Consul Connect: mTLS to its sidecar; clientCert = the gateway's SPIFFE ID
+  curl -H 'Host: vault.localhost' ${web}/          # an intention denies tagway: the sidecar's 403, the hint in the API
+  curl ${admin}/api/http/services/vault@consulcatalog   # connect.lastRefusal.hint: consul intention create -allow tagway vault
   curl -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' -H 'Host: whoami.localhost' ${web}/
   curl '${admin}/api/explain?url=http://whoami.localhost/'
 `);

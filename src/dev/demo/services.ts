@@ -1,5 +1,6 @@
 import type { DevCatalog } from '../devcatalog/index.ts';
 import type { DemoUpstream } from './upstreams.ts';
+import type { Sidecar } from '../sidecar/index.ts';
 
 /**
  * The demo catalog: what an operator would register in Consul. `whoami` has two weighted instances,
@@ -28,5 +29,22 @@ export function registerDemoServices(catalog: DevCatalog, upstreams: DemoUpstrea
       'traefik.http.routers.assets.middlewares=assets-strip',
       'traefik.http.middlewares.assets-strip.stripPrefix.prefixes=/assets',
     ],
+  });
+}
+
+/**
+ * Two Connect services, registered as Nomad registers a task group with `connect { sidecar_service {} }`: the app
+ * and its sidecar (the stand-in in front of it). Tagged as Connect services, so the sidecars' inherited copies of
+ * the tags build nothing.
+ */
+export function registerMeshServices(catalog: DevCatalog, apps: DemoUpstream[], sidecars: Sidecar[]): void {
+  apps.forEach((app, i) => {
+    const name = app.name;
+    catalog.register({
+      ID: `${name}-1`, Name: name, Address: '127.0.0.1', Port: app.port,
+      Check: { CheckID: `${name}-1-http`, Name: 'http', HTTP: `http://127.0.0.1:${app.port}/`, Interval: '10s', Status: 'passing' },
+      Tags: ['traefik.consulcatalog.connect=true', `traefik.http.routers.${name}.rule=Host(\`${name}.localhost\`)`],
+      Connect: { SidecarService: { Port: sidecars[i]!.port } },
+    });
   });
 }

@@ -20,6 +20,8 @@ export async function startDemoUpstream(name: string, instance: string): Promise
         traceparent: req.headers.traceparent ?? null,
         forwardedFor: req.headers['x-forwarded-for'] ?? null,
         forwardedPrefix: req.headers['x-forwarded-prefix'] ?? null,
+        // Behind a Connect sidecar: the client identity it verified (Envoy's x-forwarded-client-cert).
+        ...(req.headers['x-forwarded-client-cert'] ? { clientCert: req.headers['x-forwarded-client-cert'] } : {}),
       }, null, 2);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body + '\n');

@@ -284,6 +284,9 @@ function instanceExtra(inst: ServiceInstance, options: BuildOptions): Extra {
   return extra;
 }
 
+/** The words of the issue a Connect service carries while the certificates have not arrived. */
+export const CONNECT_WAITING = 'waiting for this gateway\'s Connect certificates';
+
 /** Where a Connect service's sidecars are: what its transport is built from. */
 export interface ConnectTarget { transport: string; namespace: string; datacenter: string; service: string; services: string[] }
 
@@ -329,7 +332,7 @@ export class ConnectOverlay {
         touched.push(svcName);
         issues.push({
           kind: 'service', name: svcName, severity: 'warning', dropped: false,
-          message: `Consul service "${target.service}" is a Connect service: waiting for this gateway's Connect certificates (leaf of "${identity}" from /v1/agent/connect/ca/leaf/${identity} and the CA roots); it is not routed until they arrive, never in the clear (its sidecars must present spiffe://<trust-domain>/ns/${target.namespace}/dc/${target.datacenter}/svc/${target.service})`,
+          message: `Consul service "${target.service}" is a Connect service: ${CONNECT_WAITING} (leaf of "${identity}" from /v1/agent/connect/ca/leaf/${identity} and the CA roots); it is not routed until they arrive, never in the clear (its sidecars must present spiffe://<trust-domain>/ns/${target.namespace}/dc/${target.datacenter}/svc/${target.service})`,
         });
         log.push(`service ${svcName}: waiting for Connect certificates`);
       }

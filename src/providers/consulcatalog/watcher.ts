@@ -2,7 +2,7 @@ import type { ItemIssue, Message } from '../../dynamic/types.ts';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
 import { silentLogger, type Logger } from '../../util/log.ts';
 import type { ConnectStatus, Provider, ProviderStatus } from '../provider.ts';
-import { ConnectOverlay, buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
+import { CONNECT_WAITING, ConnectOverlay, buildOptionsFrom, prepareBuildOptions, type BuildOptions } from './builder.ts';
 import { CatalogBuild } from './incremental.ts';
 import { noteChanges } from '../../dynamic/changes.ts';
 import { createConsulApi, type ConnectLeaf, type ConnectRoots } from './client.ts';
@@ -515,6 +515,8 @@ export class ConsulCatalogProvider implements Provider {
       const key = `${issue.kind}\0${issue.name}\0${issue.message}`;
       now.add(key);
       if (this.#loggedIssues.has(key)) continue;
+      // The wait for the Connect certificates is logged once at info (start, then ready), not per service.
+      if (issue.message.includes(CONNECT_WAITING)) continue;
       const fields = { [issue.kind]: issue.name, dropped: issue.dropped };
       if (issue.severity === 'error') this.#log.error(issue.message, fields); else this.#log.warn(issue.message, fields);
     }

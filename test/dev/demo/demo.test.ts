@@ -55,6 +55,12 @@ describe('tagway demo', () => {
     const assets = await get(undefined, '/assets/logo.svg');
     assert.deepEqual([assets.service, assets.path], ['assets', '/logo.svg'], 'stripPrefix /assets');
     assert.equal((await request(`${admin}/ping`)).body, 'OK');
+    // Consul Connect: through the stand-in sidecar, which saw the gateway's identity; the denied one answers 403.
+    const mesh = await get('mesh.localhost', '/') as DemoReply & { clientCert?: string };
+    assert.equal(mesh.service, 'mesh');
+    assert.match(mesh.clientCert ?? '', /URI=spiffe:\/\/[^;]+\/svc\/tagway$/);
+    assert.equal((await request(`${web}/`, { headers: { host: 'vault.localhost' } })).status, 403);
+    assert.match((await request(`${admin}/api/http/services/vault@consulcatalog`)).body, /consul intention create -allow tagway vault/);
 
     await waitForOutput(() => err, /OTLP receiver: \d+ span\(s\) received/, 10_000); // the log goes to stderr
 

@@ -122,6 +122,8 @@ export interface ReferenceCollector {
   failWith(failure: GrpcFailure | number | undefined): void;
   /** Hold every answer this long (ms). */
   delay(ms: number): void;
+  /** Accept exports with OTLP's partial_success: `spans` rejected, with `message` (undefined: full success). */
+  partialSuccess(rejected: { spans: number; message: string } | undefined): void;
   /** Stops accepting connections and drops open ones (the exporter sees a refused connection). */
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -152,6 +154,8 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
   let lastHeaders: Record<string, string> = {};
   let failure: GrpcFailure | number | undefined;
   let delayMs = 0;
+  let partial: { spans: number; message: string } | undefined;
+  const response = (): object => (partial ? { partialSuccess: { rejectedSpans: partial.spans, errorMessage: partial.message } } : {});
   const wake = (): void => { for (const w of [...waiters]) w(); };
   const later = (fn: () => void): void => {
     if (delayMs === 0) { fn(); return; }
@@ -196,7 +200,8 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
           later(() => callback({ code: grpc.status.INVALID_ARGUMENT, details: String(error) }));
           return;
         }
-        later(() => callback(null, {}));
+        const answer = response();
+        later(() => callback(null, answer));
       },
     });
     const credentials = options.tls
@@ -222,7 +227,7 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
           answer(400, Buffer.from(String(error)), 'text/plain');
           return;
         }
-        answer(200, ExportResponse.encode(ExportResponse.create({})).finish(), 'application/x-protobuf');
+        answer(200, ExportResponse.encode(ExportResponse.fromObject(response())).finish(), 'application/x-protobuf');
       });
     });
     server.listen(0, '127.0.0.1');
@@ -276,6 +281,7 @@ export async function startReferenceCollector(protocol: 'http' | 'grpc', options
     get lastHeaders() { return lastHeaders; },
     failWith(f) { failure = f; },
     delay(ms) { delayMs = ms; },
+    partialSuccess(rejected) { partial = rejected; },
     stop,
     restart: listen,
     async waitForSpans(n, timeoutMs = 5000) {

@@ -28,7 +28,7 @@ export interface BatchOrigin {
 export interface ExportStats {
   /** Spans the collector accepted. */
   exported: number;
-  /** Spans that will never be exported: queue full, failed or timed-out exports, or ended after shutdown. */
+  /** Spans that will never be exported: queue full, failed or timed-out exports, rejected by the collector (partial success), or ended after shutdown. */
   dropped: number;
   /** Export requests that failed (collector down, refused, 4xx/5xx after retries, timeout). */
   failedExports: number;
@@ -154,7 +154,16 @@ export class BoundedBatchProcessor implements SpanSink {
     }
     const outcome = await this.#out.send({ frame: this.#frame, spans: batch.spans, count: batch.count }, timeoutMs);
     this.#queue.release(batch.body, !outcome.ok);
-    if (outcome.ok) { this.#exported += batch.count; return; }
+    if (outcome.ok) {
+      // OTLP's partial success: the collector dropped some of the spans; not retried (spec), counted as dropped
+      const rejected = Math.min(outcome.rejected?.spans ?? 0, batch.count);
+      this.#exported += batch.count - rejected;
+      if (rejected > 0) {
+        this.#lastError = `TAGWAY_EXPORT_PARTIAL: the collector rejected ${rejected} of ${batch.count} spans${outcome.rejected!.message ? `: ${outcome.rejected!.message}` : ''}`;
+        this.#drop(rejected);
+      }
+      return;
+    }
     this.#failedExports += 1;
     this.#lastError = outcome.error;
     this.#drop(batch.count);

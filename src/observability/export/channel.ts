@@ -2,11 +2,11 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import { BodyBuffer } from './body-buffer.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
-import type { OtlpExporter } from './send.ts';
+import type { OtlpExporter, OtlpExportResult, PartialSuccess } from './send.ts';
 import type { EncodedBatch } from './span-queue.ts';
 
 /** How one export ended; the error is already the `stats().lastError` text. */
-export type ExportOutcome = { ok: true } | { ok: false; error: string };
+export type ExportOutcome = { ok: true; rejected?: PartialSuccess } | { ok: false; error: string };
 
 /**
  * Where the batch processor sends its batches. One implementation (`InlineChannel`); a worker-thread one
@@ -29,7 +29,7 @@ export async function runExport(out: OtlpExporter, batch: EncodedBatch, timeoutM
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   timer.unref();
-  let result: ExportResult;
+  let result: OtlpExportResult;
   try {
     batch.frame(body, batch.spans);
     result = await out.sendBody(body.bytes(), deadline.signal);
@@ -40,7 +40,8 @@ export async function runExport(out: OtlpExporter, batch: EncodedBatch, timeoutM
   }
   // a failed request may have left the body in a socket's queue: that memory is not ours to reuse
   if (result.code === ExportResultCode.SUCCESS) body.reset(); else body.discard();
-  return result.code === ExportResultCode.SUCCESS ? { ok: true } : { ok: false, error: describeExportError(result.error) };
+  if (result.code !== ExportResultCode.SUCCESS) return { ok: false, error: describeExportError(result.error) };
+  return result.rejected ? { ok: true, rejected: result.rejected } : { ok: true };
 }
 
 /** Frames and posts on this thread, one batch at a time. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { ExportResult } from '@opentelemetry/core';
 import type { OtlpClientTLS } from '../../static/types.ts';
 import { OtlpGrpcExporter } from './grpc-exporter.ts';
-import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter } from './send.ts';
+import { decodePartialSuccess, decodePartialSuccessJson } from './grpc-status.ts';
+import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter, type OtlpExportResult } from './send.ts';
 
 export type { OtlpCompression, OtlpExporter } from './send.ts';
 
@@ -72,7 +72,7 @@ export class OtlpHttpExporter implements OtlpExporter {
    * Posts an encoded ExportTraceServiceRequest (gzipped first on the thread pool when compression is on),
    * retrying what OTLP calls retryable while `signal` allows.
    */
-  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<ExportResult> {
+  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult> {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
     // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
     const body = this.#gzip ? await gzip(encoded) : encoded;
@@ -97,10 +97,19 @@ export class OtlpHttpExporter implements OtlpExporter {
       }, function answered(res: IncomingMessage) {
         const status = res.statusCode ?? 0;
         let size = 0;
-        res.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) res.destroy(); });
+        const answer: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) res.destroy(); else answer.push(chunk); });
         res.on('error', () => {}); // the status already decided the outcome
         res.on('close', () => {
-          if (status >= 200 && status < 300) { resolve({ ok: true }); return; }
+          if (status >= 200 && status < 300) {
+            // an ExportTraceServiceResponse may carry partial_success: spans accepted in the request but dropped
+            const body = res.complete && answer.length > 0 ? Buffer.concat(answer) : undefined;
+            const type = String(res.headers['content-type'] ?? '');
+            const rejected = body === undefined ? undefined : type.startsWith('application/json') ? decodePartialSuccessJson(body.toString('utf8'))
+              : type.startsWith('application/x-protobuf') ? decodePartialSuccess(body) : undefined;
+            resolve(rejected ? { ok: true, rejected } : { ok: true });
+            return;
+          }
           const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
           resolve({ ok: false, retryable: RETRYABLE_STATUS.has(status), error: new ExportHttpError(`collector answered ${status}`, status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
         });

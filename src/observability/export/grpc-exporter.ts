@@ -1,7 +1,6 @@
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import type { ExportResult } from '@opentelemetry/core';
-import { decodeGrpcStatusDetails } from './grpc-status.ts';
-import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter } from './send.ts';
+import { decodeGrpcStatusDetails, decodePartialSuccess } from './grpc-status.ts';
+import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter, type OtlpExportResult } from './send.ts';
 
 /** The OTLP/gRPC trace method (opentelemetry-proto collector/trace/v1/trace_service.proto). */
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -93,7 +92,7 @@ export class OtlpGrpcExporter implements OtlpExporter {
     this.#attemptTimeoutMs = target.attemptTimeoutMs;
   }
 
-  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<ExportResult> {
+  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult> {
     if (this.#closed) return failed(new ExportGrpcError('exporter is shut down', UNAVAILABLE));
     // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
     const payload = this.#gzip ? await gzip(encoded) : encoded;
@@ -141,9 +140,10 @@ export class OtlpGrpcExporter implements OtlpExporter {
       let trailers: IncomingHttpHeaders | undefined;
       let transportError: (Error & { code?: string }) | undefined;
       let size = 0;
+      const answer: Buffer[] = [];
       stream.on('response', (h) => { head = h; });
       stream.on('trailers', (t) => { trailers = t; });
-      stream.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) stream.close(); });
+      stream.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) stream.close(); else answer.push(chunk); });
       stream.on('error', (error: Error) => { transportError = error; });
       stream.on('close', function closed() {
         if (exportSignal.aborted) { resolve({ ok: false, retryable: false, error: exportSignal.reason as Error }); return; }
@@ -151,7 +151,11 @@ export class OtlpGrpcExporter implements OtlpExporter {
           resolve({ ok: false, retryable: true, error: new ExportGrpcError(`DEADLINE_EXCEEDED: no answer within ${attemptTimeoutMs} ms (OTLP exporter timeout)`, DEADLINE_EXCEEDED, { cause: signal.reason }) });
           return;
         }
-        resolve(outcome(head, trailers, transportError, stream.rstCode));
+        const result = outcome(head, trailers, transportError, stream.rstCode);
+        // the ExportTraceServiceResponse (an uncompressed gRPC message: tagway offers no grpc-accept-encoding)
+        const message = result.ok && answer.length > 0 ? Buffer.concat(answer) : undefined;
+        const rejected = message !== undefined && message.length > 5 && message[0] === 0 ? decodePartialSuccess(message.subarray(5)) : undefined;
+        resolve(rejected ? { ok: true, rejected } : result);
       });
       stream.write(prefix);
       stream.end(payload);

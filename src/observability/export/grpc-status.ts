@@ -1,3 +1,5 @@
+import type { PartialSuccess } from './send.ts';
+
 /**
  * Reads `grpc-status-details-bin`: a base64 (padding optional) google.rpc.Status { code = 1, message = 2,
  * repeated google.protobuf.Any details = 3 }, looking for a google.rpc.RetryInfo { Duration retry_delay = 1 }
@@ -38,6 +40,40 @@ export function decodeGrpcStatusDetails(value: string | string[] | undefined): G
       }
     }
     return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `partial_success` of an ExportTraceServiceResponse (protobuf: { ExportTracePartialSuccess partial_success = 1 },
+ * ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2 }), when it rejected spans;
+ * undefined for a full success, an empty answer or one that does not decode.
+ *
+ * @example decodePartialSuccess(answer) // → { spans: 3, message: 'span too large' }
+ */
+export function decodePartialSuccess(response: Uint8Array): PartialSuccess | undefined {
+  try {
+    for (const [field, partial] of fields(response)) {
+      if (field !== 1 || !(partial instanceof Uint8Array)) continue;
+      let spans = 0;
+      let message = '';
+      for (const [f, v] of fields(partial)) {
+        if (f === 1 && typeof v === 'number') spans = v;
+        else if (f === 2 && v instanceof Uint8Array) message = Buffer.from(v).toString('utf8');
+      }
+      return spans > 0 ? { spans, message } : undefined;
+    }
+  } catch { /* a malformed answer says nothing about rejected spans */ }
+  return undefined;
+}
+
+/** The same from the OTLP JSON mapping (`{"partialSuccess":{"rejectedSpans":"3","errorMessage":"…"}}`). */
+export function decodePartialSuccessJson(text: string): PartialSuccess | undefined {
+  try {
+    const partial = (JSON.parse(text) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } }).partialSuccess;
+    const spans = Number(partial?.rejectedSpans ?? 0);
+    return Number.isSafeInteger(spans) && spans > 0 ? { spans, message: partial?.errorMessage ?? '' } : undefined;
   } catch {
     return undefined;
   }

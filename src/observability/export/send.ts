@@ -3,12 +3,21 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 
 /**
+ * An export's result; an accepted export may say that the collector rejected some spans (OTLP's
+ * `partial_success`: not retried, counted as dropped).
+ */
+export type OtlpExportResult = ExportResult & { rejected?: PartialSuccess };
+
+/** ExportTracePartialSuccess: spans the collector accepted the request of but dropped, and why. */
+export interface PartialSuccess { spans: number; message: string }
+
+/**
  * What both OTLP exporters (HTTP and gRPC) are to the batch processor's channel: post one encoded
  * ExportTraceServiceRequest under a signal, and stop.
  */
 export interface OtlpExporter {
   /** Posts `encoded` (compressed first when configured), retrying what OTLP calls retryable while `signal` allows. */
-  sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<ExportResult>;
+  sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult>;
   /** Aborts exports in flight (and their retries) and closes the connections. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -20,7 +29,7 @@ export type OtlpCompression = 'gzip' | 'none';
 export interface ClientTlsOptions { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean }
 
 /** How one attempt ended; a retryable failure may say when to retry (Retry-After, gRPC RetryInfo). */
-export type AttemptOutcome = { ok: true } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number };
+export type AttemptOutcome = { ok: true; rejected?: PartialSuccess } | { ok: false; retryable: boolean; error: Error; retryAfterMs?: number };
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 5000;
@@ -37,7 +46,7 @@ export const gzip = promisify(gzipCallback);
 export async function sendWithRetries(
   attempt: (signal: AbortSignal, exportSignal: AbortSignal) => Promise<AttemptOutcome>,
   signal: AbortSignal, attemptTimeoutMs: number, inFlight: Set<AbortController>,
-): Promise<ExportResult> {
+): Promise<OtlpExportResult> {
   const own = new AbortController();
   const onAbort = (): void => own.abort(signal.reason);
   if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
@@ -46,7 +55,7 @@ export async function sendWithRetries(
   try {
     for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       const outcome = await attempt(AbortSignal.any([own.signal, AbortSignal.timeout(attemptTimeoutMs)]), own.signal);
-      if (outcome.ok) return { code: ExportResultCode.SUCCESS };
+      if (outcome.ok) return outcome.rejected ? { code: ExportResultCode.SUCCESS, rejected: outcome.rejected } : { code: ExportResultCode.SUCCESS };
       if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
       if (!outcome.retryable) return failed(outcome.error);
       last = outcome.error;

@@ -13,6 +13,7 @@ import { send } from '../../support/client.ts';
 import { startTestGateway, waitForState } from '../../support/gateway.ts';
 import { startReferenceCollector, type ReferenceCollector, type ReferenceSpan } from '../../support/reference-collector.ts';
 import { apiUpstream, service } from '../../support/tracing.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** A gateway toward a reference receiver of `protocol`; the router `api` sends to `serverUrl` (default a real upstream). */
 async function referenceGateway(t: TestContext, protocol: 'http' | 'grpc', env: Record<string, string> = {}, serverUrl?: string) {
@@ -67,6 +68,23 @@ describe('OTLP/HTTP through the running gateway, decoded by the reference decode
     assert.equal(server.resource['service.name'], 'tagway-ref');
     for (const s of a) assert.equal(s.traceId, server.traceId);
   });
+
+  for (const protocol of ['http', 'grpc'] as const) {
+    it(`partial success over ${protocol === 'http' ? 'OTLP/HTTP' : 'OTLP/gRPC'}: the spans the collector rejected are counted as dropped, not retried`, async (t) => {
+      // one export of the request's 4 spans: queued until flushed
+      const g = await referenceGateway(t, protocol, { OTEL_BSP_SCHEDULE_DELAY: '60000' });
+      g.collector.partialSuccess({ spans: 3, message: 'span too large' });
+      await send(g.web, '/partial');
+      await waitFor('the 4 spans queued', () => g.gateway.tracing!.stats().queued === 4);
+      await g.gateway.tracing!.flush();
+      await g.collector.waitForSpans(4);
+      await waitFor('the export counted', () => g.gateway.tracing!.stats().exported + g.gateway.tracing!.stats().dropped === 4);
+      const stats = g.gateway.tracing!.stats();
+      assert.deepEqual([stats.exported, stats.dropped, stats.failedExports], [1, 3, 0]);
+      assert.equal(stats.lastError, 'TAGWAY_EXPORT_PARTIAL: the collector rejected 3 of 4 spans: span too large');
+      assert.equal(g.collector.requests, 1, 'not retried');
+    });
+  }
 
   it('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT cuts values; OTEL_SPAN_EVENT_COUNT_LIMIT=0 counts the exception event as dropped', async (t) => {
     const g = await referenceGateway(t, 'http', { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8', OTEL_SPAN_EVENT_COUNT_LIMIT: '0' }, 'http://127.0.0.1:9');

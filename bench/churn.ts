@@ -1,0 +1,170 @@
+/**
+ * The churn bench (issue 17): N services × 3 instances in a devcatalog, tagway in its own process (the CLI,
+ * `workers` 1 or 2) watching it through the real Consul client, and a steady client (its own process) sending one
+ * request at a time to one router, first on a quiet catalog, then while one instance's health flips every second.
+ * Also measured: how long each flip takes to show in the API, and the first (full) build of the runtime.
+ *
+ * Run (one command, prints a table):
+ *   node --import tsx bench/churn.ts [--services=1000,5000] [--workers=1,2] [--seconds=10]
+ * tagway runs with `--providers.providersThrottleDuration=0s` (Traefik's default 2 s would hold one change per
+ * second back by up to 2 s: a setting, not a cost) and logs at DEBUG to report its build times.
+ */
+import { resolve } from 'node:path';
+import { startDevCatalog } from '../src/dev/devcatalog/index.ts';
+import { registerFleet, startChurn, churnHost, type ChurnFleet } from '../src/dev/devcatalog/churn.ts';
+import { spawn } from 'node:child_process';
+import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
+
+const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const SERVICES = arg('services', '1000,5000').split(',').map(Number);
+const WORKERS = arg('workers', '1,2').split(',').map(Number);
+const SECONDS = Number(arg('seconds', '10'));
+const ROOT = resolve(import.meta.dirname, '..');
+const log = (line: string): void => { process.stderr.write(line + '\n'); };
+
+interface Steady { count: number; errors: number; p50: number; p99: number; max: number }
+interface Row {
+  services: number; workers: number; quiet: Steady; churn: Steady; flips: number;
+  visible: { p50: number; max: number; missed: number }; startMs: number; coldBuildMs: number | undefined; changeBuildMs: { p50: number; max: number } | undefined;
+}
+
+async function steady(url: string, host: string, seconds: number): Promise<Steady> {
+  let out = '';
+  const child = await spawnChild('steady-client', process.execPath, ['--import', 'tsx', 'bench/lib/steady-client.ts', JSON.stringify({ url, host, seconds })], { cwd: ROOT, onStdout: (c) => { out += c; } });
+  await child.exited;
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`steady client gave no result: ${child.stderr()}`);
+  return JSON.parse(line.slice(7)) as Steady;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  return await res.json() as T;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 25): Promise<T | undefined> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const got = await probe().catch(() => undefined);
+    if (got !== undefined || performance.now() > end) return got;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const pct = (xs: number[], q: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN; };
+
+async function run(services: number, workers: number, catalogAddress: string, fleet: ChurnFleet, dc: Awaited<ReturnType<typeof startDevCatalog>>): Promise<Row> {
+  const web = await freePort();
+  const admin = await freePort();
+  const builds: Array<{ full: boolean; ms: number }> = [];
+  let buffer = '';
+  const onLog = (chunk: string): void => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!line.includes('configuration applied')) continue;
+      try { const j = JSON.parse(line) as { full: boolean; ms: number }; builds.push({ full: j.full, ms: j.ms }); } catch { /* not json */ }
+    }
+  };
+  const started = performance.now();
+  // Spawned here rather than with spawnChild: its log (stderr) carries the build times.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts',
+    `--entryPoints.web.address=127.0.0.1:${web}`, `--entryPoints.traefik.address=127.0.0.1:${admin}`, '--api.insecure=true',
+    `--providers.consulCatalog.endpoint.address=${catalogAddress}`, '--providers.consulCatalog.exposedByDefault=true',
+    '--providers.providersThrottleDuration=0s', `--workers=${workers}`, '--log.level=DEBUG', '--log.format=json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => { tail = (tail + c).slice(-4096); onLog(c); });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const killOnExit = (): void => { child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  const gw = {
+    stderr: () => tail,
+    stop: async (graceMs: number) => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      process.off('exit', killOnExit);
+    },
+  };
+  try {
+    const ready = await until(async () => {
+      const o = await getJson<{ http: { routers: { total: number } } }>(`http://127.0.0.1:${admin}/api/overview`);
+      return o.http.routers.total >= services ? true : undefined;
+    }, 120_000, 100);
+    if (!ready) throw new Error(`tagway did not route ${services} services within 120 s: ${gw.stderr()}`);
+    const startMs = performance.now() - started;
+    const url = `http://127.0.0.1:${web}/`;
+    const host = churnHost(Math.floor(services / 2));
+    log(`  ${services} services, workers ${workers}: routable after ${startMs.toFixed(0)} ms; quiet ${SECONDS} s…`);
+    const quiet = await steady(url, host, SECONDS);
+
+    log(`  churn ${SECONDS} s (one flip per second)…`);
+    const visible: number[] = [];
+    let missed = 0;
+    const buildsBefore = builds.length;
+    const probes: Array<Promise<void>> = [];
+    const churn = startChurn(dc, fleet, 1000, (f) => {
+      probes.push((async () => {
+        const want = f.status === 'critical' ? fleet.instances - 1 : fleet.instances;
+        const ok = await until(async () => {
+          const s = await getJson<{ loadBalancer?: { servers?: unknown[] } }>(`http://127.0.0.1:${admin}/api/http/services/svc-${f.service}@consulcatalog`);
+          return s.loadBalancer?.servers?.length === want ? true : undefined;
+        }, 5000, 20);
+        if (ok) visible.push(performance.now() - f.at); else missed++;
+      })());
+    });
+    const during = await steady(url, host, SECONDS);
+    churn.stop();
+    await Promise.all(probes);
+    const changeBuilds = builds.slice(buildsBefore).filter((b) => !b.full).map((b) => b.ms);
+    const cold = builds.find((b) => b.full);
+    // Back to a quiet catalog for the next run.
+    return {
+      services, workers, quiet, churn: during, flips: churn.flips, startMs,
+      visible: { p50: pct(visible, 0.5), max: Math.max(...visible), missed },
+      coldBuildMs: cold?.ms, changeBuildMs: changeBuilds.length ? { p50: pct(changeBuilds, 0.5), max: Math.max(...changeBuilds) } : undefined,
+    };
+  } finally {
+    await gw.stop(3000);
+  }
+}
+
+function table(rows: Row[]): string {
+  const f = (n: number | undefined, d = 1): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+  const out = [
+    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | full build ms (cold) | build per change p50 / max ms |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    out.push(`| ${r.services} | ${r.workers} | ${r.quiet.count} | ${f(r.quiet.p99)} | ${f(r.quiet.max)} | ${r.churn.count} | ${f((100 * r.churn.count) / r.quiet.count, 0)}% | ${f(r.churn.p99)} | ${f(r.churn.p99 / r.quiet.p99, 2)}x | ${f(r.churn.max)} | ${f(r.visible.p50, 0)} / ${f(r.visible.max, 0)}${r.visible.missed ? ` (${r.visible.missed} missed)` : ''} | ${f(r.coldBuildMs, 0)} | ${r.changeBuildMs ? `${f(r.changeBuildMs.p50)} / ${f(r.changeBuildMs.max)}` : '-'} |`);
+  }
+  return out.join('\n');
+}
+
+installCleanup(30 * 60_000, log);
+const upstreams = await Promise.all([0, 1, 2].map((i) => spawnChild(`upstream-${i}`, process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cwd: ROOT, readyLine: /^READY (\d+)/ })));
+const ports = upstreams.map((u) => Number(u.ready![1]));
+const rows: Row[] = [];
+try {
+  for (const services of SERVICES) {
+    const dc = await startDevCatalog();
+    const fleet: ChurnFleet = { services, instances: 3, address: '127.0.0.1', ports };
+    log(`registering ${services} services × 3 instances in devcatalog…`);
+    registerFleet(dc, fleet);
+    try {
+      for (const workers of WORKERS) {
+        rows.push(await run(services, workers, dc.address, fleet, dc));
+        // every instance passing again before the next run
+        for (let s = 0; s < services; s++) for (let k = 0; k < 3; k++) dc.setCheck(`check-svc-${s}-${k}`, 'passing');
+      }
+    } finally {
+      await dc.close();
+    }
+  }
+} finally {
+  await stopAll();
+}
+process.stdout.write(`\nchurn bench (node ${process.version}, ${SECONDS} s per phase; devcatalog and probes in the bench process, tagway and the steady client in their own)\n\n${table(rows)}\n`);

@@ -96,6 +96,8 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     }, 120_000, 100);
     if (!ready) throw new Error(`tagway did not route ${services} services within 120 s: ${gw.stderr()}`);
     const startMs = performance.now() - started;
+    // The first configuration of the catalog: the largest build before traffic (the internal provider's comes first).
+    const coldBuildMs = builds.length ? Math.max(...builds.map((b) => b.ms)) : undefined;
     const url = `http://127.0.0.1:${web}/`;
     const host = churnHost(Math.floor(services / 2));
     log(`  ${services} services, workers ${workers}: routable after ${startMs.toFixed(0)} ms; quiet ${SECONDS} s…`);
@@ -120,12 +122,11 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     churn.stop();
     await Promise.all(probes);
     const changeBuilds = builds.slice(buildsBefore).filter((b) => !b.full).map((b) => b.ms);
-    const cold = builds.find((b) => b.full);
     // Back to a quiet catalog for the next run.
     return {
       services, workers, quiet, churn: during, flips: churn.flips, startMs,
       visible: { p50: pct(visible, 0.5), max: Math.max(...visible), missed },
-      coldBuildMs: cold?.ms, changeBuildMs: changeBuilds.length ? { p50: pct(changeBuilds, 0.5), max: Math.max(...changeBuilds) } : undefined,
+      coldBuildMs, changeBuildMs: changeBuilds.length ? { p50: pct(changeBuilds, 0.5), max: Math.max(...changeBuilds) } : undefined,
     };
   } finally {
     await gw.stop(3000);
@@ -135,7 +136,7 @@ async function run(services: number, workers: number, catalogAddress: string, fl
 function table(rows: Row[]): string {
   const f = (n: number | undefined, d = 1): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   const out = [
-    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | full build ms (cold) | build per change p50 / max ms |`,
+    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | first catalog build ms | build per change p50 / max ms |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {

@@ -7,6 +7,7 @@ import { parseGoDuration } from '../../util/duration.ts';
 import { CatalogRequestError, isCheckStatus } from './state.ts';
 import type { CatalogState, Query, Snapshot } from './state.ts';
 import type { AgentServiceRegistration, CheckStatus } from './types.ts';
+import type { KvState } from './kv.ts';
 import type { ConnectCA } from './connect-ca.ts';
 import { connectRoute } from './connect-routes.ts';
 
@@ -39,6 +40,8 @@ export interface HandlerEnv {
   httpAddress(): string;
   /** Switchable index faults of reads (see `DevCatalogFaults`). */
   indexFaults?(): { missing: boolean; backwards: boolean };
+  /** KV and sessions (kv.ts). */
+  kv?: KvState;
   /** Told +1 when a blocking query starts waiting and -1 when it answers (for `stats().parked`). */
   parked?(delta: number): void;
   /** The Connect CA (connect-routes.ts) and the status its endpoints answer while `faults.connectCA` is set. */
@@ -88,6 +91,15 @@ async function route(env: HandlerEnv, call: IncomingCall): Promise<Reply> {
   const [a, b, c] = seg;
   const rest = (n: number): string => decodeURIComponent(seg.slice(n).join('/'));
 
+  if (a === 'kv' && env.kv) {
+    if (!env.leader().known) return text(500, NO_LEADER);
+    checkDatacenter(env, call.url);
+    return env.kv.kv(call, rest(1));
+  }
+  if (a === 'session' && env.kv && b) {
+    if (!env.leader().known) return text(500, NO_LEADER);
+    return env.kv.session(call, b, c ? rest(2) : '');
+  }
   if (a === 'catalog' && b === 'services' && seg.length === 2) {
     return read(env, call, 'GET', () => env.state.catalogServices());
   }

@@ -9,6 +9,7 @@ import { ConnectionTracker } from './connections.ts';
 import { handleCall } from './handler.ts';
 import type { HandlerEnv, Reply } from './handler.ts';
 import { CatalogState } from './state.ts';
+import { KvState } from './kv.ts';
 import { ConnectCA } from './connect-ca.ts';
 import { withDefaults } from './types.ts';
 import type { AgentServiceRegistration, CheckStatus, DevCatalog, DevCatalogFaults, DevCatalogOptions, DevCatalogStats } from './types.ts';
@@ -30,6 +31,7 @@ const CLOSE_GRACE_MS = 250;
 export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevCatalog> {
   const o = withDefaults(options);
   const state = new CatalogState(o.datacenter, o.nodeName, o.nodeAddress);
+  const kv = new KvState(o.nodeName, options?.sessionTtlMinMs);
   const ca = new ConnectCA(state, o.datacenter);
   const tracker = new ConnectionTracker(o.maxConnsPerClient);
   const closing = new AbortController();
@@ -74,6 +76,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
     indexFaults: () => ({ missing: faults.missingIndex, backwards: faults.indexBackwards }),
     parked: (delta) => { parkedQueries += delta; },
     ca, connectFault: () => faults.connectCA,
+    kv,
   };
 
   const httpServer = http.createServer();
@@ -187,6 +190,7 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
         tracker.destroyAll();
         httpServer.close(() => {});
         state.dispose();
+        kv.dispose();
         await netClosed;
       })();
       return closed;

@@ -112,6 +112,8 @@ export interface CatalogServiceJSON {
 }
 
 export interface DevCatalogOptions {
+  /** Consul's `session_ttl_min` (default 10 s): the shortest session TTL accepted. */
+  sessionTtlMinMs?: number;
   /** Listen address. Default 127.0.0.1 (loopback only). */
   host?: string;
   /** Default 0 (any free port). */
@@ -185,7 +187,7 @@ export interface DevCatalog {
 }
 
 /** Fills the defaults, in one place. */
-export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalogOptions, 'aclTokens' | 'tls'>> & Pick<DevCatalogOptions, 'aclTokens' | 'tls'> {
+export function withDefaults(o: DevCatalogOptions = {}): Required<Omit<DevCatalogOptions, 'aclTokens' | 'tls' | 'sessionTtlMinMs'>> & Pick<DevCatalogOptions, 'aclTokens' | 'tls' | 'sessionTtlMinMs'> {
   return {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,

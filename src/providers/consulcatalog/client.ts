@@ -85,9 +85,24 @@ export interface ConsulApi {
   connectLeaf(service: string, q: BlockingOptions): Promise<Result<ConnectLeaf>>;
   /** `/v1/agent/connect/ca/roots`: the CA roots a mesh peer's certificate must chain to. */
   connectRoots(q: BlockingOptions): Promise<Result<ConnectRoots>>;
+  /** `/v1/kv/<prefix>?recurse` (values decoded as UTF-8); an empty list when nothing is there (Consul's 404). */
+  kvList(prefix: string, q: BlockingOptions): Promise<Result<KvEntry[]>>;
+  /** `PUT /v1/kv/<key>` with `cas`, `acquire` or `release`: whether Consul applied it. */
+  kvPut(key: string, value: string, o?: { cas?: number; acquire?: string; release?: string; signal?: AbortSignal }): Promise<boolean>;
+  /** `DELETE /v1/kv/<key>`. */
+  kvDelete(key: string, o?: { signal?: AbortSignal }): Promise<void>;
+  /** `PUT /v1/session/create`: the session ID. */
+  sessionCreate(o: { name: string; ttl: string; lockDelay: string; behavior: 'release' | 'delete'; signal?: AbortSignal }): Promise<string>;
+  /** `PUT /v1/session/renew/<id>`: false when the session is gone (Consul's 404). */
+  sessionRenew(id: string, o?: { signal?: AbortSignal }): Promise<boolean>;
+  /** `PUT /v1/session/destroy/<id>`. */
+  sessionDestroy(id: string, o?: { signal?: AbortSignal }): Promise<void>;
   /** Destroys the connection pool; calls still in flight fail, so abort them (their signal) first. Idempotent. */
   close(): void;
 }
+
+/** One `/v1/kv` entry as node-consul hands it (Value decoded). */
+export interface KvEntry { Key: string; Value: string | null; Flags: number; LockIndex: number; Session?: string; CreateIndex: number; ModifyIndex: number }
 
 export interface ConsulApiOptions {
   stale: boolean;
@@ -205,6 +220,23 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
     }
   }
 
+  /** A write (or a non-blocking call Consul answers without an index): its body. */
+  async function write<T>(signal: AbortSignal | undefined, run: (o: RawCallOptions) => Promise<unknown>): Promise<T> {
+    if (signal?.aborted) throw aborted(signal, where);
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const onAbort = (): void => { ctx.emit('cancel'); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [, body] = (await run({ ctx, timeout: requestTimeoutMs })) as [http.IncomingMessage, unknown];
+      return body as T;
+    } catch (err) {
+      if (err instanceof ConsulError) throw err;
+      throw toConsulError(err, where, signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   return {
     catalogServices(q) {
       return call<Record<string, string[]>>(q, (o) => consul.catalog.service.list(o)).then(function nullToEmpty(r) {
@@ -213,6 +245,27 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
     },
     healthState(state, q) {
       return call<HealthCheck[]>(q, (o) => consul.health.state({ ...o, state })).then(nullToList);
+    },
+    kvList(prefix, q) {
+      return call<KvEntry[]>(q, (o) => consul.kv.get({ ...o, key: prefix, recurse: true })).then(nullToList);
+    },
+    kvPut(key, value, o = {}) {
+      return write<boolean>(o.signal, (w) => consul.kv.set({ ...w, key, value, ...(o.cas !== undefined ? { cas: o.cas } : {}), ...(o.acquire ? { acquire: o.acquire } : {}), ...(o.release ? { release: o.release } : {}) })).then((v) => v === true);
+    },
+    kvDelete(key, o = {}) {
+      return write<unknown>(o.signal, (w) => consul.kv.del({ ...w, key })).then(() => undefined);
+    },
+    sessionCreate(o) {
+      return write<{ ID: string }>(o.signal, (w) => consul.session.create({ ...w, name: o.name, ttl: o.ttl, lockdelay: o.lockDelay, behavior: o.behavior })).then((v) => v.ID);
+    },
+    sessionRenew(id, o = {}) {
+      return write<unknown>(o.signal, (w) => consul.session.renew({ ...w, id })).then(() => true, (err: unknown) => {
+        if (err instanceof ConsulError && err.status === 404) return false;
+        throw err;
+      });
+    },
+    sessionDestroy(id, o = {}) {
+      return write<unknown>(o.signal, (w) => consul.session.destroy({ ...w, id })).then(() => undefined);
     },
     healthService(name, q) {
       return call<ServiceEntry[]>(q, (o) => consul.health.service({ ...o, service: name, passing: q.passing === true })).then(nullToList);
@@ -293,6 +346,16 @@ interface RawConsul {
   _defaults: Record<string, unknown>;
   _get(req: unknown, next: unknown): Promise<unknown>;
   catalog: { service: { list(o: RawCallOptions): Promise<unknown> } };
+  kv: {
+    get(o: RawCallOptions & { key: string; recurse: boolean }): Promise<unknown>;
+    set(o: RawCallOptions & { key: string; value: string; cas?: number; acquire?: string; release?: string }): Promise<unknown>;
+    del(o: RawCallOptions & { key: string }): Promise<unknown>;
+  };
+  session: {
+    create(o: RawCallOptions & { name: string; ttl: string; lockdelay: string; behavior: string }): Promise<unknown>;
+    renew(o: RawCallOptions & { id: string }): Promise<unknown>;
+    destroy(o: RawCallOptions & { id: string }): Promise<unknown>;
+  };
   health: {
     service(o: RawCallOptions & { service: string; passing: boolean }): Promise<unknown>;
     state(o: RawCallOptions & { state: string }): Promise<unknown>;

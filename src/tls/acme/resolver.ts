@@ -99,6 +99,12 @@ export class AcmeResolver implements Provider {
     this.#emit = emit;
     this.#signal = signal;
     if (this.#o.configError) { this.#publish(); return; }
+    // Shared mode: the store answers once the first KV snapshot is in.
+    this.#o.shared?.start(signal, {
+      certificates: (certs) => { this.#certificates = certs; this.#lastContact = this.#now(); this.#publish(); this.#pump(); },
+      leader: (isLeader) => { this.#leader = isLeader; if (isLeader) { this.#checkRenewals(); this.#pump(); } },
+      wants: (all) => { this.#othersWant = all; this.#pump(); },
+    });
     try {
       this.#certificates = await this.#o.store.getCertificates();
     } catch (err) {
@@ -113,11 +119,6 @@ export class AcmeResolver implements Provider {
     const tick = setInterval(() => { this.#checkRenewals(); this.#pump(); }, checkEveryMs);
     tick.unref();
     signal.addEventListener('abort', () => { clearInterval(tick); clearTimeout(this.#retryTimer); }, { once: true });
-    this.#o.shared?.start(signal, {
-      certificates: (certs) => { this.#certificates = certs; this.#lastContact = this.#now(); this.#publish(); this.#pump(); },
-      leader: (isLeader) => { this.#leader = isLeader; if (isLeader) { this.#checkRenewals(); this.#pump(); } },
-      wants: (all) => { this.#othersWant = all; this.#pump(); },
-    });
     this.#pump();
   }
 

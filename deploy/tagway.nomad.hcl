@@ -19,6 +19,26 @@
 # servers and a Consul binding rule for this task) add `consul {}` to the task; Nomad then derives a
 # per-task token and writes it to secrets/consul_token, which a template can read the same way.
 
+# ACME (Let's Encrypt) in shared mode: every node of this system job shares one account and one set of
+# certificates in Consul KV under tagway/acme/le/ (storage: consul), one node orders at a time (Consul session
+# lock), every node serves new certificates within a second and answers the CA's HTTP-01 challenge on port 80,
+# whichever node the CA reaches. A router opts in with the tag traefik.http.routers.<name>.tls.certresolver=le.
+# The Consul token of the task then also needs:
+#   key_prefix "tagway/acme/" { policy = "write" }   # account key and certificate keys live there: no one else
+#   session_prefix ""         { policy = "write" }   # the ordering lock's session (on this node's name)
+# Staging first: -var acme_ca_server=https://acme-staging-v02.api.letsencrypt.org/directory
+variable "acme_email" {
+  type        = string
+  description = "ACME account email (Let's Encrypt expiry notices)"
+  default     = "ops@example.com"
+}
+
+variable "acme_ca_server" {
+  type        = string
+  description = "ACME directory URL (Let's Encrypt production; the staging URL while testing)"
+  default     = "https://acme-v02.api.letsencrypt.org/directory"
+}
+
 variable "version" {
   type        = string
   description = "tagway image tag (tagway:<version>)"
@@ -132,6 +152,8 @@ job "tagway" {
         # The Consul agent on this node, reached over the host address (the container has its own loopback).
         CONSUL_HTTP_ADDR                   = "${attr.unique.network.ip-address}:8500"
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = "${var.otlp_traces_endpoint}"
+        ACME_EMAIL                         = "${var.acme_email}"
+        ACME_CA_SERVER                     = "${var.acme_ca_server}"
         # The mesh variant (see `variable "connect"`): static options by environment, over the file.
         TAGWAY_PROVIDERS_CONSULCATALOG_CONNECTAWARE = "${var.connect}"
         TAGWAY_PROVIDERS_CONSULCATALOG_SERVICENAME  = "tagway"
@@ -190,6 +212,15 @@ tracing:
   otlp:
     http:
       endpoint: "{{ env "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" }}"
+certificatesResolvers:
+  le:
+    acme:
+      email: "{{ env "ACME_EMAIL" }}"
+      caServer: "{{ env "ACME_CA_SERVER" }}"
+      storage: consul
+      keyType: EC256
+      httpChallenge:
+        entryPoint: web
 api:
   dashboard: true
   insecure: true

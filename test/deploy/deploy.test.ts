@@ -72,6 +72,8 @@ const SAMPLE_ENV: Record<string, string> = {
   NOMAD_ALLOC_ID: '5c6328f7-48c5-4d03-bada-91ef2e904d0d',
   'node.unique.name': 'edge-1',
   NOMAD_TASK_DIR: '/local',
+  ACME_EMAIL: 'ops@example.com',
+  ACME_CA_SERVER: 'https://acme-staging-v02.api.letsencrypt.org/directory',
 };
 const ENV_LOOKUP = /\{\{\s*env\s+"([^"]+)"\s*\}\}/g;
 
@@ -245,6 +247,9 @@ test('tagway job: the rendered static config loads, with the drain budget inside
   assert.equal(cfg.providers.consulCatalog?.endpoint.address, SAMPLE_ENV.CONSUL_HTTP_ADDR);
   assert.equal(cfg.providers.consulCatalog?.endpoint.token, '');
   assert.equal(cfg.tracing?.otlp.http.endpoint, SAMPLE_ENV.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  // ACME in shared mode (Consul KV), HTTP-01 on the entry point of host port 80.
+  const le = cfg.certificatesResolvers?.['le']?.acme;
+  assert.deepEqual([le?.storage, le?.httpChallenge?.entryPoint, le?.caServer, le?.email], ['consul', 'web', SAMPLE_ENV['ACME_CA_SERVER'], 'ops@example.com']);
   assert.equal(cfg.api?.insecure, true);
   assert.equal(cfg.ping?.entryPoint, 'traefik');
   assert.deepEqual(Object.keys(cfg.entryPoints).sort(), ['traefik', 'web', 'websecure']);

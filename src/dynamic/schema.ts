@@ -169,7 +169,8 @@ export const middlewareDesc = desc('Middleware', {
       })),
     })),
   })),
-}, notSupported('middleware', ['grpcWeb', 'plugin', 'ipWhiteList', 'encodedCharacters']));
+  grpcWeb: struct(desc('GrpcWeb', { allowOrigins: strings })),
+}, notSupported('middleware', ['plugin', 'ipWhiteList', 'encodedCharacters']));
 
 export const serversTransportDesc = desc('ServersTransport', {
   serverName: str,

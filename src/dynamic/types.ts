@@ -219,6 +219,7 @@ export interface Middleware {
   digestAuth?: DigestAuth;
   contentType?: ContentType;
   passTLSClientCert?: PassTLSClientCert;
+  grpcWeb?: GrpcWeb;
 }
 
 /** Traefik's `serversTransport.forwardingTimeouts` (Go durations as written). */

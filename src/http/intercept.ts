@@ -9,9 +9,11 @@ export interface ResponseTap {
   head(status: number, headers: OutgoingHttpHeaders): void;
   data(chunk: Buffer): void;
   end(): void;
+  /** When set, `res.addTrailers` comes here too (the forwarder relays upstream trailers with it). */
+  trailers?(trailers: OutgoingHttpHeaders): void;
 }
 
-type Patched = ServerResponse & { writeHead: unknown; write: unknown; end: unknown; flushHeaders: unknown };
+type Patched = ServerResponse & { writeHead: unknown; write: unknown; end: unknown; flushHeaders: unknown; addTrailers: unknown };
 
 /**
  * Takes over `res.writeHead`, `res.write`, `res.end` and `res.flushHeaders` on this one response object (Traefik's
@@ -46,6 +48,10 @@ export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
     tap.end();
     return res;
   };
+  if (tap.trailers !== undefined) {
+    const onTrailers = tap.trailers;
+    r.addTrailers = function tappedAddTrailers(t: OutgoingHttpHeaders): void { onTrailers(t); };
+  }
   return function release(): void {
     if (released) return;
     released = true;
@@ -54,6 +60,17 @@ export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
     delete own.write;
     delete own.end;
     delete own.flushHeaders;
+    delete own.addTrailers;
+  };
+}
+
+/** The response's own (untapped) write and end, for a tap that writes while it still holds the response. */
+export function writeThrough(res: ServerResponse): { write(chunk: Buffer): boolean; end(): void; writeHead(status: number, headers: OutgoingHttpHeaders): void } {
+  const proto = Object.getPrototypeOf(res) as { write(this: ServerResponse, chunk: Buffer): boolean; end(this: ServerResponse): void; writeHead(this: ServerResponse, status: number, headers: OutgoingHttpHeaders): void };
+  return {
+    write: (chunk) => proto.write.call(res, chunk),
+    end: () => { proto.end.call(res); },
+    writeHead: (status, headers) => { proto.writeHead.call(res, status, headers); },
   };
 }
 

@@ -16,6 +16,7 @@ import { buffering } from './buffering/index.ts';
 import { contentType } from './content-type/index.ts';
 import { digestAuth } from './digest-auth/index.ts';
 import { errorPages, type ServiceLookup } from './errors/index.ts';
+import { grpcWeb } from './grpc-web/index.ts';
 import { inFlightReq } from './in-flight-req/index.ts';
 import { passTLSClientCert } from './pass-tls-client-cert/index.ts';
 import { forwardAuth } from './forward-auth/index.ts';
@@ -78,6 +79,7 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
   digestAuth: { span: 'DigestAuth', build: (c) => digestAuth(c) },
   contentType: { span: 'ContentType', build: (c) => contentType(c) },
   passTLSClientCert: { span: 'PassClientTLSCert', build: (c) => passTLSClientCert(c) },
+  grpcWeb: { span: 'GRPCWeb', build: (c) => grpcWeb(c) },
 };
 
 /**

@@ -13,7 +13,7 @@ describe('buildMiddleware: one type per middleware', () => {
     { desc: 'no type at all', def: {}, message: /^middleware has no type/ },
     { desc: 'two types', def: { addPrefix: { prefix: '/a' }, stripPrefix: { prefixes: ['/b'] } }, message: /^middleware has 2 types \(addPrefix, stripPrefix\)/ },
     { desc: 'an unknown type, with a suggestion', def: { stripprefix: { prefixes: ['/a'] } }, message: /^unknown middleware type "stripprefix" \(did you mean "stripPrefix"\?\)/ },
-    { desc: 'a type Traefik has but tagway does not build', def: { grpcWeb: { allowOrigins: ['*'] } }, message: /^unknown middleware type "grpcWeb"/ },
+    { desc: 'a type Traefik has but tagway does not build', def: { plugin: { demo: {} } }, message: /^unknown middleware type "plugin"/ },
   ];
   for (const r of rows) {
     test(r.desc, () => {

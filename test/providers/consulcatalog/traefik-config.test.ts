@@ -25,7 +25,6 @@ interface Difference {
 const REPORTS_SILENT_DROP = 'Traefik drops this silently (a log line at most); tagway builds the same configuration and shows the dropped item in the API with why';
 const REPORTS_IGNORED_KEY = 'Traefik ignores an unknown key under the prefix without a word; tagway builds the same configuration and warns (a typo shows)';
 const TCP_UDP = 'tagway routes HTTP only: it builds what Traefik builds for HTTP, and reports the TCP/UDP routers and services it does not build';
-const IN_FLIGHT = 'tagway has no inFlightReq middleware: it reports it and skips the instances declaring it (routing them without the limit Traefik applies would be silently weaker)';
 const empty = { routers: {}, services: {}, middlewares: {} };
 
 const DIFFERENCES: Record<string, Difference> = {
@@ -61,11 +60,9 @@ const DIFFERENCES: Record<string, Difference> = {
   'Test_buildConfiguration: one container with label url and scheme': { why: REPORTS_SILENT_DROP, issues: [{ item: 'service Service1', severity: 'error', dropped: true, mentions: ['scheme or port is not allowed when URL is defined'] }] },
   'Test_buildConfiguration: one container without port': { why: REPORTS_SILENT_DROP, issues: [{ item: 'service Test', severity: 'error', dropped: true, mentions: ['port is missing'] }] },
   'Test_buildConfiguration: one container with matching constraints': { why: REPORTS_IGNORED_KEY, issues: [{ item: 'service Test', severity: 'warning', dropped: false, mentions: ['traefik.tags'] }] },
-  'Test_buildConfiguration: one container with InFlightReq in label (default value)': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"inFlightReq" is not supported'] }] },
-  'Test_buildConfiguration: two services with two identical middlewares': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1"', 'inFlightReq'] }, { item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"2"', 'inFlightReq'] }] },
-  'Test_buildConfiguration: two containers with two different middlewares with same name': { why: IN_FLIGHT, builds: empty, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1"', 'inFlightReq'] }, { item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"2"', 'inFlightReq'] }] },
-  'Test_buildConfiguration: three containers with different middlewares with same name': { why: IN_FLIGHT, builds: empty, issues: ['1', '2', '3'].map((id) => ({ item: 'middleware Middleware1' as const, severity: 'error' as const, dropped: true, mentions: [`"${id}"`, 'inFlightReq'] })) },
-  'Test_buildConfiguration: one container without port with middleware': { why: `Traefik skips the instance for its missing port, tagway already for its inFlightReq middleware (${IN_FLIGHT}); both build nothing`, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['inFlightReq'] }] },
+  'Test_buildConfiguration: two containers with two different middlewares with same name': { why: REPORTS_SILENT_DROP, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1", "2"', 'inFlightReq'] }] },
+  'Test_buildConfiguration: three containers with different middlewares with same name': { why: REPORTS_SILENT_DROP, issues: [{ item: 'middleware Middleware1', severity: 'error', dropped: true, mentions: ['"1", "2", "3"', 'inFlightReq'] }] },
+  'Test_buildConfiguration: one container without port with middleware': { why: REPORTS_SILENT_DROP, issues: [{ item: 'service Test', severity: 'error', dropped: true, mentions: ['port is missing'] }] },
   'Test_buildConfiguration: one container with default generated certificate labels': {
     why: 'TLS stores come with TLS termination (not in tagway yet): tagway builds the same HTTP configuration and warns that the tls labels are not built',
     issues: [{ item: 'service dev-Test', severity: 'warning', dropped: false, mentions: ['TLS', 'traefik.tls.stores.default.defaultgeneratedcert.resolver'] }],

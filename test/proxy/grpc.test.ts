@@ -167,6 +167,48 @@ describe('gRPC through the gateway (h2c client → h2c upstream)', () => {
     assert.equal(flags & constants.NGHTTP2_FLAG_END_STREAM, constants.NGHTTP2_FLAG_END_STREAM);
   });
 
+  it('a 100 MB upload is paced by the upstream: while it does not read, the client is held back', async (t) => {
+    const up = await startEchoServer(t, 'u1');
+    up.events.uploadReading = false;
+    const gw = await startFileGateway(t, grpcRoute(`h2c://${up.address}`));
+    const client = echoClient(t, gatewayAddress(gw.web));
+    const before = process.memoryUsage();
+    let peakHeap = before.heapUsed;
+    const total = 100 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x62);
+    let inFlight = -1;
+    const answer = new Promise<string>((resolve, reject) => {
+      const call = client.Upload(new grpc.Metadata(), {}, (err, res) => (err ? reject(err) : resolve(res!.toString())));
+      let written = 0;
+      let held = false;
+      const pump = (): void => {
+        while (written < total) {
+          written += chunk.length;
+          if ((written & 0xfffff) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+          if (!call.write(chunk)) {
+            // While the upstream does not read, the client's writes stop draining. Give an unbounded buffer on the
+            // way a full second to show itself (loopback moves far more than 100 MB in that time), then release.
+            if (!held && up.events.uploadReceived > 0) {
+              held = true;
+              setTimeout(() => { inFlight = written - up.events.uploadReceived; up.events.resumeUpload(); }, 1000);
+            }
+            call.once('drain', pump);
+            return;
+          }
+        }
+        call.end();
+      };
+      pump();
+    });
+    await waitFor('the upstream to receive its first bytes', () => up.events.uploadReceived > 0);
+    const got = await answer;
+    assert.equal(Number(got), total);
+    assert.ok(inFlight >= 0 && inFlight < 32 * 1024 * 1024, `${inFlight} bytes in flight while the upstream did not read`);
+    const heapGrowth = (peakHeap - before.heapUsed) / 1024 / 1024;
+    t.diagnostic(`100 MiB uploaded: heap +${heapGrowth.toFixed(1)} MiB, ${(inFlight / 1048576).toFixed(1)} MiB in flight while the upstream held`);
+    assert.ok(heapGrowth < 48, `heap grew by ${heapGrowth.toFixed(1)} MiB`);
+  });
+
   it('health checks reach h2c servers: mode grpc (grpc.health.v1) and mode http over h2c', async (t) => {
     const health = { serving: true };
     const up = await startEchoServer(t, 'u1', undefined, health);

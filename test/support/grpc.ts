@@ -26,6 +26,7 @@ export const ECHO_SERVICE: grpc.ServiceDefinition = {
   ClientStream: method('ClientStream', true, false),
   Bidi: method('Bidi', true, true),
   Blob: method('Blob', false, true, raw),
+  Upload: method('Upload', true, false, raw),
 };
 
 export type EchoClient = grpc.Client & {
@@ -34,6 +35,7 @@ export type EchoClient = grpc.Client & {
   ClientStream(md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void): grpc.ClientWritableStream<unknown>;
   Bidi(md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientDuplexStream<unknown, unknown>;
   Blob(req: unknown, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<Buffer>;
+  Upload(md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientWritableStream<Buffer>;
 };
 
 const EchoClientCtor = grpc.makeGenericClientConstructor(ECHO_SERVICE, 'Echo') as unknown as new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => EchoClient;
@@ -67,6 +69,10 @@ export interface EchoServerEvents {
   /** Bytes Blob wrote so far, and whether it is waiting for 'drain'. */
   blobWritten: number;
   blobBlocked: boolean;
+  /** Bytes Upload received; it reads only while `uploadReading` is true (set it and call `resumeUpload`). */
+  uploadReceived: number;
+  uploadReading: boolean;
+  resumeUpload: () => void;
 }
 
 export interface EchoServer { address: string; port: number; events: EchoServerEvents; server: grpc.Server }
@@ -82,7 +88,7 @@ export interface EchoServer { address: string; port: number; events: EchoServerE
  * - Blob `{ mb }` streams `mb` MiB in 64 KiB messages, honouring backpressure.
  */
 export async function startEchoServer(t: TestContext, name: string, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(), health?: { serving: boolean }): Promise<EchoServer> {
-  const events: EchoServerEvents = { cancelled: [], deadlines: [], blobWritten: 0, blobBlocked: false };
+  const events: EchoServerEvents = { cancelled: [], deadlines: [], blobWritten: 0, blobBlocked: false, uploadReceived: 0, uploadReading: true, resumeUpload: () => {} };
   const server = new grpc.Server();
   const watchCancel = (call: { on(e: 'cancelled', l: () => void): unknown }, method: string): void => { call.on('cancelled', () => events.cancelled.push(method)); };
   const noteDeadline = (call: { getDeadline(): grpc.Deadline }): void => {
@@ -127,6 +133,12 @@ export async function startEchoServer(t: TestContext, name: string, credentials:
       watchCancel(call, 'Bidi');
       call.on('data', (m: { n: number }) => call.write({ n: m.n * 2 }));
       call.on('end', () => call.end());
+    },
+    Upload(call: grpc.ServerReadableStream<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      watchCancel(call, 'Upload');
+      events.resumeUpload = () => { events.uploadReading = true; call.resume(); };
+      call.on('data', (chunk: Buffer) => { events.uploadReceived += chunk.length; if (!events.uploadReading) call.pause(); });
+      call.on('end', () => cb(null, Buffer.from(String(events.uploadReceived))));
     },
     Blob(call: grpc.ServerWritableStream<Buffer, Buffer>) {
       watchCancel(call, 'Blob');

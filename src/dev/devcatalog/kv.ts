@@ -8,7 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { effectiveWaitMs } from './blocking.ts';
 import { parseGoDuration } from '../../util/duration.ts';
-import type { IncomingCall, Reply } from './handler.ts';
+
+/** The part of a call and of a reply this file uses (handler.ts's IncomingCall and Reply; no import back to it). */
+interface IncomingCall { method: string; url: URL; body: string; release: AbortSignal }
+interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
 
 interface Entry { key: string; value: Buffer | null; flags: number; createIndex: number; modifyIndex: number; lockIndex: number; session?: string }
 interface Session {

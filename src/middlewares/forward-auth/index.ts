@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { ForwardAuth } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
+import { readBody } from '../../http/body.ts';
 import type { AttemptObserver } from '../../http/hooks.ts';
 import type { GoRegexp } from '../../regexp/index.ts';
 import type { Logger } from '../../util/log.ts';
@@ -220,31 +221,6 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
     },
     close() { void pool.close().catch(() => {}); },
   };
-}
-
-/** Reads the request body, at most `max` bytes (-1: no limit); 'tooLarge' past it. */
-function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge' | string | undefined, body: Buffer) => void): void {
-  const req = ctx.req;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  function onData(chunk: Buffer): void {
-    size += chunk.length;
-    if (max >= 0 && size > max) {
-      over = true;
-      cleanup();
-      req.pause();
-      done('tooLarge', Buffer.alloc(0));
-      return;
-    }
-    chunks.push(chunk);
-  }
-  function onEnd(): void { cleanup(); if (!over) done(undefined, Buffer.concat(chunks, size)); }
-  function onError(err: Error): void { cleanup(); done(err.message, Buffer.alloc(0)); }
-  function cleanup(): void { req.off('data', onData); req.off('end', onEnd); req.off('error', onError); }
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onError);
 }
 
 /** Writes the middleware's own answer, through the response-head hooks (spans, metrics, headers middleware). */

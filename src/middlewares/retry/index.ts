@@ -1,6 +1,7 @@
 import type { Retry } from '../../dynamic/types.ts';
 import type { Handler, RequestContext } from '../../http/context.ts';
 import type { ProxyError } from '../../http/errors.ts';
+import { restoreContext, snapshotContext } from '../../http/body.ts';
 import { optionError } from '../shared/errors.ts';
 import { durationOption } from '../shared/options.ts';
 import type { Wrapper } from '../shared/types.ts';
@@ -43,7 +44,7 @@ export function retry(cfg: Retry, options: RetryOptions = {}): Wrapper {
       return function retryHandler(ctx: RequestContext) {
         if (!replayable(ctx)) { next(ctx); return; }
         const outer = ctx.onAttemptFailed;
-        const snapshot = takeSnapshot(ctx);
+        const snapshot = snapshotContext(ctx);
         let tried = 1;
         let interval = initial;
         const onAttemptFailed = function retryOnAttemptFailed(error: ProxyError): boolean {
@@ -58,7 +59,7 @@ export function retry(cfg: Retry, options: RetryOptions = {}): Wrapper {
           interval = Math.min(interval * multiplier, MAX_INTERVAL);
           setTimeout(function retryAttempt() {
             if (ctx.res.destroyed || ctx.res.headersSent) return;
-            restore(ctx, snapshot);
+            restoreContext(ctx, snapshot);
             ctx.onAttemptFailed = onAttemptFailed;
             next(ctx);
           }, wait);
@@ -69,35 +70,6 @@ export function retry(cfg: Retry, options: RetryOptions = {}): Wrapper {
       };
     },
   };
-}
-
-/**
- * What the middlewares after retry may change on the context. Traefik hands each attempt a clone of the
- * request as retry saw it; we restore these fields instead, so an inner stripPrefix does not strip twice.
- */
-interface Snapshot {
-  path: string;
-  rawQuery: string;
-  headers: RequestContext['headers'];
-  strippedPrefix: string | undefined;
-  onResponseHead: RequestContext['onResponseHead'];
-  responseTransforms: RequestContext['responseTransforms'];
-}
-
-function takeSnapshot(ctx: RequestContext): Snapshot {
-  return {
-    path: ctx.path, rawQuery: ctx.rawQuery, headers: Object.assign({}, ctx.headers), strippedPrefix: ctx.strippedPrefix,
-    onResponseHead: ctx.onResponseHead?.slice(), responseTransforms: ctx.responseTransforms?.slice(),
-  };
-}
-
-function restore(ctx: RequestContext, s: Snapshot): void {
-  ctx.path = s.path;
-  ctx.rawQuery = s.rawQuery;
-  ctx.headers = Object.assign({}, s.headers); // not a spread: V8 makes a spread clone that gains keys slow
-  ctx.strippedPrefix = s.strippedPrefix;
-  ctx.onResponseHead = s.onResponseHead?.slice();
-  ctx.responseTransforms = s.responseTransforms?.slice();
 }
 
 /** A request can be sent again only when it has no body to re-read. */

@@ -24,6 +24,51 @@ export function childUp(child: ChildService): boolean {
 }
 
 /**
+ * What weighted and failover share as parents: the updaters that follow them, the child followings to stop on
+ * close, and the handler members that are the same for both (no servers of their own; health reported only with
+ * `healthCheck`, else Traefik's error naming the kind).
+ */
+export interface ParentStatus {
+  /** Tells every follower. */
+  notify(up: boolean): void;
+  /** Keeps a child following to stop on close; with an Error, stops those kept so far and throws it. */
+  keep(stop: (() => void) | Error): void;
+  /** The handler's members besides `handle`. */
+  members: Omit<ServiceHandler, 'handle'>;
+}
+
+export function parentStatus(healthCheck: unknown, kind: string): ParentStatus {
+  const updaters = new Set<(up: boolean) => void>();
+  const stops: Array<() => void> = [];
+  let closed = false;
+  const stopAll = (): void => { for (const stop of stops) stop(); };
+  const members: Omit<ServiceHandler, 'handle'> = {
+    serverStatus: () => ({}),
+    serverHealth: () => undefined,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      stopAll();
+      updaters.clear();
+    },
+    settled: () => Promise.resolve(),
+    registerStatusUpdater(fn) {
+      if (healthCheck === undefined) return new Error(`healthCheck not enabled in config for this ${kind} service`);
+      updaters.add(fn);
+      return () => { updaters.delete(fn); };
+    },
+  };
+  return {
+    notify(up: boolean): void { for (const fn of [...updaters]) fn(up); },
+    keep(stop: (() => void) | Error): void {
+      if (stop instanceof Error) { stopAll(); throw stop; }
+      stops.push(stop);
+    },
+    members,
+  };
+}
+
+/**
  * Traefik's blackHoleResponseWriter: where a mirror's answer goes. It takes everything the forwarder writes and
  * keeps nothing; to the forwarder it looks like a client that stays connected until the answer is complete.
  */

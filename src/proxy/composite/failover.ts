@@ -4,7 +4,7 @@ import { tapResponse } from '../../http/intercept.ts';
 import { codeRanges, inRanges } from '../../util/status-ranges.ts';
 import { readBody, restoreContext, snapshotContext } from '../../http/body.ts';
 import type { ServiceHandler } from '../service.ts';
-import { childUp, followStatus, type ChildService } from './child.ts';
+import { childUp, followStatus, parentStatus, type ChildService } from './child.ts';
 
 /**
  * A `failover` service (file provider only): requests go to `service` while it has a server up, else to
@@ -22,11 +22,10 @@ import { childUp, followStatus, type ChildService } from './child.ts';
 export function createFailoverService(name: string, cfg: Failover, main: ChildService, fallback: ChildService): ServiceHandler {
   const ranges = cfg.errors?.status !== undefined && cfg.errors.status.length > 0 ? codeRanges(cfg.errors.status, 'failover.errors.status') : [];
   const maxBody = cfg.errors?.maxRequestBodyBytes ?? -1;
-  const updaters = new Set<(up: boolean) => void>();
-  const stops: Array<() => void> = [];
+  const parent = parentStatus(cfg.healthCheck, 'failover');
   let mainUp = true;
   let fallbackUp = true;
-  const propagate = (): void => { for (const fn of [...updaters]) fn(mainUp || fallbackUp); };
+  const propagate = (): void => { parent.notify(mainUp || fallbackUp); };
   const stopMain = followStatus(main, name, function mainStatus(up) {
     if (up === mainUp) return;
     mainUp = up;
@@ -35,7 +34,7 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
   if (stopMain instanceof Error) {
     if (ranges.length === 0) throw stopMain;
   } else {
-    stops.push(stopMain);
+    parent.keep(stopMain);
     mainUp = childUp(main);
   }
   if (cfg.healthCheck !== undefined) {
@@ -44,8 +43,7 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
       fallbackUp = up;
       propagate();
     });
-    if (stopFallback instanceof Error) { for (const s of stops) s(); throw stopFallback; }
-    stops.push(stopFallback);
+    parent.keep(stopFallback);
     fallbackUp = childUp(fallback);
   }
 
@@ -54,7 +52,6 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
     else respond(ctx, 503, 'Service Unavailable\n');
   }
 
-  let closed = false;
   return {
     handle: function failoverHandler(ctx: RequestContext): void {
       if (!mainUp) { toFallback(ctx); return; }
@@ -85,19 +82,6 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
         main.handler.handle(ctx);
       });
     },
-    serverStatus: () => ({}),
-    serverHealth: () => undefined,
-    close(): void {
-      if (closed) return;
-      closed = true;
-      for (const stop of stops) stop();
-      updaters.clear();
-    },
-    settled: () => Promise.resolve(),
-    registerStatusUpdater(fn) {
-      if (cfg.healthCheck === undefined) return new Error('healthCheck not enabled in config for this failover service');
-      updaters.add(fn);
-      return () => { updaters.delete(fn); };
-    },
+    ...parent.members,
   };
 }

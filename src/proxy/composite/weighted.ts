@@ -4,7 +4,7 @@ import { StickyCookie } from '../balancer/sticky.ts';
 import { WeightedRoundRobin } from '../balancer/wrr.ts';
 import { prependSetCookie } from '../headers.ts';
 import type { ServiceHandler } from '../service.ts';
-import { childUp, followStatus, type ChildService } from './child.ts';
+import { childUp, followStatus, parentStatus, type ChildService } from './child.ts';
 
 /**
  * A `weighted` service (Traefik's wrr over services, file provider only): smooth weighted round robin over
@@ -21,8 +21,7 @@ export function createWeightedService(name: string, cfg: WeightedConfig, childre
   // Keyed by the name as written in `services` (Traefik's handler name: what the sticky cookie hashes).
   const balancer = new WeightedRoundRobin<ChildService>();
   const sticky = cfg.sticky?.cookie ? new StickyCookie(cfg.sticky.cookie, name) : undefined;
-  const updaters = new Set<(up: boolean) => void>();
-  const stops: Array<() => void> = [];
+  const parent = parentStatus(cfg.healthCheck, 'WRR');
   const refs = cfg.services ?? [];
   const keys = refs.map((ref) => ref.name ?? '');
   refs.forEach((ref, i) => {
@@ -33,16 +32,14 @@ export function createWeightedService(name: string, cfg: WeightedConfig, childre
     children.forEach((child, i) => {
       const key = keys[i]!;
       const stop = followStatus(child, name, function childStatus(up) {
-        if (balancer.setStatus(key, up)) for (const fn of [...updaters]) fn(up);
+        if (balancer.setStatus(key, up)) parent.notify(up);
       });
-      if (stop instanceof Error) { for (const s of stops) s(); throw stop; }
-      stops.push(stop);
+      parent.keep(stop);
       // A child kept from the previous configuration may already be down: start from what it knows.
       if (!childUp(child)) balancer.setStatus(key, false);
     });
   }
   const noServerHeaders = { 'x-content-type-options': 'nosniff' };
-  let closed = false;
   return {
     handle: function weightedHandler(ctx: RequestContext): void {
       let picked: ChildService | undefined;
@@ -65,19 +62,6 @@ export function createWeightedService(name: string, cfg: WeightedConfig, childre
       }
       picked.handler.handle(ctx);
     },
-    serverStatus: () => ({}),
-    serverHealth: () => undefined,
-    close(): void {
-      if (closed) return;
-      closed = true;
-      for (const stop of stops) stop();
-      updaters.clear();
-    },
-    settled: () => Promise.resolve(),
-    registerStatusUpdater(fn) {
-      if (cfg.healthCheck === undefined) return new Error(`healthCheck not enabled in config for this WRR service`);
-      updaters.add(fn);
-      return () => { updaters.delete(fn); };
-    },
+    ...parent.members,
   };
 }

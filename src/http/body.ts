@@ -1,15 +1,18 @@
+import type { Readable } from 'node:stream';
 import type { RequestContext } from './context.ts';
 
 /**
  * Reads the request body, at most `max` bytes (-1: no limit); 'tooLarge' past it (the rest is left unread).
- * A body another middleware already read (`ctx.body`) is reused. A Content-Length above `max` is refused before
- * reading anything. With `keepOnTooLarge` the bytes read are put back into the request stream (mirroring: the
- * main service still gets the whole body).
+ * A body another middleware already read (`ctx.body`) is reused; a stored one (buffering's, partly on disk) is read
+ * into memory. A Content-Length above `max` is refused before reading anything. With `keepOnTooLarge` the bytes
+ * read are put back into the request stream (mirroring: the main service still gets the whole body).
  */
 export function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge' | string | undefined, body: Buffer) => void, options: { keepOnTooLarge?: boolean } = {}): void {
-  if (ctx.body !== undefined) {
-    if (max >= 0 && ctx.body.length > max) done('tooLarge', Buffer.alloc(0));
-    else done(undefined, ctx.body);
+  const read = ctx.body;
+  if (read !== undefined) {
+    if (max >= 0 && read.length > max) done('tooLarge', Buffer.alloc(0));
+    else if (Buffer.isBuffer(read)) done(undefined, read);
+    else collect(read.reader(), done);
     return;
   }
   const req = ctx.req;
@@ -37,6 +40,15 @@ export function readBody(ctx: RequestContext, max: number, done: (err: 'tooLarge
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('error', onError);
+}
+
+/** Reads a whole stream into one buffer. */
+function collect(stream: Readable, done: (err: string | undefined, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => { chunks.push(chunk); size += chunk.length; });
+  stream.once('end', () => done(undefined, Buffer.concat(chunks, size)));
+  stream.once('error', (err: Error) => done(err.message, Buffer.alloc(0)));
 }
 
 /** What the middlewares inside may change on the context; restored before each new attempt (retry, buffering, failover). */

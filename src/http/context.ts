@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import type { ProxyError } from './errors.ts';
 import type { RequestTrace } from './hooks.ts';
 import type { EffectiveObservability } from './observability.ts';
@@ -52,10 +52,10 @@ export interface RequestContext {
    */
   onAttemptFailed?: (error: ProxyError) => boolean;
   /**
-   * The request body, when a middleware had to read it first (forwardAuth's forwardBody): the forwarder
-   * sends these bytes instead of streaming `req`.
+   * The request body, when a middleware had to read it first (forwardAuth's forwardBody, buffering): the
+   * forwarder sends these bytes, or streams a fresh reader of a stored body, instead of streaming `req`.
    */
-  body?: Buffer;
+  body?: Buffer | StoredBody;
   /** The authenticated user, for the access log's ClientUsername (forwardAuth's headerField). */
   user?: string;
   /** Number of upstream attempts made so far (retry sets resend count from it). */
@@ -64,6 +64,15 @@ export interface RequestContext {
   trace?: RequestTrace;
   /** Merged observability for the matched router (or the entry point when unmatched). */
   observability?: EffectiveObservability;
+}
+
+/**
+ * A request body kept outside the context, partly on disk (buffering past `memRequestBodyBytes`): its size, and a
+ * new reader of all of it on each call, so every attempt (retry, retryExpression) sends it whole.
+ */
+export interface StoredBody {
+  readonly length: number;
+  reader(): Readable;
 }
 
 /** A request handler on the fast path: synchronous, writes to ctx.res, never returns a promise. */

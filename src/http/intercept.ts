@@ -7,7 +7,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
  */
 export interface ResponseTap {
   head(status: number, headers: OutgoingHttpHeaders): void;
-  data(chunk: Buffer): void;
+  /** Returning false makes `res.write` return false: the writer waits for a 'drain' the tap emits on `res`. */
+  data(chunk: Buffer): boolean | void;
   end(): void;
   /** When set, `res.addTrailers` comes here too (the forwarder relays upstream trailers with it). */
   trailers?(trailers: OutgoingHttpHeaders): void;
@@ -18,7 +19,8 @@ type Patched = ServerResponse & { writeHead: unknown; write: unknown; end: unkno
 /**
  * Takes over `res.writeHead`, `res.write`, `res.end` and `res.flushHeaders` on this one response object (Traefik's
  * middlewares wrap the `http.ResponseWriter` for the same purpose: customerrors' codeCatcher, buffering, failover).
- * Writes are accepted at once (never backpressured), so a tap must bound what it keeps. `release()` gives the
+ * Writes are accepted at once unless `data` returns false (then the tap emits 'drain' on `res` when it can take
+ * more, as a socket would), so a tap must bound what it keeps or push back. `release()` gives the
  * response back (idempotent); until then `res.headersSent` stays false, so whatever runs next may answer.
  *
  * @example
@@ -35,10 +37,10 @@ export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
   r.flushHeaders = function tappedFlushHeaders(): void { /* held until released */ };
   r.write = function tappedWrite(chunk: unknown, a?: unknown, b?: unknown): boolean {
     const bytes = toBuffer(chunk, typeof a === 'string' ? a as BufferEncoding : undefined);
-    if (bytes.length > 0) tap.data(bytes);
+    const more = bytes.length === 0 || tap.data(bytes) !== false;
     const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
     if (cb) queueMicrotask(() => (cb as () => void)());
-    return true;
+    return more;
   };
   r.end = function tappedEnd(chunk?: unknown, a?: unknown, b?: unknown): ServerResponse {
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {

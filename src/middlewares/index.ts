@@ -75,7 +75,7 @@ const TYPES: { [K in MiddlewareType]-?: { span: string; build(cfg: NonNullable<M
   forwardAuth: { span: 'ForwardAuth', build: (c, _resolve, env) => forwardAuth(c, env.logger) },
   errors: { span: 'CustomError', build: (c, _resolve, env) => errorPages(c, env.service) },
   inFlightReq: { span: 'InFlightReq', build: (c) => inFlightReq(c) },
-  buffering: { span: 'Buffer', build: (c) => buffering(c) },
+  buffering: { span: 'Buffer', build: (c, _resolve, env) => buffering(c, { logger: env.logger }) },
   digestAuth: { span: 'DigestAuth', build: (c) => digestAuth(c) },
   contentType: { span: 'ContentType', build: (c) => contentType(c) },
   passTLSClientCert: { span: 'PassClientTLSCert', build: (c) => passTLSClientCert(c) },

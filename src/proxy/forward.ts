@@ -67,18 +67,21 @@ export function forward(ctx: RequestContext, upstream: Upstream, options: Forwar
   const cl = req.headers['content-length'];
   // HTTP/2 has no Transfer-Encoding: a body without Content-Length is any stream not ended with its headers.
   const h2Body = req.httpVersionMajor === 2 && (req as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
-  // A middleware that read the body first (forwardAuth's forwardBody) left the bytes on the context.
-  const buffered = ctx.body;
-  const hasBody = buffered !== undefined ? buffered.length > 0 : te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
+  // A middleware that read the body first (forwardAuth's forwardBody, buffering) left it on the context: bytes, or a
+  // stored body (buffering spilled it to disk) read afresh for this attempt.
+  const read = ctx.body;
+  const hasBody = read !== undefined ? read.length > 0 : te !== undefined || (cl !== undefined && cl !== '0') || h2Body;
+  const buffered = read === undefined || Buffer.isBuffer(read) ? read : undefined;
+  const stream = hasBody && buffered === undefined ? (read === undefined || Buffer.isBuffer(read) ? req : read.reader()) : undefined;
   const h1 = (): void => exchange.dispatch(upstream.pool, {
     path,
     method: ctx.method as Dispatcher.HttpMethod,
     headers,
-    body: hasBody ? (buffered ?? req) : null,
+    body: hasBody ? (buffered ?? stream!) : null,
     headersTimeout: options.responseHeaderTimeout,
   }, !hasBody && isReplayable(ctx.method, ctx.headers));
   if (h2 !== undefined) {
-    forwardH2(exchange, upstream, h2, path, headers, { buffered: hasBody ? buffered : undefined, stream: hasBody && buffered === undefined ? req : undefined }, options, h1);
+    forwardH2(exchange, upstream, h2, path, headers, { buffered: hasBody ? buffered : undefined, stream }, options, h1);
     return;
   }
   h1();

@@ -196,8 +196,9 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
         const h = ctx.req.headers;
         const h2Body = ctx.req.httpVersionMajor === 2 && (ctx.req as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
         const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0') || h2Body;
-        if (!forwardBody || !hasBody || ctx.body !== undefined || (ctx.method === 'CONNECT' && h['content-length'] === undefined)) {
-          authenticate(ctx, next, ctx.body !== undefined && forwardBody ? ctx.body : undefined, refuse);
+        const read = ctx.body;
+        if (!forwardBody || !hasBody || Buffer.isBuffer(read) || (ctx.method === 'CONNECT' && h['content-length'] === undefined)) {
+          authenticate(ctx, next, forwardBody && Buffer.isBuffer(read) ? read : undefined, refuse);
           return;
         }
         readBody(ctx, maxBodySize, function read(err, body) {
@@ -212,8 +213,8 @@ export function forwardAuth(cfg: ForwardAuth, logger?: Logger): Wrapper {
             reply(ctx, 500, { connection: 'close' }, '');
             return;
           }
-          // The forwarder sends these bytes: the request stream is spent.
-          ctx.body = body;
+          // The forwarder sends these bytes (or the stored body they were read from): the request stream is spent.
+          ctx.body ??= body;
           delete ctx.headers.expect;
           authenticate(ctx, next, body.length > 0 ? body : undefined, refuse);
         });

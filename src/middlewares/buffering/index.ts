@@ -27,6 +27,21 @@ const RETRY_FUNCTIONS: Record<string, ExpressionFunction<AttemptView>> = {
 
 /** Where the stores of one request are, so that the end of the request (or the client leaving) releases them. */
 interface Held { request: BodyStore | undefined; response: BodyStore | undefined }
+const heldByRequest = new WeakMap<RequestContext, Held>();
+
+/** The request's stores, and one listener that releases them when its response closes (a retry around us reuses both). */
+function heldBodies(ctx: RequestContext): Held {
+  let held = heldByRequest.get(ctx);
+  if (held !== undefined) return held;
+  const fresh: Held = { request: undefined, response: undefined };
+  heldByRequest.set(ctx, fresh);
+  ctx.res.once('close', function releaseBodies() {
+    fresh.request?.destroy();
+    fresh.response?.destroy();
+  });
+  held = fresh;
+  return held;
+}
 
 export interface BufferingOptions {
   /** Directory of the temporary files (default `os.tmpdir()`, read when a file is made: `TMPDIR`). */
@@ -80,11 +95,7 @@ export function buffering(cfg: Buffering, options: BufferingOptions = {}): Wrapp
         const req = ctx.req;
         const declared = Number(req.headers['content-length'] ?? NaN);
         if (maxRequest > 0 && declared > maxRequest) { tooLarge(); return; }
-        const held: Held = { request: undefined, response: undefined };
-        ctx.res.once('close', function releaseBodies() {
-          held.request?.destroy();
-          held.response?.destroy();
-        });
+        const held = heldBodies(ctx);
         const ready = (): void => {
           const length = ctx.body?.length ?? 0;
           // The service sees a request with a known length (oxy turns chunked requests into sized ones); the body is
@@ -148,6 +159,7 @@ export function buffering(cfg: Buffering, options: BufferingOptions = {}): Wrapp
     let size = 0;
     let over = false;
     const store = new BodyStore(memResponse, tempDir);
+    held.response?.destroy(); // an attempt that never answered (a retry around us tries again)
     held.response = store;
     // The writer (the forwarder) waits while the file lags behind: the upstream is paused, nothing piles up here.
     store.on('drain', () => res.emit('drain'));

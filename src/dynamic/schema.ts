@@ -89,7 +89,10 @@ export const serviceDesc = desc('Service', {
   weighted: { kind: 'struct', struct: weightedRoundRobinDesc, only: 'document' },
   mirroring: { kind: 'struct', struct: mirroringDesc, only: 'document' },
   failover: { kind: 'struct', struct: failoverDesc, only: 'document' },
-}, notSupported('service type', ['highestRandomWeight']));
+}, {
+  ...notSupported('service type', ['highestRandomWeight']),
+  middlewares: 'service "middlewares" (Traefik v3.7) is not supported by tagway: name them on the routers of the service',
+});
 
 export const ipStrategyDesc = desc('IPStrategy', { depth: int, excludedIPs: strings, ipv6Subnet: int });
 export const sourceCriterionDesc = desc('SourceCriterion', {

@@ -88,10 +88,11 @@ describe('decodeDynamicDocument: errors with lines', () => {
     },
     {
       desc: 'Traefik sections tagway lacks are named as unsupported',
-      text: 'http:\n  serversTransports:\n    t: { spiffe: {} }\n  services:\n    m:\n      highestRandomWeight: {}\n',
+      text: 'http:\n  serversTransports:\n    t: { spiffe: {} }\n  services:\n    m:\n      highestRandomWeight: {}\n    w:\n      middlewares: [a]\n',
       want: [
         { path: 'http.serversTransports.t.spiffe', line: 3, message: 'serversTransport option "spiffe" is not supported by tagway' },
         { path: 'http.services.m.highestRandomWeight', line: 6, message: 'service type "highestRandomWeight" is not supported by tagway' },
+        { path: 'http.services.w.middlewares', line: 8, message: 'service "middlewares" (Traefik v3.7) is not supported by tagway: name them on the routers of the service' },
       ],
     },
     {

@@ -2,7 +2,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, finished, pipeline } from 'node:stream';
@@ -270,6 +271,42 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
     await b.failed;
     await released();
     assert.equal(calls, 0);
+  });
+
+  it('a spilled body goes whole to an h2c upstream, and to a forwardAuth server (forwardBody) inside buffering', async (t) => {
+    const payload = body(3);
+    const h2 = createH2cServer((req, res) => {
+      const hash = createHash('sha256');
+      let n = 0;
+      req.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
+      req.on('end', () => res.end(JSON.stringify({ sha: hash.digest('hex'), n, files: bodyStoreStats().files })));
+    });
+    await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => h2.close(() => resolve())));
+    const authSaw: Array<{ sha: string; n: number }> = [];
+    const auth = createServer((req, res) => {
+      const hash = createHash('sha256');
+      let n = 0;
+      req.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
+      req.on('end', () => { authSaw.push({ sha: hash.digest('hex'), n }); res.end(); });
+    });
+    await new Promise<void>((resolve) => auth.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => { auth.closeAllConnections(); auth.close(() => resolve()); }));
+    const gw = await startFileGateway(t, {
+      routers: { r: { rule: 'PathPrefix(`/`)', service: 'h2', middlewares: ['b', 'auth'] } },
+      middlewares: {
+        b: { buffering: { memRequestBodyBytes: 64 * 1024 } },
+        auth: { forwardAuth: { address: `http://127.0.0.1:${(auth.address() as { port: number }).port}/verify`, forwardBody: true, maxBodySize: 8 * MiB } },
+      },
+      services: { h2: { loadBalancer: { servers: [{ url: `h2c://127.0.0.1:${(h2.address() as { port: number }).port}` }] } } },
+    });
+    const r = await upload(gw.web, '/', payload.stream());
+    assert.equal(r.status, 200, r.body.toString());
+    const got = JSON.parse(r.body.toString()) as { sha: string; n: number; files: number };
+    assert.deepEqual({ sha: got.sha, n: got.n }, { sha: payload.sha, n: payload.size }, 'the h2c upstream got it whole');
+    assert.equal(got.files, 1, 'streamed from the file');
+    assert.deepEqual(authSaw, [{ sha: payload.sha, n: payload.size }], 'the auth server got it whole');
+    await released();
   });
 
   it('retryExpression replays a spilled body whole on each attempt', async (t) => {

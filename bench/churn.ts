@@ -19,6 +19,8 @@ const arg = (name: string, fallback: string): string => process.argv.find((a) =>
 const SERVICES = arg('services', '1000,5000').split(',').map(Number);
 const WORKERS = arg('workers', '1,2').split(',').map(Number);
 const SECONDS = Number(arg('seconds', '10'));
+/** `--cpu-prof=DIR`: tagway's processes (primary and workers) write CPU profiles there. */
+const CPU_PROF = arg('cpu-prof', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (line: string): void => { process.stderr.write(line + '\n'); };
 
@@ -70,7 +72,7 @@ async function run(services: number, workers: number, catalogAddress: string, fl
   };
   const started = performance.now();
   // Spawned here rather than with spawnChild: its log (stderr) carries the build times.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts',
+  const child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), '--import', 'tsx', 'src/cli.ts',
     `--entryPoints.web.address=127.0.0.1:${web}`, `--entryPoints.traefik.address=127.0.0.1:${admin}`, '--api.insecure=true',
     `--providers.consulCatalog.endpoint.address=${catalogAddress}`, '--providers.consulCatalog.exposedByDefault=true',
     '--providers.providersThrottleDuration=0s', `--workers=${workers}`, '--log.level=DEBUG', '--log.format=json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -7,25 +7,41 @@ export interface MessageChanges {
   readonly middlewares: readonly string[];
 }
 
-const notes = new WeakMap<Message, { from: Message; changes: MessageChanges }>();
+/**
+ * A message → the one before it (held weakly: a note must not keep a provider's whole history of snapshots alive)
+ * and what changed since.
+ */
+const notes = new WeakMap<Message, { from: WeakRef<Message>; changes: MessageChanges }>();
+
+/** How many notes `changesSince` follows back (messages a stage skipped, coalesced into one rebuild). */
+const MAX_HOPS = 64;
 
 /**
  * A provider (or a worker decoding a delta) that knows what changed since its previous message says so here;
- * stages that diff messages then look at those items only. Messages stay whole snapshots: a stage that lost
- * track (a message it did not see) compares them in full.
+ * stages that diff messages then look at those items only. A stage that skipped messages (coalesced) gets the
+ * union of the notes in between; one that lost track (a message no longer held, or not noted) compares in full.
  *
  * @example
  * noteChanges(next, previous, { routers: [], services: ['whoami'], middlewares: [] });
  * changesSince(previous, next) // { routers: [], services: ['whoami'], middlewares: [] }
- * changesSince(older, next)    // undefined: compare the snapshots
+ * changesSince(older, next)    // the union since `older`, or undefined: compare the snapshots
  */
 export function noteChanges(next: Message, from: Message, changes: MessageChanges): void {
-  notes.set(next, { from, changes });
+  notes.set(next, { from: new WeakRef(from), changes });
 }
 
-/** What changed from `from` to `next`, if the provider noted it for exactly that pair. */
+/** What changed from `from` to `next`, if the provider noted every step from exactly `from`. */
 export function changesSince(from: Message | undefined, next: Message | undefined): MessageChanges | undefined {
   if (from === undefined || next === undefined) return undefined;
-  const note = notes.get(next);
-  return note?.from === from ? note.changes : undefined;
+  const steps: MessageChanges[] = [];
+  for (let at: Message | undefined = next; at !== from; ) {
+    const note = notes.get(at!);
+    if (note === undefined || steps.length === MAX_HOPS) return undefined;
+    steps.push(note.changes);
+    at = note.from.deref();
+    if (at === undefined) return undefined;
+  }
+  if (steps.length === 1) return steps[0];
+  const union = (kind: keyof MessageChanges): string[] => [...new Set(steps.flatMap((s) => s[kind]))];
+  return { routers: union('routers'), services: union('services'), middlewares: union('middlewares') };
 }

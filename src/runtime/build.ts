@@ -33,6 +33,8 @@ export interface BuildResult {
   retired: MiddlewareEntry[];
   /** Incremental builds: services whose live handler no router holds any more (release them once it is live). */
   released?: string[];
+  /** Incremental builds: the services whose API record was made again or removed (the others are the same objects). */
+  serviceRecords?: string[];
 }
 
 /** The items a build built (compiled, instantiated), by qualified name; the others were kept as they were. */
@@ -105,6 +107,7 @@ export class IncrementalRuntime {
   #tlsOptions: ReadonlyMap<string, CompiledOptions | Error> = new Map();
   #issues = new Map<string, QualifiedIssue[]>();
   #issueSigs = new Map<string, string>();
+  #lastIssues: readonly QualifiedIssue[] | undefined;
   /** Configured router name → the routers it became (one per entry point with a model, else itself). */
   #origins = new Map<string, string[]>();
   #originOf = new Map<string, string>();
@@ -150,7 +153,7 @@ export class IncrementalRuntime {
     this.#origins = new Map(); this.#originOf = new Map(); this.#routers = new Map();
     this.#serviceBases = new Map(); this.#middlewareBases = new Map(); this.#mwResults = new Map(); this.#mwEntries = new Map();
     this.#routersByService = new Map(); this.#routersByMiddleware = new Map(); this.#chainUsers = new Map(); this.#chainRefs = new Map();
-    this.#serviceUsers = new Map(); this.#serviceRefs = new Map(); this.#tlsRouters = new Map(); this.#issueSigs = new Map();
+    this.#serviceUsers = new Map(); this.#serviceRefs = new Map(); this.#tlsRouters = new Map(); this.#issueSigs = new Map(); this.#lastIssues = undefined;
     this.#mwServiceUsers = new Map(); this.#mwServiceRefs = new Map(); this.#mwServiceUse = new Map();
     this.#state = { routers: {}, services: {}, middlewares: {} };
     this.#tlsOptions = tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]);
@@ -378,13 +381,16 @@ export class IncrementalRuntime {
     }
     return {
       state: this.#state, tables: this.#tables, tlsTables: this.#tlsTables, hostOptions: this.#routerTls.hostOptions,
-      middlewares: this.#mwEntries, retired, ...(full ? {} : { released }),
+      middlewares: this.#mwEntries, retired, ...(full ? {} : { released, serviceRecords: [...sInfo] }),
       work: { full, routers: rebuilt, services: [...sBuild].filter((s) => Object.hasOwn(http.services, s)), middlewares: resolver.rebuilt },
     };
   }
 
   /** Indexes the providers' issues by item; returns the items whose issues changed. */
   #setIssues(issues: readonly QualifiedIssue[]): Set<string> {
+    // The aggregator hands the same array while no provider's issues moved: nothing to compare.
+    if (issues === this.#lastIssues) return new Set();
+    this.#lastIssues = issues;
     const byKey = new Map<string, QualifiedIssue[]>();
     for (const issue of issues) {
       const key = issueKey(issue.kind, issue.name);

@@ -5,11 +5,17 @@ import type { ConfigChanges } from './build.ts';
 
 const KINDS = ['routers', 'services', 'middlewares'] as const;
 
+/** The items of one provider as the aggregator last took them (by kind, by name as the provider wrote it). */
+type Taken = Record<typeof KINDS[number], Map<string, unknown>>;
+
 /**
  * The aggregated configuration, kept up to date provider message by provider message. Providers send whole
  * snapshots; an item that did not change is the same object in the next one (the Consul provider shares them,
  * a worker's decoded deltas too), so comparing references tells what changed, and only the items of the
- * providers that spoke are looked at. A change of the TLS section asks for a full build.
+ * providers that spoke are looked at — only those a provider noted as changed, when it did. Comparisons are
+ * against what this aggregator took last (its own record), never against the provider's previous message, so a
+ * provider may patch its item maps in place (a worker's delta receiver does). A change of the TLS section asks
+ * for a full build.
  *
  * @example
  * const agg = new ConfigurationAggregator();
@@ -19,6 +25,7 @@ const KINDS = ['routers', 'services', 'middlewares'] as const;
 export class ConfigurationAggregator {
   #messages = new Map<string, Message>();
   #aggregated: Aggregated | undefined;
+  #taken = new Map<string, Taken>();
   #tlsJson = '';
 
   /** `changes` is undefined when the whole configuration must be built (first one, TLS section changed). */
@@ -37,44 +44,44 @@ export class ConfigurationAggregator {
     }
     const http = this.#aggregated.configuration.http;
     for (const provider of spoke) {
-      const before = previous.get(provider)?.configuration.http;
       const after = messages.get(provider)?.configuration.http;
+      const noted = changesSince(previous.get(provider), messages.get(provider));
+      let taken = this.#taken.get(provider);
+      if (taken === undefined) this.#taken.set(provider, taken = { routers: new Map(), services: new Map(), middlewares: new Map() });
       for (const kind of KINDS) {
-        const a: Record<string, unknown> = before?.[kind] ?? {};
         const b: Record<string, unknown> = after?.[kind] ?? {};
+        const mine = taken[kind];
         const into = http[kind] as Record<string, unknown>;
-        const noted = changesSince(previous.get(provider), messages.get(provider));
+        const take = (name: string): void => {
+          const value = Object.hasOwn(b, name) ? b[name] : undefined;
+          if (mine.get(name) === value) return;
+          const q = qualify(name, provider);
+          if (value === undefined) { delete into[q]; mine.delete(name); } else { into[q] = value; mine.set(name, value); }
+          changes[kind].add(q);
+        };
         if (noted) {
           // The provider said which items changed: only those are looked at.
-          for (const name of noted[kind]) {
-            if (a[name] === b[name]) continue;
-            const q = qualify(name, provider);
-            if (Object.hasOwn(b, name)) into[q] = b[name]; else delete into[q];
-            changes[kind].add(q);
-          }
+          for (const name of noted[kind]) take(name);
           continue;
         }
-        for (const name in b) {
-          if (a[name] === b[name]) continue;
-          const q = qualify(name, provider);
-          into[q] = b[name];
-          changes[kind].add(q);
-        }
-        for (const name in a) {
-          if (Object.hasOwn(b, name)) continue;
-          const q = qualify(name, provider);
-          delete into[q];
-          changes[kind].add(q);
-        }
+        for (const name in b) take(name);
+        for (const name of [...mine.keys()]) if (!Object.hasOwn(b, name)) take(name);
       }
+      if (!messages.has(provider)) this.#taken.delete(provider);
     }
-    this.#aggregated = { configuration: this.#aggregated.configuration, issues: issuesOf(messages) };
+    const issuesMoved = spoke.some((p) => previous.get(p)?.issues !== messages.get(p)?.issues);
+    this.#aggregated = { configuration: this.#aggregated.configuration, issues: issuesMoved ? issuesOf(messages) : this.#aggregated.issues };
     return { aggregated: this.#aggregated, changes };
   }
 
   #full(): Aggregated {
     this.#aggregated = aggregate(this.#messages);
     this.#tlsJson = JSON.stringify(this.#aggregated.configuration.tls ?? null);
+    this.#taken = new Map();
+    for (const [provider, m] of this.#messages) {
+      const http = m.configuration.http;
+      this.#taken.set(provider, { routers: new Map(Object.entries(http.routers)), services: new Map(Object.entries(http.services)), middlewares: new Map(Object.entries(http.middlewares)) });
+    }
     return this.#aggregated;
   }
 }

@@ -46,6 +46,8 @@ export class ServiceRegistry implements ServiceSource {
   #ids = 0;
   /** Consul Connect: the mesh identity of each service's transport (for the API). */
   #mesh = new Map<string, MeshIdentity>();
+  /** Live services whose API record can change without a build: health-checked servers, a mesh identity. */
+  #changing = new Set<string>();
 
   /** `forwardingTimeouts`: the static `serversTransport.forwardingTimeouts`, in ms, for every service. */
   constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
@@ -172,20 +174,34 @@ export class ServiceRegistry implements ServiceSource {
       }
       this.#live = this.#next;
       this.#next = new Map();
+      this.#changing.clear();
+      for (const [name, entry] of this.#live) this.#follow(name, entry);
       return;
     }
     for (const [name, entry] of this.#next) {
       const live = this.#live.get(name);
       if (live !== undefined && live !== entry) live.handler.close();
       this.#live.set(name, entry);
+      this.#follow(name, entry);
     }
     for (const name of released) {
       if (this.#next.has(name)) continue;
       this.#live.get(name)?.handler.close();
       this.#live.delete(name);
+      this.#changing.delete(name);
     }
     this.#next = new Map();
   }
+
+  #follow(name: string, entry: Entry): void {
+    if (entry.handler.serverHealth() !== undefined || this.#mesh.has(name)) this.#changing.add(name); else this.#changing.delete(name);
+  }
+
+  /**
+   * The live services whose server status or mesh identity can change between builds (health checks, Connect):
+   * the only ones the API needs to look at again when no build happened.
+   */
+  changing(): ReadonlySet<string> { return this.#changing; }
 
   /** How many service handlers were created since the registry started (tests count what a change costs). */
   get created(): number { return this.#created; }

@@ -50,6 +50,8 @@ export class RuntimeStage {
   #tlsParts: ReturnType<typeof buildTlsParts> | undefined;
   /** Set when a build failed halfway: the next one is full. */
   #needFull = true;
+  /** Services whose records builds made since `state()` last looked (their live status is not on them yet). */
+  #recordsToLook: Set<string> | 'all' = 'all';
 
   constructor(options: RuntimeStageOptions) {
     this.#options = options;
@@ -75,10 +77,15 @@ export class RuntimeStage {
     }
   }
 
-  /** What `/api/http/*` shows: the last build's items, with the live servers' health. */
+  /**
+   * What `/api/http/*` shows: the last build's items, with the live servers' health. Only the services whose record
+   * a build made since the last call, and those whose health can change on its own, are looked at (not 5,000).
+   */
   state(): RuntimeState {
     const state = this.#current?.state ?? { routers: {}, services: {}, middlewares: {} };
-    for (const svc of Object.values(state.services)) {
+    const look = (name: string): void => {
+      const svc = state.services[name];
+      if (svc === undefined) return;
       const status = this.#services.serverStatus(svc.name);
       // Replaced only when it changed: the API keeps a record's representation while the record stays the same.
       if (status && !sameStatus(svc.serverStatus, status)) svc.serverStatus = status;
@@ -88,7 +95,11 @@ export class RuntimeStage {
         // The API's lists key a representation on the record and its serverStatus: a new one remakes it.
         if (svc.serverStatus) svc.serverStatus = { ...svc.serverStatus };
       }
-    }
+    };
+    if (this.#recordsToLook === 'all') for (const name in state.services) look(name);
+    else for (const name of this.#recordsToLook) look(name);
+    this.#recordsToLook = new Set();
+    for (const name of this.#services.changing()) look(name);
     return state;
   }
 
@@ -142,6 +153,8 @@ export class RuntimeStage {
     this.#needFull = false;
     this.#current = result;
     this.#services.commit(result.work.full ? undefined : result.released);
+    if (result.serviceRecords === undefined) this.#recordsToLook = 'all';
+    else if (this.#recordsToLook !== 'all') for (const name of result.serviceRecords) this.#recordsToLook.add(name);
     for (const mw of result.retired) mw.built.close?.();
     for (const name of result.work.full ? Object.keys(result.state.routers) : result.work.routers) {
       const r = result.state.routers[name];

@@ -1,6 +1,6 @@
 /**
  * What the primary sends its workers when a provider's configuration changes: the items that changed, not the
- * whole snapshot. Pure: `encodeDelta` (primary) and `applyDelta` (worker) are inverse, and the worker's new
+ * whole snapshot. `encodeDelta` (primary) and `applyDelta` (worker) are inverse, and the worker's new
  * message shares every unchanged item with its previous one and notes what changed (dynamic/changes.ts), so its
  * runtime rebuilds what the primary's change reaches and nothing else.
  */
@@ -51,15 +51,19 @@ export function encodeDelta(previous: Message | undefined, next: Message): Messa
   return any ? delta : undefined;
 }
 
-/** The worker's side: `previous` with the delta applied, a new snapshot sharing every unchanged item. */
+/**
+ * The worker's side: `previous` with the delta applied. The item maps of `previous` are patched in place and
+ * shared by the new message (a change costs its own items, never a copy of 5,000): the receiver owns them (they
+ * were decoded from the wire), and the runtime's aggregator compares against its own record, not the old message.
+ */
 export function applyDelta(previous: Message | undefined, delta: MessageDelta): Message {
   const before = previous?.configuration;
   const restNow = delta.rest ?? (before ? restOf(before) : { configuration: {}, http: {} });
   const http = { ...restNow.http } as unknown as Configuration['http'];
   const changes: Record<Kind, string[]> = { routers: [], services: [], middlewares: [] };
   for (const kind of KINDS) {
-    const items = { ...(before?.http[kind] ?? {}) } as Record<string, unknown>;
-    for (const [name, value] of Object.entries(delta.set[kind])) { items[name] = value; changes[kind].push(name); }
+    const items = (before?.http[kind] ?? {}) as Record<string, unknown>;
+    for (const name in delta.set[kind]) { items[name] = delta.set[kind][name]; changes[kind].push(name); }
     for (const name of delta.del[kind]) { delete items[name]; changes[kind].push(name); }
     (http as unknown as Record<string, unknown>)[kind] = items;
   }

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { changesSince } from '../../src/dynamic/changes.ts';
 import type { Configuration, Message } from '../../src/dynamic/types.ts';
 import { applyDelta, DeltaFanout, DeltaReceiver, encodeDelta, type FanoutMessage } from '../../src/server/deltas.ts';
+import fc from 'fast-check';
+import { aggregate } from '../../src/dynamic/aggregate.ts';
+import { ConfigurationAggregator } from '../../src/runtime/changes.ts';
 
 function catalog(n: number): Message {
   const c: Configuration = { http: { routers: {}, services: {}, middlewares: {} } };
@@ -121,4 +124,51 @@ describe('deltas', () => {
     assert.deepEqual(receiver.receive({ type: 'tagway:delta', seq: 8, delta: encodeDelta(a, b)! }), { messages: [] });
     assert.equal(receiver.receive({ type: 'tagway:snapshot', seq: 8, messages: [b] }).messages[0], b);
   });
+
+  it('a worker patches its item maps in place; rebuilds that skip deltas (coalesced) or follow a snapshot still see every change', () => {
+    type Op = { kind: 'set' | 'del' | 'add'; i: number } | { kind: 'resync' } | { kind: 'rebuild' };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constantFrom('set' as const, 'del' as const, 'add' as const), i: fc.nat(19) }),
+      fc.constant({ kind: 'resync' as const }), fc.constant({ kind: 'rebuild' as const }), fc.constant({ kind: 'rebuild' as const }));
+    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
+      const { fanout, peers } = cluster(1);
+      const worker = peers.get(1)!;
+      let m = catalog(20);
+      let version = 0;
+      fanout.publish(m);
+      fanout.join(1);
+      const aggregator = new ConfigurationAggregator();
+      let seen = aggregator.update(new Map([['consulcatalog', worker.current()]])).aggregated;
+      let before = structuredClone(seen.configuration.http);
+      const rebuild = (): void => {
+        const { aggregated, changes } = aggregator.update(new Map([['consulcatalog', worker.current()]]));
+        const want = aggregate(new Map([['consulcatalog', m]])).configuration.http;
+        assert.deepEqual(aggregated.configuration.http, want, JSON.stringify(ops));
+        // Every item that differs from the last rebuild is among the changes (the runtime rebuilds only those).
+        if (changes) {
+          for (const kind of ['routers', 'services', 'middlewares'] as const) {
+            const named = new Set(changes[kind]);
+            for (const q of new Set([...Object.keys(before[kind]), ...Object.keys(want[kind])])) {
+              if (JSON.stringify(before[kind][q]) !== JSON.stringify(want[kind][q])) assert.ok(named.has(q), `${kind} ${q} changed unnoticed after ${JSON.stringify(ops)}`);
+            }
+          }
+        }
+        seen = aggregated;
+        before = structuredClone(aggregated.configuration.http);
+      };
+      for (const op of ops) {
+        if (op.kind === 'rebuild') { rebuild(); continue; }
+        if (op.kind === 'resync') { fanout.join(1); continue; }
+        const http = { ...m.configuration.http, routers: { ...m.configuration.http.routers }, services: { ...m.configuration.http.services } };
+        const name = `svc-${op.i}`;
+        if (op.kind === 'set') http.services[name] = { loadBalancer: { servers: [{ url: `http://10.3.0.${++version % 250}:80` }] } };
+        else if (op.kind === 'del') { delete http.routers[name]; delete http.services[name]; }
+        else http.routers[`new-${op.i}`] = { rule: `Host(\`new-${op.i}-${++version}.test\`)`, service: name };
+        m = { ...m, configuration: { ...m.configuration, http } };
+        fanout.publish(m);
+      }
+      rebuild();
+    }), { numRuns: 200, seed: 2026_12_06 });
+  });
 });
+

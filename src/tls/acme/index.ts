@@ -70,6 +70,7 @@ export function createAcme(config: StaticConfig, options: { log: Logger; env: Re
   return {
     resolvers, board,
     observe(state, tls) {
+      if (resolvers.length === 0) return; // no resolver: nothing to look for in 5,000 routers at each change
       const routers = Object.values(state.routers);
       // Traefik's getUncheckedDomains looks in the whole TLS store (the resolvers' own certificates included).
       const inStore = (tls?.certificates ?? []).filter((c) => c.status !== 'disabled').map((c) => c.domains.join(','));

@@ -68,13 +68,11 @@ export class RuntimeStage {
   /** A provider's new snapshot. */
   push(message: Message): void { this.#watcher.push(message); }
 
-  /** Runs the providers, each snapshot they emit pushed here, until `signal` aborts. */
-  watch(providers: readonly Provider[], signal: AbortSignal): void {
-    for (const p of providers) {
-      p.provide((m) => this.push(m), signal).catch((err: unknown) => {
-        this.#options.log.error('provider stopped', { provider: p.name, error: errorMessage(err) });
-      });
-    }
+  /** Runs the providers, each snapshot they emit pushed here, until `signal` aborts; settles once all have stopped. */
+  watch(providers: readonly Provider[], signal: AbortSignal): Promise<void> {
+    return Promise.all(providers.map((p) => p.provide((m) => this.push(m), signal).catch((err: unknown) => {
+      this.#options.log.error('provider stopped', { provider: p.name, error: errorMessage(err) });
+    }))).then(() => undefined);
   }
 
   /**

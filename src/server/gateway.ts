@@ -54,6 +54,8 @@ export interface GatewayOptions {
   statusSource?: () => ProviderStatus[];
   /** Where the API reads live traffic when it is summed elsewhere (a cluster worker: the primary's sums). */
   trafficView?: TrafficStore;
+  /** Default providers only: the Consul Catalog provider on a worker thread, off the serving loop (default true). */
+  providerThread?: boolean;
 }
 
 export interface EntryPointRuntime {
@@ -94,6 +96,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   /** Sockets that arrived as upgrade requests; once detached from their response they are tunnels. */
   #upgraded = new WeakSet<Socket>();
   #closing: Promise<void> | undefined;
+  /** Settles once every provider has stopped (a provider thread: once it has ended). */
+  #providing: Promise<void> = Promise.resolve();
   /** Set once close() stops accepting: every answer from then on carries `Connection: close`. */
   #draining = false;
   #statusSource: (() => ProviderStatus[]) | undefined;
@@ -116,7 +120,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.#observers = [...(options.observers ?? []), ...(this.accessLog ? [this.accessLog] : []), ...(this.metrics ? [this.metrics] : []),
       ...(this.trafficRecorder ? [this.trafficRecorder] : [])];
     this.#acme = createAcme(config, { log: this.log, env: options.env ?? process.env, shared: consulAcmeShared(config, this.log) });
-    this.providers = [...(options.providers ?? defaultProviders(options.config, this.log)), ...this.#acme.resolvers];
+    this.providers = [...(options.providers ?? defaultProviders(options.config, this.log, { thread: options.providerThread ?? true })), ...this.#acme.resolvers];
     this.#statusSource = options.statusSource;
     this.#runtime = new RuntimeStage({
       entryPoints: config.entryPoints,
@@ -170,7 +174,7 @@ export class Gateway extends EventEmitter implements GatewayView {
       if (to !== undefined && redirectPort(to, this.config) === undefined) this.log.error('unable to create the redirection: the target is neither an entry point nor ":port"', { entryPoint: name, to });
     }
     this.#runtime.push(internalMessage(this.config, new Map([...this.entryPoints].map(([n, e]) => [n, e.port]))));
-    this.#runtime.watch(this.providers, this.#abort.signal);
+    this.#providing = this.#runtime.watch(this.providers, this.#abort.signal);
   }
 
   /** Base URL of an entry point, for tests and the demo. */
@@ -285,6 +289,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     const grace = Math.max(0, ...eps.map((e) => e.transport.lifeCycle.graceTimeOut));
     await this.#drain(grace);
     this.#runtime.close();
+    await withDeadline(this.#providing, PROVIDERS_STOP_MS, () => this.log.warn('providers still stopping', { afterMs: PROVIDERS_STOP_MS }));
     await this.#pools.close();
     for (const o of this.#observers) await o.close?.();
     if (this.tracing) await this.tracing.shutdown(this.config.tracing?.shutdownTimeout);
@@ -341,6 +346,9 @@ export class Gateway extends EventEmitter implements GatewayView {
 function httpMessage(socket: Socket): ServerResponse | null | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
 }
+
+/** How long close() waits for the providers to stop (their connections closed, a provider thread ended). */
+const PROVIDERS_STOP_MS = 5_000;
 
 /** How often idle keep-alive connections are closed while draining. */
 const DRAIN_SWEEP_MS = 50;

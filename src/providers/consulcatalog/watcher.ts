@@ -118,6 +118,15 @@ export class ConsulCatalogProvider implements Provider {
     this.#concurrency = options.fetchConcurrency ?? 4;
   }
 
+  /**
+   * What the constructor refuses, without starting anything: a bad defaultRule or constraints, an unreadable TLS
+   * file. For a provider that runs elsewhere (a provider thread): startup stops here all the same.
+   */
+  static check(config: ConsulCatalogConfig): void {
+    prepareBuildOptions(buildOptionsFrom(config));
+    createConsulApi(config.endpoint, { stale: config.stale, requireConsistent: config.requireConsistent }).close();
+  }
+
   status(): ProviderStatus {
     let error: string | undefined, since: number | undefined;
     for (const [source, e] of this.#errors) {

@@ -29,6 +29,10 @@ type Patched = ServerResponse & { writeHead: unknown; write: unknown; end: unkno
 export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
   const r = res as Patched;
   let released = false;
+  // A tap inside another (errors or contentType inside buffering) hands the response back to the outer tap, not
+  // past it to the client: what was there before is put back on release.
+  const own = r as unknown as Record<string, unknown>;
+  const before = TAPPED.map((name) => Object.getOwnPropertyDescriptor(own, name));
   r.writeHead = function tappedWriteHead(status: number, a?: unknown, b?: unknown): ServerResponse {
     const headers = (typeof a === 'object' && a !== null ? a : typeof b === 'object' && b !== null ? b : {}) as OutgoingHttpHeaders;
     tap.head(status, Array.isArray(headers) ? pairs(headers as unknown as string[]) : headers);
@@ -57,22 +61,27 @@ export function tapResponse(res: ServerResponse, tap: ResponseTap): () => void {
   return function release(): void {
     if (released) return;
     released = true;
-    const own = r as unknown as Record<string, unknown>;
-    delete own.writeHead;
-    delete own.write;
-    delete own.end;
-    delete own.flushHeaders;
-    delete own.addTrailers;
+    for (let i = 0; i < TAPPED.length; i++) {
+      const previous = before[i];
+      if (previous !== undefined) Object.defineProperty(own, TAPPED[i]!, previous);
+      else delete own[TAPPED[i]!];
+    }
   };
 }
 
-/** The response's own (untapped) write and end, for a tap that writes while it still holds the response. */
+const TAPPED = ['writeHead', 'write', 'end', 'flushHeaders', 'addTrailers'] as const;
+
+/**
+ * The response's write and end as they are before the caller taps it (the client's, or an outer tap's), for a tap
+ * that writes while it still holds the response. Call it before `tapResponse`.
+ */
 export function writeThrough(res: ServerResponse): { write(chunk: Buffer): boolean; end(): void; writeHead(status: number, headers: OutgoingHttpHeaders): void } {
-  const proto = Object.getPrototypeOf(res) as { write(this: ServerResponse, chunk: Buffer): boolean; end(this: ServerResponse): void; writeHead(this: ServerResponse, status: number, headers: OutgoingHttpHeaders): void };
+  const current = res as unknown as { write(this: ServerResponse, chunk: Buffer): boolean; end(this: ServerResponse): void; writeHead(this: ServerResponse, status: number, headers: OutgoingHttpHeaders): void };
+  const { write, end, writeHead } = current;
   return {
-    write: (chunk) => proto.write.call(res, chunk),
-    end: () => { proto.end.call(res); },
-    writeHead: (status, headers) => { proto.writeHead.call(res, status, headers); },
+    write: (chunk) => write.call(res, chunk),
+    end: () => { end.call(res); },
+    writeHead: (status, headers) => { writeHead.call(res, status, headers); },
   };
 }
 

@@ -309,6 +309,33 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
     await released();
   });
 
+  it('a failover service inside buffering sends the spilled body again to its fallback, from the file', async (t) => {
+    const payload = body(32);
+    let base = 0;
+    const main = await startUpstream(t, 'main', (req, res) => { req.resume(); req.on('end', () => { res.writeHead(500); res.end('main failed'); }); });
+    const seen: Parameters<typeof hashingUpstream>[0] = [];
+    const fallback = await startUpstream(t, 'fallback', hashingUpstream(seen, () => base));
+    const gw = await startFileGateway(t, {
+      routers: { r: { rule: 'PathPrefix(`/`)', service: 'fo', middlewares: ['b'] } },
+      middlewares: { b: { buffering: { memRequestBodyBytes: 64 * 1024 } } },
+      services: {
+        fo: { failover: { service: 'main', fallback: 'fallback', errors: { status: ['500'] } } },
+        main: lb(main.url),
+        fallback: lb(fallback.url),
+      },
+    });
+    base = arrayBuffersAfterGc();
+    const r = await upload(gw.web, '/', payload.stream());
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal((JSON.parse(r.body.toString()) as { sha: string }).sha, payload.sha);
+    assert.equal(r.headers['content-length'], String(r.body.length), 'buffering, outside the failover, sent the answer sized');
+    assert.equal(seen[0]?.files, 1, 'the fallback read it from the file');
+    const grown = seen[0]?.grown ?? Infinity;
+    t.diagnostic(`failover: arrayBuffers +${(grown / MiB).toFixed(1)} MiB at the fallback`);
+    assert.ok(grown < 12 * MiB, `the failover held the 32 MiB body in memory: arrayBuffers +${(grown / MiB).toFixed(1)} MiB`);
+    await released();
+  });
+
   it('retryExpression replays a spilled body whole on each attempt', async (t) => {
     const seen: Parameters<typeof hashingUpstream>[0] = [];
     const up = await startUpstream(t, 'up', hashingUpstream(seen, () => 0, (n) => (n < 3 ? 503 : 200)));

@@ -56,11 +56,11 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
     handle: function failoverHandler(ctx: RequestContext): void {
       if (!mainUp) { toFallback(ctx); return; }
       if (ranges.length === 0) { main.handler.handle(ctx); return; }
-      readBody(ctx, maxBody, function failoverBody(err, body) {
+      const afterBody = function failoverBody(err: string | undefined, body: Buffer | undefined): void {
         if (ctx.res.destroyed || ctx.res.headersSent) return;
         if (err === 'tooLarge') { respond(ctx, 413, 'Request body too large\n', { connection: 'close' }); return; }
         if (err !== undefined) { respond(ctx, 500, 'Internal Server Error\n'); return; }
-        ctx.body = body;
+        if (body !== undefined) ctx.body = body;
         const snapshot = snapshotContext(ctx);
         const res = ctx.res;
         let needFallback = false;
@@ -80,7 +80,11 @@ export function createFailoverService(name: string, cfg: Failover, main: ChildSe
           },
         });
         main.handler.handle(ctx);
-      });
+      };
+      // A body buffering stored (partly on disk) is sent again from its store: no need to hold it in memory.
+      const stored = ctx.body;
+      if (stored !== undefined && !Buffer.isBuffer(stored)) afterBody(maxBody >= 0 && stored.length > maxBody ? 'tooLarge' : undefined, undefined);
+      else readBody(ctx, maxBody, afterBody);
     },
     ...parent.members,
   };

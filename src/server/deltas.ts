@@ -33,9 +33,10 @@ export function encodeDelta(previous: Message | undefined, next: Message): Messa
   for (const kind of KINDS) {
     const a = (previous?.configuration.http[kind] ?? {}) as Record<string, unknown>;
     const b = next.configuration.http[kind] as Record<string, unknown>;
+    // A noted name is sent as it is now, unchecked: the provider may have patched `previous`'s maps in place.
     const names = noted ? noted[kind] : [...Object.keys(b), ...Object.keys(a).filter((n) => !Object.hasOwn(b, n))];
     for (const name of names) {
-      if (a[name] === b[name]) continue;
+      if (!noted && a[name] === b[name]) continue;
       any = true;
       if (Object.hasOwn(b, name)) delta.set[kind][name] = b[name]; else delta.del[kind].push(name);
     }

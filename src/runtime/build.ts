@@ -83,6 +83,8 @@ export function buildRuntime(input: BuildInput): BuildResult {
 type IssueKind = QualifiedIssue['kind'];
 const issueKey = (kind: IssueKind, name: string): string => `${kind}\0${name}`;
 const NO_ISSUES: readonly QualifiedIssue[] = Object.freeze([]);
+/** Past this many rebuilt routers (and a quarter of all), route tables are built anew rather than patched. */
+const BULK_ROUTES = 256;
 
 /**
  * The runtime, kept between builds so a change costs what it reaches. `full` builds everything (first
@@ -485,7 +487,8 @@ export class IncrementalRuntime {
       world.clear();
       for (const ep of Object.keys(this.#env.entryPoints)) {
         const list: Array<RouteInput<Route>> = [];
-        for (const rec of this.#routers.values()) for (const r of rec.routes) if (r.ep === ep && r.tls === tls) list.push(r.route);
+        // (a router the table refused before stays out, as a patch leaves it: a full build has none yet)
+        for (const rec of this.#routers.values()) if (!rec.refused) for (const r of rec.routes) if (r.ep === ep && r.tls === tls) list.push(r.route);
         try {
           world.set(ep, buildRouteTable(list));
         } catch {
@@ -501,8 +504,12 @@ export class IncrementalRuntime {
     }
   }
 
-  /** The routes of the rebuilt routers replace those of their previous builds, in place. */
+  /**
+   * The routes of the rebuilt routers replace those of their previous builds, in place; when they are a large part of
+   * the table (a provider's first configuration), a new table sorted once costs less than inserting them one by one.
+   */
   #patchTables(removed: readonly string[], rebuilt: readonly string[]): void {
+    if (rebuilt.length > BULK_ROUTES && rebuilt.length * 4 > this.#routers.size) { this.#compileTables(); return; }
     for (const [world, tls] of [[this.#tables, false], [this.#tlsTables, true]] as const) {
       for (const [ep, table] of world) {
         const add: Array<RouteInput<Route>> = [];

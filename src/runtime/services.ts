@@ -12,8 +12,14 @@ import { createFailoverService } from '../proxy/composite/failover.ts';
 import { createMirroringService } from '../proxy/composite/mirroring.ts';
 import { createWeightedService } from '../proxy/composite/weighted.ts';
 
-/** A built service of the registry; `id` changes whenever the instance does (parents key on their children's). */
-interface Entry { json: string; handler: ServiceHandler; id: number }
+/**
+ * A built service of the registry; `id` changes whenever the instance does (parents key on their children's). It is
+ * kept while its definition is the same object (or, else, the same JSON) with the same `extra` (transport, children).
+ */
+interface Entry { def: Service; extra: string; key?: string; handler: ServiceHandler; id: number }
+
+/** The definition's JSON, made only when a new definition object must be compared with it. */
+const keyOf = (e: Entry): string => (e.key ??= JSON.stringify(e.def) + e.extra);
 
 /**
  * Where route handlers for services come from: the live registry, or a dry one for `tagway check`.
@@ -110,10 +116,9 @@ export class ServiceRegistry implements ServiceSource {
   #loadBalancer(name: string, service: Service): Entry | Error {
     const resolved = this.#transportFor(name, service.loadBalancer?.serversTransport);
     if (resolved.transport instanceof Error) return resolved.transport;
-    const json = JSON.stringify(service) + resolved.json;
     const mesh = (resolved.transport as UpstreamTransport).mesh;
     if (mesh) this.#mesh.set(name, mesh); else this.#mesh.delete(name);
-    return this.#keep(name, json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, transport: resolved.transport as UpstreamTransport }));
+    return this.#keep(name, service, resolved.json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, transport: resolved.transport as UpstreamTransport }));
   }
 
   /**
@@ -131,32 +136,32 @@ export class ServiceRegistry implements ServiceSource {
       if (got instanceof Error) throw new Error(`service "${name}": ${role} "${qualified}": ${got.message}`, { cause: got });
       return { name: qualified, handler: got.handler, id: got.id } as ChildService & { id: number };
     };
-    const json = (children: ChildService[]): string => JSON.stringify(service) + ':' + children.map((c) => (c as ChildService & { id: number }).id).join(',');
+    const ids = (children: ChildService[]): string => ':' + children.map((c) => (c as ChildService & { id: number }).id).join(',');
     if (service.weighted) {
       const cfg = service.weighted;
       const children = (cfg.services ?? []).map((ref, i) => child(ref.name, `services[${i}]`));
-      return this.#keep(name, json(children), () => createWeightedService(name, cfg, children));
+      return this.#keep(name, service, ids(children), () => createWeightedService(name, cfg, children));
     }
     if (service.mirroring) {
       const cfg = service.mirroring;
       const main = child(cfg.service, 'service');
       const mirrors = (cfg.mirrors ?? []).map((ref, i) => child(ref.name, `mirrors[${i}]`));
-      return this.#keep(name, json([main, ...mirrors]), () => createMirroringService(name, cfg, main, mirrors));
+      return this.#keep(name, service, ids([main, ...mirrors]), () => createMirroringService(name, cfg, main, mirrors));
     }
     if (service.failover) {
       const cfg = service.failover;
       const main = child(cfg.service, 'service');
       const fallback = child(cfg.fallback, 'fallback');
-      return this.#keep(name, json([main, fallback]), () => createFailoverService(name, cfg, main, fallback));
+      return this.#keep(name, service, ids([main, fallback]), () => createFailoverService(name, cfg, main, fallback));
     }
     return new Error('the service has no type (set one of loadBalancer, weighted, mirroring, failover)');
   }
 
-  /** The live instance when its key is unchanged, else a new one from `build`; either way the one of this build. */
-  #keep(name: string, json: string, build: () => ServiceHandler): Entry {
+  /** The live instance when its definition and `extra` are unchanged, else a new one from `build`; either way the one of this build. */
+  #keep(name: string, def: Service, extra: string, build: () => ServiceHandler): Entry {
     const live = this.#live.get(name);
-    if (live && live.json === json) { this.#next.set(name, live); return live; }
-    const entry: Entry = { json, handler: build(), id: ++this.#ids };
+    if (live && live.extra === extra && (live.def === def || keyOf(live) === JSON.stringify(def) + extra)) { this.#next.set(name, live); return live; }
+    const entry: Entry = { def, extra, handler: build(), id: ++this.#ids };
     this.#created++;
     this.#next.set(name, entry);
     return entry;

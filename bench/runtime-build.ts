@@ -1,0 +1,62 @@
+/**
+ * The cold build of the runtime alone (issue 17: "a cold start of 5,000 services < 1 s of build"): the churn
+ * fleet's configuration as the Consul provider builds it, aggregated and built by a fresh runtime stage (live
+ * service registry, pools, route tables), `rounds` times; prints each round and the median.
+ *
+ * Run: node --expose-gc --import tsx bench/runtime-build.ts [--services=5000] [--rounds=5]
+ */
+import { CatalogBuild } from '../src/providers/consulcatalog/incremental.ts';
+import { DEFAULT_BUILD_OPTIONS } from '../src/providers/consulcatalog/builder.ts';
+import { tagsToLabels, type ServiceInstance } from '../src/providers/consulcatalog/instance.ts';
+import type { Message } from '../src/dynamic/types.ts';
+import { internalMessage } from '../src/providers/internal.ts';
+import { PoolRegistry } from '../src/proxy/pool.ts';
+import { RuntimeStage } from '../src/runtime/stage.ts';
+import { loadStaticConfig } from '../src/static/load.ts';
+import { createLogger } from '../src/util/log.ts';
+
+const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const SERVICES = Number(arg('services', '5000'));
+const ROUNDS = Number(arg('rounds', '5'));
+
+const groups = new Map<string, ServiceInstance[]>();
+for (let s = 0; s < SERVICES; s++) {
+  const name = `svc-${s}`;
+  const tags = [
+    `traefik.http.routers.${name}.rule=Host(\`${name}.churn.test\`)`,
+    `traefik.http.routers.${name}.middlewares=${name}-strip`,
+    `traefik.http.middlewares.${name}-strip.stripprefix.prefixes=/strip`,
+  ];
+  groups.set(name, [0, 1, 2].map((k) => ({ id: `${name}-${k}`, node: `node-${(s * 3 + k) % 50}`, datacenter: 'dc1', name, namespace: 'default', address: '127.0.0.1', port: String(9000 + k), tags, status: 'passing' as const, labels: tagsToLabels(tags) })));
+}
+const built = new CatalogBuild(DEFAULT_BUILD_OPTIONS).update(groups);
+const wire = JSON.stringify({ providerName: 'consulcatalog', configuration: built.configuration, issues: built.issues });
+const config = loadStaticConfig({ argv: ['--entryPoints.web.address=127.0.0.1:0', '--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true', '--providers.providersThrottleDuration=0s'], env: {} });
+const gc = (globalThis as { gc?: () => void }).gc;
+
+const keepAlive = setInterval(() => {}, 1000); // the stage's timers are unref'd
+const times: number[] = [];
+const cpu: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const catalog = JSON.parse(wire) as Message; // a worker's copy, decoded from IPC
+  gc?.();
+  const pools = new PoolRegistry();
+  let applied!: () => void;
+  const done = new Promise<void>((resolve) => { applied = resolve; });
+  let builds = 0;
+  const stage = new RuntimeStage({ entryPoints: config.entryPoints, throttleMs: 0, pools, internalServices: new Map(), log: createLogger({ level: 'ERROR' }), onApply: () => { if (++builds === 2) applied(); } });
+  stage.push(internalMessage(config, new Map([['web', 8000], ['traefik', 8080]])));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  stage.push(catalog);
+  await done;
+  times.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
+  stage.close();
+  await pools.close();
+}
+clearInterval(keepAlive);
+const show = (xs: number[]): string => { const s = [...xs].sort((a, b) => a - b); return `${xs.map((t) => t.toFixed(0)).join(', ')} ms; median ${s[Math.floor(s.length / 2)]!.toFixed(0)}, min ${s[0]!.toFixed(0)}`; };
+console.log(`runtime-build: ${SERVICES} services; wall ${show(times)}; CPU (process) ${show(cpu)}`);

@@ -77,6 +77,11 @@ export interface ConsulApi {
   catalogServices(q: BlockingOptions): Promise<Result<Record<string, string[]>>>;
   /** `/v1/health/state/:state` ("any", "passing", "warning", "critical"). */
   healthState(state: string, q: BlockingOptions): Promise<Result<HealthCheck[]>>;
+  /**
+   * `/v1/health/state/:state` as the bytes Consul sent, unparsed: the watcher reads only what changed since the last
+   * answer (checks.ts). An empty answer is an empty buffer.
+   */
+  healthStateRaw(state: string, q: BlockingOptions): Promise<Result<Buffer>>;
   /** `/v1/health/service/:name`, with `passing` for `?passing`. */
   healthService(name: string, q: BlockingOptions & { passing?: boolean }): Promise<Result<ServiceEntry[]>>;
   /** `/v1/health/connect/:name`: the service's Connect-capable instances (its sidecar proxies, or itself when native). */
@@ -246,6 +251,11 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
     healthState(state, q) {
       return call<HealthCheck[]>(q, (o) => consul.health.state({ ...o, state })).then(nullToList);
     },
+    healthStateRaw(state, q) {
+      return call<Buffer | undefined>(q, (o) => rawGet(consul, o, 'health.state', '/health/state/{state}', { state }, { buffer: true })).then(function bytes(r) {
+        return { ...r, value: Buffer.isBuffer(r.value) ? r.value : Buffer.alloc(0) };
+      });
+    },
     kvList(prefix, q) {
       return call<KvEntry[]>(q, (o) => consul.kv.get({ ...o, key: prefix, recurse: true })).then(nullToList);
     },
@@ -334,8 +344,9 @@ interface RawCallOptions {
 }
 
 /** A GET node-consul has no method for, through its own request path (papi `_get`, its options and defaults). */
-function rawGet(consul: RawConsul, o: RawCallOptions, name: string, path: string, params: Record<string, string>): Promise<unknown> {
-  const req: Record<string, unknown> = { name, path, params, query: {} };
+function rawGet(consul: RawConsul, o: RawCallOptions, name: string, path: string, params: Record<string, string>, extra: { buffer?: boolean } = {}): Promise<unknown> {
+  // papi's `buffer`: the body as received, not decoded
+  const req: Record<string, unknown> = { name, path, params, query: {}, ...extra };
   const utils = consulUtils as { options(req: unknown, opts: unknown): void; defaults(o: unknown, d: unknown): unknown; body: unknown };
   utils.options(req, utils.defaults({ ...o }, consul._defaults));
   return consul._get(req, utils.body);

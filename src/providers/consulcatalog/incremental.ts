@@ -31,6 +31,8 @@ export class CatalogBuild {
   readonly #prepared: Prepared;
   #groups = new Map<string, readonly ServiceInstance[]>();
   readonly #parts = new Map<string, ServicePart>();
+  /** The services whose part asks for Connect transports (usually none: then nothing is walked per build). */
+  readonly #connectParts = new Set<string>();
   /** `kind\0name` → the services declaring it. */
   readonly #declarers = new Map<string, Set<string>>();
   readonly #items: Configuration['http'] = { routers: {}, services: {}, middlewares: {} };
@@ -45,6 +47,7 @@ export class CatalogBuild {
 
   /** Connect: the transports the current services' instances ask for (see `ConnectOverlay`). */
   connectTargets(): ConnectTarget[] {
+    if (this.#connectParts.size === 0) return [];
     return [...this.#parts.values()].flatMap((p) => p.connect);
   }
 
@@ -71,6 +74,7 @@ export class CatalogBuild {
         this.#parts.set(name, after);
         log.push(...after.log);
       } else this.#parts.delete(name);
+      if (after && after.connect.length > 0) this.#connectParts.add(name); else this.#connectParts.delete(name);
       if ((before?.pending.length ?? 0) > 0 || (after?.pending.length ?? 0) > 0) issuesDirty = true;
     }
 

@@ -8,6 +8,7 @@ import { noteChanges } from '../../dynamic/changes.ts';
 import { createConsulApi, type ConnectLeaf, type ConnectRoots } from './client.ts';
 import { meshLeafFrom, meshRootsFrom, type MeshCertificates, type MeshLeaf, type MeshRoots } from './connect.ts';
 import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
+import { ChecksState } from './checks.ts';
 import { tagsToLabels, toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
 import { decodeExtraConfig } from './labels.ts';
 import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
@@ -27,6 +28,8 @@ import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
 export interface CatalogApi {
   catalogServices(q: Query): Promise<Answer<Record<string, string[] | null>>>;
   healthState(state: string, q: Query): Promise<Answer<HealthCheckEntry[]>>;
+  /** The same answer unparsed: when present, only what changed since the last answer is read (checks.ts). */
+  healthStateRaw?(state: string, q: Query): Promise<Answer<Buffer>>;
   healthService(name: string, q: Query & { passing?: boolean }): Promise<Answer<HealthServiceEntry[]>>;
   /** Consul Connect (connectAware): a service's sidecars, this gateway's leaf certificate, the CA roots. */
   healthConnect?(name: string, q: Query): Promise<Answer<HealthServiceEntry[]>>;
@@ -81,6 +84,13 @@ export class ConsulCatalogProvider implements Provider {
   /** Last good instances per service. */
   #instances = new Map<string, ServiceInstance[]>();
   #dirty = new Set<string>();
+  /** The last `/v1/health/state/any` answer, kept to read only what the next one changes. */
+  #checks = new ChecksState();
+  /**
+   * Services and nodes whose `#seen` check signature was set since the last checks answer other than from it (a
+   * service fetch, a service leaving): the next answer compares them too, whether or not it changed them.
+   */
+  #checksTouched = { services: new Set<string>(), nodes: new Set<string>() };
   #catalogSeen = false;
   #checksSeen = false;
   #wake = new Wake();
@@ -200,6 +210,12 @@ export class ConsulCatalogProvider implements Provider {
       return answer.index;
     }
     this.#counters.checkPolls++;
+    if (this.#api.healthStateRaw) {
+      const raw = await this.#api.healthStateRaw('any', q);
+      this.#contact();
+      this.#applyChecksBody(raw.value);
+      return raw.index;
+    }
     const answer = await this.#api.healthState('any', q);
     this.#contact();
     this.#applyChecks(answer.value);
@@ -343,6 +359,7 @@ export class ConsulCatalogProvider implements Provider {
     for (const name of diff.removed) {
       this.#instances.delete(name);
       this.#seen.serviceChecks.delete(name);
+      this.#checksTouched.services.add(name);
       this.#dirty.delete(name);
     }
     this.#seen.services = diff.services;
@@ -351,6 +368,40 @@ export class ConsulCatalogProvider implements Provider {
     this.#catalogSeen = true;
     if (first || diff.removed.length > 0 || this.#dirty.size > 0) this.#wake.notify();
     return first || diff.changed.length > 0 || diff.removed.length > 0;
+  }
+
+  /**
+   * The incremental `#applyChecks`: the same decisions (a service is fetched again when its checks' signature moved
+   * from what was last seen, or a node it runs on changed its node checks), from the checks this answer changed and
+   * the signatures set meanwhile by fetches; the rest of the catalog is not looked at.
+   */
+  #applyChecksBody(body: Buffer): void {
+    const change = this.#checks.update(body);
+    if (change.whole) this.#counters.checkWholeParses = (this.#counters.checkWholeParses ?? 0) + 1;
+    this.#counters.checksParsed = (this.#counters.checksParsed ?? 0) + change.parsed;
+    const first = !this.#checksSeen;
+    this.#checksSeen = true;
+    const serviceChecks = this.#seen.serviceChecks, nodeChecks = this.#seen.nodeChecks;
+    const changed = new Set<string>();
+    for (const name of new Set([...change.services, ...this.#checksTouched.services])) {
+      const sig = this.#checks.serviceSignature(name);
+      if ((serviceChecks.get(name) ?? '') !== sig && !first && this.#seen.services.has(name)) changed.add(name);
+      if (sig === '') serviceChecks.delete(name); else serviceChecks.set(name, sig);
+    }
+    const changedNodes = new Set<string>();
+    for (const node of new Set([...change.nodes, ...this.#checksTouched.nodes])) {
+      const sig = this.#checks.nodeSignature(node);
+      if ((nodeChecks.get(node) ?? '') !== sig) changedNodes.add(node);
+      if (sig === '') nodeChecks.delete(node); else nodeChecks.set(node, sig);
+    }
+    this.#checksTouched.services.clear();
+    this.#checksTouched.nodes.clear();
+    if (!first && changedNodes.size > 0) {
+      for (const [name, instances] of this.#instances) if (instances.some((i) => changedNodes.has(i.node))) changed.add(name);
+    }
+    for (const name of changed) this.#dirty.add(name);
+    if (this.#config.connectAware) this.#dirtyConnectParents([...changed].sort());
+    if (this.#dirty.size > 0) this.#wake.notify();
   }
 
   #applyChecks(checks: HealthCheckEntry[]): void {
@@ -475,7 +526,8 @@ export class ConsulCatalogProvider implements Provider {
     const { services, nodes } = checkSignatures(entries.flatMap((e) => e.Checks ?? []));
     const sig = services.get(name);
     if (sig === undefined) this.#seen.serviceChecks.delete(name); else this.#seen.serviceChecks.set(name, sig);
-    for (const [node, nodeSig] of nodes) this.#seen.nodeChecks.set(node, nodeSig);
+    this.#checksTouched.services.add(name);
+    for (const [node, nodeSig] of nodes) { this.#seen.nodeChecks.set(node, nodeSig); this.#checksTouched.nodes.add(node); }
   }
 
   #rebuild(): void {

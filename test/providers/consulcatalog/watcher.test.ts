@@ -141,6 +141,22 @@ describe('ConsulCatalogProvider (devcatalog + real client)', () => {
     assert.equal(seen.messages.length, settled + 1, 'exactly one new message for the change');
   });
 
+  it('a health flip among 1,000 services reads only the checks the answer changed', async (t) => {
+    const dc = await catalog(t);
+    for (let i = 0; i < 1000; i++) dc.register(web(`svc${i}-1`, [`traefik.http.routers.r${i}.rule=Host(\`s${i}\`)`], 9000 + (i % 50)));
+    const { provider, seen } = run(t, config(dc.address));
+    await seen.until(() => Object.keys(seen.last?.configuration.http.routers ?? {}).length === 1000 ? true : undefined, '1000 routers', 60_000);
+    await seen.until(() => pollsParked(dc), 'polls parked');
+    const before = provider.status().counters!;
+    dc.setCheck('check-svc500-1', 'critical');
+    await seen.until(() => seen.last?.configuration.http.routers['r500'] === undefined ? true : undefined, 'r500 gone with its only instance');
+    await seen.until(() => pollsParked(dc), 'both polls parked again');
+    const after = provider.status().counters!;
+    assert.equal(after['checkWholeParses'], before['checkWholeParses'], 'no answer parsed whole after the first');
+    assert.ok(after['checksParsed']! - before['checksParsed']! <= 2, `checks parsed for one flip: ${after['checksParsed']! - before['checksParsed']!}`);
+    assert.equal(after['serviceFetches']! - before['serviceFetches']!, 1, 'only the flipped service fetched');
+  });
+
   it('an instance without checks, added with the same tags, is fetched when the services index moves', async (t) => {
     const dc = await catalog(t);
     dc.register({ ID: 'plain-1', Name: 'plain', Port: 81, Address: '127.0.0.1' });

@@ -40,6 +40,7 @@ const cpu: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   const catalog = JSON.parse(wire) as Message; // a worker's copy, decoded from IPC
   gc?.();
+  if (process.env['HEAP']) console.log(`heap before ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB`);
   const pools = new PoolRegistry();
   let applied!: () => void;
   const done = new Promise<void>((resolve) => { applied = resolve; });
@@ -52,6 +53,8 @@ for (let r = 0; r < ROUNDS; r++) {
   stage.push(catalog);
   await done;
   times.push(performance.now() - t0);
+  if (process.env['SNAP']) (await import('node:v8')).writeHeapSnapshot(process.env['SNAP']);
+  if (process.env['HEAP'] && gc) { gc(); console.log(`retained heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB`); }
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1000);
   stage.close();

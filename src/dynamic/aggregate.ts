@@ -65,25 +65,35 @@ export function applyEntryPointModels(routers: Record<string, Router>, defaultEn
   const out: Record<string, Router> = {};
   const renamed = new Map<string, string[]>();
   for (const [name, router] of Object.entries(routers)) {
-    const eps = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;
-    if (models.size === 0 || !eps.some((ep) => models.has(ep))) { out[name] = { ...router, entryPoints: [...eps] }; continue; }
-    const names: string[] = [];
-    let base: Router | undefined;
-    for (const ep of eps) {
-      const model = models.get(ep);
-      if (!model) {
-        base ??= { ...router, entryPoints: [] };
-        base.entryPoints!.push(ep);
-        continue;
-      }
-      const copyName = eps.length > 1 ? `${ep}-${name}` : name;
-      out[copyName] = { ...router, entryPoints: [ep], middlewares: [...model.middlewares, ...(router.middlewares ?? [])], ...(model.tls && !router.tls ? { tls: model.tls } : {}) };
-      names.push(copyName);
-    }
-    if (base) { out[name] = base; names.push(name); }
-    renamed.set(name, names);
+    const copies = routerCopies(name, router, defaultEntryPoints, models);
+    for (const [copy, r] of copies) out[copy] = r;
+    // A model applied: the copies carry its middlewares (a router no model touches keeps its own array).
+    if (copies.length !== 1 || copies[0]![1].middlewares !== router.middlewares) renamed.set(name, copies.map(([copy]) => copy));
   }
   return { routers: out, renamed };
+}
+
+/**
+ * `applyEntryPointModels` for one router: the routers it becomes, as [name, router] pairs (no object keyed by
+ * name: a runtime that builds routers one by one makes no throwaway object shape per router).
+ */
+export function routerCopies(name: string, router: Router, defaultEntryPoints: string[], models: ReadonlyMap<string, EntryPointModel>): Array<[string, Router]> {
+  const eps = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;
+  if (models.size === 0 || !eps.some((ep) => models.has(ep))) return [[name, { ...router, entryPoints: [...eps] }]];
+  const out: Array<[string, Router]> = [];
+  let base: Router | undefined;
+  for (const ep of eps) {
+    const model = models.get(ep);
+    if (!model) {
+      base ??= { ...router, entryPoints: [] };
+      base.entryPoints!.push(ep);
+      continue;
+    }
+    const copyName = eps.length > 1 ? `${ep}-${name}` : name;
+    out.push([copyName, { ...router, entryPoints: [ep], middlewares: [...model.middlewares, ...(router.middlewares ?? [])], ...(model.tls && !router.tls ? { tls: model.tls } : {}) }]);
+  }
+  if (base) out.push([name, base]);
+  return out;
 }
 
 /**

@@ -16,8 +16,8 @@ import { meshAttempt } from './mesh.ts';
  * @example
  * const up = upstreamFor('http://10.0.0.7:8080/api', false, pools.acquire('http://10.0.0.7:8080').pool);
  */
-export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher, h2?: H2Pool): Upstream {
-  const url = new URL(serverUrl);
+export function upstreamFor(serverUrl: string, preservePath: boolean, pool: Dispatcher, h2?: H2Pool, parsed?: URL): Upstream {
+  const url = parsed ?? new URL(serverUrl); // a caller that parsed it already passes it (5,000 services: 15,000 parses less)
   const scheme = upstreamScheme(url);
   if (scheme === undefined) {
     throw new TypeError(`server URL "${serverUrl}" must use http, https or h2c (got "${url.protocol.slice(0, -1)}")`);

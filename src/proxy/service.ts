@@ -99,7 +99,7 @@ export function createServiceHandler(name: string, lb: ServersLoadBalancer, opti
         h2 = options.pools.acquireH2(url, transport);
         leases.push(h2);
       }
-      const plain = upstreamFor(server.url, server.preservePath ?? false, lease.pool, h2?.h2);
+      const plain = upstreamFor(server.url, server.preservePath ?? false, lease.pool, h2?.h2, url);
       const upstream = transport.mesh ? { ...plain, mesh: transport.mesh } : plain;
       upstreams.push(upstream);
       if (balancer.add(upstream.name, upstream, server.weight ?? 1)) balanced.push(upstream.name);

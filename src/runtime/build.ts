@@ -1,5 +1,5 @@
 import type { Configuration, Middleware, Router, Service } from '../dynamic/types.ts';
-import { applyEntryPointModels, providerOf, qualify, type Aggregated, type EntryPointModel, type QualifiedIssue } from '../dynamic/aggregate.ts';
+import { providerOf, qualify, routerCopies, type Aggregated, type EntryPointModel, type QualifiedIssue } from '../dynamic/aggregate.ts';
 import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Route } from '../http/route.ts';
@@ -259,16 +259,16 @@ export class IncrementalRuntime {
       if (kind === 'router') rBuild.add(name);
       else if (kind === 'service') originsOf(this.#routersByService.get(name));
     }
-    const copiesOf = new Map<string, { routers: Record<string, Router>; failed?: unknown }>();
+    const copiesOf = new Map<string, { routers: Array<[string, Router]>; failed?: unknown }>();
     const originOfNew = new Map<string, string>();
     const computeCopies = (origin: string): void => {
       if (copiesOf.has(origin) || !Object.hasOwn(http.routers, origin)) return;
       try {
-        const one = applyEntryPointModels({ [origin]: http.routers[origin]! }, this.#defaults, this.#models);
-        copiesOf.set(origin, { routers: one.routers });
-        for (const copy of Object.keys(one.routers)) originOfNew.set(copy, origin);
+        const routers = routerCopies(origin, http.routers[origin]!, this.#defaults, this.#models);
+        copiesOf.set(origin, { routers });
+        for (const [copy] of routers) originOfNew.set(copy, origin);
       } catch (failed) {
-        copiesOf.set(origin, { routers: {}, failed });
+        copiesOf.set(origin, { routers: [], failed });
       }
     };
     let tlsTouched = full;
@@ -279,7 +279,7 @@ export class IncrementalRuntime {
       const origin = tlsPending.pop()!;
       computeCopies(origin);
       for (const copy of this.#origins.get(origin) ?? []) if (this.#tlsRouters.delete(copy)) tlsTouched = true;
-      for (const [copy, r] of Object.entries(copiesOf.get(origin)?.routers ?? {})) {
+      for (const [copy, r] of copiesOf.get(origin)?.routers ?? []) {
         try {
           if (r.tls === undefined) continue;
           this.#tlsRouters.set(copy, { name: copy, provider: providerOf(copy), ...(r.rule !== undefined ? { rule: r.rule } : {}), entryPoints: (r.entryPoints ?? []).filter((ep) => this.#env.entryPoints[ep] !== undefined), tls: r.tls });
@@ -336,12 +336,12 @@ export class IncrementalRuntime {
         this.#origins.set(origin, [origin]);
         continue;
       }
-      const copies = Object.keys(routers);
+      const copies = routers.map(([copy]) => copy);
       this.#origins.set(origin, copies);
       for (const copy of copies) if (copy !== origin) this.#originOf.set(copy, origin);
-      for (const copy of copies) {
+      for (const [copy, router] of routers) {
         const rec: BuiltRouter = { routes: [] };
-        isolate(`router "${copy}"`, () => buildRouter(copy, routers[copy]!, b, rec), () => (rec.info ??= bareRouter(copy, providerOf(copy))));
+        isolate(`router "${copy}"`, () => buildRouter(copy, router, b, rec), () => (rec.info ??= bareRouter(copy, providerOf(copy))));
         this.#routers.set(copy, rec);
         rebuilt.push(copy);
         touch(rec);

@@ -123,7 +123,8 @@ export class ChecksState {
     if (from < 0) return undefined;
     const until = b < n ? this.#starts[b]! + shift : undefined;
     const scanned = scanElements(next, from, until);
-    if (!scanned) return undefined;
+    // Most of the answer changed (or the spread below would be too long for a call): read it whole.
+    if (!scanned || scanned.starts.length > MAX_SPLICED) return undefined;
     let parsed: CheckRecord[];
     try {
       parsed = scanned.starts.map((s, i) => record(JSON.parse(next.toString('utf8', s, scanned.ends[i])) as HealthCheckEntry));
@@ -134,10 +135,13 @@ export class ChecksState {
     const removed = this.#records.slice(a, b);
     for (const r of removed) { touch(r, services, nodes); this.#remove(r); }
     for (const r of parsed) { touch(r, services, nodes); this.#add(r); }
-    const shifted = (xs: number[]): number[] => xs.slice(b).map((x) => x + shift);
-    this.#starts = [...this.#starts.slice(0, a), ...scanned.starts, ...shifted(this.#starts)];
-    this.#ends = [...this.#ends.slice(0, a), ...scanned.ends, ...shifted(this.#ends)];
-    this.#records = [...this.#records.slice(0, a), ...parsed, ...this.#records.slice(b)];
+    // In place: the elements between are replaced, the suffix's offsets shifted (no copy of 15,000 entries).
+    this.#starts.splice(a, b - a, ...scanned.starts);
+    this.#ends.splice(a, b - a, ...scanned.ends);
+    this.#records.splice(a, b - a, ...parsed);
+    if (shift !== 0) {
+      for (let i = a + scanned.starts.length; i < this.#starts.length; i++) { this.#starts[i]! += shift; this.#ends[i]! += shift; }
+    }
     this.#body = next;
     return { services: changedOnly(services, this.#services, this.#servicesBefore), nodes: changedOnly(nodes, this.#nodes, this.#nodesBefore), parsed: parsed.length, whole: false };
   }
@@ -188,6 +192,9 @@ function firstAtLeast(xs: readonly number[], x: number): number {
   }
   return lo;
 }
+
+/** More elements than this between the common prefix and suffix: the answer is parsed whole. */
+const MAX_SPLICED = 4096;
 
 /** Chunk sizes compared at once (native memcmp), largest first. */
 const STEPS = [65_536, 4096, 256, 16];

@@ -5,6 +5,7 @@
  * posted when it changes, its log records as they come. `tagway:stop` aborts it; the thread ends once the provider
  * has stopped and its connections are closed.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConsulCatalogProvider } from '../providers/consulcatalog/watcher.ts';
 import type { LogFields, Logger, LogLevel } from '../util/log.ts';
@@ -53,6 +54,8 @@ port.on('message', function fromMain(m: ToThread) {
 let lastStatus = '';
 function postStatus(): void {
   const status = provider.status();
+  // The thread's heap in MiB (whole ones, so the status changes when memory does, not on every answer).
+  status.counters = { ...status.counters, threadHeapMiB: Math.round(getHeapStatistics().used_heap_size / 1048576) };
   const json = JSON.stringify(status);
   if (json === lastStatus) return;
   lastStatus = json;

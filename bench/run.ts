@@ -9,9 +9,10 @@ import { availableParallelism, cpus, loadavg, setPriority, tmpdir } from 'node:o
 import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
+import { compiledHelper } from './lib/compiled.ts';
 import { measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
-import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
+import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
 import { formatReport, goals, ratios, summarize, type TargetResult } from './lib/report.ts';
 import { GEN_CPUS, SUT_CPUS, TARGETS, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
 
@@ -21,13 +22,13 @@ const PROFILE_DIR = '.bench-out';
 
 /** The backend upstream and the OTLP sink, on the generator's core so core 0 is the SUT's alone. */
 async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[]): Promise<Shared> {
-  const up = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
+  const up = await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: GEN_CPUS, readyLine: READY });
   const sink = needSink
-    ? await spawnChild('otlp-sink', process.execPath, ['--import', 'tsx', 'bench/lib/otlp-sink.ts'], { cpus: GEN_CPUS, readyLine: READY })
+    ? await spawnChild('otlp-sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: GEN_CPUS, readyLine: READY })
     : undefined;
   return {
     upstreamPort: Number(up.ready![1]), otlpPort: Number(sink?.ready?.[1] ?? 0), tmpDir, tagwayNodeFlags: nodeFlags,
-    pids: [up.child.pid!, ...(sink ? [sink.child.pid!] : [])],
+    pids: { upstream: up.child.pid!, sink: sink?.child.pid },
   };
 }
 
@@ -67,16 +68,23 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   for (let round = 1; round <= args.repeats; round++) {
     const shift = (round - 1) % all.length;
     const order = [...all.slice(shift), ...all.slice(0, shift)];
-    for (const r of order) {
+    const together = args.together
+      ? await Promise.all(order.map((r) => (r.running ? measure(r.running, args, shared.pids).catch((err: unknown) => err as Error) : undefined)))
+      : undefined;
+    for (const [i, r] of order.entries()) {
       if (interrupted()) return;
       if (!r.running) continue;
       try {
-        const s = await measure(r.running, args, shared.pids);
+        const got = together ? together[i] : await measure(r.running, args, shared.pids);
+        if (got instanceof Error || got === undefined) throw got ?? new Error('not measured');
+        const s = got;
         s.round = round;
         r.samples.push(s);
         if (round === args.repeats) r.rss = treeRss(r.running.pid);
+        const usPerReq = s.sutCpu ? (s.sutCpu * 10_000) / s.rps : undefined;
         log(`round ${round}/${args.repeats}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
-          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}%  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
+          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}% (${usPerReq?.toFixed(1) ?? 'n/a'} µs/req)  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%` +
+          `${s.sinkCpu !== undefined ? `  sink CPU ${s.sinkCpu.toFixed(1)}%` : ''}  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
       } catch (err) {
         if (interrupted()) return;
         log(`round ${round}: ${r.spec.label}: ${err instanceof Error ? err.message : String(err)}`);
@@ -98,7 +106,8 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
 /** Prints the table, ratios and goals, and writes the JSON file. */
 function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }): void {
   const rs = ratios(summaries);
-  const gs = goals(rs);
+  // measured at once, req/s is how the core was shared: the throughput goals are judged on the ordinary run
+  const gs = args.together ? [] : goals(rs);
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
     `${args.repeats} round(s) (median); SUT on cpu ${SUT_CPUS}, generator + upstream on cpu ${GEN_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
@@ -116,24 +125,39 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   }
 }
 
-/** Profiles one tagway target under the same load with --cpu-prof and prints where the self time goes. */
-async function profile(args: BenchArgs, tmpDir: string, id: string): Promise<void> {
+/**
+ * Profiles tagway targets one after the other under the same load with --cpu-prof and prints where the self
+ * time goes; with several targets, also the difference per request against the first (µs of self time per
+ * request, function by function: what tracing adds, e.g. `--cpu-prof=tagway,tagway-trace1,tagway-trace001`).
+ */
+async function profile(args: BenchArgs, tmpDir: string, ids: string[]): Promise<void> {
   mkdirSync(PROFILE_DIR, { recursive: true });
-  const before = new Set(readdirSync(PROFILE_DIR));
-  const spec = TARGETS.find((t) => t.id === id)!;
-  const shared = await startShared(tmpDir, spec.variant?.sampleRate !== undefined, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
-  const target = await startTarget(spec, shared);
-  const s = await measure(target, args, shared.pids);
-  log(`profiled ${spec.label}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms (profiling slows it down)`);
-  await target.proc.stop(10_000);
+  const specs = ids.map((id) => TARGETS.find((t) => t.id === id)!);
+  const shared = await startShared(tmpDir, specs.some((s) => s.variant?.sampleRate !== undefined), ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+  const profiles: ProfileRun[] = [];
+  // One target after the other, or (--together) all at once under the same conditions.
+  const groups = args.together ? [specs] : specs.map((s) => [s]);
+  for (const group of groups) {
+    if (interrupted()) return;
+    const targets = [];
+    for (const spec of group) targets.push(await startTarget(spec, shared));
+    const samples = await Promise.all(targets.map((t) => measure(t, args, shared.pids)));
+    for (const t of targets) await t.proc.stop(10_000);
+    for (const [i, t] of targets.entries()) {
+      const s = samples[i]!;
+      const usPerReq = s.sutCpu ? (s.sutCpu * 10_000) / s.rps : undefined;
+      log(`profiled ${t.spec.label}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${usPerReq?.toFixed(1) ?? 'n/a'} CPU µs/req (profiling slows it down)`);
+      // node --cpu-prof names the file CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main one.
+      const file = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${t.pid}.0.`)).map((f) => join(PROFILE_DIR, f))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+      if (file === undefined) throw new Error(`tagway (pid ${t.pid}) wrote no .cpuprofile into ${PROFILE_DIR} (did it exit cleanly?)`);
+      const summary = summarizeProfile(file, s.window);
+      profiles.push({ label: t.spec.id, summary, requests: s.requests });
+      process.stdout.write(`\n${t.spec.label}: ${file} (measured window only; ${((1000 * summary.totalMs) / s.requests).toFixed(1)} µs busy per request)\n${formatProfile(summary)}\n`);
+    }
+  }
   await stopAll();
-  const fresh = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
-    .map((f) => join(PROFILE_DIR, f))
-    // The main thread's profile (thread id 0) first; tsx's loader thread writes one too.
-    .sort((a, b) => Number(/\.0\.\d+\.cpuprofile$/.test(b)) - Number(/\.0\.\d+\.cpuprofile$/.test(a)) || statSync(b).size - statSync(a).size);
-  if (fresh.length === 0) throw new Error(`tagway wrote no .cpuprofile into ${PROFILE_DIR} (did it exit cleanly?)`);
-  const summary = summarizeProfile(fresh[0]!, s.window);
-  process.stdout.write(`\n${fresh[0]} (measured window only; ${((1000 * summary.totalMs) / s.requests).toFixed(1)} µs busy per request)\n${formatProfile(summary)}\n`);
+  if (profiles.length > 1) process.stdout.write(`\n${formatProfileDiff(profiles)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -143,7 +167,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (args.help) { process.stdout.write(USAGE + '\n'); return; }
-  const n = args.cpuProf ? 1 : args.targets.length;
+  const n = args.cpuProf ? args.cpuProf.length : args.targets.length;
   // Start-up of every target, then each measurement with the generator's own start-up; then a margin.
   const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + 10) * 1000;
   installCleanup(maxMs, log);

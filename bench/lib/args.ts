@@ -13,28 +13,36 @@ export interface BenchArgs {
   targets: string[];
   /** JSON output file. */
   out: string;
-  /** Profile this tagway target with --cpu-prof instead of the comparison run (bare flag: `tagway`). */
-  cpuProf?: string;
+  /** Profile these tagway targets with --cpu-prof, in turn, instead of the comparison run (bare flag: `tagway`). */
+  cpuProf?: string[];
   /**
    * Niceness for the bench and every process it starts (e.g. -10), so other work on a shared machine
    * disturbs the figures less. Needs root or CAP_SYS_NICE. Undefined: leave the priority alone.
    */
   nice?: number;
+  /**
+   * Measure the targets of a round at the same time (each its own generator), not one after the other: they
+   * share core 0 and whatever else the machine does, so CPU µs per request compares them in the same conditions
+   * (an A/B on a busy machine). req/s then says nothing about a target alone.
+   */
+  together: boolean;
   help: boolean;
 }
 
 export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1]
                      [--targets=${TARGETS.map((t) => t.id).join(',')}]
-                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway-trace1]]
+                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway,tagway-trace1]] [--together]
 env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE`;
 
-function profileTarget(raw: string | undefined): string | undefined {
+function profileTargets(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const id = raw === 'true' ? 'tagway' : raw;
-  if (!TARGETS.some((t) => t.id === id && t.kind === 'tagway')) {
-    throw new Error(`--cpu-prof takes a tagway target (${TARGETS.filter((t) => t.kind === 'tagway').map((t) => t.id).join(', ')}), got ${JSON.stringify(raw)}`);
+  const ids = raw === 'true' ? ['tagway'] : raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!TARGETS.some((t) => t.id === id && t.kind === 'tagway')) {
+      throw new Error(`--cpu-prof takes tagway targets (${TARGETS.filter((t) => t.kind === 'tagway').map((t) => t.id).join(', ')}), got ${JSON.stringify(id)}`);
+    }
   }
-  return id;
+  return ids;
 }
 
 function niceness(raw: string | undefined): number | undefined {
@@ -52,7 +60,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     const next = argv[i + 1];
     flags.set(m[1]!, m[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true'));
   }
-  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'help']);
+  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase()}`];
   const number = (name: string, dflt: number, min: number) => {
@@ -67,6 +75,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
   return {
     duration: number('duration', 10, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', 2, 0),
     repeats: Math.round(number('repeats', 1, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
-    cpuProf: profileTarget(flags.get('cpu-prof')), help: flags.has('help'), nice: niceness(value('nice')),
+    cpuProf: profileTargets(flags.get('cpu-prof')), help: flags.has('help'), together: flags.has('together'), nice: niceness(value('nice')),
   };
 }

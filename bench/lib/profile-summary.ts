@@ -56,6 +56,30 @@ export function formatProfile(s: ReturnType<typeof summarizeProfile>, top = 25):
     '', `top ${Math.min(top, 15)} files by self time:`, ...s.files.slice(0, Math.min(top, 15)).map(line)].join('\n');
 }
 
+/** One profiled target: its summary and the requests served in the measured window. */
+export interface ProfileRun { label: string; summary: ReturnType<typeof summarizeProfile>; requests: number }
+
+/**
+ * Self time per request (µs) of each run against the first, function by function, biggest differences first,
+ * and the total of tagway's tracing code (dist/observability, src/observability, @opentelemetry) per request.
+ */
+export function formatProfileDiff(runs: ProfileRun[], top = 30): string {
+  const [base, ...others] = runs;
+  const perReq = (r: ProfileRun, list: SelfTime[]) => new Map(list.map((f) => [f.name, (1000 * f.ms) / r.requests]));
+  const tracing = (r: ProfileRun) => r.summary.files.filter((f) => /observability\/|@opentelemetry\//.test(f.name)).reduce((t, f) => t + (1000 * f.ms) / r.requests, 0);
+  const out: string[] = [`busy µs per request: ${runs.map((r) => `${r.label} ${((1000 * r.summary.totalMs) / r.requests).toFixed(1)}`).join(', ')}`,
+    `of which tracing code (observability/, @opentelemetry/): ${runs.map((r) => `${r.label} ${tracing(r).toFixed(2)}`).join(', ')}`];
+  const a = perReq(base!, base!.summary.functions);
+  for (const r of others) {
+    const b = perReq(r, r.summary.functions);
+    const rows = [...new Set([...a.keys(), ...b.keys()])].map((name) => ({ name, a: a.get(name) ?? 0, b: b.get(name) ?? 0 }))
+      .sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a)).slice(0, top);
+    out.push('', `${r.label} − ${base!.label}, self µs per request (${base!.label}, ${r.label}):`,
+      ...rows.map((x) => `${(x.b - x.a >= 0 ? '+' : '') + (x.b - x.a).toFixed(2)}`.padStart(8) + `  ${x.a.toFixed(2).padStart(6)} ${x.b.toFixed(2).padStart(6)}  ${x.name}`));
+  }
+  return out.join('\n');
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = process.argv[2];
   if (!file) { process.stderr.write('usage: profile-summary.ts FILE.cpuprofile [top]\n'); process.exit(2); }

@@ -19,6 +19,7 @@ export interface TargetResult {
   genCpu?: number;
   otherCpu?: number;
   helperCpu?: number;
+  sinkCpu?: number;
   /** Resident set of the SUT's process tree after its last round, bytes. */
   rss?: number;
   samples: Sample[];
@@ -48,7 +49,7 @@ export function summarize(id: string, label: string, samples: Sample[], rss?: nu
     id, label, samples, rss,
     rps: pick((s) => s.rps), perCpu: pick((s) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined)), p50: pick((s) => s.p50), p99: pick((s) => s.p99),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts + s.non2xx, 0),
-    sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu),
+    sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu), sinkCpu: pick((s) => s.sinkCpu),
   };
 }
 
@@ -124,10 +125,11 @@ function table(head: string[], rows: string[][]): string {
 /** The human-readable report: targets, ratios, goals. */
 export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): string {
   const targets = table(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/CPU-s', 'SUT CPU', 'gen CPU', 'upstream CPU', 'other CPU', 'SUT RSS'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/CPU-s', 'CPU µs/req', 'SUT CPU', 'gen CPU', 'upstream CPU', 'sink CPU', 'other CPU', 'SUT RSS'],
     results.map((r) => r.skipped
-      ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '']
-      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), num(r.perCpu), cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), cpu(r.otherCpu), mb(r.rss)]),
+      ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '', '', '']
+      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), num(r.perCpu), r.perCpu ? (1e6 / r.perCpu).toFixed(1) : 'n/a',
+        cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), r.sinkCpu === undefined ? '' : `${r.sinkCpu.toFixed(1)}%`, cpu(r.otherCpu), mb(r.rss)]),
   );
   const ratioTable = table(['ratio', 'req/s', 'p99', 'req/CPU-s', 'req/s by round'], rs.map((r) => [r.name, times(r.rps), times(r.p99), times(r.perCpu), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { spawnChild, freePort, type Spawned } from './children.ts';
+import { builtGateway, compiledHelper } from './compiled.ts';
 import { findNginx, nginxArgs, writeNginxConfig } from './nginx.ts';
 import { BENCH_HOST, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
 
@@ -42,8 +43,8 @@ export interface Shared {
   tmpDir: string;
   /** Extra node flags for tagway (e.g. --cpu-prof). */
   tagwayNodeFlags: string[];
-  /** Pids of the bench's helper processes (upstream, sink): their CPU is not "other load". */
-  pids: number[];
+  /** Pids of the bench's helper processes: their CPU is not "other load". */
+  pids: { upstream: number; sink?: number };
 }
 
 export interface RunningTarget {
@@ -53,8 +54,6 @@ export interface RunningTarget {
   pid: number;
   proc: Spawned;
 }
-
-const TSX = ['--import', 'tsx'];
 
 /** Why a target cannot run on this machine (e.g. no nginx), or undefined. */
 export function unavailable(spec: TargetSpec): string | undefined {
@@ -70,12 +69,12 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
   const ready = /^READY (\d+)/;
   switch (spec.kind) {
     case 'direct': {
-      const s = await spawnChild(spec.id, process.execPath, [...TSX, 'bench/lib/upstream.ts'], { cpus: spec.cpus, readyLine: ready });
+      const s = await spawnChild(spec.id, process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: spec.cpus, readyLine: ready });
       proc = s; port = Number(s.ready![1]);
       break;
     }
     case 'fastify': {
-      const s = await spawnChild(spec.id, process.execPath, [...TSX, 'bench/lib/fastify-proxy.ts', `http://127.0.0.1:${shared.upstreamPort}`], { cpus: spec.cpus, readyLine: ready });
+      const s = await spawnChild(spec.id, process.execPath, [compiledHelper('bench/lib/fastify-proxy.ts'), `http://127.0.0.1:${shared.upstreamPort}`], { cpus: spec.cpus, readyLine: ready });
       proc = s; port = Number(s.ready![1]);
       break;
     }
@@ -89,10 +88,12 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
     case 'tagway': {
       port = await freePort();
       const file = writeDynamicConfig(shared.tmpDir, shared.upstreamPort);
-      const args = [...shared.tagwayNodeFlags, ...TSX, 'src/cli.ts', ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
-      // Every TAGWAY_* variable is static configuration to tagway: the bench's own flags alone must count.
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
-      const cwd = spec.baseline ? process.env['BENCH_BASELINE'] : undefined;
+      const cwd = spec.baseline ? process.env['BENCH_BASELINE']! : process.cwd();
+      // production's JavaScript (dist/, built by tsc), not the sources through tsx's loader
+      const cli = builtGateway(cwd, (line) => process.stderr.write(line + '\n'));
+      const args = [...shared.tagwayNodeFlags, cli, ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
+      // Every TAGWAY_* and OTEL_* variable is configuration to tagway: the bench's own flags alone must count.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TAGWAY|OTEL)_/i.test(k)));
       proc = await spawnChild(spec.id, process.execPath, args, { cpus: spec.cpus, env, cwd });
       break;
     }

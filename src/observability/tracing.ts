@@ -3,8 +3,7 @@ import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-t
 import type { RequestContext } from '../http/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
-import { InlineChannel } from './export/channel.ts';
-import { createExporter } from './export/exporter.ts';
+import { WorkerChannel } from './export/export-thread.ts';
 import { otlpJson } from './export/otlp-json.ts';
 import { otlpProto } from './export/otlp-proto.ts';
 import { createPropagator, isPlainTraceContext } from './propagation.ts';
@@ -12,8 +11,9 @@ import { RecentTraces, type TraceSummary } from './recent.ts';
 import { headerNames } from './redact.ts';
 import { buildResource } from './resource.ts';
 import { describeSettings, tracingSettings, TracingConfigError, type SamplerName, type TracingSettings } from './settings.ts';
-import { RequestSpans, type ServerTrace } from './spans/request-trace.ts';
-import type { SpanRuntime } from './spans/runtime.ts';
+import { RequestSpans, UnsampledRoot, type ServerTrace } from './spans/request-trace.ts';
+import type { Sampler, SpanRuntime } from './spans/runtime.ts';
+import { drawIdBlock, IdBlock } from './spans/span.ts';
 
 /** One tracing instance: its own sampler, propagator, resource, span queue and exporter (nothing global, no SDK tracer provider). */
 export interface Tracing {
@@ -47,7 +47,8 @@ const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(mess
  * (detectors + service name + attributes + env), ParentBased(TraceIdRatioBased(sampleRate)) with the SDK's
  * ratio sampler, the configured OTel propagators. A bounded batch processor exports the spans, encoded as they
  * end, as OTLP protobuf over gRPC (`otlp.grpc`) or HTTP (or JSON with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; settings.ts
- * resolves file, flags and OTEL_*) through tagway's own abortable exporters, and a ring keeps recent traces.
+ * resolves file, flags and OTEL_*) through tagway's own abortable exporters, posted from a thread of their own
+ * (export-thread.ts says why), and a ring keeps recent traces.
  * Nothing global.
  *
  * @example
@@ -67,11 +68,11 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const settings = tracingSettings(config, env);
   const batch = Object.fromEntries(Object.entries(settings.batch).map(([k, v]) => [k, v.value])) as TracingConfig['batch'];
   const encoding = settings.protocol.value === 'http/json' ? otlpJson : otlpProto;
-  const out = new InlineChannel(createExporter({
+  const out = new WorkerChannel({
     protocol: settings.protocol.value, endpoint: settings.endpoint.value, headers: settings.headers.value, compression: settings.compression.value,
     insecure: settings.insecure.value, attemptTimeoutMs: settings.timeout.value, userAgent: `tagway/${version}`, contentType: encoding.contentType,
     tls: { ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: settings.tls.insecureSkipVerify },
-  }));
+  });
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
     resource: buildResource(config, version, env), scope: { name: 'tagway', version }, encoding,
     attributeCountLimit: settings.limits.attributeCount.value, attributeValueLengthLimit: settings.limits.attributeValueLength.value,
@@ -90,10 +91,21 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     responseHeaders: headerNames(config.capturedResponseHeaders),
     safeQueryParams: new Set(config.safeQueryParams),
   };
+  const plain = runtime.plainTraceContext;
   let stopping: Promise<void> | undefined;
 
   return {
-    startRequest: function startRequest(ctx) { return new RequestSpans(runtime, ctx); },
+    startRequest: function startRequest(ctx) {
+      // The common case, first: W3C propagation and a request with no trace headers. A new trace, decided from its
+      // drawn bytes; sampled out, it is two ids and a traceparent for the upstream, nothing else.
+      const h = ctx.req.headers;
+      if (plain && h.traceparent === undefined && h.tracestate === undefined && h.baggage === undefined) {
+        const at = drawIdBlock();
+        const ids = IdBlock.hex(at);
+        return runtime.sample.newTrace(at) ? new RequestSpans(runtime, ctx, ids) : new UnsampledRoot(ctx, ids);
+      }
+      return new RequestSpans(runtime, ctx);
+    },
     stats: () => processor.stats(),
     settings: () => describeSettings(settings),
     recent: () => recent.list(),
@@ -117,21 +129,23 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
 }
 
 /**
- * The sampler of OTEL_TRACES_SAMPLER (or tracing.sampleRate: parentbased_traceidratio): `parentSampled` is
- * the incoming parent's sampled flag (undefined for a new trace). Ratios use the SDK's TraceIdRatioBased (same
- * trace ids, same decisions as any OTel SDK at that ratio); the two ends are constants (no arithmetic per request).
+ * The sampler of OTEL_TRACES_SAMPLER (or tracing.sampleRate: parentbased_traceidratio). Ratios decide as the SDK's
+ * TraceIdRatioBased does (same trace ids, same decisions as any OTel SDK at that ratio): a request with a parent by
+ * its hex trace id through the SDK's sampler, a new trace straight from its drawn bytes (no hex conversion, no
+ * parsing: the same words compared with the same bound). The two ends are constants (no arithmetic per request).
  */
-function sampler(choice: { name: SamplerName; ratio: number }): (parentSampled: boolean | undefined, traceId: string) => boolean {
-  const root = rootSampler(choice.ratio);
-  if (!choice.name.startsWith('parentbased_')) return function ignoreParent(_parent, traceId) { return root(traceId); };
-  return function parentBased(parent, traceId) { return parent ?? root(traceId); };
-}
-
-function rootSampler(rate: number): (traceId: string) => boolean {
-  if (rate >= 1) return function alwaysOn() { return true; };
-  if (rate <= 0) return function alwaysOff() { return false; };
-  const ratio = new TraceIdRatioBasedSampler(rate);
-  return function traceIdRatio(traceId) { return ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED; };
+export function sampler(choice: { name: SamplerName; ratio: number }): Sampler {
+  const ratio = choice.ratio >= 1 ? 1 : choice.ratio <= 0 ? 0 : choice.ratio;
+  const sdk = new TraceIdRatioBasedSampler(ratio);
+  const byId = ratio === 1 ? function alwaysOn() { return true; } : ratio === 0 ? function alwaysOff() { return false; }
+    : function traceIdRatio(traceId: string) { return sdk.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED; };
+  const bound = Math.floor(ratio * 0xffffffff); // the SDK's upper bound (below 1)
+  const newTrace = ratio === 1 ? function alwaysOn() { return true; } : ratio === 0 ? function alwaysOff() { return false; }
+    : function traceIdRatio(at: number) { return IdBlock.traceWord(at) < bound; };
+  const withParent = choice.name.startsWith('parentbased_')
+    ? function parentBased(parentSampled: boolean) { return parentSampled; }
+    : function ignoreParent(_parentSampled: boolean, traceId: string) { return byId(traceId); };
+  return { withParent, newTrace };
 }
 
 export { TracingConfigError };

@@ -9,9 +9,8 @@ import type { EncodedBatch } from './span-queue.ts';
 export type ExportOutcome = { ok: true; rejected?: PartialSuccess } | { ok: false; error: string };
 
 /**
- * Where the batch processor sends its batches. One implementation (`InlineChannel`); a worker-thread one
- * was measured and dropped: moving the posting off the event loop saved
- * nothing there and cost ~5 µs more CPU per request (the batch has to be copied to the worker).
+ * Where the batch processor sends its batches: `WorkerChannel` (export-thread.ts) in the gateway, `InlineChannel`
+ * (this thread) for benches and tools.
  */
 export interface ExportChannel {
   /** Frames and posts one batch; settles by `timeoutMs` (the request is aborted then). Never rejects. */
@@ -26,20 +25,31 @@ export interface ExportChannel {
  * are framed as one ExportTraceServiceRequest in `body` (reused when the caller runs one export at a time).
  */
 export async function runExport(out: OtlpExporter, batch: EncodedBatch, timeoutMs: number, body = new BodyBuffer()): Promise<ExportOutcome> {
+  let outcome: ExportOutcome;
+  try {
+    batch.frame(body, batch.spans);
+    outcome = await postWithDeadline(out, body.bytes(), timeoutMs);
+  } catch (error) {
+    outcome = { ok: false, error: describeExportError(error as Error) };
+  }
+  // a failed request may have left the body in a socket's queue: that memory is not ours to reuse
+  if (outcome.ok) body.reset(); else body.discard();
+  return outcome;
+}
+
+/** Posts one framed body; at `timeoutMs` the request (and any retry) is aborted with ExportTimeoutError. Never rejects. */
+export async function postWithDeadline(out: OtlpExporter, body: Uint8Array, timeoutMs: number): Promise<ExportOutcome> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   timer.unref();
   let result: OtlpExportResult;
   try {
-    batch.frame(body, batch.spans);
-    result = await out.sendBody(body.bytes(), deadline.signal);
+    result = await out.sendBody(body, deadline.signal);
   } catch (error) {
     result = { code: ExportResultCode.FAILED, error: error as Error };
   } finally {
     clearTimeout(timer);
   }
-  // a failed request may have left the body in a socket's queue: that memory is not ours to reuse
-  if (result.code === ExportResultCode.SUCCESS) body.reset(); else body.discard();
   if (result.code !== ExportResultCode.SUCCESS) return { ok: false, error: describeExportError(result.error) };
   return result.rejected ? { ok: true, rejected: result.rejected } : { ok: true };
 }

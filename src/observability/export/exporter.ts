@@ -142,22 +142,41 @@ export interface ExportTarget {
 }
 
 /**
+ * An ExportTarget with its TLS files read (and the HTTP endpoint checked): plain data, so it can cross to the
+ * export thread (a Buffer arrives there as a Uint8Array), while a missing file still stops startup here.
+ */
+export interface ResolvedExportTarget extends Omit<ExportTarget, 'tls'> { tls: ClientTlsOptions }
+
+export function resolveExportTarget(target: ExportTarget): ResolvedExportTarget {
+  if (target.protocol !== 'grpc') new URL(target.endpoint); // throws on a bad URL now, not in the export thread
+  return { ...target, tls: tlsOptions(target.tls) };
+}
+
+/**
  * Builds the exporter of the effective settings: OTLP/gRPC over a private HTTP/2 session, or OTLP/HTTP with
  * a private keep-alive agent (TLS from `tls` for https URLs).
  */
-export function createExporter(target: ExportTarget): OtlpExporter {
-  if (target.protocol === 'grpc') {
+export function createExporter(target: ExportTarget | ResolvedExportTarget): OtlpExporter {
+  const resolved = 'rejectUnauthorized' in target.tls ? target as ResolvedExportTarget : resolveExportTarget(target as ExportTarget);
+  const tls = asBuffers(resolved.tls);
+  if (resolved.protocol === 'grpc') {
     return new OtlpGrpcExporter({
-      address: target.endpoint, insecure: target.insecure, tls: tlsOptions(target.tls), metadata: target.headers,
-      userAgent: target.userAgent, compression: target.compression, attemptTimeoutMs: target.attemptTimeoutMs,
+      address: resolved.endpoint, insecure: resolved.insecure, tls, metadata: resolved.headers,
+      userAgent: resolved.userAgent, compression: resolved.compression, attemptTimeoutMs: resolved.attemptTimeoutMs,
     });
   }
-  const url = new URL(target.endpoint); // used as given: settings.ts applied the /v1/traces rules
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tlsOptions(target.tls) }) : new HttpAgent({ keepAlive: true });
+  const url = new URL(resolved.endpoint); // used as given: settings.ts applied the /v1/traces rules
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
   return new OtlpHttpExporter({
-    url, headers: { 'user-agent': target.userAgent, ...target.headers }, contentType: target.contentType,
-    compression: target.compression, attemptTimeoutMs: target.attemptTimeoutMs,
+    url, headers: { 'user-agent': resolved.userAgent, ...resolved.headers }, contentType: resolved.contentType,
+    compression: resolved.compression, attemptTimeoutMs: resolved.attemptTimeoutMs,
   }, agent);
+}
+
+/** TLS material that crossed a thread as Uint8Array, as Buffers again (node:tls takes Buffers). */
+function asBuffers(tls: ClientTlsOptions): ClientTlsOptions {
+  const b = (v: Uint8Array | undefined) => (v === undefined || Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  return { ca: b(tls.ca), cert: b(tls.cert), key: b(tls.key), rejectUnauthorized: tls.rejectUnauthorized };
 }
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */

@@ -1,5 +1,5 @@
 import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { TraceVerbosity } from '../../dynamic/types.ts';
 import { ProxyError } from '../../http/errors.ts';
 import type { AttemptObserver, RequestTrace, StepSpan } from '../../http/hooks.ts';
@@ -11,7 +11,7 @@ import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
-import { idAt, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newIdBlock, newSpanId, RecordedSpan } from './span.ts';
+import { drawIdBlock, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -34,8 +34,6 @@ export interface ServerTrace extends RequestTrace {
 
 /** Status written when the client went away before the response finished (nginx's and Traefik's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
-
-const kSpans = Symbol('tagway.requestSpans');
 
 /**
  * The spans of one traced request. Created by `Tracing.startRequest`; ends itself when the response
@@ -73,24 +71,36 @@ export class RequestSpans implements ServerTrace {
   #responseHeaders: OutgoingHttpHeaders | undefined;
   #ended = false;
 
-  constructor(rt: SpanRuntime, ctx: RequestContext) {
+  /**
+   * `newTrace`: the ids (IdBlock.hex) of a new trace the sampler already recorded, when the propagators are plain
+   * W3C and the request carried no trace headers (tracing.ts decides that case). Otherwise the incoming headers
+   * go through the propagators and the sampler here.
+   */
+  constructor(rt: SpanRuntime, ctx: RequestContext, newTrace?: string) {
     this.#rt = rt;
     this.#ctx = ctx;
-    const h = ctx.req.headers;
     let parent: SpanContext | undefined;
-    if (rt.plainTraceContext && h.traceparent === undefined && h.tracestate === undefined && h.baggage === undefined) {
+    let ids = newTrace;
+    if (ids !== undefined) {
       this.#parentContext = undefined;
+      this.sampled = true;
     } else {
-      this.#parentContext = rt.propagator.extract(ROOT_CONTEXT, h as Carrier, headerGetter);
-      const extracted = trace.getSpanContext(this.#parentContext);
-      if (extracted !== undefined && isSpanContextValid(extracted)) parent = extracted;
+      const h = ctx.req.headers;
+      if (rt.plainTraceContext && h.traceparent === undefined && h.tracestate === undefined && h.baggage === undefined) {
+        this.#parentContext = undefined;
+      } else {
+        this.#parentContext = rt.propagator.extract(ROOT_CONTEXT, h as Carrier, headerGetter);
+        const extracted = trace.getSpanContext(this.#parentContext);
+        if (extracted !== undefined && isSpanContextValid(extracted)) parent = extracted;
+      }
+      const at = drawIdBlock();
+      ids = IdBlock.hex(at); // one hex conversion for the trace id, this span's id and the first attempt's
+      this.sampled = parent !== undefined ? rt.sample.withParent((parent.traceFlags & TraceFlags.SAMPLED) !== 0, parent.traceId) : rt.sample.newTrace(at);
     }
     this.#parent = parent;
-    const ids = newIdBlock(); // one hex conversion for the trace id, this span's id and the first attempt's
-    this.traceId = parent?.traceId ?? idAt(ids, 0);
-    this.spanId = this.#currentSpanId = idAt(ids, 32);
+    this.traceId = parent?.traceId ?? ids.slice(0, 32);
+    this.spanId = this.#currentSpanId = ids.slice(32, 48);
     this.#firstAttemptId = ids;
-    this.sampled = rt.sample(parent !== undefined ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : undefined, this.traceId);
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
     const server = this.#server = new RecordedSpan(rt.sink, this.traceId, this.spanId, parent?.spanId ?? '', this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
@@ -99,8 +109,10 @@ export class RequestSpans implements ServerTrace {
       // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
       (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
     }
-    (ctx.res as ResponseWithSpans)[kSpans] = this;
-    ctx.res.on('close', endRequestSpans);
+    // a closure, not a property on the response: 1% of responses with one more property than the rest would give
+    // node:http's code two shapes of ServerResponse to handle on every request
+    const spans = this;
+    ctx.res.on('close', function endRequestSpans() { spans.finish(); });
     if (ctx.routerName !== undefined) this.enterRouter(ctx);
   }
 
@@ -132,7 +144,7 @@ export class RequestSpans implements ServerTrace {
 
   startAttempt(server: URL, path: string, headers: Carrier, resendCount: number): AttemptObserver | undefined {
     let spanId: string;
-    if (this.#firstAttemptId !== '') { spanId = idAt(this.#firstAttemptId, 48); this.#firstAttemptId = ''; } else spanId = newSpanId();
+    if (this.#firstAttemptId !== '') { spanId = this.#firstAttemptId.slice(48); this.#firstAttemptId = ''; } else spanId = newSpanId();
     let attempt: Attempt | undefined;
     if (this.sampled && !this.#ended) {
       let parentId = this.spanId;
@@ -225,9 +237,40 @@ export class RequestSpans implements ServerTrace {
   }
 }
 
-type ResponseWithSpans = ServerResponse & { [kSpans]?: RequestSpans };
+/**
+ * A new trace sampled out (tracing.ts decides, for W3C propagation and a request without trace headers): nothing
+ * is recorded, and each upstream attempt gets `traceparent: 00-<trace id>-<attempt's span id>-00`, as an OTel SDK
+ * propagates a non-recording span's context (Traefik does the same), so the upstream's own sampling may follow
+ * ours. What it costs: one object and one string per attempt; the ids stay in the one hex string drawn for them.
+ */
+export class UnsampledRoot implements ServerTrace {
+  readonly sampled = false;
+  readonly #ctx: RequestContext;
+  /** IdBlock.hex: trace id, server span id, first attempt's span id. */
+  readonly #ids: string;
+  #attempts = 0;
 
-/** The response's 'close' listener: one function for every request (no closure per request). */
-function endRequestSpans(this: ResponseWithSpans): void {
-  this[kSpans]?.finish();
+  constructor(ctx: RequestContext, ids: string) {
+    this.#ctx = ctx;
+    this.#ids = ids;
+  }
+
+  get traceId(): string { return this.#ids.slice(0, 32); }
+  get spanId(): string { return this.#ids.slice(32, 48); }
+  get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
+
+  startAttempt(_server: URL, _path: string, headers: Carrier, _resendCount: number): undefined {
+    // the default propagators' fields; the request had none of them (that is how it got here)
+    if (headers.traceparent !== undefined) delete headers.traceparent;
+    if (headers.tracestate !== undefined) delete headers.tracestate;
+    if (headers.baggage !== undefined) delete headers.baggage;
+    const spanId = this.#attempts++ === 0 ? this.#ids.slice(48) : newSpanId();
+    headers.traceparent = `00-${this.#ids.slice(0, 32)}-${spanId}-00`;
+    return undefined;
+  }
+
+  enterRouter(): void {}
+  enterService(): void {}
+  enterStep(): undefined { return undefined; }
+  refuse(): void {}
 }

@@ -2,12 +2,20 @@ import type { TextMapPropagator } from '@opentelemetry/api';
 import type { RecentTraces } from '../recent.ts';
 import type { RecordedSpan, SpanSink } from './span.ts';
 
+/** Whether a request is sampled (recorded and exported): `true` records it. */
+export interface Sampler {
+  /** A request that continues a valid incoming trace: its parent's sampled flag and trace id. */
+  withParent(parentSampled: boolean, traceId: string): boolean;
+  /** A new trace, its ids drawn at `at` (span.ts drawIdBlock). */
+  newTrace(at: number): boolean;
+}
+
 /** What every span layer of one tracing instance shares; built once by createTracing. */
 export interface SpanRuntime {
   /** The batch processor: where recorded spans go when they end. */
   readonly sink: SpanSink;
-  /** The sampler (settings.ts): true when the request is sampled; `parentSampled` undefined for a new trace. */
-  readonly sample: (parentSampled: boolean | undefined, traceId: string) => boolean;
+  /** The sampler (settings.ts, tracing.ts). */
+  readonly sample: Sampler;
   readonly propagator: TextMapPropagator;
   /** The propagator's header names, removed from upstream headers before injecting. */
   readonly propagationFields: readonly string[];

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it, type TestContext } from 'node:test';
+import type { BodyBuffer } from '../../../src/observability/export/body-buffer.ts';
+import { WorkerChannel } from '../../../src/observability/export/export-thread.ts';
+import type { ExportTarget } from '../../../src/observability/export/exporter.ts';
 import { send } from '../../support/client.ts';
 import { startTracedApi } from '../../support/tracing.ts';
 
@@ -22,4 +27,55 @@ describe('encoded span queue', () => {
       assert.deepEqual(h.tracing.stats(), { exported: 2 * c.requests, dropped: 0, failedExports: 0, queued: 0 });
     });
   }
+});
+
+describe('export thread (WorkerChannel)', () => {
+  /** A receiver that keeps each POST body, or never answers when `hang`. */
+  async function receiver(t: TestContext, hang = false): Promise<{ endpoint: string; bodies: Buffer[] }> {
+    const bodies: Buffer[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => { bodies.push(Buffer.concat(chunks)); if (!hang) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => { server.closeAllConnections(); server.close(); });
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, bodies };
+  }
+  const target = (endpoint: string): ExportTarget => ({
+    protocol: 'http/protobuf', endpoint, headers: {}, compression: 'none', insecure: false, tls: { insecureSkipVerify: false },
+    attemptTimeoutMs: 5000, userAgent: 'test', contentType: 'application/x-protobuf',
+  });
+  const batch = (spans: Uint8Array) => ({ spans, count: 1, frame: (body: BodyBuffer, s: Uint8Array) => { body.write('head:'); body.writeBytes(s); } });
+
+  it('posts the framed batch from its thread and answers the outcome; the caller keeps its spans', async (t) => {
+    const r = await receiver(t);
+    const channel = new WorkerChannel(target(r.endpoint));
+    t.after(() => channel.shutdown());
+    const spans = Buffer.from('spans-bytes');
+    assert.deepEqual(await channel.send(batch(spans), 5000), { ok: true });
+    assert.deepEqual(await channel.send(batch(spans), 5000), { ok: true });
+    assert.deepEqual(r.bodies.map((b) => b.toString()), ['head:spans-bytes', 'head:spans-bytes']);
+    assert.equal(spans.toString(), 'spans-bytes', 'the framed copy moved to the thread, not the caller\'s bytes');
+  });
+
+  it('a collector that never answers is cut at the export deadline with TAGWAY_EXPORT_TIMEOUT', async (t) => {
+    const r = await receiver(t, true);
+    const channel = new WorkerChannel(target(r.endpoint));
+    t.after(() => channel.shutdown());
+    const outcome = await channel.send(batch(Buffer.from('x')), 300);
+    assert.equal(outcome.ok, false);
+    assert.match((outcome as { error: string }).error, /^TAGWAY_EXPORT_TIMEOUT/);
+  });
+
+  it('after shutdown (idempotent) a send fails with TAGWAY_EXPORT_THREAD; a bad endpoint fails at construction', async (t) => {
+    const r = await receiver(t);
+    const channel = new WorkerChannel(target(r.endpoint));
+    await Promise.all([channel.shutdown(), channel.shutdown()]);
+    const outcome = await channel.send(batch(Buffer.from('x')), 1000);
+    assert.equal(outcome.ok, false);
+    assert.match((outcome as { error: string }).error, /^TAGWAY_EXPORT_THREAD/);
+    assert.equal(r.bodies.length, 0);
+    assert.throws(() => new WorkerChannel(target('not a url')), TypeError);
+  });
 });

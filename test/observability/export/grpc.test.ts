@@ -232,6 +232,8 @@ describe('OTLP/gRPC failures through the running gateway', () => {
     t.after(() => clearInterval(watch));
     await load(g.web, 300, 8);
     clearInterval(watch);
+    // the call leaves from the export thread: wait until it reaches the receiver (it then hangs there)
+    await waitFor('the first export call at the receiver', () => g.collector.requests >= 1, { timeoutMs: 10_000 });
     const stats = g.tracing.stats();
     assert.ok(maxQueued <= 100 && stats.queued <= 100, `queued up to ${maxQueued}`);
     assert.equal(g.collector.requests, 1, 'one export call at a time');

@@ -1,0 +1,130 @@
+import { Worker } from 'node:worker_threads';
+import { BodyBuffer } from './body-buffer.ts';
+import type { ExportChannel, ExportOutcome } from './channel.ts';
+import { resolveExportTarget, type ExportTarget } from './exporter.ts';
+import type { EncodedBatch } from './span-queue.ts';
+
+/** Messages to the export thread. */
+export type ToExportThread = { type: 'post'; id: number; body: Uint8Array; timeoutMs: number } | { type: 'shutdown' };
+/** Messages from it. */
+export type FromExportThread = { type: 'ready' } | { type: 'outcome'; id: number; outcome: ExportOutcome } | { type: 'closed' };
+
+/**
+ * How long past its own deadline an export may take to answer before it counts as failed here (a thread that
+ * stopped answering). The clock starts once the thread is up: loading it (through tsx in tests) is not the export's.
+ */
+const ANSWER_GRACE_MS = 1000;
+/** How long `shutdown` waits for the thread to close its connections before ending it. */
+const SHUTDOWN_WAIT_MS = 2000;
+
+/**
+ * The thread's entry: production runs dist/ (tsc's export-worker.js beside this file's .js). When the sources run
+ * through tsx (tests, benches), the thread registers tsx first: loader hooks given by `--import` do not reach
+ * worker threads on Node 20.
+ */
+function startThread(workerData: unknown): Worker {
+  const options = { workerData, name: 'tagway-otlp-export' };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./export-worker.js', import.meta.url), options);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./export-worker.ts', import.meta.url).href;
+  return new Worker(`const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`, { ...options, eval: true });
+}
+
+interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number; timer: NodeJS.Timeout | undefined }
+
+/**
+ * Posts batches from a thread of its own. Why: with the exporter on the request loop, its `node:http` client
+ * (ClientRequest, IncomingMessage, the HTTP parser, AbortSignals, timers) runs through the same Node internals
+ * as the gateway's server responses, and a few exports a second were enough to make that shared code slower for
+ * every request: at sampleRate 0.01 the gateway spent ~8% more CPU per request posting than not posting at all,
+ * far beyond the posting itself (bench/run.ts --together, README). Here the main thread frames a batch (resource
+ * and scope around the encoded spans) into a buffer of its own and hands that buffer over (transferred, not
+ * copied); the thread gzips, posts, retries under the deadline and answers with the outcome.
+ *
+ * The thread does not keep the process alive while idle; it does while an export is pending, as the export's
+ * socket did on this thread. Startup errors (unreadable TLS files, a bad endpoint) still throw here, at construction.
+ *
+ * @example
+ * const channel = new WorkerChannel({ protocol: 'http/protobuf', endpoint: 'http://127.0.0.1:4318/v1/traces', … });
+ * const outcome = await channel.send(batch, 10_000); // { ok: true } or { ok: false, error: 'TAGWAY_…: …' }
+ * await channel.shutdown();
+ */
+export class WorkerChannel implements ExportChannel {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #next = 1;
+  #ready = false;
+  /** Why the thread is gone ('' while it runs). */
+  #gone = '';
+  #closed: (() => void) | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(target: ExportTarget) {
+    this.#worker = startThread(resolveExportTarget(target));
+    this.#worker.unref();
+    this.#worker.on('message', (message: FromExportThread) => {
+      if (message.type === 'closed') { this.#closed?.(); return; }
+      if (message.type === 'ready') {
+        this.#ready = true;
+        for (const [id, pending] of this.#pending) this.#guard(id, pending);
+        return;
+      }
+      this.#settle(message.id, message.outcome);
+    });
+    this.#worker.on('error', (err) => this.#lost(`TAGWAY_EXPORT_THREAD: the export thread failed: ${err.message}`));
+    this.#worker.on('exit', (code) => this.#lost(`TAGWAY_EXPORT_THREAD: the export thread exited (code ${code})`));
+  }
+
+  send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
+    if (this.#gone !== '') return Promise.resolve({ ok: false, error: this.#gone });
+    // framed into memory of its own, sized once, that moves to the thread with the message
+    const body = new BodyBuffer(batch.spans.byteLength + 1024);
+    batch.frame(body, batch.spans);
+    const bytes = body.bytes();
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      const pending: Pending = { resolve, timeoutMs, timer: undefined };
+      this.#pending.set(id, pending);
+      if (this.#ready) this.#guard(id, pending);
+      this.#worker.postMessage({ type: 'post', id, body: bytes, timeoutMs } satisfies ToExportThread, [bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Aborts what is in flight in the thread (its outcomes still arrive, as failures), closes its connections, ends it. */
+  shutdown(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#gone === '') {
+        const closed = new Promise<void>((resolve) => { this.#closed = resolve; });
+        this.#worker.postMessage({ type: 'shutdown' } satisfies ToExportThread);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_WAIT_MS); })]);
+        clearTimeout(timer);
+      }
+      this.#gone ||= 'TAGWAY_EXPORT_THREAD: exporter is shut down';
+      await this.#worker.terminate();
+    })();
+    return this.#stopping;
+  }
+
+  #guard(id: number, pending: Pending): void {
+    const ms = pending.timeoutMs + ANSWER_GRACE_MS;
+    pending.timer = setTimeout(() => this.#settle(id, { ok: false, error: `TAGWAY_EXPORT_TIMEOUT: the export thread did not answer within ${ms}ms` }), ms);
+    pending.timer.unref();
+  }
+
+  #settle(id: number, outcome: ExportOutcome): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return; // answered after its grace period: already counted as failed
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if (this.#pending.size === 0) this.#worker.unref();
+    pending.resolve(outcome);
+  }
+
+  #lost(why: string): void {
+    if (this.#gone === '') this.#gone = why;
+    for (const id of [...this.#pending.keys()]) this.#settle(id, { ok: false, error: this.#gone });
+    this.#closed?.();
+  }
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import type { RequestContext } from '../../../src/http/context.ts';
+import { UnsampledRoot } from '../../../src/observability/spans/request-trace.ts';
+import { drawIdBlock, IdBlock, newSpanId, newTraceId } from '../../../src/observability/spans/span.ts';
+import { sampler } from '../../../src/observability/tracing.ts';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+describe('id pool', () => {
+  it('never hands out the same ids twice, across pool refills, and never an all-zero id', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    const n = 20_000; // 640 KB of ids: the 8 KB pool refills ~80 times
+    for (let i = 0; i < n; i++) {
+      const hex = IdBlock.hex(drawIdBlock());
+      assert.match(hex, HEX64);
+      const [trace, server, attempt] = [hex.slice(0, 32), hex.slice(32, 48), hex.slice(48)];
+      assert.notEqual(trace, '0'.repeat(32));
+      assert.notEqual(server, '0'.repeat(16));
+      assert.notEqual(attempt, '0'.repeat(16));
+      traces.add(trace);
+      spans.add(server).add(attempt);
+    }
+    for (let i = 0; i < 1000; i++) { traces.add(newTraceId()); spans.add(newSpanId()); }
+    assert.equal(traces.size, n + 1000);
+    assert.equal(spans.size, 2 * n + 1000);
+  });
+});
+
+describe('sampler', () => {
+  for (const ratio of [0.01, 0.25, 0.5]) {
+    it(`traceidratio ${ratio}: decides a new trace from its bytes exactly as the SDK's TraceIdRatioBased does from its hex id, at the right rate`, () => {
+      const sdk = new TraceIdRatioBasedSampler(ratio);
+      const s = sampler({ name: 'parentbased_traceidratio', ratio });
+      const n = 100_000;
+      let sampled = 0;
+      for (let i = 0; i < n; i++) {
+        const at = drawIdBlock();
+        const ours = s.newTrace(at);
+        const theirs = sdk.shouldSample(ROOT_CONTEXT, IdBlock.hex(at).slice(0, 32)).decision === SamplingDecision.RECORD_AND_SAMPLED;
+        assert.equal(ours, theirs);
+        if (ours) sampled++;
+      }
+      // binomial: 6 standard deviations either side
+      const sd = Math.sqrt(n * ratio * (1 - ratio));
+      assert.ok(Math.abs(sampled - n * ratio) < 6 * sd, `${sampled} sampled of ${n} at ${ratio}`);
+    });
+  }
+
+  it('the ends are constants; parent-based samplers follow the parent, the others ask the trace id', () => {
+    const at = drawIdBlock();
+    assert.equal(sampler({ name: 'parentbased_traceidratio', ratio: 1 }).newTrace(at), true);
+    assert.equal(sampler({ name: 'parentbased_traceidratio', ratio: 0 }).newTrace(at), false);
+    assert.equal(sampler({ name: 'parentbased_traceidratio', ratio: 0 }).withParent(true, 'f'.repeat(32)), true);
+    assert.equal(sampler({ name: 'parentbased_traceidratio', ratio: 1 }).withParent(false, 'f'.repeat(32)), false);
+    // traceidratio ignores the parent: the trace id decides (accumulated words 0 → sampled, all ones → not)
+    const plain = sampler({ name: 'traceidratio', ratio: 0.5 });
+    assert.equal(plain.withParent(false, '0'.repeat(31) + '1'), true);
+    assert.equal(plain.withParent(true, 'ffffffff' + '0'.repeat(24)), false);
+  });
+});
+
+describe('a sampled-out new trace', () => {
+  const ctx = { observability: { tracing: true, accessLogs: true, metrics: true, traceVerbosity: 'detailed' } } as unknown as RequestContext;
+
+  it('propagates traceparent with flags 00: the trace id, the first attempt its drawn span id, a retry a new one', () => {
+    const ids = IdBlock.hex(drawIdBlock());
+    const trace = new UnsampledRoot(ctx, ids);
+    assert.equal(trace.sampled, false);
+    assert.equal(trace.traceId, ids.slice(0, 32));
+    assert.equal(trace.spanId, ids.slice(32, 48));
+    assert.equal(trace.verbosity, 'detailed');
+    const first: Record<string, string | undefined> = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'x=1', baggage: 'k=v', host: 'h' };
+    assert.equal(trace.startAttempt(new URL('http://127.0.0.1:1'), '/', first, 0), undefined);
+    assert.deepEqual(first, { host: 'h', traceparent: `00-${ids.slice(0, 32)}-${ids.slice(48)}-00` });
+    const retry: Record<string, string | undefined> = {};
+    trace.startAttempt(new URL('http://127.0.0.1:1'), '/', retry, 1);
+    const [version, traceId, spanId, flags] = retry.traceparent!.split('-');
+    assert.deepEqual([version, traceId, flags], ['00', ids.slice(0, 32), '00']);
+    assert.match(spanId!, /^[0-9a-f]{16}$/);
+    assert.notEqual(spanId, ids.slice(48));
+    assert.equal(trace.enterStep(), undefined);
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createH2cServer } from 'node:http2';
+import { connect as connectH2, createServer as createH2cServer } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, finished, pipeline } from 'node:stream';
@@ -306,6 +306,34 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
     assert.deepEqual({ sha: got.sha, n: got.n }, { sha: payload.sha, n: payload.size }, 'the h2c upstream got it whole');
     assert.equal(got.files, 1, 'streamed from the file');
     assert.deepEqual(authSaw, [{ sha: payload.sha, n: payload.size }], 'the auth server got it whole');
+    await released();
+  });
+
+  it('an HTTP/2 client (h2c) uploads a body that spills; the upstream gets it sized and whole', async (t) => {
+    const seen: Parameters<typeof hashingUpstream>[0] = [];
+    const up = await startUpstream(t, 'up', hashingUpstream(seen, () => 0));
+    const gw = await startFileGateway(t, {
+      routers: { r: { rule: 'PathPrefix(`/`)', service: 'up', middlewares: ['b'] } },
+      middlewares: { b: { buffering: { memRequestBodyBytes: 64 * 1024 } } },
+      services: { up: lb(up.url) },
+    });
+    const payload = body(3);
+    const session = connectH2(gw.web);
+    t.after(() => session.close());
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/' });
+      let status = 0;
+      let text = '';
+      stream.on('response', (h) => { status = Number(h[':status']); });
+      stream.on('data', (c: Buffer) => { text += c; });
+      stream.on('end', () => resolve({ status, body: text }));
+      stream.on('error', reject);
+      pipeline(payload.stream(), stream, () => {});
+    });
+    assert.equal(answer.status, 200, answer.body);
+    assert.deepEqual(JSON.parse(answer.body), { sha: payload.sha, n: payload.size });
+    assert.equal(seen[0]?.contentLength, String(payload.size));
+    assert.equal(seen[0]?.files, 1);
     await released();
   });
 

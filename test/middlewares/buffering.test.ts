@@ -55,6 +55,19 @@ describe('buffering through the running gateway', () => {
     });
     assert.equal(chunked.headers['x-request-length'], '11');
     assert.equal(chunked.headers['x-request-te'], 'none');
+    // Expect: 100-continue: the gateway reads the body (the client got its "100 Continue"), the upstream is sent the
+    // body with its length and no Expect to wait on.
+    const continued = await new Promise<{ body: string; headers: Record<string, unknown> }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: { 'x-case': '0', expect: '100-continue', 'content-length': '5' }, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => { text += c; });
+        res.on('end', () => resolve({ body: text, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.on('continue', () => req.end('hello'));
+    });
+    assert.equal(continued.body, 'hello');
+    assert.equal(continued.headers['x-request-length'], '5');
     tally.report(t);
   });
 

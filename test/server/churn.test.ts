@@ -44,7 +44,7 @@ describe('churn through the running gateway', () => {
     };
     // Three upstreams, so each service has three distinct servers (instance k on upstream k).
     const ups = [await startUpstream(t, 'fleet-0', serve), await startUpstream(t, 'fleet-1', serve), await startUpstream(t, 'fleet-2', serve)];
-    const { gateway, catalog, web, admin } = await startTestGateway(t);
+    const { gateway, catalog, web, admin } = await startTestGateway(t, { providerThread: true }); // as production runs workers: 1
     const fleet = { services: SERVICES, instances: 3, address: '127.0.0.1', ports: ups.map((u) => u.port) };
     registerFleet(catalog!, fleet);
     await waitForState(gateway, (s) => Object.keys(s.routers).filter((n) => n.endsWith('@consulcatalog')).length === SERVICES, 30_000);

@@ -34,7 +34,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
   it('routes a change, and posts its status and its log lines to the main thread', async (t) => {
     const watch = new LogWatch();
     const up = await startUpstream(t, 'a');
-    const { gateway, catalog, web, admin } = await startTestGateway(t, { logger: watch.logger });
+    const { gateway, catalog, web, admin } = await startTestGateway(t, { logger: watch.logger, providerThread: true });
     const provider = thread(gateway);
     assert.ok((provider.worker?.threadId ?? 0) > 0);
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
@@ -55,7 +55,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
   it('restarts a thread that died, with the last good configuration routing meanwhile', async (t) => {
     const watch = new LogWatch();
     const up = await startUpstream(t, 'a');
-    const { gateway, catalog, web, admin } = await startTestGateway(t, { logger: watch.logger });
+    const { gateway, catalog, web, admin } = await startTestGateway(t, { logger: watch.logger, providerThread: true });
     const provider = thread(gateway);
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
     await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined);
@@ -80,7 +80,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
 
   it('ends the thread and its Consul connections on close()', async (t) => {
     const up = await startUpstream(t, 'a');
-    const { gateway, catalog } = await startTestGateway(t);
+    const { gateway, catalog } = await startTestGateway(t, { providerThread: true });
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
     await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined);
     const worker = thread(gateway).worker!;

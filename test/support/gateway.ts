@@ -18,6 +18,12 @@ export interface TestGatewayOptions {
   env?: Record<string, string | undefined>;
   /** Per-request observers, called by the gateway once a request is matched (e.g. to read `ctx.trace`). */
   observers?: RequestObserver[];
+  /**
+   * The Consul provider on its worker thread, as production runs it (default false here: a thread under tsx loads
+   * and compiles the provider's modules again, seconds of CPU per gateway on a loaded machine; the thread has its own
+   * tests in test/server/provider-thread.test.ts, and the provider's code is the same either way).
+   */
+  providerThread?: boolean;
 }
 
 export interface TestGateway { gateway: Gateway; catalog: DevCatalog | undefined; web: string; admin: string }
@@ -44,7 +50,7 @@ export async function startTestGateway(t: TestContext, options: TestGatewayOptio
   flags.push(...(options.flags ?? []));
   const config = loadStaticConfig({ argv: flags, env: {} });
   const logger = options.logger ?? (process.env['TAGWAY_TEST_LOG'] ? createLogger({ level: 'DEBUG' }) : silentLogger);
-  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers });
+  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers, providerThread: options.providerThread ?? false });
   t.after(() => gateway.close());
   return { gateway, catalog, web: gateway.url('web'), admin: gateway.url('traefik') };
 }

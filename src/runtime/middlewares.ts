@@ -4,8 +4,11 @@ import type { MiddlewareInfo } from '../dynamic/runtime.ts';
 import { buildMiddleware, MiddlewareError, type BuiltMiddleware, type MiddlewareEnv } from '../middlewares/index.ts';
 import { errorMessage } from './issues.ts';
 
-/** A built middleware and the definition it was built from (kept across reloads while that is unchanged). */
-export interface MiddlewareEntry { json: string; built: BuiltMiddleware }
+/**
+ * A built middleware and the definition it was built from (kept across reloads while that is unchanged: the same
+ * object, or else the same JSON, made only when a new object must be compared with it).
+ */
+export interface MiddlewareEntry { def: Middleware; json?: string; built: BuiltMiddleware }
 
 /**
  * The one middleware resolver of a build: builds each definition at most once, on first use (a router, a
@@ -74,18 +77,18 @@ export class MiddlewareResolver {
     this.#building.push(qualified);
     try {
       const def = this.#defs[qualified]!;
-      const json = JSON.stringify(def);
       const previous = this.#previous?.get(qualified);
       // A chain holds its members' instances and errors its page service's handler: both are rebuilt each time, so
       // a changed member or service is never left behind.
-      if (previous && previous.json === json && def.chain === undefined && def.errors === undefined) return previous;
+      if (previous && def.chain === undefined && def.errors === undefined
+        && (previous.def === def || (previous.json ??= JSON.stringify(previous.def)) === JSON.stringify(def))) return previous;
       this.rebuilt.push(qualified);
       const provider = providerOf(qualified);
       // A chain's references, and errors' service, are qualified with the middleware's own provider.
       const lookup = this.#env.service;
       const env: MiddlewareEnv = lookup ? { ...this.#env, service: (ref) => lookup(provider ? qualify(ref, provider) : ref) } : this.#env;
       const built = buildMiddleware(qualified, def, (ref) => this.get(provider ? qualify(ref, provider) : ref), env);
-      return built instanceof Error ? built : { json, built };
+      return built instanceof Error ? built : { def, built };
     } catch (err) {
       // Isolation: whatever a definition does to the builder, only this middleware (and its users) fail.
       return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `middleware "${qualified}" could not be built: ${errorMessage(err)}`, { cause: err });

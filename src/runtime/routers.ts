@@ -54,7 +54,8 @@ export interface BuiltRouter {
 
 /** What the API shows for a router before it is built: its definition, defaults, enabled. */
 export function routerInfo(name: string, router: Router): RouterInfo {
-  const { defaultRule: _internal, ...shown } = router; // Traefik's json:"-": never in the API
+  // Traefik's json:"-": never in the API (a rest copy only when it is there: one copy less per router otherwise)
+  const shown = Object.hasOwn(router, 'defaultRule') ? withoutDefaultRule(router) : router;
   return {
     ...shown, name, provider: providerOf(name),
     priority: router.priority || defaultPriority(router.rule ?? ''),
@@ -62,6 +63,11 @@ export function routerInfo(name: string, router: Router): RouterInfo {
     observabilitySources: { ...DEFAULT_SOURCES },
     status: 'enabled',
   };
+}
+
+function withoutDefaultRule(router: Router): Omit<Router, 'defaultRule'> {
+  const { defaultRule: _internal, ...shown } = router;
+  return shown;
 }
 
 /**

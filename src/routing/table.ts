@@ -150,6 +150,8 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
    * the table refused (their rule threw while being indexed), each with the error.
    */
   patch(remove: Iterable<string>, add: ReadonlyArray<RouteInput<T>>): Array<{ name: string; error: unknown }> {
+    const removing = [...remove];
+    if (this.#samePlaces(removing, add)) return this.#replace(add);
     const touched = new Set<string>();
     const gone = new Set<Placed<T>>();
     const take = (name: string): void => {
@@ -157,13 +159,9 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
       if (!placed) return;
       this.#byName.delete(name);
       gone.add(placed);
-      for (const { slot, list, host } of placed.slots) {
-        const at = list.indexOf(slot);
-        if (at !== -1) list.splice(at, 1);
-        if (host !== undefined) touched.add(host);
-      }
+      this.#unplace(placed, touched);
     };
-    for (const name of remove) take(name);
+    for (const name of removing) take(name);
     for (const input of add) take(input.name);
     if (gone.size > 0) this.#ordered = this.#ordered.filter((p) => !gone.has(p));
     const fresh: Array<Placed<T>> = [];
@@ -178,11 +176,7 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
       this.#ordered.splice(lo, 0, placed);
       fresh.push(placed);
     }
-    this.#ordered.forEach((p, i) => {
-      if (p.index === i) return;
-      p.index = i;
-      for (const { slot } of p.slots) slot.index = i;
-    });
+    this.#renumber();
     const refused: Array<{ name: string; error: unknown }> = [];
     for (const placed of fresh) {
       try {
@@ -190,16 +184,78 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
         this.#byName.set(placed.input.name, placed);
       } catch (error) {
         refused.push({ name: placed.input.name, error });
-        for (const { slot, list, host } of placed.slots) {
-          const at = list.indexOf(slot);
-          if (at !== -1) list.splice(at, 1);
-          if (host !== undefined) touched.add(host);
-        }
-        placed.slots.length = 0;
+        this.#unplace(placed, touched);
         this.#ordered.splice(this.#ordered.indexOf(placed), 1);
       }
     }
-    if (refused.length > 0) this.#ordered.forEach((p, i) => { p.index = i; for (const { slot } of p.slots) slot.index = i; });
+    if (refused.length > 0) this.#renumber();
+    this.#settle(touched);
+    return refused;
+  }
+
+  /**
+   * Whether the patch only replaces routes by routes that sort at the same place (same name, priority and rank):
+   * a router rebuilt because its service changed (a health flip). Then nothing moves and nothing is renumbered.
+   */
+  #samePlaces(remove: readonly string[], add: ReadonlyArray<RouteInput<T>>): boolean {
+    if (add.length === 0) return false;
+    const names = new Set<string>();
+    for (const input of add) {
+      const placed = this.#byName.get(input.name);
+      if (placed === undefined || names.has(input.name) || before(placed.input, input) !== 0) return false;
+      names.add(input.name);
+    }
+    for (const name of remove) if (!names.has(name) && this.#byName.has(name)) return false;
+    return true;
+  }
+
+  /** `patch` when every route of `add` takes the place of the route of its name (see `#samePlaces`). */
+  #replace(add: ReadonlyArray<RouteInput<T>>): Array<{ name: string; error: unknown }> {
+    const touched = new Set<string>();
+    const refused: Array<{ name: string; error: unknown }> = [];
+    for (const input of add) {
+      const old = this.#byName.get(input.name)!;
+      this.#unplace(old, touched);
+      const placed: Placed<T> = { index: old.index, input, slots: [] };
+      this.#ordered[old.index] = placed;
+      this.#byName.set(input.name, placed);
+      try {
+        for (const host of this.#place(placed, true)) touched.add(host);
+      } catch (error) {
+        refused.push({ name: input.name, error });
+        this.#unplace(placed, touched);
+        this.#byName.delete(input.name);
+      }
+    }
+    if (refused.length > 0) {
+      this.#ordered = this.#ordered.filter((p) => this.#byName.get(p.input.name) === p);
+      this.#renumber();
+    }
+    this.#settle(touched);
+    return refused;
+  }
+
+  /** Takes a route's slots out of its buckets (noting the exact hosts whose buckets changed). */
+  #unplace(placed: Placed<T>, touched: Set<string>): void {
+    for (const { slot, list, host } of placed.slots) {
+      const at = list === this.#generic ? lowerBound(list, slot.index) : list.indexOf(slot);
+      if (list[at] === slot) list.splice(at, 1);
+      if (host !== undefined) touched.add(host);
+    }
+    placed.slots.length = 0;
+  }
+
+  /** Positions follow the order again after routes were inserted or removed. */
+  #renumber(): void {
+    this.#ordered.forEach((p, i) => {
+      if (p.index === i) return;
+      p.index = i;
+      for (const { slot } of p.slots) slot.index = i;
+    });
+  }
+
+  /** The exact-host fast lookups of the hosts whose buckets changed, and the pattern maps without empty buckets. */
+  #settle(touched: ReadonlySet<string>): void {
     for (const host of touched) {
       const list = this.#exact.get(host);
       delete this.#exactOne[host];
@@ -210,7 +266,6 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
     }
     for (const map of [this.#single, this.#double]) for (const [key, list] of map) if (list.length === 0) map.delete(key);
     this.#hasPatterns = this.#single.size > 0 || this.#double.size > 0;
-    return refused;
   }
 
   /** The routes in evaluation order (names and priorities), for the API and tests. */

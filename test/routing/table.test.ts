@@ -90,3 +90,26 @@ describe('host index keys', () => {
     assert.equal(table.match(request({ host: 'hasownproperty', path: '/any' })), 'any');
   });
 });
+
+describe('patch: a route replaced at its own place (a health flip rebuilds a router, same rule and priority)', () => {
+  it('takes the new value without moving anything; a replacement the table refuses leaves its route out', () => {
+    const routes = [route('a', 'Host(`a.com`)'), route('b', 'PathPrefix(`/`)', 1), route('c', 'Host(`c.com`) || Host(`d.com`)')];
+    const table = buildRouteTable(routes);
+    const order = table.order();
+    const next: RouteInput<string> = { ...route('a', 'Host(`a.com`)'), value: 'a, rebuilt' };
+    assert.deepEqual(table.patch(['a'], [next]), []);
+    assert.deepEqual(table.order(), order, 'same order');
+    assert.equal(table.match(request({ host: 'a.com' })), 'a, rebuilt');
+    assert.equal(table.match(request({ host: 'c.com' })), 'c');
+    assert.equal(table.match(request({ host: 'z.com' })), 'b');
+    // A rule whose host folding throws while the table indexes it: that route is refused, the others stay.
+    const broken: RouteInput<string> = { ...route('c', 'Host(`c.com`) || Host(`d.com`)'), value: 'c, broken' };
+    broken.rule = { ...broken.rule, specialize: () => { throw new Error('cannot fold'); } } as typeof broken.rule;
+    const refused = table.patch([], [broken]);
+    assert.deepEqual(refused.map((r) => r.name), ['c']);
+    assert.deepEqual(table.order().map((r) => r.name), order.map((r) => r.name).filter((n) => n !== 'c'));
+    assert.equal(table.match(request({ host: 'c.com' })), 'b');
+    assert.equal(table.match(request({ host: 'a.com' })), 'a, rebuilt');
+    assert.deepEqual(table.order(), buildRouteTable([next, routes[1]!]).order());
+  });
+});

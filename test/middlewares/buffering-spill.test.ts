@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { startFileGateway, lb } from '../support/file-gateway.ts';
 import { startUpstream } from '../support/upstream.ts';
 import { BodyStore, bodyStoreStats } from '../../src/middlewares/buffering/store.ts';
+import { createLogger } from '../../src/util/log.ts';
 
 // The stores write where os.tmpdir() points when they spill (TMPDIR, read late): a directory of this test's own.
 // (node --test runs each file in its own process, so this touches no other test.)
@@ -19,11 +20,15 @@ const spillDir = mkdtempSync(join(tmpdir(), 'tagway-spill-'));
 process.env.TMPDIR = spillDir;
 after(() => rmSync(spillDir, { recursive: true, force: true }));
 
-// A real collection before each memory reading, so garbage (socket reads already written to disk) is not counted.
+// Real collections before each memory reading, so garbage (socket reads already written to disk) is not counted;
+// twice, a turn of the loop apart, because V8 frees ArrayBuffer memory on a sweeper that may finish after gc().
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-function arrayBuffersAfterGc(): number {
-  gc();
+async function arrayBuffersAfterGc(): Promise<number> {
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return process.memoryUsage().arrayBuffers;
 }
 
@@ -84,13 +89,19 @@ async function released(): Promise<void> {
 function hashingUpstream(seen: Array<{ contentLength: string | undefined; te: string | undefined; files: number; fileBytes: number; memoryBytes: number; openFds: number; grown: number }>, base: () => number, status: (n: number) => number = () => 200) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const stats = bodyStoreStats();
-    seen.push({ contentLength: req.headers['content-length'], te: req.headers['transfer-encoding'], files: stats.files, fileBytes: stats.fileBytes, memoryBytes: stats.memoryBytes, openFds: bodyFiles().length, grown: arrayBuffersAfterGc() - base() });
-    const hash = createHash('sha256');
-    let n = 0;
-    req.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
-    req.on('end', () => {
-      res.writeHead(status(seen.length), { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ sha: hash.digest('hex'), n }));
+    const entry = { contentLength: req.headers['content-length'], te: req.headers['transfer-encoding'], files: stats.files, fileBytes: stats.fileBytes, memoryBytes: stats.memoryBytes, openFds: bodyFiles().length, grown: NaN };
+    seen.push(entry);
+    const attempt = seen.length;
+    // The body waits (no 'data' listener yet) while memory is measured.
+    void arrayBuffersAfterGc().then((now) => {
+      entry.grown = now - base();
+      const hash = createHash('sha256');
+      let n = 0;
+      req.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
+      req.on('end', () => {
+        res.writeHead(status(attempt), { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ sha: hash.digest('hex'), n }));
+      });
     });
   };
 }
@@ -125,7 +136,7 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
       services: { up: lb(up.url) },
     });
     const payload = body(64);
-    base = arrayBuffersAfterGc();
+    base = await arrayBuffersAfterGc();
     const r = await upload(gw.web, '/', payload.stream());
     assert.equal(r.status, 200, r.body.toString());
     const got = JSON.parse(r.body.toString()) as { sha: string; n: number };
@@ -181,18 +192,22 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
       middlewares: { b: { buffering: { memResponseBodyBytes: MiB, maxResponseBodyBytes: 128 * MiB } } },
       services: { up: lb(up.url) },
     });
-    const base = arrayBuffersAfterGc();
+    const base = await arrayBuffersAfterGc();
     const url = new URL(gw.web);
     const r = await new Promise<{ headers: IncomingMessage['headers']; sha: string; n: number; files: number; fileBytes: number; fds: number; grown: number }>((resolve, reject) => {
       request({ host: url.hostname, port: url.port, path: '/', agent: false }, (res) => {
         // The head comes once the whole answer is stored.
         const stats = bodyStoreStats();
-        const at = { files: stats.files, fileBytes: stats.fileBytes, fds: bodyFiles().length, grown: arrayBuffersAfterGc() - base };
-        const hash = createHash('sha256');
-        let n = 0;
-        res.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
-        res.on('end', () => resolve({ headers: res.headers, sha: hash.digest('hex'), n, ...at }));
-        res.on('error', reject);
+        const at = { files: stats.files, fileBytes: stats.fileBytes, fds: bodyFiles().length, grown: NaN };
+        // The body waits (no 'data' listener yet) while memory is measured.
+        void arrayBuffersAfterGc().then((now) => {
+          at.grown = now - base;
+          const hash = createHash('sha256');
+          let n = 0;
+          res.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
+          res.on('end', () => resolve({ headers: res.headers, sha: hash.digest('hex'), n, ...at }));
+          res.on('error', reject);
+        });
       }).on('error', reject).end();
     });
     t.diagnostic(`64 MiB answer, mem 1 MiB: arrayBuffers +${(r.grown / MiB).toFixed(1)} MiB when its head arrives`);
@@ -352,7 +367,7 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
         fallback: lb(fallback.url),
       },
     });
-    base = arrayBuffersAfterGc();
+    base = await arrayBuffersAfterGc();
     const r = await upload(gw.web, '/', payload.stream());
     assert.equal(r.status, 200, r.body.toString());
     assert.equal((JSON.parse(r.body.toString()) as { sha: string }).sha, payload.sha);
@@ -361,6 +376,27 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
     const grown = seen[0]?.grown ?? Infinity;
     t.diagnostic(`failover: arrayBuffers +${(grown / MiB).toFixed(1)} MiB at the fallback`);
     assert.ok(grown < 12 * MiB, `the failover held the 32 MiB body in memory: arrayBuffers +${(grown / MiB).toFixed(1)} MiB`);
+    await released();
+  });
+
+  it('a temporary file that cannot be made → 500, the reason in the log, nothing left', async (t) => {
+    let calls = 0;
+    const up = await startUpstream(t, 'up', (req, res) => { calls++; req.resume(); res.end(); });
+    const lines: string[] = [];
+    const gw = await startFileGateway(t, {
+      routers: { r: { rule: 'PathPrefix(`/`)', service: 'up', middlewares: ['b'] } },
+      middlewares: { b: { buffering: { memRequestBodyBytes: 64 * 1024 } } },
+      services: { up: lb(up.url) },
+    }, [], { logger: createLogger({ level: 'ERROR', write: (line: string) => lines.push(line) }) });
+    process.env.TMPDIR = join(spillDir, 'missing');
+    try {
+      const r = await upload(gw.web, '/', body(1).stream());
+      assert.equal(r.status, 500);
+    } finally {
+      process.env.TMPDIR = spillDir;
+    }
+    assert.equal(calls, 0);
+    assert.ok(lines.some((l) => l.includes('cannot create a temporary file') && l.includes('missing')), lines.join('\n'));
     await released();
   });
 

@@ -11,7 +11,7 @@ import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
-import { drawIdBlock, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan } from './span.ts';
+import { drawIdBlock, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan, spanIdOf } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -246,17 +246,20 @@ export class RequestSpans implements ServerTrace {
 export class UnsampledRoot implements ServerTrace {
   readonly sampled = false;
   readonly #ctx: RequestContext;
-  /** IdBlock.hex: trace id, server span id, first attempt's span id. */
-  readonly #ids: string;
+  /** The first attempt's traceparent: trace id and the attempt's span id, drawn with the request's ids. */
+  readonly #traceparent: string;
+  readonly #server: [number, number];
   #attempts = 0;
 
-  constructor(ctx: RequestContext, ids: string) {
+  /** `at`: the request's ids in the pool (drawIdBlock), read now. */
+  constructor(ctx: RequestContext, at: number) {
     this.#ctx = ctx;
-    this.#ids = ids;
+    this.#traceparent = IdBlock.unsampledTraceparent(at);
+    this.#server = IdBlock.serverWords(at);
   }
 
-  get traceId(): string { return this.#ids.slice(0, 32); }
-  get spanId(): string { return this.#ids.slice(32, 48); }
+  get traceId(): string { return this.#traceparent.slice(3, 35); }
+  get spanId(): string { return spanIdOf(this.#server); }
   get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
 
   startAttempt(_server: URL, _path: string, headers: Carrier, _resendCount: number): undefined {
@@ -264,8 +267,7 @@ export class UnsampledRoot implements ServerTrace {
     if (headers.traceparent !== undefined) delete headers.traceparent;
     if (headers.tracestate !== undefined) delete headers.tracestate;
     if (headers.baggage !== undefined) delete headers.baggage;
-    const spanId = this.#attempts++ === 0 ? this.#ids.slice(48) : newSpanId();
-    headers.traceparent = `00-${this.#ids.slice(0, 32)}-${spanId}-00`;
+    headers.traceparent = this.#attempts++ === 0 ? this.#traceparent : `00-${this.traceId}-${newSpanId()}-00`;
     return undefined;
   }
 

@@ -215,6 +215,11 @@ export function newTraceId(): string {
   return id;
 }
 
+/** Two 32-bit words (IdBlock.serverWords) as a span id. */
+export function spanIdOf(words: readonly [number, number]): string {
+  return words[0].toString(16).padStart(8, '0') + words[1].toString(16).padStart(8, '0');
+}
+
 /** A new random 8-byte span id, 16 lower-case hex digits. */
 export function newSpanId(): string {
   let id = randomHex(8);
@@ -240,7 +245,32 @@ export function drawIdBlock(): number {
   }
 }
 
+/** Hex digits by nibble, as byte codes. */
+const DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** One `traceparent` value being written: 00-<trace id>-<parent id>-<flags>. */
+const TRACEPARENT = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`, 'latin1');
+
+function putHexBytes(from: number, bytes: number, to: number): void {
+  for (let i = 0; i < bytes; i++) {
+    const b = POOL[from + i]!;
+    TRACEPARENT[to + 2 * i] = DIGITS[b >> 4]!;
+    TRACEPARENT[to + 2 * i + 1] = DIGITS[b & 15]!;
+  }
+}
+
 export const IdBlock = {
+  /**
+   * `traceparent` of the block's trace and its first attempt's span, sampled out (flags 00), written from the bytes
+   * into one flat string: half the cost of a hex conversion, two slices and a template (measured).
+   */
+  unsampledTraceparent(at: number): string {
+    putHexBytes(at, 16, 3);
+    putHexBytes(at + 24, 8, 36);
+    TRACEPARENT[54] = 0x30;
+    return TRACEPARENT.toString('latin1', 0, 55);
+  },
+  /** The server span's id (bytes 16 to 24) as two 32-bit words, to be converted only if someone asks (spanIdOf). */
+  serverWords(at: number): [number, number] { return [POOL.readUInt32BE(at + 16), POOL.readUInt32BE(at + 20)]; },
   /** The block as 64 hex digits: trace id [0, 32), server span id [32, 48), first attempt's span id [48, 64). */
   hex(at: number): string { return POOL.toString('hex', at, at + 32); },
   /**

@@ -67,8 +67,10 @@ describe('a sampled-out new trace', () => {
   const ctx = { observability: { tracing: true, accessLogs: true, metrics: true, traceVerbosity: 'detailed' } } as unknown as RequestContext;
 
   it('propagates traceparent with flags 00: the trace id, the first attempt its drawn span id, a retry a new one', () => {
-    const ids = IdBlock.hex(drawIdBlock());
-    const trace = new UnsampledRoot(ctx, ids);
+    const at = drawIdBlock();
+    const ids = IdBlock.hex(at);
+    const trace = new UnsampledRoot(ctx, at);
+    for (let i = 0; i < 300; i++) drawIdBlock(); // the pool refills meanwhile: the trace kept its ids
     assert.equal(trace.sampled, false);
     assert.equal(trace.traceId, ids.slice(0, 32));
     assert.equal(trace.spanId, ids.slice(32, 48));
@@ -83,5 +85,6 @@ describe('a sampled-out new trace', () => {
     assert.match(spanId!, /^[0-9a-f]{16}$/);
     assert.notEqual(spanId, ids.slice(48));
     assert.equal(trace.enterStep(), undefined);
+    assert.equal(trace.spanId, ids.slice(32, 48));
   });
 });

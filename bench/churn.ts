@@ -22,6 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { CAN_PIN, freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
+import { treeCpuSeconds } from './lib/procstat.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SERVICES = arg('services', '1000,5000').split(',').map(Number);
@@ -43,6 +44,11 @@ interface Steady { count: number; errors: number; p50: number; p99: number; max:
 interface Row {
   services: number; workers: number; quiet: Steady; churn: Steady; flips: number;
   visible: { p50: number; max: number; missed: number }; startMs: number; coldBuildMs: number | undefined; changeBuildMs: { p50: number; max: number } | undefined;
+  /**
+   * tagway's CPU (its whole process tree, threads included: /proc) per 1,000 requests in each phase, and what the
+   * churn phase used beyond the quiet one per flip: figures a loaded machine distorts far less than req/s.
+   */
+  cpu: { quietMsPerK: number; churnMsPerK: number; perFlipMs: number } | undefined;
 }
 
 /** One steady-client run (its own process, on the generator's core); `onStart` when it starts measuring. */
@@ -127,7 +133,9 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     const host = churnHost(Math.floor(services / 2));
     log(`  ${services} services, workers ${workers}: routable after ${startMs.toFixed(0)} ms; warm-up ${WARMUP_SECONDS} s, then quiet ${SECONDS} s…`);
     await steady(url, host, WARMUP_SECONDS);
+    const cpu0 = treeCpuSeconds(child.pid!);
     const quiet = await steady(url, host, SECONDS);
+    const cpu1 = treeCpuSeconds(child.pid!);
 
     log(`  churn ${SECONDS} s (one flip per second)…`);
     const visible: number[] = [];
@@ -148,6 +156,7 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     // The flips start when the client starts measuring: all of them fall inside the measured window.
     const during = await steady(url, host, SECONDS, () => { churn = startChurn(dc, fleet, 1000, onFlip); });
     churn?.stop();
+    const cpu2 = treeCpuSeconds(child.pid!);
     await Promise.all(probes);
     const changeBuilds = builds.slice(buildsBefore).filter((b) => !b.full).map((b) => b.ms);
     // Back to a quiet catalog for the next run.
@@ -155,6 +164,10 @@ async function run(services: number, workers: number, catalogAddress: string, fl
       services, workers, quiet, churn: during, flips: churn?.flips ?? 0, startMs,
       visible: { p50: pct(visible, 0.5), max: Math.max(...visible), missed },
       coldBuildMs, changeBuildMs: changeBuilds.length ? { p50: pct(changeBuilds, 0.5), max: Math.max(...changeBuilds) } : undefined,
+      cpu: cpu0 !== undefined && cpu1 !== undefined && cpu2 !== undefined ? {
+        quietMsPerK: (1e6 * (cpu1 - cpu0)) / quiet.count, churnMsPerK: (1e6 * (cpu2 - cpu1)) / during.count,
+        perFlipMs: (1000 * ((cpu2 - cpu1) - (cpu1 - cpu0))) / Math.max(1, churn?.flips ?? 0),
+      } : undefined,
     };
   } finally {
     await gw.stop(3000);
@@ -164,11 +177,11 @@ async function run(services: number, workers: number, catalogAddress: string, fl
 function table(rows: Row[]): string {
   const f = (n: number | undefined, d = 1): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   const out = [
-    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | first catalog build ms | build per change p50 / max ms |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | first catalog build ms | build per change p50 / max ms | tagway CPU per 1,000 requests quiet / churn ms | extra CPU per flip ms |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.services} | ${r.workers} | ${r.quiet.count} | ${f(r.quiet.p99)} | ${f(r.quiet.max)} | ${r.churn.count} | ${f((100 * r.churn.count) / r.quiet.count, 0)}% | ${f(r.churn.p99)} | ${f(r.churn.p99 / r.quiet.p99, 2)}x | ${f(r.churn.max)} | ${f(r.visible.p50, 0)} / ${f(r.visible.max, 0)}${r.visible.missed ? ` (${r.visible.missed} missed)` : ''} | ${f(r.coldBuildMs, 0)} | ${r.changeBuildMs ? `${f(r.changeBuildMs.p50)} / ${f(r.changeBuildMs.max)}` : '-'} |`);
+    out.push(`| ${r.services} | ${r.workers} | ${r.quiet.count} | ${f(r.quiet.p99)} | ${f(r.quiet.max)} | ${r.churn.count} | ${f((100 * r.churn.count) / r.quiet.count, 0)}% | ${f(r.churn.p99)} | ${f(r.churn.p99 / r.quiet.p99, 2)}x | ${f(r.churn.max)} | ${f(r.visible.p50, 0)} / ${f(r.visible.max, 0)}${r.visible.missed ? ` (${r.visible.missed} missed)` : ''} | ${f(r.coldBuildMs, 0)} | ${r.changeBuildMs ? `${f(r.changeBuildMs.p50)} / ${f(r.changeBuildMs.max)}` : '-'} | ${r.cpu ? `${f(r.cpu.quietMsPerK, 0)} / ${f(r.cpu.churnMsPerK, 0)}` : '-'} | ${r.cpu ? f(r.cpu.perFlipMs, 0) : '-'} |`);
   }
   return out.join('\n');
 }

@@ -11,7 +11,7 @@ export type FromExportThread = { type: 'ready' } | { type: 'outcome'; id: number
 
 /**
  * How long past its own deadline an export may take to answer before it counts as failed here (a thread that
- * stopped answering). The clock starts once the thread is up: loading it (through tsx in tests) is not the export's.
+ * stopped answering). The clock starts once the thread is up: loading it (through tsx in tests) is not part of the export.
  */
 const ANSWER_GRACE_MS = 1000;
 /** How long `shutdown` waits for the thread to close its connections before ending it. */
@@ -41,8 +41,8 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
  * and scope around the encoded spans) into a buffer of its own and hands that buffer over (transferred, not
  * copied); the thread gzips, posts, retries under the deadline and answers with the outcome.
  *
- * The thread does not keep the process alive while idle; it does while an export is pending, as the export's
- * socket did on this thread. Startup errors (unreadable TLS files, a bad endpoint) still throw here, at construction.
+ * The thread does not keep the process alive while idle; it does while an export is pending, as the socket of an
+ * export did on this thread. Startup errors (unreadable TLS files, a bad endpoint) still throw here, at construction.
  *
  * @example
  * const channel = new WorkerChannel({ protocol: 'http/protobuf', endpoint: 'http://127.0.0.1:4318/v1/traces', … });

@@ -19,6 +19,12 @@ import type { RuntimeState } from '../../src/dynamic/runtime.ts';
 import { startChurnCatalog } from '../support/churn-catalog.ts';
 import { api, instance, LogWatch, via } from './admin/support.ts';
 
+/**
+ * Waits that include a thread's start: under tsx the thread loads and compiles the provider's modules again, which
+ * takes seconds when the machine is loaded (a dist/ build starts it in tens of milliseconds).
+ */
+const THREAD_START_MS = 30_000;
+
 function thread(gateway: Gateway): ProviderThread {
   const p = gateway.providers.find((x) => x instanceof ProviderThread);
   assert.ok(p, `the Consul Catalog provider runs on a thread: ${gateway.providers.map((x) => x.constructor.name).join(', ')}`);
@@ -38,7 +44,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
     const provider = thread(gateway);
     assert.ok((provider.worker?.threadId ?? 0) > 0);
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
-    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined);
+    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined, THREAD_START_MS);
     assert.equal((await via(web, 'web.test')).upstream, 'a');
     await waitFor('the thread\'s status in the API', async () => ((await consulStatus(admin))?.counters?.['emits'] ?? 0) >= 1);
 
@@ -58,7 +64,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
     const { gateway, catalog, web, admin } = await startTestGateway(t, { logger: watch.logger, providerThread: true });
     const provider = thread(gateway);
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
-    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined);
+    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined, THREAD_START_MS);
 
     const first = provider.worker!;
     const died = once(first, 'exit');
@@ -69,9 +75,9 @@ describe('the Consul Catalog provider on a worker thread', () => {
     assert.ok(watch.lines.some((l) => l.includes('provider thread died')), 'logged');
     assert.equal((await via(web, 'web.test')).upstream, 'a', 'routing kept while the thread is down');
 
-    await waitFor('a new thread', () => provider.worker !== undefined && provider.worker !== first);
+    await waitFor('a new thread', () => provider.worker !== undefined && provider.worker !== first, { timeoutMs: THREAD_START_MS });
     catalog!.register(instance('api-1', 'api', up.port, ['traefik.http.routers.api.rule=Host(`api.test`)']));
-    await waitForState(gateway, (s) => s.routers['api@consulcatalog'] !== undefined && s.routers['web@consulcatalog'] !== undefined);
+    await waitForState(gateway, (s) => s.routers['api@consulcatalog'] !== undefined && s.routers['web@consulcatalog'] !== undefined, THREAD_START_MS);
     assert.equal((await via(web, 'api.test')).upstream, 'a');
     const healed = await consulStatus(admin);
     assert.equal(healed?.error, undefined);
@@ -82,7 +88,7 @@ describe('the Consul Catalog provider on a worker thread', () => {
     const up = await startUpstream(t, 'a');
     const { gateway, catalog } = await startTestGateway(t, { providerThread: true });
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
-    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined);
+    await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined, THREAD_START_MS);
     const worker = thread(gateway).worker!;
     let exited = false;
     worker.once('exit', () => { exited = true; });

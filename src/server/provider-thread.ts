@@ -6,7 +6,8 @@
  * API and the operator see: the provider's status, its log lines, and the shutdown. A thread that dies is reported
  * (log and status) and started again after a growing delay; the last good configuration keeps routing meanwhile.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../util/worker-thread.ts';
 import type { ConsulCatalogConfig } from '../static/types.ts';
 import type { Message } from '../dynamic/types.ts';
 import type { Provider, ProviderStatus } from '../providers/provider.ts';
@@ -134,17 +135,7 @@ function minLevel(log: Logger): LogLevel {
   return 'PANIC';
 }
 
-/**
- * Starts the thread on the entry that sits next to this file: built JavaScript in production (dist/), TypeScript
- * under a loader (tests and `npm start` run with `--import tsx`). Node 20 does not run the parent's `--import`
- * hooks in a worker, so a TypeScript entry registers tsx there first.
- */
+/** Starts the thread on `provider-thread-main` beside this file (util/worker-thread.ts: dist/ or the sources). */
 function spawnThread(data: ThreadData): Worker {
-  const typescript = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./provider-thread-main.${typescript ? 'ts' : 'js'}`, import.meta.url);
-  const options = { workerData: data, name: 'tagway consulcatalog' };
-  if (!typescript) return new Worker(entry, options);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return startModuleThread(import.meta.url, 'provider-thread-main', { workerData: data, name: 'tagway consulcatalog' });
 }

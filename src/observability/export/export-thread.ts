@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../util/worker-thread.ts';
 import { BodyBuffer } from './body-buffer.ts';
 import type { ExportChannel, ExportOutcome } from './channel.ts';
 import { resolveExportTarget, type ExportTarget } from './exporter.ts';
@@ -17,17 +18,9 @@ const ANSWER_GRACE_MS = 1000;
 /** How long `shutdown` waits for the thread to close its connections before ending it. */
 const SHUTDOWN_WAIT_MS = 2000;
 
-/**
- * The thread's entry: production runs dist/ (tsc's export-worker.js beside this file's .js). When the sources run
- * through tsx (tests, benches), the thread registers tsx first: loader hooks given by `--import` do not reach
- * worker threads on Node 20.
- */
+/** The thread's entry: `export-worker` beside this file (util/worker-thread.ts: dist/ or the sources). */
 function startThread(workerData: unknown): Worker {
-  const options = { workerData, name: 'tagway-otlp-export' };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./export-worker.js', import.meta.url), options);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./export-worker.ts', import.meta.url).href;
-  return new Worker(`const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`, { ...options, eval: true });
+  return startModuleThread(import.meta.url, 'export-worker', { workerData, name: 'tagway-otlp-export' });
 }
 
 interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number; timer: NodeJS.Timeout | undefined }

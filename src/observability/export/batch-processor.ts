@@ -104,8 +104,11 @@ export class BoundedBatchProcessor implements SpanSink {
   /** Exports everything queued (several batches), within `deadlineMs`. */
   async forceFlush(deadlineMs = this.#settings.exportTimeout): Promise<void> {
     const deadline = Date.now() + deadlineMs;
-    if (this.#exporting) await this.#exporting;
-    while (this.#queue.length > 0 && Date.now() < deadline) await this.#exportOnce(deadline - Date.now());
+    // An export already in flight is waited for too, but never past the deadline: its own timeout may be far longer
+    // (exportTimeout), and shutdown then aborts it.
+    while ((this.#exporting !== undefined || this.#queue.length > 0) && Date.now() < deadline) {
+      if (!(await settlesWithin(this.#exportOnce(deadline - Date.now()), deadline - Date.now()))) return;
+    }
   }
 
   /** Idempotent by the caller's once-future; later spans are counted as dropped. */
@@ -184,5 +187,16 @@ export class BoundedBatchProcessor implements SpanSink {
       dropped: this.#dropsSinceLog, droppedTotal: this.#dropped, queued: this.#queue.length, lastError: this.#lastError,
     });
     this.#dropsSinceLog = 0;
+  }
+}
+
+/** Whether `p` settles within `ms` (its outcome is the caller's business elsewhere). */
+async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => { timer = setTimeout(resolve, Math.max(0, ms), false); });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

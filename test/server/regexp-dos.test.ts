@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { startUpstream } from '../support/upstream.ts';
 import { waitFor } from '../support/wait.ts';
 import { lb, send, servedBy, startFileGateway, type Reply } from '../support/file-gateway.ts';
+import { onJsonLines } from '../support/cli.ts';
 
 /** 27 letters then a mismatch: about 2^27 backtracking steps for `(a+)+`, a few thousand for RE2. */
 const RUN = 'a'.repeat(27);
@@ -120,23 +121,12 @@ describe('regular-expression DoS through the gateway', () => {
     });
     // Ready once both workers listen.
     const web = await new Promise<string>((resolveReady, reject) => {
-      let out = '';
       let address: string | undefined;
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        let nl: number;
-        while ((nl = out.indexOf('\n')) !== -1) {
-          const raw = out.slice(0, nl);
-          out = out.slice(nl + 1);
-          let line: { message?: string; worker?: number; address?: string; entryPoint?: string };
-          try { line = JSON.parse(raw) as typeof line; } catch { continue; }
-          if (line.worker !== undefined) workers.add(line.worker);
-          if (line.message === 'entry point listening' && line.address) address = line.address;
-        }
+      onJsonLines<{ message?: string; worker?: number; address?: string; entryPoint?: string }>(child, (line) => {
+        if (line.worker !== undefined) workers.add(line.worker);
+        if (line.message === 'entry point listening' && line.address) address = line.address;
         if (address !== undefined && workers.size === 2) resolveReady(`http://${address}`);
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      });
       child.once('exit', (code) => reject(new Error(`tagway exited early (${code})`)));
     });
     // Both workers route /ping once four requests in a row (on new connections, spread over the workers) do.

@@ -15,6 +15,7 @@ import { churnHost, registerFleet, startChurn } from '../../src/dev/devcatalog/c
 import { startUpstream } from '../support/upstream.ts';
 import { send } from '../support/file-gateway.ts';
 import { waitFor } from '../support/wait.ts';
+import { onJsonLines } from '../support/cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'src/cli.ts');
@@ -68,26 +69,15 @@ describe('workers under churn', () => {
     /** Builds each worker applied (counted from its log), and the primary's lag warnings. */
     const applied = new Map<number, number>();
     let lagging = 0;
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      let nl: number;
-      while ((nl = output.indexOf('\n')) !== -1) {
-        const raw = output.slice(0, nl);
-        output = output.slice(nl + 1);
-        let line: LogLine;
-        try { line = JSON.parse(raw) as LogLine; } catch { continue; }
-        if (line.worker !== undefined) workers.add(line.worker);
-        if (line.message === 'entry point listening' && line.entryPoint && line.address) {
-          addresses.set(line.entryPoint, line.address);
-          if (line.worker !== undefined) listening.add(line.worker);
-        }
-        if (line.message === 'configuration applied' && line.worker !== undefined) applied.set(line.worker, (applied.get(line.worker) ?? 0) + 1);
-        if (line.message?.startsWith('worker lagging')) lagging++;
+    onJsonLines<LogLine>(child, (line) => {
+      if (line.worker !== undefined) workers.add(line.worker);
+      if (line.message === 'entry point listening' && line.entryPoint && line.address) {
+        addresses.set(line.entryPoint, line.address);
+        if (line.worker !== undefined) listening.add(line.worker);
       }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+      if (line.message === 'configuration applied' && line.worker !== undefined) applied.set(line.worker, (applied.get(line.worker) ?? 0) + 1);
+      if (line.message?.startsWith('worker lagging')) lagging++;
+    });
     const exitedEarly = once(child, 'exit').then(() => { throw new Error('tagway exited early'); });
     exitedEarly.catch(() => {});
 

@@ -11,6 +11,7 @@ import { startUpstream } from '../support/upstream.ts';
 import { getJson } from '../support/gateway.ts';
 import { send, servedBy } from '../support/file-gateway.ts';
 import { waitFor } from '../support/wait.ts';
+import { onJsonLines } from '../support/cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'src/cli.ts');
@@ -45,25 +46,14 @@ describe('workers', { concurrency: true }, () => {
     const lines: LogLine[] = [];
     const configured = new Set<number>();
     const addresses = new Map<string, string>();
-    let output = '';
     const ready = new Promise<void>((resolveReady, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        let nl: number;
-        while ((nl = output.indexOf('\n')) !== -1) {
-          const raw = output.slice(0, nl);
-          output = output.slice(nl + 1);
-          let line: LogLine;
-          try { line = JSON.parse(raw) as LogLine; } catch { continue; }
-          lines.push(line);
-          if (line.worker !== undefined) workers.add(line.worker);
-          if (line.message === 'entry point listening' && line.entryPoint && line.address) addresses.set(line.entryPoint, line.address);
-          if (line.message === 'router has errors' && line.router === 'broken@file' && line.worker !== undefined) configured.add(line.worker);
-          if (configured.size === 2 && addresses.size === 2) resolveReady();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      onJsonLines<LogLine>(child, (line) => {
+        lines.push(line);
+        if (line.worker !== undefined) workers.add(line.worker);
+        if (line.message === 'entry point listening' && line.entryPoint && line.address) addresses.set(line.entryPoint, line.address);
+        if (line.message === 'router has errors' && line.router === 'broken@file' && line.worker !== undefined) configured.add(line.worker);
+        if (configured.size === 2 && addresses.size === 2) resolveReady();
+      });
       child.once('exit', (code) => reject(new Error(`tagway exited early (${code}): ${JSON.stringify(lines)}`)));
     });
     await ready;

@@ -9,8 +9,8 @@
  * Run: node --import tsx bench/connect.ts [seconds=3] [connections=50] [rounds=3]
  */
 import http from 'node:http';
-import { createServer as createNetServer } from 'node:net';
-import { spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { freePort, spawnChild, stopAll, waitForRoutes } from './lib/children.ts';
+import { median } from './lib/report.ts';
 import { runLoad } from './lib/run-load.ts';
 
 const tsx = ['--import', 'tsx'];
@@ -40,34 +40,6 @@ if (process.argv[2] === 'mesh') {
   await orchestrate();
 }
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-/** Both routes answer 200 through tagway (the Connect one once the mesh certificates arrived). */
-async function waitReady(port: number, proc: Spawned): Promise<void> {
-  const ok = (path: string): Promise<boolean> => new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path, agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-  for (let i = 0; i < 150; i++) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
-    if (await ok('/plain') && await ok('/mesh')) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${proc.name}: not ready on ${port}\n${proc.stderr()}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function orchestrate(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 3);
   const connections = Number(process.argv[3] ?? 50);
@@ -79,7 +51,7 @@ async function orchestrate(): Promise<void> {
     const tagway = await spawnChild('tagway', process.execPath, [...tsx, 'src/cli.ts', `--entryPoints.web.address=127.0.0.1:${port}`,
       `--providers.consulCatalog.endpoint.address=127.0.0.1:${mesh.ready![1]}`, '--providers.consulCatalog.connectAware=true',
       '--workers=1', '--log.level=ERROR'], { env });
-    await waitReady(port, tagway);
+    await waitForRoutes(port, tagway, ['/plain', '/mesh']); // the Connect route once the mesh certificates arrived
     const results = { plain: [] as number[], mesh: [] as number[] };
     let errors = 0;
     for (let r = 0; r < rounds; r++) {
@@ -89,7 +61,7 @@ async function orchestrate(): Promise<void> {
       results.mesh.push(connect.rps);
       errors += plain.errors + plain.non2xx + connect.errors + connect.non2xx;
     }
-    const m = { plain: median(results.plain), mesh: median(results.mesh) };
+    const m = { plain: median(results.plain)!, mesh: median(results.mesh)! };
     const f = (n: number): string => Math.round(n).toLocaleString('en-US');
     process.stdout.write(`HTTP/1.1 clients (autocannon, ${connections} keep-alive connections) through tagway, 100-byte answers, ${seconds}s × ${rounds} rounds (median):
   plain service (cleartext to the app)                ${f(m.plain)} req/s

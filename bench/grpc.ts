@@ -9,12 +9,11 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createH2Server } from 'node:http2';
-import { request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { freePort, spawnChild, stopAll, waitForRoutes } from './lib/children.ts';
+import { median } from './lib/report.ts';
 import { runLoad } from './lib/run-load.ts';
 
 const BODY = Buffer.alloc(100, 'x');
@@ -84,33 +83,6 @@ async function grpcRun(address: string, seconds: number, concurrency: number): P
   return r.rps;
 }
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-async function waitReady(port: number, proc: Spawned): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, path: '/h1', agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-      req.on('error', () => resolve(false));
-      req.end();
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${proc.name}: not ready on ${port}\n${proc.stderr()}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function orchestrate(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 3);
   const concurrency = Number(process.argv[3] ?? 50);
@@ -135,7 +107,7 @@ async function orchestrate(): Promise<void> {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('TAGWAY_')));
     const tagway = await spawnChild('tagway', process.execPath, [...tsx, 'src/cli.ts', `--entryPoints.web.address=127.0.0.1:${port}`,
       `--providers.file.filename=${file}`, '--providers.file.watch=false', '--workers=1', '--log.level=ERROR'], { env });
-    await waitReady(port, tagway);
+    await waitForRoutes(port, tagway, ['/h1']);
     const results = { direct: [] as number[], tagway: [] as number[], h1: [] as number[], h2c: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       results.direct.push(await grpcRun(`127.0.0.1:${grpcUp.ready![1]}`, seconds, concurrency));
@@ -143,7 +115,7 @@ async function orchestrate(): Promise<void> {
       results.h1.push((await runLoad(`http://127.0.0.1:${port}/h1`, seconds, concurrency)).rps);
       results.h2c.push((await runLoad(`http://127.0.0.1:${port}/h2c`, seconds, concurrency)).rps);
     }
-    const m = { direct: median(results.direct), tagway: median(results.tagway), h1: median(results.h1), h2c: median(results.h2c) };
+    const m = { direct: median(results.direct)!, tagway: median(results.tagway)!, h1: median(results.h1)!, h2c: median(results.h2c)! };
     const f = (n: number): string => Math.round(n).toLocaleString('en-US');
     process.stdout.write(`gRPC unary, ${concurrency} concurrent calls on one channel, ${seconds}s × ${rounds} rounds (median):
   direct to the server          ${f(m.direct)} calls/s

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { processTree } from './procstat.ts';
 
@@ -141,4 +142,24 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Waits until every path answers 200 through a child listening on 127.0.0.1:`port` (polled every 200 ms, for 30 s at
+ * most), and fails at once with its stderr if the child exits first.
+ */
+export async function waitForRoutes(port: number, proc: Spawned, paths: readonly string[]): Promise<void> {
+  const ok = (path: string): Promise<boolean> => new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+  for (let i = 0; i < 150; i++) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
+    let all = true;
+    for (const path of paths) if (!(await ok(path))) { all = false; break; }
+    if (all) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${proc.name}: not ready on ${port}\n${proc.stderr()}`);
 }

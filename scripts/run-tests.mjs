@@ -1,5 +1,6 @@
 // Runs every test file under test/ with node's test runner. Node 20 does not expand quoted globs,
-// so the list is built here and passed explicitly.
+// so the list is built here and passed explicitly. The spec reporter goes to stdout; scripts/test-times.mjs
+// prints the slowest files at the end (stderr), so a slower suite says where the time went.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,5 +16,6 @@ function walk(dir) {
 }
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : walk('test');
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/test-times.mjs', '--test-reporter-destination=stderr'];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -3,7 +3,9 @@ import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-t
 import type { RequestContext } from '../http/context.ts';
 import type { TracingConfig } from '../static/types.ts';
 import { BoundedBatchProcessor, type ExportStats, type WarnLogger } from './export/batch-processor.ts';
+import { InlineChannel, type ExportChannel } from './export/channel.ts';
 import { WorkerChannel } from './export/export-thread.ts';
+import { createExporter, resolveExportTarget, type ExportTarget } from './export/exporter.ts';
 import { otlpJson } from './export/otlp-json.ts';
 import { otlpProto } from './export/otlp-proto.ts';
 import { createPropagator, isPlainTraceContext } from './propagation.ts';
@@ -37,6 +39,12 @@ export interface TracingOptions {
   env?: Record<string, string | undefined>;
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
+  /**
+   * Post exports from a thread of their own (default true, what production runs; export-thread.ts says why).
+   * false: from this thread (InlineChannel), the same exporter and framing. Tests use it: a thread started from
+   * the TypeScript sources loads tsx and compiles the exporter's modules again, seconds of CPU per gateway.
+   */
+  exportThread?: boolean;
 }
 
 const consoleLogger: WarnLogger = { warn: (message, fields) => console.warn(message, fields ?? '') };
@@ -68,11 +76,12 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const settings = tracingSettings(config, env);
   const batch = Object.fromEntries(Object.entries(settings.batch).map(([k, v]) => [k, v.value])) as TracingConfig['batch'];
   const encoding = settings.protocol.value === 'http/json' ? otlpJson : otlpProto;
-  const out = new WorkerChannel({
+  const target: ExportTarget = {
     protocol: settings.protocol.value, endpoint: settings.endpoint.value, headers: settings.headers.value, compression: settings.compression.value,
     insecure: settings.insecure.value, attemptTimeoutMs: settings.timeout.value, userAgent: `tagway/${version}`, contentType: encoding.contentType,
     tls: { ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: settings.tls.insecureSkipVerify },
-  });
+  };
+  const out: ExportChannel = (options.exportThread ?? true) ? new WorkerChannel(target) : new InlineChannel(createExporter(resolveExportTarget(target)));
   const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
     resource: buildResource(config, version, env), scope: { name: 'tagway', version }, encoding,
     attributeCountLimit: settings.limits.attributeCount.value, attributeValueLengthLimit: settings.limits.attributeValueLength.value,

@@ -56,6 +56,8 @@ export interface GatewayOptions {
   trafficView?: TrafficStore;
   /** Default providers only: the Consul Catalog provider on a worker thread, off the serving loop (default true). */
   providerThread?: boolean;
+  /** OTLP exports posted from a worker thread, off the serving loop (default true; tracing.ts `exportThread`). */
+  exportThread?: boolean;
 }
 
 export interface EntryPointRuntime {
@@ -109,7 +111,7 @@ export class Gateway extends EventEmitter implements GatewayView {
     this.config = options.config;
     this.log = options.logger ?? createLogger({ level: options.config.log.level, format: options.config.log.format });
     // OTEL_SDK_DISABLED=true: as if there were no tracing section (trace headers pass through untouched)
-    this.tracing = options.config.tracing && !tracingDisabled(options.env ?? process.env) ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log }) : undefined;
+    this.tracing = options.config.tracing && !tracingDisabled(options.env ?? process.env) ? createTracing(options.config.tracing, { version: VERSION_INFO.Version, env: options.env ?? process.env, logger: this.log, exportThread: options.exportThread }) : undefined;
     const config = options.config;
     this.metrics = config.metrics?.prometheus
       ? new Metrics(config.metrics.prometheus, { state: () => this.state(), entryPointMetrics: (ep) => config.entryPoints[ep]?.observability.metrics !== false })

@@ -24,6 +24,13 @@ export interface TestGatewayOptions {
    * tests in test/server/provider-thread.test.ts, and the provider's code is the same either way).
    */
   providerThread?: boolean;
+  /**
+   * OTLP exports from their worker thread, as production posts them (default false here, for the same reason: a
+   * thread under tsx costs seconds of CPU per traced gateway). The channel is the only difference: spans, batches,
+   * framing and the exporter are the same code; the thread has its own tests (test/observability/export/channel.test.ts)
+   * and traced gateways that pass true (test/observability/export/gateway.test.ts, the CLI tests).
+   */
+  exportThread?: boolean;
 }
 
 export interface TestGateway { gateway: Gateway; catalog: DevCatalog | undefined; web: string; admin: string }
@@ -50,7 +57,7 @@ export async function startTestGateway(t: TestContext, options: TestGatewayOptio
   flags.push(...(options.flags ?? []));
   const config = loadStaticConfig({ argv: flags, env: {} });
   const logger = options.logger ?? (process.env['TAGWAY_TEST_LOG'] ? createLogger({ level: 'DEBUG' }) : silentLogger);
-  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers, providerThread: options.providerThread ?? false });
+  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers, providerThread: options.providerThread ?? false, exportThread: options.exportThread ?? false });
   t.after(() => gateway.close());
   return { gateway, catalog, web: gateway.url('web'), admin: gateway.url('traefik') };
 }

@@ -38,6 +38,8 @@ export interface TracedOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
   observers?: RequestObserver[];
+  /** Exports from their worker thread, as in production (default false: test/support/gateway.ts says why). */
+  exportThread?: boolean;
 }
 
 /** Flags that turn tracing on toward `collector`, with a short export delay so tests wait on events. */
@@ -56,7 +58,7 @@ export async function startTraced(t: TestContext, http: DynamicHttp, options: Tr
   const file = join(dir, 'dynamic.yml');
   await writeFile(file, stringify({ http }));
   const flags = [`--providers.file.filename=${file}`, ...(options.tracing === false ? [] : tracingFlags(collector, options.scheduledDelay, options.endpoint?.(collector))), ...(options.flags ?? [])];
-  const gw = await startTestGateway(t, { consul: options.consul ?? false, flags, accessLogWrite: options.accessLogWrite, env: options.env, logger: options.logger, observers: options.observers });
+  const gw = await startTestGateway(t, { consul: options.consul ?? false, flags, accessLogWrite: options.accessLogWrite, env: options.env, logger: options.logger, observers: options.observers, exportThread: options.exportThread });
   t.after(() => collector.close());
   t.after(() => rm(dir, { recursive: true, force: true }));
   const wanted = Object.keys(http.routers ?? {}).map((n) => `${n}@file`);

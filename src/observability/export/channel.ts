@@ -54,19 +54,27 @@ export async function postWithDeadline(out: OtlpExporter, body: Uint8Array, time
   return result.rejected ? { ok: true, rejected: result.rejected } : { ok: true };
 }
 
-/** Frames and posts on this thread, one batch at a time. */
+/** Frames and posts on this thread, one batch at a time (tests and benches; the gateway posts from its export thread). */
 export class InlineChannel implements ExportChannel {
   readonly #out: OtlpExporter;
   readonly #body = new ReusedBody();
+  readonly #inFlight = new Set<Promise<ExportOutcome>>();
 
   constructor(out: OtlpExporter) { this.#out = out; }
 
   send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     // suppressTracing: if anyone ever instruments node:http globally, our export must not trace itself
-    return context.with(suppressTracing(ROOT_CONTEXT), () => this.#body.use((body) => runExport(this.#out, batch, timeoutMs, body)));
+    const sent = context.with(suppressTracing(ROOT_CONTEXT), () => this.#body.use((body) => runExport(this.#out, batch, timeoutMs, body)));
+    this.#inFlight.add(sent);
+    void sent.finally(() => this.#inFlight.delete(sent));
+    return sent;
   }
 
-  shutdown(): Promise<void> { return this.#out.shutdown(); }
+  /** Aborts what is in flight and resolves once each aborted send has answered its outcome (as WorkerChannel does). */
+  async shutdown(): Promise<void> {
+    await this.#out.shutdown();
+    await Promise.all(this.#inFlight);
+  }
 }
 
 /**

@@ -31,7 +31,7 @@ describe('span export through the running gateway', () => {
   it('batches: 1,000 requests (2,000 spans) reach the collector in a handful of export requests', async (t) => {
     const up = await startUpstream(t, 'app');
     // a timer that cannot fire during the test: only full batches (512) and the shutdown flush export
-    const gw = await startTraced(t, app(up.url), { scheduledDelay: '10m' });
+    const gw = await startTraced(t, app(up.url), { scheduledDelay: '10m', exportThread: true });
     assert.deepEqual(await load((i) => `${gw.web}/batch/${i}`, 1000, 10), []);
     await gw.gateway.close();
     const servers = gw.collector.spans.filter((s) => s.kind === SPAN_KIND.SERVER);
@@ -47,6 +47,7 @@ describe('span export through the running gateway', () => {
     const up = await startUpstream(t, 'app');
     const maxQueueSize = 64;
     const gw = await startTraced(t, app(up.url), {
+      exportThread: true,
       flags: [`--tracing.batch.maxQueueSize=${maxQueueSize}`, '--tracing.batch.maxExportBatchSize=32', '--tracing.batch.exportTimeout=300ms'],
     });
     const tracing = gw.gateway.tracing!;
@@ -85,7 +86,7 @@ describe('span export through the running gateway', () => {
 
   it('gateway.close() flushes spans still queued (only the shutdown flush can deliver them)', async (t) => {
     const up = await startUpstream(t, 'app');
-    const gw = await startTraced(t, app(up.url), { scheduledDelay: '10m' });
+    const gw = await startTraced(t, app(up.url), { scheduledDelay: '10m', exportThread: true });
     assert.deepEqual(await load((i) => `${gw.web}/queued/${i}`, 3, 1), []);
     assert.equal(gw.collector.requests, 0, 'nothing exported before shutdown');
     assert.equal(gw.gateway.tracing!.stats().queued, 6);

@@ -29,6 +29,8 @@ interface Setup {
   receiver?: ReferenceOptions;
   /** Router `api` traceVerbosity. */
   detailed?: boolean;
+  /** Exports from their worker thread, as in production (default false, test/support/gateway.ts). */
+  exportThread?: boolean;
 }
 
 /** A reference gRPC receiver, a real upstream and a gateway routing everything to it with tracing on. */
@@ -47,6 +49,7 @@ async function grpcGateway(t: TestContext, setup: Setup = {}) {
     flags: [`--providers.file.filename=${file}`, '--tracing.serviceName=tagway-grpc', ...flags],
     env: { OTEL_BSP_SCHEDULE_DELAY: '20', ...setup.env?.(collector) },
     observers: [{ onRequest(ctx) { if (ctx.trace) traces.push(ctx.trace as ServerTrace); } }],
+    exportThread: setup.exportThread,
   });
   t.after(() => collector.close()); // after the gateway has flushed (hooks run in registration order)
   await waitForState(gw.gateway, (s) => s.routers['api@file'] !== undefined);
@@ -226,7 +229,7 @@ describe('OTLP/gRPC failures through the running gateway', () => {
   });
 
   it('shutdown with an export in flight to a receiver that never answers ends by the shutdown deadline, not the export timeout', async (t) => {
-    const g = await grpcGateway(t, { env: () => ({ OTEL_BSP_EXPORT_TIMEOUT: '60000' }) });
+    const g = await grpcGateway(t, { exportThread: true, env: () => ({ OTEL_BSP_EXPORT_TIMEOUT: '60000' }) });
     g.collector.delay(60_000);
     await send(g.web, '/stuck');
     await g.collector.waitForRequests(1, 10_000); // the export call sits at the receiver
@@ -239,7 +242,7 @@ describe('OTLP/gRPC failures through the running gateway', () => {
   });
 
   it('a slow receiver under load: one call in flight, the queue stays within OTEL_BSP_MAX_QUEUE_SIZE, the rest counted as dropped', async (t) => {
-    const g = await grpcGateway(t, { env: () => ({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50', OTEL_BSP_EXPORT_TIMEOUT: '60000' }) });
+    const g = await grpcGateway(t, { exportThread: true, env: () => ({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50', OTEL_BSP_EXPORT_TIMEOUT: '60000' }) });
     g.collector.delay(60_000); // answers nothing during the test: every call stays in flight
     let maxQueued = 0;
     const watch = setInterval(() => { maxQueued = Math.max(maxQueued, g.tracing.stats().queued); }, 1);
@@ -257,13 +260,13 @@ describe('OTLP/gRPC failures through the running gateway', () => {
   });
 
   it('shutdown flushes what is queued over gRPC, and with the receiver down ends by its deadline', async (t) => {
-    const g = await grpcGateway(t, { env: () => ({ OTEL_BSP_SCHEDULE_DELAY: '60000' }) });
+    const g = await grpcGateway(t, { exportThread: true, env: () => ({ OTEL_BSP_SCHEDULE_DELAY: '60000' }) });
     await load(g.web, 20, 4);
     assert.equal(g.collector.spans.length, 0);
     await g.gateway.close();
     assert.equal(g.collector.spans.length, 40);
 
-    const down = await grpcGateway(t, { env: () => ({ OTEL_BSP_SCHEDULE_DELAY: '60000' }) });
+    const down = await grpcGateway(t, { exportThread: true, env: () => ({ OTEL_BSP_SCHEDULE_DELAY: '60000' }) });
     await load(down.web, 5, 1);
     await down.collector.stop();
     const started = performance.now();

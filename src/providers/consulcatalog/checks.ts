@@ -12,6 +12,7 @@
  * that is not an array, a landing inside an element) parses the answer whole.
  */
 import type { HealthCheckEntry } from './instance.ts';
+import { AnswerBuffer } from './answer-buffer.ts';
 
 /** What the diff needs of one check; the rest of it (output, notes, definition) is never kept. */
 export interface CheckRecord {
@@ -59,8 +60,18 @@ export class ChecksState {
   /** service → check key → line; node → check key → line (node checks). */
   readonly #services = new Map<string, Map<string, string>>();
   readonly #nodes = new Map<string, Map<string, string>>();
+  /** Two buffers answers are received into, in turn: one holds the last answer (`#body`), the other the next. */
+  readonly #buffers = [new AnswerBuffer(), new AnswerBuffer()] as const;
 
-  /** Applies the raw body of the next answer. */
+  /**
+   * Where to receive the next answer (client.ts `healthStateRaw({ into })`): memory this state does not hold, reused
+   * from answer to answer, so a flip allocates no megabytes. An answer received elsewhere is taken all the same.
+   */
+  nextBuffer(): AnswerBuffer {
+    return this.#buffers[0].holds(this.#body) ? this.#buffers[1] : this.#buffers[0];
+  }
+
+  /** Applies the raw body of the next answer (kept until the one after: not to be changed meanwhile). */
   update(body: Buffer): ChecksChange {
     const prev = this.#body;
     const spliced = prev ? this.#splice(prev, body) : undefined;

@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import Consul from 'consul';
 import { createRequire } from 'node:module';
 import type { ConsulCatalogConfig } from '../../static/types.ts';
+import type { AnswerBuffer } from './answer-buffer.ts';
 
 // ------------------------------------------------------------------ Consul's JSON shapes (the fields tagway reads)
 
@@ -79,9 +81,10 @@ export interface ConsulApi {
   healthState(state: string, q: BlockingOptions): Promise<Result<HealthCheck[]>>;
   /**
    * `/v1/health/state/:state` as the bytes Consul sent, unparsed: the watcher reads only what changed since the last
-   * answer (checks.ts). An empty answer is an empty buffer.
+   * answer (checks.ts). An empty answer is an empty buffer. With `into`, the bytes are received into that buffer's
+   * memory (reused from answer to answer: answer-buffer.ts) and the value is a view of it.
    */
-  healthStateRaw(state: string, q: BlockingOptions): Promise<Result<Buffer>>;
+  healthStateRaw(state: string, q: BlockingOptions & { into?: AnswerBuffer }): Promise<Result<Buffer>>;
   /** `/v1/health/service/:name`, with `passing` for `?passing`. */
   healthService(name: string, q: BlockingOptions & { passing?: boolean }): Promise<Result<ServiceEntry[]>>;
   /** `/v1/health/connect/:name`: the service's Connect-capable instances (its sidecar proxies, or itself when native). */
@@ -252,6 +255,12 @@ export function createConsulApi(endpoint: ConsulCatalogConfig['endpoint'], optio
       return call<HealthCheck[]>(q, (o) => consul.health.state({ ...o, state })).then(nullToList);
     },
     healthStateRaw(state, q) {
+      const into = q.into;
+      if (into) {
+        return call<unknown>(q, (o) => rawGet(consul, o, 'health.state', '/health/state/{state}', { state }, { pipe: () => receiveInto(into) })).then(function received(r) {
+          return { ...r, value: into.bytes() };
+        });
+      }
       return call<Buffer | undefined>(q, (o) => rawGet(consul, o, 'health.state', '/health/state/{state}', { state }, { buffer: true })).then(function bytes(r) {
         return { ...r, value: Buffer.isBuffer(r.value) ? r.value : Buffer.alloc(0) };
       });
@@ -343,9 +352,28 @@ interface RawCallOptions {
   ctx?: EventEmitter & { includeResponse: boolean };
 }
 
+/**
+ * papi's `pipe` for one answer: each chunk is copied into `into` as it arrives (papi then keeps no chunk list and
+ * concatenates nothing). An error answer's body is also handed to papi's response, as without the pipe, so that
+ * `toConsulError` reads Consul's words ("No cluster leader", "ACL not found").
+ */
+function receiveInto(into: AnswerBuffer): Writable {
+  into.reset();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) { into.append(chunk); done(); },
+  });
+  sink.once('pipe', function answerStarts(res: http.IncomingMessage & { body?: unknown }) {
+    // Registered before papi's own 'end' listener (pipe() runs first), so papi sees the body when it makes its error.
+    res.once('end', function errorBody() {
+      if (Math.floor((res.statusCode ?? 0) / 100) !== 2) res.body = Buffer.from(into.bytes());
+    });
+  });
+  return sink;
+}
+
 /** A GET node-consul has no method for, through its own request path (papi `_get`, its options and defaults). */
-function rawGet(consul: RawConsul, o: RawCallOptions, name: string, path: string, params: Record<string, string>, extra: { buffer?: boolean } = {}): Promise<unknown> {
-  // papi's `buffer`: the body as received, not decoded
+function rawGet(consul: RawConsul, o: RawCallOptions, name: string, path: string, params: Record<string, string>, extra: { buffer?: boolean; pipe?: () => Writable } = {}): Promise<unknown> {
+  // papi's `buffer`: the body as received, not decoded; `pipe`: the body streamed there instead
   const req: Record<string, unknown> = { name, path, params, query: {}, ...extra };
   const utils = consulUtils as { options(req: unknown, opts: unknown): void; defaults(o: unknown, d: unknown): unknown; body: unknown };
   utils.options(req, utils.defaults({ ...o }, consul._defaults));

@@ -9,6 +9,7 @@ import { createConsulApi, type ConnectLeaf, type ConnectRoots } from './client.t
 import { meshLeafFrom, meshRootsFrom, type MeshCertificates, type MeshLeaf, type MeshRoots } from './connect.ts';
 import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
 import { ChecksState } from './checks.ts';
+import type { AnswerBuffer } from './answer-buffer.ts';
 import { tagsToLabels, toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
 import { decodeExtraConfig } from './labels.ts';
 import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
@@ -29,7 +30,7 @@ export interface CatalogApi {
   catalogServices(q: Query): Promise<Answer<Record<string, string[] | null>>>;
   healthState(state: string, q: Query): Promise<Answer<HealthCheckEntry[]>>;
   /** The same answer unparsed: when present, only what changed since the last answer is read (checks.ts). */
-  healthStateRaw?(state: string, q: Query): Promise<Answer<Buffer>>;
+  healthStateRaw?(state: string, q: Query & { into?: AnswerBuffer }): Promise<Answer<Buffer>>;
   healthService(name: string, q: Query & { passing?: boolean }): Promise<Answer<HealthServiceEntry[]>>;
   /** Consul Connect (connectAware): a service's sidecars, this gateway's leaf certificate, the CA roots. */
   healthConnect?(name: string, q: Query): Promise<Answer<HealthServiceEntry[]>>;
@@ -211,7 +212,7 @@ export class ConsulCatalogProvider implements Provider {
     }
     this.#counters.checkPolls++;
     if (this.#api.healthStateRaw) {
-      const raw = await this.#api.healthStateRaw('any', q);
+      const raw = await this.#api.healthStateRaw('any', { ...q, into: this.#checks.nextBuffer() });
       this.#contact();
       this.#applyChecksBody(raw.value);
       return raw.index;

@@ -65,6 +65,29 @@ describe('ChecksState', () => {
     });
   }
 
+  it('receives answers into its two buffers in turn, never into the one holding the last answer', () => {
+    const state = new ChecksState();
+    const receive = (checks: readonly Check[]): Buffer => {
+      const into = state.nextBuffer();
+      into.reset();
+      const bytes = body(checks);
+      for (let i = 0; i < bytes.length; i += 1000) into.append(bytes.subarray(i, i + 1000)); // as socket chunks
+      return into.bytes();
+    };
+    const a = receive(fleet);
+    state.update(a);
+    const flipped = fleet.map((x, i) => (i === 150 ? { ...x, Status: 'critical', ModifyIndex: 9 } : x));
+    const b = receive(flipped);
+    assert.notEqual(b.buffer, a.buffer, 'the next answer is not received over the last one');
+    assert.deepEqual([...state.update(b).services], ['svc-50']);
+    const c = receive(fleet);
+    assert.equal(c.buffer, a.buffer, 'the first buffer is free again and reused');
+    const change = state.update(c);
+    assert.deepEqual([...change.services], ['svc-50']);
+    assert.equal(change.whole, false, 'compared with the previous answer, still intact in the other buffer');
+    assert.deepEqual(sorted(signaturesOf(state).services), sorted(reference(fleet).services));
+  });
+
   it('reads a pretty-printed answer, and one whose strings hold brackets, quotes and escapes', () => {
     const tricky = [check('n', 'c1', 's', 'passing', 1, '] }, {"CheckID": "x"} \\" \\\\'), check('n', 'c2', 's2')];
     const state = new ChecksState();

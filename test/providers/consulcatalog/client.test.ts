@@ -15,6 +15,7 @@ import {
 import type { ConsulApi, ConsulApiOptions } from '../../../src/providers/consulcatalog/client.ts';
 import type { ConsulCatalogConfig } from '../../../src/static/types.ts';
 import { waitFor as waitUntil } from '../../support/wait.ts';
+import { AnswerBuffer } from '../../../src/providers/consulcatalog/answer-buffer.ts';
 
 type Endpoint = ConsulCatalogConfig['endpoint'];
 
@@ -151,6 +152,26 @@ describe('createConsulApi against devcatalog (real consul client)', () => {
     assert.equal(r.knownLeader, false);
     dc.faults.noLeader = false;
     assert.equal((await api.catalogServices({})).knownLeader, true);
+  });
+
+  it('healthStateRaw into an AnswerBuffer: the same bytes, received into memory kept from answer to answer; errors keep Consul\'s words', async (t) => {
+    const { dc, api } = await setup(t);
+    for (let i = 0; i < 200; i++) dc.register({ Name: `s${i}`, ID: `s${i}-1`, Port: i + 1, Tags: [`traefik.http.routers.s${i}.rule=Host(\`s${i}.test\`)`], Check: { CheckID: `c${i}`, TTL: '1h', Status: 'passing' } });
+    const into = new AnswerBuffer(1024); // smaller than an answer: grows while receiving
+    const plain = await api.healthStateRaw('any', {});
+    const first = await api.healthStateRaw('any', { into });
+    assert.ok(first.value.length > 50_000, `a large answer (${first.value.length} bytes)`);
+    assert.ok(first.value.equals(plain.value), 'the same bytes as papi\'s own buffer');
+    assert.equal(first.index, plain.index);
+    assert.ok(into.holds(first.value), 'the value is a view of the buffer\'s memory');
+    dc.setCheck('c7', 'critical');
+    const second = await api.healthStateRaw('any', { into });
+    assert.ok(second.value.buffer === first.value.buffer, 'the next answer (one byte longer) reuses the same memory (no allocation per answer)');
+    assert.ok(second.value.equals((await api.healthStateRaw('any', {})).value), 'the bytes of the next answer');
+    dc.faults.noLeader = true;
+    const err = await failure(api.healthStateRaw('any', { into }));
+    assert.equal(err.code, 'TAGWAY_CONSUL_NO_LEADER');
+    assert.equal(err.body, 'No cluster leader');
   });
 
   it('an index reset is visible at once, to waiting and to new queries', async (t) => {

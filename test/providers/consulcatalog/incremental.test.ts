@@ -46,7 +46,11 @@ describe('CatalogBuild = buildConfiguration', () => {
     fc.assert(fc.property(fc.array(stepArb, { minLength: 1, maxLength: 15 }), (steps) => {
       const groups = new Map<string, ServiceInstance[]>();
       const build = new CatalogBuild(DEFAULT_BUILD_OPTIONS);
-      let previous = build.update(groups);
+      // The item maps are patched in place: what the previous result held is taken as a copy.
+      const copy = (r: ReturnType<CatalogBuild['update']>): Record<string, Record<string, unknown>> => ({
+        routers: { ...r.configuration.http.routers }, services: { ...r.configuration.http.services }, middlewares: { ...r.configuration.http.middlewares },
+      });
+      let previous = copy(build.update(groups));
       for (const step of steps) {
         if (step.instances === undefined || step.instances.length === 0) groups.delete(step.service);
         else groups.set(step.service, toInstances(step.service, step.instances));
@@ -55,12 +59,12 @@ describe('CatalogBuild = buildConfiguration', () => {
         assert.deepEqual(inc.configuration, full.configuration);
         assert.deepEqual(inc.issues.map(issueKey).sort(), full.issues.map(issueKey).sort());
         for (const section of ['routers', 'services', 'middlewares'] as const) {
-          const was = previous.configuration.http[section] as Record<string, unknown>;
+          const was = previous[section]!;
           const now = inc.configuration.http[section] as Record<string, unknown>;
           const differ = new Set([...Object.keys(was), ...Object.keys(now)].filter((k) => was[k] !== now[k]));
           assert.deepEqual([...differ].sort(), [...inc.changed[section]].sort(), `${section}: changed lists exactly the items that are not the same objects`);
         }
-        previous = inc;
+        previous = copy(inc);
       }
     }), { numRuns: 300, seed: 2026_12_06 });
   });
@@ -72,12 +76,14 @@ describe('CatalogBuild = buildConfiguration', () => {
     }
     const build = new CatalogBuild(DEFAULT_BUILD_OPTIONS);
     const first = build.update(groups);
+    const router7 = first.configuration.http.routers['svc-7'], service8 = first.configuration.http.services['svc-8'];
     const flipped = groups.get('svc-7')!.map((i, k) => (k === 1 ? { ...i, status: 'critical' } : i));
     groups.set('svc-7', flipped);
     const next = build.update(groups);
     assert.deepEqual(next.changed, { routers: [], services: ['svc-7'], middlewares: [] });
-    assert.equal(next.configuration.http.routers['svc-7'], first.configuration.http.routers['svc-7'], 'the router is the same object');
-    assert.equal(next.configuration.http.services['svc-8'], first.configuration.http.services['svc-8']);
+    assert.equal(next.configuration.http.routers['svc-7'], router7, 'the router is the same object');
+    assert.equal(next.configuration.http.services['svc-8'], service8);
+    assert.equal(next.configuration.http.routers, first.configuration.http.routers, 'the item maps are patched in place, not copied');
     assert.deepEqual(next.configuration.http.services['svc-7']!.loadBalancer!.servers!.map((x) => x.url), ['http://10.0.7.1:80', 'http://10.0.7.3:80']);
   });
 });

@@ -168,18 +168,28 @@ let secondsText = '';
 export function unixNanosParts(now: number, out: Uint32Array | number[]): void {
   const ns = ORIGIN_NS + Math.round(now * 1e6); // < 2^53 for 104 days of uptime
   const carry = Math.floor(ns / 1e9);
-  let seconds = ORIGIN_S + carry;
   const rest = ns - carry * 1e9;
-  // seconds * 1e9 + rest, with seconds split in 16-bit halves so that each product is exact
-  const sh = Math.floor(seconds / 65536);
-  seconds -= sh * 65536;
-  const x = sh * 1e9; // < 2^46
-  const xl = x % 65536;
-  const low = xl * 65536 + seconds * 1e9 + rest; // < 2^48
+  if (carry !== partsCarry) {
+    // the second's share, computed once a second: seconds * 1e9 with seconds split in 16-bit halves so that each
+    // product is exact
+    partsCarry = carry;
+    let seconds = ORIGIN_S + carry;
+    const sh = Math.floor(seconds / 65536);
+    seconds -= sh * 65536;
+    const x = sh * 1e9; // < 2^46
+    const xl = x % 65536;
+    partsLow = xl * 65536 + seconds * 1e9; // < 2^48 with rest
+    partsHigh = (x - xl) / 65536;
+  }
+  const low = partsLow + rest;
   const lowWord = low % 4294967296;
   out[0] = lowWord;
-  out[1] = (x - xl) / 65536 + (low - lowWord) / 4294967296;
+  out[1] = partsHigh + (low - lowWord) / 4294967296;
 }
+
+let partsCarry = -1;
+let partsLow = 0;
+let partsHigh = 0;
 
 /** A performance.now() reading as epoch milliseconds (for the dashboard). */
 export function unixMillis(now: number): number {

@@ -165,6 +165,21 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     assert.deepEqual(spansOf(ours).map((s: Decoded) => s.attributes[0].value.stringValue), spans.map((_, i) => `/items/${i}/☃`));
   });
 
+  it('protobuf: spans of one kind whose keys change place (the encoder remembers the key at each position) keep their own keys', () => {
+    const spans: RecordedSpan[] = [];
+    const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+    const orders = [['a.one', 'b.two', 'c.three'], ['b.two', 'a.one'], ['c.three', 'd.four', 'a.one', 'b.two'], ['a.one', 'b.two', 'c.three']];
+    for (let i = 0; i < 12; i++) {
+      const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', i % 2 === 0 ? KIND_SERVER : KIND_CLIENT);
+      for (const key of orders[i % orders.length]!) span.set(key, `${key}=${i % 3}`);
+      span.end();
+    }
+    const ours = decodeProto(encode(otlpProto, spans));
+    const theirs = decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!);
+    assert.deepEqual(ours, theirs);
+    for (const span of spansOf(ours)) for (const kv of span.attributes) assert.ok(kv.value.stringValue.startsWith(`${kv.key}=`), `${kv.key}: ${kv.value.stringValue}`);
+  });
+
   for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
     it(`${name}: attributes over the limit are dropped and counted`, () => {
       const spans = sampleSpans(3);
@@ -228,6 +243,19 @@ describe('span times', () => {
       unixNanosParts(now, parts);
       return BigInt(parts[1]!) * 2n ** 32n + BigInt(parts[0]!) === BigInt(unixNanos(now));
     }), { numRuns: 2000 });
+  });
+
+  it('readings in order, within one second and across seconds (the second\'s share is kept between calls): the same instants', () => {
+    const parts = [0, 0];
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.array(fc.double({ min: 0, max: 1500, noNaN: true }), { maxLength: 20 }), (base, steps) => {
+      let now = base;
+      for (const step of steps) {
+        now += step;
+        unixNanosParts(now, parts);
+        if (BigInt(parts[1]!) * 2n ** 32n + BigInt(parts[0]!) !== BigInt(unixNanos(now))) return false;
+      }
+      return true;
+    }), { numRuns: 500 });
   });
 
   it('a reading of now is the wall clock, to the millisecond', () => {

@@ -1,0 +1,133 @@
+/**
+ * What tracing costs the gateway, as CPU per request: tagway (from `dist/`, as production runs it) with tracing
+ * off, at sampleRate 1 and at sampleRate 0.01 (OTLP/HTTP protobuf to a sink that discards), each driven with the
+ * same fixed number of requests, its CPU read from /proc (every thread of its process tree, `schedstat`:
+ * nanoseconds). CPU per request survives a loaded machine far better than requests/s: another process taking the
+ * core makes a request wait, not cost more (caches and frequency aside).
+ *
+ * Each round starts a fresh gateway per variant (processes of the same code differ by up to ±20% in req/s, so one
+ * process per variant for the whole run would measure the process), in a rotated order, warms it up, then
+ * measures. Ratios are paired within a round, then the median over rounds is printed with its spread.
+ * The gateway runs on core 0, the upstream, the sink and the load generator (autocannon, this process) on core 1
+ * (taskset, when present). `--base=<checkout>` adds the same variants from another checkout's `dist/` (an A/B).
+ *
+ * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/tracing-cpu.ts [--rounds=5]
+ *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
+ *   [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
+ * Measures, never asserts.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { processTree } from './lib/procstat.ts';
+import { BENCH_HOST, tagwayArgs, writeDynamicConfig } from './lib/tagway.ts';
+
+const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const ROUNDS = Number(arg('rounds', '5'));
+const REQUESTS = Number(arg('requests', '30000'));
+const WARMUP = Number(arg('warmup', '10000'));
+const CONNECTIONS = Number(arg('connections', '32'));
+const VARIANTS = arg('variants', 'off,trace1,trace001').split(',');
+const BASE = process.argv.find((a) => a.startsWith('--base='))?.slice(7);
+/** `--cpu-prof=<dir>`: each gateway runs under `node --cpu-prof`, its profile in <dir>/<variant>/ (start-up and warm-up included). */
+const PROFILE_DIR = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11);
+
+const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01, trace0: 0 };
+
+interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+/** CPU nanoseconds used so far by every thread of `pid`'s process tree (threads alive now). */
+function treeCpuNs(pid: number): number {
+  let ns = 0;
+  for (const p of processTree(pid)) {
+    let tids: string[];
+    try { tids = readdirSync(`/proc/${p}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try { ns += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+    }
+  }
+  return ns;
+}
+
+function load(port: number, amount: number): Promise<AutocannonResult> {
+  return autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, amount, headers: { host: BENCH_HOST }, timeout: 10 });
+}
+
+async function ready(port: number, proc: Spawned): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
+    const ok = await new Promise<boolean>((done) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: BENCH_HOST }, agent: false }, (res) => { res.resume(); done(res.statusCode === 200); });
+      req.on('error', () => done(false));
+      req.end();
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name}: not ready\n${proc.stderr()}`);
+}
+
+interface Sample { cpuUs: number; rps: number; p99: number }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  installCleanup(10 * 60_000, (line) => console.error(line));
+  spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const tmp = mkdtempSync(join(tmpdir(), 'tagway-tracing-cpu-'));
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const tsx = ['--import', 'tsx'];
+  const upstream = await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
+  const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
+  const dynamic = writeDynamicConfig(tmp, Number(upstream.ready![1]));
+  const otlpPort = Number(sink.ready![1]);
+  const trees = [{ label: '', dir: resolve('.') }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE) }] : [])];
+  const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, sampleRate: RATES[v] })));
+  const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
+  const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections; load average ${loadAvg()}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+    const line: string[] = [];
+    for (const v of order) {
+      const port = await freePort();
+      const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
+      const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
+      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
+      await ready(port, sut);
+      await load(port, WARMUP);
+      const cpu0 = treeCpuNs(sut.child.pid!);
+      const r = await load(port, REQUESTS);
+      const cpuUs = (treeCpuNs(sut.child.pid!) - cpu0) / 1000 / REQUESTS;
+      await sut.stop();
+      if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+      samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99 });
+      line.push(`${v.id} ${cpuUs.toFixed(1)}`);
+    }
+    console.log(`round ${round + 1}: ${line.join('  ')} µs/request (load ${loadAvg()})`);
+  }
+  console.log('\nvariant           CPU µs/request: median [min–max]   req/s median   p99 ms median   vs off (paired ratios: median [min–max])');
+  for (const v of variants) {
+    const s = samples.get(v.id)!;
+    const cpu = s.map((x) => x.cpuUs);
+    const offId = v.id.replace(/[^-]+$/, 'off');
+    const off = samples.get(offId);
+    const ratios = off && offId !== v.id ? s.map((x, i) => x.cpuUs / off[i]!.cpuUs) : [];
+    const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';
+    console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
+      + `${Math.round(median(s.map((x) => x.rps))).toString().padStart(8)}   ${median(s.map((x) => x.p99)).toString().padStart(8)}        ${vs}`);
+  }
+  console.log(`load average at the end ${loadAvg()}`);
+  await stopAll();
+}
+
+void main();

@@ -118,7 +118,7 @@ export class ServiceRegistry implements ServiceSource {
     if (resolved.transport instanceof Error) return resolved.transport;
     const mesh = (resolved.transport as UpstreamTransport).mesh;
     if (mesh) this.#mesh.set(name, mesh); else this.#mesh.delete(name);
-    return this.#keep(name, service, resolved.json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, transport: resolved.transport as UpstreamTransport }));
+    return this.#keep(name, service, resolved.json, () => createServiceHandler(name, service.loadBalancer!, { pools: this.#pools, healthChecks: true, lazy: true, transport: resolved.transport as UpstreamTransport }));
   }
 
   /**

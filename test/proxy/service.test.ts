@@ -420,3 +420,78 @@ describe('serverStatus', () => {
   });
 });
 
+
+describe('lazy (a plain service made by its first request)', () => {
+  it('holds no pool until the first request, then balances as the eager handler does', async (t) => {
+    const a = await startUpstream(t, 'a');
+    const b = await startUpstream(t, 'b');
+    const pools = new PoolRegistry();
+    const svc = createServiceHandler('lazy@test', { servers: [{ url: a.url, weight: 3 }, { url: b.url, weight: 1 }] }, { pools, lazy: true });
+    t.after(async () => { svc.close(); await pools.close(); });
+    assert.equal(pools.size, 0, 'no pool before a request');
+    assert.deepEqual(svc.serverStatus(), { [a.url]: 'UP', [b.url]: 'UP' });
+    assert.equal(svc.serverHealth(), undefined);
+    assert.ok(svc.registerStatusUpdater?.(() => {}) instanceof Error, 'no health check to report from');
+    const front = await startFront(t, svc.handle);
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) seen.push(String((await send(front.url + '/')).headers['x-upstream']));
+    assert.deepEqual(seen, ['a', 'a', 'b', 'a', 'a', 'a', 'a', 'b']);
+    assert.equal(pools.size, 2);
+    assert.deepEqual(svc.serverStatus(), { [a.url]: 'UP', [b.url]: 'UP' });
+    svc.close();
+    await waitFor(() => pools.size === 0);
+  });
+
+  it('refuses what the eager handler refuses, with the same error, when it is built', (t) => {
+    const pools = new PoolRegistry();
+    t.after(() => pools.close());
+    const cases: Array<{ desc: string; lb: ServersLoadBalancer }> = [
+      { desc: 'a server without url', lb: { servers: [{ url: 'http://127.0.0.1:1' }, {} as { url: string }] } },
+      { desc: 'not a URL', lb: { servers: [{ url: 'not a url' }] } },
+      { desc: 'a port out of range', lb: { servers: [{ url: 'http://127.0.0.1:70000' }] } },
+      { desc: 'an IPv4 address out of range', lb: { servers: [{ url: 'http://10.0.0.300:80' }] } },
+      { desc: 'another scheme', lb: { servers: [{ url: 'ftp://x' }] } },
+      { desc: 'another scheme behind a space', lb: { servers: [{ url: ' ftp://x' }] } },
+      { desc: 'a strategy tagway lacks', lb: { strategy: 'leasttime', servers: [{ url: 'http://127.0.0.1:1' }] } },
+      { desc: 'an unknown strategy', lb: { strategy: 'bogus', servers: [{ url: 'http://127.0.0.1:1' }] } },
+    ];
+    for (const { desc, lb } of cases) {
+      let eager: unknown;
+      try { createServiceHandler('bad@test', lb, { pools }).close(); } catch (err) { eager = err; }
+      assert.ok(eager instanceof Error, `${desc}: the eager build refuses it`);
+      assert.throws(() => createServiceHandler('bad@test', lb, { pools, lazy: true }), { message: eager.message }, desc);
+    }
+    for (const url of ['HTTP://127.0.0.1:1', ' http://127.0.0.1:1', 'h2c://127.0.0.1:1', 'https://[::1]:1/base']) {
+      assert.doesNotThrow(() => createServiceHandler('ok@test', { servers: [{ url }] }, { pools, lazy: true }).close(), url);
+    }
+    assert.equal(pools.size, 0, 'no pool made by the checks');
+  });
+
+  it('serves a request that arrives after close (a request on the previous table) and keeps no pool for it', async (t) => {
+    const a = await startUpstream(t, 'a');
+    const pools = new PoolRegistry();
+    const svc = createServiceHandler('late@test', { servers: [{ url: a.url }] }, { pools, lazy: true });
+    t.after(() => pools.close());
+    svc.close();
+    const front = await startFront(t, svc.handle);
+    const r = await send(front.url + '/');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-upstream'], 'a');
+    await waitFor(() => pools.size === 0);
+  });
+
+  it('stays eager with a health check or a sticky cookie (they work before any request)', (t) => {
+    const pools = new PoolRegistry();
+    const svc = createServiceHandler('sticky@test', { servers: [{ url: 'http://127.0.0.1:1' }], sticky: { cookie: {} } }, { pools, lazy: true });
+    t.after(async () => { svc.close(); await pools.close(); });
+    assert.equal(pools.size, 1);
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}

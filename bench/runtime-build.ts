@@ -14,6 +14,7 @@ import { PoolRegistry } from '../src/proxy/pool.ts';
 import { RuntimeStage } from '../src/runtime/stage.ts';
 import { loadStaticConfig } from '../src/static/load.ts';
 import { createLogger } from '../src/util/log.ts';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SERVICES = Number(arg('services', '5000'));
@@ -37,6 +38,11 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const keepAlive = setInterval(() => {}, 1000); // the stage's timers are unref'd
 const times: number[] = [];
 const cpu: number[] = [];
+const gcs: number[] = [];
+/** Garbage collection pauses of this thread: those that started while a build ran are summed (ms). */
+const gcEntries: Array<{ start: number; duration: number }> = [];
+const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcEntries.push({ start: e.startTime, duration: e.duration }); });
+gcObserver.observe({ entryTypes: ['gc'] });
 for (let r = 0; r < ROUNDS; r++) {
   const catalog = JSON.parse(wire) as Message; // a worker's copy, decoded from IPC
   gc?.();
@@ -52,7 +58,10 @@ for (let r = 0; r < ROUNDS; r++) {
   const c0 = process.cpuUsage();
   stage.push(catalog);
   await done;
-  times.push(performance.now() - t0);
+  const t1 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the observer hears of the last pauses
+  gcs.push(gcEntries.filter((e) => e.start >= t0 && e.start < t1).reduce((sum, e) => sum + e.duration, 0));
+  times.push(t1 - t0);
   if (process.env['SNAP']) (await import('node:v8')).writeHeapSnapshot(process.env['SNAP']);
   if (process.env['HEAP'] && gc) { gc(); console.log(`retained heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB`); }
   const c = process.cpuUsage(c0);
@@ -61,5 +70,6 @@ for (let r = 0; r < ROUNDS; r++) {
   await pools.close();
 }
 clearInterval(keepAlive);
+gcObserver.disconnect();
 const show = (xs: number[]): string => { const s = [...xs].sort((a, b) => a - b); return `${xs.map((t) => t.toFixed(0)).join(', ')} ms; median ${s[Math.floor(s.length / 2)]!.toFixed(0)}, min ${s[0]!.toFixed(0)}`; };
-console.log(`runtime-build: ${SERVICES} services; wall ${show(times)}; CPU (process) ${show(cpu)}`);
+console.log(`runtime-build: ${SERVICES} services; wall ${show(times)}; CPU (process) ${show(cpu)}; GC pauses ${show(gcs)}`);

@@ -7,7 +7,7 @@ import { buildRouteTable, type PatchableRouteTable, type RouteInput, type RouteT
 import { TRAEFIK_PROVIDER_PRECEDENCE } from '../routing/precedence.ts';
 import { defaultEntryPoints } from '../static/entrypoints.ts';
 import type { EntryPointConfig } from '../static/types.ts';
-import { bareMiddleware, bareRouter, bareService, errorMessage, isolate } from './issues.ts';
+import { bareMiddleware, bareRouter, bareService, errorMessage } from './issues.ts';
 import { middlewareInfo, MiddlewareResolver, type MiddlewareEntry } from './middlewares.ts';
 import { buildRouter, type BuiltRouter, type RouterBuild } from './routers.ts';
 import { serviceInfo, type ServiceSource } from './services.ts';
@@ -122,12 +122,12 @@ export class IncrementalRuntime {
   #routersByService = new Map<string, Set<string>>();
   #routersByMiddleware = new Map<string, Set<string>>();
   #chainUsers = new Map<string, Set<string>>();
-  #chainRefs = new Map<string, string[]>();
+  #chainRefs = new Map<string, readonly string[]>();
   #serviceUsers = new Map<string, Set<string>>();
-  #serviceRefs = new Map<string, string[]>();
+  #serviceRefs = new Map<string, readonly string[]>();
   /** Middlewares that name a service (errors' pages): rebuilt with it, and they hold its handler. */
   #mwServiceUsers = new Map<string, Set<string>>();
-  #mwServiceRefs = new Map<string, string[]>();
+  #mwServiceRefs = new Map<string, readonly string[]>();
   /** What a middleware's service lookups gave: the handlers it holds, the errors to show on the services. */
   #mwServiceUse = new Map<string, Array<{ service: string; error?: string }>>();
   #tlsRouters = new Map<string, TlsRouter>();
@@ -183,18 +183,7 @@ export class IncrementalRuntime {
 
     // Services: the changed ones and the services that name them (weighted, mirroring, failover).
     const sBuild = closure(changes.services, this.#serviceUsers);
-    for (const name of sBuild) {
-      unindex(this.#serviceUsers, name, this.#serviceRefs.get(name));
-      this.#serviceRefs.delete(name);
-      if (!Object.hasOwn(http.services, name)) { this.#serviceBases.delete(name); continue; }
-      const def = http.services[name]!;
-      let base: ServiceInfo | undefined;
-      isolate(`service "${name}"`, () => { base = serviceInfo(name, def); }, () => (base ??= bareService(name, providerOf(name))));
-      this.#serviceBases.set(name, base!);
-      const refs = serviceRefsOf(name, def);
-      this.#serviceRefs.set(name, refs);
-      index(this.#serviceUsers, name, refs);
-    }
+    for (const name of sBuild) this.#baseService(name);
 
     // Middlewares: the changed ones, those naming a rebuilt service, and every chain that holds one, transitively.
     const mwStart = new Set<string>(changes.middlewares);
@@ -224,29 +213,7 @@ export class IncrementalRuntime {
       for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
       this.#mwServiceUse.delete(name);
     }
-    for (const name of [...mwBuild].sort()) {
-      unindex(this.#chainUsers, name, this.#chainRefs.get(name));
-      unindex(this.#mwServiceUsers, name, this.#mwServiceRefs.get(name));
-      this.#chainRefs.delete(name);
-      this.#mwServiceRefs.delete(name);
-      if (!Object.hasOwn(http.middlewares, name)) { this.#middlewareBases.delete(name); continue; }
-      const def = http.middlewares[name]!;
-      let base: MiddlewareInfo | undefined;
-      isolate(`middleware "${name}"`, () => {
-        base = middlewareInfo(name, def);
-        const built = resolver.entry(name);
-        mwNew.set(name, built);
-        if (built instanceof Error) addError(base, built.message, true);
-        else for (const warning of built.built.warnings ?? []) addError(base, warning, false);
-      }, () => (base ??= bareMiddleware(name, providerOf(name))));
-      this.#middlewareBases.set(name, base!);
-      const refs = chainRefsOf(name, def);
-      this.#chainRefs.set(name, refs);
-      index(this.#chainUsers, name, refs);
-      const services = mwServiceRefsOf(name, def);
-      this.#mwServiceRefs.set(name, services);
-      index(this.#mwServiceUsers, name, services);
-    }
+    for (const name of [...mwBuild].sort()) this.#baseMiddleware(name, resolver, mwNew);
     for (const name of mwBuild) for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
 
     // Routers: the changed ones, those of a rebuilt service or middleware, those whose issues changed.
@@ -315,40 +282,8 @@ export class IncrementalRuntime {
       if (rec?.handlerService) handlerServices.add(rec.handlerService);
     };
     // Full builds go in configuration order (as the providers gave it); updates in any order (same result).
-    for (const origin of full ? Object.keys(http.routers) : rBuild) {
-      for (const copy of this.#origins.get(origin) ?? []) {
-        const old = this.#routers.get(copy);
-        touch(old);
-        if (old?.uses?.service) this.#routersByService.get(old.uses.service)?.delete(copy);
-        for (const m of old?.uses?.middlewares ?? []) this.#routersByMiddleware.get(m)?.delete(copy);
-        this.#routers.delete(copy);
-        this.#originOf.delete(copy);
-        removedCopies.push(copy);
-      }
-      this.#origins.delete(origin);
-      if (!Object.hasOwn(http.routers, origin)) continue;
-      computeCopies(origin);
-      const { routers, failed } = copiesOf.get(origin)!;
-      if (failed !== undefined) {
-        const info = bareRouter(origin, providerOf(origin));
-        addError(info, `router "${origin}" could not be built: ${errorMessage(failed)}`, true);
-        this.#routers.set(origin, { info, routes: [] });
-        this.#origins.set(origin, [origin]);
-        continue;
-      }
-      const copies = routers.map(([copy]) => copy);
-      this.#origins.set(origin, copies);
-      for (const copy of copies) if (copy !== origin) this.#originOf.set(copy, origin);
-      for (const [copy, router] of routers) {
-        const rec: BuiltRouter = { routes: [] };
-        isolate(`router "${copy}"`, () => buildRouter(copy, router, b, rec), () => (rec.info ??= bareRouter(copy, providerOf(copy))));
-        this.#routers.set(copy, rec);
-        rebuilt.push(copy);
-        touch(rec);
-        if (rec.uses?.service) addTo(this.#routersByService, rec.uses.service, copy);
-        for (const m of rec.uses?.middlewares ?? []) addTo(this.#routersByMiddleware, m, copy);
-      }
-    }
+    const round: RouterRound = { b, copiesOf, computeCopies, touch, removedCopies, rebuilt };
+    for (const origin of full ? Object.keys(http.routers) : rBuild) this.#buildOrigin(origin, round);
     for (const key of issueChanged) {
       const [kind, name] = key.split('\0') as [IssueKind, string];
       (kind === 'router' ? rInfo : kind === 'service' ? sInfo : mInfo).add(name);
@@ -386,6 +321,103 @@ export class IncrementalRuntime {
       middlewares: this.#mwEntries, retired, ...(full ? {} : { released, serviceRecords: [...sInfo] }),
       work: { full, routers: rebuilt, services: [...sBuild].filter((s) => Object.hasOwn(http.services, s)), middlewares: resolver.rebuilt },
     };
+  }
+
+  /** A rebuilt service's record before its users are known, and what it names (the per-item steps are methods: V8 optimizes them). */
+  #baseService(name: string): void {
+    unindex(this.#serviceUsers, name, this.#serviceRefs.get(name));
+    this.#serviceRefs.delete(name);
+    const http = this.#http;
+    if (!Object.hasOwn(http.services, name)) { this.#serviceBases.delete(name); return; }
+    const def = http.services[name]!;
+    let base: ServiceInfo;
+    try {
+      base = serviceInfo(name, def);
+    } catch (err) {
+      base = bareService(name, providerOf(name));
+      addError(base, couldNotBuild('service', name, err), true);
+    }
+    this.#serviceBases.set(name, base);
+    const refs = serviceRefsOf(name, def);
+    if (refs.length > 0) { this.#serviceRefs.set(name, refs); index(this.#serviceUsers, name, refs); }
+  }
+
+  /** A rebuilt middleware: its instance (or error) through the build's resolver, its record, what it names. */
+  #baseMiddleware(name: string, resolver: MiddlewareResolver, mwNew: Map<string, MiddlewareEntry | Error>): void {
+    unindex(this.#chainUsers, name, this.#chainRefs.get(name));
+    unindex(this.#mwServiceUsers, name, this.#mwServiceRefs.get(name));
+    this.#chainRefs.delete(name);
+    this.#mwServiceRefs.delete(name);
+    const http = this.#http;
+    if (!Object.hasOwn(http.middlewares, name)) { this.#middlewareBases.delete(name); return; }
+    const def = http.middlewares[name]!;
+    let base: MiddlewareInfo | undefined;
+    try {
+      base = middlewareInfo(name, def);
+      const built = resolver.entry(name);
+      mwNew.set(name, built);
+      if (built instanceof Error) addError(base, built.message, true);
+      else if (built.built.warnings !== undefined) for (const warning of built.built.warnings) addError(base, warning, false);
+    } catch (err) {
+      base ??= bareMiddleware(name, providerOf(name));
+      addError(base, couldNotBuild('middleware', name, err), true);
+    }
+    this.#middlewareBases.set(name, base);
+    const refs = chainRefsOf(name, def);
+    if (refs.length > 0) { this.#chainRefs.set(name, refs); index(this.#chainUsers, name, refs); }
+    const services = mwServiceRefsOf(name, def);
+    if (services.length > 0) { this.#mwServiceRefs.set(name, services); index(this.#mwServiceUsers, name, services); }
+  }
+
+  /** One configured router: its previous copies out, its copies (one per entry point with a model) built. */
+  #buildOrigin(origin: string, round: RouterRound): void {
+    const copiesBefore = this.#origins.get(origin);
+    if (copiesBefore !== undefined) {
+      for (const copy of copiesBefore) {
+        const old = this.#routers.get(copy);
+        round.touch(old);
+        if (old?.uses?.service) this.#routersByService.get(old.uses.service)?.delete(copy);
+        if (old?.uses !== undefined) for (const m of old.uses.middlewares) this.#routersByMiddleware.get(m)?.delete(copy);
+        this.#routers.delete(copy);
+        this.#originOf.delete(copy);
+        round.removedCopies.push(copy);
+      }
+      this.#origins.delete(origin);
+    }
+    if (!Object.hasOwn(this.#http.routers, origin)) return;
+    round.computeCopies(origin);
+    const { routers, failed } = round.copiesOf.get(origin)!;
+    if (failed !== undefined) {
+      const info = bareRouter(origin, providerOf(origin));
+      addError(info, couldNotBuild('router', origin, failed), true);
+      this.#routers.set(origin, { info, routes: [] });
+      this.#origins.set(origin, [origin]);
+      return;
+    }
+    const copies: string[] = [];
+    for (let i = 0; i < routers.length; i++) {
+      const copy = routers[i]![0];
+      copies.push(copy);
+      if (copy !== origin) this.#originOf.set(copy, origin);
+    }
+    this.#origins.set(origin, copies);
+    for (let i = 0; i < routers.length; i++) {
+      const [copy, router] = routers[i]!;
+      const rec: BuiltRouter = { routes: [] };
+      try {
+        buildRouter(copy, router, round.b, rec);
+      } catch (err) {
+        addError(rec.info ??= bareRouter(copy, providerOf(copy)), couldNotBuild('router', copy, err), true);
+      }
+      this.#routers.set(copy, rec);
+      round.rebuilt.push(copy);
+      round.touch(rec);
+      const uses = rec.uses;
+      if (uses !== undefined) {
+        if (uses.service) addTo(this.#routersByService, uses.service, copy);
+        for (const m of uses.middlewares) addTo(this.#routersByMiddleware, m, copy);
+      }
+    }
   }
 
   /** Indexes the providers' issues by item; returns the items whose issues changed. */
@@ -429,16 +461,21 @@ export class IncrementalRuntime {
       return;
     }
     const info: ServiceInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
-    for (const m of this.#mwServiceUsers.get(name) ?? []) {
-      for (const use of this.#mwServiceUse.get(m) ?? []) if (use.service === name && use.error !== undefined) addError(info, use.error, true);
+    const mwUsers = this.#mwServiceUsers.get(name);
+    if (mwUsers !== undefined) {
+      for (const m of mwUsers) for (const use of this.#mwServiceUse.get(m) ?? []) if (use.service === name && use.error !== undefined) addError(info, use.error, true);
     }
-    const users = new Set<string>();
-    for (const copy of this.#routersByService.get(name) ?? []) {
-      const rec = this.#routers.get(copy);
-      if (rec?.uses?.service === name) users.add(copy);
-      if (rec?.serviceError?.service === name) addError(info, rec.serviceError.message, true);
+    const usedBy: string[] = [];
+    // (copies are unique in the index: no set needed)
+    const copies = this.#routersByService.get(name);
+    if (copies !== undefined) {
+      for (const copy of copies) {
+        const rec = this.#routers.get(copy);
+        if (rec?.uses?.service === name) usedBy.push(copy);
+        if (rec?.serviceError?.service === name) addError(info, rec.serviceError.message, true);
+      }
     }
-    info.usedBy = [...users].sort();
+    info.usedBy = usedBy.length > 1 ? usedBy.sort() : usedBy;
     this.#state.services[name] = issues ? withIssues(info, issues) : info;
   }
 
@@ -451,9 +488,10 @@ export class IncrementalRuntime {
       return;
     }
     const info: MiddlewareInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
-    const users = new Set<string>();
-    for (const copy of this.#routersByMiddleware.get(name) ?? []) if (this.#routers.get(copy)?.uses?.middlewares.includes(name)) users.add(copy);
-    info.usedBy = [...users].sort();
+    const usedBy: string[] = [];
+    const copies = this.#routersByMiddleware.get(name);
+    if (copies !== undefined) for (const copy of copies) if (this.#routers.get(copy)?.uses?.middlewares.includes(name)) usedBy.push(copy);
+    info.usedBy = usedBy.length > 1 ? usedBy.sort() : usedBy;
     this.#state.middlewares[name] = issues ? withIssues(info, issues) : info;
   }
 
@@ -533,6 +571,24 @@ function withIssues<T extends { status: RouterInfo['status']; error?: string[] }
   return item;
 }
 
+const NO_REFS: readonly string[] = Object.freeze([]);
+
+/** What the routers of one build share (`#buildOrigin`). */
+interface RouterRound {
+  b: RouterBuild;
+  copiesOf: Map<string, { routers: Array<[string, Router]>; failed?: unknown }>;
+  computeCopies(origin: string): void;
+  /** Notes what a router (built now, or the previous build of one) names: their records are remade. */
+  touch(rec: BuiltRouter | undefined): void;
+  removedCopies: string[];
+  rebuilt: string[];
+}
+
+/** Whatever an item's build throws (a parser bug, a stack overflow on hostile input) disables that item with it. */
+function couldNotBuild(kind: 'router' | 'service' | 'middleware', name: string, err: unknown): string {
+  return `${kind} "${name}" could not be built: ${errorMessage(err)}`;
+}
+
 /** `start` and everything that names one of them through `users`, transitively. */
 function closure(start: Iterable<string>, users: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
   const out = new Set<string>(start);
@@ -557,7 +613,8 @@ function unindex(users: Map<string, Set<string>>, user: string, refs: readonly s
 }
 
 /** The middlewares a chain names, qualified with the chain's provider (what its build resolves). */
-function chainRefsOf(name: string, def: Middleware): string[] {
+function chainRefsOf(name: string, def: Middleware): readonly string[] {
+  if (def.chain === undefined) return NO_REFS;
   try {
     const provider = providerOf(name);
     return (def.chain?.middlewares ?? []).map((ref) => (provider ? qualify(ref, provider) : ref));
@@ -567,7 +624,8 @@ function chainRefsOf(name: string, def: Middleware): string[] {
 }
 
 /** The services a middleware names (errors' pages), qualified with its provider. */
-function mwServiceRefsOf(name: string, def: Middleware): string[] {
+function mwServiceRefsOf(name: string, def: Middleware): readonly string[] {
+  if (def.errors === undefined) return NO_REFS;
   try {
     const provider = providerOf(name);
     const ref = def.errors?.service;
@@ -578,10 +636,11 @@ function mwServiceRefsOf(name: string, def: Middleware): string[] {
 }
 
 /** The services a service names (weighted, mirroring, failover), qualified with its provider. */
-function serviceRefsOf(name: string, def: Service): string[] {
+function serviceRefsOf(name: string, def: Service): readonly string[] {
+  const d = def as Record<string, unknown>;
+  if (d['weighted'] === undefined && d['mirroring'] === undefined && d['failover'] === undefined) return NO_REFS;
   try {
     const provider = providerOf(name);
-    const d = def as Record<string, unknown>;
     const refs: unknown[] = [];
     const w = d['weighted'] as { services?: Array<{ name?: unknown }> } | undefined;
     for (const s of w?.services ?? []) refs.push(s?.name);

@@ -62,3 +62,12 @@ export function countByStatus(items: Record<string, { status: ItemStatus }>): { 
   for (const i of all) { if (i.status === 'warning') warnings++; else if (i.status === 'disabled') errors++; }
   return { total: all.length, warnings, errors };
 }
+
+/** What `/api/overview` reads of the state: counts, the records not enabled and the services with a server down. */
+export interface OverviewSource {
+  count(kind: 'routers' | 'services' | 'middlewares'): { total: number; warnings: number; errors: number };
+  /** Ordered by name. */
+  notEnabled(kind: 'routers' | 'services' | 'middlewares'): Array<{ name: string; status: ItemStatus; error?: string[] }>;
+  /** Services with at least one server DOWN, ordered by name. */
+  downServices(): ServiceInfo[];
+}

@@ -15,9 +15,12 @@ import { compileOptions, DEFAULT_OPTIONS_NAME, type CompiledOptions } from '../t
 import { resolveRouterTls, type RouterTlsResult, type TlsRouter } from '../tls/routers.ts';
 import type { TlsTable } from '../tls/table.ts';
 import type { Logger } from '../util/log.ts';
+import { StateSummary, type StateKind } from './summary.ts';
 
 export interface BuildResult {
   state: RuntimeState;
+  /** Counts of `state` and its records not enabled (what /api/overview shows), kept as records are written. */
+  summary: StateSummary;
   tables: Map<string, RouteTable<Route>>;
   /** Routers with `tls`, per entry point: only TLS connections see them (cleartext ones see `tables`). */
   tlsTables: Map<string, RouteTable<Route>>;
@@ -133,6 +136,8 @@ export class IncrementalRuntime {
   #tlsRouters = new Map<string, TlsRouter>();
   #routerTls: RouterTlsResult = { resolved: new Map(), defaultedOn: new Map(), errors: new Map(), hostOptions: new Map() };
   #state: RuntimeState = { routers: {}, services: {}, middlewares: {} };
+  /** Counts and the records not enabled, kept with `#state` (every write goes through `#put`). */
+  #summary = new StateSummary();
   #tables = new Map<string, PatchableRouteTable<Route>>();
   #tlsTables = new Map<string, PatchableRouteTable<Route>>();
   #built = false;
@@ -158,6 +163,7 @@ export class IncrementalRuntime {
     this.#serviceUsers = new Map(); this.#serviceRefs = new Map(); this.#tlsRouters = new Map(); this.#issueSigs = new Map(); this.#lastIssues = undefined;
     this.#mwServiceUsers = new Map(); this.#mwServiceRefs = new Map(); this.#mwServiceUse = new Map();
     this.#state = { routers: {}, services: {}, middlewares: {} };
+    this.#summary = new StateSummary();
     this.#tlsOptions = tlsOptions ?? new Map([[DEFAULT_OPTIONS_NAME, compileOptions(DEFAULT_OPTIONS_NAME, {})]]);
     this.#http = aggregated.configuration.http;
     const result = this.#build(aggregated.issues, {
@@ -303,7 +309,7 @@ export class IncrementalRuntime {
     // What the API shows: bases with the usedBy, service errors and provider issues of now.
     for (const name of sInfo) this.#finalService(name);
     for (const name of mInfo) this.#finalMiddleware(name);
-    for (const copy of removedCopies) if (!this.#routers.has(copy)) delete this.#state.routers[copy];
+    for (const copy of removedCopies) if (!this.#routers.has(copy)) this.#put('routers', copy, undefined);
     for (const origin of rInfo) this.#finalRouters(origin);
 
     if (full) this.#compileTables();
@@ -317,7 +323,7 @@ export class IncrementalRuntime {
       if (!held) released.push(s);
     }
     return {
-      state: this.#state, tables: this.#tables, tlsTables: this.#tlsTables, hostOptions: this.#routerTls.hostOptions,
+      state: this.#state, summary: this.#summary, tables: this.#tables, tlsTables: this.#tlsTables, hostOptions: this.#routerTls.hostOptions,
       middlewares: this.#mwEntries, retired, ...(full ? {} : { released, serviceRecords: [...sInfo] }),
       work: { full, routers: rebuilt, services: [...sBuild].filter((s) => Object.hasOwn(http.services, s)), middlewares: resolver.rebuilt },
     };
@@ -456,8 +462,7 @@ export class IncrementalRuntime {
     const base = this.#serviceBases.get(name);
     const issues = this.#issues.get(issueKey('service', name));
     if (!base) {
-      if (issues) this.#state.services[name] = withIssues(bareService(name, issues[0]!.provider), issues);
-      else delete this.#state.services[name];
+      this.#put('services', name, issues ? withIssues(bareService(name, issues[0]!.provider), issues) : undefined);
       return;
     }
     const info: ServiceInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
@@ -476,15 +481,14 @@ export class IncrementalRuntime {
       }
     }
     info.usedBy = usedBy.length > 1 ? usedBy.sort() : usedBy;
-    this.#state.services[name] = issues ? withIssues(info, issues) : info;
+    this.#put('services', name, issues ? withIssues(info, issues) : info);
   }
 
   #finalMiddleware(name: string): void {
     const base = this.#middlewareBases.get(name);
     const issues = this.#issues.get(issueKey('middleware', name));
     if (!base) {
-      if (issues) this.#state.middlewares[name] = withIssues(bareMiddleware(name, issues[0]!.provider), issues);
-      else delete this.#state.middlewares[name];
+      this.#put('middlewares', name, issues ? withIssues(bareMiddleware(name, issues[0]!.provider), issues) : undefined);
       return;
     }
     const info: MiddlewareInfo = { ...base, usedBy: [], ...(base.error ? { error: [...base.error] } : {}) };
@@ -492,7 +496,7 @@ export class IncrementalRuntime {
     const copies = this.#routersByMiddleware.get(name);
     if (copies !== undefined) for (const copy of copies) if (this.#routers.get(copy)?.uses?.middlewares.includes(name)) usedBy.push(copy);
     info.usedBy = usedBy.length > 1 ? usedBy.sort() : usedBy;
-    this.#state.middlewares[name] = issues ? withIssues(info, issues) : info;
+    this.#put('middlewares', name, issues ? withIssues(info, issues) : info);
   }
 
   /** The routers a configured router became, with its issues (every copy gets them), or its bare record. */
@@ -500,8 +504,7 @@ export class IncrementalRuntime {
     const issues = this.#issues.get(issueKey('router', origin));
     const copies = this.#origins.get(origin);
     if (!copies) {
-      if (issues) this.#state.routers[origin] = withIssues(bareRouter(origin, issues[0]!.provider), issues);
-      else delete this.#state.routers[origin];
+      this.#put('routers', origin, issues ? withIssues(bareRouter(origin, issues[0]!.provider), issues) : undefined);
       return;
     }
     for (const copy of copies) {
@@ -512,7 +515,7 @@ export class IncrementalRuntime {
         if (issues) withIssues(info, issues);
         if (rec.refused) addError(info, rec.refused, true);
       }
-      this.#state.routers[copy] = info;
+      this.#put('routers', copy, info);
     }
   }
 
@@ -557,12 +560,20 @@ export class IncrementalRuntime {
     }
   }
 
+  /** Writes (or, `info` undefined, removes) the API record of an item, keeping the summary with it. */
+  #put<K extends StateKind>(kind: K, name: string, info: RuntimeState[K][string] | undefined): void {
+    const items = this.#state[kind] as Record<string, RuntimeState[K][string]>;
+    const before = Object.hasOwn(items, name) ? items[name] : undefined;
+    if (info === undefined) delete items[name]; else items[name] = info;
+    this.#summary.put(kind, name, before, info);
+  }
+
   #refuse(name: string, err: unknown): void {
     const rec = this.#routers.get(name);
     const message = `router "${name}" could not be built: ${errorMessage(err)}`;
     if (rec) rec.refused = message;
     const info = this.#state.routers[name];
-    if (info) addError(info, message, true);
+    if (info) { addError(info, message, true); this.#summary.put('routers', name, info, info); }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Message } from '../dynamic/types.ts';
-import type { RuntimeState } from '../dynamic/runtime.ts';
+import type { OverviewSource, RuntimeState, ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { ForwardingTimeouts, PoolRegistry } from '../proxy/pool.ts';
@@ -11,6 +11,7 @@ import { ConfigurationAggregator } from './changes.ts';
 import { errorMessage } from './issues.ts';
 import { ServiceRegistry } from './services.ts';
 import { ConfigurationWatcher } from './watcher.ts';
+import { StateSummary } from './summary.ts';
 import { buildTlsParts, CertificateLoader, TlsTable } from '../tls/table.ts';
 import { CertificateWatch, tlsFiles } from '../tls/watch.ts';
 
@@ -99,6 +100,23 @@ export class RuntimeStage {
     this.#recordsToLook = new Set();
     for (const name of this.#services.changing()) look(name);
     return state;
+  }
+
+  /**
+   * What `/api/overview` shows, without a pass over every item: the build's counts and records not enabled
+   * (`StateSummary`), and the services with a server down, looked for among those whose health can change (active
+   * health checks: no other service has a server down).
+   */
+  overview(): OverviewSource {
+    const state = this.state();
+    const summary = this.#current?.summary ?? new StateSummary();
+    return {
+      count: (kind) => summary.count(kind),
+      notEnabled: (kind) => summary.notEnabled(kind),
+      downServices: () => [...this.#services.changing()].sort()
+        .map((name) => state.services[name])
+        .filter((s): s is ServiceInfo => s !== undefined && Object.values(s.serverStatus ?? {}).includes('DOWN')),
+    };
   }
 
   /** A live service's health-check state per server (last probe, last failure), if it checks. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import type { RuntimeState } from '../dynamic/runtime.ts';
+import type { OverviewSource, RuntimeState } from '../dynamic/runtime.ts';
 import type { StaticConfig } from '../static/types.ts';
 import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Handler, RequestContext } from '../http/context.ts';
@@ -188,6 +188,8 @@ export class Gateway extends EventEmitter implements GatewayView {
   }
 
   state(): RuntimeState { return this.#runtime.state(); }
+
+  overview(): OverviewSource { return this.#runtime.overview(); }
 
   /** The TLS table in force; before the first build, the default options and a generated certificate. */
   #tlsTable(): TlsTable {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { routerTlsHosts } from '../../tls/hosts.ts';
-import { countByStatus, type ItemStatus, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../../dynamic/runtime.ts';
+import { countByStatus, type ItemStatus, type MiddlewareInfo, type OverviewSource, type RouterInfo, type RuntimeState, type ServiceInfo } from '../../dynamic/runtime.ts';
 import { defaultEntryPoints, redactStatic } from '../../static/index.ts';
 import type { GatewayView } from './view.ts';
 import { VERSION_INFO } from './version.ts';
@@ -153,11 +153,11 @@ export function apiRoutes(view: GatewayView): Hono {
   });
 
   api.get('/overview', (c) => {
-    const state = view.state();
+    const source = view.overview?.() ?? overviewOf(view.state());
     const empty = { total: 0, warnings: 0, errors: 0 };
     const providers = view.providerStatuses();
     return c.json({
-      http: { routers: countByStatus(state.routers), services: countByStatus(state.services), middlewares: countByStatus(state.middlewares) },
+      http: { routers: source.count('routers'), services: source.count('services'), middlewares: source.count('middlewares') },
       tcp: { routers: empty, services: empty, middlewares: empty },
       udp: { routers: empty, services: empty },
       features: {
@@ -175,7 +175,7 @@ export function apiRoutes(view: GatewayView): Hono {
       // the effective exporter/batch/sampler settings, each with its source (file, flag, env, default)
       tracingSettings: view.tracing?.settings(),
       reloads: view.reloads(),
-      attention: attention(state),
+      attention: attention(source),
     });
   });
 
@@ -253,21 +253,22 @@ export function apiRoutes(view: GatewayView): Hono {
  * What an operator should look at first: items in error, then in warning (with their first error), then servers
  * down; at most 20 in all, of which up to 10 servers down, so a flood of broken items does not hide them.
  */
-function attention(state: RuntimeState): Array<Record<string, unknown>> {
+function attention(source: OverviewSource): Array<Record<string, unknown>> {
   const MAX = 20;
   const SERVERS = 10;
   const servers: Array<Record<string, unknown>> = [];
   // By name: the same answer whatever order a build made the records in.
-  for (const svc of byName(state.services)) {
+  for (const svc of source.downServices()) {
     for (const [url, up] of Object.entries(svc.serverStatus ?? {})) {
       if (up === 'DOWN' && servers.length < SERVERS) servers.push({ kind: 'server', name: svc.name, url, status: 'down' });
     }
   }
   const items: Array<Record<string, unknown>> = [];
   const room = MAX - servers.length;
+  const lists = [['router', source.notEnabled('routers')], ['service', source.notEnabled('services')], ['middleware', source.notEnabled('middlewares')]] as const;
   for (const status of ['disabled', 'warning'] as const) {
-    for (const [kind, all] of [['router', state.routers], ['service', state.services], ['middleware', state.middlewares]] as const) {
-      for (const i of byName(all as Record<string, { name: string; status: ItemStatus; error?: string[] }>)) {
+    for (const [kind, all] of lists) {
+      for (const i of all) {
         if (i.status !== status) continue;
         if (items.length >= room) return [...items, ...servers];
         items.push({ kind, name: i.name, status, error: i.error?.[0] ?? '' });
@@ -275,6 +276,16 @@ function attention(state: RuntimeState): Array<Record<string, unknown>> {
     }
   }
   return [...items, ...servers];
+}
+
+/** The overview's figures counted from a state (a view without `overview()`: every item per request). */
+export function overviewOf(state: RuntimeState): OverviewSource {
+  const notEnabled = <T extends { name: string; status: ItemStatus }>(items: Record<string, T>): T[] => byName(items).filter((i) => i.status !== 'enabled');
+  return {
+    count: (kind) => countByStatus(state[kind]),
+    notEnabled: (kind) => notEnabled(state[kind] as Record<string, RouterInfo | ServiceInfo | MiddlewareInfo>),
+    downServices: () => byName(state.services).filter((s) => Object.values(s.serverStatus ?? {}).includes('DOWN')),
+  };
 }
 
 function providerDisplayName(name: string): string {

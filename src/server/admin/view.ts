@@ -8,6 +8,7 @@ import type { Route } from '../../http/route.ts';
 import type { TlsTable } from '../../tls/table.ts';
 import type { TrafficStore } from '../../metrics/traffic.ts';
 import type { ServerHealth } from '../../proxy/healthcheck.ts';
+import type { OverviewSource } from '../../dynamic/runtime.ts';
 
 /** What the admin endpoints read from the running gateway. */
 export interface GatewayView {
@@ -18,6 +19,8 @@ export interface GatewayView {
   /** Live traffic per router and service (the dashboard's charts); undefined without the API. */
   readonly traffic?: TrafficStore | undefined;
   state(): RuntimeState;
+  /** The overview's figures kept by the runtime (a change costs its items); without it they are counted from `state()`. */
+  overview?(): OverviewSource;
   providerStatuses(): ProviderStatus[];
   reloads(): { count: number; lastAt: number | undefined };
   table(entryPoint: string): RouteTable<Route> | undefined;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { aggregate } from '../../src/dynamic/aggregate.ts';
 import type { Configuration, ItemIssue, Message, Middleware, Router, Service } from '../../src/dynamic/types.ts';
-import type { RuntimeState } from '../../src/dynamic/runtime.ts';
+import type { OverviewSource, RuntimeState } from '../../src/dynamic/runtime.ts';
 import type { Handler } from '../../src/http/context.ts';
 import type { Route } from '../../src/http/route.ts';
 import type { MatchRequest } from '../../src/rules/types.ts';
@@ -82,6 +82,9 @@ const stepArb = fc.record({
     fc.record({ kind: fc.constant('middlewares' as const), name: fc.constantFrom('m0', 'm1', 'm2', 'epmw'), value: fc.option(middlewareArb, { nil: undefined }) }),
     fc.record({ kind: fc.constant('issues' as const), name: fc.constant(''), value: fc.array(issueArb, { maxLength: 3 }) }),
     fc.record({ kind: fc.constant('touch' as const), name: fc.constantFrom('r0', 's0', 'm0'), value: fc.constant(undefined) }),
+    // The provider's whole snapshot again, every item a new object and no note (a restarted provider thread, a
+    // worker catching up), with one item set or removed on the way, or none.
+    fc.record({ kind: fc.constant('snapshot' as const), name: fc.constantFrom('r1', 's1', 'm1', ''), value: fc.option(fc.oneof(routerArb, serviceArb, middlewareArb), { nil: undefined }) }),
   ),
 });
 
@@ -95,7 +98,15 @@ function applyStep(m: Message, step: { kind: string; name: string; value: unknow
   const next: Configuration = { http: { routers: { ...http.routers }, services: { ...http.services }, middlewares: { ...http.middlewares } } };
   let issues = m.issues;
   if (step.kind === 'issues') issues = step.value as ItemIssue[];
-  else if (step.kind === 'touch') {
+  else if (step.kind === 'snapshot') {
+    const whole = structuredClone({ configuration: next, issues });
+    if (step.name !== '') {
+      const kind = step.name.startsWith('r') ? 'routers' : step.name.startsWith('s') ? 'services' : 'middlewares';
+      const rec = whole.configuration.http[kind] as Record<string, unknown>;
+      if (step.value === undefined) delete rec[step.name]; else rec[step.name] = structuredClone(step.value);
+    }
+    return { providerName: m.providerName, ...whole };
+  } else if (step.kind === 'touch') {
     // the same definition as a new object (a file reload): a rebuild that changes nothing
     for (const kind of ['routers', 'services', 'middlewares'] as const) {
       const rec = next.http[kind] as Record<string, unknown>;
@@ -124,8 +135,10 @@ function tableView(tables: Map<string, RouteTable<Route>>): unknown {
   });
 }
 
-async function apiView(state: RuntimeState): Promise<unknown> {
-  const view = { config, startDate: new Date(0), tracing: undefined, metrics: undefined, state: () => state, providerStatuses: () => [], reloads: () => ({ count: 0, lastAt: undefined }), table: () => undefined, terminating: () => false } satisfies GatewayView;
+/** The API over a state; with `summary`, /api/overview reads the runtime's kept counts (else it counts the state). */
+async function apiView(state: RuntimeState, summary?: BuildResult['summary']): Promise<unknown> {
+  const overview = summary && ((): OverviewSource => ({ count: (k) => summary.count(k), notEnabled: (k) => summary.notEnabled(k), downServices: () => [] }));
+  const view = { config, startDate: new Date(0), tracing: undefined, metrics: undefined, state: () => state, ...(overview ? { overview } : {}), providerStatuses: () => [], reloads: () => ({ count: 0, lastAt: undefined }), table: () => undefined, terminating: () => false } satisfies GatewayView;
   const app = apiRoutes(view);
   const out: Record<string, unknown> = {};
   for (const path of ['/http/routers?per_page=1000', '/http/services?per_page=1000', '/http/middlewares?per_page=1000', '/http/routers?per_page=2&page=2&sortBy=priority', '/rawdata', '/overview']) {
@@ -153,7 +166,7 @@ describe('incremental runtime = full build', () => {
         assert.deepEqual(tableView(inc.tables), tableView(full.tables), 'cleartext tables');
         assert.deepEqual(tableView(inc.tlsTables), tableView(full.tlsTables), 'TLS tables');
         assert.deepEqual(canonical([...inc.hostOptions].map(([k, v]) => [k, [...v]])), canonical([...full.hostOptions].map(([k, v]) => [k, [...v]])));
-        const [ia, fa] = [await apiView(inc.state), await apiView(full.state)] as Array<Record<string, unknown>>;
+        const [ia, fa] = [await apiView(inc.state, inc.summary), await apiView(full.state)] as Array<Record<string, unknown>>;
         for (const path of Object.keys(fa!)) assert.deepEqual(ia![path], fa![path], `${path} after ${JSON.stringify(steps)}`);
       }
     }), { numRuns: 150, seed: 2026_12_06 });
@@ -246,13 +259,29 @@ describe('a change builds only its dependents', () => {
     assert.equal(r.tables.get('web')!.size, 51);
   });
 
-  it('the same definitions again (new objects, equal JSON): no handler or middleware instance is created', () => {
+  it('the same definitions again (new objects, equal values): nothing is rebuilt', () => {
     const gw = start(50);
     const before = gw.services.created.length;
     const r = gw.change((http) => { http.services['svc-3'] = structuredClone(http.services['svc-3']!); http.middlewares['svc-3-strip'] = structuredClone(http.middlewares['svc-3-strip']!); });
-    assert.deepEqual(r.work.routers, ['svc-3@consulcatalog']);
-    assert.equal(gw.services.created.length, before, 'the handler is reused (same definition)');
-    assert.deepEqual(r.work.middlewares, [], 'the middleware instance is reused (same definition)');
+    assert.deepEqual(r.work, { full: false, routers: [], services: [], middlewares: [] });
+    assert.equal(gw.services.created.length, before, 'the handler is kept');
     assert.deepEqual(r.retired, []);
+  });
+
+  it('a whole snapshot (a restarted provider thread, a worker catching up; no note): only what differs is rebuilt (1,000 services)', () => {
+    const gw = start(1000);
+    const before = gw.services.created.length;
+    const kept = gw.first.state.routers['svc-7@consulcatalog'];
+    const r = gw.change((http) => {
+      const copy = structuredClone(http);
+      Object.assign(http, copy); // every item a new object, as a decoded snapshot
+      http.services['svc-42'] = { loadBalancer: { servers: [{ url: 'http://10.0.0.42:80' }, { url: 'http://10.0.1.42:80' }] } };
+      delete http.routers['svc-9'];
+    });
+    assert.deepEqual(r.work, { full: false, routers: ['svc-42@consulcatalog'], services: ['svc-42@consulcatalog'], middlewares: [] });
+    assert.deepEqual(gw.services.created.slice(before), ['svc-42@consulcatalog'], 'one handler created');
+    assert.equal(r.state.routers['svc-9@consulcatalog'], undefined);
+    assert.equal(r.state.routers['svc-7@consulcatalog'], kept, 'an unchanged router keeps its record');
+    assert.equal(r.tables.get('web')!.size, 1000);
   });
 });

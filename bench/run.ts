@@ -2,7 +2,8 @@
  * The proxy benchmark: the same load, from a load generator in its own process, against the upstream
  * directly, tagway (tracing off, tracing at sampleRate 1 and 0.01, two workers), @fastify/http-proxy and
  * nginx (when installed). Prints a table and ratios, writes .bench-out/latest.json. See bench/README.md.
- * Run: npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1] [--targets=…] [--cpu-prof]
+ * Every round runs fresh processes in a rotated order; ratios come with 95% intervals (an A/A pair: a target named twice).
+ * Run: npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3] [--slices=2] [--targets=…|tracing] [--cpu-prof]
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, setPriority, tmpdir } from 'node:os';
@@ -13,94 +14,156 @@ import { compiledHelper } from './lib/compiled.ts';
 import { measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
-import { formatReport, goals, ratios, summarize, type TargetResult } from './lib/report.ts';
-import { GEN_CPUS, SUT_CPUS, TARGETS, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
+import { formatReport, goals, median, ratios, summarize, type TargetResult } from './lib/report.ts';
+import { GEN_CPUS, HELPER_CPUS, SUT_CPUS, TARGETS, specFor, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const READY = /^READY (\d+)/;
 const PROFILE_DIR = '.bench-out';
 
-/** The backend upstream and the OTLP sink, on the generator's core so core 0 is the SUT's alone. */
-async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[]): Promise<Shared> {
-  const up = await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: GEN_CPUS, readyLine: READY });
+/** The backend upstream and the OTLP sink, off core 0 (HELPER_CPUS) so core 0 is the SUT's alone. */
+async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[]): Promise<Shared & { stop(): Promise<void> }> {
+  const up = await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: HELPER_CPUS, readyLine: READY });
   const sink = needSink
-    ? await spawnChild('otlp-sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: GEN_CPUS, readyLine: READY })
+    ? await spawnChild('otlp-sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: HELPER_CPUS, readyLine: READY })
     : undefined;
   return {
     upstreamPort: Number(up.ready![1]), otlpPort: Number(sink?.ready?.[1] ?? 0), tmpDir, tagwayNodeFlags: nodeFlags,
     pids: { upstream: up.child.pid!, sink: sink?.child.pid },
+    stop: async () => { await Promise.all([up.stop(), sink?.stop()]); },
   };
 }
 
 function machine() {
   return {
     cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform,
-    pinned: CAN_PIN, sutCpus: SUT_CPUS, generatorCpus: GEN_CPUS, loadavg: loadavg().map((x) => Number(x.toFixed(2))),
+    pinned: CAN_PIN, sutCpus: SUT_CPUS, generatorCpus: GEN_CPUS, helperCpus: HELPER_CPUS, loadavg: loadavg().map((x) => Number(x.toFixed(2))),
   };
 }
 
-/** The comparison: start every target, then `repeats` rounds over all of them, medians per target. */
+/** What the sink received over a round: proof that the tracing variants exported. */
+const sinkStats = (port: number) => fetch(`http://127.0.0.1:${port}/stats`).then((r) => r.json() as Promise<{ posts: number; bytes: number }>).catch(() => undefined);
+
+/**
+ * The comparison: `repeats` rounds; each round starts a fresh upstream (and OTLP sink), then measures every target
+ * in a process of its own, started for that measurement and stopped after it, in an order rotated by one each round.
+ * Why fresh processes: a process keeps a speed of its own (two processes of the same code differed by up to ±20%,
+ * steady across that process's rounds), so one process per target for the whole run compares processes, not code;
+ * a new process per round makes that difference noise which the rounds average out and the interval shows.
+ */
 async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
-  const specs = args.targets.map((id) => TARGETS.find((t) => t.id === id)!);
-  const results = new Map<string, { spec: TargetSpec; skipped?: string; running?: RunningTarget; samples: Sample[]; rss?: number }>();
-  for (const spec of specs) results.set(spec.id, { spec, samples: [], skipped: unavailable(spec) });
-
-  const needSink = specs.some((s) => s.variant?.sampleRate !== undefined);
-  const shared = await startShared(tmpDir, needSink, []);
-  log(`upstream on 127.0.0.1:${shared.upstreamPort}${needSink ? `, OTLP sink on 127.0.0.1:${shared.otlpPort}` : ''}`);
-
-  for (const r of results.values()) {
-    if (interrupted()) return;
-    if (r.skipped) { log(`skip  ${r.spec.label}: ${r.skipped}`); continue; }
-    try {
-      r.running = await startTarget(r.spec, shared);
-      log(`ready ${r.spec.label} on 127.0.0.1:${r.running.port} (pid ${r.running.pid}, cpus ${CAN_PIN ? r.spec.cpus : 'unpinned'})`);
-    } catch (err) {
-      r.skipped = `failed to start: ${err instanceof Error ? err.message.split('\n').slice(0, 6).join(' | ') : String(err)}`;
-      log(`FAIL  ${r.spec.label}: ${r.skipped}`);
-    }
+  const results = new Map<string, { spec: TargetSpec; skipped?: string; samples: Sample[]; rss?: number }>();
+  for (const id of args.targets) {
+    const spec = specFor(id);
+    results.set(id, { spec, samples: [], skipped: unavailable(spec) });
   }
+  for (const r of results.values()) if (r.skipped) log(`skip  ${r.spec.label}: ${r.skipped}`);
+  const needSink = [...results.values()].some((r) => r.spec.variant?.sampleRate !== undefined);
+  const all = [...results.values()].filter((r) => !r.skipped);
+  const otlp = { posts: 0, bytes: 0 };
+  /** How long each target took from spawn to its first 200 (the price of a fresh process per round). */
+  const startMs: number[] = [];
 
-  // Each round starts one target later (round r measures targets r, r+1, … wrapping around): the slot
-  // within a round was measured to matter (the first target of a round ran 10–20% faster), so over as
-  // many rounds as targets every target takes every slot once.
-  const all = [...results.values()];
   for (let round = 1; round <= args.repeats; round++) {
-    const shift = (round - 1) % all.length;
+    if (interrupted()) return;
+    const shared = await startShared(tmpDir, needSink, []);
+    // Each round starts one target later (round r measures targets r, r+1, … wrapping around): the slot within a
+    // round was measured to matter (the first target of a round ran 10–20% faster), so over a multiple of as many
+    // rounds as targets every target takes every slot equally often.
+    const shift = (round - 1) % Math.max(1, all.length);
     const order = [...all.slice(shift), ...all.slice(0, shift)];
-    const together = args.together
-      ? await Promise.all(order.map((r) => (r.running ? measure(r.running, args, shared.pids).catch((err: unknown) => err as Error) : undefined)))
-      : undefined;
-    for (const [i, r] of order.entries()) {
-      if (interrupted()) return;
-      if (!r.running) continue;
+    const started: Array<{ r: (typeof order)[number]; running: RunningTarget }> = [];
+    const start = async (r: (typeof order)[number]): Promise<RunningTarget | undefined> => {
       try {
-        const got = together ? together[i] : await measure(r.running, args, shared.pids);
-        if (got instanceof Error || got === undefined) throw got ?? new Error('not measured');
-        const s = got;
-        s.round = round;
-        r.samples.push(s);
-        if (round === args.repeats) r.rss = treeRss(r.running.pid);
-        const usPerReq = s.sutCpu ? (s.sutCpu * 10_000) / s.rps : undefined;
-        log(`round ${round}/${args.repeats}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
-          `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}% (${usPerReq?.toFixed(1) ?? 'n/a'} µs/req)  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%` +
-          `${s.sinkCpu !== undefined ? `  sink CPU ${s.sinkCpu.toFixed(1)}%` : ''}  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
+        return await startTarget(r.spec, shared);
       } catch (err) {
-        if (interrupted()) return;
-        log(`round ${round}: ${r.spec.label}: ${err instanceof Error ? err.message : String(err)}`);
+        const why = `failed to start: ${err instanceof Error ? err.message.split('\n').slice(0, 6).join(' | ') : String(err)}`;
+        log(`round ${round}: FAIL ${r.spec.label}: ${why}`);
+        if (r.samples.length === 0) r.skipped = why;
+        return undefined;
       }
+    };
+    try {
+      if (args.together) {
+        // every target of the round at once: started first, measured together, stopped together
+        for (const r of order) { const running = await start(r); if (running) started.push({ r, running }); }
+        const got = await Promise.all(started.map(({ running }) => measure(running, args, shared.pids).catch((err: unknown) => err as Error)));
+        for (const [i, { r, running }] of started.entries()) record(r, running, got[i]!, round, args.repeats);
+      } else {
+        // The round's processes, started in its order (idle until their turn), then measured slice by slice in
+        // mirrored order (A B C C B A …): each target's slices sit around the round's middle alike.
+        for (const r of order) {
+          if (interrupted()) return;
+          const t0 = performance.now();
+          const running = await start(r);
+          if (!running) continue;
+          started.push({ r, running });
+          startMs.push(performance.now() - t0);
+        }
+        const slices = new Map<(typeof started)[number], Sample[]>();
+        const sliceSeconds = args.duration / args.slices;
+        for (let k = 0; k < args.slices; k++) {
+          for (const one of k % 2 === 0 ? started : [...started].reverse()) {
+            if (interrupted()) return;
+            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : 0 }, shared.pids).catch((err: unknown) => err as Error);
+            if (got instanceof Error) { if (!interrupted()) log(`round ${round}: ${one.r.spec.label}: ${got.message}`); continue; }
+            slices.set(one, [...(slices.get(one) ?? []), got]);
+          }
+        }
+        for (const one of started) {
+          const got = slices.get(one);
+          if (got?.length === args.slices) record(one.r, one.running, combine(got), round, args.repeats);
+        }
+      }
+    } finally {
+      await Promise.all(started.map(({ running }) => running.proc.stop(10_000)));
+      if (needSink) {
+        const got = await sinkStats(shared.otlpPort);
+        if (got) { otlp.posts += got.posts; otlp.bytes += got.bytes; }
+      }
+      await shared.stop();
     }
   }
   if (interrupted()) return;
   const loadAfter = loadavg().map((x) => Number(x.toFixed(2)));
-  // Proof that the tracing variants exported: what the sink received over the whole run.
-  const otlp = needSink ? await fetch(`http://127.0.0.1:${shared.otlpPort}/stats`).then((r) => r.json() as Promise<{ posts: number; bytes: number }>).catch(() => undefined) : undefined;
   await stopAll();
 
   const summaries: TargetResult[] = [...results.values()].map((r) => r.skipped && r.samples.length === 0
     ? { id: r.spec.id, label: r.spec.label, skipped: r.skipped, samples: [] }
     : summarize(r.spec.id, r.spec.label, r.samples, r.rss));
-  report(args, summaries, loadAfter, otlp);
+  if (startMs.length > 0) log(`start-up to the first 200: median ${median(startMs)!.toFixed(0)} ms over ${startMs.length} processes`);
+  report(args, summaries, loadAfter, needSink ? otlp : undefined);
+}
+
+/** One sample from a target's equal-length slices of a round: means of the rates and percentiles, sums of the counts. */
+function combine(slices: Sample[]): Sample {
+  if (slices.length === 1) return slices[0]!;
+  const mean = (f: (s: Sample) => number | undefined): number | undefined => {
+    const v = slices.map(f);
+    return v.some((x) => x === undefined) ? undefined : v.reduce((a, b) => a! + b!, 0)! / v.length;
+  };
+  const sum = (f: (s: Sample) => number) => slices.reduce((n, s) => n + f(s), 0);
+  return {
+    rps: mean((s) => s.rps)!, p50: mean((s) => s.p50)!, p90: mean((s) => s.p90)!, p99: mean((s) => s.p99)!, mean: mean((s) => s.mean)!,
+    requests: sum((s) => s.requests), errors: sum((s) => s.errors), timeouts: sum((s) => s.timeouts), non2xx: sum((s) => s.non2xx),
+    genCpu: mean((s) => s.genCpu)!, sutCpu: mean((s) => s.sutCpu), otherCpu: mean((s) => s.otherCpu), helperCpu: mean((s) => s.helperCpu), sinkCpu: mean((s) => s.sinkCpu),
+  };
+}
+
+/** Keeps one measurement of a target (its RSS is read before its process stops) and prints its line. */
+function record(r: { spec: TargetSpec; samples: Sample[]; rss?: number }, running: RunningTarget, got: Sample | Error, round: number, rounds: number): void {
+  if (got instanceof Error) {
+    if (!interrupted()) log(`round ${round}: ${r.spec.label}: ${got.message}`);
+    return;
+  }
+  const s = got;
+  s.round = round;
+  r.samples.push(s);
+  r.rss = treeRss(running.pid) ?? r.rss;
+  const usPerReq = s.sutCpu ? (s.sutCpu * 10_000) / s.rps : undefined;
+  log(`round ${round}/${rounds}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
+    `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}% (${usPerReq?.toFixed(1) ?? 'n/a'} µs/req)  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%` +
+    `${s.sinkCpu !== undefined ? `  sink CPU ${s.sinkCpu.toFixed(1)}%` : ''}  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
 }
 
 /** Prints the table, ratios and goals, and writes the JSON file. */
@@ -110,12 +173,12 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   const gs = args.together ? [] : goals(rs);
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
-    `${args.repeats} round(s) (median); SUT on cpu ${SUT_CPUS}, generator + upstream on cpu ${GEN_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
+    `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
     `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}` +
-    `${otlp ? `; OTLP sink received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}\n`);
+    `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}\n`);
 
   mkdirSync(dirname(args.out), { recursive: true });
-  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, nice: args.nice ?? null };
+  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, together: args.together, nice: args.nice ?? null };
   writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
   const noisy = summaries.filter((r) => (r.otherCpu ?? 0) > 30);

@@ -7,9 +7,9 @@ export interface BenchArgs {
   connections: number;
   /** Seconds of unmeasured load before each measurement. */
   warmup: number;
-  /** Rounds over all targets; each figure is the median over rounds. */
+  /** Rounds over all targets, each target a fresh process per round; each figure is the median over rounds. */
   repeats: number;
-  /** Target ids, in report order. */
+  /** Target ids, in report order; a repeated target is `id#2`, `id#3`… (targetList). */
   targets: string[];
   /** JSON output file. */
   out: string;
@@ -26,13 +26,40 @@ export interface BenchArgs {
    * (an A/B on a busy machine). req/s then says nothing about a target alone.
    */
   together: boolean;
+  /**
+   * Slices per target and round: the round's measured seconds split into this many, visited in mirrored order
+   * (2: A B C C B A), so two targets are measured close in time and a drift of the machine during the round
+   * weighs on both alike. Each process warms up once, before its first slice.
+   */
+  slices: number;
   help: boolean;
 }
 
-export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=1]
-                     [--targets=${TARGETS.map((t) => t.id).join(',')}]
-                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway,tagway-trace1]] [--together]
-env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE`;
+export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3]
+                     [--targets=${TARGETS.map((t) => t.id).join(',')}|tracing|all] (a target twice: an A/A pair)
+                     [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway,tagway-trace1]] [--together] [--slices=2]
+env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE, BENCH_SLICES`;
+
+/** Rounds × seconds of an ordinary run: every target once per round, a fresh process each round. */
+export const DEFAULTS = { repeats: 3, duration: 10, warmup: 2 };
+/** `--targets=tracing`: untraced, @1 and @0.01, with the rounds an A/A run showed to resolve a few % (bench/README.md). */
+export const TRACING_PRESET = { targets: ['tagway', 'tagway-trace1', 'tagway-trace001'], repeats: 12, duration: 2, warmup: 1 };
+
+/**
+ * The `--targets` list: ids of TARGETS in order, `tracing` for TRACING_PRESET's three, `all` (or nothing) for every
+ * target. A target named again is another instance of the same code, its id suffixed `#2`, `#3`…: an A/A pair.
+ */
+export function targetList(raw: string | undefined): string[] {
+  const ids = TARGETS.map((t) => t.id);
+  const given = raw === undefined || raw === 'all' ? ids : raw === 'tracing' ? TRACING_PRESET.targets : raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const seen = new Map<string, number>();
+  return given.map((t) => {
+    if (!ids.includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${ids.join(', ')} (or tracing, all)`);
+    const n = (seen.get(t) ?? 0) + 1;
+    seen.set(t, n);
+    return n === 1 ? t : `${t}#${n}`;
+  });
+}
 
 function profileTargets(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
@@ -60,7 +87,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     const next = argv[i + 1];
     flags.set(m[1]!, m[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true'));
   }
-  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'help']);
+  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'slices', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase()}`];
   const number = (name: string, dflt: number, min: number) => {
@@ -69,12 +96,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got ${JSON.stringify(raw)}`);
     return n;
   };
-  const ids = TARGETS.map((t) => t.id);
-  const targets = (value('targets') ?? ids.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const t of targets) if (!ids.includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${ids.join(', ')}`);
+  const targets = targetList(value('targets'));
+  // The tracing preset settles issue 19's 5% goal (bench/README.md, "How many rounds"); other runs keep the defaults.
+  const preset = value('targets') === 'tracing' ? TRACING_PRESET : DEFAULTS;
   return {
-    duration: number('duration', 10, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', 2, 0),
-    repeats: Math.round(number('repeats', 1, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
+    duration: number('duration', preset.duration, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', preset.warmup, 0),
+    repeats: Math.round(number('repeats', preset.repeats, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
     cpuProf: profileTargets(flags.get('cpu-prof')), help: flags.has('help'), together: flags.has('together'), nice: niceness(value('nice')),
+    slices: Math.round(number('slices', 2, 1)),
   };
 }

@@ -1,17 +1,25 @@
 import type { Sample } from './measure.ts';
+import { cv, median, ratioInterval, settles } from './stats.ts';
 
-/** The figures of one target: medians over the rounds, plus its RSS after its last round. */
+export { median } from './stats.ts';
+
+/** The figures of one target: medians over the rounds (one fresh process each), their spread, its RSS after its last round. */
 export interface TargetResult {
   id: string;
   label: string;
   /** Why it did not run (e.g. nginx missing), if it did not. */
   skipped?: string;
   rps?: number;
+  /** Spread of req/s over the rounds: standard deviation ÷ mean. */
+  rpsCv?: number;
   /**
    * Requests per CPU-second of the SUT (req/s ÷ its CPU share): how much work each request costs. It holds
    * up better than req/s when other work on the machine steals the SUT's core.
    */
   perCpu?: number;
+  /** CPU µs per request of the SUT's process tree (all threads), median over rounds, and its spread. */
+  usPerReq?: number;
+  usPerReqCv?: number;
   p50?: number;
   p99?: number;
   errors?: number;
@@ -25,29 +33,35 @@ export interface TargetResult {
   samples: Sample[];
 }
 
+/** A ratio's centre (geometric mean of the per-round ratios) and 95% interval (stats.ts). */
+export interface Interval { mean: number; low: number; high: number; n: number }
+
 /**
- * A ratio between two targets: throughput (higher is better) and p99 (lower is better). Each figure is
- * the median over rounds of the ratio within a round (the two measured minutes apart, in the same state
- * of the machine); `rounds` lists the per-round req/s ratios, to show the spread.
+ * A ratio between two targets: throughput (higher is better), p99 and CPU µs per request (lower is better). Each
+ * round measures both targets, each in a fresh process, seconds apart; the ratio is taken within the round. `rps`,
+ * `p99`, `perCpu` are medians of the per-round ratios; `rpsInterval` / `usInterval` the geometric mean with its 95%
+ * interval (req/s, CPU µs per request); `rounds` lists the per-round req/s ratios.
  */
-export interface Ratio { name: string; of: string; vs: string; rps?: number; p99?: number; perCpu?: number; rounds?: number[] }
+export interface Ratio {
+  name: string; of: string; vs: string; rps?: number; p99?: number; perCpu?: number; rounds?: number[];
+  rpsInterval?: Interval; usInterval?: Interval;
+}
 
 /** A goal from bench/README.md, checked on this run's figures (informational: a bench does not fail). */
 export interface Goal { name: string; met?: boolean; detail: string }
 
-export function median(xs: number[]): number | undefined {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return undefined;
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2;
-}
+const usPerReq = (s: Sample) => (s.sutCpu && s.rps > 0 ? (s.sutCpu * 10_000) / s.rps : undefined);
 
-/** Folds a target's samples into medians (each figure on its own: rounds are independent runs). */
+/** Folds a target's samples into medians and spreads (each figure on its own: rounds are independent runs). */
 export function summarize(id: string, label: string, samples: Sample[], rss?: number): TargetResult {
-  const pick = (f: (s: Sample) => number | undefined) => median(samples.map(f).filter((x): x is number => x !== undefined));
+  const all = (f: (s: Sample) => number | undefined) => samples.map(f).filter((x): x is number => x !== undefined);
+  const pick = (f: (s: Sample) => number | undefined) => median(all(f));
   return {
     id, label, samples, rss,
-    rps: pick((s) => s.rps), perCpu: pick((s) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined)), p50: pick((s) => s.p50), p99: pick((s) => s.p99),
+    rps: pick((s) => s.rps), rpsCv: cv(all((s) => s.rps)),
+    perCpu: pick((s) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined)),
+    usPerReq: pick(usPerReq), usPerReqCv: cv(all(usPerReq)),
+    p50: pick((s) => s.p50), p99: pick((s) => s.p99),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts + s.non2xx, 0),
     sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu), sinkCpu: pick((s) => s.sinkCpu),
   };
@@ -55,28 +69,40 @@ export function summarize(id: string, label: string, samples: Sample[], rss?: nu
 
 const div = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
 
-/** Every ratio the README explains; a ratio whose two targets did not both run is left out. */
+/** A ratio of `of` against `vs` from their samples of the same rounds; undefined when they share none. */
+export function ratio(name: string, a: TargetResult, b: TargetResult): Ratio {
+  const pairs = a.samples.flatMap((s) => {
+    const t = b.samples.find((x) => x.round !== undefined && x.round === s.round);
+    return t ? [[s, t] as const] : [];
+  });
+  if (pairs.length === 0) return { name, of: a.id, vs: b.id, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99), perCpu: div(a.perCpu, b.perCpu) };
+  const each = (f: (s: Sample) => number | undefined) => pairs.map(([s, t]) => div(f(s), f(t))).filter((x): x is number => x !== undefined);
+  const cpuRate = (s: Sample) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined);
+  const rounds = each((s) => s.rps);
+  return {
+    name, of: a.id, vs: b.id, rps: median(rounds), p99: median(each((s) => s.p99)), perCpu: median(each(cpuRate)), rounds,
+    rpsInterval: ratioInterval(rounds), usInterval: ratioInterval(each(usPerReq)),
+  };
+}
+
+/**
+ * Every ratio the README explains; a ratio whose two targets did not both run is left out. A target given twice
+ * (`--targets=tagway,tagway`: the second is `tagway#2`) is an A/A pair: the same code in other processes, which
+ * must come out 1.00 (its interval says how fine the run can resolve).
+ */
 export function ratios(results: TargetResult[]): Ratio[] {
   const by = new Map(results.filter((r) => r.rps !== undefined).map((r) => [r.id, r]));
   const out: Ratio[] = [];
   const add = (name: string, of: string, vs: string) => {
     const a = by.get(of); const b = by.get(vs);
-    if (!a || !b) return;
-    const pairs = a.samples.flatMap((s) => {
-      const t = b.samples.find((x) => x.round !== undefined && x.round === s.round);
-      return t ? [[s, t] as const] : [];
-    });
-    if (pairs.length === 0) { // rounds unknown (older result files): ratio of the medians
-      out.push({ name, of, vs, rps: div(a.rps, b.rps), p99: div(a.p99, b.p99), perCpu: div(a.perCpu, b.perCpu) });
-      return;
-    }
-    const per = (f: (s: Sample) => number | undefined) => median(pairs.map(([s, t]) => div(f(s), f(t))).filter((x): x is number => x !== undefined));
-    const cpuRate = (s: Sample) => (s.sutCpu ? s.rps / (s.sutCpu / 100) : undefined);
-    const rounds = pairs.map(([s, t]) => div(s.rps, t.rps)).filter((x): x is number => x !== undefined);
-    out.push({ name, of, vs, rps: per((s) => s.rps), p99: per((s) => s.p99), perCpu: per(cpuRate), rounds });
+    if (a && b) out.push(ratio(name, a, b));
   };
-  for (const r of results) if (r.id !== 'direct') add(`${r.id} vs direct`, r.id, 'direct');
-  for (const r of results) if (r.id !== 'fastify' && r.id !== 'direct') add(`${r.id} vs fastify`, r.id, 'fastify');
+  for (const r of results) {
+    const m = r.id.match(/^(.+)#\d+$/);
+    if (m) add(`A/A: ${r.id} vs ${m[1]} (same code)`, r.id, m[1]!);
+  }
+  for (const r of results) if (r.id !== 'direct' && !r.id.includes('#')) add(`${r.id} vs direct`, r.id, 'direct');
+  for (const r of results) if (r.id !== 'fastify' && r.id !== 'direct' && !r.id.includes('#')) add(`${r.id} vs fastify`, r.id, 'fastify');
   add('tracing cost @1 (on vs off)', 'tagway-trace1', 'tagway');
   add('tracing cost @0.01 (on vs off)', 'tagway-trace001', 'tagway');
   add('scaling (workers=2 vs 1)', 'tagway-w2', 'tagway');
@@ -89,27 +115,41 @@ export function ratios(results: TargetResult[]): Ratio[] {
   return out;
 }
 
-/** The README's targets: tagway ≥ 1.15× fastify with p99 no worse; tracing@1 costs ≤ 12% with p99 ≤ 1.2×; tracing@0.01 ≤ 5%. */
+/**
+ * The README's targets: tagway ≥ 1.15× fastify with p99 no worse; tracing@1 costs ≤ 12% with p99 ≤ 1.2×;
+ * tracing@0.01 ≤ 5%. A throughput bound is judged on the ratio's 95% interval when the run has one: `ok` when the
+ * whole interval meets it, `MISS` when none of it does, `?` (not settled: more rounds) when it straddles the bound.
+ */
 export function goals(rs: Ratio[]): Goal[] {
   const find = (of: string, vs: string) => rs.find((r) => r.of === of && r.vs === vs);
+  const judge = (r: Ratio, bound: number): boolean | undefined => (r.rpsInterval ? settles(r.rpsInterval, bound, true) : r.rps! >= bound);
+  const both = (a: boolean | undefined, b: boolean) => (a === undefined ? (b ? undefined : false) : a && b);
   const out: Goal[] = [];
   const f = find('tagway', 'fastify');
   out.push(f?.rps !== undefined && f.p99 !== undefined
-    ? { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', met: f.rps >= 1.15 && f.p99 <= 1, detail: `${f.rps.toFixed(2)}× rps, p99 ${f.p99.toFixed(2)}×${perCpuNote(f)}` }
+    ? { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', met: both(judge(f, 1.15), f.p99 <= 1), detail: `${rpsText(f)} rps, p99 ${f.p99.toFixed(2)}×${perCpuNote(f)}` }
     : { name: 'tagway ≥ 1.15× fastify, p99 ≤ fastify', detail: 'not measured' });
   // issue 19's targets (issue 4's were ≤ 25%, p99 ≤ 1.5×)
   const t = find('tagway-trace1', 'tagway');
   out.push(t?.rps !== undefined && t.p99 !== undefined
-    ? { name: 'tracing@1 costs ≤ 12% rps, p99 ≤ 1.2×', met: t.rps >= 0.88 && t.p99 <= 1.2, detail: `${pct(1 - t.rps)} rps cost, p99 ${t.p99.toFixed(2)}×${perCpuNote(t)}` }
+    ? { name: 'tracing@1 costs ≤ 12% rps, p99 ≤ 1.2×', met: both(judge(t, 0.88), t.p99 <= 1.2), detail: `${costText(t)}, p99 ${t.p99.toFixed(2)}×${perCpuNote(t)}` }
     : { name: 'tracing@1 costs ≤ 12% rps, p99 ≤ 1.2×', detail: 'not measured' });
   const s = find('tagway-trace001', 'tagway');
   out.push(s?.rps !== undefined
-    ? { name: 'tracing@0.01 costs ≤ 5% rps', met: s.rps >= 0.95, detail: `${pct(1 - s.rps)} rps cost${perCpuNote(s)}` }
+    ? { name: 'tracing@0.01 costs ≤ 5% rps', met: judge(s, 0.95), detail: `${costText(s)}${perCpuNote(s)}` }
     : { name: 'tracing@0.01 costs ≤ 5% rps', detail: 'not measured' });
   return out;
 }
 
-const perCpuNote = (r: Ratio) => (r.perCpu === undefined ? '' : ` (per CPU-second: ${r.perCpu.toFixed(2)}×)`);
+/** `0.97× [0.95–0.99]` (geometric mean and 95% interval), or the median alone. */
+const rpsText = (r: Ratio) => (r.rpsInterval ? `${r.rpsInterval.mean.toFixed(2)}× [${r.rpsInterval.low.toFixed(2)}–${r.rpsInterval.high.toFixed(2)}]` : `${r.rps!.toFixed(2)}×`);
+/** `8.1% rps cost [5.2–10.9%]`. */
+const costText = (r: Ratio) => (r.rpsInterval
+  ? `${pct(1 - r.rpsInterval.mean)} rps cost [95%: ${pct(1 - r.rpsInterval.high)} to ${pct(1 - r.rpsInterval.low)}]`
+  : `${pct(1 - r.rps!)} rps cost`);
+const perCpuNote = (r: Ratio) => (r.usInterval
+  ? `; CPU µs/request ${r.usInterval.mean.toFixed(2)}× [${r.usInterval.low.toFixed(2)}–${r.usInterval.high.toFixed(2)}]`
+  : r.perCpu === undefined ? '' : ` (per CPU-second: ${r.perCpu.toFixed(2)}×)`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const num = (x: number | undefined, digits = 0) => (x === undefined ? 'n/a' : x.toFixed(digits));
 const mb = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x / 1024 / 1024).toFixed(0)} MB`);
@@ -122,17 +162,26 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** The human-readable report: targets, ratios, goals. */
+const spread = (x: number | undefined) => (x === undefined ? '' : ` ±${(100 * x).toFixed(1)}%`);
+const iv = (x: Interval | undefined) => (x === undefined ? 'n/a' : `${x.mean.toFixed(3)} [${x.low.toFixed(3)}–${x.high.toFixed(3)}]`);
+
+/** The human-readable report: targets (median ± coefficient of variation over rounds), ratios (95% intervals), goals. */
 export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): string {
   const targets = table(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/CPU-s', 'CPU µs/req', 'SUT CPU', 'gen CPU', 'upstream CPU', 'sink CPU', 'other CPU', 'SUT RSS'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'req/CPU-s', 'SUT CPU', 'gen CPU', 'upstream CPU', 'sink CPU', 'other CPU', 'SUT RSS'],
     results.map((r) => r.skipped
       ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '', '', '']
-      : [r.label, num(r.rps), num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), num(r.perCpu), r.perCpu ? (1e6 / r.perCpu).toFixed(1) : 'n/a',
+      : [r.label, `${num(r.rps)}${spread(r.rpsCv)}`, num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), `${num(r.usPerReq, 1)}${spread(r.usPerReqCv)}`, num(r.perCpu),
         cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), r.sinkCpu === undefined ? '' : `${r.sinkCpu.toFixed(1)}%`, cpu(r.otherCpu), mb(r.rss)]),
   );
-  const ratioTable = table(['ratio', 'req/s', 'p99', 'req/CPU-s', 'req/s by round'], rs.map((r) => [r.name, times(r.rps), times(r.p99), times(r.perCpu), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));
+  const ratioTable = table(['ratio', 'req/s (95% interval)', 'CPU µs/req (95% interval)', 'p99', 'req/s by round'],
+    rs.map((r) => [r.name, r.rpsInterval ? iv(r.rpsInterval) : times(r.rps), r.usInterval ? iv(r.usInterval) : times(r.perCpu ? 1 / r.perCpu : undefined), times(r.p99), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);
   const skipped = results.filter((r) => r.skipped).map((r) => `  ${r.label}: ${r.skipped}`);
-  return [targets, '', ratioTable, '', 'goals (bench/README.md):', ...goalLines, ...(skipped.length ? ['', 'skipped:', ...skipped] : [])].join('\n');
+  return [
+    targets, '(req/s and CPU µs/req: median over rounds ± coefficient of variation)', '',
+    ratioTable, '(ratios: geometric mean of the per-round ratios [95% interval]; p99: median of the per-round ratios)', '',
+    'goals (bench/README.md; ? = the interval straddles the bound: more rounds needed):', ...goalLines,
+    ...(skipped.length ? ['', 'skipped:', ...skipped] : []),
+  ].join('\n');
 }

@@ -1,12 +1,17 @@
 import { request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { spawnChild, freePort, type Spawned } from './children.ts';
 import { builtGateway, compiledHelper } from './compiled.ts';
 import { findNginx, nginxArgs, writeNginxConfig } from './nginx.ts';
 import { BENCH_HOST, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
 
-/** Cores: the system under test gets core 0, the generator (and the shared upstream) core 1. */
+/**
+ * Cores: the system under test gets core 0, the generator core 1. The upstream and the OTLP sink get the cores beyond
+ * (2…n−1) when the machine has them; on 2 cores they share the generator's (on core 0 their CPU would be the SUT's).
+ */
 export const SUT_CPUS = '0';
 export const GEN_CPUS = '1';
+export const HELPER_CPUS = availableParallelism() >= 3 ? `2-${availableParallelism() - 1}` : GEN_CPUS;
 
 export type TargetKind = 'direct' | 'tagway' | 'fastify' | 'nginx';
 
@@ -35,6 +40,17 @@ export const TARGETS: readonly TargetSpec[] = [
   { id: 'fastify', label: '(c) @fastify/http-proxy', kind: 'fastify', cpus: SUT_CPUS },
   { id: 'nginx', label: '(d) nginx', kind: 'nginx', cpus: SUT_CPUS },
 ];
+
+/**
+ * The spec of a target id from the `--targets` list: an A/A instance (`tagway#2`) is its base target under its own
+ * id and label.
+ */
+export function specFor(id: string): TargetSpec {
+  const m = id.match(/^(.+)#(\d+)$/);
+  const base = TARGETS.find((t) => t.id === (m ? m[1] : id));
+  if (base === undefined) throw new Error(`unknown target ${JSON.stringify(id)}`);
+  return m ? { ...base, id, label: `${base.label} #${m[2]}` } : base;
+}
 
 /** What the targets share: the upstream behind every proxy, the OTLP sink, a temp dir, node flags. */
 export interface Shared {
@@ -110,7 +126,7 @@ async function waitForRoute(port: number, proc: Spawned, timeoutMs: number): Pro
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`${proc.name} exited during start-up:\n${proc.stderr()}`);
     last = await probe(port).catch((e: Error) => e.message);
     if (last === 'ok') return;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   await proc.stop(500);
   throw new Error(`${proc.name}: no 200 on 127.0.0.1:${port} after ${timeoutMs} ms (last: ${last})\n${proc.stderr()}`);

@@ -30,7 +30,7 @@ const t95 = (df: number) => T95[df - 1] ?? 1.96;
  * Rounds are independent here (fresh processes each), which is what the interval assumes. Undefined under 2 rounds.
  *
  * @example
- * ratioInterval([0.97, 1.02, 0.99, 1.01]) // { mean: 0.997, low: 0.966, high: 1.029, n: 4 }
+ * ratioInterval([0.97, 1.02, 0.99, 1.01]) // { mean: 0.997, low: 0.963, high: 1.033, n: 4 }
  */
 export function ratioInterval(ratios: number[]): { mean: number; low: number; high: number; n: number } | undefined {
   const logs = ratios.filter((x) => Number.isFinite(x) && x > 0).map(Math.log);

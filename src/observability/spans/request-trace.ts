@@ -248,18 +248,23 @@ export class UnsampledRoot implements ServerTrace {
   readonly #ctx: RequestContext;
   /** The first attempt's traceparent: trace id and the attempt's span id, drawn with the request's ids. */
   readonly #traceparent: string;
-  readonly #server: [number, number];
+  /** The server span's id in three small integers (IdBlock.serverPart), converted only when asked for. */
+  readonly #server0: number;
+  readonly #server1: number;
+  readonly #server2: number;
   #attempts = 0;
 
   /** `at`: the request's ids in the pool (drawIdBlock), read now. */
   constructor(ctx: RequestContext, at: number) {
     this.#ctx = ctx;
     this.#traceparent = IdBlock.unsampledTraceparent(at);
-    this.#server = IdBlock.serverWords(at);
+    this.#server0 = IdBlock.serverPart(at, 0);
+    this.#server1 = IdBlock.serverPart(at, 1);
+    this.#server2 = IdBlock.serverPart(at, 2);
   }
 
   get traceId(): string { return this.#traceparent.slice(3, 35); }
-  get spanId(): string { return spanIdOf(this.#server); }
+  get spanId(): string { return spanIdOf(this.#server0, this.#server1, this.#server2); }
   get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
 
   startAttempt(_server: URL, _path: string, headers: Carrier, _resendCount: number): undefined {

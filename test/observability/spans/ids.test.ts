@@ -13,7 +13,7 @@ describe('id pool', () => {
   it('never hands out the same ids twice, across pool refills, and never an all-zero id', () => {
     const traces = new Set<string>();
     const spans = new Set<string>();
-    const n = 20_000; // 640 KB of ids: the 8 KB pool refills ~80 times
+    const n = 40_000; // 1.28 MB of ids: the 64 KB pool refills ~20 times
     for (let i = 0; i < n; i++) {
       const hex = IdBlock.hex(drawIdBlock());
       assert.match(hex, HEX64);
@@ -70,7 +70,7 @@ describe('a sampled-out new trace', () => {
     const at = drawIdBlock();
     const ids = IdBlock.hex(at);
     const trace = new UnsampledRoot(ctx, at);
-    for (let i = 0; i < 300; i++) drawIdBlock(); // the pool refills meanwhile: the trace kept its ids
+    for (let i = 0; i < 2100; i++) drawIdBlock(); // the pool (2,048 blocks) refills meanwhile: the trace kept its ids
     assert.equal(trace.sampled, false);
     assert.equal(trace.traceId, ids.slice(0, 32));
     assert.equal(trace.spanId, ids.slice(32, 48));
@@ -86,5 +86,15 @@ describe('a sampled-out new trace', () => {
     assert.notEqual(spanId, ids.slice(48));
     assert.equal(trace.enterStep(), undefined);
     assert.equal(trace.spanId, ids.slice(32, 48));
+  });
+
+  it('its server span id (kept as three small integers until asked for) is the drawn one, leading zeros included', () => {
+    for (let i = 0; i < 5000; i++) {
+      const at = drawIdBlock();
+      const ids = IdBlock.hex(at);
+      const trace = new UnsampledRoot(ctx, at);
+      assert.equal(trace.spanId, ids.slice(32, 48));
+      assert.equal(trace.traceId, ids.slice(0, 32));
+    }
   });
 });

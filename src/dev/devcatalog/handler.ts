@@ -11,9 +11,17 @@ import type { KvState } from './kv.ts';
 import type { ConnectCA } from './connect-ca.ts';
 import { connectRoute } from './connect-routes.ts';
 
+/** A reply body that is JSON already (server.ts writes these bytes as they are). */
+export class EncodedJSON {
+  constructor(readonly bytes: Buffer) {}
+}
+
 export interface Reply {
   status: number;
-  /** Strings go out as text/plain (Consul's error bodies); anything else as JSON; undefined as an empty body. */
+  /**
+   * Strings go out as text/plain (Consul's error bodies); `EncodedJSON` as its bytes; anything else as JSON;
+   * undefined as an empty body.
+   */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -220,8 +228,10 @@ async function read<T>(env: HandlerEnv, call: IncomingCall, method: 'GET', build
   // Default and consistent reads go through the leader; only stale reads are served without one.
   if (!leader.known && !stale) return text(500, NO_LEADER);
 
-  const query = build();
-  const snap: Snapshot<T> = minIndex > 0 && env.indexFaults?.().backwards
+  const built = build();
+  // A query that keeps its answer as JSON bytes answers with those (the same bytes JSON.stringify would write).
+  const query: Query<unknown> = built.encoded ? { index: built.index, value: () => new EncodedJSON(built.encoded!()) } : built;
+  const snap: Snapshot<unknown> = minIndex > 0 && env.indexFaults?.().backwards
     ? { index: minIndex - 1, value: query.value() }
     : minIndex > 0
       ? await parkedWhile(env, blockingQuery(env.state, query, minIndex, effectiveWaitMs(waitMs), call.release))

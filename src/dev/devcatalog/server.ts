@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConnectionTracker } from './connections.ts';
-import { handleCall } from './handler.ts';
+import { EncodedJSON, handleCall } from './handler.ts';
 import type { HandlerEnv, Reply } from './handler.ts';
 import { CatalogState } from './state.ts';
 import { KvState } from './kv.ts';
@@ -200,15 +200,18 @@ export async function startDevCatalog(options?: DevCatalogOptions): Promise<DevC
 
 function send(res: http.ServerResponse, reply: Reply, truncate: boolean): void {
   const headers: Record<string, string> = { ...reply.headers };
-  let payload = '';
+  let payload: string | Buffer = '';
   if (typeof reply.body === 'string' && reply.status >= 400) {
     headers['content-type'] = 'text/plain; charset=utf-8';
     payload = reply.body;
+  } else if (reply.body instanceof EncodedJSON) {
+    headers['content-type'] = 'application/json';
+    payload = reply.body.bytes;
   } else if (reply.body !== undefined) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(reply.body);
   }
-  const bytes = Buffer.from(payload);
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
   headers['content-length'] = String(bytes.length);
   res.writeHead(reply.status, headers);
   if (truncate && reply.status < 300) {

@@ -21,8 +21,12 @@ export { CatalogRequestError, isCheckStatus } from './records.ts';
 /** A query result with the index Consul would send as `X-Consul-Index` (never 0: Consul turns 0 into 1). */
 export interface Snapshot<T> { index: number; value: T }
 
-/** A query that a blocking request re-evaluates: the index is cheap, the value is built once at the end. */
-export interface Query<T> { index(): number; value(): T }
+/**
+ * A query that a blocking request re-evaluates: the index is cheap, the value is built once at the end. A large one
+ * can also give its answer as JSON bytes (`encoded`), the same bytes `JSON.stringify(value())` gives, assembled from
+ * parts kept between answers.
+ */
+export interface Query<T> { index(): number; value(): T; encoded?(): Buffer }
 
 const SERF_CHECK_ID = 'serfHealth';
 
@@ -52,6 +56,16 @@ export class CatalogState {
   /** Alias checks (a sidecar's "Connect Sidecar Aliasing"), re-evaluated after each write that changed something. */
   #aliasKeys = new Set<string>();
   #dirty = false;
+  /**
+   * `/v1/health/state/*` at thousands of services is megabytes of JSON on every change, and a change is one check:
+   * each check's JSON is kept with the records it was made from (a record is replaced, never changed, on a write),
+   * the checks' order is kept until one comes or goes, and the last answer is kept for its raft index.
+   */
+  #checkBytes = new WeakMap<CheckRec, { svc: ServiceRec | undefined; bytes: Buffer }>();
+  #sortedCheckKeys: string[] | undefined;
+  #stateAnswer: { key: string; bytes: Buffer } | undefined;
+  /** Moves on `resetIndex`, which rewrites the indexes of the records in place. */
+  #epoch = 0;
 
   constructor(datacenter: string, agentNode: string, agentAddress: string) {
     this.datacenter = datacenter;
@@ -262,6 +276,8 @@ export class CatalogState {
       r.createIndex = 1;
       r.modifyIndex = 1;
     }
+    this.#checkBytes = new WeakMap();
+    this.#epoch++;
     this.#notify(true);
   }
 
@@ -318,7 +334,37 @@ export class CatalogState {
     return {
       index: () => max1(this.#tables.checks),
       value: () => this.#sortedChecks().filter((c) => state === 'any' || c.status === state).map((c) => this.#checkJSON(c)),
+      encoded: () => this.#healthStateBytes(state),
     };
+  }
+
+  /** `JSON.stringify` of `healthState(state).value()`, from each check's kept JSON (see `#checkBytes`). */
+  #healthStateBytes(state: 'any' | CheckStatus): Buffer {
+    const answerKey = `${state}\0${this.#raft}\0${this.#epoch}`;
+    if (this.#stateAnswer?.key === answerKey) return this.#stateAnswer.bytes;
+    const parts: Buffer[] = [];
+    let length = 2;
+    for (const c of this.#sortedChecks()) {
+      if (state !== 'any' && c.status !== state) continue;
+      const svc = c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined;
+      let kept = this.#checkBytes.get(c);
+      if (kept === undefined || kept.svc !== svc) {
+        kept = { svc, bytes: Buffer.from(JSON.stringify(checkJSON(c, svc))) };
+        this.#checkBytes.set(c, kept);
+      }
+      parts.push(kept.bytes);
+      length += kept.bytes.length + (parts.length > 1 ? 1 : 0);
+    }
+    const out = Buffer.allocUnsafe(length);
+    let at = 0;
+    out[at++] = 0x5b; // [
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      at += parts[i]!.copy(out, at);
+    }
+    out[at++] = 0x5d; // ]
+    this.#stateAnswer = { key: answerKey, bytes: out };
+    return out;
   }
 
   /** The agent node's record, for `/v1/agent/self`. */
@@ -386,8 +432,12 @@ export class CatalogState {
     return [...this.#services.values()].sort(byNodeThenId);
   }
 
+  /** Every check by node, then ID; the order is kept until a check comes or goes. */
   #sortedChecks(): CheckRec[] {
-    return [...this.#checks.values()].sort((a, b) => byNodeThenId({ node: a.node, id: a.checkId }, { node: b.node, id: b.checkId }));
+    this.#sortedCheckKeys ??= [...this.#checks.values()]
+      .sort((a, b) => byNodeThenId({ node: a.node, id: a.checkId }, { node: b.node, id: b.checkId }))
+      .map((c) => key(c.node, c.checkId));
+    return this.#sortedCheckKeys.map((k) => this.#checks.get(k)!);
   }
 
   #ensureAgentNode(name: string, address: string, idx: number): void {
@@ -433,6 +483,7 @@ export class CatalogState {
     const same = old && old.status === c.status && old.output === c.output && old.name === c.name &&
       old.notes === c.notes && old.serviceId === c.serviceId && (why === 'update' || old.type === c.type);
     if (same) return;
+    if (!old) this.#sortedCheckKeys = undefined;
     this.#checks.set(k, { ...c, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
     if (c.aliasService) this.#aliasKeys.add(k);
     addTo(this.#checkKeysByNode, c.node, k);
@@ -444,6 +495,7 @@ export class CatalogState {
   #deleteCheck(c: CheckRec, idx: number): void {
     const k = key(c.node, c.checkId);
     if (!this.#checks.delete(k)) return;
+    this.#sortedCheckKeys = undefined;
     this.#aliasKeys.delete(k);
     removeFrom(this.#checkKeysByNode, c.node, k);
     clearTimeout(this.#ttlTimers.get(k));

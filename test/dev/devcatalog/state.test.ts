@@ -182,3 +182,45 @@ describe('CatalogState TTL checks', () => {
     s.dispose();
   });
 });
+
+describe('CatalogState health/state answers as kept JSON bytes', () => {
+  it('encoded() is JSON.stringify(value()) after every kind of write, for every state filter', () => {
+    const s = fresh();
+    const same = (why: string): void => {
+      for (const state of ['any', 'passing', 'warning', 'critical'] as const) {
+        const q = s.healthState(state);
+        assert.equal(q.encoded!().toString('utf8'), JSON.stringify(q.value()), `${why} (${state})`);
+      }
+    };
+    same('only the agent node');
+    for (let i = 0; i < 20; i++) {
+      s.registerService({ Name: `svc-${i % 5}`, ID: `i-${i}`, Port: 80 + i, Tags: [`t${i}`], Check: { CheckID: `c-${i}`, TTL: '1h', Status: 'passing' } }, { name: `node-${i % 3}`, address: '10.0.0.1' });
+    }
+    same('twenty instances on three nodes');
+    s.updateCheck('c-7', 'critical', 'down');
+    same('a check flips');
+    s.updateCheck('c-7', 'warning', 'slow "quoted" output\n');
+    same('its output changes');
+    s.registerService({ Name: 'svc-2', ID: 'i-7', Port: 87, Tags: ['retagged'], Check: { CheckID: 'c-7', TTL: '1h', Status: 'passing' } }, { name: 'node-1', address: '10.0.0.1' });
+    same('its service re-registered with other tags (ServiceTags of the check)');
+    s.deregisterService('i-3');
+    same('an instance and its check gone');
+    s.setNodeHealth('node-2', 'critical');
+    same('a node check');
+    s.resetIndex();
+    same('every index rewritten to 1');
+    s.dispose();
+  });
+
+  it('answers one raft index with the same bytes, and a change with new ones', () => {
+    const s = fresh();
+    s.registerService({ Name: 'web', ID: 'w', Port: 80, Check: { CheckID: 'wc', TTL: '1h', Status: 'passing' } });
+    const a = s.healthState('any').encoded!();
+    assert.equal(s.healthState('any').encoded!(), a, 'kept for the same raft index');
+    s.updateCheck('wc', 'critical');
+    const b = s.healthState('any').encoded!();
+    assert.notEqual(b, a);
+    assert.match(b.toString('utf8'), /"Status":"critical"/);
+    s.dispose();
+  });
+});

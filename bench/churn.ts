@@ -15,6 +15,7 @@
  * (a steady client run that is not counted), each client does the same 200 unmeasured requests first, and the
  * churn starts when the churn phase's client starts measuring (every flip falls inside the measured window).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDevCatalog } from '../src/dev/devcatalog/index.ts';
 import { registerFleet, startChurn, churnHost, type ChurnFleet } from '../src/dev/devcatalog/churn.ts';
@@ -49,6 +50,17 @@ interface Row {
    * churn phase used beyond the quiet one per flip: figures a loaded machine distorts far less than req/s.
    */
   cpu: { quietMsPerK: number; churnMsPerK: number; perFlipMs: number } | undefined;
+  /**
+   * The provider thread's own CPU per flip (its /proc schedstat, ns-precise; beyond what it used in the quiet phase):
+   * with `workers: 1` in the serving process, with `workers: 2` in the primary.
+   */
+  providerThreadMsPerFlip: number | undefined;
+}
+
+/** CPU time of one thread of `pid`, ms (schedstat's first field, ns), or undefined. */
+function threadCpuMs(pid: number, tid: number | undefined): number | undefined {
+  if (tid === undefined) return undefined;
+  try { return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6; } catch { return undefined; }
 }
 
 /** One steady-client run (its own process, on the generator's core); `onStart` when it starts measuring. */
@@ -85,6 +97,8 @@ async function run(services: number, workers: number, catalogAddress: string, fl
   const web = await freePort();
   const admin = await freePort();
   const builds: Array<{ full: boolean; ms: number }> = [];
+  /** The provider thread's ID (it logs it at DEBUG), to read its own CPU time. */
+  let providerTid: number | undefined;
   let buffer = '';
   const onLog = (chunk: string): void => {
     buffer += chunk;
@@ -92,6 +106,10 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     while ((nl = buffer.indexOf('\n')) !== -1) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
+      if (line.includes('provider thread runs below the serving loop')) {
+        try { providerTid = (JSON.parse(line) as { tid?: number }).tid; } catch { /* not json */ }
+        continue;
+      }
       if (!line.includes('configuration applied')) continue;
       try { const j = JSON.parse(line) as { full: boolean; ms: number }; builds.push({ full: j.full, ms: j.ms }); } catch { /* not json */ }
     }
@@ -134,8 +152,10 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     log(`  ${services} services, workers ${workers}: routable after ${startMs.toFixed(0)} ms; warm-up ${WARMUP_SECONDS} s, then quiet ${SECONDS} s…`);
     await steady(url, host, WARMUP_SECONDS);
     const cpu0 = treeCpuSeconds(child.pid!);
+    const thread0 = threadCpuMs(child.pid!, providerTid);
     const quiet = await steady(url, host, SECONDS);
     const cpu1 = treeCpuSeconds(child.pid!);
+    const thread1 = threadCpuMs(child.pid!, providerTid);
 
     log(`  churn ${SECONDS} s (one flip per second)…`);
     const visible: number[] = [];
@@ -157,6 +177,7 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     const during = await steady(url, host, SECONDS, () => { churn = startChurn(dc, fleet, 1000, onFlip); });
     churn?.stop();
     const cpu2 = treeCpuSeconds(child.pid!);
+    const thread2 = threadCpuMs(child.pid!, providerTid);
     await Promise.all(probes);
     const changeBuilds = builds.slice(buildsBefore).filter((b) => !b.full).map((b) => b.ms);
     // Back to a quiet catalog for the next run.
@@ -168,6 +189,8 @@ async function run(services: number, workers: number, catalogAddress: string, fl
         quietMsPerK: (1e6 * (cpu1 - cpu0)) / quiet.count, churnMsPerK: (1e6 * (cpu2 - cpu1)) / during.count,
         perFlipMs: (1000 * ((cpu2 - cpu1) - (cpu1 - cpu0))) / Math.max(1, churn?.flips ?? 0),
       } : undefined,
+      providerThreadMsPerFlip: thread0 !== undefined && thread1 !== undefined && thread2 !== undefined
+        ? ((thread2 - thread1) - (thread1 - thread0)) / Math.max(1, churn?.flips ?? 0) : undefined,
     };
   } finally {
     await gw.stop(3000);
@@ -177,11 +200,11 @@ async function run(services: number, workers: number, catalogAddress: string, fl
 function table(rows: Row[]): string {
   const f = (n: number | undefined, d = 1): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   const out = [
-    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | first catalog build ms | build per change p50 / max ms | tagway CPU per 1,000 requests quiet / churn ms | extra CPU per flip ms |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| services | workers | quiet: requests in ${SECONDS} s | p99 ms | max ms | churn: requests | vs quiet | p99 ms | vs quiet | max ms | flip visible in API p50 / max ms | first catalog build ms | build per change p50 / max ms | tagway CPU per 1,000 requests quiet / churn ms | extra CPU per flip ms | provider thread CPU per flip ms |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.services} | ${r.workers} | ${r.quiet.count} | ${f(r.quiet.p99)} | ${f(r.quiet.max)} | ${r.churn.count} | ${f((100 * r.churn.count) / r.quiet.count, 0)}% | ${f(r.churn.p99)} | ${f(r.churn.p99 / r.quiet.p99, 2)}x | ${f(r.churn.max)} | ${f(r.visible.p50, 0)} / ${f(r.visible.max, 0)}${r.visible.missed ? ` (${r.visible.missed} missed)` : ''} | ${f(r.coldBuildMs, 0)} | ${r.changeBuildMs ? `${f(r.changeBuildMs.p50)} / ${f(r.changeBuildMs.max)}` : '-'} | ${r.cpu ? `${f(r.cpu.quietMsPerK, 0)} / ${f(r.cpu.churnMsPerK, 0)}` : '-'} | ${r.cpu ? f(r.cpu.perFlipMs, 0) : '-'} |`);
+    out.push(`| ${r.services} | ${r.workers} | ${r.quiet.count} | ${f(r.quiet.p99)} | ${f(r.quiet.max)} | ${r.churn.count} | ${f((100 * r.churn.count) / r.quiet.count, 0)}% | ${f(r.churn.p99)} | ${f(r.churn.p99 / r.quiet.p99, 2)}x | ${f(r.churn.max)} | ${f(r.visible.p50, 0)} / ${f(r.visible.max, 0)}${r.visible.missed ? ` (${r.visible.missed} missed)` : ''} | ${f(r.coldBuildMs, 0)} | ${r.changeBuildMs ? `${f(r.changeBuildMs.p50)} / ${f(r.changeBuildMs.max)}` : '-'} | ${r.cpu ? `${f(r.cpu.quietMsPerK, 0)} / ${f(r.cpu.churnMsPerK, 0)}` : '-'} | ${r.cpu ? f(r.cpu.perFlipMs, 0) : '-'} | ${f(r.providerThreadMsPerFlip)} |`);
   }
   return out.join('\n');
 }

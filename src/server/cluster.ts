@@ -87,7 +87,9 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
     sender?.unref();
     return { close: async () => { clearInterval(sender); process.off('message', onTraffic); await gw.close(); } };
   }
-  const providers = defaultProviders(config, log);
+  // The Consul provider on a thread of its own, below the primary's loop, which accepts the workers' connections
+  // (node:cluster hands them over from here): a catalog change never delays one (provider-thread-priority.ts).
+  const providers = defaultProviders(config, log, { thread: true });
   const abort = new AbortController();
   const broadcast = (m: ToWorker) => { for (const w of Object.values(cluster.workers ?? {})) w?.isConnected() && w.send(m); };
   const fanout = new DeltaFanout<number>((id, m) => { const w = cluster.workers?.[id]; if (w?.isConnected()) w.send(m satisfies ToWorker); }, {

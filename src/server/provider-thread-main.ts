@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConsulCatalogProvider } from '../providers/consulcatalog/watcher.ts';
 import type { LogFields, Logger, LogLevel } from '../util/log.ts';
 import { DeltaFanout } from './deltas.ts';
+import { lowerThreadPriority } from './provider-thread-priority.ts';
 import type { FromThread, ThreadData, ThreadLogLevel, ToThread } from './provider-thread-protocol.ts';
 
 const port = parentPort;
@@ -42,8 +43,14 @@ function portLogger(min: LogLevel, base: LogFields): Logger {
   };
 }
 
+// Before anything else runs here: the thread gives way to the serving loop (provider-thread-priority.ts).
+const priority = data.nice === undefined ? undefined : lowerThreadPriority(data.nice);
+const logger = portLogger(data.logLevel, {});
+if (priority?.ok) logger.debug('provider thread runs below the serving loop', { tid: priority.tid, nice: priority.nice });
+else if (priority) logger.warn('could not lower the provider thread\'s priority: its work on a catalog change competes with requests for the CPU', { error: priority.error });
+
 const abort = new AbortController();
-const provider = new ConsulCatalogProvider(data.consulCatalog, { logger: portLogger(data.logLevel, {}) });
+const provider = new ConsulCatalogProvider(data.consulCatalog, { logger });
 const fanout = new DeltaFanout<0>((_peer, m) => post(m));
 port.on('message', function fromMain(m: ToThread) {
   if (m.type === 'tagway:ack') fanout.ack(0, m.seq);
@@ -56,6 +63,8 @@ function postStatus(): void {
   const status = provider.status();
   // The thread's heap in MiB (whole ones, so the status changes when memory does, not on every answer).
   status.counters = { ...status.counters, threadHeapMiB: Math.round(getHeapStatistics().used_heap_size / 1048576) };
+  // The thread's nice value as set, or as it stayed when that was refused (the log said why).
+  if (priority?.nice !== undefined) status.counters.threadNice = priority.nice;
   const json = JSON.stringify(status);
   if (json === lastStatus) return;
   lastStatus = json;

@@ -15,6 +15,8 @@ export interface ThreadData {
   logLevel: LogLevel;
   /** How often the thread looks for a change of its provider's status, ms. */
   statusEveryMs: number;
+  /** The thread's nice value (provider-thread-priority.ts); undefined leaves it as inherited. */
+  nice?: number;
 }
 
 export type ThreadLogLevel = 'debug' | 'info' | 'warn' | 'error';

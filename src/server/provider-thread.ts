@@ -6,6 +6,7 @@
  * API and the operator see: the provider's status, its log lines, and the shutdown. A thread that dies is reported
  * (log and status) and started again after a growing delay; the last good configuration keeps routing meanwhile.
  */
+import { stat } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../util/worker-thread.ts';
 import type { ConsulCatalogConfig } from '../static/types.ts';
@@ -14,6 +15,7 @@ import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Logger, LogLevel } from '../util/log.ts';
 import { DeltaReceiver } from './deltas.ts';
 import type { FromThread, ThreadData, ToThread } from './provider-thread-protocol.ts';
+import { PROVIDER_THREAD_NICE } from './provider-thread-priority.ts';
 
 export interface ProviderThreadOptions {
   logger: Logger;
@@ -24,6 +26,11 @@ export interface ProviderThreadOptions {
   statusEveryMs?: number;
   /** How long a stopping thread may take before it is terminated, ms. */
   stopGraceMs?: number;
+  /**
+   * The thread's nice value (Linux): above the serving loop's, so that a catalog change never takes the core from a
+   * request (provider-thread-priority.ts). Default `PROVIDER_THREAD_NICE`; null leaves it as inherited.
+   */
+  nice?: number | null;
 }
 
 /** A thread that ran this long before it died starts again after the first delay, not a doubled one. */
@@ -43,6 +50,7 @@ export class ProviderThread implements Provider {
   readonly #maxRestartMs: number;
   readonly #statusEveryMs: number;
   readonly #stopGraceMs: number;
+  readonly #nice: number | undefined;
   #status: ProviderStatus = { name: 'consulcatalog' };
   #failure: { message: string; since: number } | undefined;
   #restarts = 0;
@@ -56,6 +64,7 @@ export class ProviderThread implements Provider {
     this.#maxRestartMs = options.maxRestartMs ?? 30_000;
     this.#statusEveryMs = options.statusEveryMs ?? 250;
     this.#stopGraceMs = options.stopGraceMs ?? 5_000;
+    this.#nice = options.nice === null ? undefined : options.nice ?? PROVIDER_THREAD_NICE;
   }
 
   status(): ProviderStatus {
@@ -76,12 +85,15 @@ export class ProviderThread implements Provider {
       let delay = this.#restartMs;
       let restartTimer: NodeJS.Timeout | undefined;
       const finish = (): void => { this.#running = false; resolve(); };
+      // libuv's thread pool (fs, dns, zlib, crypto for the whole process) starts on its first use and its threads
+      // inherit the nice value of the thread that started it: started here, never by the lowered provider thread.
+      if (this.#nice !== undefined) startThreadPool();
       const start = (): void => {
         restartTimer = undefined;
         const startedAt = Date.now();
         const receiver = new DeltaReceiver(); // a new thread numbers its deltas from the start
         let failure: Error | undefined;
-        const worker = spawnThread({ consulCatalog: this.#config, logLevel: minLevel(this.#log), statusEveryMs: this.#statusEveryMs });
+        const worker = spawnThread({ consulCatalog: this.#config, logLevel: minLevel(this.#log), statusEveryMs: this.#statusEveryMs, ...(this.#nice === undefined ? {} : { nice: this.#nice }) });
         this.#worker = worker;
         worker.on('message', (m: FromThread) => {
           switch (m.type) {
@@ -127,6 +139,11 @@ export class ProviderThread implements Provider {
       start();
     });
   }
+}
+
+/** One request to libuv's thread pool, which starts it (on the calling thread's priority) if it has not started. */
+function startThreadPool(): void {
+  stat(process.execPath, () => {});
 }
 
 /** The lowest level `log` writes. */

@@ -116,3 +116,34 @@ export function toInstances(name: string, entries: readonly HealthServiceEntry[]
   }
   return out;
 }
+
+/**
+ * `next` with every instance equal to one of `previous` (same ID, same fields) replaced by that earlier object, and
+ * `previous` itself when nothing differs: the builder keeps what it built per instance object (and per list), so a
+ * health flip builds the one instance that changed, not its siblings fetched again with it.
+ *
+ * @example
+ * const kept = keepUnchanged(last, toInstances('api', entries)); // kept[i] === last[j] where equal
+ */
+export function keepUnchanged(previous: readonly ServiceInstance[] | undefined, next: ServiceInstance[]): ServiceInstance[] {
+  if (!previous || previous.length === 0) return next;
+  const byId = new Map<string, ServiceInstance>();
+  for (const p of previous) byId.set(`${p.node}\0${p.id}`, p); // an ID is unique per node (agent), not per catalog
+  let all = next.length === previous.length;
+  const out = next.map((inst, i) => {
+    const was = byId.get(`${inst.node}\0${inst.id}`);
+    const same = was !== undefined && sameInstance(was, inst) ? was : inst;
+    if (same !== previous[i]) all = false;
+    return same;
+  });
+  return all ? (previous as ServiceInstance[]) : out;
+}
+
+function sameInstance(a: ServiceInstance, b: ServiceInstance): boolean {
+  if (a.id !== b.id || a.node !== b.node || a.datacenter !== b.datacenter || a.name !== b.name || a.namespace !== b.namespace ||
+    a.address !== b.address || a.port !== b.port || a.status !== b.status || a.kind !== b.kind || a.proxyDestination !== b.proxyDestination) return false;
+  if (a.tags.length !== b.tags.length || a.tags.some((t, i) => t !== b.tags[i])) return false;
+  if (a.connect === undefined || b.connect === undefined) return a.connect === b.connect;
+  const pa = a.connect.parentTags, pb = b.connect.parentTags;
+  return a.connect.sidecar === b.connect.sidecar && (pa === pb || (pa !== undefined && pb !== undefined && pa.length === pb.length && pa.every((t, i) => t === pb[i])));
+}

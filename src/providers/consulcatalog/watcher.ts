@@ -10,7 +10,7 @@ import { meshLeafFrom, meshRootsFrom, type MeshCertificates, type MeshLeaf, type
 import { checkSignatures, diffCatalog, diffChecks, nextIndex, tagSignature } from './diff.ts';
 import { ChecksState } from './checks.ts';
 import type { AnswerBuffer } from './answer-buffer.ts';
-import { tagsToLabels, toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
+import { keepUnchanged, tagsToLabels, toInstances, type HealthCheckEntry, type HealthServiceEntry, type ServiceInstance } from './instance.ts';
 import { decodeExtraConfig } from './labels.ts';
 import { Backoff, TokenBucket, Wake, forEachLimit, sleep } from './pacing.ts';
 
@@ -507,7 +507,8 @@ export class ConsulCatalogProvider implements Provider {
 
   #applyService(name: string, entries: HealthServiceEntry[], connect = false): void {
     if (!this.#seen.services.has(name)) return; // removed while in flight
-    const instances = toInstances(name, entries, connect ? { parentTags: this.#catalogTags.get(name) ?? [] } : undefined);
+    // Instances equal to the last fetch's stay the same objects: only what changed is built again (incremental.ts).
+    const instances = keepUnchanged(this.#instances.get(name), toInstances(name, entries, connect ? { parentTags: this.#catalogTags.get(name) ?? [] } : undefined));
     if (instances.length === 0) this.#instances.delete(name); else this.#instances.set(name, instances);
     for (const parents of this.#sidecarOf.values()) parents.delete(name);
     if (connect) {

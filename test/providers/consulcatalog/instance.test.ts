@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregateStatus, tagsToLabels, toInstances, type HealthServiceEntry } from '../../../src/providers/consulcatalog/instance.ts';
+import { aggregateStatus, keepUnchanged, tagsToLabels, toInstances, type HealthServiceEntry } from '../../../src/providers/consulcatalog/instance.ts';
 
 describe('toInstances', () => {
   it('uses the service address, else the node address (Traefik itemData)', () => {
@@ -33,5 +33,40 @@ describe('aggregateStatus (Consul AggregatedStatus, node checks included)', () =
 describe('tagsToLabels', () => {
   it('splits on the first "=", skips plain tags, later tags win', () => {
     assert.deepEqual(tagsToLabels(['a=b=c', 'plain', 'k=1', 'k=2', '=v']), { a: 'b=c', k: '2' });
+  });
+});
+
+describe('keepUnchanged', () => {
+  const entry = (id: string, node: string, status: string, tags = ['a=1']): HealthServiceEntry => ({
+    Node: { Node: node, Address: '10.0.0.1', Datacenter: 'dc1' }, Service: { ID: id, Service: 'api', Tags: tags, Port: 80 }, Checks: [{ CheckID: `c-${id}`, Status: status }],
+  });
+  const fetch = (...entries: HealthServiceEntry[]) => toInstances('api', entries);
+
+  it('a flip: the changed instance is new, its siblings are the earlier objects', () => {
+    const before = fetch(entry('a', 'n1', 'passing'), entry('b', 'n2', 'passing'), entry('c', 'n3', 'passing'));
+    const after = keepUnchanged(before, fetch(entry('a', 'n1', 'passing'), entry('b', 'n2', 'critical'), entry('c', 'n3', 'passing')));
+    assert.notEqual(after, before);
+    assert.equal(after[0], before[0]);
+    assert.notEqual(after[1], before[1]);
+    assert.equal(after[1]!.status, 'critical');
+    assert.equal(after[2], before[2]);
+  });
+
+  it('nothing changed: the earlier list itself (nothing to build)', () => {
+    const before = fetch(entry('a', 'n1', 'passing'), entry('b', 'n2', 'passing'));
+    assert.equal(keepUnchanged(before, fetch(entry('a', 'n1', 'passing'), entry('b', 'n2', 'passing'))), before);
+  });
+
+  it('other tags, another node with the same ID, a new order: new objects where they differ, never a wrong match', () => {
+    const before = fetch(entry('a', 'n1', 'passing'), entry('b', 'n2', 'passing'));
+    const retagged = keepUnchanged(before, fetch(entry('a', 'n1', 'passing', ['a=2']), entry('b', 'n2', 'passing')));
+    assert.notEqual(retagged[0], before[0]);
+    assert.deepEqual(retagged[0]!.labels, { a: '2' });
+    const moved = keepUnchanged(before, fetch(entry('a', 'n9', 'passing')));
+    assert.notEqual(moved[0], before[0], 'the same ID on another node is another instance');
+    const reordered = keepUnchanged(before, fetch(entry('b', 'n2', 'passing'), entry('a', 'n1', 'passing')));
+    assert.notEqual(reordered, before, 'a new order is a new list');
+    assert.equal(reordered[0], before[1]);
+    assert.equal(reordered[1], before[0]);
   });
 });

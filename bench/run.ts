@@ -169,8 +169,8 @@ function record(r: { spec: TargetSpec; samples: Sample[]; rss?: number }, runnin
 /** Prints the table, ratios and goals, and writes the JSON file. */
 function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }): void {
   const rs = ratios(summaries);
-  // measured at once, req/s is how the core was shared: the throughput goals are judged on the ordinary run
-  const gs = args.together ? [] : goals(rs);
+  // measured at once, req/s is how the core was shared: the goals are judged on CPU µs per request then
+  const gs = goals(rs, { byCpu: args.together });
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
     `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +

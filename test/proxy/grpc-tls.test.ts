@@ -4,6 +4,7 @@ import { createSecureServer } from 'node:http2';
 import { testPki, startTlsGateway } from '../tls/harness.ts';
 import { send, startFileGateway } from '../support/file-gateway.ts';
 import { echoClient, grpc, startEchoServer, unary } from '../support/grpc.ts';
+import { closeH2AtEnd } from '../support/upstream.ts';
 
 describe('gRPC over TLS on either side', () => {
   it('client on h2 over TLS → tagway → h2c upstream, and → TLS upstream (serversTransport: serverName, rootCAs, client certificate)', async (t) => {
@@ -56,8 +57,8 @@ describe('gRPC over TLS on either side', () => {
       versions.push(req.httpVersion);
       res.end(req.httpVersion);
     });
+    closeH2AtEnd(t, upstream);
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
     const url = `https://127.0.0.1:${(upstream.address() as { port: number }).port}`;
     const gw = await startFileGateway(t, {
       routers: { h2: { rule: 'Path(`/h2`)', service: 'h2' }, h1: { rule: 'Path(`/h1`)', service: 'h1' } },

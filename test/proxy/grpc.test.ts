@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as h2connect, constants, createServer as createH2Server, type IncomingHttpHeaders } from 'node:http2';
 import { startFileGateway } from '../support/file-gateway.ts';
+import { closeH2AtEnd } from '../support/upstream.ts';
 import { waitFor } from '../support/wait.ts';
 import { echoClient, grpc, startEchoServer, unary } from '../support/grpc.ts';
 
@@ -108,8 +109,8 @@ describe('gRPC through the gateway (h2c client → h2c upstream)', () => {
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'x-custom-trailer': 'yes' }));
       stream.end(frame(Buffer.from('{}')));
     });
+    closeH2AtEnd(t, upstream);
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
     const gw = await startFileGateway(t, grpcRoute(`h2c://127.0.0.1:${(upstream.address() as { port: number }).port}`));
     const session = h2connect(gw.web);
     t.after(() => session.destroy());
@@ -215,8 +216,8 @@ describe('gRPC through the gateway (h2c client → h2c upstream)', () => {
     let httpHealthy = true;
     const h2 = createH2Server();
     h2.on('stream', (stream, headers) => { stream.respond({ ':status': headers[':path'] === '/health' && httpHealthy ? 200 : 503 }); stream.end(); });
+    closeH2AtEnd(t, h2);
     await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => h2.close(() => resolve())));
     const h2Url = `h2c://127.0.0.1:${(h2.address() as { port: number }).port}`;
     const gw = await startFileGateway(t, {
       routers: { echo: { rule: 'PathPrefix(`/tagway.test.Echo/`)', service: 'echo' }, web: { rule: 'PathPrefix(`/web`)', service: 'web' } },

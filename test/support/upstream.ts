@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 
 export interface SeenRequest { method: string; url: string; headers: IncomingMessage['headers']; rawHeaders: string[] }
@@ -51,4 +53,34 @@ export async function request(url: string, init: { method?: string; headers?: Re
     req.on('error', reject);
     req.end(init.body);
   });
+}
+
+/**
+ * Closes an HTTP/2 server (cleartext or TLS, `allowHTTP1` too) when the test ends, ending the connections it still
+ * holds: the gateway keeps its pooled session to an upstream open while idle (idleConnTimeout, 90 s), and on Node 20
+ * `close()` waits for every session and HTTP/1.1 socket to end by itself (Node 22+ closes idle sessions), which kept
+ * each test that closed its upstream before the gateway alive for 90 s. Call it right after creating the server
+ * (it tracks the connections from then on).
+ *
+ * @example
+ * const upstream = createServer(handler);
+ * closeH2AtEnd(t, upstream);
+ */
+export function closeH2AtEnd(t: TestContext, server: Http2Server | Http2SecureServer): void {
+  const sessions = new Set<ServerHttp2Session>();
+  const h1 = new Set<Socket>();
+  server.on('session', (s: ServerHttp2Session) => { sessions.add(s); s.once('close', () => sessions.delete(s)); });
+  // allowHTTP1: requests over HTTP/1.1 arrive as 'request' with no session behind them. Only a server that already
+  // answers through 'request' gets this listener: one that serves 'stream' would switch to the compatibility API.
+  if (server.listenerCount('request') > 0) server.on('request', (req: { httpVersionMajor: number; socket: Socket }) => {
+    if (req.httpVersionMajor !== 1 || h1.has(req.socket)) return;
+    h1.add(req.socket);
+    req.socket.once('close', () => h1.delete(req.socket));
+  });
+  t.after(() => new Promise<void>((resolve) => {
+    if (!server.listening) { resolve(); return; }
+    server.close(() => resolve());
+    for (const s of sessions) s.destroy();
+    for (const c of h1) c.destroy();
+  }));
 }

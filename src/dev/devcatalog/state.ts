@@ -58,12 +58,17 @@ export class CatalogState {
   #dirty = false;
   /**
    * `/v1/health/state/*` at thousands of services is megabytes of JSON on every change, and a change is one check:
-   * each check's JSON is kept with the records it was made from (a record is replaced, never changed, on a write),
-   * the checks' order is kept until one comes or goes, and the last answer is kept for its raft index.
+   * the last answer per state is kept with where each check's JSON lies in it and the records it was made from (a
+   * record is replaced, never changed, on a write); the next answer copies the unchanged runs from it and encodes
+   * only the checks whose record (or service's record) is new. The checks' order is kept until one comes or goes.
    */
-  #checkBytes = new WeakMap<CheckRec, { svc: ServiceRec | undefined; bytes: Buffer }>();
+  #stateAnswers = new Map<string, StateAnswer>();
   #sortedCheckKeys: string[] | undefined;
-  #stateAnswer: { key: string; bytes: Buffer } | undefined;
+  /**
+   * The checks whose JSON may differ from the last `any` answer's (their record, or their service's, was written),
+   * while the order stands: the next `any` answer re-encodes these and copies everything else from the last one.
+   */
+  #anyChanges = new Set<string>();
   /** Moves on `resetIndex`, which rewrites the indexes of the records in place. */
   #epoch = 0;
 
@@ -276,7 +281,7 @@ export class CatalogState {
       r.createIndex = 1;
       r.modifyIndex = 1;
     }
-    this.#checkBytes = new WeakMap();
+    this.#stateAnswers.clear();
     this.#epoch++;
     this.#notify(true);
   }
@@ -338,32 +343,105 @@ export class CatalogState {
     };
   }
 
-  /** `JSON.stringify` of `healthState(state).value()`, from each check's kept JSON (see `#checkBytes`). */
+  /** `JSON.stringify` of `healthState(state).value()`, from the last answer's bytes (see `#stateAnswers`). */
   #healthStateBytes(state: 'any' | CheckStatus): Buffer {
-    const answerKey = `${state}\0${this.#raft}\0${this.#epoch}`;
-    if (this.#stateAnswer?.key === answerKey) return this.#stateAnswer.bytes;
-    const parts: Buffer[] = [];
+    const answerKey = `${this.#raft}\0${this.#epoch}`;
+    const last = this.#stateAnswers.get(state);
+    if (last?.key === answerKey) return last.bytes;
+    if (state === 'any' && last !== undefined && last.order === this.#sortedCheckKeys) {
+      const out = this.#patchAny(last);
+      last.key = answerKey;
+      return out;
+    }
+    if (state === 'any') this.#anyChanges.clear();
+    const parts = new Map<string, StatePart>();
+    const order: StatePart[] = [];
     let length = 2;
-    for (const c of this.#sortedChecks()) {
+    for (const k of this.#sortedKeys()) {
+      const c = this.#checks.get(k)!;
       if (state !== 'any' && c.status !== state) continue;
-      const svc = c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined;
-      let kept = this.#checkBytes.get(c);
-      if (kept === undefined || kept.svc !== svc) {
-        kept = { svc, bytes: Buffer.from(JSON.stringify(checkJSON(c, svc))) };
-        this.#checkBytes.set(c, kept);
+      let part = last?.parts.get(k);
+      if (part === undefined || part.rec !== c || (part.svcKey !== '' && this.#services.get(part.svcKey) !== part.svc)) {
+        const svcKey = c.serviceId ? key(c.node, c.serviceId) : '';
+        const svc = svcKey ? this.#services.get(svcKey) : undefined;
+        const fresh = Buffer.from(JSON.stringify(checkJSON(c, svc)));
+        part = { rec: c, svc, svcKey, at: -1, length: fresh.length, fresh };
       }
-      parts.push(kept.bytes);
-      length += kept.bytes.length + (parts.length > 1 ? 1 : 0);
+      parts.set(k, part);
+      order.push(part);
+      length += part.length + (order.length > 1 ? 1 : 0);
     }
     const out = Buffer.allocUnsafe(length);
     let at = 0;
     out[at++] = 0x5b; // [
-    for (let i = 0; i < parts.length; i++) {
+    // Runs of checks that lie one after the other in the last answer are copied from it at once.
+    let runFrom = -1, runTo = -1;
+    const flush = (): void => { if (runFrom >= 0) at += last!.bytes.copy(out, at, runFrom, runTo); runFrom = -1; };
+    for (let i = 0; i < order.length; i++) {
+      const part = order[i]!;
+      const was = part.at;
+      if (part.fresh === undefined && was >= 0 && (runFrom < 0 || was === runTo + 1)) {
+        if (runFrom < 0) { if (i > 0) out[at++] = 0x2c; runFrom = was; } // a run starts: its comma is ours
+        runTo = was + part.length;
+        part.at = at + (runTo - runFrom) - part.length;
+        continue;
+      }
+      flush();
       if (i > 0) out[at++] = 0x2c; // ,
-      at += parts[i]!.copy(out, at);
+      part.at = at;
+      at += part.fresh !== undefined ? part.fresh.copy(out, at) : last!.bytes.copy(out, at, was, was + part.length);
+      part.fresh = undefined;
     }
+    flush();
     out[at++] = 0x5d; // ]
-    this.#stateAnswer = { key: answerKey, bytes: out };
+    this.#stateAnswers.set(state, { key: answerKey, bytes: out, parts, order: this.#sortedKeys() });
+    return out;
+  }
+
+  /**
+   * The next `any` answer when no check came or went: the changed checks re-encoded (their JSON may be the same),
+   * everything between copied from the last answer in runs. Costs the changes and one copy of the bytes.
+   */
+  #patchAny(last: StateAnswer): Buffer {
+    const changed: StatePart[] = [];
+    for (const k of this.#anyChanges) {
+      const part = last.parts.get(k);
+      const c = this.#checks.get(k);
+      if (part === undefined || c === undefined) continue; // gone again (then the order moved too)
+      const svc = part.svcKey ? this.#services.get(part.svcKey) : undefined;
+      if (part.rec === c && part.svc === svc) continue;
+      const fresh = Buffer.from(JSON.stringify(checkJSON(c, svc)));
+      part.rec = c;
+      part.svc = svc;
+      part.fresh = fresh;
+      changed.push(part);
+    }
+    this.#anyChanges.clear();
+    if (changed.length === 0) return last.bytes;
+    changed.sort((a, b) => a.at - b.at);
+    let length = last.bytes.length;
+    for (const part of changed) length += part.fresh!.length - part.length;
+    const out = Buffer.allocUnsafe(length);
+    let from = 0, at = 0;
+    for (const part of changed) {
+      at += last.bytes.copy(out, at, from, part.at);
+      at += part.fresh!.copy(out, at);
+      from = part.at + part.length;
+    }
+    last.bytes.copy(out, at, from);
+    // Offsets after a changed check move by what its length did.
+    let shift = 0, next = 0;
+    for (const k of last.order) {
+      const part = last.parts.get(k)!;
+      if (next < changed.length && changed[next] === part) {
+        part.at += shift;
+        shift += part.fresh!.length - part.length;
+        part.length = part.fresh!.length;
+        part.fresh = undefined;
+        next++;
+      } else if (shift !== 0) part.at += shift;
+    }
+    last.bytes = out;
     return out;
   }
 
@@ -434,10 +512,13 @@ export class CatalogState {
 
   /** Every check by node, then ID; the order is kept until a check comes or goes. */
   #sortedChecks(): CheckRec[] {
-    this.#sortedCheckKeys ??= [...this.#checks.values()]
+    return this.#sortedKeys().map((k) => this.#checks.get(k)!);
+  }
+
+  #sortedKeys(): string[] {
+    return this.#sortedCheckKeys ??= [...this.#checks.values()]
       .sort((a, b) => byNodeThenId({ node: a.node, id: a.checkId }, { node: b.node, id: b.checkId }))
       .map((c) => key(c.node, c.checkId));
-    return this.#sortedCheckKeys.map((k) => this.#checks.get(k)!);
   }
 
   #ensureAgentNode(name: string, address: string, idx: number): void {
@@ -469,6 +550,8 @@ export class CatalogState {
     const old = this.#services.get(k);
     if (old && sameJSON({ ...old, createIndex: 0, modifyIndex: 0 }, { ...s, createIndex: 0, modifyIndex: 0 })) return;
     this.#services.set(k, { ...s, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
+    // Its checks print its name and tags.
+    for (const ck of this.#checkKeysByNode.get(s.node) ?? []) if (this.#checks.get(ck)?.serviceId === s.id) this.#anyChanges.add(ck);
     if (old && old.name !== s.name) removeFrom(this.#serviceKeysByName, old.name, k);
     addTo(this.#serviceKeysByName, s.name, k);
     this.#tables.services = idx;
@@ -484,6 +567,7 @@ export class CatalogState {
       old.notes === c.notes && old.serviceId === c.serviceId && (why === 'update' || old.type === c.type);
     if (same) return;
     if (!old) this.#sortedCheckKeys = undefined;
+    this.#anyChanges.add(k);
     this.#checks.set(k, { ...c, createIndex: old?.createIndex ?? idx, modifyIndex: idx });
     if (c.aliasService) this.#aliasKeys.add(k);
     addTo(this.#checkKeysByNode, c.node, k);
@@ -584,6 +668,27 @@ export class CatalogState {
   #checkJSON(c: CheckRec): HealthCheckJSON {
     return checkJSON(c, c.serviceId ? this.#services.get(key(c.node, c.serviceId)) : undefined);
   }
+}
+
+/** One check in a kept `/v1/health/state` answer: the records its JSON was made from and where that JSON lies. */
+interface StatePart {
+  rec: CheckRec;
+  svc: ServiceRec | undefined;
+  /** The key of its service's record ('' for a node check). */
+  svcKey: string;
+  /** Offset of its JSON in the answer it was last written to, and its length. */
+  at: number;
+  length: number;
+  /** Its JSON when just encoded (not yet in an answer). */
+  fresh?: Buffer;
+}
+
+interface StateAnswer {
+  key: string;
+  bytes: Buffer;
+  parts: Map<string, StatePart>;
+  /** The sorted check keys the answer was made in (the same array while no check comes or goes). */
+  order: readonly string[];
 }
 
 function addTo(index: Map<string, Set<string>>, group: string, k: string): void {

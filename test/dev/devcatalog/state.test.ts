@@ -212,6 +212,27 @@ describe('CatalogState health/state answers as kept JSON bytes', () => {
     s.dispose();
   });
 
+  it('patched answers (no check came or went) stay JSON.stringify(value()) over a long random sequence of writes', () => {
+    const s = fresh();
+    for (let i = 0; i < 60; i++) {
+      s.registerService({ Name: `svc-${i % 12}`, ID: `i-${i}`, Port: 80 + i, Tags: [`t${i}`], Check: { CheckID: `c-${i}`, TTL: '1h', Status: 'passing' } }, { name: `node-${i % 5}`, address: '10.0.0.1' });
+    }
+    let seed = 2026;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const statuses = ['passing', 'warning', 'critical'] as const;
+    for (let step = 0; step < 300; step++) {
+      const what = rnd(10);
+      const i = rnd(60);
+      if (what < 6) s.updateCheck(`c-${i}`, statuses[rnd(3)]!, rnd(2) ? '' : `out ${step} "q" \\ é`);
+      else if (what < 8) s.registerService({ Name: `svc-${i % 12}`, ID: `i-${i}`, Port: 80 + i, Tags: [`t${rnd(4)}`], Check: { CheckID: `c-${i}`, TTL: '1h', Status: 'passing' } }, { name: `node-${i % 5}`, address: '10.0.0.1' });
+      else if (what < 9) s.setNodeHealth(`node-${rnd(5)}`, statuses[rnd(3)]!);
+      if (rnd(3) === 0) continue; // several writes between two answers, too
+      const q = s.healthState('any');
+      assert.equal(q.encoded!().toString('utf8'), JSON.stringify(q.value()), `step ${step}`);
+    }
+    s.dispose();
+  });
+
   it('answers one raft index with the same bytes, and a change with new ones', () => {
     const s = fresh();
     s.registerService({ Name: 'web', ID: 'w', Port: 80, Check: { CheckID: 'wc', TTL: '1h', Status: 'passing' } });

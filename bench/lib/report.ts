@@ -200,9 +200,17 @@ export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): 
     rs.map((r) => [r.name, r.rpsInterval ? iv(r.rpsInterval) : times(r.rps), r.usInterval ? iv(r.usInterval) : times(r.perCpu ? 1 / r.perCpu : undefined), times(r.p99), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));
   const goalLines = gs.map((g) => `  [${g.met === undefined ? ' ?  ' : g.met ? ' ok ' : 'MISS'}] ${g.name}: ${g.detail}`);
   const skipped = results.filter((r) => r.skipped).map((r) => `  ${r.label}: ${r.skipped}`);
+  // What an A/A pair says about this run's resolution: its interval's half-width, and the rounds ±2.5% would take
+  // (the half-width shrinks with √rounds).
+  const resolution = rs.filter((r) => r.name.startsWith('A/A') && r.rpsInterval).map((r) => {
+    const i = r.rpsInterval!;
+    const half = (Math.log(i.high) - Math.log(i.low)) / 2;
+    const needed = Math.ceil(i.n * (half / Math.log(1.025)) ** 2);
+    return `A/A resolution: ±${(100 * (Math.exp(half) - 1)).toFixed(1)}% over ${i.n} rounds; ±2.5% would take about ${Math.max(needed, 2)} rounds of the same seconds`;
+  });
   return [
     targets, '(req/s and CPU µs/req: median over rounds ± coefficient of variation)', '',
-    ratioTable, '(ratios: geometric mean of the per-round ratios [95% interval]; p99: median of the per-round ratios)', '',
+    ratioTable, '(ratios: geometric mean of the per-round ratios [95% interval]; p99: median of the per-round ratios)', ...resolution, '',
     'goals (bench/README.md; ? = the interval straddles the bound: more rounds needed):', ...goalLines,
     ...(skipped.length ? ['', 'skipped:', ...skipped] : []),
   ].join('\n');

@@ -45,3 +45,17 @@ export function changesSince(from: Message | undefined, next: Message | undefine
   const union = (kind: keyof MessageChanges): string[] => [...new Set(steps.flatMap((s) => s[kind]))];
   return { routers: union('routers'), services: union('services'), middlewares: union('middlewares') };
 }
+
+/** When each message left the thread or process that built it (epoch ms, sub-millisecond), if it crossed one. */
+const sent = new WeakMap<Message, number>();
+
+/**
+ * A message decoded from another thread or process (deltas.ts) carries when it was sent, so the runtime can say how
+ * long the configuration took from there to live route tables (decoding, waiting, building), not its build alone.
+ */
+export function noteSentAt(message: Message, at: number): void { sent.set(message, at); }
+
+export function sentAtOf(message: Message): number | undefined { return sent.get(message); }
+
+/** Now on the clock `noteSentAt` uses: comparable across the threads and processes of one machine. */
+export function epochNow(): number { return performance.timeOrigin + performance.now(); }

@@ -1,4 +1,5 @@
 import type { Message } from '../dynamic/types.ts';
+import { epochNow, sentAtOf } from '../dynamic/changes.ts';
 import type { OverviewSource, RuntimeState, ServiceInfo } from '../dynamic/runtime.ts';
 import type { Handler } from '../http/context.ts';
 import type { Provider } from '../providers/provider.ts';
@@ -67,7 +68,17 @@ export class RuntimeStage {
   }
 
   /** A provider's new snapshot. */
-  push(message: Message): void { this.#watcher.push(message); }
+  push(message: Message): void {
+    const sent = sentAtOf(message);
+    this.#pendingSince = Math.min(this.#pendingSince, sent ?? epochNow());
+    this.#watcher.push(message);
+  }
+
+  /**
+   * When the oldest configuration not yet applied left its provider's thread or process (else: arrived here), epoch
+   * ms: the log's `sinceSentMs` is what a change took from there to live tables (decoding, waiting, building, swapping).
+   */
+  #pendingSince = Infinity;
 
   /** Runs the providers, each snapshot they emit pushed here, until `signal` aborts; settles once all have stopped. */
   watch(providers: readonly Provider[], signal: AbortSignal): Promise<void> {
@@ -176,12 +187,16 @@ export class RuntimeStage {
       const r = result.state.routers[name];
       if (r?.error?.length) log.warn('router has errors', { router: r.name, status: r.status, error: r.error.join('; ') });
     }
+    // The tables go live first: the figures logged include the swap.
+    this.#options.onApply(result);
     const { work } = result;
+    const sinceSent = Number.isFinite(this.#pendingSince) ? epochNow() - this.#pendingSince : undefined;
+    this.#pendingSince = Infinity;
     log.debug('configuration applied', {
       full: work.full, routers: work.routers.length, services: work.services.length, middlewares: work.middlewares.length,
       ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(sinceSent !== undefined ? { sinceSentMs: Math.round(sinceSent * 10) / 10 } : {}),
     });
-    this.#options.onApply(result);
   }
 }
 

@@ -5,7 +5,7 @@ import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Logger } from '../util/log.ts';
 import { defaultProviders } from './providers.ts';
 import { startGateway, type Gateway } from './gateway.ts';
-import { DeltaFanout, DeltaReceiver, type MessageDelta } from './deltas.ts';
+import { DeltaFanout, DeltaReceiver, type FanoutMessage } from './deltas.ts';
 import { TrafficStore, TRAFFIC_SECONDS, type TrafficFrame } from '../metrics/traffic.ts';
 
 /**
@@ -13,8 +13,7 @@ import { TrafficStore, TRAFFIC_SECONDS, type TrafficFrame } from '../metrics/tra
  * together), or every provider's whole snapshot to a worker that starts or fell behind.
  */
 type ToWorker =
-  | { type: 'tagway:delta'; seq: number; delta: MessageDelta }
-  | { type: 'tagway:snapshot'; seq: number; messages: Message[] }
+  | FanoutMessage
   | { type: 'tagway:status'; statuses: ProviderStatus[] }
   | { type: 'tagway:traffic'; frames: TrafficFrame[] };
 

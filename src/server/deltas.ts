@@ -4,7 +4,7 @@
  * message shares every unchanged item with its previous one and notes what changed (dynamic/changes.ts), so its
  * runtime rebuilds what the primary's change reaches and nothing else.
  */
-import { changesSince, noteChanges, type MessageChanges } from '../dynamic/changes.ts';
+import { changesSince, epochNow, noteChanges, noteSentAt, type MessageChanges } from '../dynamic/changes.ts';
 import type { Configuration, ItemIssue, Message } from '../dynamic/types.ts';
 
 const KINDS = ['routers', 'services', 'middlewares'] as const;
@@ -89,8 +89,8 @@ function sameRest(a: ReturnType<typeof restOf>, b: ReturnType<typeof restOf>): b
   return true;
 }
 
-/** What a fan-out sends one peer. */
-export type FanoutMessage = { type: 'tagway:delta'; seq: number; delta: MessageDelta } | { type: 'tagway:snapshot'; seq: number; messages: Message[] };
+/** What a fan-out sends one peer; `sentAt`: when (epoch ms), so the peer can tell how long it took to apply. */
+export type FanoutMessage = { type: 'tagway:delta'; seq: number; delta: MessageDelta; sentAt?: number } | { type: 'tagway:snapshot'; seq: number; messages: Message[]; sentAt?: number };
 
 /**
  * The primary's side of the protocol, for any number of peers (workers): every provider message becomes one
@@ -122,7 +122,7 @@ export class DeltaFanout<P> {
     const delta = encodeDelta(this.#last.get(message.providerName), message);
     this.#last.set(message.providerName, message);
     if (!delta) return;
-    const m: FanoutMessage = { type: 'tagway:delta', seq: ++this.#seq, delta };
+    const m: FanoutMessage = { type: 'tagway:delta', seq: ++this.#seq, delta, sentAt: epochNow() };
     for (const [peer, state] of this.#peers) {
       if (state.behind) continue;
       if (this.#seq - state.acked > this.#maxUnacked) { state.behind = true; this.#onLag?.(peer, this.#seq - 1 - state.acked); continue; }
@@ -133,7 +133,7 @@ export class DeltaFanout<P> {
   /** A peer starts (or asks to start over): it gets every provider's snapshot. */
   join(peer: P): void {
     this.#peers.set(peer, { acked: this.#seq, behind: false });
-    this.#send(peer, { type: 'tagway:snapshot', seq: this.#seq, messages: [...this.#last.values()] });
+    this.#send(peer, { type: 'tagway:snapshot', seq: this.#seq, messages: [...this.#last.values()], sentAt: epochNow() });
   }
 
   /** The peer applied everything up to `seq`; a peer left behind catches up from a snapshot now. */
@@ -161,12 +161,16 @@ export class DeltaReceiver {
   receive(m: FanoutMessage): { messages: Message[]; reply?: { type: 'tagway:ack'; seq: number } | { type: 'tagway:resync' } } {
     if (m.type === 'tagway:snapshot') {
       this.#seq = m.seq;
-      for (const message of m.messages) this.#messages.set(message.providerName, message);
+      for (const message of m.messages) {
+        this.#messages.set(message.providerName, message);
+        if (m.sentAt !== undefined) noteSentAt(message, m.sentAt);
+      }
       return { messages: m.messages, reply: { type: 'tagway:ack', seq: m.seq } };
     }
     if (this.#seq === -1) return { messages: [] }; // waiting for a snapshot, which includes this delta
     if (m.seq !== this.#seq + 1) { this.#seq = -1; return { messages: [], reply: { type: 'tagway:resync' } }; }
     const message = applyDelta(this.#messages.get(m.delta.providerName), m.delta);
+    if (m.sentAt !== undefined) noteSentAt(message, m.sentAt);
     this.#messages.set(message.providerName, message);
     this.#seq = m.seq;
     return { messages: [message], reply: { type: 'tagway:ack', seq: m.seq } };

@@ -66,6 +66,9 @@ describe('the Consul Catalog provider on a worker thread', () => {
     catalog!.register(instance('web-1', 'web', up.port, ['traefik.http.routers.web.rule=Host(`web.test`)']));
     await waitForState(gateway, (s) => s.routers['web@consulcatalog'] !== undefined, THREAD_START_MS);
 
+    const webRecord = gateway.state().routers['web@consulcatalog'];
+    const rebuilt: Array<{ full: boolean; routers: string[] }> = [];
+    gateway.on('reload', (_state: RuntimeState, work: { full: boolean; routers: string[] }) => rebuilt.push({ full: work.full, routers: work.routers }));
     const first = provider.worker!;
     const died = once(first, 'exit');
     await first.terminate(); // as an out-of-memory kill or a crash would end it
@@ -82,6 +85,10 @@ describe('the Consul Catalog provider on a worker thread', () => {
     const healed = await consulStatus(admin);
     assert.equal(healed?.error, undefined);
     assert.equal(healed?.counters?.['threadRestarts'], 1);
+    // The new thread's first configuration is a whole snapshot: compared item by item, only the new router is built.
+    assert.deepEqual(rebuilt.filter((b) => b.full), [], 'no full build after the restart');
+    assert.deepEqual([...new Set(rebuilt.flatMap((b) => b.routers))], ['api@consulcatalog']);
+    assert.equal(gateway.state().routers['web@consulcatalog'], webRecord, 'the unchanged router kept its build');
   });
 
   it('ends the thread and its Consul connections on close()', async (t) => {

@@ -21,7 +21,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'src/cli.ts');
 const SERVICES = 200;
 
-interface LogLine { message?: string; worker?: number; entryPoint?: string; address?: string; full?: boolean; pid?: number }
+interface LogLine { message?: string; worker?: number; entryPoint?: string; address?: string; full?: boolean; routers?: number; services?: number; pid?: number }
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -68,6 +68,7 @@ describe('workers under churn', () => {
     const listening = new Set<number>();
     /** Builds each worker applied (counted from its log), and the primary's lag warnings. */
     const applied = new Map<number, number>();
+    const builds: Array<{ worker: number; full: boolean; routers: number }> = [];
     let lagging = 0;
     onJsonLines<LogLine>(child, (line) => {
       if (line.worker !== undefined) workers.add(line.worker);
@@ -75,7 +76,10 @@ describe('workers under churn', () => {
         addresses.set(line.entryPoint, line.address);
         if (line.worker !== undefined) listening.add(line.worker);
       }
-      if (line.message === 'configuration applied' && line.worker !== undefined) applied.set(line.worker, (applied.get(line.worker) ?? 0) + 1);
+      if (line.message === 'configuration applied' && line.worker !== undefined) {
+        applied.set(line.worker, (applied.get(line.worker) ?? 0) + 1);
+        builds.push({ worker: line.worker, full: line.full ?? false, routers: line.routers ?? 0 });
+      }
       if (line.message?.startsWith('worker lagging')) lagging++;
     });
     const exitedEarly = once(child, 'exit').then(() => { throw new Error('tagway exited early'); });
@@ -120,11 +124,20 @@ describe('workers under churn', () => {
       await waitFor('the running worker applies the flip', () => (applied.get(running) ?? 0) > before, { timeoutMs: 10_000 });
     }
     const stoppedBuilds = applied.get(stopped) ?? 0;
+    const buildsBefore = builds.length;
     process.kill(stopped, 'SIGCONT');
     // It applies what it had queued, answers, and gets a snapshot: every flip shows in both workers.
     await waitFor('the stopped worker builds again', () => (applied.get(stopped) ?? 0) > stoppedBuilds, { timeoutMs: 10_000 });
     for (const [service, want] of flipped) {
       await waitFor(`svc-${service} with ${want} servers in both workers`, () => bothShow(admin, service, want), { timeoutMs: 10_000, intervalMs: 20 });
+    }
+    // The snapshot is compared item by item with what the worker has: it rebuilds the flipped services' routers,
+    // never the whole catalog (a snapshot used to rebuild all ${SERVICES}).
+    const catchUp = builds.slice(buildsBefore).filter((b) => b.worker === stopped);
+    assert.ok(catchUp.length > 0);
+    for (const b of catchUp) {
+      assert.equal(b.full, false, 'no full build to catch up');
+      assert.ok(b.routers <= flipped.size, `a catch-up build rebuilt ${b.routers} routers (${flipped.size} services flipped)`);
     }
 
     const exited = once(child, 'exit');

@@ -111,7 +111,9 @@ async function run(services: number, workers: number, catalogAddress: string, fl
         continue;
       }
       if (!line.includes('configuration applied')) continue;
-      try { const j = JSON.parse(line) as { full: boolean; ms: number }; builds.push({ full: j.full, ms: j.ms }); } catch { /* not json */ }
+      // sinceSentMs: from the configuration leaving the provider's thread (or the primary) to live tables, decoding
+      // and waiting included; ms: the runtime's build alone (in-process providers)
+      try { const j = JSON.parse(line) as { full: boolean; ms: number; sinceSentMs?: number }; builds.push({ full: j.full, ms: j.sinceSentMs ?? j.ms }); } catch { /* not json */ }
     }
   };
   const started = performance.now();
@@ -145,7 +147,9 @@ async function run(services: number, workers: number, catalogAddress: string, fl
     }, 120_000, 100);
     if (!ready) throw new Error(`tagway did not route ${services} services within 120 s: ${gw.stderr()}`);
     const startMs = performance.now() - started;
-    // The first configuration of the catalog: the largest build before traffic (the internal provider's comes first).
+    // The first configuration of the catalog: the largest build before traffic (the internal provider's comes first),
+    // from the catalog's message leaving the provider thread (workers 1) or the primary (workers 2, the slower worker)
+    // to the route tables live: decoding, waiting, the runtime's build and the swap.
     const coldBuildMs = builds.length ? Math.max(...builds.map((b) => b.ms)) : undefined;
     const url = `http://127.0.0.1:${web}/`;
     const host = churnHost(Math.floor(services / 2));

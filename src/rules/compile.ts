@@ -252,17 +252,42 @@ export function compileRule(rule: string): CompiledRuleWithHelpers | RuleError {
     throw error;
   }
   const constraint = hostConstraint(root, true, leaves);
-  const chains = new Map<Expr, Chain>();
-  const compiled: CompiledRuleWithHelpers = {
-    ok: true,
-    rule,
-    match: toMatcher(root, leaves),
-    hosts: constraint === undefined ? undefined : [...constraint.exact],
-    explain: explainer(rule, root, leaves),
-    specialize: (host) => specialize(root, leaves, host, chains),
-  };
-  if (constraint !== undefined && constraint.patterns.size > 0) compiled.hostPatterns = [...constraint.patterns];
-  return compiled;
+  return new Compiled(rule, root, leaves, toMatcher(root, leaves), constraint);
+}
+
+/**
+ * A compiled rule. `explain` and `specialize` are methods, and what they need beyond the tree (the explainer, the
+ * chains of host matchers) is made on their first call: a route table of 5,000 `Host` rules asks each rule to
+ * specialize once and never to explain, so a rule holds its matcher and its tree, not five closures (issue 17).
+ */
+class Compiled implements CompiledRuleWithHelpers {
+  readonly ok = true;
+  readonly rule: string;
+  readonly match: MatchFn;
+  readonly hosts: string[] | undefined;
+  declare hostPatterns?: string[];
+  readonly #root: Expr;
+  readonly #leaves: Map<Expr, Leaf>;
+  #chains: Map<Expr, Chain> | undefined;
+  #explain: ((req: MatchRequest) => string | undefined) | undefined;
+
+  constructor(rule: string, root: Expr, leaves: Map<Expr, Leaf>, match: MatchFn, constraint: HostSet | undefined) {
+    this.rule = rule;
+    this.match = match;
+    this.hosts = constraint === undefined ? undefined : [...constraint.exact];
+    if (constraint !== undefined && constraint.patterns.size > 0) this.hostPatterns = [...constraint.patterns];
+    this.#root = root;
+    this.#leaves = leaves;
+  }
+
+  explain(req: MatchRequest): string | undefined {
+    this.#explain ??= explainer(this.rule, this.#root, this.#leaves);
+    return this.#explain(req);
+  }
+
+  specialize(host: string): boolean | MatchFn {
+    return specialize(this.#root, this.#leaves, host, this.#chains ??= new Map());
+  }
 }
 
 /** The lower-cased `Host(...)` arguments of a rule, or undefined when the rule does not parse. */

@@ -59,6 +59,9 @@ function headerValue(req: MatchRequest, key: string): string {
   return v === undefined ? `header ${key} absent` : `header ${key}: ${JSON.stringify(v)}`;
 }
 
+/** What a host matcher looked at (one function for every `Host` leaf: it captures nothing). */
+function observedHost(req: MatchRequest): string { return `host ${JSON.stringify(req.host)}`; }
+
 /** Traefik's `Host`: exact, `*.` one label, `**.` one or more labels (DomainMatchHostExpression). */
 function buildHost([arg]: Arg[]): Leaf {
   if (!isAscii(arg!.value)) {
@@ -66,7 +69,7 @@ function buildHost([arg]: Arg[]): Leaf {
   }
   let expr = arg!.value.toLowerCase();
   if (expr.endsWith('.')) expr = expr.slice(0, -1);
-  const observed = (req: MatchRequest): string => `host ${JSON.stringify(req.host)}`;
+  const observed = observedHost;
   if (expr.startsWith('**.')) {
     const tail = expr.slice(2);
     return {

@@ -113,12 +113,14 @@ export function buildMiddleware(name: string, def: Middleware, resolve: Resolve,
     return new MiddlewareError('TAGWAY_MIDDLEWARE_CONFIG', `${type}: ${(err as Error).message}`, { cause: err });
   }
   const span = spec.span;
+  // One attributes object per middleware, however many routers wrap it (read-only for the tracer, as per request).
+  const attributes = { 'traefik.middleware.name': name };
   let closed = false;
   return {
     name,
     type,
     ...(wrapper.warnings !== undefined && wrapper.warnings.length > 0 ? { warnings: wrapper.warnings } : {}),
-    wrap(next: Handler): Handler { return traced(wrapper.wrap(next), span, name); },
+    wrap(next: Handler): Handler { return traced(wrapper.wrap(next), span, attributes); },
     close() {
       if (closed) return;
       closed = true;
@@ -131,8 +133,7 @@ export function buildMiddleware(name: string, def: Middleware, resolve: Resolve,
  * With `detailed` tracing, each middleware runs inside an INTERNAL span named by its type (Traefik's span
  * tree); the span ends when the response is done. Otherwise the handler runs bare.
  */
-function traced(inner: Handler, span: string, name: string): Handler {
-  const attributes = { 'traefik.middleware.name': name };
+function traced(inner: Handler, span: string, attributes: Readonly<Record<string, string>>): Handler {
   return function middlewareStep(ctx: RequestContext) {
     const trace = ctx.trace;
     if (trace?.verbosity !== 'detailed' || !trace.enterStep) { inner(ctx); return; }

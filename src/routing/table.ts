@@ -103,44 +103,50 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
     this.#hasPatterns = this.#single.size > 0 || this.#double.size > 0;
   }
 
-  /** Puts a route's slots in its buckets; `sorted`: insert at its place (a patch) rather than append (a build). */
-  #place(placed: Placed<T>, sorted: boolean): Set<string> {
-    const touched = new Set<string>();
+  /**
+   * Puts a route's slots in its buckets; `sorted`: insert at its place (a patch) rather than append (a build). The
+   * exact hosts whose buckets changed go to `touched` (a patch settles them).
+   */
+  #place(placed: Placed<T>, sorted: boolean, touched?: Set<string>): void {
     const { index, input } = placed;
-    const add = (map: Map<string, Array<Slot<T>>>, key: string, slot: Slot<T>, host?: string): void => {
-      let list = map.get(key);
-      if (list === undefined) map.set(key, list = []);
-      if (!sorted) {
-        if (list.length > 0 && list[list.length - 1]!.index === slot.index) return;
-        list.push(slot);
-      } else {
-        const at = lowerBound(list, slot.index);
-        if (list[at]?.index === slot.index) return;
-        list.splice(at, 0, slot);
-      }
-      placed.slots.push(host === undefined ? { slot, list } : { slot, list, host });
-      if (host !== undefined) touched.add(host);
-    };
-    const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
     const { hosts, hostPatterns } = input.rule;
     // `Host(\`*\`)` matches every request, the empty host included (Traefik v3.7): no bucket can hold it.
     if (hosts === undefined || hostPatterns?.includes('*')) {
+      const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
       if (sorted) this.#generic.splice(lowerBound(this.#generic, index), 0, slot); else this.#generic.push(slot);
       placed.slots.push({ slot, list: this.#generic });
-      return touched;
+      return;
     }
     for (const h of hosts) {
       // In the bucket of host h every request has host h: fold the host matchers once, here.
       const special = input.rule.specialize ? input.rule.specialize(h) : input.rule.match;
       if (special === false) continue; // cannot match with this host (e.g. the empty host)
       const decided = special === true;
-      add(this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided }, h);
+      this.#add(placed, this.#exact, h, { index, match: decided ? ALWAYS : special, value: input.value, decided }, sorted, h);
+      touched?.add(h);
     }
-    for (const p of hostPatterns ?? []) {
-      if (p.startsWith('**.')) add(this.#double, p.slice(3), slot);
-      else add(this.#single, p.slice(1), slot);
+    if (hostPatterns !== undefined && hostPatterns.length > 0) {
+      const slot: Slot<T> = { index, match: input.rule.match, value: input.value, decided: false };
+      for (const p of hostPatterns) {
+        if (p.startsWith('**.')) this.#add(placed, this.#double, p.slice(3), slot, sorted);
+        else this.#add(placed, this.#single, p.slice(1), slot, sorted);
+      }
     }
-    return touched;
+  }
+
+  /** One slot of a route into the bucket `key` of `map` (once per route and bucket). */
+  #add(placed: Placed<T>, map: Map<string, Array<Slot<T>>>, key: string, slot: Slot<T>, sorted: boolean, host?: string): void {
+    let list = map.get(key);
+    if (list === undefined) map.set(key, list = []);
+    if (!sorted) {
+      if (list.length > 0 && list[list.length - 1]!.index === slot.index) return;
+      list.push(slot);
+    } else {
+      const at = lowerBound(list, slot.index);
+      if (list[at]?.index === slot.index) return;
+      list.splice(at, 0, slot);
+    }
+    placed.slots.push(host === undefined ? { slot, list } : { slot, list, host });
   }
 
   /**
@@ -180,7 +186,7 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
     const refused: Array<{ name: string; error: unknown }> = [];
     for (const placed of fresh) {
       try {
-        for (const host of this.#place(placed, true)) touched.add(host);
+        this.#place(placed, true, touched);
         this.#byName.set(placed.input.name, placed);
       } catch (error) {
         refused.push({ name: placed.input.name, error });
@@ -220,7 +226,7 @@ class IndexedRouteTable<T> implements PatchableRouteTable<T> {
       this.#ordered[old.index] = placed;
       this.#byName.set(input.name, placed);
       try {
-        for (const host of this.#place(placed, true)) touched.add(host);
+        this.#place(placed, true, touched);
       } catch (error) {
         refused.push({ name: input.name, error });
         this.#unplace(placed, touched);

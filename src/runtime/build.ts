@@ -189,13 +189,13 @@ export class IncrementalRuntime {
 
     // Services: the changed ones and the services that name them (weighted, mirroring, failover).
     const sBuild = closure(changes.services, this.#serviceUsers);
-    for (const name of sBuild) this.#baseService(name);
+    sBuild.forEach((name) => this.#baseService(name));
 
     // Middlewares: the changed ones, those naming a rebuilt service, and every chain that holds one, transitively.
     const mwStart = new Set<string>(changes.middlewares);
-    for (const svc of sBuild) for (const m of this.#mwServiceUsers.get(svc) ?? []) mwStart.add(m);
+    sBuild.forEach((svc) => { const users = this.#mwServiceUsers.get(svc); if (users !== undefined) for (const m of users) mwStart.add(m); });
     const mwBuild = closure(mwStart, this.#chainUsers);
-    for (const name of mwBuild) this.#mwResults.delete(name);
+    mwBuild.forEach((name) => this.#mwResults.delete(name));
     const service = (qualified: string): Handler | Error => {
       const by = resolver.current;
       let got: Handler | Error;
@@ -215,18 +215,21 @@ export class IncrementalRuntime {
     const mwNew = new Map<string, MiddlewareEntry | Error>();
     const sInfo = new Set<string>(sBuild);
     const handlerServices = new Set<string>(sBuild);
-    for (const name of mwBuild) {
-      for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
+    mwBuild.forEach((name) => {
+      const uses = this.#mwServiceUse.get(name);
+      if (uses === undefined) return;
+      for (const use of uses) { sInfo.add(use.service); handlerServices.add(use.service); }
       this.#mwServiceUse.delete(name);
-    }
-    for (const name of [...mwBuild].sort()) this.#baseMiddleware(name, resolver, mwNew);
-    for (const name of mwBuild) for (const use of this.#mwServiceUse.get(name) ?? []) { sInfo.add(use.service); handlerServices.add(use.service); }
+    });
+    const mwOrder = [...mwBuild].sort();
+    for (let i = 0; i < mwOrder.length; i++) this.#baseMiddleware(mwOrder[i]!, resolver, mwNew);
+    mwBuild.forEach((name) => { const uses = this.#mwServiceUse.get(name); if (uses !== undefined) for (const use of uses) { sInfo.add(use.service); handlerServices.add(use.service); } });
 
     // Routers: the changed ones, those of a rebuilt service or middleware, those whose issues changed.
     const rBuild = new Set<string>(changes.routers);
-    const originsOf = (copies: Iterable<string> | undefined): void => { for (const c of copies ?? []) rBuild.add(this.#originOf.get(c) ?? c); };
-    for (const s of sBuild) originsOf(this.#routersByService.get(s));
-    for (const m of mwBuild) originsOf(this.#routersByMiddleware.get(m));
+    const originsOf = (copies: Iterable<string> | undefined): void => { if (copies !== undefined) for (const c of copies) rBuild.add(this.#originOf.get(c) ?? c); };
+    sBuild.forEach((s) => originsOf(this.#routersByService.get(s)));
+    mwBuild.forEach((m) => originsOf(this.#routersByMiddleware.get(m)));
     for (const key of issueChanged) {
       const [kind, name] = key.split('\0') as [IssueKind, string];
       if (kind === 'router') rBuild.add(name);
@@ -289,7 +292,10 @@ export class IncrementalRuntime {
     };
     // Full builds go in configuration order (as the providers gave it); updates in any order (same result).
     const round: RouterRound = { b, copiesOf, computeCopies, touch, removedCopies, rebuilt };
-    for (const origin of full ? Object.keys(http.routers) : rBuild) this.#buildOrigin(origin, round);
+    if (full) {
+      const origins = Object.keys(http.routers);
+      for (let i = 0; i < origins.length; i++) this.#buildOrigin(origins[i]!, round);
+    } else rBuild.forEach((origin) => this.#buildOrigin(origin, round));
     for (const key of issueChanged) {
       const [kind, name] = key.split('\0') as [IssueKind, string];
       (kind === 'router' ? rInfo : kind === 'service' ? sInfo : mInfo).add(name);
@@ -297,31 +303,26 @@ export class IncrementalRuntime {
 
     // The middleware instances now in use; those replaced or dropped retire once the build is live.
     const retired: MiddlewareEntry[] = [];
-    for (const name of mwBuild) {
+    mwBuild.forEach((name) => {
       const now = mwNew.get(name);
       if (now === undefined) this.#mwResults.delete(name); else this.#mwResults.set(name, now);
       const before = this.#mwEntries.get(name);
       if (now === undefined || now instanceof Error) this.#mwEntries.delete(name); else this.#mwEntries.set(name, now);
       if (before && before !== now) retired.push(before);
-    }
+    });
     if (full) for (const [name, entry] of previousMws) if (this.#mwEntries.get(name) !== entry) retired.push(entry);
 
     // What the API shows: bases with the usedBy, service errors and provider issues of now.
-    for (const name of sInfo) this.#finalService(name);
-    for (const name of mInfo) this.#finalMiddleware(name);
-    for (const copy of removedCopies) if (!this.#routers.has(copy)) this.#put('routers', copy, undefined);
-    for (const origin of rInfo) this.#finalRouters(origin);
+    sInfo.forEach((name) => this.#finalService(name));
+    mInfo.forEach((name) => this.#finalMiddleware(name));
+    for (let i = 0; i < removedCopies.length; i++) if (!this.#routers.has(removedCopies[i]!)) this.#put('routers', removedCopies[i]!, undefined);
+    rInfo.forEach((origin) => this.#finalRouters(origin));
 
     if (full) this.#compileTables();
     else this.#patchTables(removedCopies, rebuilt);
 
     const released: string[] = [];
-    for (const s of handlerServices) {
-      let held = false;
-      for (const copy of this.#routersByService.get(s) ?? []) if (this.#routers.get(copy)?.handlerService === s) { held = true; break; }
-      for (const m of held ? [] : this.#mwServiceUsers.get(s) ?? []) if (this.#mwServiceUse.get(m)?.some((u) => u.service === s && u.error === undefined)) { held = true; break; }
-      if (!held) released.push(s);
-    }
+    if (!full) handlerServices.forEach((s) => { if (!this.#held(s)) released.push(s); });
     return {
       state: this.#state, summary: this.#summary, tables: this.#tables, tlsTables: this.#tlsTables, hostOptions: this.#routerTls.hostOptions,
       middlewares: this.#mwEntries, retired, ...(full ? {} : { released, serviceRecords: [...sInfo] }),
@@ -424,6 +425,15 @@ export class IncrementalRuntime {
         for (const m of uses.middlewares) addTo(this.#routersByMiddleware, m, copy);
       }
     }
+  }
+
+  /** Whether a router or a middleware (errors' page) still holds the live handler of service `s`. */
+  #held(s: string): boolean {
+    const copies = this.#routersByService.get(s);
+    if (copies !== undefined) for (const copy of copies) if (this.#routers.get(copy)?.handlerService === s) return true;
+    const mws = this.#mwServiceUsers.get(s);
+    if (mws !== undefined) for (const m of mws) if (this.#mwServiceUse.get(m)?.some((u) => u.service === s && u.error === undefined)) return true;
+    return false;
   }
 
   /** Indexes the providers' issues by item; returns the items whose issues changed. */
@@ -529,7 +539,10 @@ export class IncrementalRuntime {
       for (const ep of Object.keys(this.#env.entryPoints)) {
         const list: Array<RouteInput<Route>> = [];
         // (a router the table refused before stays out, as a patch leaves it: a full build has none yet)
-        for (const rec of this.#routers.values()) if (!rec.refused) for (const r of rec.routes) if (r.ep === ep && r.tls === tls) list.push(r.route);
+        this.#routers.forEach((rec) => {
+          if (rec.refused) return;
+          for (let i = 0; i < rec.routes.length; i++) { const r = rec.routes[i]!; if (r.ep === ep && r.tls === tls) list.push(r.route); }
+        });
         try {
           world.set(ep, buildRouteTable(list));
         } catch {

@@ -122,10 +122,9 @@ function compileRuleCached(rule: string): ReturnType<typeof compileRule> {
 /** The qualified names a router refers to (usedBy counts every router that names an item). */
 function usesOf(name: string, router: Router): { service?: string; middlewares: string[] } {
   const provider = providerOf(name);
-  return {
-    ...(router.service ? { service: qualify(router.service, provider) } : {}),
-    middlewares: (router.middlewares ?? []).map((ref) => qualify(ref, provider)),
-  };
+  const middlewares: string[] = [];
+  if (router.middlewares !== undefined) for (const ref of router.middlewares) middlewares.push(qualify(ref, provider));
+  return router.service ? { service: qualify(router.service, provider), middlewares } : { middlewares };
 }
 
 /** The router's existing entry points, sorted; an unknown one is a warning, none at all disables it. */

@@ -59,7 +59,11 @@ export class ServiceRegistry implements ServiceSource {
   constructor(pools: PoolRegistry, forwardingTimeouts?: ForwardingTimeouts) {
     this.#pools = pools;
     this.#default = defaultTransport(forwardingTimeouts);
+    this.#defaultResolved = { json: '', transport: this.#default };
   }
+
+  /** What most services name: no serversTransport (one object for all of them). */
+  readonly #defaultResolved: { json: string; transport: UpstreamTransport };
 
   /**
    * The `serversTransports` of the configuration about to be built (qualified names). Call before the build's
@@ -71,7 +75,7 @@ export class ServiceRegistry implements ServiceSource {
 
   /** The transport a service names (qualified by the service's provider when unqualified), or its error. */
   #transportFor(name: string, ref: string | undefined): { json: string; transport: UpstreamTransport | Error } {
-    if (ref === undefined || ref === '' || ref === 'default@internal') return { json: '', transport: this.#default };
+    if (ref === undefined || ref === '' || ref === 'default@internal') return this.#defaultResolved;
     const qualified = qualify(ref, providerOf(name));
     const def = this.#transports[qualified];
     if (def === undefined) {

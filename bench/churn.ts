@@ -24,6 +24,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { CAN_PIN, freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
 import { treeCpuSeconds } from './lib/procstat.ts';
+import { builtGateway, compiledHelper } from './lib/compiled.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SERVICES = arg('services', '1000,5000').split(',').map(Number);
@@ -39,6 +40,7 @@ const tagwayCpus = (workers: number): string => (workers > 1 ? `${SUT_CPUS},${GE
 /** The issue's targets at 5,000 services (issue 17, "Must show"). */
 const TARGETS = { throughput: 0.9, p99: 1.5, maxMs: 50, visibleMs: 1000, coldBuildMs: 1000 };
 const ROOT = resolve(import.meta.dirname, '..');
+const GATEWAY = builtGateway(ROOT, (line) => process.stderr.write(line + '\n'));
 const log = (line: string): void => { process.stderr.write(line + '\n'); };
 
 interface Steady { count: number; errors: number; p50: number; p99: number; max: number }
@@ -67,7 +69,7 @@ function threadCpuMs(pid: number, tid: number | undefined): number | undefined {
 async function steady(url: string, host: string, seconds: number, onStart?: () => void): Promise<Steady> {
   let out = '';
   let started = false;
-  const child = await spawnChild('steady-client', process.execPath, ['--import', 'tsx', 'bench/lib/steady-client.ts', JSON.stringify({ url, host, seconds })], {
+  const child = await spawnChild('steady-client', process.execPath, [compiledHelper('bench/lib/steady-client.ts'), JSON.stringify({ url, host, seconds })], {
     cwd: ROOT, cpus: GEN_CPUS,
     onStdout: (c) => { out += c; if (!started && out.includes('START\n')) { started = true; onStart?.(); } },
   });
@@ -118,7 +120,9 @@ async function run(services: number, workers: number, catalogAddress: string, fl
   };
   const started = performance.now();
   // Spawned here rather than with spawnChild: its log (stderr) carries the build times. taskset execs node.
-  const argv = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), '--import', 'tsx', 'src/cli.ts',
+  // Production's JavaScript (dist/, what `npm run build` and the image run), not the source through tsx: its loader
+  // wraps every named function (esbuild's keepNames), tens of ms of a cold build.
+  const argv = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), GATEWAY,
     `--entryPoints.web.address=127.0.0.1:${web}`, `--entryPoints.traefik.address=127.0.0.1:${admin}`, '--api.insecure=true',
     `--providers.consulCatalog.endpoint.address=${catalogAddress}`, '--providers.consulCatalog.exposedByDefault=true',
     '--providers.providersThrottleDuration=0s', `--workers=${workers}`, '--log.level=DEBUG', '--log.format=json'];
@@ -218,7 +222,7 @@ const CORES = availableParallelism(); // before this process is pinned (it count
 // This process (devcatalog, API probes) on the generator's core too.
 const selfPinned = CAN_PIN && spawnSync('taskset', ['-a', '-p', '-c', GEN_CPUS, String(process.pid)], { stdio: 'ignore' }).status === 0;
 const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
-const upstreams = await Promise.all([0, 1, 2].map((i) => spawnChild(`upstream-${i}`, process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cwd: ROOT, cpus: GEN_CPUS, readyLine: /^READY (\d+)/ })));
+const upstreams = await Promise.all([0, 1, 2].map((i) => spawnChild(`upstream-${i}`, process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cwd: ROOT, cpus: GEN_CPUS, readyLine: /^READY (\d+)/ })));
 const ports = upstreams.map((u) => Number(u.ready![1]));
 const rows: Row[] = [];
 try {

@@ -50,32 +50,16 @@ export interface EntryPointModel {
 }
 
 /**
- * Traefik's aggregator and `applyModel` for HTTP routers (names qualified): a router without entry points gets
+ * Traefik's aggregator and `applyModel` for one HTTP router (names qualified): a router without entry points gets
  * the default ones; then, on each entry point that has a model, the router is copied with that entry point
  * alone and the model's middlewares first, named `<entryPoint>-<name>` when it had several entry points.
- * Entry points without a model stay together on the original router. `renamed` maps an original name to the
- * names it became (for attaching provider issues).
+ * Entry points without a model stay together on the original router. Returns the routers it becomes as
+ * [name, router] pairs (no object keyed by name: a runtime that builds routers one by one makes no throwaway
+ * object shape per router).
  *
  * @example
- * applyEntryPointModels({ 'r@file': { rule: 'Path(`/`)', entryPoints: ['web', 'admin'] } }, ['web'], new Map([['web', { middlewares: ['auth@file'] }]]))
- * // routers: { 'web-r@file': { …, entryPoints: ['web'], middlewares: ['auth@file'] }, 'r@file': { …, entryPoints: ['admin'] } }
- */
-export function applyEntryPointModels(routers: Record<string, Router>, defaultEntryPoints: string[], models: ReadonlyMap<string, EntryPointModel>):
-  { routers: Record<string, Router>; renamed: Map<string, string[]> } {
-  const out: Record<string, Router> = {};
-  const renamed = new Map<string, string[]>();
-  for (const [name, router] of Object.entries(routers)) {
-    const copies = routerCopies(name, router, defaultEntryPoints, models);
-    for (const [copy, r] of copies) out[copy] = r;
-    // A model applied: the copies carry its middlewares (a router no model touches keeps its own array).
-    if (copies.length !== 1 || copies[0]![1].middlewares !== router.middlewares) renamed.set(name, copies.map(([copy]) => copy));
-  }
-  return { routers: out, renamed };
-}
-
-/**
- * `applyEntryPointModels` for one router: the routers it becomes, as [name, router] pairs (no object keyed by
- * name: a runtime that builds routers one by one makes no throwaway object shape per router).
+ * routerCopies('r@file', { rule: 'Path(`/`)', entryPoints: ['web', 'admin'] }, ['web'], new Map([['web', { middlewares: ['auth@file'] }]]))
+ * // [['web-r@file', { …, entryPoints: ['web'], middlewares: ['auth@file'] }], ['r@file', { …, entryPoints: ['admin'] }]]
  */
 export function routerCopies(name: string, router: Router, defaultEntryPoints: string[], models: ReadonlyMap<string, EntryPointModel>): Array<[string, Router]> {
   const eps = router.entryPoints && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;

@@ -1,24 +1,11 @@
 import type { QualifiedIssue } from '../dynamic/aggregate.ts';
-import { addError, type ItemStatus, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
+import { addError, type MiddlewareInfo, type RouterInfo, type RuntimeState, type ServiceInfo } from '../dynamic/runtime.ts';
 import { DEFAULT_SOURCES, OBSERVABILITY_DEFAULTS } from '../http/observability.ts';
 
 /** The message of anything thrown (a throw need not be an Error). */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   try { return String(err); } catch { return 'unknown error'; }
-}
-
-/**
- * Runs the build of one item. Whatever it throws (a parser bug, a stack overflow on hostile input) disables
- * that item with the error on it, as Traefik's `AddError(err, true)` + `continue`: the other items still build.
- * `item` is called after the throw, so it can create the record when the throw came before it existed.
- */
-export function isolate(what: string, build: () => void, item: () => { status: ItemStatus; error?: string[] }): void {
-  try {
-    build();
-  } catch (err) {
-    addError(item(), `${what} could not be built: ${errorMessage(err)}`, true);
-  }
 }
 
 /** What the API shows for a router known only by its name (dropped by its provider, or unreadable). */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { aggregate, qualify, type Aggregated, type QualifiedIssue } from '../dynamic/aggregate.ts';
 import type { Configuration, Message } from '../dynamic/types.ts';
 import { changesSince } from '../dynamic/changes.ts';
@@ -61,7 +62,7 @@ export class ConfigurationAggregator {
           mine.set(name, value);
           // A message the provider did not note (a thread's or a worker's snapshot: every item a new object) is
           // compared by value: an item equal to the one built keeps its build (the configuration keeps its object).
-          if (compare && had !== undefined && sameValue(had, value)) return;
+          if (compare && had !== undefined && isDeepStrictEqual(had, value)) return;
           into[q] = value;
           changes[kind].add(q);
         };
@@ -93,38 +94,12 @@ export class ConfigurationAggregator {
 }
 
 function otherSectionsChanged(a: Configuration | undefined, b: Configuration | undefined): boolean {
-  const differ = (x: unknown, y: unknown): boolean => x !== y && !sameValue(x, y);
+  const differ = (x: unknown, y: unknown): boolean => x !== y && !isDeepStrictEqual(x, y);
   const ra = (a ?? {}) as unknown as Record<string, unknown>, rb = (b ?? {}) as unknown as Record<string, unknown>;
   for (const key of new Set([...Object.keys(ra), ...Object.keys(rb)])) if (key !== 'http' && key !== 'tls' && differ(ra[key], rb[key])) return true;
   const ha = (a?.http ?? {}) as unknown as Record<string, unknown>, hb = (b?.http ?? {}) as unknown as Record<string, unknown>;
   for (const key of new Set([...Object.keys(ha), ...Object.keys(hb)])) if (!(KINDS as readonly string[]).includes(key) && differ(ha[key], hb[key])) return true;
   return false;
-}
-
-/**
- * Whether two configuration values are the same data: the same primitives (`Object.is`), arrays of the same values,
- * plain objects with the same own keys (a key set to undefined is not a missing key) and the same values. Anything
- * else (a class instance, a function) is the same only as the same object: a false "different" costs a rebuild,
- * never a wrong result.
- */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!Object.hasOwn(b, k) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
-}
-
-function isPlain(o: object): boolean {
-  const proto = Object.getPrototypeOf(o) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /** Every provider's issues, names qualified, providers in name order (as `aggregate` lists them). */

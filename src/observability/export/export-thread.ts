@@ -31,8 +31,14 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
  * as the gateway's server responses, and a few exports a second were enough to make that shared code slower for
  * every request: at sampleRate 0.01 the gateway spent ~8% more CPU per request posting than not posting at all,
  * far beyond the posting itself (bench/run.ts --together, README). Here the main thread frames a batch (resource
- * and scope around the encoded spans) into a buffer of its own and hands that buffer over (transferred, not
- * copied); the thread gzips, posts, retries under the deadline and answers with the outcome.
+ * and scope around the encoded spans) into a buffer of its own and posts a copy of it; the thread gzips, posts,
+ * retries under the deadline and answers with the outcome.
+ *
+ * Copied, never transferred: a transfer detaches an ArrayBuffer, and the first detach in a process invalidates V8's
+ * ArrayBufferDetaching protector for good (`node --trace-protector-invalidation` shows it). From then on every
+ * typed-array and Buffer access of the process's optimized code (the HTTP parsers, socket writes) checks for a
+ * detached buffer, and the gateway spent ~30% more CPU per request at sampleRate 0.01 than at 0, after a single
+ * export (bench/run.ts --together, README). Copying a batch costs a memcpy of its bytes, once per batch.
  *
  * The thread does not keep the process alive while idle; it does while an export is pending, as the socket of an
  * export did on this thread. Startup errors (unreadable TLS files, a bad endpoint) still throw here, at construction.
@@ -70,7 +76,8 @@ export class WorkerChannel implements ExportChannel {
 
   send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     if (this.#gone !== '') return Promise.resolve({ ok: false, error: this.#gone });
-    // framed into memory of its own, sized once, that moves to the thread with the message
+    // framed into memory of its own, sized to the batch: postMessage copies its whole ArrayBuffer (see the class
+    // doc: never a transfer), and a buffer reused from batch to batch would be copied at its largest size
     const body = new BodyBuffer(batch.spans.byteLength + 1024);
     batch.frame(body, batch.spans);
     const bytes = body.bytes();
@@ -80,7 +87,7 @@ export class WorkerChannel implements ExportChannel {
       const pending: Pending = { resolve, timeoutMs, timer: undefined };
       this.#pending.set(id, pending);
       if (this.#ready) this.#guard(id, pending);
-      this.#worker.postMessage({ type: 'post', id, body: bytes, timeoutMs } satisfies ToExportThread, [bytes.buffer as ArrayBuffer]);
+      this.#worker.postMessage({ type: 'post', id, body: bytes, timeoutMs } satisfies ToExportThread);
     });
   }
 

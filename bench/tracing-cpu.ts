@@ -35,8 +35,10 @@ const VARIANTS = arg('variants', 'off,trace1,trace001').split(',');
 const BASE = process.argv.find((a) => a.startsWith('--base='))?.slice(7);
 /** `--cpu-prof=<dir>`: each gateway runs under `node --cpu-prof`, its profile in <dir>/<variant>/ (start-up and warm-up included). */
 const PROFILE_DIR = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11);
+/** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
+const NODE_ARGS = arg('node-args', '').split(',').filter((a) => a !== '');
 
-const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01, trace0: 0 };
+const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace05: 0.5, trace01: 0.1, trace001: 0.01, trace0001: 0.001, trace0: 0 };
 
 interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, sampleRate: RATES[v] })));
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections; load average ${loadAvg()}`);
+  console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);
   for (let round = 0; round < ROUNDS; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
     const line: string[] = [];
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
-      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
+      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...NODE_ARGS, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
       await ready(port, sut);
       await load(port, WARMUP);
       const cpu0 = treeCpuNs(sut.child.pid!);

@@ -35,6 +35,8 @@ export const TARGETS: readonly TargetSpec[] = [
   { id: 'tagway-base-trace001', label: '(b) tagway baseline (BENCH_BASELINE), tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 }, baseline: true },
   { id: 'tagway-trace1', label: '(b) tagway, tracing @1', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 1 } },
   { id: 'tagway-trace001', label: '(b) tagway, tracing @0.01', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0.01 } },
+  { id: 'tagway-trace0', label: '(b) tagway, tracing @0 (every request sampled out)', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0 } },
+  { id: 'tagway-base-trace0', label: '(b) tagway baseline (BENCH_BASELINE), tracing @0', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, sampleRate: 0 }, baseline: true },
   { id: 'tagway-dash', label: '(b) tagway, API + dashboard on', kind: 'tagway', cpus: SUT_CPUS, variant: { workers: 1, api: true } },
   { id: 'tagway-w2', label: '(b) tagway, workers=2', kind: 'tagway', cpus: '0,1', variant: { workers: 2 } },
   { id: 'fastify', label: '(c) @fastify/http-proxy', kind: 'fastify', cpus: SUT_CPUS },

@@ -81,8 +81,9 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     insecure: settings.insecure.value, attemptTimeoutMs: settings.timeout.value, userAgent: `tagway/${version}`, contentType: encoding.contentType,
     tls: { ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: settings.tls.insecureSkipVerify },
   };
-  const out: ExportChannel = (options.exportThread ?? true) ? new WorkerChannel(target) : new InlineChannel(createExporter(resolveExportTarget(target)));
-  const processor = new BoundedBatchProcessor(batch, out, options.logger ?? consoleLogger, {
+  const log = options.logger ?? consoleLogger;
+  const out: ExportChannel = (options.exportThread ?? true) ? new WorkerChannel(target, { log }) : new InlineChannel(createExporter(resolveExportTarget(target)));
+  const processor = new BoundedBatchProcessor(batch, out, log, {
     resource: buildResource(config, version, env), scope: { name: 'tagway', version }, encoding,
     attributeCountLimit: settings.limits.attributeCount.value, attributeValueLengthLimit: settings.limits.attributeValueLength.value,
     eventCountLimit: settings.limits.eventCount.value,

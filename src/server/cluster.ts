@@ -87,7 +87,7 @@ export async function runClustered(config: StaticConfig, log: Logger): Promise<{
     return { close: async () => { clearInterval(sender); process.off('message', onTraffic); await gw.close(); } };
   }
   // The Consul provider on a thread of its own, below the primary's loop, which accepts the workers' connections
-  // (node:cluster hands them over from here): a catalog change never delays one (provider-thread-priority.ts).
+  // (node:cluster hands them over from here): a catalog change never delays one (util/thread-priority.ts).
   const providers = defaultProviders(config, log, { thread: true });
   const abort = new AbortController();
   const broadcast = (m: ToWorker) => { for (const w of Object.values(cluster.workers ?? {})) w?.isConnected() && w.send(m); };

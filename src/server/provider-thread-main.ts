@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConsulCatalogProvider } from '../providers/consulcatalog/watcher.ts';
 import type { LogFields, Logger, LogLevel } from '../util/log.ts';
 import { DeltaFanout } from './deltas.ts';
-import { lowerThreadPriority } from './provider-thread-priority.ts';
+import { lowerThreadPriority } from '../util/thread-priority.ts';
 import type { FromThread, ThreadData, ThreadLogLevel, ToThread } from './provider-thread-protocol.ts';
 
 const port = parentPort;
@@ -43,7 +43,7 @@ function portLogger(min: LogLevel, base: LogFields): Logger {
   };
 }
 
-// Before anything else runs here: the thread gives way to the serving loop (provider-thread-priority.ts).
+// Before anything else runs here: the thread gives way to the serving loop (util/thread-priority.ts).
 const priority = data.nice === undefined ? undefined : lowerThreadPriority(data.nice);
 const logger = portLogger(data.logLevel, {});
 if (priority?.ok) logger.debug('provider thread runs below the serving loop', { tid: priority.tid, nice: priority.nice });

@@ -15,7 +15,7 @@ export interface ThreadData {
   logLevel: LogLevel;
   /** How often the thread looks for a change of its provider's status, ms. */
   statusEveryMs: number;
-  /** The thread's nice value (provider-thread-priority.ts); undefined leaves it as inherited. */
+  /** The thread's nice value (util/thread-priority.ts); undefined leaves it as inherited. */
   nice?: number;
 }
 

@@ -6,7 +6,6 @@
  * API and the operator see: the provider's status, its log lines, and the shutdown. A thread that dies is reported
  * (log and status) and started again after a growing delay; the last good configuration keeps routing meanwhile.
  */
-import { stat } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../util/worker-thread.ts';
 import type { ConsulCatalogConfig } from '../static/types.ts';
@@ -15,7 +14,7 @@ import type { Provider, ProviderStatus } from '../providers/provider.ts';
 import type { Logger, LogLevel } from '../util/log.ts';
 import { DeltaReceiver } from './deltas.ts';
 import type { FromThread, ThreadData, ToThread } from './provider-thread-protocol.ts';
-import { PROVIDER_THREAD_NICE } from './provider-thread-priority.ts';
+import { PROVIDER_THREAD_NICE, startThreadPool } from '../util/thread-priority.ts';
 
 export interface ProviderThreadOptions {
   logger: Logger;
@@ -28,7 +27,7 @@ export interface ProviderThreadOptions {
   stopGraceMs?: number;
   /**
    * The thread's nice value (Linux): above the serving loop's, so that a catalog change never takes the core from a
-   * request (provider-thread-priority.ts). Default `PROVIDER_THREAD_NICE`; null leaves it as inherited.
+   * request (util/thread-priority.ts). Default `PROVIDER_THREAD_NICE`; null leaves it as inherited.
    */
   nice?: number | null;
 }
@@ -139,11 +138,6 @@ export class ProviderThread implements Provider {
       start();
     });
   }
-}
-
-/** One request to libuv's thread pool, which starts it (on the calling thread's priority) if it has not started. */
-function startThreadPool(): void {
-  stat(process.execPath, () => {});
 }
 
 /** The lowest level `log` writes. */

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { lowerThreadPriority, PROVIDER_THREAD_NICE, type PrioritySystem } from '../../src/server/provider-thread-priority.ts';
+import { EXPORT_THREAD_NICE, lowerThreadPriority, PROVIDER_THREAD_NICE, type PrioritySystem } from '../../src/util/thread-priority.ts';
 
 /** A system whose calls behave as given (the real one is used in the gateway test below). */
 function system(over: Partial<PrioritySystem>): PrioritySystem {
@@ -73,6 +73,27 @@ describe('the provider thread\'s priority, in the running gateway', { skip: proc
     const after = threadNices();
     const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === expected && n !== mainNice);
     assert.equal(lowered.length, mainNice >= PROVIDER_THREAD_NICE ? 0 : 1, `one new thread lowered (the provider's), not the thread pool's: ${JSON.stringify([...after])}`);
+    assert.equal(after.get(process.pid), mainNice, 'the serving loop keeps its priority');
+  });
+});
+
+describe('the export thread\'s priority, in the running gateway', { skip: process.platform !== 'linux' && 'per-thread priority is Linux only' }, () => {
+  it('posts spans from a thread at EXPORT_THREAD_NICE; the serving loop and the thread pool keep theirs', async (t) => {
+    const { startTraced } = await import('../support/tracing.ts');
+    const { startUpstream, request } = await import('../support/upstream.ts');
+    const before = threadNices();
+    const mainNice = before.get(process.pid)!;
+    const up = await startUpstream(t, 'app');
+    const gw = await startTraced(t, {
+      routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' } },
+      services: { app: { loadBalancer: { servers: [{ url: up.url }] } } },
+    }, { exportThread: true, flags: ['--tracing.otlp.http.compression=gzip'] }); // gzip: zlib's pool must not start lowered
+    assert.equal((await request(`${gw.web}/one`)).status, 200);
+    await gw.collector.waitForSpans(2); // the thread is up and has posted (gzipped, on the pool)
+    const expected = Math.max(EXPORT_THREAD_NICE, mainNice);
+    const after = threadNices();
+    const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === expected && n !== mainNice);
+    assert.equal(lowered.length, mainNice >= EXPORT_THREAD_NICE ? 0 : 1, `one new thread lowered (the export thread), not the thread pool's: ${JSON.stringify([...after])}`);
     assert.equal(after.get(process.pid), mainNice, 'the serving loop keeps its priority');
   });
 });

@@ -1,14 +1,32 @@
 import type { Worker } from 'node:worker_threads';
+import { EXPORT_THREAD_NICE, startThreadPool, type PriorityOutcome } from '../../util/thread-priority.ts';
 import { startModuleThread } from '../../util/worker-thread.ts';
+import type { WarnLogger } from './batch-processor.ts';
 import { BodyBuffer } from './body-buffer.ts';
 import type { ExportChannel, ExportOutcome } from './channel.ts';
-import { resolveExportTarget, type ExportTarget } from './exporter.ts';
+import { resolveExportTarget, type ExportTarget, type ResolvedExportTarget } from './exporter.ts';
 import type { EncodedBatch } from './span-queue.ts';
 
+/** What the export thread starts with. */
+export interface ExportThreadData {
+  target: ResolvedExportTarget;
+  /** The nice value the thread sets for itself (util/thread-priority.ts); undefined leaves it as inherited. */
+  nice?: number;
+}
 /** Messages to the export thread. */
 export type ToExportThread = { type: 'post'; id: number; body: Uint8Array; timeoutMs: number } | { type: 'shutdown' };
 /** Messages from it. */
-export type FromExportThread = { type: 'ready' } | { type: 'outcome'; id: number; outcome: ExportOutcome } | { type: 'closed' };
+export type FromExportThread = { type: 'ready'; priority?: PriorityOutcome } | { type: 'outcome'; id: number; outcome: ExportOutcome } | { type: 'closed' };
+
+export interface WorkerChannelOptions {
+  /**
+   * The thread's nice value (Linux): above the serving loop's, so that posting a batch never takes the core from a
+   * request. Default `EXPORT_THREAD_NICE`; null leaves it as inherited.
+   */
+  nice?: number | null;
+  /** Where a refused priority is reported (the thread then runs as before). */
+  log?: WarnLogger;
+}
 
 /**
  * How long past its own deadline an export may take to answer before it counts as failed here (a thread that
@@ -19,7 +37,7 @@ const ANSWER_GRACE_MS = 1000;
 const SHUTDOWN_WAIT_MS = 2000;
 
 /** The thread's entry: `export-worker` beside this file (util/worker-thread.ts: dist/ or the sources). */
-function startThread(workerData: unknown): Worker {
+function startThread(workerData: ExportThreadData): Worker {
   return startModuleThread(import.meta.url, 'export-worker', { workerData, name: 'tagway-otlp-export' });
 }
 
@@ -40,6 +58,10 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
  * detached buffer, and the gateway spent ~30% more CPU per request at sampleRate 0.01 than at 0, after a single
  * export (bench/run.ts --together, README). Copying a batch costs a memcpy of its bytes, once per batch.
  *
+ * The thread lowers its own priority (nice 10, util/thread-priority.ts): woken by a batch, a thread of equal
+ * priority took the core from the serving loop at once, for the ~0.5 ms a 512-span POST costs, in the middle of
+ * requests in flight.
+ *
  * The thread does not keep the process alive while idle; it does while an export is pending, as the socket of an
  * export did on this thread. Startup errors (unreadable TLS files, a bad endpoint) still throw here, at construction.
  *
@@ -58,13 +80,18 @@ export class WorkerChannel implements ExportChannel {
   #closed: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
-  constructor(target: ExportTarget) {
-    this.#worker = startThread(resolveExportTarget(target));
+  constructor(target: ExportTarget, options: WorkerChannelOptions = {}) {
+    const nice = options.nice === null ? undefined : options.nice ?? EXPORT_THREAD_NICE;
+    // libuv's thread pool (gzip runs there) inherits the priority of the thread that starts it: started here
+    if (nice !== undefined) startThreadPool();
+    this.#worker = startThread({ target: resolveExportTarget(target), ...(nice === undefined ? {} : { nice }) });
     this.#worker.unref();
     this.#worker.on('message', (message: FromExportThread) => {
       if (message.type === 'closed') { this.#closed?.(); return; }
       if (message.type === 'ready') {
         this.#ready = true;
+        const p = message.priority;
+        if (p !== undefined && !p.ok) options.log?.warn('tracing: could not lower the export thread\'s priority: posting spans competes with requests for the CPU', { error: p.error });
         for (const [id, pending] of this.#pending) this.#guard(id, pending);
         return;
       }

@@ -5,14 +5,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { postWithDeadline } from './channel.ts';
-import { createExporter, type ResolvedExportTarget } from './exporter.ts';
-import type { ToExportThread, FromExportThread } from './export-thread.ts';
+import { lowerThreadPriority } from '../../util/thread-priority.ts';
+import { createExporter } from './exporter.ts';
+import type { ExportThreadData, FromExportThread, ToExportThread } from './export-thread.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('export-worker.ts runs as a worker thread (see WorkerChannel)');
-const out = createExporter(workerData as ResolvedExportTarget);
+const data = workerData as ExportThreadData;
+// before anything else runs here: the thread gives way to the serving loop (util/thread-priority.ts)
+const priority = data.nice === undefined ? undefined : lowerThreadPriority(data.nice);
+const out = createExporter(data.target);
 
-port.postMessage({ type: 'ready' } satisfies FromExportThread);
+port.postMessage({ type: 'ready', ...(priority === undefined ? {} : { priority }) } satisfies FromExportThread);
 port.on('message', function onMessage(message: ToExportThread) {
   if (message.type === 'shutdown') {
     void out.shutdown().then(() => port.postMessage({ type: 'closed' } satisfies FromExportThread));

@@ -1,17 +1,30 @@
 /**
- * The provider thread gives way to the loop that serves requests (issue 17). With `workers: 1` the thread shares the
- * process, and usually the core, with the serving loop: every millisecond it spends on a catalog change (an answer
- * of megabytes read and compared, a service fetched and built) is a millisecond a request may wait. Linux schedules
+ * Background threads give way to the loop that serves requests: the Consul provider thread (issue 17) and the OTLP
+ * export thread (issue 19). With `workers: 1` such a thread shares the process, and usually the core, with the
+ * serving loop: every millisecond it spends (a catalog change read and built, a batch of spans posted) is a
+ * millisecond a request may wait, and a woken thread of equal priority takes the core at once. Linux schedules
  * threads, not processes, and a thread has a nice value of its own: `setpriority(PRIO_PROCESS, tid)` (what
  * `os.setPriority(tid, n)` calls) sets the calling thread's when given its thread ID, which a thread reads from
  * `/proc/thread-self`. Raising one's own nice value needs no privilege, but a sandbox (seccomp, a container
  * runtime) may refuse it, and other systems have no per-thread value: then the thread runs as before and says so.
+ * A lowered thread still gets its share of a busy core (CFS weights: ~10% at nice 10), so it is delayed, not starved.
  */
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, stat } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** Nice value of the provider thread: the serving loop (0) wins the core whenever it has work. */
 export const PROVIDER_THREAD_NICE = 10;
+/** Nice value of the OTLP export thread, for the same reason. */
+export const EXPORT_THREAD_NICE = 10;
+
+/**
+ * One request to libuv's thread pool (fs, dns, zlib, crypto for the whole process), which starts it if it has not
+ * started: its threads inherit the nice value of the thread that starts it. Call it from the serving thread before
+ * starting a thread that lowers itself, so the pool never runs at that thread's priority.
+ */
+export function startThreadPool(): void {
+  stat(process.execPath, () => {});
+}
 
 export type PriorityOutcome =
   | { ok: true; tid: number; nice: number }

@@ -55,7 +55,7 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
  * Copied, never transferred: a transfer detaches an ArrayBuffer, and the first detach in a process invalidates V8's
  * ArrayBufferDetaching protector for good (`node --trace-protector-invalidation` shows it). From then on every
  * typed-array and Buffer access of the process's optimized code (the HTTP parsers, socket writes) checks for a
- * detached buffer, and the gateway spent ~30% more CPU per request at sampleRate 0.01 than at 0, after a single
+ * detached buffer, and the gateway spent 20–40% more CPU per request at sampleRate 0.01 than at 0, after a single
  * export (bench/run.ts --together, README). Copying a batch costs a memcpy of its bytes, once per batch.
  *
  * The thread lowers its own priority (nice 10, util/thread-priority.ts): woken by a batch, a thread of equal

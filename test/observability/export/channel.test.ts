@@ -61,7 +61,7 @@ describe('export thread (WorkerChannel)', () => {
 
   it('posts a copy of the framed bytes: nothing is detached (one detach slows every Buffer access of the process)', async (t) => {
     // A transferred ArrayBuffer is detached, which invalidates V8's ArrayBufferDetaching protector for the whole
-    // process: the gateway then paid ~30% more CPU per request (export-thread.ts). The framed buffer must stay whole.
+    // process: the gateway then paid 20–40% more CPU per request (export-thread.ts). The framed buffer must stay whole.
     const r = await receiver(t);
     const channel = new WorkerChannel(target(r.endpoint));
     t.after(() => channel.shutdown());

@@ -18,13 +18,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { processTree } from './lib/procstat.ts';
 import { BENCH_HOST, tagwayArgs, writeDynamicConfig } from './lib/tagway.ts';
+import { waitForRoute } from './lib/targets.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const ROUNDS = Number(arg('rounds', '5'));
@@ -60,20 +60,6 @@ function load(port: number, amount: number): Promise<AutocannonResult> {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, amount, headers: { host: BENCH_HOST }, timeout: 10 });
 }
 
-async function ready(port: number, proc: Spawned): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
-    const ok = await new Promise<boolean>((done) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: BENCH_HOST }, agent: false }, (res) => { res.resume(); done(res.statusCode === 200); });
-      req.on('error', () => done(false));
-      req.end();
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${proc.name}: not ready\n${proc.stderr()}`);
-}
-
 interface Sample { cpuUs: number; rps: number; p99: number }
 
 function median(xs: number[]): number {
@@ -105,7 +91,7 @@ async function main(): Promise<void> {
       const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
       const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...NODE_ARGS, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
-      await ready(port, sut);
+      await waitForRoute(port, sut, 30_000);
       await load(port, WARMUP);
       const cpu0 = treeCpuNs(sut.child.pid!);
       const r = await load(port, REQUESTS);

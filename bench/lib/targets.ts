@@ -121,7 +121,7 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
 }
 
 /** Polls GET / with the bench Host until it gets a 200 with the 100-byte body (routes load asynchronously). */
-async function waitForRoute(port: number, proc: Spawned, timeoutMs: number): Promise<void> {
+export async function waitForRoute(port: number, proc: Spawned, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

@@ -215,15 +215,16 @@ export class IncrementalRuntime {
     const mwNew = new Map<string, MiddlewareEntry | Error>();
     const sInfo = new Set<string>(sBuild);
     const handlerServices = new Set<string>(sBuild);
-    mwBuild.forEach((name) => {
+    // The services a rebuilt middleware held before its build and holds after it: their records are remade, and
+    // those no longer held are released.
+    const noteUses = (name: string): void => {
       const uses = this.#mwServiceUse.get(name);
-      if (uses === undefined) return;
-      for (const use of uses) { sInfo.add(use.service); handlerServices.add(use.service); }
-      this.#mwServiceUse.delete(name);
-    });
+      if (uses !== undefined) for (const use of uses) { sInfo.add(use.service); handlerServices.add(use.service); }
+    };
+    mwBuild.forEach((name) => { noteUses(name); this.#mwServiceUse.delete(name); });
     const mwOrder = [...mwBuild].sort();
     for (let i = 0; i < mwOrder.length; i++) this.#baseMiddleware(mwOrder[i]!, resolver, mwNew);
-    mwBuild.forEach((name) => { const uses = this.#mwServiceUse.get(name); if (uses !== undefined) for (const use of uses) { sInfo.add(use.service); handlerServices.add(use.service); } });
+    mwBuild.forEach((name) => noteUses(name));
 
     // Routers: the changed ones, those of a rebuilt service or middleware, those whose issues changed.
     const rBuild = new Set<string>(changes.routers);

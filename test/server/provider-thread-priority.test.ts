@@ -50,6 +50,19 @@ function threadNices(): Map<number, number> {
   return out;
 }
 
+/**
+ * Since `before`: exactly one new thread runs at `nice` (none when the process already ran that low), the thread
+ * pool's new threads kept the serving loop's value, and so did the serving loop.
+ */
+function assertOneLowered(before: Map<number, number>, nice: number, which: string): void {
+  const mainNice = before.get(process.pid)!;
+  const expected = Math.max(nice, mainNice);
+  const after = threadNices();
+  const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === expected && n !== mainNice);
+  assert.equal(lowered.length, mainNice >= nice ? 0 : 1, `one new thread lowered (${which}), not the thread pool's: ${JSON.stringify([...after])}`);
+  assert.equal(after.get(process.pid), mainNice, 'the serving loop keeps its priority');
+}
+
 describe('the provider thread\'s priority, in the running gateway', { skip: process.platform !== 'linux' && 'per-thread priority is Linux only' }, () => {
   it('runs the provider thread at PROVIDER_THREAD_NICE and says so in its status; the serving loop and the thread pool keep theirs', async (t) => {
     const { startTestGateway, waitForState } = await import('../support/gateway.ts');
@@ -68,12 +81,8 @@ describe('the provider thread\'s priority, in the running gateway', { skip: proc
       nice = (await api<Overview>(admin, '/api/overview')).body.providerStatus.find((s) => s.name === 'consulcatalog')?.counters?.['threadNice'];
       return nice !== undefined;
     });
-    const expected = Math.max(PROVIDER_THREAD_NICE, mainNice);
-    assert.equal(nice, expected);
-    const after = threadNices();
-    const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === expected && n !== mainNice);
-    assert.equal(lowered.length, mainNice >= PROVIDER_THREAD_NICE ? 0 : 1, `one new thread lowered (the provider's), not the thread pool's: ${JSON.stringify([...after])}`);
-    assert.equal(after.get(process.pid), mainNice, 'the serving loop keeps its priority');
+    assert.equal(nice, Math.max(PROVIDER_THREAD_NICE, mainNice));
+    assertOneLowered(before, PROVIDER_THREAD_NICE, 'the provider\'s');
   });
 });
 
@@ -82,7 +91,6 @@ describe('the export thread\'s priority, in the running gateway', { skip: proces
     const { startTraced } = await import('../support/tracing.ts');
     const { startUpstream, request } = await import('../support/upstream.ts');
     const before = threadNices();
-    const mainNice = before.get(process.pid)!;
     const up = await startUpstream(t, 'app');
     const gw = await startTraced(t, {
       routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' } },
@@ -90,10 +98,6 @@ describe('the export thread\'s priority, in the running gateway', { skip: proces
     }, { exportThread: true, flags: ['--tracing.otlp.http.compression=gzip'] }); // gzip: zlib's pool must not start lowered
     assert.equal((await request(`${gw.web}/one`)).status, 200);
     await gw.collector.waitForSpans(2); // the thread is up and has posted (gzipped, on the pool)
-    const expected = Math.max(EXPORT_THREAD_NICE, mainNice);
-    const after = threadNices();
-    const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === expected && n !== mainNice);
-    assert.equal(lowered.length, mainNice >= EXPORT_THREAD_NICE ? 0 : 1, `one new thread lowered (the export thread), not the thread pool's: ${JSON.stringify([...after])}`);
-    assert.equal(after.get(process.pid), mainNice, 'the serving loop keeps its priority');
+    assertOneLowered(before, EXPORT_THREAD_NICE, 'the export thread');
   });
 });

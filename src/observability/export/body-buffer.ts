@@ -16,9 +16,10 @@ export class BodyBuffer {
   #length = 0;
   readonly #initial: number;
 
-  constructor(initialBytes = 64 * 1024) {
+  /** `memory`: write into it (e.g. a view of shared memory) until it is outgrown. */
+  constructor(initialBytes = 64 * 1024, memory?: Buffer) {
     this.#initial = initialBytes;
-    this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+    this.#buf = memory ?? Buffer.allocUnsafeSlow(initialBytes);
   }
 
   /** Appends `text` as UTF-8. */

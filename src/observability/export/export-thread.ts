@@ -16,7 +16,9 @@ export interface ExportThreadData {
 /** Messages to the export thread. */
 export type ToExportThread = { type: 'post'; id: number; body: Uint8Array; timeoutMs: number } | { type: 'shutdown' };
 /** Messages from it. */
-export type FromExportThread = { type: 'ready'; priority?: PriorityOutcome } | { type: 'outcome'; id: number; outcome: ExportOutcome } | { type: 'closed' };
+export type FromExportThread = { type: 'ready'; priority?: PriorityOutcome } | { type: 'outcome'; id: number; outcome: ExportOutcome } | { type: 'closed' }
+  /** The export `id` succeeded whole (`{ ok: true }`), the common answer: a number costs less to post than an object. */
+  | number;
 
 export interface WorkerChannelOptions {
   /**
@@ -33,6 +35,8 @@ export interface WorkerChannelOptions {
  * stopped answering). The clock starts once the thread is up: loading it (through tsx in tests) is not part of the export.
  */
 const ANSWER_GRACE_MS = 1000;
+const OK: ExportOutcome = { ok: true };
+
 /** How long `shutdown` waits for the thread to close its connections before ending it. */
 const SHUTDOWN_WAIT_MS = 2000;
 
@@ -41,7 +45,15 @@ function startThread(workerData: ExportThreadData): Worker {
   return startModuleThread(import.meta.url, 'export-worker', { workerData, name: 'tagway-otlp-export' });
 }
 
-interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number; timer: NodeJS.Timeout | undefined }
+interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number; timer: NodeJS.Timeout | undefined; slot: Slot | undefined }
+
+/** Shared memory a batch is framed into and read from by the thread, reused while exports succeed. */
+interface Slot { memory: SharedArrayBuffer; busy: boolean }
+
+/** Slots kept: one export runs at a time (the batch processor's rule); a second covers a flush overlapping it. */
+const MAX_SLOTS = 2;
+/** Room for the request's framing around the spans (resource and scope); more is found by the framer outgrowing it. */
+const FRAME_ROOM = 4096;
 
 /**
  * Posts batches from a thread of its own. Why: with the exporter on the request loop, its `node:http` client
@@ -49,14 +61,17 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
  * as the gateway's server responses, and a few exports a second were enough to make that shared code slower for
  * every request: at sampleRate 0.01 the gateway spent ~8% more CPU per request posting than not posting at all,
  * far beyond the posting itself (bench/run.ts --together, README). Here the main thread frames a batch (resource
- * and scope around the encoded spans) into a buffer of its own and posts a copy of it; the thread gzips, posts,
+ * and scope around the encoded spans) into memory it shares with the thread (below); the thread gzips, posts,
  * retries under the deadline and answers with the outcome.
  *
- * Copied, never transferred: a transfer detaches an ArrayBuffer, and the first detach in a process invalidates V8's
+ * Shared, never transferred: a transfer detaches an ArrayBuffer, and the first detach in a process invalidates V8's
  * ArrayBufferDetaching protector for good (`node --trace-protector-invalidation` shows it). From then on every
  * typed-array and Buffer access of the process's optimized code (the HTTP parsers, socket writes) checks for a
  * detached buffer, and the gateway spent 20–40% more CPU per request at sampleRate 0.01 than at 0, after a single
- * export (bench/run.ts --together, README). Copying a batch costs a memcpy of its bytes, once per batch.
+ * export (bench/run.ts --together, README). A batch is framed into a SharedArrayBuffer slot that the thread reads in
+ * place and that is reused after each successful export: no copy and no allocation per batch on either side (a
+ * copy per batch cost the thread a garbage collection every few exports). When both slots are in use, or after a
+ * failure, a batch is copied as before.
  *
  * The thread lowers its own priority (nice 10, util/thread-priority.ts): woken by a batch, a thread of equal
  * priority took the core from the serving loop at once, for the ~0.5 ms a 512-span POST costs, in the middle of
@@ -73,6 +88,7 @@ interface Pending { resolve: (outcome: ExportOutcome) => void; timeoutMs: number
 export class WorkerChannel implements ExportChannel {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  readonly #slots: Slot[] = [];
   #next = 1;
   #ready = false;
   /** Why the thread is gone ('' while it runs). */
@@ -87,6 +103,7 @@ export class WorkerChannel implements ExportChannel {
     this.#worker = startThread({ target: resolveExportTarget(target), ...(nice === undefined ? {} : { nice }) });
     this.#worker.unref();
     this.#worker.on('message', (message: FromExportThread) => {
+      if (typeof message === 'number') { this.#settle(message, OK); return; }
       if (message.type === 'closed') { this.#closed?.(); return; }
       if (message.type === 'ready') {
         this.#ready = true;
@@ -103,15 +120,18 @@ export class WorkerChannel implements ExportChannel {
 
   send(batch: EncodedBatch, timeoutMs: number): Promise<ExportOutcome> {
     if (this.#gone !== '') return Promise.resolve({ ok: false, error: this.#gone });
-    // framed into memory of its own, sized to the batch: postMessage copies its whole ArrayBuffer (see the class
-    // doc: never a transfer), and a buffer reused from batch to batch would be copied at its largest size
-    const body = new BodyBuffer(batch.spans.byteLength + 1024);
+    const size = batch.spans.byteLength + FRAME_ROOM;
+    let slot = this.#slot(size);
+    // framed into shared memory the thread reads in place (nothing copied, nothing allocated per batch); when every
+    // slot is in use, into memory of its own that postMessage copies
+    const body = slot !== undefined ? new BodyBuffer(size, Buffer.from(slot.memory)) : new BodyBuffer(size);
     batch.frame(body, batch.spans);
     const bytes = body.bytes();
+    if (slot !== undefined && bytes.buffer !== slot.memory) { slot.busy = false; slot = undefined; } // outgrown: a copy
     const id = this.#next++;
     return new Promise((resolve) => {
       if (this.#pending.size === 0) this.#worker.ref();
-      const pending: Pending = { resolve, timeoutMs, timer: undefined };
+      const pending: Pending = { resolve, timeoutMs, timer: undefined, slot };
       this.#pending.set(id, pending);
       if (this.#ready) this.#guard(id, pending);
       this.#worker.postMessage({ type: 'post', id, body: bytes, timeoutMs } satisfies ToExportThread);
@@ -136,14 +156,36 @@ export class WorkerChannel implements ExportChannel {
 
   #guard(id: number, pending: Pending): void {
     const ms = pending.timeoutMs + ANSWER_GRACE_MS;
-    pending.timer = setTimeout(() => this.#settle(id, { ok: false, error: `TAGWAY_EXPORT_TIMEOUT: the export thread did not answer within ${ms}ms` }), ms);
+    pending.timer = setTimeout(() => this.#settle(id, { ok: false, error: `TAGWAY_EXPORT_TIMEOUT: the export thread did not answer within ${ms}ms` }, false), ms);
     pending.timer.unref();
   }
 
-  #settle(id: number, outcome: ExportOutcome): void {
+  /** A free slot of at least `size` bytes (a small one is replaced), or undefined when all are in use. */
+  #slot(size: number): Slot | undefined {
+    let slot = this.#slots.find((s) => !s.busy);
+    if (slot === undefined) {
+      if (this.#slots.length >= MAX_SLOTS) return undefined;
+      slot = { memory: new SharedArrayBuffer(0), busy: false };
+      this.#slots.push(slot);
+    }
+    if (slot.memory.byteLength < size) slot.memory = new SharedArrayBuffer(Math.ceil(size * 1.25));
+    slot.busy = true;
+    return slot;
+  }
+
+  /**
+   * `fromThread`: the thread's own answer. Only then is the batch's slot free again, and only after a success:
+   * a failed or abandoned export may have left the bytes in a socket's queue, so its slot is dropped instead.
+   */
+  #settle(id: number, outcome: ExportOutcome, fromThread = true): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return; // answered after its grace period: already counted as failed
     this.#pending.delete(id);
+    const slot = pending.slot;
+    if (slot !== undefined) {
+      if (fromThread && outcome.ok) slot.busy = false;
+      else this.#slots.splice(this.#slots.indexOf(slot), 1);
+    }
     clearTimeout(pending.timer);
     if (this.#pending.size === 0) this.#worker.unref();
     pending.resolve(outcome);
@@ -151,7 +193,7 @@ export class WorkerChannel implements ExportChannel {
 
   #lost(why: string): void {
     if (this.#gone === '') this.#gone = why;
-    for (const id of [...this.#pending.keys()]) this.#settle(id, { ok: false, error: this.#gone });
+    for (const id of [...this.#pending.keys()]) this.#settle(id, { ok: false, error: this.#gone }, false);
     this.#closed?.();
   }
 }

@@ -23,5 +23,5 @@ port.on('message', function onMessage(message: ToExportThread) {
     return;
   }
   void postWithDeadline(out, message.body, message.timeoutMs)
-    .then((outcome) => port.postMessage({ type: 'outcome', id: message.id, outcome } satisfies FromExportThread));
+    .then((outcome) => port.postMessage((outcome.ok && outcome.rejected === undefined ? message.id : { type: 'outcome', id: message.id, outcome }) satisfies FromExportThread));
 });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { OtlpClientTLS } from '../../static/types.ts';
+import { CollectorClient, type CollectorAnswer } from './collector-client.ts';
 import { OtlpGrpcExporter } from './grpc-exporter.ts';
 import { decodePartialSuccess, decodePartialSuccessJson } from './grpc-status.ts';
 import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter, type OtlpExportResult } from './send.ts';
@@ -50,22 +49,18 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * const result = await exporter.sendBody(body, AbortSignal.timeout(10_000));
  */
 export class OtlpHttpExporter implements OtlpExporter {
-  readonly #url: URL;
-  readonly #headers: Record<string, string>;
-  readonly #agent: HttpAgent;
-  readonly #request: typeof httpRequest;
+  readonly #client: CollectorClient;
   readonly #gzip: boolean;
   readonly #attemptTimeoutMs: number;
   readonly #inFlight = new Set<AbortController>();
   #closed = false;
 
-  constructor(target: ExporterTarget, agent: HttpAgent) {
-    this.#url = target.url;
+  /** `tls` for an https URL. Throws on a header HTTP cannot carry. */
+  constructor(target: ExporterTarget, tls?: ClientTlsOptions) {
     this.#gzip = target.compression === 'gzip';
-    this.#headers = { ...target.headers, 'content-type': target.contentType, ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}) };
+    const headers = { ...target.headers, 'content-type': target.contentType, ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}) };
+    this.#client = new CollectorClient(target.url, headers, tls);
     this.#attemptTimeoutMs = target.attemptTimeoutMs;
-    this.#agent = agent;
-    this.#request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
   }
 
   /**
@@ -83,44 +78,31 @@ export class OtlpHttpExporter implements OtlpExporter {
   async shutdown(): Promise<void> {
     this.#closed = true;
     for (const c of this.#inFlight) c.abort(new ExportHttpError('exporter shut down'));
-    this.#agent.destroy();
+    this.#client.close();
   }
 
   /** One attempt; `signal` also fires at the attempt's own timeout, which (unlike `exportSignal`) is retryable. */
-  #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<AttemptOutcome> {
-    const attemptTimeoutMs = this.#attemptTimeoutMs;
-    return new Promise((resolve) => {
-      if (signal.aborted) { resolve({ ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error }); return; }
-      const req = this.#request(this.#url, {
-        method: 'POST', agent: this.#agent, signal,
-        headers: { ...this.#headers, 'content-length': body.byteLength },
-      }, function answered(res: IncomingMessage) {
-        const status = res.statusCode ?? 0;
-        let size = 0;
-        const answer: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) res.destroy(); else answer.push(chunk); });
-        res.on('error', () => {}); // the status already decided the outcome
-        res.on('close', () => {
-          if (status >= 200 && status < 300) {
-            // an ExportTraceServiceResponse may carry partial_success: spans accepted in the request but dropped
-            const body = res.complete && answer.length > 0 ? Buffer.concat(answer) : undefined;
-            const type = String(res.headers['content-type'] ?? '');
-            const rejected = body === undefined ? undefined : type.startsWith('application/json') ? decodePartialSuccessJson(body.toString('utf8'))
-              : type.startsWith('application/x-protobuf') ? decodePartialSuccess(body) : undefined;
-            resolve(rejected ? { ok: true, rejected } : { ok: true });
-            return;
-          }
-          const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-          resolve({ ok: false, retryable: RETRYABLE_STATUS.has(status), error: new ExportHttpError(`collector answered ${status}`, status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-        });
-      });
-      req.on('error', (err: Error & { code?: string }) => {
-        if (exportSignal.aborted) { resolve({ ok: false, retryable: false, error: exportSignal.reason as Error }); return; }
-        if (signal.aborted) { resolve({ ok: false, retryable: true, error: new ExportHttpError(`no answer within ${attemptTimeoutMs} ms (OTLP exporter timeout)`, undefined, { cause: signal.reason }) }); return; }
-        resolve({ ok: false, retryable: RETRYABLE_NET.has(err.code ?? ''), error: new ExportHttpError(`${err.code ?? 'error'}: ${err.message}`, undefined, { cause: err }) });
-      });
-      req.end(body);
-    });
+  async #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<AttemptOutcome> {
+    if (signal.aborted) return { ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error };
+    let answer: CollectorAnswer;
+    try {
+      answer = await this.#client.post(body, signal, MAX_ANSWER_BYTES);
+    } catch (err) {
+      if (exportSignal.aborted) return { ok: false, retryable: false, error: exportSignal.reason as Error };
+      if (signal.aborted) return { ok: false, retryable: true, error: new ExportHttpError(`no answer within ${this.#attemptTimeoutMs} ms (OTLP exporter timeout)`, undefined, { cause: signal.reason }) };
+      const e = err as Error & { code?: string };
+      return { ok: false, retryable: RETRYABLE_NET.has(e.code ?? ''), error: new ExportHttpError(`${e.code ?? 'error'}: ${e.message}`, undefined, { cause: e }) };
+    }
+    const status = answer.status;
+    if (status >= 200 && status < 300) {
+      // an ExportTraceServiceResponse may carry partial_success: spans accepted in the request but dropped
+      const type = answer.headers['content-type'] ?? '';
+      const rejected = answer.body === undefined ? undefined : type.startsWith('application/json') ? decodePartialSuccessJson(answer.body.toString('utf8'))
+        : type.startsWith('application/x-protobuf') ? decodePartialSuccess(answer.body) : undefined;
+      return rejected ? { ok: true, rejected } : { ok: true };
+    }
+    const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
+    return { ok: false, retryable: RETRYABLE_STATUS.has(status), error: new ExportHttpError(`collector answered ${status}`, status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 }
 
@@ -154,7 +136,7 @@ export function resolveExportTarget(target: ExportTarget): ResolvedExportTarget 
 
 /**
  * Builds the exporter of the effective settings: OTLP/gRPC over a private HTTP/2 session, or OTLP/HTTP with
- * a private keep-alive agent (TLS from `tls` for https URLs).
+ * keep-alive connections of its own (collector-client.ts; TLS from `tls` for https URLs).
  */
 export function createExporter(target: ExportTarget | ResolvedExportTarget): OtlpExporter {
   const resolved = 'rejectUnauthorized' in target.tls ? target as ResolvedExportTarget : resolveExportTarget(target as ExportTarget);
@@ -166,11 +148,10 @@ export function createExporter(target: ExportTarget | ResolvedExportTarget): Otl
     });
   }
   const url = new URL(resolved.endpoint); // used as given: settings.ts applied the /v1/traces rules
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
   return new OtlpHttpExporter({
     url, headers: { 'user-agent': resolved.userAgent, ...resolved.headers }, contentType: resolved.contentType,
     compression: resolved.compression, attemptTimeoutMs: resolved.attemptTimeoutMs,
-  }, agent);
+  }, tls);
 }
 
 /** TLS material that crossed a thread as Uint8Array, as Buffers again (node:tls takes Buffers). */

@@ -54,7 +54,7 @@ export async function sendWithRetries(
   let last: Error | undefined;
   try {
     for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      const outcome = await attempt(AbortSignal.any([own.signal, AbortSignal.timeout(attemptTimeoutMs)]), own.signal);
+      const outcome = await withAttemptSignal(own.signal, attemptTimeoutMs, (attemptSignal) => attempt(attemptSignal, own.signal));
       if (outcome.ok) return outcome.rejected ? { code: ExportResultCode.SUCCESS, rejected: outcome.rejected } : { code: ExportResultCode.SUCCESS };
       if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
       if (!outcome.retryable) return failed(outcome.error);
@@ -65,6 +65,25 @@ export async function sendWithRetries(
   } finally {
     signal.removeEventListener('abort', onAbort);
     inFlight.delete(own);
+  }
+}
+
+/**
+ * Runs `fn` with a signal that aborts with `exportSignal` or after `ms` (a TimeoutError, as AbortSignal.timeout's).
+ * Not AbortSignal.any + AbortSignal.timeout: those keep weak references and a finalization registry per signal, and
+ * cost the export thread ~65 µs per export (it posts too rarely for V8 to optimize them; bench/tracing-cpu.ts).
+ */
+async function withAttemptSignal<T>(exportSignal: AbortSignal, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(exportSignal.reason);
+  if (exportSignal.aborted) onAbort(); else exportSignal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  timer.unref();
+  try {
+    return await fn(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    exportSignal.removeEventListener('abort', onAbort);
   }
 }
 

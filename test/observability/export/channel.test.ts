@@ -59,20 +59,39 @@ describe('export thread (WorkerChannel)', () => {
     assert.equal(spans.toString(), 'spans-bytes', 'the framed copy moved to the thread, not the caller\'s bytes');
   });
 
-  it('posts a copy of the framed bytes: nothing is detached (one detach slows every Buffer access of the process)', async (t) => {
+  it('frames into shared memory reused after a success, dropped after a failure; nothing is ever detached', async (t) => {
     // A transferred ArrayBuffer is detached, which invalidates V8's ArrayBufferDetaching protector for the whole
     // process: the gateway then paid 20–40% more CPU per request (export-thread.ts). The framed buffer must stay whole.
-    const r = await receiver(t);
-    const channel = new WorkerChannel(target(r.endpoint));
+    let answer = 200;
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => { bodies.push(Buffer.concat(chunks).toString()); res.writeHead(answer).end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => { server.closeAllConnections(); server.close(); });
+    const channel = new WorkerChannel(target(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`));
     t.after(() => channel.shutdown());
     const framed: Uint8Array[] = [];
-    const spans = Buffer.from('spans-bytes');
-    const capturing = { ...batch(spans), frame: (body: BodyBuffer, s: Uint8Array) => { body.write('head:'); body.writeBytes(s); framed.push(body.bytes()); } };
-    assert.deepEqual(await channel.send(capturing, 5000), { ok: true });
-    assert.equal(framed.length, 1);
-    assert.ok(framed[0]!.buffer.byteLength > 0, 'the framed ArrayBuffer was detached (transferred to the thread)');
-    assert.equal(Buffer.from(framed[0]!).toString(), 'head:spans-bytes');
-    assert.deepEqual(r.bodies.map((b) => b.toString()), ['head:spans-bytes']);
+    const capturing = (text: string, pad = 0) => ({
+      ...batch(Buffer.from(text)),
+      frame: (body: BodyBuffer, s: Uint8Array) => { body.write('head:'); body.writeBytes(s); if (pad > 0) body.write('.'.repeat(pad)); framed.push(body.bytes()); },
+    });
+    assert.deepEqual(await channel.send(capturing('one'), 5000), { ok: true });
+    assert.deepEqual(await channel.send(capturing('two'), 5000), { ok: true });
+    answer = 400; // not retryable: one failed export
+    assert.equal((await channel.send(capturing('three'), 5000)).ok, false);
+    answer = 200;
+    assert.deepEqual(await channel.send(capturing('four'), 5000), { ok: true });
+    assert.deepEqual(await channel.send(capturing('five', 10_000), 5000), { ok: true }); // outgrows its slot: copied
+    assert.deepEqual(bodies, ['head:one', 'head:two', 'head:three', 'head:four', `head:five${'.'.repeat(10_000)}`]);
+    assert.ok(framed.every((f) => f.buffer.byteLength > 0), 'a framed buffer was detached (transferred to the thread)');
+    assert.ok(framed.slice(0, 4).every((f) => f.buffer instanceof SharedArrayBuffer));
+    assert.equal(framed[1]!.buffer, framed[0]!.buffer, 'a success frees its slot for the next batch');
+    assert.equal(framed[2]!.buffer, framed[0]!.buffer);
+    assert.notEqual(framed[3]!.buffer, framed[2]!.buffer, 'a failed export\'s memory is never written again');
+    assert.ok(!(framed[4]!.buffer instanceof SharedArrayBuffer), 'a frame larger than its slot is posted as a copy');
   });
 
   it('a collector that never answers is cut at the export deadline with TAGWAY_EXPORT_TIMEOUT', async (t) => {

@@ -13,7 +13,7 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/tracing-cpu.ts [--rounds=5]
  *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
- *   [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
+ *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
  * Measures, never asserts.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ const VARIANTS = arg('variants', 'off,trace1,trace001').split(',');
 const BASE = process.argv.find((a) => a.startsWith('--base='))?.slice(7);
 /** `--cpu-prof=<dir>`: each gateway runs under `node --cpu-prof`, its profile in <dir>/<variant>/ (start-up and warm-up included). */
 const PROFILE_DIR = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11);
+/** `--threads`: also print, per round, each busy thread's CPU per request (main first), its user/system split. */
+const THREADS = process.argv.includes('--threads');
 /** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
 const NODE_ARGS = arg('node-args', '').split(',').filter((a) => a !== '');
 
@@ -54,6 +56,34 @@ function treeCpuNs(pid: number): number {
     }
   }
   return ns;
+}
+
+/** Per thread of `pid` (alive now): schedstat ns, and utime/stime ticks from /proc/<pid>/task/<tid>/stat. */
+function threadCpu(pid: number): Map<number, { ns: number; user: number; system: number }> {
+  const out = new Map<number, { ns: number; user: number; system: number }>();
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { ns, user: Number(f[11]), system: Number(f[12]) });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** The threads that used more than 0.5 µs per request between two readings, main first: "main 81.2 (u 70 s 11) · t2 3.8 (u 2 s 1.8)". */
+function threadLine(pid: number, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, requests: number): string {
+  const rows: Array<{ tid: number; us: number; user: number; system: number }> = [];
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { ns: 0, user: 0, system: 0 };
+    // ticks are 10 ms (USER_HZ 100)
+    rows.push({ tid, us: (a.ns - b.ns) / 1000 / requests, user: ((a.user - b.user) * 10_000) / requests, system: ((a.system - b.system) * 10_000) / requests });
+  }
+  rows.sort((x, y) => (x.tid === pid ? -1 : y.tid === pid ? 1 : y.us - x.us));
+  return rows.filter((r) => r.us > 0.5).map((r) => `${r.tid === pid ? 'main' : r.tid} ${r.us.toFixed(1)} (u ${r.user.toFixed(1)} s ${r.system.toFixed(1)})`).join(' · ');
 }
 
 function load(port: number, amount: number): Promise<AutocannonResult> {
@@ -94,8 +124,10 @@ async function main(): Promise<void> {
       await waitForRoute(port, sut, 30_000);
       await load(port, WARMUP);
       const cpu0 = treeCpuNs(sut.child.pid!);
+      const threads0 = THREADS ? threadCpu(sut.child.pid!) : undefined;
       const r = await load(port, REQUESTS);
       const cpuUs = (treeCpuNs(sut.child.pid!) - cpu0) / 1000 / REQUESTS;
+      if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(sut.child.pid!, threads0, threadCpu(sut.child.pid!), REQUESTS)}`);
       await sut.stop();
       if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
       samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99 });

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const names = new Set([...a.keys(), ...b.keys()]);
     const diff = [...names].map((n) => ({ n, a: a.get(n) ?? 0, b: b.get(n) ?? 0 })).sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a));
     console.log(`\n${VARIANTS[1]} − ${VARIANTS[0]}, µs per request (${VARIANTS[0]}, ${VARIANTS[1]}):`);
-    for (const d of diff.slice(0, 45)) console.log(`${(d.b - d.a >= 0 ? '+' : '') + (d.b - d.a).toFixed(2)}`.padStart(8) + `${d.a.toFixed(2)}`.padStart(8) + `${d.b.toFixed(2)}`.padStart(8) + `  ${d.n.slice(0, 110)}`);
+    for (const d of diff.slice(0, Number(arg("top", "45")))) console.log(`${(d.b - d.a >= 0 ? '+' : '') + (d.b - d.a).toFixed(2)}`.padStart(8) + `${d.a.toFixed(2)}`.padStart(8) + `${d.b.toFixed(2)}`.padStart(8) + `  ${d.n.slice(0, 110)}`);
     const kernel = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('[k]')).reduce((s, [, v]) => s + v, 0);
     console.log(`kernel: ${kernel(a).toFixed(1)} → ${kernel(b).toFixed(1)} µs/request`);
   }

@@ -8,13 +8,12 @@
  * Needs `perf` (linux-perf); measures, never asserts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { BENCH_HOST, tagwayArgs, writeDynamicConfig } from './lib/tagway.ts';
+import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
+import { startTracingPeers } from './lib/tracing-peers.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const REQUESTS = Number(arg('requests', '60000'));
@@ -29,17 +28,11 @@ function load(port: number, amount: number): Promise<unknown> {
 async function main(): Promise<void> {
   if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).status !== 0) { console.error('perf-tracing: `perf` is not installed (apt-get install linux-perf)'); process.exit(2); }
   installCleanup(10 * 60_000, (line) => console.error(line));
-  spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  const tmp = mkdtempSync(join(tmpdir(), 'tagway-perf-'));
-  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const tsx = ['--import', 'tsx'];
-  const upstream = await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  const dynamic = writeDynamicConfig(tmp, Number(upstream.ready![1]));
+  const { tmp, dynamic, otlpPort } = await startTracingPeers('perf');
   const perRequest = new Map<string, Map<string, number>>();
   for (const v of VARIANTS) {
     const port = await freePort();
-    const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, Number(sink.ready![1]));
+    const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, otlpPort);
     const sut = await spawnChild(`tagway ${v}`, process.execPath, ['--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0' });
     await waitForRoute(port, sut, 30_000);
     await load(port, 20_000);

@@ -16,15 +16,14 @@
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
  * Measures, never asserts.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { processTree } from './lib/procstat.ts';
-import { BENCH_HOST, tagwayArgs, writeDynamicConfig } from './lib/tagway.ts';
+import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
+import { startTracingPeers } from './lib/tracing-peers.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const ROUNDS = Number(arg('rounds', '5'));
@@ -100,14 +99,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
-  spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  const tmp = mkdtempSync(join(tmpdir(), 'tagway-tracing-cpu-'));
-  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const tsx = ['--import', 'tsx'];
-  const upstream = await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  const dynamic = writeDynamicConfig(tmp, Number(upstream.ready![1]));
-  const otlpPort = Number(sink.ready![1]);
+  const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
   const trees = [{ label: '', dir: resolve('.') }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE) }] : [])];
   const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, sampleRate: RATES[v] })));
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));

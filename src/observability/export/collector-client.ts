@@ -1,6 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ClientTlsOptions } from './send.ts';
+import { isDigits } from '../../util/digits.ts';
 
 /** What the collector answered to one POST. */
 export interface CollectorAnswer {
@@ -250,35 +251,26 @@ export class AnswerParser {
     for (;;) {
       switch (this.#state) {
         case State.Head: {
-          const end = this.#pending.indexOf('\r\n\r\n', 0, 'latin1');
-          if (end === -1) {
-            if (this.#pending.length > MAX_HEAD_BYTES) throw new CollectorConnectionError('HPE_HEADER_OVERFLOW', 'collector answer head too large');
-            return false;
-          }
-          const head = this.#pending.toString('latin1', 0, end);
-          this.#pending = this.#pending.subarray(end + 4);
+          const head = this.#take('\r\n\r\n', 'HPE_HEADER_OVERFLOW', 'collector answer head too large');
+          if (head === undefined) return false;
           this.#readHead(head);
           break;
         }
-        case State.Length: {
+        case State.Length:
+        case State.ChunkData: { // `remaining` bytes of the body, then the end or the chunk's CRLF
           const n = Math.min(this.#remaining, this.#pending.length);
           this.#keep(this.#pending.subarray(0, n));
           this.#pending = this.#pending.subarray(n);
           this.#remaining -= n;
           if (this.#remaining > 0) return false;
-          this.#state = State.Done;
+          this.#state = this.#state === State.Length ? State.Done : State.ChunkEnd;
           break;
         }
         case State.ChunkSize:
         case State.Trailers:
         case State.ChunkEnd: {
-          const eol = this.#pending.indexOf('\r\n', 0, 'latin1');
-          if (eol === -1) {
-            if (this.#pending.length > MAX_HEAD_BYTES) throw new CollectorConnectionError('HPE_INVALID_CHUNK_SIZE', 'collector answer: chunk line too long');
-            return false;
-          }
-          const line = this.#pending.toString('latin1', 0, eol);
-          this.#pending = this.#pending.subarray(eol + 2);
+          const line = this.#take('\r\n', 'HPE_INVALID_CHUNK_SIZE', 'collector answer: chunk line too long');
+          if (line === undefined) return false;
           if (this.#state === State.ChunkEnd) {
             if (line !== '') throw new CollectorConnectionError('HPE_STRICT', 'collector answer: chunk not followed by CRLF');
             this.#state = State.ChunkSize;
@@ -291,15 +283,6 @@ export class AnswerParser {
             this.#remaining = parseInt(size, 16);
             this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
           }
-          break;
-        }
-        case State.ChunkData: {
-          const n = Math.min(this.#remaining, this.#pending.length);
-          this.#keep(this.#pending.subarray(0, n));
-          this.#pending = this.#pending.subarray(n);
-          this.#remaining -= n;
-          if (this.#remaining > 0) return false;
-          this.#state = State.ChunkEnd;
           break;
         }
         case State.UntilClose:
@@ -323,6 +306,18 @@ export class AnswerParser {
   body(): Buffer | undefined {
     if (this.#tooLarge || this.#chunks.length === 0) return undefined;
     return this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks);
+  }
+
+  /** The pending bytes before `separator`, taken out with it; undefined until it arrives (past MAX_HEAD_BYTES: throws `code`). */
+  #take(separator: string, code: string, tooLong: string): string | undefined {
+    const end = this.#pending.indexOf(separator, 0, 'latin1');
+    if (end === -1) {
+      if (this.#pending.length > MAX_HEAD_BYTES) throw new CollectorConnectionError(code, tooLong);
+      return undefined;
+    }
+    const text = this.#pending.toString('latin1', 0, end);
+    this.#pending = this.#pending.subarray(end + separator.length);
+    return text;
   }
 
   #keep(bytes: Buffer): void {
@@ -390,11 +385,3 @@ function tokens(value: string): string[] {
   return value.split(',').map((v) => v.trim().toLowerCase());
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}

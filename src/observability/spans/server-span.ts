@@ -2,6 +2,7 @@ import type { RequestContext } from '../../http/context.ts';
 import { captureHeaders, redactQuery } from '../redact.ts';
 import { protocolVersion, type SpanRuntime } from './runtime.ts';
 import type { RecordedSpan } from './span.ts';
+import { isDigits } from '../../util/digits.ts';
 
 /**
  * The attributes of the SERVER span (Traefik's entry-point layer), set once when a sampled request
@@ -34,14 +35,6 @@ export function setServerAttributes(rt: SpanRuntime, ctx: RequestContext, span: 
   return path;
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

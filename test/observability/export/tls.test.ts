@@ -13,10 +13,11 @@ import { startTracedApi } from '../../support/tracing.ts';
 const CERT = fileURLToPath(new URL('./fixtures/collector-cert.pem', import.meta.url));
 const KEY = fileURLToPath(new URL('./fixtures/collector-key.pem', import.meta.url));
 
-/** A minimal OTLP/HTTPS receiver: keeps the decoded spans. */
-async function startTlsCollector(t: TestContext): Promise<{ endpoint: string; spans: SpanRecord[] }> {
+/** A minimal OTLP/HTTPS receiver: keeps the decoded spans; `clientCa` makes it require a client certificate it signed. */
+async function startTlsCollector(t: TestContext, clientCa?: string): Promise<{ endpoint: string; spans: SpanRecord[] }> {
   const spans: SpanRecord[] = [];
-  const server = createServer({ cert: readFileSync(CERT), key: readFileSync(KEY) }, (req, res) => {
+  const mutual = clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true, ca: readFileSync(clientCa) };
+  const server = createServer({ cert: readFileSync(CERT), key: readFileSync(KEY), ...mutual }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -52,4 +53,23 @@ describe('OTLP over TLS', () => {
       else assert.match(stats.lastError ?? '', /self[- ]signed|certificate/i);
     });
   }
+
+  it('mutual TLS: the client certificate and key (flags or OTEL_EXPORTER_OTLP_CLIENT_*) pass the collector\'s check; without them, refused and counted', async (t) => {
+    // the collector requires a client certificate signed by CERT (self-signed: CERT itself)
+    const withFlags = await startTlsCollector(t, CERT);
+    const flagged = await startTracedApi(t, { endpoint: () => withFlags.endpoint, flags: [`--tracing.otlp.http.tls.ca=${CERT}`, `--tracing.otlp.http.tls.cert=${CERT}`, `--tracing.otlp.http.tls.key=${KEY}`] });
+    const withEnv = await startTlsCollector(t, CERT);
+    const fromEnv = await startTracedApi(t, { endpoint: () => withEnv.endpoint, flags: [`--tracing.otlp.http.tls.ca=${CERT}`], env: { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: CERT, OTEL_EXPORTER_OTLP_CLIENT_KEY: KEY } });
+    const without = await startTlsCollector(t, CERT);
+    const anonymous = await startTracedApi(t, { endpoint: () => without.endpoint, flags: [`--tracing.otlp.http.tls.ca=${CERT}`, '--tracing.batch.exportTimeout=1s'] });
+    for (const h of [flagged, fromEnv, anonymous]) await send(h.web, '/mtls');
+    await Promise.all([flagged, fromEnv, anonymous].map((h) => h.tracing.shutdown(3000)));
+    assert.equal(withFlags.spans.length, 2);
+    assert.equal(withEnv.spans.length, 2);
+    assert.equal(withFlags.spans.find((s) => s.name === 'GET')?.attributes['url.path'], '/mtls');
+    assert.equal(without.spans.length, 0);
+    assert.equal(anonymous.tracing.stats().exported, 0);
+    assert.ok(anonymous.tracing.stats().dropped >= 2);
+    assert.match(anonymous.tracing.stats().lastError ?? '', /TAGWAY_EXPORT/);
+  });
 });

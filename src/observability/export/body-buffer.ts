@@ -16,10 +16,9 @@ export class BodyBuffer {
   #length = 0;
   readonly #initial: number;
 
-  /** `memory`: write into it (e.g. a view of shared memory) until it is outgrown. */
-  constructor(initialBytes = 64 * 1024, memory?: Buffer) {
+  constructor(initialBytes = 64 * 1024) {
     this.#initial = initialBytes;
-    this.#buf = memory ?? Buffer.allocUnsafeSlow(initialBytes);
+    this.#buf = Buffer.allocUnsafeSlow(initialBytes);
   }
 
   /** Appends `text` as UTF-8. */

@@ -35,6 +35,7 @@ export interface WorkerChannelOptions {
  * stopped answering). The clock starts once the thread is up: loading it (through tsx in tests) is not part of the export.
  */
 const ANSWER_GRACE_MS = 1000;
+/** The outcome of an export the thread answered with its bare id. */
 const OK: ExportOutcome = { ok: true };
 
 /** How long `shutdown` waits for the thread to close its connections before ending it. */
@@ -192,8 +193,9 @@ export class WorkerChannel implements ExportChannel {
     this.#pending.delete(id);
     const slot = pending.slot;
     if (slot !== undefined) {
+      const at = this.#slots.indexOf(slot);
       if (fromThread && outcome.ok) slot.busy = false;
-      else this.#slots.splice(this.#slots.indexOf(slot), 1);
+      else if (at !== -1) this.#slots.splice(at, 1);
     }
     clearTimeout(pending.timer);
     if (this.#pending.size === 0) this.#worker.unref();

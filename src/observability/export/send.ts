@@ -71,7 +71,8 @@ export async function sendWithRetries(
 /**
  * Runs `fn` with a signal that aborts with `exportSignal` or after `ms` (a TimeoutError, as AbortSignal.timeout's).
  * Not AbortSignal.any + AbortSignal.timeout: those keep weak references and a finalization registry per signal, and
- * cost the export thread ~65 µs per export (it posts too rarely for V8 to optimize them; bench/tracing-cpu.ts).
+ * cost the export thread ~65 µs per export (it posts too rarely for V8 to optimize them; --cpu-prof of a WorkerChannel
+ * posting 512-span batches).
  */
 async function withAttemptSignal<T>(exportSignal: AbortSignal, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();

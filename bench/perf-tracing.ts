@@ -18,6 +18,8 @@ import { startTracingPeers } from './lib/tracing-peers.ts';
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const REQUESTS = Number(arg('requests', '60000'));
 const VARIANTS = arg('variants', 'off,trace1').split(',');
+/** perf's sampling rate, Hz: each sample stands for 1e6 / HZ µs. */
+const HZ = 4999;
 const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { average: number } }>;
 
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     await load(port, 20_000);
     const data = join(tmp, `${v}.data`);
     console.error(`recording ${v} (tagway pid ${sut.child.pid})`);
-    const perf = spawn('perf', ['record', '-q', '-F', '4999', '-t', String(sut.child.pid), '-o', data], { stdio: 'ignore' });
+    const perf = spawn('perf', ['record', '-q', '-F', String(HZ), '-t', String(sut.child.pid), '-o', data], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));
     await load(port, REQUESTS);
     const stopped = new Promise((r) => perf.once('exit', r));
@@ -55,17 +57,16 @@ async function main(): Promise<void> {
       rows.set(name, (rows.get(name) ?? 0) + Number(m[1]));
       total += Number(m[1]);
     }
-    // samples at 4999 Hz → µs: 1e6 / 4999 each
-    const us = new Map([...rows].map(([k, n]) => [k, (n * 1e6) / 4999 / REQUESTS]));
+    const us = new Map([...rows].map(([k, n]) => [k, (n * 1e6) / HZ / REQUESTS]));
     perRequest.set(v, us);
-    console.log(`${v}: ${((total * 1e6) / 4999 / REQUESTS).toFixed(1)} µs/request on the serving thread (${total} samples)`);
+    console.log(`${v}: ${((total * 1e6) / HZ / REQUESTS).toFixed(1)} µs/request on the serving thread (${total} samples)`);
   }
   const [a, b] = VARIANTS.map((v) => perRequest.get(v)!);
   if (a !== undefined && b !== undefined) {
     const names = new Set([...a.keys(), ...b.keys()]);
     const diff = [...names].map((n) => ({ n, a: a.get(n) ?? 0, b: b.get(n) ?? 0 })).sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a));
     console.log(`\n${VARIANTS[1]} − ${VARIANTS[0]}, µs per request (${VARIANTS[0]}, ${VARIANTS[1]}):`);
-    for (const d of diff.slice(0, Number(arg("top", "45")))) console.log(`${(d.b - d.a >= 0 ? '+' : '') + (d.b - d.a).toFixed(2)}`.padStart(8) + `${d.a.toFixed(2)}`.padStart(8) + `${d.b.toFixed(2)}`.padStart(8) + `  ${d.n.slice(0, 110)}`);
+    for (const d of diff.slice(0, Number(arg('top', '45')))) console.log(`${(d.b - d.a >= 0 ? '+' : '') + (d.b - d.a).toFixed(2)}`.padStart(8) + `${d.a.toFixed(2)}`.padStart(8) + `${d.b.toFixed(2)}`.padStart(8) + `  ${d.n.slice(0, 110)}`);
     const kernel = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('[k]')).reduce((s, [, v]) => s + v, 0);
     console.log(`kernel: ${kernel(a).toFixed(1)} → ${kernel(b).toFixed(1)} µs/request`);
   }

@@ -81,7 +81,7 @@ export class CollectorClient {
     } catch (error) {
       // a kept connection the collector closed while it waited: nothing was answered, try once on a new one
       if (reused === undefined || signal.aborted || !(error instanceof StaleConnection)) throw unwrap(error);
-      return await this.#exchange(this.#connect(), body, signal, maxAnswerBytes).catch((e: unknown) => { throw unwrap(e); });
+      return await this.#exchange(this.#connect(), body, signal, maxAnswerBytes); // a new connection is never stale
     }
   }
 
@@ -99,7 +99,7 @@ export class CollectorClient {
     const tls = this.#tls;
     const socket = tls === undefined
       ? netConnect({ host, port })
-      : tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['http/1.1'], ...definedTls(tls) });
+      : tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['http/1.1'], ...tls });
     socket.setNoDelay(true);
     const connection = new Connection(socket, (c) => this.#forget(c));
     this.#open.add(connection);
@@ -146,14 +146,6 @@ class StaleConnection extends Error {
 
 function unwrap(error: unknown): unknown {
   return error instanceof StaleConnection ? error.error : error;
-}
-
-function definedTls(tls: ClientTlsOptions): Partial<ClientTlsOptions> {
-  const out: Partial<ClientTlsOptions> = { rejectUnauthorized: tls.rejectUnauthorized };
-  if (tls.ca !== undefined) out.ca = tls.ca;
-  if (tls.cert !== undefined) out.cert = tls.cert;
-  if (tls.key !== undefined) out.key = tls.key;
-  return out;
 }
 
 type Done = (error: Error | undefined, answer: CollectorAnswer | undefined, keepAlive: boolean) => void;

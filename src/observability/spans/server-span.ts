@@ -35,7 +35,6 @@ export function setServerAttributes(rt: SpanRuntime, ctx: RequestContext, span: 
   return path;
 }
 
-
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }

@@ -68,14 +68,14 @@ function batch(): Uint8Array {
   const ended: RecordedSpan[] = [];
   const sink: SpanSink = { attributeCountLimit: 128, onEnd: (s) => { ended.push(s); } };
   for (let i = 0; i < 256; i++) {
-    const server = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+    const server = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
     const attrs: Record<string, string | number> = {
       entry_point: 'web', 'http.request.method': 'GET', 'network.protocol.version': '1.1', 'url.path': `/api/items/${i}`, 'url.scheme': 'http',
       'server.address': 'bench.local', 'client.address': '10.0.0.1', 'client.port': 51234 + (i % 50), 'network.peer.address': '10.0.0.1',
       'network.peer.port': 51234 + (i % 50), 'user_agent.original': 'bench/1.0',
     };
     for (const [k, v] of Object.entries(attrs)) server.set(k, v);
-    const client = new RecordedSpan(sink, server.traceId, newSpanId(), server.spanId, '', false, 'ReverseProxy', KIND_CLIENT);
+    const client = RecordedSpan.withHexIds(sink, server.traceId, newSpanId(), server.spanId, '', false, 'ReverseProxy', KIND_CLIENT);
     for (const [k, v] of Object.entries({ 'http.request.method': 'GET', 'network.protocol.version': '1.1', 'url.full': `http://10.0.0.2:8080/api/items/${i}`, 'url.scheme': 'http', 'server.address': '10.0.0.2', 'server.port': 8080, 'network.peer.address': '10.0.0.2', 'network.peer.port': 8080, 'user_agent.original': 'bench/1.0', 'http.response.status_code': 200 })) client.set(k, v);
     client.end();
     server.set('http.response.status_code', 200);

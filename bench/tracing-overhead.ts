@@ -119,7 +119,7 @@ function recordedBatch(): RecordedSpan[] {
   const ended: RecordedSpan[] = [];
   const sink: SpanSink = { attributeCountLimit: 128, onEnd: function collect(span) { ended.push(span); } };
   for (let i = 0; i < BATCH; i++) {
-    const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+    const span = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
     for (const [key, value] of Object.entries(serverAttributes(i))) span.set(key, value);
     span.end();
   }

@@ -111,7 +111,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
       const h = ctx.req.headers;
       if (plain && h.traceparent === undefined && h.tracestate === undefined && h.baggage === undefined) {
         const at = drawIdBlock();
-        return runtime.sample.newTrace(at) ? new RequestSpans(runtime, ctx, IdBlock.hex(at)) : new UnsampledRoot(ctx, at);
+        return runtime.sample.newTrace(at) ? new RequestSpans(runtime, ctx, at) : new UnsampledRoot(ctx, at);
       }
       return new RequestSpans(runtime, ctx);
     },

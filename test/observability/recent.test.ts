@@ -20,12 +20,12 @@ function tick(): void {
 
 function serverSpan(sink: SpanSink, parentSpanId = ''): RecordedSpan {
   tick();
-  return new RecordedSpan(sink, newTraceId(), newSpanId(), parentSpanId, '', parentSpanId !== '', 'GET', KIND_SERVER);
+  return RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), parentSpanId, '', parentSpanId !== '', 'GET', KIND_SERVER);
 }
 
 function child(sink: SpanSink, parent: RecordedSpan, name: string, kind: typeof KIND_INTERNAL | typeof KIND_CLIENT = KIND_INTERNAL): RecordedSpan {
   tick();
-  return new RecordedSpan(sink, parent.traceId, newSpanId(), parent.spanId, '', false, name, kind);
+  return RecordedSpan.withHexIds(sink, parent.traceId, newSpanId(), parent.spanId, '', false, name, kind);
 }
 
 function request(server: RecordedSpan, fields: Partial<RecentRequest> = {}): RecentRequest {

@@ -51,7 +51,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  *
  * @example
  * const processor = new BoundedBatchProcessor(config.batch, new InlineChannel(exporter), log, { resource, scope, attributeCountLimit: 128 });
- * new RecordedSpan(processor, traceId, spanId, '', '', false, 'GET', KIND_SERVER).end(); // queued, exported in the next batch
+ * RecordedSpan.withHexIds(processor, traceId, spanId, '', '', false, 'GET', KIND_SERVER).end(); // queued, exported in the next batch
  */
 export class BoundedBatchProcessor implements SpanSink {
   readonly attributeCountLimit: number;

@@ -99,7 +99,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   const messageSize = span.statusMessage === '' ? 0 : Buffer.byteLength(span.statusMessage);
   const statusSize = (messageSize > 0 ? 1 + varintSize(messageSize) + messageSize : 0) + (span.status !== 0 ? 2 : 0);
   const size = 18 + 10 // trace_id, span_id
-    + (span.parentSpanId !== '' ? 10 : 0)
+    + (span.parentAt >= 0 ? 10 : 0)
     + (traceStateSize > 0 ? 1 + varintSize(traceStateSize) + traceStateSize : 0)
     + 6 // flags (fixed32, two-byte tag)
     + 1 + varintSize(name.length) + name.length
@@ -114,16 +114,17 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   let at = body.length;
   buf[at++] = 0x12; // ScopeSpans.spans = 2
   at = putVarint(buf, at, size);
+  const ids = span.ids;
   buf[at++] = 0x0a; buf[at++] = 16; // trace_id = 1
-  at = putHex(buf, at, span.traceId);
+  at = putId(buf, at, ids, span.traceAt, 16);
   buf[at++] = 0x12; buf[at++] = 8; // span_id = 2
-  at = putHex(buf, at, span.spanId);
+  at = putId(buf, at, ids, span.spanAt, 8);
   if (traceStateSize > 0) { // trace_state = 3
     buf[at++] = 0x1a;
     at = putVarint(buf, at, traceStateSize);
     at += buf.write(span.traceState, at, traceStateSize, 'utf8');
   }
-  if (span.parentSpanId !== '') { buf[at++] = 0x22; buf[at++] = 8; at = putHex(buf, at, span.parentSpanId); } // parent_span_id = 4
+  if (span.parentAt >= 0) { buf[at++] = 0x22; buf[at++] = 8; at = putId(buf, at, ids, span.parentAt, 8); } // parent_span_id = 4
   buf[at++] = 0x2a; // name = 5
   at = putVarint(buf, at, name.length);
   at = putBytes(buf, at, name);
@@ -169,14 +170,9 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
  * 74 ns for a loop (measured).
  */
 
-/** Hex digit → value, by character code ('0'-'9', 'a'-'f', 'A'-'F'). */
-const HEX = new Uint8Array(128);
-for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
-for (let i = 0; i < 6; i++) { HEX[0x61 + i] = 10 + i; HEX[0x41 + i] = 10 + i; }
-
-/** Writes lower-case hex ids (always valid: tagway draws them or the propagator validated them) as bytes. */
-function putHex(buf: Buffer, at: number, hex: string): number {
-  for (let i = 0; i < hex.length; i += 2) buf[at++] = (HEX[hex.charCodeAt(i)]! << 4) | HEX[hex.charCodeAt(i + 1)]!;
+/** Copies an id's bytes from its pool. */
+function putId(buf: Buffer, at: number, ids: Buffer, from: number, bytes: number): number {
+  for (let i = 0; i < bytes; i++) buf[at++] = ids[from + i]!;
   return at;
 }
 

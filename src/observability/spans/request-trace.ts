@@ -11,7 +11,7 @@ import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
-import { drawIdBlock, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan, spanIdOf } from './span.ts';
+import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan, spanIdOf, traceparentOf, type OtlpSpanKind } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -46,8 +46,6 @@ export const CLIENT_CLOSED_REQUEST = 499;
  * propagators make trivial: no trace headers in, one `traceparent` out (see isPlainTraceContext).
  */
 export class RequestSpans implements ServerTrace {
-  readonly traceId: string;
-  readonly spanId: string;
   readonly sampled: boolean;
   readonly #rt: SpanRuntime;
   readonly #ctx: RequestContext;
@@ -56,32 +54,40 @@ export class RequestSpans implements ServerTrace {
   /** The incoming parent, when valid. */
   readonly #parent: SpanContext | undefined;
   readonly #traceState: string;
+  /**
+   * The request's ids (span.ts drawIdBlock, drawContinuedBlock): the pool they sit in and where: trace id at #at,
+   * the server span's id at #at + 16, the first attempt's at #at + 24, an incoming parent's at #at + 32.
+   */
+  readonly #ids: Buffer;
+  readonly #at: number;
   readonly #server: RecordedSpan | undefined;
   /** The server span's url.path (sampled requests only). */
   readonly #path: string = '';
-  /** Parent of the next step or attempt: the last step opened, else the server span. */
-  #currentSpanId: string;
+  /** Parent of the next step or attempt: the last step opened, else the server span (pool and offset of its id). */
+  #currentIds: Buffer;
+  #currentAt: number;
   #steps: RecordedSpan[] | undefined;
   #attempts: Attempt[] | undefined;
-  /** The id block until the first attempt takes its span id from it ('' after). */
-  #firstAttemptId: string;
+  /** The first attempt takes the span id drawn with the request's ids; later ones draw their own. */
+  #firstAttempt = true;
   #routerOpened = false;
   #serviceOpened = false;
   #refused: string | undefined;
   #responseHeaders: OutgoingHttpHeaders | undefined;
   #ended = false;
+  #traceIdHex: string | undefined;
 
   /**
-   * `newTrace`: the ids (IdBlock.hex) of a new trace the sampler already recorded, when the propagators are plain
-   * W3C and the request carried no trace headers (tracing.ts decides that case). Otherwise the incoming headers
-   * go through the propagators and the sampler here.
+   * `newTrace`: where the ids of a new trace the sampler already recorded were drawn (drawIdBlock, in idPool()),
+   * when the propagators are plain W3C and the request carried no trace headers (tracing.ts decides that case).
+   * Otherwise the incoming headers go through the propagators and the sampler here.
    */
-  constructor(rt: SpanRuntime, ctx: RequestContext, newTrace?: string) {
+  constructor(rt: SpanRuntime, ctx: RequestContext, newTrace?: number) {
     this.#rt = rt;
     this.#ctx = ctx;
     let parent: SpanContext | undefined;
-    let ids = newTrace;
-    if (ids !== undefined) {
+    let at = newTrace;
+    if (at !== undefined) {
       this.#parentContext = undefined;
       this.sampled = true;
     } else {
@@ -93,17 +99,16 @@ export class RequestSpans implements ServerTrace {
         const extracted = trace.getSpanContext(this.#parentContext);
         if (extracted !== undefined && isSpanContextValid(extracted)) parent = extracted;
       }
-      const at = drawIdBlock();
-      ids = IdBlock.hex(at); // one hex conversion for the trace id, this span's id and the first attempt's
+      at = parent !== undefined ? drawContinuedBlock(parent.traceId, parent.spanId) : drawIdBlock();
       this.sampled = parent !== undefined ? rt.sample.withParent((parent.traceFlags & TraceFlags.SAMPLED) !== 0, parent.traceId) : rt.sample.newTrace(at);
     }
+    const ids = this.#ids = this.#currentIds = idPool();
+    this.#at = at;
+    this.#currentAt = at + 16;
     this.#parent = parent;
-    this.traceId = parent?.traceId ?? ids.slice(0, 32);
-    this.spanId = this.#currentSpanId = ids.slice(32, 48);
-    this.#firstAttemptId = ids;
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
-    const server = this.#server = new RecordedSpan(rt.sink, this.traceId, this.spanId, parent?.spanId ?? '', this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
+    const server = this.#server = new RecordedSpan(rt.sink, ids, at, at + 16, parent !== undefined ? at + 32 : -1, this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
     this.#path = setServerAttributes(rt, ctx, server);
     if (rt.responseHeaders.length > 0) {
       // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
@@ -115,6 +120,10 @@ export class RequestSpans implements ServerTrace {
     ctx.res.on('close', function endRequestSpans() { spans.finish(); });
     if (ctx.routerName !== undefined) this.enterRouter(ctx);
   }
+
+  /** W3C ids of the server span, in hex (converted when first asked: the access log). */
+  get traceId(): string { return this.#traceIdHex ??= this.#ids.toString('hex', this.#at, this.#at + 16); }
+  get spanId(): string { return this.#ids.toString('hex', this.#at + 16, this.#at + 24); }
 
   /** Read late: the matched router's verbosity is known only after routing. */
   get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
@@ -143,32 +152,40 @@ export class RequestSpans implements ServerTrace {
   }
 
   startAttempt(server: URL, path: string, headers: Carrier, resendCount: number): AttemptObserver | undefined {
-    let spanId: string;
-    if (this.#firstAttemptId !== '') { spanId = this.#firstAttemptId.slice(48); this.#firstAttemptId = ''; } else spanId = newSpanId();
+    const detailed = this.sampled && !this.#ended && this.verbosity === 'detailed';
+    if (detailed) this.enterService(this.#ctx);
+    // the first attempt under the server span has its id drawn with the request's; any other draws its own
+    let ids = this.#ids;
+    let traceAt = this.#at;
+    let spanAt = traceAt + 24;
+    let parentAt = traceAt + 16;
+    if (!this.#firstAttempt || this.#currentAt !== parentAt || this.#currentIds !== ids) {
+      const at = detailed ? drawSpanIds(ids, traceAt, this.#currentIds, this.#currentAt) : drawSpanIds(ids, traceAt, ids, parentAt);
+      ids = idPool();
+      traceAt = at;
+      spanAt = at + 16;
+      parentAt = at + 24;
+    }
+    this.#firstAttempt = false;
     let attempt: Attempt | undefined;
     if (this.sampled && !this.#ended) {
-      let parentId = this.spanId;
-      if (this.verbosity === 'detailed') {
-        this.enterService(this.#ctx);
-        parentId = this.#currentSpanId;
-      }
-      const span = new RecordedSpan(this.#rt.sink, this.traceId, spanId, parentId, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
+      const span = new RecordedSpan(this.#rt.sink, ids, traceAt, spanAt, parentAt, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
       setClientAttributes(this.#rt, span, this.#ctx.method, server, path, headers, resendCount);
       const grpc = isGrpc(this.#ctx.req.headers);
       if (grpc) setRpcAttributes(span, path);
       attempt = new Attempt(this.#rt, span, grpc);
       (this.#attempts ??= []).push(attempt);
     }
-    this.#inject(spanId, headers);
+    this.#inject(ids, spanAt, headers);
     return attempt;
   }
 
   startCall(name: string, server: URL, path: string, method: string, headers: Carrier): AttemptObserver | undefined {
     if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
-    const span = new RecordedSpan(this.#rt.sink, this.traceId, newSpanId(), this.#currentSpanId, this.#traceState, false, name, KIND_CLIENT);
+    const span = this.#newSpan(name, KIND_CLIENT);
     setClientAttributes(this.#rt, span, method, server, path, headers, 0);
     (this.#steps ??= []).push(span); // ends with the request at the latest
-    this.#inject(span.spanId, headers);
+    this.#inject(span.ids, span.spanAt, headers);
     return new Attempt(this.#rt, span);
   }
 
@@ -177,26 +194,33 @@ export class RequestSpans implements ServerTrace {
   }
 
   /**
-   * Puts the attempt's context into the upstream headers after removing every field the propagators
-   * own, so a stale incoming traceparent/tracestate/b3 never reaches the upstream next to ours.
+   * Puts the attempt's context (its span id at `spanAt` in `ids`) into the upstream headers after removing every
+   * field the propagators own, so a stale incoming traceparent/tracestate/b3 never reaches the upstream next to ours.
    */
-  #inject(spanId: string, headers: Carrier): void {
+  #inject(ids: Buffer, spanAt: number, headers: Carrier): void {
     for (const field of this.#rt.propagationFields) if (headers[field] !== undefined) delete headers[field];
-    const flags = this.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
     if (this.#parentContext === undefined) {
-      headers.traceparent = `00-${this.traceId}-${spanId}-0${flags}`;
+      headers.traceparent = traceparentOf(this.#ids, this.#at, ids, spanAt, this.sampled);
       return;
     }
-    const own: SpanContext = { traceId: this.traceId, spanId, traceFlags: flags, isRemote: false };
+    const spanId = ids.toString('hex', spanAt, spanAt + 8);
+    const own: SpanContext = { traceId: this.traceId, spanId, traceFlags: this.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: false };
     if (this.#parent?.traceState !== undefined) own.traceState = this.#parent.traceState;
     this.#rt.propagator.inject(trace.setSpanContext(this.#parentContext, own), headers, headerSetter);
   }
 
+  /** A new span of this trace, child of the current step (or the server span), with ids of its own. */
+  #newSpan(name: string, kind: OtlpSpanKind): RecordedSpan {
+    const at = drawSpanIds(this.#ids, this.#at, this.#currentIds, this.#currentAt);
+    return new RecordedSpan(this.#rt.sink, idPool(), at, at + 16, at + 24, this.#traceState, false, name, kind);
+  }
+
   #open(name: string): RecordedSpan | undefined {
     if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
-    const span = new RecordedSpan(this.#rt.sink, this.traceId, newSpanId(), this.#currentSpanId, this.#traceState, false, name, KIND_INTERNAL);
+    const span = this.#newSpan(name, KIND_INTERNAL);
     (this.#steps ??= []).push(span);
-    this.#currentSpanId = span.spanId;
+    this.#currentIds = span.ids;
+    this.#currentAt = span.spanAt;
     return span;
   }
 

@@ -35,11 +35,11 @@ export interface SpanSink {
 }
 
 /**
- * One sampled span, kept as what the wire needs and nothing more: ids as hex, times as
- * `performance.now()` readings, attributes as a flat key/value list (encoded when the span ends, by
- * otlp-json.ts or otlp-proto.ts, from caches of the pairs that repeat). Why not the SDK's Span: on a gateway
- * every request makes two to six spans, and the SDK's span (attribute objects checked key by key,
- * an Attributes copy, a context per span, a processor chain reading it back) cost more than the proxying
+ * One sampled span, kept as what the wire needs and nothing more: ids as bytes in the id pool (see below; hex
+ * only when someone asks), times as `performance.now()` readings, attributes as a flat key/value list (encoded
+ * when the span ends, by otlp-json.ts or otlp-proto.ts, from caches of the pairs that repeat). Why not the SDK's
+ * Span: on a gateway every request makes two to six spans, and the SDK's span (attribute objects checked key by
+ * key, an Attributes copy, a context per span, a processor chain reading it back) cost more than the proxying
  * itself (bench/tracing-overhead.ts). The semantics kept from the SDK: ids from a random source, never
  * all zero; an attribute set after the limit is dropped and counted; only an end makes it exported,
  * once; `recordException` writes the same `exception` event.
@@ -47,16 +47,20 @@ export interface SpanSink {
  * Each key is set at most once per span: the span layers set each attribute in one place (no overwrite).
  *
  * @example
- * const span = new RecordedSpan(processor, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+ * const span = RecordedSpan.withHexIds(processor, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
  * span.set('http.request.method', 'GET');
  * span.set('http.response.status_code', 503);
  * span.end('upstream unavailable'); // status ERROR with that message; handed to processor.onEnd, once
  */
 export class RecordedSpan implements StepSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  /** '' for a root span. */
-  readonly parentSpanId: string;
+  /**
+   * Where the ids are: `ids` is an id pool (never rewritten), the trace id at `traceAt` (16 bytes), this span's
+   * id at `spanAt` (8), its parent's at `parentAt` (8; -1 for a root span).
+   */
+  readonly ids: Buffer;
+  readonly traceAt: number;
+  readonly spanAt: number;
+  readonly parentAt: number;
   /** Serialized W3C tracestate of the trace, '' when none. */
   readonly traceState: string;
   /** The parent came from another process (an extracted traceparent). */
@@ -75,17 +79,33 @@ export class RecordedSpan implements StepSpan {
   statusMessage = '';
   readonly #sink: SpanSink;
 
-  constructor(sink: SpanSink, traceId: string, spanId: string, parentSpanId: string, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind) {
+  constructor(sink: SpanSink, ids: Buffer, traceAt: number, spanAt: number, parentAt: number, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind) {
     this.#sink = sink;
-    this.traceId = traceId;
-    this.spanId = spanId;
-    this.parentSpanId = parentSpanId;
+    this.ids = ids;
+    this.traceAt = traceAt;
+    this.spanAt = spanAt;
+    this.parentAt = parentAt;
     this.traceState = traceState;
     this.parentRemote = parentRemote;
     this.name = name;
     this.kind = kind;
     this.startTime = performance.now();
   }
+
+  /** A span with ids given in hex (`parentSpanId` '' for a root span), copied into the pool. */
+  static withHexIds(sink: SpanSink, traceId: string, spanId: string, parentSpanId: string, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind): RecordedSpan {
+    const at = take(32);
+    pool.write(traceId, at, 16, 'hex');
+    pool.write(spanId, at + 16, 8, 'hex');
+    if (parentSpanId !== '') pool.write(parentSpanId, at + 24, 8, 'hex');
+    return new RecordedSpan(sink, pool, at, at + 16, parentSpanId !== '' ? at + 24 : -1, traceState, parentRemote, name, kind);
+  }
+
+  /** The ids in hex (JSON encoding, the dashboard, tests): converted on each call. */
+  get traceId(): string { return this.ids.toString('hex', this.traceAt, this.traceAt + 16); }
+  get spanId(): string { return this.ids.toString('hex', this.spanAt, this.spanAt + 8); }
+  /** '' for a root span. */
+  get parentSpanId(): string { return this.parentAt < 0 ? '' : this.ids.toString('hex', this.parentAt, this.parentAt + 8); }
 
   get ended(): boolean { return this.endTime >= 0; }
 
@@ -197,28 +217,40 @@ export function unixMillis(now: number): number {
 }
 
 /*
- * Ids from a pool of random bytes refilled 64 KB at a time (one randomFillSync per ~2,000 requests instead
- * of a Math.random() per 4 bytes; 8 KB fills cost twice as much per byte, measured). Every draw takes bytes never
- * handed out before; an all-zero id is invalid in W3C trace context: drawn again. Draws are multiples of 8 bytes, so
- * the pool is also read as 32-bit words (WORDS, native byte order) where the order does not matter.
+ * Ids from a pool of random bytes, 64 KB at a time (one randomFillSync per ~2,000 requests instead of a
+ * Math.random() per 4 bytes; 8 KB fills cost twice as much per byte, measured). Every draw takes bytes never handed
+ * out before; an all-zero id is invalid in W3C trace context: drawn again. A full pool is replaced, never refilled:
+ * spans keep their ids where they were drawn (RecordedSpan.ids), a pool lives as long as one of them. Draws are
+ * multiples of 8 bytes, so the pool is also read as 32-bit words (words, native byte order) where the order does
+ * not matter.
  */
-const POOL = Buffer.allocUnsafeSlow(65536);
-const WORDS = new Uint32Array(POOL.buffer, POOL.byteOffset, POOL.length >> 2);
+const POOL_BYTES = 65536;
+let pool = Buffer.allocUnsafeSlow(0);
+let words = new Uint32Array(0);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-let poolAt = POOL.length;
+let poolAt = 0;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
 function take(bytes: number): number {
-  if (poolAt + bytes > POOL.length) { randomFillSync(POOL); poolAt = 0; }
+  if (poolAt + bytes > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafeSlow(POOL_BYTES));
+    words = new Uint32Array(pool.buffer, pool.byteOffset, pool.length >> 2);
+    poolAt = 0;
+  }
   const at = poolAt;
   poolAt += bytes;
   return at;
 }
 
+/** The pool the last draw came from (its bytes never change). */
+export function idPool(): Buffer {
+  return pool;
+}
+
 function randomHex(bytes: number): string {
   const at = take(bytes);
-  return POOL.toString('hex', at, at + bytes);
+  return pool.toString('hex', at, at + bytes);
 }
 
 /** A new random 16-byte trace id, 32 lower-case hex digits. */
@@ -241,15 +273,14 @@ export function newSpanId(): string {
 }
 
 function zero(at: number, bytes: number): boolean {
-  for (let i = at >> 2, end = (at + bytes) >> 2; i < end; i++) if (WORDS[i] !== 0) return false;
+  for (let i = at >> 2, end = (at + bytes) >> 2; i < end; i++) if (words[i] !== 0) return false;
   return true;
 }
 
 /**
  * The ids of one request in one draw: 32 random bytes in the pool (a trace id at 0, the server span's id at 16,
- * the first attempt's at 24), none of the three all-zero. Returns where they start: `IdBlock.hex` converts them
- * (once, for all three) and `IdBlock.traceWord` reads the trace id for a ratio sampler without converting it.
- * The bytes stay valid until the next draw.
+ * the first attempt's at 24), none of the three all-zero. Returns where they start (in idPool()): `IdBlock.hex`
+ * converts them and `IdBlock.traceWord` reads the trace id for a ratio sampler without converting it.
  */
 export function drawIdBlock(): number {
   for (;;) {
@@ -258,17 +289,58 @@ export function drawIdBlock(): number {
   }
 }
 
+/**
+ * The ids of a request that continues a trace: 48 bytes, the incoming trace id at 0 and its parent span id at 32
+ * (both copied from hex, both valid: the propagator checked them), a new server span id at 16 and a first attempt's
+ * at 24 (random, not all-zero). Returns where they start in idPool().
+ */
+export function drawContinuedBlock(traceId: string, parentSpanId: string): number {
+  let at: number;
+  do at = take(48); while (zero(at + 16, 8) || zero(at + 24, 8));
+  pool.write(traceId, at, 16, 'hex');
+  pool.write(parentSpanId, at + 32, 8, 'hex');
+  return at;
+}
+
+/**
+ * One more span of a trace (a step, a call, a retry): 32 bytes, its trace id copied at 0, a new random span id at
+ * 16, its parent's id copied at 24. Returns where they start in idPool(); the sources may sit in older pools.
+ */
+export function drawSpanIds(from: Buffer, traceAt: number, parent: Buffer, parentAt: number): number {
+  let at: number;
+  do at = take(32); while (zero(at + 16, 8));
+  const to = pool;
+  for (let i = 0; i < 16; i++) to[at + i] = from[traceAt + i]!;
+  for (let i = 0; i < 8; i++) to[at + 24 + i] = parent[parentAt + i]!;
+  return at;
+}
+
 /** Hex digits by nibble, as byte codes. */
 const DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** One `traceparent` value being written: 00-<trace id>-<parent id>-<flags>. */
 const TRACEPARENT = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`, 'latin1');
 
 function putHexBytes(from: number, bytes: number, to: number): void {
+  putHexFrom(pool, from, bytes, to);
+}
+
+function putHexFrom(source: Buffer, from: number, bytes: number, to: number): void {
   for (let i = 0; i < bytes; i++) {
-    const b = POOL[from + i]!;
+    const b = source[from + i]!;
     TRACEPARENT[to + 2 * i] = DIGITS[b >> 4]!;
     TRACEPARENT[to + 2 * i + 1] = DIGITS[b & 15]!;
   }
+}
+
+/**
+ * `traceparent` (00-<trace id>-<span id>-<flags>) written from the ids' bytes into one flat string: half the cost
+ * of hex conversions, slices and a template (measured).
+ */
+export function traceparentOf(trace: Buffer, traceAt: number, span: Buffer, spanAt: number, sampled: boolean): string {
+  putHexFrom(trace, traceAt, 16, 3);
+  putHexFrom(span, spanAt, 8, 36);
+  TRACEPARENT[54] = sampled ? 0x31 : 0x30;
+  return TRACEPARENT.toString('latin1', 0, 55);
 }
 
 export const IdBlock = {
@@ -288,17 +360,17 @@ export const IdBlock = {
    */
   serverPart(at: number, part: number): number {
     const i = at + 16 + 3 * part;
-    return part === 2 ? (POOL[i]! << 8) | POOL[i + 1]! : (POOL[i]! << 16) | (POOL[i + 1]! << 8) | POOL[i + 2]!;
+    return part === 2 ? (pool[i]! << 8) | pool[i + 1]! : (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!;
   },
   /** The block as 64 hex digits: trace id [0, 32), server span id [32, 48), first attempt's span id [48, 64). */
-  hex(at: number): string { return POOL.toString('hex', at, at + 32); },
+  hex(at: number): string { return pool.toString('hex', at, at + 32); },
   /**
    * The trace id's four big-endian 32-bit words XORed together: what the SDK's TraceIdRatioBased sampler
    * compares with its bound (it reads the same words from the hex id), here straight from the bytes.
    */
   traceWord(at: number): number {
     const i = at >> 2;
-    const x = WORDS[i]! ^ WORDS[i + 1]! ^ WORDS[i + 2]! ^ WORDS[i + 3]!;
+    const x = words[i]! ^ words[i + 1]! ^ words[i + 2]! ^ words[i + 3]!;
     // XOR commutes with the byte order: swap the result once instead of reading each word big-endian
     return LITTLE_ENDIAN ? (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0 : x >>> 0;
   },

@@ -52,21 +52,21 @@ function sampleSpans(attributeCountLimit = 128): RecordedSpan[] {
   const ended: RecordedSpan[] = [];
   const sink = { onEnd: (s: RecordedSpan) => { ended.push(s); }, attributeCountLimit };
   const traceId = '0af7651916cd43dd8448eb211c80319c';
-  const server = new RecordedSpan(sink, traceId, newSpanId(), 'b7ad6b7169203331', 'vendor=abc,other=x', true, 'GET', KIND_SERVER);
+  const server = RecordedSpan.withHexIds(sink, traceId, newSpanId(), 'b7ad6b7169203331', 'vendor=abc,other=x', true, 'GET', KIND_SERVER);
   const attrs: Record<string, SpanValue> = {
     'url.path': '/a "quoted" \\ path\n☃', 'http.response.status_code': 503, ratio: 1.25, ok: true, off: false,
     'http.request.header.x-multi': ['a', 'b'], empty: [], big: 2 ** 33 + 5, negative: -42, zero: 0, 'client.port': 51234,
   };
   for (const [k, v] of Object.entries(attrs)) server.set(k, v);
-  const client = new RecordedSpan(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'ReverseProxy', KIND_CLIENT);
+  const client = RecordedSpan.withHexIds(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'ReverseProxy', KIND_CLIENT);
   client.set('url.full', 'http://127.0.0.1:8080/x?k=REDACTED');
   client.recordException(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED' }));
   client.end('connect ECONNREFUSED 127.0.0.1:8080');
-  const router = new RecordedSpan(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'Router', KIND_INTERNAL);
+  const router = RecordedSpan.withHexIds(sink, traceId, newSpanId(), server.spanId, 'vendor=abc,other=x', false, 'Router', KIND_INTERNAL);
   router.set('traefik.router.name', 'api@file');
   router.end();
   server.end('boom ☃ — failed');
-  const root = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'POST', KIND_SERVER);
+  const root = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, 'POST', KIND_SERVER);
   root.set('entry_point', 'web');
   root.end();
   return ended;
@@ -152,7 +152,7 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     const spans: RecordedSpan[] = [];
     const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
     for (let i = 0; i < 700; i++) {
-      const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
+      const span = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, 'GET', KIND_SERVER);
       span.set('url.path.varying', `/items/${i}/☃`);
       span.set('client.port.varying', 40_000 + i);
       span.set('neg.varying', -i - 1);
@@ -170,7 +170,7 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
     const orders = [['a.one', 'b.two', 'c.three'], ['b.two', 'a.one'], ['c.three', 'd.four', 'a.one', 'b.two'], ['a.one', 'b.two', 'c.three']];
     for (let i = 0; i < 12; i++) {
-      const span = new RecordedSpan(sink, newTraceId(), newSpanId(), '', '', false, 'GET', i % 2 === 0 ? KIND_SERVER : KIND_CLIENT);
+      const span = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, 'GET', i % 2 === 0 ? KIND_SERVER : KIND_CLIENT);
       for (const key of orders[i % orders.length]!) span.set(key, `${key}=${i % 3}`);
       span.end();
     }

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext } from '../../../src/http/context.ts';
 import { UnsampledRoot } from '../../../src/observability/spans/request-trace.ts';
-import { drawIdBlock, IdBlock, newSpanId, newTraceId } from '../../../src/observability/spans/span.ts';
+import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, IdBlock, newSpanId, newTraceId, traceparentOf } from '../../../src/observability/spans/span.ts';
 import { sampler } from '../../../src/observability/tracing.ts';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -27,6 +27,34 @@ describe('id pool', () => {
     for (let i = 0; i < 1000; i++) { traces.add(newTraceId()); spans.add(newSpanId()); }
     assert.equal(traces.size, n + 1000);
     assert.equal(spans.size, 2 * n + 1000);
+  });
+});
+
+describe('ids kept as bytes', () => {
+  it('a span drawn after the pool was replaced copies its trace and parent ids; the old pool keeps its bytes', () => {
+    const at = drawIdBlock();
+    const old = idPool();
+    const block = IdBlock.hex(at);
+    for (let i = 0; i < 2100; i++) drawIdBlock(); // 2,048 blocks fill a pool: a new one serves the next draws
+    const r = drawSpanIds(old, at, old, at + 16);
+    const pool = idPool();
+    assert.notEqual(pool, old);
+    assert.equal(old.toString('hex', at, at + 32), block);
+    assert.equal(pool.toString('hex', r, r + 16), block.slice(0, 32));
+    assert.equal(pool.toString('hex', r + 24, r + 32), block.slice(32, 48));
+    assert.notEqual(pool.toString('hex', r + 16, r + 24), '0'.repeat(16));
+    assert.equal(traceparentOf(old, at, pool, r + 16, true), `00-${block.slice(0, 32)}-${pool.toString('hex', r + 16, r + 24)}-01`);
+    assert.equal(traceparentOf(old, at, old, at + 24, false), `00-${block.slice(0, 32)}-${block.slice(48)}-00`);
+  });
+
+  it('a continued trace puts the incoming ids (any case of hex) beside two new span ids', () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const at = drawContinuedBlock(traceId.toUpperCase(), 'B7AD6B7169203331');
+    const pool = idPool();
+    assert.equal(pool.toString('hex', at, at + 16), traceId);
+    assert.equal(pool.toString('hex', at + 32, at + 40), 'b7ad6b7169203331');
+    assert.notEqual(pool.toString('hex', at + 16, at + 24), '0'.repeat(16));
+    assert.notEqual(pool.toString('hex', at + 24, at + 32), '0'.repeat(16));
   });
 });
 

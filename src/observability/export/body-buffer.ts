@@ -14,6 +14,7 @@
 export class BodyBuffer {
   #buf: Buffer;
   #length = 0;
+  #generation = 0;
   readonly #initial: number;
 
   constructor(initialBytes = 64 * 1024) {
@@ -56,14 +57,19 @@ export class BodyBuffer {
     return this.#buf.subarray(0, this.#length);
   }
 
+  /** Counts resets and discards: bytes written before one may since have been overwritten. */
+  get generation(): number { return this.#generation; }
+
   reset(): void {
     this.#length = 0;
+    this.#generation++;
   }
 
   /** Forgets the memory (an aborted request may still reference it) and starts a new one. */
   discard(): void {
     this.#buf = Buffer.allocUnsafeSlow(this.#initial);
     this.#length = 0;
+    this.#generation++;
   }
 
   #grow(needed: number): void {

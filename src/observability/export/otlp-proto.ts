@@ -53,11 +53,12 @@ export const otlpProto: OtlpEncoding = {
 
 /**
  * Reused per span: for each attribute, its cached KeyValue message (or EMPTY: written in place), its
- * key entry and the KeyValue's size; and a time's two words.
+ * key entry and the KeyValue's size (undefined sizes: the field is copied from the last span of the kind, see
+ * LastSpan); and a time's two words.
  */
 const kvs: Buffer[] = [];
 const kvKeys: Array<PairKey<Buffer, Buffer>> = [];
-const kvSizes: number[] = [];
+const kvSizes: Array<number | undefined> = [];
 const time = new Uint32Array(2);
 
 /**
@@ -75,15 +76,48 @@ function keyAt(name: string, position: number): PairKey<Buffer, Buffer> {
   return key;
 }
 
+/**
+ * The attributes of the last span written, per kind: where their fields lie in a batch's buffer and each one's key
+ * and value. A span of the same kind repeats most of them at the same positions (the same layer set them: entry
+ * point, method, addresses, agent, status), so each run of attributes equal to the last span's is copied from
+ * there in one piece instead of being looked up and written attribute by attribute. The bytes stay where they are
+ * until their BodyBuffer is reset (`generation` then differs) or dropped; a buffer the body outgrew keeps them too.
+ */
+interface LastSpan {
+  body: BodyBuffer | undefined;
+  generation: number;
+  buf: Buffer;
+  count: number;
+  names: string[];
+  values: SpanValue[];
+  /** Where each attribute's field (tag, length, KeyValue) starts, and where the last one ends (count + 1 entries). */
+  at: number[];
+  name: string;
+  nameBytes: Buffer;
+}
+
+const LAST: LastSpan[] = [0, 1, 2, 3].map(() => ({ body: undefined, generation: -1, buf: Buffer.alloc(0), count: 0, names: [], values: [], at: [0], name: '', nameBytes: Buffer.alloc(0) }));
+/** The field starts of the span being written, swapped with its kind's LastSpan.at once written. */
+let nextAt: number[] = [0];
+
 /** Appends one span as field 2 (`spans`) of a ScopeSpans. */
 function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   const attrs = span.attributes;
+  const last = LAST[span.kind & 3]!;
+  const lastCount = last.body !== undefined && last.body.generation === last.generation ? last.count : 0;
   let attributesSize = 0;
   let n = 0;
   const base = (span.kind & 3) * POSITIONS;
   for (let i = 0, p = base; i < attrs.length; i += 2, p++) {
-    const key = keyAt(attrs[i] as string, p);
+    const name = attrs[i] as string;
     const value = attrs[i + 1]!;
+    if (n < lastCount && last.names[n] === name && last.values[n] === value) {
+      kvSizes[n] = undefined;
+      attributesSize += last.at[n + 1]! - last.at[n]!;
+      n++;
+      continue;
+    }
+    const key = keyAt(name, p);
     const cached = PAIRS.pair(key, value);
     const size = cached !== undefined ? cached.length : key.key.length + lengthDelimitedSize(anyValueSize(value));
     kvs[n] = cached ?? EMPTY; // EMPTY: written in place (a KeyValue is never empty)
@@ -91,7 +125,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
     kvSizes[n++] = size;
     attributesSize += 1 + varintSize(size) + size;
   }
-  const name = nameBytes(span.name);
+  const name = span.name === last.name ? last.nameBytes : nameBytes(span.name);
   const traceStateSize = span.traceState === '' ? 0 : Buffer.byteLength(span.traceState);
   const events = span.events === undefined ? undefined : span.events.map(eventBytes);
   let eventsSize = 0;
@@ -135,21 +169,49 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
   unixNanosParts(span.endTime, time);
   at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
-  for (let i = 0, a = 1; i < n; i++, a += 2) { // attributes = 9
+  const starts = nextAt;
+  for (let i = 0; i < n;) { // attributes = 9
+    const size = kvSizes[i];
+    if (size === undefined) { // a run of fields as the last span of this kind wrote them: one copy
+      let j = i + 1;
+      while (j < n && kvSizes[j] === undefined) j++;
+      const from = last.at[i]!;
+      const shift = at - from;
+      for (let k = i; k < j; k++) starts[k] = last.at[k]! + shift;
+      const to = last.at[j]!;
+      if (last.buf === buf) buf.copyWithin(at, from, to);
+      else buf.set(last.buf.subarray(from, to), at);
+      at += to - from;
+      i = j;
+      continue;
+    }
+    starts[i] = at;
     const kv = kvs[i]!;
     buf[at++] = 0x4a;
-    at = putVarint(buf, at, kvSizes[i]!);
+    at = putVarint(buf, at, size);
     if (kv !== EMPTY) {
       at = putBytes(buf, at, kv);
     } else { // KeyValue { key = 1 (the entry's encoded key field), value = 2 }
       at = putBytes(buf, at, kvKeys[i]!.key);
-      const value = attrs[a]!;
+      const value = attrs[2 * i + 1]!;
       buf[at++] = 0x12;
       at = putVarint(buf, at, anyValueSize(value));
       at = putAnyValue(buf, at, value);
     }
     kvs[i] = EMPTY; // keep no reference to the span's values
+    i++;
   }
+  starts[n] = at;
+  // this span's fields are the next one's source
+  nextAt = last.at;
+  last.at = starts;
+  for (let i = 0; i < n; i++) { last.names[i] = attrs[2 * i] as string; last.values[i] = attrs[2 * i + 1]!; }
+  last.count = n;
+  last.buf = buf;
+  last.body = body;
+  last.generation = body.generation;
+  last.name = span.name;
+  last.nameBytes = name;
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
   if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
   if (span.droppedEvents > 0) { buf[at++] = 0x60; at = putVarint(buf, at, span.droppedEvents); } // dropped_events_count = 12

@@ -180,6 +180,38 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     for (const span of spansOf(ours)) for (const kv of span.attributes) assert.ok(kv.value.stringValue.startsWith(`${kv.key}=`), `${kv.key}: ${kv.value.stringValue}`);
   });
 
+  it('protobuf: runs of attributes equal to the last span of a kind are copied from it, across batches and buffers, byte for byte what the reference writes', () => {
+    // few keys and values, so that runs repeat and break anywhere; batches reuse one buffer (reset) or start a new
+    // one that must grow, as the span queue's buffers do
+    const keys = ['entry_point', 'http.request.method', 'url.path', 'client.port', 'server.address', 'user_agent.original'];
+    const values: SpanValue[] = ['web', 'GET', '/', '/a', 51234, 51235, 'bench.local', true, ['x', 'y']];
+    const attribute = fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...values));
+    const spanShape = fc.record({
+      kind: fc.constantFrom(KIND_SERVER, KIND_CLIENT, KIND_INTERNAL),
+      name: fc.constantFrom('GET', 'ReverseProxy'),
+      attributes: fc.uniqueArray(attribute, { maxLength: 6, selector: ([key]) => key }),
+    });
+    const batch = fc.record({ spans: fc.array(spanShape, { minLength: 1, maxLength: 12 }), newBuffer: fc.boolean() });
+    fc.assert(fc.property(fc.array(batch, { minLength: 1, maxLength: 5 }), (batches) => {
+      let reused = new BodyBuffer(16);
+      for (const { spans: shapes, newBuffer } of batches) {
+        const spans: RecordedSpan[] = [];
+        const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+        for (const shape of shapes) {
+          const span = RecordedSpan.withHexIds(sink, newTraceId(), newSpanId(), '', '', false, shape.name, shape.kind);
+          for (const [key, value] of shape.attributes) span.set(key, value);
+          span.end();
+        }
+        if (newBuffer) reused = new BodyBuffer(16);
+        else reused.reset();
+        spans.forEach((s, i) => otlpProto.writeSpan(reused, s, i === 0));
+        const body = new BodyBuffer(16);
+        otlpProto.framer(RESOURCE.attributes, SCOPE)(body, reused.bytes());
+        assert.deepEqual(decodeProto(body.bytes()), decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!));
+      }
+    }), { numRuns: 300 });
+  });
+
   for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
     it(`${name}: attributes over the limit are dropped and counted`, () => {
       const spans = sampleSpans(3);

@@ -14,7 +14,7 @@
  * Measures, never asserts. The throughput target (≤ 25 % with sampleRate 1) is checked end to end by
  * `npm run bench -- --targets=tagway,tagway-trace1`.
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -29,7 +29,7 @@ import { otlpJson } from '../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../src/observability/export/otlp-proto.ts';
 import { KIND_SERVER, RecordedSpan, newSpanId, newTraceId, type SpanSink } from '../src/observability/spans/span.ts';
 import { createTracing } from '../src/observability/tracing.ts';
-import type { RequestContext } from '../src/http/context.ts';
+import { fakeContext } from './lib/fake-request.ts';
 import type { TracingConfig } from '../src/static/types.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
@@ -43,20 +43,6 @@ async function startSink(): Promise<{ endpoint: string; close: () => void }> {
   const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end('{}')); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => { server.closeAllConnections(); server.close(); } };
-}
-
-/** A context as newRequestContext builds it, with a response that only emits 'close'. */
-function fakeContext(verbosity: TraceVerbosity): RequestContext {
-  const res = Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200, getHeaders: () => ({}) });
-  const headers = { host: 'bench.local', 'user-agent': 'bench/1.0', accept: '*/*' };
-  const req = { url: '/api/items?id=7', httpVersion: '1.1', headers, headersDistinct: {} };
-  return {
-    req, res, entryPoint: 'web', method: 'GET', host: 'bench.local', path: '/api/items', rawQuery: 'id=7',
-    clientIp: '127.0.0.1', clientPort: 50000, scheme: 'http', start: 0n, attempts: 0,
-    headers: { ...headers, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http' },
-    routerName: 'api@file', serviceName: 'api@file', rule: 'Host(`bench.local`)',
-    observability: { accessLogs: true, metrics: true, tracing: true, traceVerbosity: verbosity },
-  } as unknown as RequestContext;
 }
 
 async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string): Promise<void> {

@@ -15,7 +15,6 @@
  * `npm run bench -- --targets=tagway,tagway-trace1`.
  */
 import type { EventEmitter } from 'node:events';
-import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -29,8 +28,7 @@ import { otlpJson } from '../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../src/observability/export/otlp-proto.ts';
 import { KIND_SERVER, RecordedSpan, newSpanId, newTraceId, type SpanSink } from '../src/observability/spans/span.ts';
 import { createTracing } from '../src/observability/tracing.ts';
-import { fakeContext } from './lib/fake-request.ts';
-import type { TracingConfig } from '../src/static/types.ts';
+import { benchTracingConfig, fakeContext, startSink } from './lib/tracing-micro.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 50_000);
 /** `--only-minimal`: the minimal sampled case alone (for a focused --cpu-prof). */
@@ -38,21 +36,8 @@ const ONLY_MINIMAL = process.argv.includes('--only-minimal');
 /** `--only-compression`: the gzip figures alone (a few seconds). */
 const ONLY_COMPRESSION = process.argv.includes('--only-compression');
 
-/** An OTLP sink that accepts and discards (the collector's cost is not ours). */
-async function startSink(): Promise<{ endpoint: string; close: () => void }> {
-  const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end('{}')); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => { server.closeAllConnections(); server.close(); } };
-}
-
 async function perRequest(label: string, sampleRate: number, verbosity: TraceVerbosity, endpoint: string): Promise<void> {
-  const config: TracingConfig = {
-    serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
-    safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
-    // a queue that holds the whole run: a drop would make a request look cheaper than it is
-    batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
-  };
-  const tracing = createTracing(config, { logger: { warn() {} } });
+  const tracing = createTracing(benchTracingConfig(endpoint, sampleRate), { logger: { warn() {} } });
   const target = new URL('http://127.0.0.1:9000/api/items?id=7');
   const run = async (n: number): Promise<{ wall: number; cpu: number }> => {
     const cpu0 = process.cpuUsage();

@@ -13,12 +13,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Tracing } from '../src/observability/tracing.ts';
-import type { TracingConfig } from '../src/static/types.ts';
-import { fakeContext } from './lib/fake-request.ts';
+import { benchTracingConfig, fakeContext, startSink } from './lib/tracing-micro.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const ROUNDS = Number(arg('rounds', '7'));
@@ -27,14 +25,8 @@ const REQUESTS = Number(arg('requests', '50000'));
 /** One process, one build: `--child=<dist>` prints `<sampled-out µs> <sampled µs>` (minimum over rounds). */
 async function child(dist: string): Promise<void> {
   const { createTracing } = await import(pathToFileURL(resolve(dist, 'observability/tracing.js')).href) as typeof import('../src/observability/tracing.ts');
-  const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end('{}')); });
-  await new Promise<void>((done) => sink.listen(0, '127.0.0.1', done));
-  const endpoint = `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`;
-  const make = (sampleRate: number): Tracing => createTracing({
-    serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
-    safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
-    batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
-  } as TracingConfig, { logger: { warn() {} }, exportThread: false });
+  const sink = await startSink();
+  const make = (sampleRate: number): Tracing => createTracing(benchTracingConfig(sink.endpoint, sampleRate), { logger: { warn() {} }, exportThread: false });
   const target = new URL('http://127.0.0.1:9000/api/items?id=7');
   const run = async (tracing: Tracing, n: number): Promise<number> => {
     const t0 = performance.now();

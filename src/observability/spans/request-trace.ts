@@ -11,7 +11,7 @@ import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
 import { Attempt, setClientAttributes } from './client-span.ts';
 import { setHttpStatus, type SpanRuntime } from './runtime.ts';
 import { setServerAttributes } from './server-span.ts';
-import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, IdBlock, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, RecordedSpan, spanIdOf, traceparentOf, type OtlpSpanKind } from './span.ts';
+import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, RecordedSpan, traceparentOf, type OtlpSpanKind } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -160,11 +160,10 @@ export class RequestSpans implements ServerTrace {
     let spanAt = traceAt + 24;
     let parentAt = traceAt + 16;
     if (!this.#firstAttempt || this.#currentAt !== parentAt || this.#currentIds !== ids) {
-      const at = detailed ? drawSpanIds(ids, traceAt, this.#currentIds, this.#currentAt) : drawSpanIds(ids, traceAt, ids, parentAt);
+      traceAt = drawSpanIds(ids, traceAt, this.#currentIds, this.#currentAt);
       ids = idPool();
-      traceAt = at;
-      spanAt = at + 16;
-      parentAt = at + 24;
+      spanAt = traceAt + 16;
+      parentAt = traceAt + 24;
     }
     this.#firstAttempt = false;
     let attempt: Attempt | undefined;
@@ -265,30 +264,25 @@ export class RequestSpans implements ServerTrace {
  * A new trace sampled out (tracing.ts decides, for W3C propagation and a request without trace headers): nothing
  * is recorded, and each upstream attempt gets `traceparent: 00-<trace id>-<attempt's span id>-00`, as an OTel SDK
  * propagates a non-recording span's context (Traefik does the same), so the upstream's own sampling may follow
- * ours. What it costs: one object and one string per attempt; the ids stay in the one hex string drawn for them.
+ * ours. What it costs: one object and one string per attempt; the ids stay where they were drawn, as bytes.
  */
 export class UnsampledRoot implements ServerTrace {
   readonly sampled = false;
   readonly #ctx: RequestContext;
-  /** The first attempt's traceparent: trace id and the attempt's span id, drawn with the request's ids. */
-  readonly #traceparent: string;
-  /** The server span's id in three small integers (IdBlock.serverPart), converted only when asked for. */
-  readonly #server0: number;
-  readonly #server1: number;
-  readonly #server2: number;
+  /** The request's ids (drawIdBlock): trace id at #at, the server span's at #at + 16, the first attempt's at #at + 24. */
+  readonly #ids: Buffer;
+  readonly #at: number;
   #attempts = 0;
 
-  /** `at`: the request's ids in the pool (drawIdBlock), read now. */
+  /** `at`: where the request's ids were drawn (drawIdBlock, in idPool()). */
   constructor(ctx: RequestContext, at: number) {
     this.#ctx = ctx;
-    this.#traceparent = IdBlock.unsampledTraceparent(at);
-    this.#server0 = IdBlock.serverPart(at, 0);
-    this.#server1 = IdBlock.serverPart(at, 1);
-    this.#server2 = IdBlock.serverPart(at, 2);
+    this.#ids = idPool();
+    this.#at = at;
   }
 
-  get traceId(): string { return this.#traceparent.slice(3, 35); }
-  get spanId(): string { return spanIdOf(this.#server0, this.#server1, this.#server2); }
+  get traceId(): string { return this.#ids.toString('hex', this.#at, this.#at + 16); }
+  get spanId(): string { return this.#ids.toString('hex', this.#at + 16, this.#at + 24); }
   get verbosity(): TraceVerbosity { return this.#ctx.observability?.traceVerbosity ?? 'minimal'; }
 
   startAttempt(_server: URL, _path: string, headers: Carrier, _resendCount: number): undefined {
@@ -296,7 +290,12 @@ export class UnsampledRoot implements ServerTrace {
     if (headers.traceparent !== undefined) delete headers.traceparent;
     if (headers.tracestate !== undefined) delete headers.tracestate;
     if (headers.baggage !== undefined) delete headers.baggage;
-    headers.traceparent = this.#attempts++ === 0 ? this.#traceparent : `00-${this.traceId}-${newSpanId()}-00`;
+    if (this.#attempts++ === 0) {
+      headers.traceparent = traceparentOf(this.#ids, this.#at, this.#ids, this.#at + 24, false);
+    } else {
+      const at = drawSpanIds(this.#ids, this.#at, this.#ids, this.#at + 16);
+      headers.traceparent = traceparentOf(this.#ids, this.#at, idPool(), at + 16, false);
+    }
     return undefined;
   }
 

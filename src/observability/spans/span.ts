@@ -260,11 +260,6 @@ export function newTraceId(): string {
   return id;
 }
 
-/** The three parts IdBlock.serverParts read (24, 24 and 16 bits: small integers, nothing allocated) as a span id. */
-export function spanIdOf(high: number, middle: number, low: number): string {
-  return high.toString(16).padStart(6, '0') + middle.toString(16).padStart(6, '0') + low.toString(16).padStart(4, '0');
-}
-
 /** A new random 8-byte span id, 16 lower-case hex digits. */
 export function newSpanId(): string {
   let id = randomHex(8);
@@ -320,10 +315,6 @@ const DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** One `traceparent` value being written: 00-<trace id>-<parent id>-<flags>. */
 const TRACEPARENT = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`, 'latin1');
 
-function putHexBytes(from: number, bytes: number, to: number): void {
-  putHexFrom(pool, from, bytes, to);
-}
-
 function putHexFrom(source: Buffer, from: number, bytes: number, to: number): void {
   for (let i = 0; i < bytes; i++) {
     const b = source[from + i]!;
@@ -344,24 +335,6 @@ export function traceparentOf(trace: Buffer, traceAt: number, span: Buffer, span
 }
 
 export const IdBlock = {
-  /**
-   * `traceparent` of the block's trace and its first attempt's span, sampled out (flags 00), written from the bytes
-   * into one flat string: half the cost of a hex conversion, two slices and a template (measured).
-   */
-  unsampledTraceparent(at: number): string {
-    putHexBytes(at, 16, 3);
-    putHexBytes(at + 24, 8, 36);
-    TRACEPARENT[54] = 0x30;
-    return TRACEPARENT.toString('latin1', 0, 55);
-  },
-  /**
-   * The server span's id (bytes 16 to 24) in three parts of 24, 24 and 16 bits, to be converted only if someone asks
-   * (spanIdOf); `part` 0, 1 or 2.
-   */
-  serverPart(at: number, part: number): number {
-    const i = at + 16 + 3 * part;
-    return part === 2 ? (pool[i]! << 8) | pool[i + 1]! : (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!;
-  },
   /** The block as 64 hex digits: trace id [0, 32), server span id [32, 48), first attempt's span id [48, 64). */
   hex(at: number): string { return pool.toString('hex', at, at + 32); },
   /**

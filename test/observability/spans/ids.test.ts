@@ -116,7 +116,7 @@ describe('a sampled-out new trace', () => {
     assert.equal(trace.spanId, ids.slice(32, 48));
   });
 
-  it('its server span id (kept as three small integers until asked for) is the drawn one, leading zeros included', () => {
+  it('its server span id (converted from the drawn bytes when asked for) is the drawn one, leading zeros included', () => {
     for (let i = 0; i < 5000; i++) {
       const at = drawIdBlock();
       const ids = IdBlock.hex(at);

@@ -5,9 +5,11 @@
  * (bench/run.ts), which sees neither the kernel nor time spent preempted.
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/perf-tracing.ts [--requests=60000] [--variants=off,trace1]
+ *   [--top=45] [--by-caller] (runtime, builtin and kernel samples charged to the JavaScript function that called them)
  * Needs `perf` (linux-perf); measures, never asserts.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
@@ -18,13 +20,81 @@ import { startTracingPeers } from './lib/tracing-peers.ts';
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const REQUESTS = Number(arg('requests', '60000'));
 const VARIANTS = arg('variants', 'off,trace1').split(',');
+/** `--by-caller`: charge runtime samples to their JavaScript caller; `--by-caller=leaf` keeps the runtime symbol too. */
+const BY_CALLER = process.argv.includes('--by-caller') ? 'kind' : arg('by-caller', '') === 'leaf' ? 'leaf' : undefined;
 /** perf's sampling rate, Hz: each sample stands for 1e6 / HZ µs. */
 const HZ = 4999;
 const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
+/** Kinds of code, by symbol name, first match wins. */
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['kernel', /^\[k\]/],
+  ['tagway tracing (src/observability)', /\/observability\//],
+  ['tagway, other', /\/work\/[^ ]*\/dist\//],
+  ['undici', /node_modules\/undici/],
+  ['node: internals (JS)', /node:/],
+  ['V8 garbage collection', /Scaveng|Sweep|Mark|Heap|GC|Evacuat|RememberedSet|Slot|Allocat/],
+  ['V8 builtins (ICs, calls, stores)', /^Builtins_/],
+  ['V8 runtime, other', /^v8::|^Runtime_/],
+  ['libc / node C++', /^(__|node::|uv_|_int_|mem|str)/],
+];
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { average: number } }>;
 
 function load(port: number, amount: number): Promise<unknown> {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: 32, amount, headers: { host: BENCH_HOST }, timeout: 10 });
+}
+
+/** Leaf symbols whose samples `--by-caller` charges to the nearest JavaScript frame above them. */
+const RUNTIME = /^(\[k\] |Builtins_|v8::|Runtime_|__|node::|uv_|_int_|mem|str|\[unknown\])/;
+
+function symbolName(raw: string, kernel: boolean): string {
+  return `${kernel ? '[k] ' : ''}${raw.replace(/^(LazyCompile|Function|JS|Builtin|Handler):[~*^+]?/, '').trim()}`;
+}
+
+/** Self samples per symbol (perf report). */
+function samplesBySymbol(data: string): { rows: Map<string, number>; total: number } {
+  const report = spawnSync('perf', ['report', '-i', data, '--stdio', '--sort', 'sym', '-F', 'sample,sym', '--no-children'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const rows = new Map<string, number>();
+  let total = 0;
+  for (const line of report.stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+\[([.k])\]\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const name = symbolName(m[3]!, m[2] === 'k');
+    rows.set(name, (rows.get(name) ?? 0) + Number(m[1]));
+    total += Number(m[1]);
+  }
+  return { rows, total };
+}
+
+/**
+ * `--by-caller`: each sample of V8's builtins and runtime, the kernel or libc is charged to the first JavaScript
+ * function on its stack (frame pointers: `perf record -g`), as "<leaf kind> ← <function>"; JavaScript leaves stay as
+ * they are. Answers "which code makes these IC misses, stores, syscalls".
+ */
+function samplesByCaller(data: string): { rows: Map<string, number>; total: number } {
+  const script = spawnSync('perf', ['script', '-i', data, '-F', 'ip,sym'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const rows = new Map<string, number>();
+  let total = 0;
+  const flush = (stack: string[]): void => {
+    if (stack.length === 0) return;
+    total++;
+    const leaf = stack[0]!;
+    let name = leaf;
+    if (RUNTIME.test(leaf)) {
+      const js = stack.find((f) => !RUNTIME.test(f));
+      const kind = leaf.startsWith('[k]') ? 'kernel' : leaf.startsWith('Builtins_') ? 'builtins' : 'runtime/C++';
+      name = `${BY_CALLER === 'leaf' ? leaf : kind} ← ${js ?? '(no JS frame)'}`;
+    }
+    rows.set(name, (rows.get(name) ?? 0) + 1);
+  };
+  let stack: string[] = [];
+  for (const line of script.stdout.split('\n')) {
+    const m = /^\s+([0-9a-f]+)\s+(.*)$/.exec(line);
+    if (m === null) { flush(stack); stack = []; continue; }
+    const kernel = /^ffff/.test(m[1]!);
+    stack.push(symbolName(m[2]!.replace(/\+0x[0-9a-f]+$/, ''), kernel));
+  }
+  flush(stack);
+  return { rows, total };
 }
 
 async function main(): Promise<void> {
@@ -40,35 +110,38 @@ async function main(): Promise<void> {
     await load(port, 20_000);
     const data = join(tmp, `${v}.data`);
     console.error(`recording ${v} (tagway pid ${sut.child.pid})`);
-    const perf = spawn('perf', ['record', '-q', '-F', String(HZ), '-t', String(sut.child.pid), '-o', data], { stdio: 'ignore' });
+    const perf = spawn('perf', ['record', '-q', '-F', String(HZ), ...(BY_CALLER ? ['-g'] : []), '-t', String(sut.child.pid), '-o', data], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));
     await load(port, REQUESTS);
     const stopped = new Promise((r) => perf.once('exit', r));
     perf.kill('SIGINT');
     await stopped;
-    const report = spawnSync('perf', ['report', '-i', data, '--stdio', '--sort', 'sym', '-F', 'sample,sym', '--no-children'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     await sut.stop();
-    const rows = new Map<string, number>();
-    let total = 0;
-    for (const line of report.stdout.split('\n')) {
-      const m = /^\s*(\d+)\s+\[([.k])\]\s+(.*)$/.exec(line);
-      if (m === null) continue;
-      const name = `${m[2] === 'k' ? '[k] ' : ''}${m[3]!.replace(/^(LazyCompile|Function|JS|Builtin|Handler):[~*^+]?/, '').trim()}`;
-      rows.set(name, (rows.get(name) ?? 0) + Number(m[1]));
-      total += Number(m[1]);
-    }
+    const { rows, total } = BY_CALLER ? samplesByCaller(data) : samplesBySymbol(data);
     const us = new Map([...rows].map(([k, n]) => [k, (n * 1e6) / HZ / REQUESTS]));
     perRequest.set(v, us);
     console.log(`${v}: ${((total * 1e6) / HZ / REQUESTS).toFixed(1)} µs/request on the serving thread (${total} samples)`);
   }
+  mkdirSync('.bench-out', { recursive: true });
+  writeFileSync('.bench-out/perf-tracing.json', JSON.stringify(Object.fromEntries([...perRequest].map(([v, m]) => [v, Object.fromEntries(m)]))));
   const [a, b] = VARIANTS.map((v) => perRequest.get(v)!);
   if (a !== undefined && b !== undefined) {
     const names = new Set([...a.keys(), ...b.keys()]);
     const diff = [...names].map((n) => ({ n, a: a.get(n) ?? 0, b: b.get(n) ?? 0 })).sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a));
     console.log(`\n${VARIANTS[1]} − ${VARIANTS[0]}, µs per request (${VARIANTS[0]}, ${VARIANTS[1]}):`);
     for (const d of diff.slice(0, Number(arg('top', '45')))) console.log(`${(d.b - d.a >= 0 ? '+' : '') + (d.b - d.a).toFixed(2)}`.padStart(8) + `${d.a.toFixed(2)}`.padStart(8) + `${d.b.toFixed(2)}`.padStart(8) + `  ${d.n.slice(0, 110)}`);
-    const kernel = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('[k]')).reduce((s, [, v]) => s + v, 0);
-    console.log(`kernel: ${kernel(a).toFixed(1)} → ${kernel(b).toFixed(1)} µs/request`);
+    // where the difference lies, by kind of code (a symbol's own samples; inlining moves time between symbols)
+    const sums = new Map<string, [number, number]>();
+    for (const d of diff) {
+      const kind = CATEGORIES.find(([, test]) => test.test(d.n))?.[0] ?? 'other';
+      const s = sums.get(kind) ?? [0, 0];
+      s[0] += d.a; s[1] += d.b;
+      sums.set(kind, s);
+    }
+    console.log('\nby kind of code, µs per request:');
+    for (const [kind, [x, y]] of [...sums].sort((p, q) => Math.abs(q[1][1] - q[1][0]) - Math.abs(p[1][1] - p[1][0]))) {
+      console.log(`${(y - x >= 0 ? '+' : '') + (y - x).toFixed(2)}`.padStart(8) + `${x.toFixed(2)}`.padStart(8) + `${y.toFixed(2)}`.padStart(8) + `  ${kind}`);
+    }
   }
   await stopAll();
 }

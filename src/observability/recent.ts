@@ -31,13 +31,16 @@ export interface SpanSummary {
   error: boolean;
 }
 
-/** One sampled request as its RequestSpans hands it over when its server span ends. */
+/** What the ring reads of a span: a RecordedSpan, or a span of a compact trace (spans/compact.ts). */
+export type SpanView = Pick<RecordedSpan, 'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'startTime' | 'endTime' | 'status' | 'statusMessage'>;
+
+/** One sampled request as its RequestSpans hands it over when its server span ends (a CompactTrace is one too). */
 export interface RecentRequest {
-  server: RecordedSpan;
+  readonly server: SpanView;
   /** Router, middlewares, Service (detailed traces), in the order they opened. */
-  steps?: readonly RecordedSpan[] | undefined;
+  readonly steps?: readonly SpanView[] | undefined;
   /** One per upstream attempt. */
-  attempts?: ReadonlyArray<{ readonly span: RecordedSpan }> | undefined;
+  readonly attempts?: ReadonlyArray<{ readonly span: SpanView }> | undefined;
   httpStatus: number;
   path: string;
   entryPoint: string;
@@ -103,7 +106,7 @@ function summarize(r: RecentRequest): TraceSummary {
   if (server.statusMessage !== '') summary.statusMessage = server.statusMessage;
   if (r.routerName !== undefined) summary.routerName = r.routerName;
   if (r.serviceName !== undefined) summary.serviceName = r.serviceName;
-  const children: RecordedSpan[] = [...(r.steps ?? []), ...(r.attempts ?? []).map((a) => a.span)];
+  const children: SpanView[] = [...(r.steps ?? []), ...(r.attempts ?? []).map((a) => a.span)];
   children.sort((a, b) => a.startTime - b.startTime);
   summary.spans = [spanSummary(server, server.startTime)];
   for (const child of children) {
@@ -113,7 +116,7 @@ function summarize(r: RecentRequest): TraceSummary {
   return summary;
 }
 
-function spanSummary(span: RecordedSpan, origin: number): SpanSummary {
+function spanSummary(span: SpanView, origin: number): SpanSummary {
   return {
     spanId: span.spanId, parentSpanId: span.parentSpanId, name: span.name,
     startOffsetMs: span.startTime - origin, durationMs: span.endTime - span.startTime, error: span.status === STATUS_ERROR,

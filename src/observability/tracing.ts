@@ -15,6 +15,7 @@ import { buildResource } from './resource.ts';
 import { describeSettings, tracingSettings, TracingConfigError, type SamplerName, type TracingSettings } from './settings.ts';
 import { RequestSpans, UnsampledRoot, type ServerTrace } from './spans/request-trace.ts';
 import type { Sampler, SpanRuntime } from './spans/runtime.ts';
+import { SERVER_KEYS } from './spans/fields.ts';
 import { drawIdBlock, IdBlock } from './spans/span.ts';
 
 /** One tracing instance: its own sampler, propagator, resource, span queue and exporter (nothing global, no SDK tracer provider). */
@@ -90,15 +91,19 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   });
   const recent = new RecentTraces();
   const propagator = createPropagator(env);
+  const requestHeaders = headerNames(config.capturedRequestHeaders);
+  const responseHeaders = headerNames(config.capturedResponseHeaders);
   const runtime: SpanRuntime = {
     sink: processor,
+    compact: encoding.writeRequest !== undefined && requestHeaders.length === 0 && responseHeaders.length === 0
+      && processor.attributeCountLimit >= SERVER_KEYS.length && processor.attributeValueLengthLimit === Infinity,
     sample: sampler(settings.sampler.value),
     propagator,
     propagationFields: propagator.fields().map((f) => f.toLowerCase()),
     plainTraceContext: isPlainTraceContext(env),
     recent,
-    requestHeaders: headerNames(config.capturedRequestHeaders),
-    responseHeaders: headerNames(config.capturedResponseHeaders),
+    requestHeaders,
+    responseHeaders,
     safeQueryParams: new Set(config.safeQueryParams),
   };
   const plain = runtime.plainTraceContext;

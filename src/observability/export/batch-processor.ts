@@ -1,5 +1,7 @@
 import type { Resource } from '@opentelemetry/resources';
-import type { RecordedSpan, SpanSink } from '../spans/span.ts';
+import type { CompactTrace } from '../spans/compact.ts';
+import type { TraceSink } from '../spans/runtime.ts';
+import type { RecordedSpan } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 import type { ExportChannel } from './channel.ts';
 import type { OtlpEncoding } from './encoding.ts';
@@ -53,7 +55,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * const processor = new BoundedBatchProcessor(config.batch, new InlineChannel(exporter), log, { resource, scope, attributeCountLimit: 128 });
  * RecordedSpan.withHexIds(processor, traceId, spanId, '', '', false, 'GET', KIND_SERVER).end(); // queued, exported in the next batch
  */
-export class BoundedBatchProcessor implements SpanSink {
+export class BoundedBatchProcessor implements TraceSink {
   readonly attributeCountLimit: number;
   readonly attributeValueLengthLimit: number;
   readonly eventCountLimit: number;
@@ -96,6 +98,18 @@ export class BoundedBatchProcessor implements SpanSink {
   onEnd(span: RecordedSpan): void {
     if (this.#closed || this.#queue.length >= this.#settings.maxQueueSize) { this.#drop(1); return; }
     this.#queue.push(span);
+    this.#queued();
+  }
+
+  /** Queues an ended compact trace's spans, encoded in their turn; dropped whole when they do not all fit. */
+  onEndRequest(trace: CompactTrace): void {
+    const spans = trace.spanCount;
+    if (this.#closed || this.#queue.length + spans > this.#settings.maxQueueSize) { this.#drop(spans); return; }
+    this.#queue.pushRequest(trace);
+    this.#queued();
+  }
+
+  #queued(): void {
     if (this.#exporting) return; // the running export picks the queue up when it ends
     if (this.#queue.length >= this.#settings.maxExportBatchSize) { if (!this.#timerNow) this.#schedule(0); }
     else if (this.#timer === undefined) this.#schedule(this.#settings.scheduledDelay);

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { CompactTrace } from '../spans/compact.ts';
 import type { RecordedSpan } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 
@@ -10,6 +11,11 @@ export interface OtlpEncoding {
   readonly contentType: 'application/x-protobuf' | 'application/json';
   /** Appends `span` to a batch's spans (`first`: nothing before it in this batch). */
   writeSpan(body: BodyBuffer, span: RecordedSpan, first: boolean): void;
+  /**
+   * Appends a compact trace's spans (spans/compact.ts: its attempts, then its server span), the bytes writeSpan
+   * writes for the RecordedSpans `toRecordedSpans` makes of it. An encoding without it never gets compact traces.
+   */
+  writeRequest?(body: BodyBuffer, trace: CompactTrace, first: boolean): void;
   /**
    * Encodes the resource and scope once; the returned function writes a whole ExportTraceServiceRequest
    * into `body` around the spans of one batch (as `writeSpan` wrote them).

@@ -1,5 +1,7 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import { unixNanosParts, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
+import type { FieldSpan } from '../spans/compact.ts';
+import { CLIENT_KEYS, CLIENT_NUMERIC, SERVER_KEYS, SERVER_NUMERIC, type FieldValues } from '../spans/fields.ts';
+import { KIND_CLIENT, KIND_SERVER, unixNanosParts, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 import type { OtlpEncoding } from './encoding.ts';
 import { PairCache, type PairKey } from './pair-cache.ts';
@@ -25,6 +27,11 @@ export const otlpProto: OtlpEncoding = {
   contentType: 'application/x-protobuf',
   writeSpan(body, span) {
     writeSpanProto(body, span);
+  },
+  writeRequest(body, trace) {
+    const attempts = trace.attempts;
+    for (let i = 0; i < attempts.length; i++) writeFieldSpan(body, attempts[i]!, KIND_CLIENT, CLIENT_PAIR_KEYS, CLIENT_NUMERIC, LAST_FIELDS[0]!);
+    writeFieldSpan(body, trace, KIND_SERVER, SERVER_PAIR_KEYS, SERVER_NUMERIC, LAST_FIELDS[1]!);
   },
   framer(resource, scope) {
     // Resource { attributes = 1 }, InstrumentationScope { name = 1, version = 2 }
@@ -131,13 +138,8 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   let eventsSize = 0;
   if (events) for (const e of events) eventsSize += 1 + varintSize(e.length) + e.length;
   const messageSize = span.statusMessage === '' ? 0 : Buffer.byteLength(span.statusMessage);
-  const statusSize = (messageSize > 0 ? 1 + varintSize(messageSize) + messageSize : 0) + (span.status !== 0 ? 2 : 0);
-  const size = 18 + 10 // trace_id, span_id
-    + (span.parentAt >= 0 ? 10 : 0)
-    + (traceStateSize > 0 ? 1 + varintSize(traceStateSize) + traceStateSize : 0)
-    + 6 // flags (fixed32, two-byte tag)
-    + 1 + varintSize(name.length) + name.length
-    + 2 + 9 + 9 // kind, start, end
+  const statusSize = statusFieldsSize(messageSize, span.status);
+  const size = headSize(span, name.length, traceStateSize)
     + attributesSize
     + (span.droppedAttributes > 0 ? 1 + varintSize(span.droppedAttributes) : 0)
     + eventsSize
@@ -148,27 +150,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   let at = body.length;
   buf[at++] = 0x12; // ScopeSpans.spans = 2
   at = putVarint(buf, at, size);
-  const ids = span.ids;
-  buf[at++] = 0x0a; buf[at++] = 16; // trace_id = 1
-  at = putId(buf, at, ids, span.traceAt, 16);
-  buf[at++] = 0x12; buf[at++] = 8; // span_id = 2
-  at = putId(buf, at, ids, span.spanAt, 8);
-  if (traceStateSize > 0) { // trace_state = 3
-    buf[at++] = 0x1a;
-    at = putVarint(buf, at, traceStateSize);
-    at += buf.write(span.traceState, at, traceStateSize, 'utf8');
-  }
-  if (span.parentAt >= 0) { buf[at++] = 0x22; buf[at++] = 8; at = putId(buf, at, ids, span.parentAt, 8); } // parent_span_id = 4
-  buf[at++] = 0x2a; // name = 5
-  at = putVarint(buf, at, name.length);
-  at = putBytes(buf, at, name);
-  buf[at++] = 0x30; buf[at++] = span.kind; // kind = 6
-  buf[at++] = 0x39; // start_time_unix_nano = 7 (fixed64)
-  unixNanosParts(span.startTime, time);
-  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
-  buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
-  unixNanosParts(span.endTime, time);
-  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+  at = putHead(buf, at, span, span.kind, name, traceStateSize);
   const starts = nextAt;
   for (let i = 0; i < n;) { // attributes = 9
     const size = kvSizes[i];
@@ -178,10 +160,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
       const from = last.at[i]!;
       const shift = at - from;
       for (let k = i; k < j; k++) starts[k] = last.at[k]! + shift;
-      const to = last.at[j]!;
-      if (last.buf === buf) buf.copyWithin(at, from, to);
-      else buf.set(last.buf.subarray(from, to), at);
-      at += to - from;
+      at = copyRun(buf, at, last.buf, from, last.at[j]!);
       i = j;
       continue;
     }
@@ -215,14 +194,194 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
   if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
   if (span.droppedEvents > 0) { buf[at++] = 0x60; at = putVarint(buf, at, span.droppedEvents); } // dropped_events_count = 12
+  at = putTail(buf, at, span, statusSize, messageSize);
+  body.commit(at);
+}
+
+/** What a span's head and tail are written from: a RecordedSpan or a FieldSpan (spans/compact.ts). */
+type SpanFrame = Pick<FieldSpan, 'ids' | 'traceAt' | 'spanAt' | 'parentAt' | 'traceState' | 'parentRemote' | 'startTime' | 'endTime' | 'status' | 'statusMessage'>;
+
+/** Bytes of a Span's fields trace_id … end_time_unix_nano, and flags (putHead, putTail). */
+function headSize(span: SpanFrame, nameLength: number, traceStateSize: number): number {
+  return 18 + 10 // trace_id, span_id
+    + (span.parentAt >= 0 ? 10 : 0)
+    + (traceStateSize > 0 ? 1 + varintSize(traceStateSize) + traceStateSize : 0)
+    + 6 // flags (fixed32, two-byte tag)
+    + 1 + varintSize(nameLength) + nameLength
+    + 2 + 9 + 9; // kind, start, end
+}
+
+/** Bytes inside a Status message. */
+function statusFieldsSize(messageSize: number, status: number): number {
+  return (messageSize > 0 ? 1 + varintSize(messageSize) + messageSize : 0) + (status !== 0 ? 2 : 0);
+}
+
+/** Span fields trace_id = 1 … end_time_unix_nano = 8. */
+function putHead(buf: Buffer, at: number, span: SpanFrame, kind: number, name: Buffer, traceStateSize: number): number {
+  const ids = span.ids;
+  buf[at++] = 0x0a; buf[at++] = 16; // trace_id = 1
+  at = putId(buf, at, ids, span.traceAt, 16);
+  buf[at++] = 0x12; buf[at++] = 8; // span_id = 2
+  at = putId(buf, at, ids, span.spanAt, 8);
+  if (traceStateSize > 0) { // trace_state = 3
+    buf[at++] = 0x1a;
+    at = putVarint(buf, at, traceStateSize);
+    at += buf.write(span.traceState, at, traceStateSize, 'utf8');
+  }
+  if (span.parentAt >= 0) { buf[at++] = 0x22; buf[at++] = 8; at = putId(buf, at, ids, span.parentAt, 8); } // parent_span_id = 4
+  buf[at++] = 0x2a; // name = 5
+  at = putVarint(buf, at, name.length);
+  at = putBytes(buf, at, name);
+  buf[at++] = 0x30; buf[at++] = kind; // kind = 6
+  buf[at++] = 0x39; // start_time_unix_nano = 7 (fixed64)
+  unixNanosParts(span.startTime, time);
+  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+  buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
+  unixNanosParts(span.endTime, time);
+  return putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+}
+
+/** Span fields status = 15 and flags = 16. */
+function putTail(buf: Buffer, at: number, span: SpanFrame, statusSize: number, messageSize: number): number {
   buf[at++] = 0x7a; // status = 15: Status { message = 2, code = 3 }
   at = putVarint(buf, at, statusSize);
   if (messageSize > 0) { buf[at++] = 0x12; at = putVarint(buf, at, messageSize); at += buf.write(span.statusMessage, at, messageSize, 'utf8'); }
   if (span.status !== 0) { buf[at++] = 0x18; buf[at++] = span.status; }
   // flags = 16 (fixed32): sampled | CONTEXT_HAS_IS_REMOTE | CONTEXT_IS_REMOTE when the parent is remote
   buf[at++] = 0x85; buf[at++] = 0x01;
-  at = putUint32(buf, at, span.parentRemote ? 0x301 : 0x101);
+  return putUint32(buf, at, span.parentRemote ? 0x301 : 0x101);
+}
+
+/**
+ * The fields of the last field span written, per kind (client, server), as LastSpan is for RecordedSpans: its values
+ * and where each attribute's field starts and ends in a batch's buffer (-1: not set), valid while that buffer is not
+ * reset. Field spans set their attributes by position, so a value equal to the last span's at the same position is
+ * the same field, and the fields of a run of them lie back to back when nothing was between them then either.
+ */
+interface LastFields {
+  body: BodyBuffer | undefined;
+  generation: number;
+  buf: Buffer;
+  values: FieldValues;
+  start: number[];
+  end: number[];
+  name: string;
+  nameBytes: Buffer;
+}
+
+const LAST_FIELDS: LastFields[] = [0, 1].map(() => ({ body: undefined, generation: -1, buf: Buffer.alloc(0), values: [], start: [], end: [], name: '', nameBytes: Buffer.alloc(0) }));
+/** Per attribute of the field span being written: -1 not set, 0 copied from the last one, else its KeyValue's size. */
+const fieldSizes: number[] = [];
+/** Its cached KeyValue (EMPTY: written in place). */
+const fieldPairs: Buffer[] = [];
+/** Where its fields start and end, swapped with the kind's LastFields once written. */
+let nextStarts: number[] = [];
+let nextEnds: number[] = [];
+
+/**
+ * Appends a field span (spans/compact.ts) as field 2 (`spans`) of a ScopeSpans: the bytes writeSpanProto writes for
+ * the RecordedSpan with its attributes set in key order (tested), without a list of pairs to walk. Values equal to
+ * the last field span's of the kind are copied from where that one's fields lie, a run at a time; numbers and
+ * strings are compared apart (each comparison site sees one type).
+ */
+function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: ReadonlyArray<PairKey<Buffer, Buffer>>, numeric: readonly boolean[], last: LastFields): void {
+  const values = span.values;
+  const n = keys.length;
+  const valid = last.body !== undefined && last.body.generation === last.generation;
+  const lastValues = last.values;
+  const lastStart = last.start;
+  const lastEnd = last.end;
+  let attributesSize = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (value === undefined) { fieldSizes[i] = -1; continue; }
+    if (valid && lastStart[i]! >= 0 && (numeric[i] ? (value as number) === (lastValues[i] as number) : (value as string) === (lastValues[i] as string))) {
+      fieldSizes[i] = 0;
+      attributesSize += lastEnd[i]! - lastStart[i]!;
+      continue;
+    }
+    const key = keys[i]!;
+    const cached = PAIRS.pair(key, value);
+    const size = cached !== undefined ? cached.length : key.key.length + lengthDelimitedSize(anyValueSize(value));
+    fieldPairs[i] = cached ?? EMPTY;
+    fieldSizes[i] = size;
+    attributesSize += 1 + varintSize(size) + size;
+  }
+  const name = span.name === last.name ? last.nameBytes : nameBytes(span.name);
+  const traceStateSize = span.traceState === '' ? 0 : Buffer.byteLength(span.traceState);
+  const messageSize = span.statusMessage === '' ? 0 : Buffer.byteLength(span.statusMessage);
+  const statusSize = statusFieldsSize(messageSize, span.status);
+  const size = headSize(span, name.length, traceStateSize) + attributesSize + 1 + varintSize(statusSize) + statusSize;
+
+  const buf = body.reserve(1 + 5 + size);
+  let at = body.length;
+  buf[at++] = 0x12; // ScopeSpans.spans = 2
+  at = putVarint(buf, at, size);
+  at = putHead(buf, at, span, kind, name, traceStateSize);
+  const starts = nextStarts;
+  const ends = nextEnds;
+  for (let i = 0; i < n;) {
+    const fieldSize = fieldSizes[i]!;
+    if (fieldSize < 0) { starts[i] = -1; ends[i] = -1; i++; continue; }
+    if (fieldSize === 0) { // a run of fields as the last span of this kind wrote them: one copy
+      const from = lastStart[i]!;
+      let to = lastEnd[i]!;
+      starts[i] = at;
+      ends[i] = at + to - from;
+      let j = i + 1;
+      for (;;) {
+        let k = j;
+        while (k < n && fieldSizes[k]! < 0) { starts[k] = -1; ends[k] = -1; k++; }
+        if (k >= n || fieldSizes[k] !== 0 || lastStart[k] !== to) break;
+        starts[k] = at + to - from;
+        to = lastEnd[k]!;
+        ends[k] = at + to - from;
+        j = k + 1;
+      }
+      at = copyRun(buf, at, last.buf, from, to);
+      i = j;
+      continue;
+    }
+    starts[i] = at;
+    const pair = fieldPairs[i]!;
+    buf[at++] = 0x4a; // attributes = 9
+    at = putVarint(buf, at, fieldSize);
+    if (pair !== EMPTY) {
+      at = putBytes(buf, at, pair);
+    } else { // KeyValue { key = 1 (the entry's encoded key field), value = 2 }
+      at = putBytes(buf, at, keys[i]!.key);
+      const value = values[i]!;
+      buf[at++] = 0x12;
+      at = putVarint(buf, at, anyValueSize(value));
+      at = putAnyValue(buf, at, value);
+    }
+    fieldPairs[i] = EMPTY;
+    ends[i] = at;
+    i++;
+  }
+  nextStarts = lastStart;
+  nextEnds = lastEnd;
+  last.start = starts;
+  last.end = ends;
+  last.values = values;
+  last.buf = buf;
+  last.body = body;
+  last.generation = body.generation;
+  last.name = span.name;
+  last.nameBytes = name;
+  at = putTail(buf, at, span, statusSize, messageSize);
   body.commit(at);
+}
+
+/** Copies bytes [from, to) of `source` to `at` (short runs byte by byte: a native copy costs more than it saves). */
+function copyRun(buf: Buffer, at: number, source: Buffer, from: number, to: number): number {
+  if (to - from <= 64) {
+    for (let i = from; i < to; i++) buf[at++] = source[i]!;
+    return at;
+  }
+  if (source === buf) buf.copyWithin(at, from, to);
+  else buf.set(source.subarray(from, to), at);
+  return at + to - from;
 }
 
 /*
@@ -271,6 +430,9 @@ const PAIRS = new PairCache<Buffer, Buffer>(
   function keyField(key) { return field(1, utf8(key)); },
   function keyValueMessage(keyField, value) { return Buffer.concat([keyField, field(2, anyValue(value as AttributeValue))]); },
 );
+/** The key entries of the field spans' attributes (writeFieldSpan), by position. */
+const SERVER_PAIR_KEYS = SERVER_KEYS.map((key) => PAIRS.key(key));
+const CLIENT_PAIR_KEYS = CLIENT_KEYS.map((key) => PAIRS.key(key));
 
 /** KeyValue { key = 1, value = 2 } for one attribute (cold paths: resource, events). */
 function keyValue(key: string, value: SpanValue): Buffer {

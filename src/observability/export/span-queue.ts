@@ -1,3 +1,4 @@
+import { CompactTrace } from '../spans/compact.ts';
 import type { RecordedSpan } from '../spans/span.ts';
 import { BodyBuffer } from './body-buffer.ts';
 import type { OtlpEncoding } from './encoding.ts';
@@ -11,7 +12,8 @@ export interface EncodedBatch {
   count: number;
 }
 
-interface Chunk { body: BodyBuffer; count: number; pending: RecordedSpan[] }
+/** Spans encoded into `body` (`count`), and those waiting to be (`pending`: `pendingSpans` spans). */
+interface Chunk { body: BodyBuffer; count: number; pending: Array<RecordedSpan | CompactTrace>; pendingSpans: number }
 
 /** Ended spans wait in groups this large, then are encoded together into their batch's buffer. */
 const ENCODE_GROUP = 32;
@@ -47,13 +49,23 @@ export class EncodedSpanQueue {
 
   /** Queues one ended span in the newest batch; encodes its group when the group is full. */
   push(span: RecordedSpan): void {
+    this.#push(span, 1);
+  }
+
+  /** Queues an ended compact trace's spans (all in one batch). */
+  pushRequest(trace: CompactTrace): void {
+    this.#push(trace, trace.spanCount);
+  }
+
+  #push(item: RecordedSpan | CompactTrace, spans: number): void {
     let last = this.#chunks[this.#chunks.length - 1];
-    if (last === undefined || last.count + last.pending.length >= this.#batchSize) {
-      last = { body: this.#free.pop() ?? new BodyBuffer(256 * 1024), count: 0, pending: [] };
+    if (last === undefined || (last.count + last.pendingSpans > 0 && last.count + last.pendingSpans + spans > this.#batchSize)) {
+      last = { body: this.#free.pop() ?? new BodyBuffer(256 * 1024), count: 0, pending: [], pendingSpans: 0 };
       this.#chunks.push(last);
     }
-    last.pending.push(span);
-    this.#length++;
+    last.pending.push(item);
+    last.pendingSpans += spans;
+    this.#length += spans;
     if (last.pending.length >= ENCODE_GROUP) this.#encode(last);
   }
 
@@ -83,8 +95,14 @@ export class EncodedSpanQueue {
 
   #encode(chunk: Chunk): void {
     const pending = chunk.pending;
-    for (let i = 0; i < pending.length; i++) this.#encoding.writeSpan(chunk.body, pending[i]!, chunk.count + i === 0);
-    chunk.count += pending.length;
+    const encoding = this.#encoding;
+    for (let i = 0; i < pending.length; i++) {
+      const item = pending[i]!;
+      if (item instanceof CompactTrace) encoding.writeRequest!(chunk.body, item, chunk.count === 0);
+      else encoding.writeSpan(chunk.body, item, chunk.count === 0);
+      chunk.count += item instanceof CompactTrace ? item.spanCount : 1;
+    }
     pending.length = 0;
+    chunk.pendingSpans = 0;
   }
 }

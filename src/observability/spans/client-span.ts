@@ -2,9 +2,10 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { AttemptObserver } from '../../http/hooks.ts';
 import type { Carrier } from '../propagation.ts';
 import { captureHeaders, redactUrl } from '../redact.ts';
-import { setHttpStatus, type SpanRuntime } from './runtime.ts';
-import type { RecordedSpan } from './span.ts';
+import type { SpanRuntime } from './runtime.ts';
+import { setHttpStatus, type RecordedSpan } from './span.ts';
 import { setGrpcStatus } from './rpc.ts';
+import { applyFields, CLIENT_KEYS, type FieldValues } from './fields.ts';
 
 /** What the client span says of a server, derived once per server URL. */
 interface ServerParts { scheme: string; host: string; port: number; origin: string }
@@ -27,20 +28,28 @@ function serverParts(server: URL): ServerParts {
   return parts;
 }
 
-/** The client span's attributes, set when a sampled attempt starts. */
-export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method: string, server: URL, path: string, headers: Carrier, resendCount: number): void {
+/** A CLIENT span's values, in CLIENT_KEYS order (undefined: not set), when a sampled attempt starts. */
+export function clientValues(rt: SpanRuntime, method: string, server: URL, path: string, headers: Carrier, resendCount: number): FieldValues {
   const { scheme, host, port, origin } = serverParts(server);
-  span.set('http.request.method', method);
-  span.set('network.protocol.version', server.protocol === 'h2c:' ? '2' : '1.1');
-  span.set('url.full', redactUrl(origin, path, rt.safeQueryParams));
-  span.set('url.scheme', scheme);
-  span.set('server.address', host);
-  span.set('server.port', port);
-  span.set('network.peer.address', host);
-  span.set('network.peer.port', port);
   const ua = headers['user-agent'];
-  if (ua !== undefined) span.set('user_agent.original', Array.isArray(ua) ? ua.join(', ') : ua);
-  if (resendCount > 0) span.set('http.request.resend_count', resendCount);
+  return [
+    method,
+    server.protocol === 'h2c:' ? '2' : '1.1',
+    redactUrl(origin, path, rt.safeQueryParams),
+    scheme,
+    host,
+    port,
+    host,
+    port,
+    ua === undefined ? undefined : Array.isArray(ua) ? ua.join(', ') : ua,
+    resendCount > 0 ? resendCount : undefined,
+    undefined, // http.response.status_code, when the upstream answers
+  ];
+}
+
+/** Sets a CLIENT span's attributes on `span` (captured request headers after the others). */
+export function setClientAttributes(rt: SpanRuntime, span: RecordedSpan, method: string, server: URL, path: string, headers: Carrier, resendCount: number): void {
+  applyFields(span, CLIENT_KEYS, clientValues(rt, method, server, path, headers, resendCount));
   if (rt.requestHeaders.length > 0) captureHeaders(span, 'http.request.header.', rt.requestHeaders, headers);
 }
 

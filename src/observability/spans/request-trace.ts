@@ -8,10 +8,12 @@ import { headerGetter, headerSetter, type Carrier } from '../propagation.ts';
 import { captureHeaders } from '../redact.ts';
 import { isGrpc } from '../../http/grpc.ts';
 import { setGrpcStatus, setRpcAttributes } from './rpc.ts';
-import { Attempt, setClientAttributes } from './client-span.ts';
-import { setHttpStatus, type SpanRuntime } from './runtime.ts';
-import { setServerAttributes } from './server-span.ts';
-import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, RecordedSpan, traceparentOf, type OtlpSpanKind } from './span.ts';
+import { Attempt, clientValues, setClientAttributes } from './client-span.ts';
+import { CompactAttempt, CompactTrace, endAsFields, recordFields, type Generalizer } from './compact.ts';
+import { SERVER_PATH, SERVER_STATUS } from './fields.ts';
+import type { SpanRuntime } from './runtime.ts';
+import { serverValues, setServerAttributes } from './server-span.ts';
+import { drawContinuedBlock, drawIdBlock, drawSpanIds, idPool, KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, RecordedSpan, setHttpStatus, traceparentOf, type OtlpSpanKind } from './span.ts';
 
 /** RequestTrace plus what the entry point calls once routing has decided. */
 export interface ServerTrace extends RequestTrace {
@@ -32,6 +34,10 @@ export interface ServerTrace extends RequestTrace {
   enterStep(name: string, attributes: Record<string, string>): StepSpan | undefined;
 }
 
+function answered(attempt: CompactAttempt): boolean {
+  return attempt.endTime >= 0;
+}
+
 /** Status written when the client went away before the response finished (nginx's and Traefik's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -45,7 +51,7 @@ export const CLIENT_CLOSED_REQUEST = 499;
  * Propagation goes through the configured OTel propagators, except for the common case the default
  * propagators make trivial: no trace headers in, one `traceparent` out (see isPlainTraceContext).
  */
-export class RequestSpans implements ServerTrace {
+export class RequestSpans implements ServerTrace, Generalizer {
   readonly sampled: boolean;
   readonly #rt: SpanRuntime;
   readonly #ctx: RequestContext;
@@ -60,7 +66,13 @@ export class RequestSpans implements ServerTrace {
    */
   readonly #ids: Buffer;
   readonly #at: number;
-  readonly #server: RecordedSpan | undefined;
+  /** The server span, once the request is recorded as RecordedSpans (from the start, or after `generalize`). */
+  #server: RecordedSpan | undefined;
+  /**
+   * The request recorded as fields (spans/compact.ts), while it keeps the common shape: minimal verbosity, attempts
+   * answered, no gRPC, and a runtime that allows it (SpanRuntime.compact). Undefined otherwise.
+   */
+  #compact: CompactTrace | undefined;
   /** The server span's url.path (sampled requests only). */
   readonly #path: string = '';
   /** Parent of the next step or attempt: the last step opened, else the server span (pool and offset of its id). */
@@ -108,11 +120,17 @@ export class RequestSpans implements ServerTrace {
     this.#parent = parent;
     this.#traceState = parent?.traceState?.serialize() ?? '';
     if (!this.sampled) return;
-    const server = this.#server = new RecordedSpan(rt.sink, ids, at, at + 16, parent !== undefined ? at + 32 : -1, this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
-    this.#path = setServerAttributes(rt, ctx, server);
-    if (rt.responseHeaders.length > 0) {
-      // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
-      (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
+    if (rt.compact) {
+      const values = serverValues(rt, ctx);
+      this.#path = values[SERVER_PATH] as string;
+      this.#compact = new CompactTrace(ids, at, at + 16, parent !== undefined ? at + 32 : -1, this.#traceState, parent !== undefined, ctx.method, values, this.#path, ctx.entryPoint);
+    } else {
+      const server = this.#server = new RecordedSpan(rt.sink, ids, at, at + 16, parent !== undefined ? at + 32 : -1, this.#traceState, parent !== undefined, ctx.method, KIND_SERVER);
+      this.#path = setServerAttributes(rt, ctx, server);
+      if (rt.responseHeaders.length > 0) {
+        // keep the head object: hooks registered later (headers middleware) still mutate it before it is written
+        (ctx.onResponseHead ??= []).push((_status, headers) => { this.#responseHeaders = headers; });
+      }
     }
     // a closure, not a property on the response: 1% of responses with one more property than the rest would give
     // node:http's code two shapes of ServerResponse to handle on every request
@@ -166,14 +184,24 @@ export class RequestSpans implements ServerTrace {
       parentAt = traceAt + 24;
     }
     this.#firstAttempt = false;
-    let attempt: Attempt | undefined;
+    let attempt: AttemptObserver | undefined;
     if (this.sampled && !this.#ended) {
-      const span = new RecordedSpan(this.#rt.sink, ids, traceAt, spanAt, parentAt, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
-      setClientAttributes(this.#rt, span, this.#ctx.method, server, path, headers, resendCount);
       const grpc = isGrpc(this.#ctx.req.headers);
-      if (grpc) setRpcAttributes(span, path);
-      attempt = new Attempt(this.#rt, span, grpc);
-      (this.#attempts ??= []).push(attempt);
+      const compact = this.#compact;
+      if (compact !== undefined && !grpc) {
+        const values = clientValues(this.#rt, this.#ctx.method, server, path, headers, resendCount);
+        const observer = new CompactAttempt(this, ids, traceAt, spanAt, parentAt, this.#traceState, values);
+        compact.attempts.push(observer);
+        attempt = observer;
+      } else {
+        this.generalize();
+        const span = new RecordedSpan(this.#rt.sink, ids, traceAt, spanAt, parentAt, this.#traceState, false, 'ReverseProxy', KIND_CLIENT);
+        setClientAttributes(this.#rt, span, this.#ctx.method, server, path, headers, resendCount);
+        if (grpc) setRpcAttributes(span, path);
+        const recorded = new Attempt(this.#rt, span, grpc);
+        (this.#attempts ??= []).push(recorded);
+        attempt = recorded;
+      }
     }
     this.#inject(ids, spanAt, headers);
     return attempt;
@@ -181,6 +209,7 @@ export class RequestSpans implements ServerTrace {
 
   startCall(name: string, server: URL, path: string, method: string, headers: Carrier): AttemptObserver | undefined {
     if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
+    this.generalize();
     const span = this.#newSpan(name, KIND_CLIENT);
     setClientAttributes(this.#rt, span, method, server, path, headers, 0);
     (this.#steps ??= []).push(span); // ends with the request at the latest
@@ -216,11 +245,46 @@ export class RequestSpans implements ServerTrace {
 
   #open(name: string): RecordedSpan | undefined {
     if (!this.sampled || this.#ended || this.verbosity !== 'detailed') return undefined;
+    this.generalize();
     const span = this.#newSpan(name, KIND_INTERNAL);
     (this.#steps ??= []).push(span);
     this.#currentIds = span.ids;
     this.#currentAt = span.spanAt;
     return span;
+  }
+
+  /**
+   * Turns the compact trace into RecordedSpans (a server span not ended, and an Attempt per attempt, ended when
+   * answered) when the request leaves the common shape: a step or a call opens (detailed verbosity), an attempt fails
+   * or is annotated, gRPC, an attempt never answered. The general path goes on from there. Idempotent.
+   */
+  generalize(): void {
+    const compact = this.#compact;
+    if (compact === undefined) return;
+    this.#compact = undefined;
+    const rt = this.#rt;
+    this.#server = recordFields(rt.sink, compact, KIND_SERVER);
+    for (const a of compact.attempts) {
+      const span = recordFields(rt.sink, a, KIND_CLIENT);
+      const attempt = new Attempt(rt, span);
+      if (a.endTime >= 0) endAsFields(span, a);
+      a.general = attempt;
+      (this.#attempts ??= []).push(attempt);
+    }
+  }
+
+  /** The end of a compact request: the server span's status, then its spans to the sink together, and to the ring. */
+  #finishCompact(compact: CompactTrace, status: number): void {
+    const ctx = this.#ctx;
+    compact.values[SERVER_STATUS] = status;
+    if (this.#refused !== undefined) compact.fail(this.#refused);
+    else setHttpStatus(compact, status, 500);
+    compact.endTime = performance.now();
+    compact.httpStatus = status;
+    compact.routerName = ctx.routerName;
+    compact.serviceName = ctx.serviceName;
+    this.#rt.sink.onEndRequest(compact);
+    this.#rt.recent.add(compact);
   }
 
   /** Ends everything (once), when the response is done or the connection closed; sampled requests only. */
@@ -230,6 +294,11 @@ export class RequestSpans implements ServerTrace {
     const ctx = this.#ctx;
     const res = ctx.res;
     const status = res.writableFinished ? ctx.status ?? res.statusCode : CLIENT_CLOSED_REQUEST;
+    const compact = this.#compact;
+    if (compact !== undefined) {
+      if (!isGrpc(ctx.req.headers) && compact.attempts.every(answered)) { this.#finishCompact(compact, status); return; }
+      this.generalize(); // an attempt never answered (client gone): recorded as the general path records it
+    }
     if (this.#attempts) {
       // an attempt the forwarder never reported (client gone mid-request, or a forwarder bug) still ends
       for (const attempt of this.#attempts) {

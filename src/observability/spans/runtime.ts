@@ -1,6 +1,7 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { RecentTraces } from '../recent.ts';
-import type { RecordedSpan, SpanSink } from './span.ts';
+import type { CompactTrace } from './compact.ts';
+import type { SpanSink } from './span.ts';
 
 /** Whether a request is sampled (recorded and exported): `true` records it. */
 export interface Sampler {
@@ -10,10 +11,20 @@ export interface Sampler {
   newTrace(at: number): boolean;
 }
 
+/** Where spans go when they end: RecordedSpans one by one, a CompactTrace's spans together. */
+export interface TraceSink extends SpanSink {
+  onEndRequest(trace: CompactTrace): void;
+}
+
 /** What every span layer of one tracing instance shares; built once by createTracing. */
 export interface SpanRuntime {
-  /** The batch processor: where recorded spans go when they end. */
-  readonly sink: SpanSink;
+  /** The batch processor: where recorded spans and compact traces go when they end. */
+  readonly sink: TraceSink;
+  /**
+   * Sampled requests of the common shape are recorded as CompactTrace (spans/compact.ts): the encoding writes them
+   * (OtlpEncoding.writeRequest), no request or response headers are captured and the attribute limits cannot bind.
+   */
+  readonly compact: boolean;
   /** The sampler (settings.ts, tracing.ts). */
   readonly sample: Sampler;
   readonly propagator: TextMapPropagator;
@@ -27,12 +38,6 @@ export interface SpanRuntime {
   readonly safeQueryParams: ReadonlySet<string>;
   /** The dashboard's ring of recent sampled requests. */
   readonly recent: RecentTraces;
-}
-
-/** Traefik's status rule: server (and internal) spans fail at ≥ 500, client spans at ≥ 400; nonsense codes always fail. */
-export function setHttpStatus(span: RecordedSpan, status: number, failFrom: 400 | 500): void {
-  if (status < 100 || status >= 600) span.fail(`Invalid HTTP status code ${status}`);
-  else if (status >= failFrom) span.fail();
 }
 
 /** "1.1" for HTTP/1.1, "2" for HTTP/2 (network.protocol.version). */

@@ -8,7 +8,7 @@ export const KIND_CLIENT = 3;
 export type OtlpSpanKind = typeof KIND_INTERNAL | typeof KIND_SERVER | typeof KIND_CLIENT;
 
 /** OTLP's Status codes (UNSET, ERROR: tagway never sets OK, as Traefik does not). */
-const STATUS_UNSET = 0;
+export const STATUS_UNSET = 0;
 export const STATUS_ERROR = 2;
 
 /** An attribute value as tagway sets them (OTLP AnyValue: string, int, double, bool, string array). */
@@ -79,7 +79,8 @@ export class RecordedSpan implements StepSpan {
   statusMessage = '';
   readonly #sink: SpanSink;
 
-  constructor(sink: SpanSink, ids: Buffer, traceAt: number, spanAt: number, parentAt: number, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind) {
+  /** `startTime`: when it started, if not now (a span recorded first as fields, spans/compact.ts). */
+  constructor(sink: SpanSink, ids: Buffer, traceAt: number, spanAt: number, parentAt: number, traceState: string, parentRemote: boolean, name: string, kind: OtlpSpanKind, startTime = performance.now()) {
     this.#sink = sink;
     this.ids = ids;
     this.traceAt = traceAt;
@@ -89,7 +90,7 @@ export class RecordedSpan implements StepSpan {
     this.parentRemote = parentRemote;
     this.name = name;
     this.kind = kind;
-    this.startTime = performance.now();
+    this.startTime = startTime;
   }
 
   /** A span with ids given in hex (`parentSpanId` '' for a root span), copied into the pool. */
@@ -145,13 +146,22 @@ export class RecordedSpan implements StepSpan {
     (this.events ??= []).push({ time: performance.now(), name: 'exception', attributes });
   }
 
-  /** Ends the span (once; later calls do nothing) and hands it to the sink; a message marks it failed first. */
-  end(errorMessage?: string): void {
+  /**
+   * Ends the span (once; later calls do nothing) and hands it to the sink; a message marks it failed first. `at`:
+   * when it ended, if not now.
+   */
+  end(errorMessage?: string, at = performance.now()): void {
     if (this.endTime >= 0) return;
     if (errorMessage !== undefined) { this.status = STATUS_ERROR; this.statusMessage = errorMessage; }
-    this.endTime = performance.now();
+    this.endTime = at;
     this.#sink.onEnd(this);
   }
+}
+
+/** Traefik's status rule: server (and internal) spans fail at ≥ 500, client spans at ≥ 400; nonsense codes always fail. */
+export function setHttpStatus(span: { fail(message?: string): void }, status: number, failFrom: 400 | 500): void {
+  if (status < 100 || status >= 600) span.fail(`Invalid HTTP status code ${status}`);
+  else if (status >= failFrom) span.fail();
 }
 
 /** The SDK's value length limit: strings, and each string of an array, cut to `max` characters. */

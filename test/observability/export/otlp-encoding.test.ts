@@ -12,10 +12,12 @@ import type { OtlpEncoding } from '../../../src/observability/export/encoding.ts
 import { otlpJson } from '../../../src/observability/export/otlp-json.ts';
 import { otlpProto } from '../../../src/observability/export/otlp-proto.ts';
 import { EncodedSpanQueue } from '../../../src/observability/export/span-queue.ts';
+import { CompactAttempt, CompactTrace, toRecordedSpans } from '../../../src/observability/spans/compact.ts';
+import type { FieldValues } from '../../../src/observability/spans/fields.ts';
 // JSON bodies are parsed by JSON.parse; decodeExport only flattens both sides alike for the comparison
 import { decodeExport } from '../../support/collector.ts';
 import {
-  KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan, unixNanos, unixNanosParts, type SpanValue,
+  KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, newSpanId, newTraceId, RecordedSpan, STATUS_ERROR, STATUS_UNSET, unixNanos, unixNanosParts, type SpanValue,
 } from '../../../src/observability/spans/span.ts';
 
 /**
@@ -208,6 +210,63 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
         const body = new BodyBuffer(16);
         otlpProto.framer(RESOURCE.attributes, SCOPE)(body, reused.bytes());
         assert.deepEqual(decodeProto(body.bytes()), decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!));
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('protobuf: a compact trace (spans/compact.ts) is written byte for byte as its RecordedSpans are, across batches and buffers', () => {
+    // values from small pools, so that runs of equal fields repeat and break anywhere (optional fields come and go)
+    const str = (...options: string[]) => fc.constantFrom(...options);
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const status = fc.constantFrom(200, 201, 404, 503, 99, 600);
+    const serverValues = fc.tuple(
+      str('web', 'websecure'), str('GET', 'POST'), str('1.1', '2'), str('/', '/a/☃', '/items/7'), maybe(str('', 'id=7', 'q=%E2%98%83&x')),
+      str('http', 'https'), str('bench.local', 'ünï.example'), str('127.0.0.1', '10.0.0.9'), fc.constantFrom(50000, 50001, 65535),
+      str('127.0.0.1', '::1'), fc.constantFrom(50000, 50001, 65535), maybe(str('curl/8', 'bench/1.0 ☃')),
+      maybe(fc.constantFrom(0, 7, 2 ** 40)), status,
+    ).map((v) => [...v] as FieldValues);
+    const clientValues = fc.tuple(
+      str('GET', 'POST'), str('1.1', '2'), str('http://127.0.0.1:9000/', 'http://127.0.0.1:9000/a?id=7'), str('http', 'h2c'),
+      str('127.0.0.1', '::1'), fc.constantFrom(80, 9000), str('127.0.0.1', '::1'), fc.constantFrom(80, 9000),
+      maybe(str('curl/8', 'a, b')), maybe(fc.constantFrom(1, 2)), status,
+    ).map((v) => [...v] as FieldValues);
+    const outcome = fc.record({ status: fc.constantFrom(STATUS_UNSET, STATUS_ERROR), message: str('', 'Rejecting IP ☃', 'Authentication failed') });
+    const trace = fc.record({
+      ids: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+      continued: fc.boolean(),
+      traceState: str('', 'vendor=a,other=b'),
+      server: serverValues,
+      serverOutcome: outcome,
+      attempts: fc.array(fc.record({ values: clientValues, outcome }), { maxLength: 3 }),
+    });
+    const batch = fc.record({ traces: fc.array(trace, { minLength: 1, maxLength: 8 }), newBuffer: fc.boolean() });
+    const owner = { generalize() { throw new Error('not in this test'); } };
+    fc.assert(fc.property(fc.array(batch, { minLength: 1, maxLength: 4 }), (batches) => {
+      let compactBody = new BodyBuffer(16);
+      let spanBody = new BodyBuffer(16);
+      for (const { traces: shapes, newBuffer } of batches) {
+        if (newBuffer) { compactBody = new BodyBuffer(16); spanBody = new BodyBuffer(16); } else { compactBody.reset(); spanBody.reset(); }
+        const spans: RecordedSpan[] = [];
+        const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+        for (const shape of shapes) {
+          const ids = Buffer.from(shape.ids);
+          const compact = new CompactTrace(ids, 0, 16, shape.continued ? 24 : -1, shape.traceState, shape.continued, shape.server[1] as string, shape.server, '/', 'web');
+          shape.attempts.forEach((a, i) => {
+            const attempt = new CompactAttempt(owner, ids, 0, 32 + 8 * i, 16, shape.traceState, a.values);
+            if (a.outcome.status === STATUS_ERROR) attempt.fail(a.outcome.message);
+            attempt.endTime = attempt.startTime + 1.25;
+            compact.attempts.push(attempt);
+          });
+          if (shape.serverOutcome.status === STATUS_ERROR) compact.fail(shape.serverOutcome.message);
+          compact.endTime = compact.startTime + 2.5;
+          otlpProto.writeRequest!(compactBody, compact, false);
+          for (const span of toRecordedSpans(compact, sink)) otlpProto.writeSpan(spanBody, span, false);
+        }
+        assert.equal(spans.length, shapes.reduce((n, s) => n + 1 + s.attempts.length, 0), 'every span ended into the sink once');
+        assert.deepEqual(compactBody.bytes(), spanBody.bytes());
+        const framed = new BodyBuffer(16);
+        otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, compactBody.bytes());
+        assert.deepEqual(decodeProto(framed.bytes()), decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!));
       }
     }), { numRuns: 300 });
   });

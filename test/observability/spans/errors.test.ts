@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { startUpstream, request } from '../../support/upstream.ts';
@@ -55,6 +56,34 @@ describe('span status through the running gateway', () => {
     const server = trace.one('GET');
     assert.equal(server.status.code, STATUS.ERROR);
     assert.equal(server.attributes['http.response.status_code'], 502);
+  });
+
+  it('client gone before the upstream answered: server span 499, client span Error TAGWAY_CLIENT_GONE with its exception', async (t) => {
+    let arrived!: () => void;
+    const upstreamHasIt = new Promise<void>((resolve) => { arrived = resolve; });
+    const held: ServerResponse[] = [];
+    const up = await startUpstream(t, 'slow', (req, res) => { req.resume(); held.push(res); arrived(); });
+    t.after(() => { for (const res of held) res.destroy(); });
+    const gw = await startTraced(t, {
+      routers: { app: { rule: 'PathPrefix(`/`)', service: 'app', entryPoints: ['web'] } },
+      services: { app: service(up.url) },
+    });
+    const client = httpRequest(`${gw.web}/wait`);
+    client.on('error', () => {}); // the abort below
+    client.end();
+    await upstreamHasIt;
+    client.destroy();
+    const trace = await traceWhere(gw.collector, (s) => s.kind === SPAN_KIND.SERVER, 2);
+    const server = trace.one('GET');
+    assert.equal(server.attributes['http.response.status_code'], 499);
+    assert.equal(server.status.code, STATUS.UNSET, '499 is below the server span\'s 5xx rule');
+    const attempt = trace.one('ReverseProxy');
+    assert.equal(attempt.parentSpanId, server.spanId);
+    assert.equal(attempt.attributes['http.response.status_code'], 499);
+    assert.equal(attempt.attributes['error.type'], 'TAGWAY_CLIENT_GONE');
+    assert.equal(attempt.status.code, STATUS.ERROR);
+    assert.ok(attempt.events.some((e) => e.name === 'exception'), 'the exception is recorded');
+    assert.equal(attempt.attributes['url.full'], `${up.url}/wait`);
   });
 
   const refusals = [

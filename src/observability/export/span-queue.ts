@@ -15,7 +15,7 @@ export interface EncodedBatch {
 /** Spans encoded into `body` (`count`), and those waiting to be (`pending`: `pendingSpans` spans). */
 interface Chunk { body: BodyBuffer; count: number; pending: Array<RecordedSpan | CompactTrace>; pendingSpans: number }
 
-/** Ended spans wait in groups this large, then are encoded together into their batch's buffer. */
+/** Ended spans wait in groups this large (a compact trace's spans count one by one), then are encoded together into their batch's buffer. */
 const ENCODE_GROUP = 32;
 
 /**
@@ -66,7 +66,7 @@ export class EncodedSpanQueue {
     last.pending.push(item);
     last.pendingSpans += spans;
     this.#length += spans;
-    if (last.pending.length >= ENCODE_GROUP) this.#encode(last);
+    if (last.pendingSpans >= ENCODE_GROUP) this.#encode(last);
   }
 
   /** The oldest batch, out of the queue, encoded; give its buffer back with `release` once its export has ended. */
@@ -98,9 +98,13 @@ export class EncodedSpanQueue {
     const encoding = this.#encoding;
     for (let i = 0; i < pending.length; i++) {
       const item = pending[i]!;
-      if (item instanceof CompactTrace) encoding.writeRequest!(chunk.body, item, chunk.count === 0);
-      else encoding.writeSpan(chunk.body, item, chunk.count === 0);
-      chunk.count += item instanceof CompactTrace ? item.spanCount : 1;
+      if (item instanceof CompactTrace) {
+        encoding.writeRequest!(chunk.body, item, chunk.count === 0);
+        chunk.count += item.spanCount;
+      } else {
+        encoding.writeSpan(chunk.body, item, chunk.count === 0);
+        chunk.count++;
+      }
     }
     pending.length = 0;
     chunk.pendingSpans = 0;

@@ -318,6 +318,33 @@ describe('EncodedSpanQueue', () => {
     });
   }
 
+  it('a compact trace\'s spans stay in one batch: a trace that does not fit starts the next one; spans counted one by one', () => {
+    const owner = { generalize() { throw new Error('not in this test'); } };
+    const server = ['web', 'GET', '1.1', '/', undefined, 'http', 'h', '127.0.0.1', 1, '127.0.0.1', 1, undefined, undefined, 200];
+    const client = ['GET', '1.1', 'http://127.0.0.1:9/', 'http', '127.0.0.1', 9, '127.0.0.1', 9, undefined, undefined, 200];
+    const traces = [0, 1, 2, 3, 4].map((n) => {
+      const ids = Buffer.alloc(64, n + 1);
+      const trace = new CompactTrace(ids, 0, 16, -1, '', false, 'GET', [...server], '/', 'web');
+      for (let i = 0; i < n % 3; i++) trace.attempts.push(Object.assign(new CompactAttempt(owner, ids, 0, 32 + 8 * i, 16, '', [...client]), { endTime: 1 }));
+      trace.endTime = 2;
+      return trace;
+    }); // 1, 2, 3, 1 and 2 spans: batches of at most 4 hold 1 + 2, then 3 + 1, then 2
+    const queue = new EncodedSpanQueue(4, otlpProto);
+    for (const trace of traces) queue.pushRequest(trace);
+    assert.equal(queue.length, 9);
+    const expected = (t: CompactTrace): string[] => [...t.attempts.map((a) => a.spanId), t.spanId];
+    const batches: string[][] = [];
+    for (let batch = queue.take(); batch !== undefined; batch = queue.take()) {
+      const ids = decodeIds(batch.spans);
+      assert.equal(batch.count, ids.length);
+      assert.ok(batch.count <= 4, `a batch of ${batch.count} spans`);
+      batches.push(ids);
+      queue.release(batch.body, false);
+    }
+    assert.deepEqual(batches, [[...expected(traces[0]!), ...expected(traces[1]!)], [...expected(traces[2]!), ...expected(traces[3]!)], expected(traces[4]!)]);
+    assert.equal(queue.length, 0);
+  });
+
   it('clear() empties the queue and says how many spans it held', () => {
     const queue = new EncodedSpanQueue(100, otlpProto);
     for (const span of [...sampleSpans(), ...sampleSpans()]) queue.push(span);

@@ -33,10 +33,10 @@ export const CLIENT_KEYS = [
 export const CLIENT_NUMERIC: readonly boolean[] = CLIENT_KEYS.map((k) => k.endsWith('.port') || k.endsWith('_count') || k.endsWith('status_code'));
 export const CLIENT_STATUS = 10;
 
-/** A span's standard attributes by position (server-span.ts SERVER_KEYS, client-span.ts CLIENT_KEYS); undefined: not set. */
+/** A span's standard attributes by position (SERVER_KEYS, CLIENT_KEYS); undefined: not set. */
 export type FieldValues = Array<string | number | undefined>;
 
-/** Sets each value given, in order, on `span` (what the general path records, and what compact.ts materializes). */
+/** Sets each value given, in order, on `span` (what the general path records, and what compact.ts turns into RecordedSpans). */
 export function applyFields(span: RecordedSpan, keys: readonly string[], values: FieldValues): void {
   for (let i = 0; i < keys.length; i++) {
     const value = values[i];

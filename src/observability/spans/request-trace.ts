@@ -34,6 +34,7 @@ export interface ServerTrace extends RequestTrace {
   enterStep(name: string, attributes: Record<string, string>): StepSpan | undefined;
 }
 
+/** The upstream answered this attempt (its span ended). */
 function answered(attempt: CompactAttempt): boolean {
   return attempt.endTime >= 0;
 }

@@ -4,7 +4,7 @@ import { VERSION_INFO } from '../../../src/server/admin/version.ts';
 import type { TracingConfig } from '../../../src/static/types.ts';
 import { createLogger } from '../../../src/util/log.ts';
 import { load, send } from '../../support/client.ts';
-import { startTracedApi } from '../../support/tracing.ts';
+import { SPAN_KIND, startTracedApi } from '../../support/tracing.ts';
 import { waitFor } from '../../support/wait.ts';
 
 type Batch = { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: string; exportTimeout: string };
@@ -177,6 +177,27 @@ describe('instances', () => {
       ['/one', 200, false, 'api@file', 'api-svc@file'],
     ]);
     assert.equal(recent[0]!.traceId, collector.spans.find((s) => s.attributes['url.path'] === '/status/503')!.traceId);
+  });
+
+  it('recent() lists minimal requests too (recorded as compact traces): ids, status, the attempt under the server span', async (t) => {
+    const { collector, url, tracing } = await setup(t);
+    await send(url, '/one');
+    await send(url, '/status/503');
+    await collector.waitForSpans(4);
+    const recent = tracing.recent();
+    assert.deepEqual(recent.map((r) => [r.path, r.httpStatus, r.error, r.routerName, r.serviceName]), [
+      ['/status/503', 503, true, 'api@file', 'api-svc@file'],
+      ['/one', 200, false, 'api@file', 'api-svc@file'],
+    ]);
+    for (const r of recent) {
+      const server = collector.spans.find((s) => s.kind === SPAN_KIND.SERVER && s.traceId === r.traceId);
+      assert.ok(server !== undefined, `the collector has the server span of ${r.path}`);
+      assert.equal(r.spanId, server.spanId);
+      assert.equal(r.name, 'GET');
+      assert.deepEqual(r.spans!.map((s) => [s.name, s.parentSpanId]), [['GET', ''], ['ReverseProxy', server.spanId]]);
+      const attempt = r.spans![1]!;
+      assert.ok(attempt.startOffsetMs >= 0 && attempt.durationMs >= 0 && attempt.startOffsetMs + attempt.durationMs <= r.durationMs, `attempt within the request: ${JSON.stringify(r)}`);
+    }
   });
 });
 

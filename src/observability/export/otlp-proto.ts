@@ -186,16 +186,21 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   last.at = starts;
   for (let i = 0; i < n; i++) { last.names[i] = attrs[2 * i] as string; last.values[i] = attrs[2 * i + 1]!; }
   last.count = n;
-  last.buf = buf;
-  last.body = body;
-  last.generation = body.generation;
-  last.name = span.name;
-  last.nameBytes = name;
+  remember(last, body, buf, span.name, name);
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
   if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
   if (span.droppedEvents > 0) { buf[at++] = 0x60; at = putVarint(buf, at, span.droppedEvents); } // dropped_events_count = 12
   at = putTail(buf, at, span, statusSize, messageSize);
   body.commit(at);
+}
+
+/** Where the span just written lies (the batch's buffer, its bytes and generation) and its name, for the next of its kind. */
+function remember(last: LastSpan | LastFields, body: BodyBuffer, buf: Buffer, name: string, nameBytes: Buffer): void {
+  last.buf = buf;
+  last.body = body;
+  last.generation = body.generation;
+  last.name = name;
+  last.nameBytes = nameBytes;
 }
 
 /** What a span's head and tail are written from: a RecordedSpan or a FieldSpan (spans/compact.ts). */
@@ -364,11 +369,7 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
   last.start = starts;
   last.end = ends;
   last.values = values;
-  last.buf = buf;
-  last.body = body;
-  last.generation = body.generation;
-  last.name = span.name;
-  last.nameBytes = name;
+  remember(last, body, buf, span.name, name);
   at = putTail(buf, at, span, statusSize, messageSize);
   body.commit(at);
 }

@@ -7,44 +7,19 @@ import { KIND_CLIENT, KIND_SERVER, RecordedSpan, setHttpStatus, STATUS_ERROR, ST
  * What an encoder needs of a span recorded as fields (CompactTrace, CompactAttempt): the same names RecordedSpan
  * uses, attributes as values by position (SERVER_KEYS, CLIENT_KEYS) instead of a key/value list.
  */
-export interface FieldSpan {
-  readonly ids: Buffer;
-  readonly traceAt: number;
-  readonly spanAt: number;
-  readonly parentAt: number;
-  readonly traceState: string;
-  readonly parentRemote: boolean;
-  readonly name: string;
-  readonly startTime: number;
-  readonly endTime: number;
-  readonly values: FieldValues;
-  readonly status: typeof STATUS_UNSET | typeof STATUS_ERROR;
-  readonly statusMessage: string;
-}
+export type FieldSpan = Pick<RecordedSpan, 'ids' | 'traceAt' | 'spanAt' | 'parentAt' | 'traceState' | 'parentRemote' | 'name' | 'startTime' | 'endTime' | 'status' | 'statusMessage'>
+  & { readonly values: FieldValues };
 
 /** The hex ids, name, times and status of a span, as the dashboard's ring reads them (recent.ts). */
 abstract class FieldSpanBase implements FieldSpan {
-  readonly ids: Buffer;
-  readonly traceAt: number;
-  readonly spanAt: number;
-  readonly parentAt: number;
-  readonly traceState: string;
   abstract readonly parentRemote: boolean;
   abstract readonly name: string;
   readonly startTime = performance.now();
   endTime = -1;
-  readonly values: FieldValues;
   status: typeof STATUS_UNSET | typeof STATUS_ERROR = STATUS_UNSET;
   statusMessage = '';
 
-  constructor(ids: Buffer, traceAt: number, spanAt: number, parentAt: number, traceState: string, values: FieldValues) {
-    this.ids = ids;
-    this.traceAt = traceAt;
-    this.spanAt = spanAt;
-    this.parentAt = parentAt;
-    this.traceState = traceState;
-    this.values = values;
-  }
+  constructor(readonly ids: Buffer, readonly traceAt: number, readonly spanAt: number, readonly parentAt: number, readonly traceState: string, readonly values: FieldValues) {}
 
   get traceId(): string { return this.ids.toString('hex', this.traceAt, this.traceAt + 16); }
   get spanId(): string { return this.ids.toString('hex', this.spanAt, this.spanAt + 8); }

@@ -440,12 +440,20 @@ function keyValue(key: string, value: SpanValue): Buffer {
   return Buffer.concat([PAIRS.key(key).key, field(2, anyValue(value as AttributeValue))]);
 }
 
+/**
+ * An integer that fits int64: written as `int_value`, as the SDK's otlp-transformer writes every integer (above 2^53
+ * a number is still an exact integer, and the varint of one is exact: see putVarint). Anything else is a double.
+ */
+function isInt64(value: number): boolean {
+  return Number.isInteger(value) && value >= -9223372036854775808 && value < 9223372036854775808;
+}
+
 /** Size of an AnyValue message as putAnyValue writes it. */
 function anyValueSize(value: SpanValue): number {
   switch (typeof value) {
     case 'string': return lengthDelimitedSize(Buffer.byteLength(value));
     case 'boolean': return 2;
-    case 'number': return Number.isSafeInteger(value) ? 1 + int64Size(value) : 9;
+    case 'number': return isInt64(value) ? 1 + int64Size(value) : 9;
     default: {
       let size = 0; // ArrayValue { values = 1 } of string AnyValues
       for (const v of value) size += lengthDelimitedSize(lengthDelimitedSize(Buffer.byteLength(v)));
@@ -468,7 +476,7 @@ function putAnyValue(buf: Buffer, at: number, value: SpanValue): number {
       buf[at++] = value ? 1 : 0;
       return at;
     case 'number':
-      if (Number.isSafeInteger(value)) {
+      if (isInt64(value)) {
         buf[at++] = 0x18;
         return value >= 0 ? putVarint(buf, at, value) : putBytes(buf, at, int64Varint(value));
       }
@@ -521,7 +529,7 @@ function anyValue(value: AttributeValue | null | undefined): Buffer {
     case 'string': return field(1, utf8(value));
     case 'boolean': return Buffer.from([0x10, value ? 1 : 0]);
     case 'number': {
-      if (Number.isSafeInteger(value)) return Buffer.concat([Buffer.from([0x18]), int64Varint(value)]);
+      if (isInt64(value)) return Buffer.concat([Buffer.from([0x18]), int64Varint(value)]);
       const d = Buffer.alloc(9);
       d[0] = 0x21;
       d.writeDoubleLE(value, 1);
@@ -572,7 +580,10 @@ function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-/** Writes 0 ≤ n ≤ 2^53 as a varint at `at`; returns the offset after it. */
+/**
+ * Writes an integer 0 ≤ n < 2^64 as a varint at `at`; returns the offset after it. Exact above 2^53 too: `%` and a
+ * division by 128 (a power of two) never round a double.
+ */
 function putVarint(buf: Buffer, at: number, n: number): number {
   while (n > 0x7f) {
     buf[at++] = (n % 128) | 0x80;

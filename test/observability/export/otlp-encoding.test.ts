@@ -186,7 +186,7 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     // few keys and values, so that runs repeat and break anywhere; batches reuse one buffer (reset) or start a new
     // one that must grow, as the span queue's buffers do
     const keys = ['entry_point', 'http.request.method', 'url.path', 'client.port', 'server.address', 'user_agent.original'];
-    const values: SpanValue[] = ['web', 'GET', '/', '/a', 51234, 51235, 'bench.local', true, ['x', 'y']];
+    const values: SpanValue[] = ['web', 'GET', '/', '/a', 51234, 51235, 2 ** 60, -(2 ** 55), 0.5, 'bench.local', true, ['x', 'y']];
     const attribute = fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...values));
     const spanShape = fc.record({
       kind: fc.constantFrom(KIND_SERVER, KIND_CLIENT, KIND_INTERNAL),
@@ -223,7 +223,7 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
       str('web', 'websecure'), str('GET', 'POST'), str('1.1', '2'), str('/', '/a/☃', '/items/7'), maybe(str('', 'id=7', 'q=%E2%98%83&x')),
       str('http', 'https'), str('bench.local', 'ünï.example'), str('127.0.0.1', '10.0.0.9'), fc.constantFrom(50000, 50001, 65535),
       str('127.0.0.1', '::1'), fc.constantFrom(50000, 50001, 65535), maybe(str('curl/8', 'bench/1.0 ☃')),
-      maybe(fc.constantFrom(0, 7, 2 ** 40)), status,
+      maybe(fc.constantFrom(0, 7, 2 ** 40, 2 ** 60)), status,
     ).map((v) => [...v] as FieldValues);
     const clientValues = fc.tuple(
       str('GET', 'POST'), str('1.1', '2'), str('http://127.0.0.1:9000/', 'http://127.0.0.1:9000/a?id=7'), str('http', 'h2c'),

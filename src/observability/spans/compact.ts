@@ -89,7 +89,6 @@ export class CompactTrace extends FieldSpanBase {
   readonly parentRemote: boolean;
   readonly name: string;
   readonly attempts: CompactAttempt[] = [];
-  readonly steps = undefined;
   /** The dashboard's fields (recent.ts), set when the request ends. */
   httpStatus = 0;
   readonly path: string;

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
   const { dynamic, otlpPort } = await startTracingPeers('policy');
   const port = await freePort();
-  const sut = await spawnChild('tagway', process.execPath, [resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, dynamic, otlpPort)], { cpus: '0' });
+  const sut = await spawnChild('tagway', process.execPath, [...TAGWAY_NODE_FLAGS, resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, dynamic, otlpPort)], { cpus: '0' });
   await waitForRoute(port, sut, 30_000);
   const pid = sut.child.pid!;
   const load = (seconds: number) => autocannon({ url: `http://127.0.0.1:${port}/`, connections: 50, duration: seconds, headers: { host: BENCH_HOST } });

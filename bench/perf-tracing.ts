@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   for (const v of VARIANTS) {
     const port = await freePort();
     const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, otlpPort);
-    const sut = await spawnChild(`tagway ${v}`, process.execPath, ['--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0' });
+    const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0' });
     await waitForRoute(port, sut, 30_000);
     await load(port, 20_000);
     const data = join(tmp, `${v}.data`);

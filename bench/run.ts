@@ -11,10 +11,11 @@ import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { compiledHelper } from './lib/compiled.ts';
-import { measure, type Sample } from './lib/measure.ts';
+import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
 import { formatReport, goals, median, ratios, summarize, type TargetResult } from './lib/report.ts';
+import { TAGWAY_NODE_FLAGS } from './lib/tagway.ts';
 import { GEN_CPUS, HELPER_CPUS, SUT_CPUS, TARGETS, specFor, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
 
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -66,13 +67,14 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
 
   for (let round = 1; round <= args.repeats; round++) {
     if (interrupted()) return;
-    const shared = await startShared(tmpDir, needSink, []);
+    const shared = await startShared(tmpDir, needSink, [...TAGWAY_NODE_FLAGS]);
     // Each round starts one target later (round r measures targets r, r+1, … wrapping around): the slot within a
     // round was measured to matter (the first target of a round ran 10–20% faster), so over a multiple of as many
     // rounds as targets every target takes every slot equally often.
     const shift = (round - 1) % Math.max(1, all.length);
     const order = [...all.slice(shift), ...all.slice(0, shift)];
     const started: Array<{ r: (typeof order)[number]; running: RunningTarget }> = [];
+    let gen: LoadGenerator | undefined;
     const start = async (r: (typeof order)[number]): Promise<RunningTarget | undefined> => {
       try {
         return await startTarget(r.spec, shared);
@@ -102,10 +104,12 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         }
         const slices = new Map<(typeof started)[number], Sample[]>();
         const sliceSeconds = args.duration / args.slices;
+        // one generator for the round's slices, its JIT warm from the first target's warm-up on
+        gen = await LoadGenerator.start();
         for (let k = 0; k < args.slices; k++) {
           for (const one of k % 2 === 0 ? started : [...started].reverse()) {
             if (interrupted()) return;
-            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : 0 }, shared.pids).catch((err: unknown) => err as Error);
+            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : 0 }, shared.pids, gen).catch((err: unknown) => err as Error);
             if (got instanceof Error) { if (!interrupted()) log(`round ${round}: ${one.r.spec.label}: ${got.message}`); continue; }
             slices.set(one, [...(slices.get(one) ?? []), got]);
           }
@@ -116,6 +120,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         }
       }
     } finally {
+      await gen?.stop();
       await Promise.all(started.map(({ running }) => running.proc.stop(10_000)));
       if (needSink) {
         const got = await sinkStats(shared.otlpPort);
@@ -161,7 +166,7 @@ function record(r: { spec: TargetSpec; samples: Sample[]; rss?: number }, runnin
   r.samples.push(s);
   r.rss = treeRss(running.pid) ?? r.rss;
   const usPerReq = s.sutCpu ? (s.sutCpu * 10_000) / s.rps : undefined;
-  log(`round ${round}/${rounds}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms` +
+  log(`round ${round}/${rounds}  ${r.spec.label.padEnd(28)} ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${+s.p50.toFixed(1)} ms  p99 ${+s.p99.toFixed(1)} ms` +
     `  SUT CPU ${s.sutCpu?.toFixed(0) ?? 'n/a'}% (${usPerReq?.toFixed(1) ?? 'n/a'} µs/req)  gen CPU ${s.genCpu.toFixed(0)}%  upstream CPU ${s.helperCpu?.toFixed(0) ?? 'n/a'}%` +
     `${s.sinkCpu !== undefined ? `  sink CPU ${s.sinkCpu.toFixed(1)}%` : ''}  other CPU ${s.otherCpu?.toFixed(0) ?? 'n/a'}%${s.errors + s.timeouts + s.non2xx > 0 ? `  errors ${s.errors + s.timeouts + s.non2xx}` : ''}`);
 }
@@ -196,7 +201,7 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
 async function profile(args: BenchArgs, tmpDir: string, ids: string[]): Promise<void> {
   mkdirSync(PROFILE_DIR, { recursive: true });
   const specs = ids.map((id) => TARGETS.find((t) => t.id === id)!);
-  const shared = await startShared(tmpDir, specs.some((s) => s.variant?.sampleRate !== undefined), ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+  const shared = await startShared(tmpDir, specs.some((s) => s.variant?.sampleRate !== undefined), [...TAGWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
   const profiles: ProfileRun[] = [];
   // One target after the other, or (--together) all at once under the same conditions.
   const groups = args.together ? [specs] : specs.map((s) => [s]);

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
           - url: "${upstream}"
 `);
   const port = await freePort();
-  const sut = await spawnChild('tagway', process.execPath, [resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, file, otlpPort)], { cpus: '0' });
+  const sut = await spawnChild('tagway', process.execPath, [...TAGWAY_NODE_FLAGS, resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, file, otlpPort)], { cpus: '0' });
   await waitForRoute(port, sut, 30_000);
   const pid = sut.child.pid!;
   const load = (host: string, seconds: number) => autocannon({ url: `http://127.0.0.1:${port}/`, connections: 50, duration: seconds, headers: { host } });

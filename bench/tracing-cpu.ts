@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { processTree } from './lib/procstat.ts';
-import { BENCH_HOST, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -37,7 +37,7 @@ const PROFILE_DIR = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice
 /** `--threads`: also print, per round, each busy thread's CPU per request (main first), its user/system split. */
 const THREADS = process.argv.includes('--threads');
 /** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
-const NODE_ARGS = arg('node-args', '').split(',').filter((a) => a !== '');
+const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
 
 const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace05: 0.5, trace01: 0.1, trace001: 0.01, trace0001: 0.001, trace0: 0 };
 
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
       const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...NODE_ARGS, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
       await waitForRoute(port, sut, 30_000);
-      await load(port, WARMUP);
+      // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
+      for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
       const cpu0 = treeCpuNs(sut.child.pid!);
       const threads0 = THREADS ? threadCpu(sut.child.pid!) : undefined;
       const r = await load(port, REQUESTS);

@@ -39,6 +39,8 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
   /** Receives stdout (utf8) from the start; without it and without `readyLine` stdout is discarded. */
   onStdout?: (chunk: string) => void;
+  /** A pipe to the child's stdin (`child.stdin`); otherwise stdin is /dev/null. */
+  stdin?: boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface SpawnOptions {
  */
 export async function spawnChild(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Spawned & { ready?: RegExpMatchArray }> {
   const [file, argv] = opts.cpus !== undefined && CAN_PIN ? ['taskset', ['-c', opts.cpus, cmd, ...args]] : [cmd, args];
-  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err = (err + chunk).slice(-8192); });
   // 'close' waits for stdout to drain too (the load generator's RESULT line comes last).

@@ -1,4 +1,4 @@
-import { spawnChild } from './children.ts';
+import { spawnChild, type Spawned } from './children.ts';
 import { compiledHelper } from './compiled.ts';
 import { machineBusySeconds, treeCpuSeconds } from './procstat.ts';
 import { BENCH_HOST } from './tagway.ts';
@@ -30,16 +30,84 @@ export interface Sample extends LoadResult {
 }
 
 /**
- * Drives `target` with the load generator in its own process on the generator's core: `warmup` seconds
- * unmeasured, then `duration` seconds measured. The SUT's CPU time is read from /proc when the generator
- * says START and END.
+ * A load generator process (bench/lib/loadgen.ts `serve`) on the generator's core, kept up across measurements so
+ * that its JIT stays warm: a round of many short slices then measures the system under test, not a generator
+ * starting up. One measurement at a time.
+ *
+ * @example
+ * const gen = await LoadGenerator.start();
+ * const sample = await measure(target, { connections: 50, duration: 1, warmup: 0 }, pids, gen);
+ * await gen.stop();
  */
-export async function measure(target: RunningTarget, p: LoadParams, helpers: { upstream?: number; sink?: number } = {}): Promise<Sample> {
+export class LoadGenerator {
+  readonly #proc: Spawned;
+  #buffer = '';
+  /** The current measurement's line handler. */
+  #onLine: ((line: string) => void) | undefined;
+  #exited = false;
+
+  private constructor(proc: Spawned) {
+    this.#proc = proc;
+    void proc.exited.then(() => { this.#exited = true; this.#onLine?.(''); });
+  }
+
+  static async start(): Promise<LoadGenerator> {
+    let gen: LoadGenerator | undefined;
+    const proc = await spawnChild('loadgen', process.execPath, [compiledHelper('bench/lib/loadgen.ts'), 'serve'], {
+      cpus: GEN_CPUS, stdin: true, onStdout: (chunk) => { if (gen !== undefined) gen.#onChunk(chunk); },
+    });
+    gen = new LoadGenerator(proc);
+    return gen;
+  }
+
+  /** Runs one LoadSpec; `onLine` sees WARM, START and END as they come. Resolves with the RESULT. */
+  run(spec: LoadSpec, onLine: (line: string) => void): Promise<LoadResult> {
+    if (this.#onLine !== undefined) return Promise.reject(new Error('LoadGenerator: one measurement at a time'));
+    return new Promise((resolve, reject) => {
+      this.#onLine = (line) => {
+        if (this.#exited && line === '') {
+          this.#onLine = undefined;
+          reject(new Error(`load generator exited during a measurement:\n${this.#proc.stderr()}`));
+          return;
+        }
+        const m = /^RESULT (.+)$/.exec(line);
+        if (m === null) { onLine(line); return; }
+        this.#onLine = undefined;
+        resolve(JSON.parse(m[1]!) as LoadResult);
+      };
+      if (this.#exited) { this.#onLine(''); return; }
+      this.#proc.child.stdin!.write(`${JSON.stringify(spec)}\n`);
+    });
+  }
+
+  /** Ends the process (closing its stdin ends it; SIGTERM after a grace period). */
+  async stop(): Promise<void> {
+    this.#proc.child.stdin?.end();
+    await Promise.race([this.#proc.exited, new Promise((r) => setTimeout(r, 2000))]);
+    await this.#proc.stop(1000);
+  }
+
+  #onChunk(chunk: string): void {
+    this.#buffer += chunk;
+    let nl: number;
+    while ((nl = this.#buffer.indexOf('\n')) !== -1) {
+      const line = this.#buffer.slice(0, nl);
+      this.#buffer = this.#buffer.slice(nl + 1);
+      this.#onLine?.(line);
+    }
+  }
+}
+
+/**
+ * Drives `target` with the load generator (`gen`, kept up by the caller; else one started for this measurement) on
+ * the generator's core: `warmup` seconds unmeasured, then `duration` seconds measured. The SUT's CPU time is read
+ * from /proc when the generator says START and END.
+ */
+export async function measure(target: RunningTarget, p: LoadParams, helpers: { upstream?: number; sink?: number } = {}, gen?: LoadGenerator): Promise<Sample> {
   const spec: LoadSpec = {
     url: `http://127.0.0.1:${target.port}/`, connections: p.connections, duration: p.duration, warmup: p.warmup,
     headers: { host: BENCH_HOST },
   };
-  let out = '';
   type Reading = { at: number; us: number; sut?: number; upstream?: number; sink?: number; machine?: number };
   const read = (): Reading => ({
     at: performance.now(), us: Number(process.hrtime.bigint() / 1000n), sut: treeCpuSeconds(target.pid), machine: machineBusySeconds(),
@@ -48,17 +116,19 @@ export async function measure(target: RunningTarget, p: LoadParams, helpers: { u
   });
   let start: Reading | undefined;
   let end: Reading | undefined;
-  const onStdout = function sampleCpu(chunk: string): void {
-    out += chunk;
-    if (!start && /^START$/m.test(out)) start = read();
-    if (start && !end && /^END$/m.test(out)) end = read();
+  const onLine = function sampleCpu(line: string): void {
+    if (line === 'START') start = read();
+    else if (line === 'END' && start !== undefined) end = read();
   };
-  const args = [compiledHelper('bench/lib/loadgen.ts'), JSON.stringify(spec)];
-  const gen = await spawnChild(`loadgen:${target.spec.id}`, process.execPath, args, { cpus: GEN_CPUS, onStdout });
-  const code = await gen.exited;
-  const m = out.match(/^RESULT (.+)$/m);
-  if (code !== 0 || !m) throw new Error(`load generator failed on ${target.spec.id} (exit ${code}):\n${gen.stderr()}`);
-  const result = JSON.parse(m[1]!) as LoadResult;
+  const own = gen === undefined ? await LoadGenerator.start() : undefined;
+  let result: LoadResult;
+  try {
+    result = await (gen ?? own!).run(spec, onLine);
+  } catch (err) {
+    throw new Error(`load generator failed on ${target.spec.id}: ${(err as Error).message}`);
+  } finally {
+    await own?.stop();
+  }
   if (!start || !end) return result;
   const seconds = (end.at - start.at) / 1000;
   const delta = (k: 'sut' | 'upstream' | 'sink' | 'machine') => (start![k] !== undefined && end![k] !== undefined ? end![k]! - start![k]! : undefined);

@@ -1,6 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * The node flags tagway runs under, as the Docker image (deploy/Dockerfile) and `npm start` run it: every bench that
+ * starts `dist/cli.js` passes them, so that it measures tagway as shipped. Why a 16 MB semi-space from the start:
+ * V8 begins with 1 MB and shrinks the young generation again when a process idles (between a bench's slices, or a
+ * quiet hour), and until it has grown back every megabyte allocated costs a scavenge, run on helper threads beside the
+ * serving one. bench/process-spread.ts measured it: at sampleRate 1, six gateways spent 6–25 CPU µs per request on
+ * those threads (two ~24 cycle after cycle: 70% of the spread between traced processes was the process's own); with
+ * the flag the six spent 2.5–4.2. Untraced gateways allocate less per request and spent 2–4 either way.
+ */
+export const TAGWAY_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16'];
+
 /** The Host every request of the bench carries; the dynamic config routes it. */
 export const BENCH_HOST = 'bench.local';
 

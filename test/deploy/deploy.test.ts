@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
+import { TAGWAY_NODE_FLAGS } from '../../bench/lib/tagway.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const DEPLOY = join(ROOT, 'deploy');
@@ -374,9 +375,13 @@ test('Dockerfile: Node 24 slim, production dependencies only, non-root, the pack
   const user = lines.filter((l) => /^USER\s/.test(l)).at(-1);
   assert.ok(user && !/^USER\s+(root|0)(:|\s|$)/.test(user), 'runs as a non-root user');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    bin: Record<string, string>; dependencies: Record<string, string>;
+    bin: Record<string, string>; dependencies: Record<string, string>; scripts: Record<string, string>;
   };
-  assert.ok(lines.includes(`ENTRYPOINT ["node", "${pkg.bin.tagway}"]`), 'ENTRYPOINT runs the package bin');
+  // under the node flags the benchmarks run tagway with (bench/lib/tagway.ts), so that they measure what ships
+  const flags = TAGWAY_NODE_FLAGS.map((f) => `"${f}", `).join('');
+  assert.ok(lines.includes(`ENTRYPOINT ["node", ${flags}"${pkg.bin.tagway}"]`), `ENTRYPOINT runs the package bin under ${TAGWAY_NODE_FLAGS.join(' ')}`);
+  assert.ok(pkg.scripts.start.includes(`node ${TAGWAY_NODE_FLAGS.join(' ')} dist/cli.js`), 'npm start: the same flags');
+  assert.ok(pkg.scripts.demo.includes(`node ${TAGWAY_NODE_FLAGS.join(' ')} dist/cli.js demo`), 'npm run demo: the same flags');
   for (const loader of ['tsx', 'typescript']) assert.ok(!(loader in pkg.dependencies), `${loader} is a dev dependency only: the image runs JavaScript`);
   // the runtime stage runs what a build stage compiled: dist/ comes from a stage that ran `npm run build`
   const stages = text.split(/^FROM\s/m).slice(1);

@@ -1,0 +1,118 @@
+/**
+ * Is a gateway's speed its own, or the machine's at the time? Starts `--processes` gateways (`dist/`) per variant
+ * (off and sampleRate 1 by default), all up at once and idle until their turn, then measures them one after the other
+ * in short slices, cycle after cycle, in an order that alternates direction (A B C … C B A …), so that every process
+ * sees the machine's slow and fast moments alike. Prints, per process, the median CPU µs per request and req/s over
+ * its slices, then how much of the spread lies between processes of the same code (persistent: a fresh process per
+ * round is needed, and many rounds) against within one process over time (the machine: finer interleaving helps).
+ *
+ * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/process-spread.ts [--processes=3]
+ *   [--cycles=6] [--seconds=2] [--warmup=4] [--variants=off,trace1] (a variant named twice: twice the processes; `trace1+bare`:
+ *   that variant under bare node, an A/B of the flags)
+ *   [--node-args=] (node flags instead of those tagway ships with, bench/lib/tagway.ts; `--node-args=` runs bare node)
+ * Measures, never asserts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { waitForRoute } from './lib/targets.ts';
+import { startTracingPeers } from './lib/tracing-peers.ts';
+
+const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const PROCESSES = Number(arg('processes', '3'));
+const CYCLES = Number(arg('cycles', '6'));
+const SECONDS = Number(arg('seconds', '2'));
+/** `--node-args=--max-semi-space-size=32,…`: node/V8 flags for every gateway instead of TAGWAY_NODE_FLAGS (`--node-args=`: none). */
+const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
+/** Seconds of load on each process before the first cycle. */
+const WARMUP = Number(arg('warmup', '4'));
+/** A variant named twice gets twice the processes (`off,trace1,trace1`). */
+const VARIANTS = arg('variants', 'off,trace1').split(',');
+const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
+interface Result { requests: { average: number; total: number } }
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
+
+interface Gateway { name: string; variant: string; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
+
+/** CPU seconds of the process's main thread and of all its threads (/proc/<pid>/task). */
+function threadSeconds(pid: number): { main: number; all: number; niced: number } {
+  let main = 0;
+  let all = 0;
+  let niced = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      const s = (Number(f[11]) + Number(f[12])) / 100;
+      all += s;
+      if (Number(tid) === pid) main = s;
+      else if (Number(f[16]) > 0) niced += s; // field 19, nice: the export thread lowers its own
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return { main, all, niced };
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const variance = (xs: number[]): number => { const m = mean(xs); return xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1); };
+
+async function main(): Promise<void> {
+  const gateways = VARIANTS.length * PROCESSES;
+  installCleanup(5 * 60_000 + gateways * ((CYCLES + 2) * (SECONDS + 1) + WARMUP) * 1000, (line) => console.error(line));
+  const { dynamic, otlpPort } = await startTracingPeers('spread');
+  const all: Gateway[] = [];
+  const count = new Map<string, number>();
+  for (let i = 0; i < PROCESSES; i++) {
+    for (const variant of VARIANTS) {
+      // `trace1+bare`: that variant under bare node (no flags), beside the others: an A/B of the node flags
+      const [rate, bare] = variant.endsWith('+bare') ? [variant.slice(0, -5), true] : [variant, false];
+      if (!(rate in RATES)) throw new Error(`unknown variant ${variant} (off, trace1, trace001, each optionally +bare)`);
+      const port = await freePort();
+      const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
+      await waitForRoute(port, proc, 30_000);
+      count.set(variant, (count.get(variant) ?? 0) + 1);
+      all.push({ name: `${variant}#${count.get(variant)}`, variant, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
+    }
+  }
+  const load = (g: Gateway, seconds: number) => autocannon({ url: `http://127.0.0.1:${g.port}/`, connections: 50, duration: seconds, headers: { host: BENCH_HOST } });
+  // warm-up: every process, in four runs (each end closes the connections under requests in flight: see bench/lib/loadgen.ts)
+  for (const g of all) for (let i = 0; i < 4; i++) await load(g, WARMUP / 4);
+  for (let c = 0; c < CYCLES; c++) {
+    for (const g of c % 2 === 0 ? all : [...all].reverse()) {
+      const pid = g.proc.child.pid!;
+      const before = threadSeconds(pid);
+      const r = await load(g, SECONDS);
+      const after = threadSeconds(pid);
+      g.cpuUs.push((after.all - before.all) * 1e6 / r.requests.total);
+      g.mainUs.push((after.main - before.main) * 1e6 / r.requests.total);
+      g.nicedUs.push((after.niced - before.niced) * 1e6 / r.requests.total);
+      g.rps.push(r.requests.average);
+    }
+    console.error(`cycle ${c + 1}/${CYCLES}: ${all.map((g) => `${g.name} ${g.cpuUs.at(-1)!.toFixed(0)}`).join('  ')} (CPU µs/request)`);
+  }
+  await stopAll();
+
+  // Each slice against the untraced processes' mean in the same cycle: the machine's drift mostly drops out.
+  const base = Array.from({ length: CYCLES }, (_, c) => mean(all.filter((g) => g.variant === VARIANTS[0]).map((g) => g.cpuUs[c]!)));
+  console.log('\nprocess      CPU µs/request: median (min–max)   main thread   niced threads (export)   other threads (V8: GC, JIT)   against the cycle\'s first variant   req/s');
+  for (const g of all) {
+    const rel = g.cpuUs.map((x, c) => x / base[c]!);
+    const other = g.cpuUs.map((x, c) => x - g.mainUs[c]! - g.nicedUs[c]!);
+    console.log(`${g.name.padEnd(12)} ${median(g.cpuUs).toFixed(1).padStart(7)} (${Math.min(...g.cpuUs).toFixed(0)}–${Math.max(...g.cpuUs).toFixed(0)})` +
+      `${median(g.mainUs).toFixed(1).padStart(14)}${median(g.nicedUs).toFixed(1).padStart(25)}${median(other).toFixed(1).padStart(30)}${median(rel).toFixed(3).padStart(20)}×${median(g.rps).toFixed(0).padStart(22)}`);
+  }
+  // One-way analysis of variance per variant, on log CPU per request: the share of the spread between processes.
+  for (const variant of new Set(VARIANTS)) {
+    const groups = all.filter((g) => g.variant === variant).map((g) => g.cpuUs.map(Math.log));
+    const within = mean(groups.map(variance));
+    const between = Math.max(0, variance(groups.map(mean)) - within / CYCLES);
+    const share = between / (between + within);
+    console.log(`${variant}: spread between processes ${(100 * Math.sqrt(between)).toFixed(1)}% (sd), within a process over time ${(100 * Math.sqrt(within)).toFixed(1)}%: ${(100 * share).toFixed(0)}% of the variance is the process's own`);
+  }
+  const med = (v: string) => median(all.filter((g) => g.variant === v).map((g) => median(g.cpuUs)));
+  for (const v of [...new Set(VARIANTS)].slice(1)) console.log(`${v} against ${VARIANTS[0]}: ${(med(v) / med(VARIANTS[0]!)).toFixed(3)}× CPU per request (median of the process medians)`);
+}
+
+main().catch((e: unknown) => { console.error(e); process.exit(1); });

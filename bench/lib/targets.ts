@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { spawnChild, freePort, type Spawned } from './children.ts';
 import { builtGateway, compiledHelper } from './compiled.ts';
 import { findNginx, nginxArgs, writeNginxConfig } from './nginx.ts';
-import { BENCH_HOST, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
 
 /**
  * Cores: the system under test gets core 0, the generator core 1. The upstream and the OTLP sink get the cores beyond
@@ -92,7 +92,8 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
       break;
     }
     case 'fastify': {
-      const s = await spawnChild(spec.id, process.execPath, [compiledHelper('bench/lib/fastify-proxy.ts'), `http://127.0.0.1:${shared.upstreamPort}`], { cpus: spec.cpus, readyLine: ready });
+      // under tagway's node flags too: the comparison is of the proxies, on the same runtime settings
+      const s = await spawnChild(spec.id, process.execPath, [...TAGWAY_NODE_FLAGS, compiledHelper('bench/lib/fastify-proxy.ts'), `http://127.0.0.1:${shared.upstreamPort}`], { cpus: spec.cpus, readyLine: ready });
       proc = s; port = Number(s.ready![1]);
       break;
     }

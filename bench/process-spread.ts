@@ -30,7 +30,7 @@ const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('
 const WARMUP = Number(arg('warmup', '4'));
 /** A variant named twice gets twice the processes (`off,trace1,trace1`). */
 const VARIANTS = arg('variants', 'off,trace1').split(',');
-const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
+const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, trace001: 0.01, trace1: 1 };
 interface Result { requests: { average: number; total: number } }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     for (const variant of VARIANTS) {
       // `trace1+bare`: that variant under bare node (no flags), beside the others: an A/B of the node flags
       const [rate, bare] = variant.endsWith('+bare') ? [variant.slice(0, -5), true] : [variant, false];
-      if (!(rate in RATES)) throw new Error(`unknown variant ${variant} (off, trace1, trace001, each optionally +bare)`);
+      if (!(rate in RATES)) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare)`);
       const port = await freePort();
       const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
       await waitForRoute(port, proc, 30_000);

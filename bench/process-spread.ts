@@ -12,10 +12,11 @@
  *   [--node-args=] (node flags instead of those tagway ships with, bench/lib/tagway.ts; `--node-args=` runs bare node)
  * Measures, never asserts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
+import { threadTimes } from './lib/procstat.ts';
+import { median as medianOf } from './lib/stats.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -36,25 +37,21 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record
 
 interface Gateway { name: string; variant: string; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
 
-/** CPU seconds of the process's main thread and of all its threads (/proc/<pid>/task). */
+/** CPU seconds (utime + stime ticks) of the process's main thread, of its niced threads (the export thread lowers its own) and of all. */
 function threadSeconds(pid: number): { main: number; all: number; niced: number } {
   let main = 0;
   let all = 0;
   let niced = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      const s = (Number(f[11]) + Number(f[12])) / 100;
-      all += s;
-      if (Number(tid) === pid) main = s;
-      else if (Number(f[16]) > 0) niced += s; // field 19, nice: the export thread lowers its own
-    } catch { /* the thread ended meanwhile */ }
+  for (const [tid, t] of threadTimes(pid)) {
+    const s = (t.user + t.system) / 100;
+    all += s;
+    if (tid === pid) main = s;
+    else if (t.nice > 0) niced += s;
   }
   return { main, all, niced };
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const median = (xs: number[]): number => medianOf(xs)!;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const variance = (xs: number[]): number => { const m = mean(xs); return xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1); };
 

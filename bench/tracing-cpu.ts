@@ -20,7 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { processTree } from './lib/procstat.ts';
+import { processTree, threadTimes } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -57,27 +57,11 @@ function treeCpuNs(pid: number): number {
   return ns;
 }
 
-/** Per thread of `pid` (alive now): schedstat ns, and utime/stime ticks from /proc/<pid>/task/<tid>/stat. */
-function threadCpu(pid: number): Map<number, { ns: number; user: number; system: number }> {
-  const out = new Map<number, { ns: number; user: number; system: number }>();
-  let tids: string[];
-  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
-  for (const tid of tids) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { ns, user: Number(f[11]), system: Number(f[12]) });
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
 /** The threads that used more than 0.5 µs per request between two readings, main first: "main 81.2 (u 70 s 11) · t2 3.8 (u 2 s 1.8)". */
-function threadLine(pid: number, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, requests: number): string {
+function threadLine(pid: number, before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, requests: number): string {
   const rows: Array<{ tid: number; us: number; user: number; system: number }> = [];
   for (const [tid, a] of after) {
-    const b = before.get(tid) ?? { ns: 0, user: 0, system: 0 };
+    const b = before.get(tid) ?? { ns: 0, user: 0, system: 0, nice: 0 };
     // ticks are 10 ms (USER_HZ 100)
     rows.push({ tid, us: (a.ns - b.ns) / 1000 / requests, user: ((a.user - b.user) * 10_000) / requests, system: ((a.system - b.system) * 10_000) / requests });
   }
@@ -117,10 +101,10 @@ async function main(): Promise<void> {
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
       const cpu0 = treeCpuNs(sut.child.pid!);
-      const threads0 = THREADS ? threadCpu(sut.child.pid!) : undefined;
+      const threads0 = THREADS ? threadTimes(sut.child.pid!) : undefined;
       const r = await load(port, REQUESTS);
       const cpuUs = (treeCpuNs(sut.child.pid!) - cpu0) / 1000 / REQUESTS;
-      if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(sut.child.pid!, threads0, threadCpu(sut.child.pid!), REQUESTS)}`);
+      if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(sut.child.pid!, threads0, threadTimes(sut.child.pid!), REQUESTS)}`);
       await sut.stop();
       if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
       samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99 });

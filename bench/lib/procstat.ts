@@ -74,3 +74,23 @@ export function machineBusySeconds(): number | undefined {
     return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
   } catch { return undefined; }
 }
+
+/**
+ * Per thread of `pid` (those alive now): schedstat CPU ns, utime/stime ticks and nice value, from
+ * /proc/<pid>/task/<tid>/{schedstat,stat}. Empty without /proc.
+ */
+export function threadTimes(pid: number): Map<number, { ns: number; user: number; system: number; nice: number }> {
+  const out = new Map<number, { ns: number; user: number; system: number; nice: number }>();
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // after the command name: utime index 11, stime 12, nice 16 (fields 14, 15 and 19)
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { ns, user: Number(f[11]), system: Number(f[12]), nice: Number(f[16]) });
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return out;
+}

@@ -4,8 +4,9 @@
  * JavaScript frames), and prints the symbols whose samples per request differ most. Complements `--cpu-prof`
  * (bench/run.ts), which sees neither the kernel nor time spent preempted.
  *
- * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/perf-tracing.ts [--requests=60000] [--variants=off,trace1]
+ * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/perf-tracing.ts [--requests=60000] [--warmup=20000] [--variants=off,trace1]
  *   [--top=45] [--by-caller] (runtime, builtin and kernel samples charged to the JavaScript function that called them)
+ *   [--thread=export] (the export thread instead, with `--variants=trace1`: its own symbols per request)
  * Needs `perf` (linux-perf); measures, never asserts.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,15 +14,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
+import { threadTimes } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const REQUESTS = Number(arg('requests', '60000'));
+/** Requests before recording starts. */
+const WARMUP = Number(arg('warmup', '20000'));
 const VARIANTS = arg('variants', 'off,trace1').split(',');
 /** `--by-caller`: charge runtime samples to their JavaScript caller; `--by-caller=leaf` keeps the runtime symbol too. */
 const BY_CALLER = process.argv.includes('--by-caller') ? 'kind' : arg('by-caller', '') === 'leaf' ? 'leaf' : undefined;
+/** `--thread=export`: record the export thread (the process's niced thread) instead of the serving one. */
+const THREAD = arg('thread', 'serving');
 /** perf's sampling rate, Hz: each sample stands for 1e6 / HZ µs. */
 const HZ = 4999;
 const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
@@ -107,10 +113,13 @@ async function main(): Promise<void> {
     const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, otlpPort);
     const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0' });
     await waitForRoute(port, sut, 30_000);
-    await load(port, 20_000);
+    await load(port, WARMUP);
     const data = join(tmp, `${v}.data`);
-    console.error(`recording ${v} (tagway pid ${sut.child.pid})`);
-    const perf = spawn('perf', ['record', '-q', '-F', String(HZ), ...(BY_CALLER ? ['-g'] : []), '-t', String(sut.child.pid), '-o', data], { stdio: 'ignore' });
+    const pid = sut.child.pid!;
+    const tid = THREAD === 'export' ? [...threadTimes(pid)].find(([id, t]) => id !== pid && t.nice > 0)?.[0] : pid;
+    if (tid === undefined) throw new Error(`tagway ${v} has no niced (export) thread`);
+    console.error(`recording ${v} (tagway pid ${pid}, thread ${tid})`);
+    const perf = spawn('perf', ['record', '-q', '-F', String(HZ), ...(BY_CALLER ? ['-g'] : []), '-t', String(tid), '-o', data], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));
     await load(port, REQUESTS);
     const stopped = new Promise((r) => perf.once('exit', r));
@@ -120,7 +129,10 @@ async function main(): Promise<void> {
     const { rows, total } = BY_CALLER ? samplesByCaller(data) : samplesBySymbol(data);
     const us = new Map([...rows].map(([k, n]) => [k, (n * 1e6) / HZ / REQUESTS]));
     perRequest.set(v, us);
-    console.log(`${v}: ${((total * 1e6) / HZ / REQUESTS).toFixed(1)} µs/request on the serving thread (${total} samples)`);
+    console.log(`${v}: ${((total * 1e6) / HZ / REQUESTS).toFixed(1)} µs/request on the ${THREAD} thread (${total} samples)`);
+    if (VARIANTS.length === 1) {
+      for (const [n, x] of [...us].sort((p, q) => q[1] - p[1]).slice(0, Number(arg('top', '45')))) console.log(`${x.toFixed(3).padStart(8)}  ${n.slice(0, 110)}`);
+    }
   }
   mkdirSync('.bench-out', { recursive: true });
   writeFileSync('.bench-out/perf-tracing.json', JSON.stringify(Object.fromEntries([...perRequest].map(([v, m]) => [v, Object.fromEntries(m)]))));

@@ -35,7 +35,7 @@ const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, t
 interface Result { requests: { average: number; total: number } }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
-interface Gateway { name: string; variant: string; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
+interface Gateway { name: string; variant: string; clean: boolean; rate: number; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
 
 /** CPU seconds (utime + stime ticks) of the process's main thread, of its niced threads (the export thread lowers its own) and of all. */
 function threadSeconds(pid: number): { main: number; all: number; niced: number } {
@@ -63,17 +63,27 @@ async function main(): Promise<void> {
   const count = new Map<string, number>();
   for (let i = 0; i < PROCESSES; i++) {
     for (const variant of VARIANTS) {
-      // `trace1+bare`: that variant under bare node (no flags), beside the others: an A/B of the node flags
-      const [rate, bare] = variant.endsWith('+bare') ? [variant.slice(0, -5), true] : [variant, false];
-      if (!(rate in RATES)) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare)`);
+      // `trace1+bare`: that variant under bare node (no flags), beside the others: an A/B of the node flags.
+      // `trace1+clean`: every load it gets is a fixed count of requests, so no run ends under requests in flight
+      // (an A/B of what aborted requests leave behind in the JIT's feedback)
+      const [rate, ...mods] = variant.split('+');
+      const bare = mods.includes('bare');
+      if (!(rate! in RATES) || mods.some((m) => m !== 'bare' && m !== 'clean')) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare, +clean)`);
       const port = await freePort();
       const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
       await waitForRoute(port, proc, 30_000);
       count.set(variant, (count.get(variant) ?? 0) + 1);
-      all.push({ name: `${variant}#${count.get(variant)}`, variant, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
+      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
     }
   }
-  const load = (g: Gateway, seconds: number) => autocannon({ url: `http://127.0.0.1:${g.port}/`, connections: 50, duration: seconds, headers: { host: BENCH_HOST } });
+  // a `+clean` gateway gets as many requests as its last load served in that time (2,000 the first time), counted
+  // instead of timed
+  const load = async (g: Gateway, seconds: number): Promise<Result> => {
+    const limit = g.clean ? { amount: g.rate === 0 ? 2000 : Math.max(500, Math.round(g.rate * seconds)) } : { duration: seconds };
+    const r = await autocannon({ url: `http://127.0.0.1:${g.port}/`, connections: 50, ...limit, headers: { host: BENCH_HOST } });
+    g.rate = r.requests.average;
+    return r;
+  };
   // warm-up: every process, in four runs (each end closes the connections under requests in flight: see bench/lib/loadgen.ts)
   for (const g of all) for (let i = 0; i < 4; i++) await load(g, WARMUP / 4);
   for (let c = 0; c < CYCLES; c++) {

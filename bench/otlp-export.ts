@@ -15,6 +15,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createH2Server } from 'node:http2';
 import { connect as netConnect, createServer as createNetServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { Abort } from '../src/observability/export/abort.ts';
 import { BodyBuffer } from '../src/observability/export/body-buffer.ts';
 import { createExporter, type ExportTarget } from '../src/observability/export/exporter.ts';
 import { otlpProto } from '../src/observability/export/otlp-proto.ts';
@@ -94,7 +95,8 @@ function tagwaySender(target: Omit<ExportTarget, 'headers' | 'insecure' | 'tls' 
   const exporter = createExporter({ ...target, headers: {}, insecure: true, tls: { insecureSkipVerify: false }, attemptTimeoutMs: 10_000, userAgent: 'bench', contentType: 'application/x-protobuf' });
   return {
     async send(body) {
-      const r = await exporter.sendBody(body, AbortSignal.timeout(10_000));
+      const deadline = new Abort().timeout(10_000, () => new Error('no answer within 10 s'));
+      const r = await exporter.sendBody(body, deadline).finally(() => deadline.dispose());
       if (r.code !== 0) throw r.error ?? new Error('export failed');
     },
     close: () => exporter.shutdown(),

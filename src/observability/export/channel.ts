@@ -1,5 +1,6 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { Abort } from './abort.ts';
 import { BodyBuffer } from './body-buffer.ts';
 import { describeExportError, ExportTimeoutError } from './errors.ts';
 import type { OtlpExporter, OtlpExportResult, PartialSuccess } from './send.ts';
@@ -39,16 +40,14 @@ export async function runExport(out: OtlpExporter, batch: EncodedBatch, timeoutM
 
 /** Posts one framed body; at `timeoutMs` the request (and any retry) is aborted with ExportTimeoutError. Never rejects. */
 export async function postWithDeadline(out: OtlpExporter, body: Uint8Array, timeoutMs: number): Promise<ExportOutcome> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
-  timer.unref();
+  const deadline = new Abort().timeout(timeoutMs, () => new ExportTimeoutError(timeoutMs));
   let result: OtlpExportResult;
   try {
-    result = await out.sendBody(body, deadline.signal);
+    result = await out.sendBody(body, deadline);
   } catch (error) {
     result = { code: ExportResultCode.FAILED, error: error as Error };
   } finally {
-    clearTimeout(timer);
+    deadline.dispose();
   }
   if (result.code !== ExportResultCode.SUCCESS) return { ok: false, error: describeExportError(result.error) };
   return result.rejected ? { ok: true, rejected: result.rejected } : { ok: true };

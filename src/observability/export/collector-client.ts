@@ -1,5 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { Abort } from './abort.ts';
 import type { ClientTlsOptions } from './send.ts';
 import { isDigits } from '../../util/digits.ts';
 
@@ -42,7 +43,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  *
  * @example
  * const client = new CollectorClient(new URL('http://127.0.0.1:4318/v1/traces'), { 'content-type': 'application/x-protobuf' });
- * const answer = await client.post(body, AbortSignal.timeout(10_000), 64 * 1024); // { status: 200, headers, body }
+ * const answer = await client.post(body, new Abort().timeout(10_000, () => new Error('deadline')), 64 * 1024); // { status: 200, headers, body }
  * client.close();
  */
 export class CollectorClient {
@@ -74,7 +75,7 @@ export class CollectorClient {
    * `signal`'s reason once it aborts (the connection is then destroyed). An answer body above `maxAnswerBytes` is
    * not kept (body undefined) and its connection not reused.
    */
-  async post(body: Uint8Array, signal: AbortSignal, maxAnswerBytes: number): Promise<CollectorAnswer> {
+  async post(body: Uint8Array, signal: Abort, maxAnswerBytes: number): Promise<CollectorAnswer> {
     const reused = this.#idle.pop();
     try {
       return await this.#exchange(reused ?? this.#connect(), body, signal, maxAnswerBytes);
@@ -112,13 +113,12 @@ export class CollectorClient {
     if (i !== -1) this.#idle.splice(i, 1);
   }
 
-  #exchange(c: Connection, body: Uint8Array, signal: AbortSignal, maxAnswerBytes: number): Promise<CollectorAnswer> {
+  #exchange(c: Connection, body: Uint8Array, signal: Abort, maxAnswerBytes: number): Promise<CollectorAnswer> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) { this.#release(c, false); reject(signal.reason); return; }
-      const onAbort = (): void => { c.abandon(); reject(signal.reason); };
-      signal.addEventListener('abort', onAbort, { once: true });
+      const off = signal.onAbort((reason) => { c.abandon(); reject(reason); });
       c.start(new AnswerParser(maxAnswerBytes), (error, answer, keepAlive) => {
-        signal.removeEventListener('abort', onAbort);
+        off();
         if (error !== undefined) { reject(error); return; }
         this.#release(c, keepAlive);
         resolve(answer!);

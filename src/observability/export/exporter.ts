@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OtlpClientTLS } from '../../static/types.ts';
+import type { Abort } from './abort.ts';
 import { CollectorClient, type CollectorAnswer } from './collector-client.ts';
 import { OtlpGrpcExporter } from './grpc-exporter.ts';
 import { decodePartialSuccess, decodePartialSuccessJson } from './grpc-status.ts';
@@ -41,18 +42,18 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * depends on neither). Why not their OTLPTraceExporter: its timeout rejects while the request keeps running, its retry timers
  * are neither cancellable nor unref'd (a dead collector held a shutting-down gateway for up to the export
  * timeout), and its serializer stringifies a whole batch in one go. Here every export obeys an
- * AbortSignal (request and pending retry stop at once), timers are unref'd, and the body comes already
+ * Abort (abort.ts: request and pending retry stop at once), timers are unref'd, and the body comes already
  * encoded (span-queue.ts).
  *
  * @example
  * const exporter = createExporter(config.otlp.http, 'tagway/0.1.0');
- * const result = await exporter.sendBody(body, AbortSignal.timeout(10_000));
+ * const result = await exporter.sendBody(body, new Abort().timeout(10_000, () => new Error('deadline')));
  */
 export class OtlpHttpExporter implements OtlpExporter {
   readonly #client: CollectorClient;
   readonly #gzip: boolean;
   readonly #attemptTimeoutMs: number;
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<Abort>();
   #closed = false;
 
   /** `tls` for an https URL. Throws on a header HTTP cannot carry. */
@@ -67,7 +68,7 @@ export class OtlpHttpExporter implements OtlpExporter {
    * Posts an encoded ExportTraceServiceRequest (gzipped first on the thread pool when compression is on),
    * retrying what OTLP calls retryable while `signal` allows.
    */
-  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult> {
+  async sendBody(encoded: Uint8Array, signal: Abort): Promise<OtlpExportResult> {
     if (this.#closed) return failed(new ExportHttpError('exporter is shut down'));
     // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
     const body = this.#gzip ? await gzip(encoded) : encoded;
@@ -82,13 +83,13 @@ export class OtlpHttpExporter implements OtlpExporter {
   }
 
   /** One attempt; `signal` also fires at the attempt's own timeout, which (unlike `exportSignal`) is retryable. */
-  async #post(body: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<AttemptOutcome> {
-    if (signal.aborted) return { ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error };
+  async #post(body: Uint8Array, signal: Abort, exportSignal: Abort): Promise<AttemptOutcome> {
+    if (signal.aborted) return { ok: false, retryable: !exportSignal.aborted, error: signal.reason! };
     let answer: CollectorAnswer;
     try {
       answer = await this.#client.post(body, signal, MAX_ANSWER_BYTES);
     } catch (err) {
-      if (exportSignal.aborted) return { ok: false, retryable: false, error: exportSignal.reason as Error };
+      if (exportSignal.aborted) return { ok: false, retryable: false, error: exportSignal.reason! };
       if (signal.aborted) return { ok: false, retryable: true, error: new ExportHttpError(`no answer within ${this.#attemptTimeoutMs} ms (OTLP exporter timeout)`, undefined, { cause: signal.reason }) };
       const e = err as Error & { code?: string };
       return { ok: false, retryable: RETRYABLE_NET.has(e.code ?? ''), error: new ExportHttpError(`${e.code ?? 'error'}: ${e.message}`, undefined, { cause: e }) };

@@ -1,4 +1,5 @@
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import http2, { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import type { Abort } from './abort.ts';
 import { decodeGrpcStatusDetails, decodePartialSuccess } from './grpc-status.ts';
 import { failed, gzip, sendWithRetries, type AttemptOutcome, type ClientTlsOptions, type OtlpCompression, type OtlpExporter, type OtlpExportResult } from './send.ts';
 
@@ -59,13 +60,13 @@ export interface GrpcTarget {
  *
  * Why not @grpc/grpc-js: for one unary method its channel, resolver, load-balancer and retry machinery
  * cost more CPU per export (bench/otlp-export.ts) and its own retries and timers would sit beside the ones
- * the batch processor already bounds. Here, as on the HTTP path, every attempt obeys an AbortSignal (the
+ * the batch processor already bounds. Here, as on the HTTP path, every attempt obeys an Abort (abort.ts: the
  * stream is reset at once), retries follow OTLP's gRPC rules with RetryInfo honoured, and timers are unref'd.
  *
  * @example
  * const exporter = new OtlpGrpcExporter({ address: 'otel:4317', insecure: true, tls: { rejectUnauthorized: true }, metadata: {},
  *   userAgent: 'tagway/0.1.0', compression: 'gzip', attemptTimeoutMs: 10_000 });
- * const result = await exporter.sendBody(body, AbortSignal.timeout(30_000));
+ * const result = await exporter.sendBody(body, new Abort().timeout(30_000, () => new Error('deadline')));
  */
 export class OtlpGrpcExporter implements OtlpExporter {
   readonly #authority: string;
@@ -73,7 +74,7 @@ export class OtlpGrpcExporter implements OtlpExporter {
   readonly #headers: OutgoingHttpHeaders;
   readonly #gzip: boolean;
   readonly #attemptTimeoutMs: number;
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<Abort>();
   #session: ClientHttp2Session | undefined;
   #closed = false;
 
@@ -92,7 +93,7 @@ export class OtlpGrpcExporter implements OtlpExporter {
     this.#attemptTimeoutMs = target.attemptTimeoutMs;
   }
 
-  async sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult> {
+  async sendBody(encoded: Uint8Array, signal: Abort): Promise<OtlpExportResult> {
     if (this.#closed) return failed(new ExportGrpcError('exporter is shut down', UNAVAILABLE));
     // compressed once, the same bytes for every retry; the caller keeps `encoded` unchanged until we settle
     const payload = this.#gzip ? await gzip(encoded) : encoded;
@@ -124,18 +125,21 @@ export class OtlpGrpcExporter implements OtlpExporter {
   }
 
   /** One call; `signal` also fires at the attempt's own deadline, which (unlike `exportSignal`) is retryable. */
-  #call(prefix: Buffer, payload: Uint8Array, signal: AbortSignal, exportSignal: AbortSignal): Promise<AttemptOutcome> {
+  #call(prefix: Buffer, payload: Uint8Array, signal: Abort, exportSignal: Abort): Promise<AttemptOutcome> {
     const attemptTimeoutMs = this.#attemptTimeoutMs;
     return new Promise((resolve) => {
-      if (signal.aborted) { resolve({ ok: false, retryable: !exportSignal.aborted, error: signal.reason as Error }); return; }
+      if (signal.aborted) { resolve({ ok: false, retryable: !exportSignal.aborted, error: signal.reason! }); return; }
       let stream;
       try {
-        stream = this.#connect().request(this.#headers, { signal });
+        stream = this.#connect().request(this.#headers);
       } catch (error) { // the session began closing between the check and the request
         this.#session = undefined;
         resolve({ ok: false, retryable: true, error: new ExportGrpcError(`UNAVAILABLE: ${(error as Error).message}`, UNAVAILABLE, { cause: error }) });
         return;
       }
+      // as node:http2 does with an AbortSignal: RST_STREAM CANCEL, then 'close' (which reads the reason off `signal`)
+      const call = stream;
+      const off = signal.onAbort(() => call.close(http2.constants.NGHTTP2_CANCEL));
       let head: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders | undefined;
       let transportError: (Error & { code?: string }) | undefined;
@@ -146,7 +150,8 @@ export class OtlpGrpcExporter implements OtlpExporter {
       stream.on('data', (chunk: Buffer) => { size += chunk.length; if (size > MAX_ANSWER_BYTES) stream.close(); else answer.push(chunk); });
       stream.on('error', (error: Error) => { transportError = error; });
       stream.on('close', function closed() {
-        if (exportSignal.aborted) { resolve({ ok: false, retryable: false, error: exportSignal.reason as Error }); return; }
+        off();
+        if (exportSignal.aborted) { resolve({ ok: false, retryable: false, error: exportSignal.reason! }); return; }
         if (signal.aborted) {
           resolve({ ok: false, retryable: true, error: new ExportGrpcError(`DEADLINE_EXCEEDED: no answer within ${attemptTimeoutMs} ms (OTLP exporter timeout)`, DEADLINE_EXCEEDED, { cause: signal.reason }) });
           return;

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { Abort } from './abort.ts';
 
 /**
  * An export's result; an accepted export may say that the collector rejected some spans (OTLP's
@@ -13,11 +14,11 @@ export interface PartialSuccess { spans: number; message: string }
 
 /**
  * What both OTLP exporters (HTTP and gRPC) are to the batch processor's channel: post one encoded
- * ExportTraceServiceRequest under a signal, and stop.
+ * ExportTraceServiceRequest under an Abort (abort.ts), and stop.
  */
 export interface OtlpExporter {
   /** Posts `encoded` (compressed first when configured), retrying what OTLP calls retryable while `signal` allows. */
-  sendBody(encoded: Uint8Array, signal: AbortSignal): Promise<OtlpExportResult>;
+  sendBody(encoded: Uint8Array, signal: Abort): Promise<OtlpExportResult>;
   /** Aborts exports in flight (and their retries) and closes the connections. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -41,51 +42,41 @@ export const gzip = promisify(gzipCallback);
  * The retry loop both exporters share: attempts until one succeeds, fails for good, or `signal` aborts
  * (then the abort reason is the error, the last attempt's error its cause). Between attempts: the
  * collector's delay when it gave one, else exponential backoff with ±20% jitter (OTLP spec), never
- * holding the process open. `attempt` gets a signal that also fires after `attemptTimeoutMs`.
+ * holding the process open. `attempt` gets an Abort that also fires after `attemptTimeoutMs` (a TimeoutError, as
+ * AbortSignal.timeout's), and the export's own, which `inFlight` holds while it runs (the exporter's shutdown aborts
+ * those).
  */
 export async function sendWithRetries(
-  attempt: (signal: AbortSignal, exportSignal: AbortSignal) => Promise<AttemptOutcome>,
-  signal: AbortSignal, attemptTimeoutMs: number, inFlight: Set<AbortController>,
+  attempt: (signal: Abort, exportSignal: Abort) => Promise<AttemptOutcome>,
+  signal: Abort, attemptTimeoutMs: number, inFlight: Set<Abort>,
 ): Promise<OtlpExportResult> {
-  const own = new AbortController();
-  const onAbort = (): void => own.abort(signal.reason);
-  if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
+  const own = new Abort(signal);
   inFlight.add(own);
   let last: Error | undefined;
   try {
     for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      const outcome = await withAttemptSignal(own.signal, attemptTimeoutMs, (attemptSignal) => attempt(attemptSignal, own.signal));
+      const attemptSignal = new Abort(own).timeout(attemptTimeoutMs, attemptTimedOut);
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await attempt(attemptSignal, own);
+      } finally {
+        attemptSignal.dispose();
+      }
       if (outcome.ok) return outcome.rejected ? { code: ExportResultCode.SUCCESS, rejected: outcome.rejected } : { code: ExportResultCode.SUCCESS };
-      if (own.signal.aborted) return failed(withCause(own.signal.reason as Error, last));
+      if (own.aborted) return failed(withCause(own.reason!, last));
       if (!outcome.retryable) return failed(outcome.error);
       last = outcome.error;
       const wait = outcome.retryAfterMs ?? backoff * (0.8 + Math.random() * 0.4);
-      if (!(await sleep(wait, own.signal))) return failed(withCause(own.signal.reason as Error, last));
+      if (!(await sleep(wait, own))) return failed(withCause(own.reason!, last));
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    own.dispose();
     inFlight.delete(own);
   }
 }
 
-/**
- * Runs `fn` with a signal that aborts with `exportSignal` or after `ms` (a TimeoutError, as AbortSignal.timeout's).
- * Not AbortSignal.any + AbortSignal.timeout: those keep weak references and a finalization registry per signal, and
- * cost the export thread ~65 µs per export (it posts too rarely for V8 to optimize them; --cpu-prof of a WorkerChannel
- * posting 512-span batches).
- */
-async function withAttemptSignal<T>(exportSignal: AbortSignal, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(exportSignal.reason);
-  if (exportSignal.aborted) onAbort(); else exportSignal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
-  timer.unref();
-  try {
-    return await fn(controller.signal);
-  } finally {
-    clearTimeout(timer);
-    exportSignal.removeEventListener('abort', onAbort);
-  }
+function attemptTimedOut(): Error {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
 
 /** A deadline error says what the last attempt ran into (ECONNREFUSED, 503, UNAVAILABLE…), when there was one. */
@@ -99,13 +90,11 @@ export function failed(error: Error): ExportResult {
 }
 
 /** Resolves true after `ms`, false as soon as `signal` aborts; never keeps the process alive. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+function sleep(ms: number, signal: Abort): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) { resolve(false); return; }
-    const done = (ok: boolean): void => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); resolve(ok); };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), ms);
+    const timer = setTimeout(() => { off(); resolve(true); }, ms);
     timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const off = signal.onAbort(() => { clearTimeout(timer); resolve(false); });
   });
 }

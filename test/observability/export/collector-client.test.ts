@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
+import { Abort } from '../../../src/observability/export/abort.ts';
 import { AnswerParser, CollectorClient } from '../../../src/observability/export/collector-client.ts';
 
 /** A node:http collector on 127.0.0.1 that keeps each request and answers with `answer`; counts its connections. */
@@ -57,7 +58,7 @@ async function rawCollector(t: TestContext, answer: (n: number) => string | Buff
   return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`), connections: () => connections, requests: () => n };
 }
 
-const never = new AbortController().signal;
+const never = new Abort();
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('collector client (OTLP/HTTP POSTs over HTTP/1.1 of our own)', () => {
@@ -181,8 +182,8 @@ describe('collector client (OTLP/HTTP POSTs over HTTP/1.1 of our own)', () => {
     const c = await rawCollector(t, () => '', (socket) => socket.on('close', () => closedOnServer()));
     const client = new CollectorClient(c.url, {});
     t.after(() => client.close());
-    const controller = new AbortController();
-    const posting = client.post(Buffer.from('x'), controller.signal, 65536);
+    const controller = new Abort();
+    const posting = client.post(Buffer.from('x'), controller, 65536);
     while (c.requests() === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort(new Error('deadline'));
     await assert.rejects(posting, /deadline/);

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createH2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,6 +228,33 @@ describe('OTLP/gRPC failures through the running gateway', () => {
     assert.equal(g.tracing.stats().dropped, 2);
     // the last call is cut by tagway's own deadline, or the receiver (which reads grpc-timeout too) answers it first
     assert.match(g.tracing.stats().lastError ?? '', /TAGWAY_EXPORT_TIMEOUT.*last attempt: (collector answered )?DEADLINE_EXCEEDED/);
+  });
+
+  it('a receiver that ignores grpc-timeout and never answers: tagway resets each call itself at the attempt timeout', async (t) => {
+    // a bare HTTP/2 server: no gRPC library to end the call at its grpc-timeout, so only tagway's own reset ends it
+    const silent = createH2Server();
+    const opened: ServerHttp2Stream[] = [];
+    const sessions: ServerHttp2Session[] = [];
+    let reset = 0;
+    silent.on('session', (session) => sessions.push(session));
+    silent.on('stream', (stream) => {
+      opened.push(stream);
+      stream.on('close', () => { reset++; });
+      stream.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => { silent.close(() => resolve()); for (const s of sessions) s.destroy(); }));
+    const port = (silent.address() as AddressInfo).port;
+    const g = await grpcGateway(t, {
+      flags: () => [`--tracing.otlp.grpc.endpoint=127.0.0.1:${port}`, '--tracing.otlp.grpc.insecure=true'],
+      env: () => ({ OTEL_EXPORTER_OTLP_TIMEOUT: '100', OTEL_BSP_EXPORT_TIMEOUT: '1500' }),
+    });
+    await send(g.web, '/unanswered');
+    await waitFor('the export deadline', () => g.tracing.stats().failedExports === 1, { timeoutMs: 10_000, describe: () => `${JSON.stringify(g.tracing.stats())}, ${opened.length} calls` });
+    assert.ok(opened.length >= 2, `the first call was cut at 100 ms and retried (${opened.length} calls within the 1.5 s deadline)`);
+    await waitFor('every call reset by tagway', () => reset === opened.length, { timeoutMs: 5000, describe: () => `${reset} of ${opened.length} closed` });
+    assert.equal(g.tracing.stats().dropped, 2, 'the batch counted as dropped');
+    assert.match(g.tracing.stats().lastError ?? '', /TAGWAY_EXPORT_TIMEOUT.*last attempt: DEADLINE_EXCEEDED/, 'the error says what the last attempt ran into');
   });
 
   it('shutdown with an export in flight to a receiver that never answers ends by the shutdown deadline, not the export timeout', async (t) => {

@@ -43,8 +43,8 @@ export const gzip = promisify(gzipCallback);
  * (then the abort reason is the error, the last attempt's error its cause). Between attempts: the
  * collector's delay when it gave one, else exponential backoff with ±20% jitter (OTLP spec), never
  * holding the process open. `attempt` gets an Abort that also fires after `attemptTimeoutMs` (a TimeoutError, as
- * AbortSignal.timeout's), and the export's own, which `inFlight` holds while it runs (the exporter's shutdown aborts
- * those).
+ * AbortSignal.timeout's), and the Abort of the whole export, which `inFlight` holds while it runs (the exporter's
+ * shutdown aborts those).
  */
 export async function sendWithRetries(
   attempt: (signal: Abort, exportSignal: Abort) => Promise<AttemptOutcome>,

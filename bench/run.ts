@@ -191,6 +191,12 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
     log(`note: other processes used more than 30% of a core while ${noisy.map((r) => r.id).join(', ')} ran; ` +
       'req/s there is held down by the machine — compare req/CPU-s, or rerun when it is quiet (see bench/README.md)');
   }
+  // A proxy below ~90% of its core was waiting on cpu 1 (generator, upstream): its req/s is cpu 1's, not its own
+  const idle = args.together ? [] : summaries.filter((r) => r.id !== 'direct' && r.sutCpu !== undefined && r.sutCpu < 90);
+  if (idle.length > 0) {
+    log(`note: ${idle.map((r) => `${r.id} (SUT CPU ${r.sutCpu!.toFixed(0)}%)`).join(', ')} did not fill the SUT's core: the generator and the ` +
+      'upstream on cpu 1 set the pace, so req/s ratios there understate differences in cost; read CPU µs/request (bench/README.md)');
+  }
 }
 
 /**

@@ -195,7 +195,7 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   // A proxy below ~90% of its core was waiting on cpu 1 (generator, upstream): its req/s is cpu 1's, not its own
   const idle = args.together ? [] : summaries.filter((r) => unsaturated.has(r.id));
   if (idle.length > 0) {
-    log(`note: ${idle.map((r) => `${r.id} (SUT CPU ${r.sutCpu!.toFixed(0)}%)`).join(', ')} did not fill the SUT's core: the generator and the ` +
+    log(`note: ${idle.map((r) => `${r.id} (SUT CPU ${r.sutCpu!.toFixed(1)}%)`).join(', ')} did not fill the SUT's core: the generator and the ` +
       'upstream on cpu 1 set the pace, so req/s ratios there understate differences in cost: the goals involving them are judged on CPU µs/request (bench/README.md)');
   }
 }

@@ -45,9 +45,11 @@ export class Abort {
   /** Runs `handler` once when this aborts, at once when it already has; returns what removes it. */
   onAbort(handler: (reason: Error) => void): () => void {
     if (this.aborted) { handler(this.reason!); return nothing; }
-    const handlers = this.#handlers;
-    handlers.push(handler);
-    return function removeHandler() {
+    this.#handlers.push(handler);
+    // the list as it is when removed: once aborted that is a new, empty one, and the list `abort` walks stays whole
+    // (a child disposing itself from inside its parent's abort would otherwise make the walk skip the next handler)
+    return () => {
+      const handlers = this.#handlers;
       const at = handlers.indexOf(handler);
       if (at !== -1) handlers.splice(at, 1);
     };

@@ -41,6 +41,16 @@ describe('Abort (the export path\'s cancellation)', () => {
     assert.equal(new Abort(parent).reason?.message, 'parent', 'a child of an aborted parent starts aborted');
   });
 
+  it('every child and handler of a parent aborts with it, though each child unlinks itself as it aborts', () => {
+    const parent = new Abort();
+    const seen: string[] = [];
+    const children = [1, 2, 3].map((i) => { const c = new Abort(parent); c.onAbort(() => seen.push(`child ${i}`)); return c; });
+    parent.onAbort(() => seen.push('handler'));
+    parent.abort(new Error('down'));
+    assert.deepEqual(seen, ['child 1', 'child 2', 'child 3', 'handler'], 'none skipped, in the order they were linked');
+    assert.ok(children.every((c) => c.reason?.message === 'down'), 'each child took the parent\'s reason');
+  });
+
   it('a disposed child no longer follows its parent, and its parent keeps no handler for it', () => {
     const parent = new Abort();
     let handlers = 0;

@@ -14,7 +14,7 @@ import { compiledHelper } from './lib/compiled.ts';
 import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
-import { formatReport, goals, median, ratios, summarize, type TargetResult } from './lib/report.ts';
+import { formatReport, goals, median, ratios, summarize, unsaturated, type TargetResult } from './lib/report.ts';
 import { TAGWAY_NODE_FLAGS } from './lib/tagway.ts';
 import { GEN_CPUS, HELPER_CPUS, SUT_CPUS, TARGETS, specFor, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
 
@@ -175,8 +175,8 @@ function record(r: { spec: TargetSpec; samples: Sample[]; rss?: number }, runnin
 function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }): void {
   const rs = ratios(summaries);
   // measured at once, req/s is how the core was shared: the goals are judged on CPU µs per request then
-  const unsaturated = new Set(summaries.filter((r) => r.id !== 'direct' && r.sutCpu !== undefined && r.sutCpu < 90).map((r) => r.id));
-  const gs = goals(rs, { byCpu: args.together, unsaturated });
+  const idle = args.together ? [] : unsaturated(summaries);
+  const gs = goals(rs, { byCpu: args.together, unsaturated: new Set(idle.map((r) => r.id)) });
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
     `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
@@ -192,8 +192,7 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
     log(`note: other processes used more than 30% of a core while ${noisy.map((r) => r.id).join(', ')} ran; ` +
       'req/s there is held down by the machine — compare req/CPU-s, or rerun when it is quiet (see bench/README.md)');
   }
-  // A proxy below ~90% of its core was waiting on cpu 1 (generator, upstream): its req/s is cpu 1's, not its own
-  const idle = args.together ? [] : summaries.filter((r) => unsaturated.has(r.id));
+  // a proxy that did not fill its core was waiting on cpu 1 (generator, upstream): its req/s is cpu 1's, not its own
   if (idle.length > 0) {
     log(`note: ${idle.map((r) => `${r.id} (SUT CPU ${r.sutCpu!.toFixed(1)}%)`).join(', ')} did not fill the SUT's core: the generator and the ` +
       'upstream on cpu 1 set the pace, so req/s ratios there understate differences in cost: the goals involving them are judged on CPU µs/request (bench/README.md)');

@@ -16,7 +16,7 @@
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
  * Measures, never asserts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
@@ -47,13 +47,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record
 /** CPU nanoseconds used so far by every thread of `pid`'s process tree (threads alive now). */
 function treeCpuNs(pid: number): number {
   let ns = 0;
-  for (const p of processTree(pid)) {
-    let tids: string[];
-    try { tids = readdirSync(`/proc/${p}/task`); } catch { continue; }
-    for (const tid of tids) {
-      try { ns += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
-    }
-  }
+  for (const p of processTree(pid)) for (const t of threadTimes(p).values()) ns += t.ns;
   return ns;
 }
 

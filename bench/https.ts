@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { installCleanup, spawnChild, stopAll, freePort, type Spawned } from './lib/children.ts';
 import { treeCpuSeconds, treeRss } from './lib/procstat.ts';
 import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
-import { findNginx, nginxArgs, writeNginxOrigin } from './lib/nginx.ts';
+import { findNginx, startNginxOrigin } from './lib/nginx.ts';
 import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
 import type { LoadResult, LoadSpec } from './lib/loadgen.ts';
 import { createCertificate } from '../src/tls/x509.ts';
@@ -149,20 +149,6 @@ function printProfiles(profileDir: string, ka: { clear: Sample[]; https: Sample[
   for (const { n, d } of diff.slice(0, 25)) log(`${d.toFixed(2).padStart(8)} µs  ${n.slice(0, 140)}`);
 }
 
-async function waitOrigin(port: number, proc: Spawned): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-      req.on('error', () => resolve(false));
-      req.end();
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${proc.name}: not answering on ${port}\n${proc.stderr()}`);
-}
-
 async function waitReady(port: number, proc: Spawned): Promise<void> {
   for (let i = 0; i < 150; i++) {
     if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
@@ -192,12 +178,9 @@ async function main(): Promise<void> {
     let up: Spawned;
     let upstream: string;
     if (upstreamKind === 'nginx' && findNginx()) {
-      const uport = await freePort();
-      const udir = join(dir, 'origin');
-      mkdirSync(udir, { recursive: true });
-      up = await spawnChild('origin', findNginx()!, nginxArgs(udir, writeNginxOrigin(udir, uport, 'x'.repeat(100))), { cpus: GEN_CPUS });
-      upstream = `http://127.0.0.1:${uport}`;
-      await waitOrigin(uport, up);
+      const origin = await startNginxOrigin(join(dir, 'origin'), GEN_CPUS);
+      up = origin.proc;
+      upstream = `http://127.0.0.1:${origin.port}`;
     } else {
       const node = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
       up = node;

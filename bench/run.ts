@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { compiledHelper } from './lib/compiled.ts';
+import { startNginxOrigin } from './lib/nginx.ts';
 import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
@@ -22,16 +23,19 @@ const log = (line: string) => process.stderr.write(line + '\n');
 const READY = /^READY (\d+)/;
 const PROFILE_DIR = '.bench-out';
 
-/** The backend upstream and the OTLP sink, off core 0 (HELPER_CPUS) so core 0 is the SUT's alone. */
-async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[]): Promise<Shared & { stop(): Promise<void> }> {
-  const up = await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: HELPER_CPUS, readyLine: READY });
+/** The backend upstream (`origin`: nginx or bench/lib/upstream.ts) and the OTLP sink, off core 0 (HELPER_CPUS) so core 0 is the SUT's alone. */
+async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[], origin: BenchArgs['origin']): Promise<Shared & { stop(): Promise<void> }> {
+  const up = origin === 'nginx'
+    ? await startNginxOrigin(join(tmpDir, 'origin'), HELPER_CPUS)
+    : await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: HELPER_CPUS, readyLine: READY })
+      .then((proc) => ({ proc, port: Number(proc.ready![1]) }));
   const sink = needSink
     ? await spawnChild('otlp-sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: HELPER_CPUS, readyLine: READY })
     : undefined;
   return {
-    upstreamPort: Number(up.ready![1]), otlpPort: Number(sink?.ready?.[1] ?? 0), tmpDir, tagwayNodeFlags: nodeFlags,
-    pids: { upstream: up.child.pid!, sink: sink?.child.pid },
-    stop: async () => { await Promise.all([up.stop(), sink?.stop()]); },
+    upstreamPort: up.port, origin, otlpPort: Number(sink?.ready?.[1] ?? 0), tmpDir, tagwayNodeFlags: nodeFlags,
+    pids: { upstream: up.proc.child.pid!, sink: sink?.child.pid },
+    stop: async () => { await Promise.all([up.proc.stop(), sink?.stop()]); },
   };
 }
 
@@ -67,7 +71,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
 
   for (let round = 1; round <= args.repeats; round++) {
     if (interrupted()) return;
-    const shared = await startShared(tmpDir, needSink, [...TAGWAY_NODE_FLAGS]);
+    const shared = await startShared(tmpDir, needSink, [...TAGWAY_NODE_FLAGS], args.origin);
     // Each round starts one target later (round r measures targets r, r+1, … wrapping around): the slot within a
     // round was measured to matter (the first target of a round ran 10–20% faster), so over a multiple of as many
     // rounds as targets every target takes every slot equally often.
@@ -179,12 +183,12 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   const gs = goals(rs, { byCpu: args.together, unsaturated: new Set(idle.map((r) => r.id)) });
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
-    `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
+    `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream (${args.origin}) + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
     `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}` +
     `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}\n`);
 
   mkdirSync(dirname(args.out), { recursive: true });
-  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, together: args.together, nice: args.nice ?? null };
+  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, together: args.together, nice: args.nice ?? null, origin: args.origin };
   writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
   const noisy = summaries.filter((r) => (r.otherCpu ?? 0) > 30);
@@ -207,7 +211,7 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
 async function profile(args: BenchArgs, tmpDir: string, ids: string[]): Promise<void> {
   mkdirSync(PROFILE_DIR, { recursive: true });
   const specs = ids.map((id) => TARGETS.find((t) => t.id === id)!);
-  const shared = await startShared(tmpDir, specs.some((s) => s.variant?.sampleRate !== undefined), [...TAGWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+  const shared = await startShared(tmpDir, specs.some((s) => s.variant?.sampleRate !== undefined), [...TAGWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`], args.origin);
   const profiles: ProfileRun[] = [];
   // One target after the other, or (--together) all at once under the same conditions.
   const groups = args.together ? [specs] : specs.map((s) => [s]);

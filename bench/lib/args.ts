@@ -1,3 +1,4 @@
+import { findNginx } from './nginx.ts';
 import { TARGETS } from './targets.ts';
 
 /** Bench parameters: flag (`--duration=10` or `--duration 10`), else env (`BENCH_DURATION`), else default. */
@@ -32,13 +33,20 @@ export interface BenchArgs {
    * weighs on both alike. Each process warms up once, before its first slice.
    */
   slices: number;
+  /**
+   * The upstream every proxy forwards to (and target (a)): `nginx` (the default when installed) or `node` (a bare
+   * node:http server, bench/lib/upstream.ts). It shares core 1 with the load generator; a Node upstream costs about
+   * as much as the generator, so on a fast host core 1 ran out before the SUT's core did: nginx costs a fraction.
+   */
+  origin: 'nginx' | 'node';
   help: boolean;
 }
 
 export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3]
                      [--targets=${TARGETS.map((t) => t.id).join(',')}|tracing|all] (a target twice: an A/A pair)
                      [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway,tagway-trace1]] [--together] [--slices=2]
-env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE, BENCH_SLICES`;
+                     [--origin=nginx|node] (default nginx when installed)
+env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE, BENCH_SLICES, BENCH_ORIGIN`;
 
 /** Rounds × seconds of an ordinary run: every target once per round, a fresh process each round. */
 export const DEFAULTS = { repeats: 3, duration: 10, warmup: 2 };
@@ -72,6 +80,13 @@ function profileTargets(raw: string | undefined): string[] | undefined {
   return ids;
 }
 
+function originKind(raw: string | undefined): 'nginx' | 'node' {
+  if (raw === undefined) return findNginx() !== undefined ? 'nginx' : 'node';
+  if (raw !== 'nginx' && raw !== 'node') throw new Error(`--origin must be nginx or node, got ${JSON.stringify(raw)}`);
+  if (raw === 'nginx' && findNginx() === undefined) throw new Error('--origin=nginx: nginx is not installed (`command -v nginx` found nothing; apt-get install nginx)');
+  return raw;
+}
+
 function niceness(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = raw === 'true' ? -10 : Number(raw);
@@ -87,7 +102,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     const next = argv[i + 1];
     flags.set(m[1]!, m[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true'));
   }
-  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'slices', 'help']);
+  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'slices', 'origin', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase()}`];
   const number = (name: string, dflt: number, min: number) => {
@@ -103,6 +118,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     duration: number('duration', preset.duration, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', preset.warmup, 0),
     repeats: Math.round(number('repeats', preset.repeats, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
     cpuProf: profileTargets(flags.get('cpu-prof')), help: flags.has('help'), together: flags.has('together'), nice: niceness(value('nice')),
-    slices: Math.round(number('slices', 2, 1)),
+    slices: Math.round(number('slices', 2, 1)), origin: originKind(value('origin')),
   };
 }

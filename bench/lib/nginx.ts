@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import { freePort, spawnChild, type Spawned } from './children.ts';
 
 /** The nginx binary on PATH, or undefined: the bench never installs it, it skips target (d) instead. */
 export function findNginx(): string | undefined {
@@ -77,4 +79,42 @@ export function writeNginxOrigin(dir: string, listenPort: number, body: string):
     location / { return 200 "${body}"; }
   }
 `);
+}
+
+/** bench/lib/upstream.ts's answer: 100 bytes. */
+const ORIGIN_BODY = 'x'.repeat(100);
+
+/**
+ * Starts nginx as the origin (writeNginxOrigin: 200 with `body`, by default upstream.ts's 100 bytes) in `dir`, pinned to `cpus`, and waits until it answers 200.
+ *
+ * @example
+ * const origin = await startNginxOrigin(join(tmp, 'origin'), GEN_CPUS);
+ * // http://127.0.0.1:${origin.port}/ → 200, 100 bytes; origin.proc.stop() when done
+ */
+export async function startNginxOrigin(dir: string, cpus: string, body = ORIGIN_BODY): Promise<{ proc: Spawned; port: number }> {
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const proc = await spawnChild('origin', findNginx()!, nginxArgs(dir, writeNginxOrigin(dir, port, body)), { cpus });
+  try {
+    await waitOrigin(port, proc);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, port };
+}
+
+/** Waits (up to 10 s) until the origin on `port` answers 200. */
+async function waitOrigin(port: number, proc: Spawned): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name}: not answering on ${port}\n${proc.stderr()}`);
 }

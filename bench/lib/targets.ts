@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { spawnChild, freePort, type Spawned } from './children.ts';
 import { builtGateway, compiledHelper } from './compiled.ts';
-import { findNginx, nginxArgs, writeNginxConfig } from './nginx.ts';
+import { findNginx, nginxArgs, startNginxOrigin, writeNginxConfig } from './nginx.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, writeDynamicConfig, type TagwayVariant } from './tagway.ts';
 
 /**
@@ -57,6 +57,8 @@ export function specFor(id: string): TargetSpec {
 /** What the targets share: the upstream behind every proxy, the OTLP sink, a temp dir, node flags. */
 export interface Shared {
   upstreamPort: number;
+  /** What the upstream is (BenchArgs.origin); target (a) is another instance of it, on the SUT's core. */
+  origin: 'nginx' | 'node';
   otlpPort: number;
   tmpDir: string;
   /** Extra node flags for tagway (e.g. --cpu-prof). */
@@ -87,6 +89,11 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
   const ready = /^READY (\d+)/;
   switch (spec.kind) {
     case 'direct': {
+      if (shared.origin === 'nginx') {
+        const origin = await startNginxOrigin(`${shared.tmpDir}/direct`, spec.cpus);
+        proc = origin.proc; port = origin.port;
+        break;
+      }
       const s = await spawnChild(spec.id, process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: spec.cpus, readyLine: ready });
       proc = s; port = Number(s.ready![1]);
       break;

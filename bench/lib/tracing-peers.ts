@@ -3,19 +3,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnChild } from './children.ts';
+import { findNginx, startNginxOrigin } from './nginx.ts';
 import { writeDynamicConfig } from './tagway.ts';
 
 /**
  * What the tracing benches (tracing-cpu.ts, perf-tracing.ts) run beside each gateway: this process moved to core 1,
- * a temp dir removed at exit, the upstream and the OTLP sink on core 1, and the file provider's dynamic config
- * routing the bench host to the upstream.
+ * a temp dir removed at exit, the upstream (nginx when installed, as bench/run.ts: it leaves core 1 room enough for
+ * the gateway to fill core 0) and the OTLP sink on core 1, and the file provider's dynamic config routing the bench
+ * host to the upstream.
  */
 export async function startTracingPeers(name: string): Promise<{ tmp: string; dynamic: string; otlpPort: number }> {
   spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const tmp = mkdtempSync(join(tmpdir(), `tagway-${name}-`));
   process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const tsx = ['--import', 'tsx'];
-  const upstream = await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
+  const upstreamPort = findNginx() !== undefined
+    ? (await startNginxOrigin(join(tmp, 'origin'), '1')).port
+    : Number((await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ })).ready![1]);
   const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  return { tmp, dynamic: writeDynamicConfig(tmp, Number(upstream.ready![1])), otlpPort: Number(sink.ready![1]) };
+  return { tmp, dynamic: writeDynamicConfig(tmp, upstreamPort), otlpPort: Number(sink.ready![1]) };
 }

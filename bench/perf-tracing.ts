@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   for (const v of VARIANTS) {
     const port = await freePort();
     const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, otlpPort);
-    const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0' });
+    const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0', cwd: tmp }); // cwd: Node 24 writes isolate-*-v8.log files there
     await waitForRoute(port, sut, 30_000);
     await load(port, WARMUP);
     const data = join(tmp, `${v}.data`);

@@ -117,6 +117,17 @@ async function main(): Promise<void> {
     console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
       + `${Math.round(median(s.map((x) => x.rps))).toString().padStart(8)}   ${median(s.map((x) => x.p99)).toString().padStart(8)}        ${vs}`);
   }
+  if (BASE !== undefined) {
+    // the A/B: each variant of this tree against the same variant of the base, paired within each round
+    console.log('\nthis tree vs --base, CPU µs/request: median of the paired ratios [min–max], rounds lower');
+    for (const v of VARIANTS) {
+      const mine = samples.get(v)!;
+      const base = samples.get(`base-${v}`)!;
+      const ratios = mine.map((x, i) => x.cpuUs / base[i]!.cpuUs);
+      const lower = ratios.filter((r) => r < 1).length;
+      console.log(`${v.padEnd(17)} ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}], lower in ${lower} of ${ratios.length}`);
+    }
+  }
   console.log(`load average at the end ${loadAvg()}`);
   await stopAll();
 }

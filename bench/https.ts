@@ -25,14 +25,13 @@ import { join } from 'node:path';
 import { installCleanup, spawnChild, stopAll, freePort, type Spawned } from './lib/children.ts';
 import { treeCpuSeconds, treeRss } from './lib/procstat.ts';
 import { formatProfile, summarizeProfile } from './lib/profile-summary.ts';
-import { findNginx, startNginxOrigin } from './lib/nginx.ts';
-import { GEN_CPUS, SUT_CPUS } from './lib/targets.ts';
+import { findNginx } from './lib/nginx.ts';
+import { defaultOrigin, GEN_CPUS, startOrigin, SUT_CPUS, type Origin } from './lib/targets.ts';
 import type { LoadResult, LoadSpec } from './lib/loadgen.ts';
 import { createCertificate } from '../src/tls/x509.ts';
 
 const HOST = 'bench.local';
 const log = (line: string) => process.stderr.write(line + '\n');
-const READY = /^READY (\d+)/;
 const opt = (name: string, dflt: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
 const duration = opt('duration', 10);
 const connections = opt('connections', 50);
@@ -43,7 +42,7 @@ const cpuProf = process.argv.includes('--cpu-prof');
 /** `tagway` (default), or `node`: Node's bare http/https servers answering themselves, the floor TLS sets in Node. */
 const target = process.argv.find((a) => a.startsWith('--target='))?.split('=')[1] ?? 'tagway';
 /** `nginx` (default when installed) or `node`: the origin both protocols are proxied to. */
-const upstreamKind = process.argv.find((a) => a.startsWith('--upstream='))?.split('=')[1] ?? (findNginx() ? 'nginx' : 'node');
+const upstreamKind = process.argv.find((a) => a.startsWith('--upstream='))?.split('=')[1] ?? defaultOrigin();
 
 async function childResult<T>(name: string, args: string[]): Promise<T> {
   let out = '';
@@ -175,18 +174,11 @@ async function main(): Promise<void> {
     // The origin sits on the generator's core. A Node origin costs that core about as much as the load generator
     // itself, and an HTTPS generator costs more than a cleartext one: with both, the generator's core ran out first
     // and req/s measured the client's TLS, not tagway's. nginx answers for a fraction of the CPU.
-    let up: Spawned;
-    let upstream: string;
-    if (upstreamKind === 'nginx' && findNginx()) {
-      const origin = await startNginxOrigin(join(dir, 'origin'), GEN_CPUS);
-      up = origin.proc;
-      upstream = `http://127.0.0.1:${origin.port}`;
-    } else {
-      const node = await spawnChild('upstream', process.execPath, ['--import', 'tsx', 'bench/lib/upstream.ts'], { cpus: GEN_CPUS, readyLine: READY });
-      up = node;
-      upstream = `http://127.0.0.1:${Number(node.ready![1])}`;
-    }
-    log(`origin: ${upstreamKind === 'nginx' && findNginx() ? 'nginx' : 'node:http'} on ${upstream}`);
+    const origin: Origin = upstreamKind === 'nginx' && findNginx() !== undefined ? 'nginx' : 'node';
+    const started = await startOrigin(origin, join(dir, 'origin'), GEN_CPUS);
+    const up = started.proc;
+    const upstream = `http://127.0.0.1:${started.port}`;
+    log(`origin: ${origin === 'nginx' ? 'nginx' : 'node:http'} on ${upstream}`);
     writeFileSync(join(dir, 'dynamic.yml'), `http:
   routers:
     clear: { rule: "Host(\`${HOST}\`)", service: upstream }

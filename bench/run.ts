@@ -11,13 +11,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { compiledHelper } from './lib/compiled.ts';
-import { startNginxOrigin } from './lib/nginx.ts';
 import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
 import { formatReport, goals, median, ratios, summarize, unsaturated, type TargetResult } from './lib/report.ts';
 import { TAGWAY_NODE_FLAGS } from './lib/tagway.ts';
-import { GEN_CPUS, HELPER_CPUS, SUT_CPUS, TARGETS, specFor, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
+import { GEN_CPUS, HELPER_CPUS, SUT_CPUS, TARGETS, specFor, startOrigin, startTarget, unavailable, type RunningTarget, type Shared, type TargetSpec } from './lib/targets.ts';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const READY = /^READY (\d+)/;
@@ -25,10 +24,7 @@ const PROFILE_DIR = '.bench-out';
 
 /** The backend upstream (`origin`: nginx or bench/lib/upstream.ts) and the OTLP sink, off core 0 (HELPER_CPUS) so core 0 is the SUT's alone. */
 async function startShared(tmpDir: string, needSink: boolean, nodeFlags: string[], origin: BenchArgs['origin']): Promise<Shared & { stop(): Promise<void> }> {
-  const up = origin === 'nginx'
-    ? await startNginxOrigin(join(tmpDir, 'origin'), HELPER_CPUS)
-    : await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: HELPER_CPUS, readyLine: READY })
-      .then((proc) => ({ proc, port: Number(proc.ready![1]) }));
+  const up = await startOrigin(origin, join(tmpDir, 'origin'), HELPER_CPUS);
   const sink = needSink
     ? await spawnChild('otlp-sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: HELPER_CPUS, readyLine: READY })
     : undefined;

@@ -1,5 +1,5 @@
 import { findNginx } from './nginx.ts';
-import { TARGETS } from './targets.ts';
+import { defaultOrigin, TARGETS, type Origin } from './targets.ts';
 
 /** Bench parameters: flag (`--duration=10` or `--duration 10`), else env (`BENCH_DURATION`), else default. */
 export interface BenchArgs {
@@ -38,7 +38,7 @@ export interface BenchArgs {
    * node:http server, bench/lib/upstream.ts). It shares core 1 with the load generator; a Node upstream costs about
    * as much as the generator, so on a fast host core 1 ran out before the SUT's core did: nginx costs a fraction.
    */
-  origin: 'nginx' | 'node';
+  origin: Origin;
   help: boolean;
 }
 
@@ -80,8 +80,8 @@ function profileTargets(raw: string | undefined): string[] | undefined {
   return ids;
 }
 
-function originKind(raw: string | undefined): 'nginx' | 'node' {
-  if (raw === undefined) return findNginx() !== undefined ? 'nginx' : 'node';
+function originKind(raw: string | undefined): Origin {
+  if (raw === undefined) return defaultOrigin();
   if (raw !== 'nginx' && raw !== 'node') throw new Error(`--origin must be nginx or node, got ${JSON.stringify(raw)}`);
   if (raw === 'nginx' && findNginx() === undefined) throw new Error('--origin=nginx: nginx is not installed (`command -v nginx` found nothing; apt-get install nginx)');
   return raw;

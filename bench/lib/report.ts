@@ -115,11 +115,6 @@ export function ratios(results: TargetResult[]): Ratio[] {
   return out;
 }
 
-/**
- * The README's targets: tagway ≥ 1.15× fastify with p99 no worse; tracing@1 costs ≤ 12% with p99 ≤ 1.2×;
- * tracing@0.01 ≤ 5%. A throughput bound is judged on the ratio's 95% interval when the run has one: `ok` when the
- * whole interval meets it, `MISS` when none of it does, `?` (not settled: more rounds) when it straddles the bound.
- */
 /** SUT CPU (% of its core) below which a proxy was not the bottleneck: cpu 1 (generator, upstream) set the pace. */
 const SATURATED_CPU = 90;
 
@@ -128,6 +123,11 @@ export function unsaturated(results: TargetResult[]): TargetResult[] {
   return results.filter((r) => r.id !== 'direct' && r.sutCpu !== undefined && r.sutCpu < SATURATED_CPU);
 }
 
+/**
+ * The README's targets: tagway ≥ 1.15× fastify with p99 no worse; tracing@1 costs ≤ 12% with p99 ≤ 1.2×;
+ * tracing@0.01 ≤ 5%. A throughput bound is judged on the ratio's 95% interval when the run has one: `ok` when the
+ * whole interval meets it, `MISS` when none of it does, `?` (not settled: more rounds) when it straddles the bound.
+ */
 export function goals(rs: Ratio[], opts: { byCpu?: boolean; unsaturated?: ReadonlySet<string> } = {}): Goal[] {
   if (opts.byCpu) return cpuGoals(rs);
   const find = (of: string, vs: string) => rs.find((r) => r.of === of && r.vs === vs);

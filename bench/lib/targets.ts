@@ -54,11 +54,26 @@ export function specFor(id: string): TargetSpec {
   return m ? { ...base, id, label: `${base.label} #${m[2]}` } : base;
 }
 
+/** The upstream behind the proxies: nginx answering from its config, or bench/lib/upstream.ts (node:http); both send 100 bytes. */
+export type Origin = 'nginx' | 'node';
+
+/** nginx when installed: a Node upstream costs its core about as much as the load generator does, nginx a fraction of that. */
+export function defaultOrigin(): Origin {
+  return findNginx() !== undefined ? 'nginx' : 'node';
+}
+
+/** Starts an upstream of kind `origin` pinned to `cpus` (nginx keeps its files in `dir`) and waits until it answers. */
+export async function startOrigin(origin: Origin, dir: string, cpus: string): Promise<{ proc: Spawned; port: number }> {
+  if (origin === 'nginx') return startNginxOrigin(dir, cpus);
+  const proc = await spawnChild('upstream', process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus, readyLine: /^READY (\d+)/ });
+  return { proc, port: Number(proc.ready![1]) };
+}
+
 /** What the targets share: the upstream behind every proxy, the OTLP sink, a temp dir, node flags. */
 export interface Shared {
   upstreamPort: number;
   /** What the upstream is (BenchArgs.origin); target (a) is another instance of it, on the SUT's core. */
-  origin: 'nginx' | 'node';
+  origin: Origin;
   otlpPort: number;
   tmpDir: string;
   /** Extra node flags for tagway (e.g. --cpu-prof). */
@@ -89,13 +104,7 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
   const ready = /^READY (\d+)/;
   switch (spec.kind) {
     case 'direct': {
-      if (shared.origin === 'nginx') {
-        const origin = await startNginxOrigin(`${shared.tmpDir}/direct`, spec.cpus);
-        proc = origin.proc; port = origin.port;
-        break;
-      }
-      const s = await spawnChild(spec.id, process.execPath, [compiledHelper('bench/lib/upstream.ts')], { cpus: spec.cpus, readyLine: ready });
-      proc = s; port = Number(s.ready![1]);
+      ({ proc, port } = await startOrigin(shared.origin, `${shared.tmpDir}/direct`, spec.cpus));
       break;
     }
     case 'fastify': {

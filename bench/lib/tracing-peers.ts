@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnChild } from './children.ts';
-import { findNginx, startNginxOrigin } from './nginx.ts';
 import { writeDynamicConfig } from './tagway.ts';
+import { defaultOrigin, startOrigin } from './targets.ts';
 
 /**
  * What the tracing benches (tracing-cpu.ts, perf-tracing.ts) run beside each gateway: this process moved to core 1,
@@ -17,9 +17,7 @@ export async function startTracingPeers(name: string): Promise<{ tmp: string; dy
   const tmp = mkdtempSync(join(tmpdir(), `tagway-${name}-`));
   process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const tsx = ['--import', 'tsx'];
-  const upstreamPort = findNginx() !== undefined
-    ? (await startNginxOrigin(join(tmp, 'origin'), '1')).port
-    : Number((await spawnChild('upstream', process.execPath, [...tsx, 'bench/lib/upstream.ts'], { cpus: '1', readyLine: /^READY (\d+)/ })).ready![1]);
+  const upstream = await startOrigin(defaultOrigin(), join(tmp, 'origin'), '1');
   const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
-  return { tmp, dynamic: writeDynamicConfig(tmp, upstreamPort), otlpPort: Number(sink.ready![1]) };
+  return { tmp, dynamic: writeDynamicConfig(tmp, upstream.port), otlpPort: Number(sink.ready![1]) };
 }

@@ -1,6 +1,6 @@
 import { spawnChild, type Spawned } from './children.ts';
 import { compiledHelper } from './compiled.ts';
-import { machineBusySeconds, treeCpuSeconds } from './procstat.ts';
+import { machineBusySeconds, treeCpuSeconds, treeMinorFaults } from './procstat.ts';
 import { BENCH_HOST } from './tagway.ts';
 import { GEN_CPUS, type RunningTarget } from './targets.ts';
 import type { LoadResult, LoadSpec } from './loadgen.ts';
@@ -23,6 +23,8 @@ export interface Sample extends LoadResult {
    * of that core it took from the generator and the upstream.
    */
   sinkCpu?: number;
+  /** Minor page faults of the SUT's process tree per 1,000 requests while measured (bench/host.ts: what one costs). */
+  sutFaults?: number;
   /** The round it belongs to (1-based), set by the caller: ratios pair samples of the same round. */
   round?: number;
   /** The measured window on the monotonic clock, µs (the clock of V8's .cpuprofile timestamps). */
@@ -108,9 +110,9 @@ export async function measure(target: RunningTarget, p: LoadParams, helpers: { u
     url: `http://127.0.0.1:${target.port}/`, connections: p.connections, duration: p.duration, warmup: p.warmup,
     headers: { host: BENCH_HOST },
   };
-  type Reading = { at: number; us: number; sut?: number; upstream?: number; sink?: number; machine?: number };
+  type Reading = { at: number; us: number; sut?: number; faults?: number; upstream?: number; sink?: number; machine?: number };
   const read = (): Reading => ({
-    at: performance.now(), us: Number(process.hrtime.bigint() / 1000n), sut: treeCpuSeconds(target.pid), machine: machineBusySeconds(),
+    at: performance.now(), us: Number(process.hrtime.bigint() / 1000n), sut: treeCpuSeconds(target.pid), faults: treeMinorFaults(target.pid), machine: machineBusySeconds(),
     upstream: helpers.upstream === undefined ? 0 : treeCpuSeconds(helpers.upstream),
     sink: helpers.sink === undefined ? 0 : treeCpuSeconds(helpers.sink),
   });
@@ -131,7 +133,7 @@ export async function measure(target: RunningTarget, p: LoadParams, helpers: { u
   }
   if (!start || !end) return result;
   const seconds = (end.at - start.at) / 1000;
-  const delta = (k: 'sut' | 'upstream' | 'sink' | 'machine') => (start![k] !== undefined && end![k] !== undefined ? end![k]! - start![k]! : undefined);
+  const delta = (k: 'sut' | 'faults' | 'upstream' | 'sink' | 'machine') => (start![k] !== undefined && end![k] !== undefined ? end![k]! - start![k]! : undefined);
   const [sut, upstream, sink, machine] = [delta('sut'), delta('upstream'), delta('sink'), delta('machine')];
   const sutCpu = sut === undefined ? undefined : (100 * sut) / seconds;
   // The generator measured itself (process.cpuUsage); everything else busy on the machine is someone else's.
@@ -140,5 +142,7 @@ export async function measure(target: RunningTarget, p: LoadParams, helpers: { u
     : Math.max(0, (100 * (machine - sut - (upstream ?? 0) - (sink ?? 0))) / seconds - result.genCpu);
   const helperCpu = upstream === undefined ? undefined : (100 * upstream) / seconds;
   const sinkCpu = helpers.sink === undefined || sink === undefined ? undefined : (100 * sink) / seconds;
-  return { ...result, sutCpu, otherCpu, helperCpu, sinkCpu, window: { fromUs: start.us, toUs: end.us } };
+  const faults = delta('faults');
+  const sutFaults = faults === undefined || result.requests === 0 ? undefined : (1000 * faults) / result.requests;
+  return { ...result, sutCpu, otherCpu, helperCpu, sinkCpu, sutFaults, window: { fromUs: start.us, toUs: end.us } };
 }

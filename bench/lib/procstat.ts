@@ -64,6 +64,21 @@ export function treeCpuSeconds(pid: number): number | undefined {
 }
 
 /**
+ * Minor page faults taken so far by the tree (a first touch of memory: freshly mapped, or given back to the kernel and
+ * touched again); undefined without /proc. Worth counting where a fault is dear: `bench/host.ts` measures its price.
+ */
+export function treeMinorFaults(pid: number): number | undefined {
+  let faults = 0;
+  let seen = false;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    // after the command name: minflt is index 7 (field 10)
+    if (f) { faults += Number(f[7]); seen = true; }
+  }
+  return seen ? faults : undefined;
+}
+
+/**
  * CPU seconds the whole machine spent busy so far (all cores: user, nice, system, irq, softirq, steal);
  * undefined without /proc. The bench subtracts its own processes to show how much else was running.
  */

@@ -28,6 +28,8 @@ export interface TargetResult {
   otherCpu?: number;
   helperCpu?: number;
   sinkCpu?: number;
+  /** Minor page faults of the SUT's process tree per 1,000 requests, median over rounds. */
+  faults?: number;
   /** Resident set of the SUT's process tree after its last round, bytes. */
   rss?: number;
   samples: Sample[];
@@ -64,6 +66,7 @@ export function summarize(id: string, label: string, samples: Sample[], rss?: nu
     p50: pick((s) => s.p50), p99: pick((s) => s.p99),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts + s.non2xx, 0),
     sutCpu: pick((s) => s.sutCpu), genCpu: pick((s) => s.genCpu), otherCpu: pick((s) => s.otherCpu), helperCpu: pick((s) => s.helperCpu), sinkCpu: pick((s) => s.sinkCpu),
+    faults: pick((s) => s.sutFaults),
   };
 }
 
@@ -207,11 +210,11 @@ const iv = (x: Interval | undefined) => (x === undefined ? 'n/a' : `${x.mean.toF
 /** The human-readable report: targets (median ± coefficient of variation over rounds), ratios (95% intervals), goals. */
 export function formatReport(results: TargetResult[], rs: Ratio[], gs: Goal[]): string {
   const targets = table(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'req/CPU-s', 'SUT CPU', 'gen CPU', 'upstream CPU', 'sink CPU', 'other CPU', 'SUT RSS'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'req/CPU-s', 'SUT CPU', 'gen CPU', 'upstream CPU', 'sink CPU', 'other CPU', 'SUT RSS', 'faults/1k req'],
     results.map((r) => r.skipped
-      ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '', '', '']
+      ? [r.label, 'skipped', '', '', '', '', '', '', '', '', '', '', '', '']
       : [r.label, `${num(r.rps)}${spread(r.rpsCv)}`, num(r.p50, 1), num(r.p99, 1), String(r.errors ?? 0), `${num(r.usPerReq, 1)}${spread(r.usPerReqCv)}`, num(r.perCpu),
-        cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), r.sinkCpu === undefined ? '' : `${r.sinkCpu.toFixed(1)}%`, cpu(r.otherCpu), mb(r.rss)]),
+        cpu(r.sutCpu), cpu(r.genCpu), cpu(r.helperCpu), r.sinkCpu === undefined ? '' : `${r.sinkCpu.toFixed(1)}%`, cpu(r.otherCpu), mb(r.rss), num(r.faults, 1)]),
   );
   const ratioTable = table(['ratio', 'req/s (95% interval)', 'CPU µs/req (95% interval)', 'p99', 'req/s by round'],
     rs.map((r) => [r.name, r.rpsInterval ? iv(r.rpsInterval) : times(r.rps), r.usInterval ? iv(r.usInterval) : times(r.perCpu ? 1 / r.perCpu : undefined), times(r.p99), (r.rounds ?? []).map((x) => x.toFixed(2)).join(' ')]));

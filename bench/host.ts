@@ -1,0 +1,118 @@
+/**
+ * What this machine charges for the things a proxy does besides its own code, so that a figure from bench/ can be
+ * read against the host it came from: a system call, a first touch of a page (a minor fault), a loopback TCP write,
+ * and whether the kernel can see steal time, hardware counters and PCID. On typical bare metal a system call and a
+ * minor fault each cost a fraction of a microsecond; on the PVM guest of sessions 9–12, 1.9 and 10 µs. A request through tagway makes
+ * four system calls (two reads and two writes) whether traced or not, so a host with dear system calls inflates the
+ * untraced request and makes every ratio against it look smaller, and a host with dear faults turns each page a
+ * gateway maps anew into a visible cost (`faults/1k req` in `npm run bench`'s table).
+ *
+ * Run: node --import tsx bench/host.ts (pinned to core 0 when taskset is there; ~5 s). Measures, never asserts.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
+
+const ROUNDS = 5;
+
+/** Median of the per-round figures: a round disturbed by the machine shows in the range, not the figure. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+const range = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+/** µs per 1-byte read(2) of /dev/zero: one system call, plus Node's binding (~0.1–0.2 µs). */
+function syscall(): number[] {
+  const fd = openSync('/dev/zero', 'r');
+  const b = Buffer.alloc(1);
+  const out: number[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      const n = 100_000;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) readSync(fd, b, 0, 1, null);
+      out.push((performance.now() - t0) * 1000 / n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** µs per page for the first write to freshly allocated memory (a minor fault each), and for a second write (none). */
+function firstTouch(): { first: number[]; again: number[] } {
+  const bytes = 32 << 20;
+  const page = 4096;
+  const first: number[] = [];
+  const again: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const b = Buffer.allocUnsafeSlow(bytes); // above malloc's mmap threshold: fresh pages every round
+    const t0 = performance.now();
+    for (let i = 0; i < bytes; i += page) b[i] = 1;
+    const t1 = performance.now();
+    for (let i = 0; i < bytes; i += page) b[i] = 2;
+    const t2 = performance.now();
+    first.push((t1 - t0) * 1000 / (bytes / page));
+    again.push((t2 - t1) * 1000 / (bytes / page));
+  }
+  return { first, again };
+}
+
+/** CPU µs (this process: writer and reader on one core) per 64 KB written and read back over loopback TCP. */
+async function loopback(): Promise<number[]> {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const writes = 2000;
+  const server = createServer((s) => s.on('data', () => {}));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  const out: number[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      const u0 = process.cpuUsage();
+      for (let i = 0; i < writes; i++) if (!socket.write(chunk)) await new Promise((d) => socket.once('drain', d));
+      await new Promise<void>((d) => socket.write('', () => d()));
+      const u = process.cpuUsage(u0);
+      out.push((u.user + u.system) / writes);
+    }
+  } finally {
+    socket.destroy();
+    server.close();
+  }
+  return out;
+}
+
+/** What the kernel tells about the machine: steal accounting, PCID, page-table isolation, hardware counters. */
+function machine(): string[] {
+  const lines: string[] = [];
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const flags = new Set((cpuinfo.match(/^flags\s*:\s*(.*)$/m)?.[1] ?? '').split(' '));
+  const cmdline = existsSync('/proc/cmdline') ? readFileSync('/proc/cmdline', 'utf8') : '';
+  lines.push(`cpu: ${cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? 'unknown'}; PCID ${flags.has('pcid') ? 'yes' : 'no'}, page-table isolation ${/\bpti=on\b/.test(cmdline) || flags.has('pti') ? 'on' : 'not forced'}`);
+  const hyper = spawnSync('dmesg', [], { encoding: 'utf8' }).stdout?.match(/Hypervisor detected: (\S+)/)?.[1];
+  lines.push(`hypervisor: ${hyper ?? (flags.has('hypervisor') ? 'yes (dmesg unreadable)' : 'none seen')}`);
+  const stat = existsSync('/proc/stat') ? readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/) : [];
+  lines.push(`steal time: ${stat.length > 8 ? (Number(stat[8]) > 0 ? `accounted (${stat[8]} ticks so far)` : '0 ticks: none, or not accounted (then a CPU figure includes time the hypervisor gave to others)') : 'n/a'}`);
+  const perf = spawnSync('perf', ['stat', '-x,', '-e', 'cycles', '--', 'true'], { encoding: 'utf8' });
+  lines.push(`hardware counters (perf cycles): ${perf.error ? 'perf not installed' : /not supported|<not counted>/.test(perf.stderr) ? 'not available' : 'available'}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const pinned = process.env.TAGWAY_HOST_PINNED === '1';
+  if (!pinned && spawnSync('taskset', ['--version']).status === 0) {
+    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, process.argv[1]!], { stdio: 'inherit', env: { ...process.env, TAGWAY_HOST_PINNED: '1' } });
+    process.exit(r.status ?? 1);
+  }
+  for (const line of machine()) console.log(line);
+  const sc = syscall();
+  console.log(`system call (1-byte read of /dev/zero): ${median(sc).toFixed(2)} µs (${range(sc)}; typical bare metal without page-table isolation: ~0.1–0.3)`);
+  const { first, again } = firstTouch();
+  console.log(`first touch of a page (minor fault): ${median(first).toFixed(2)} µs (${range(first)}; typical bare metal: ~0.2–0.5); touched again: ${median(again).toFixed(3)} µs`);
+  const lo = await loopback();
+  console.log(`loopback TCP, 64 KB written and read in one process: ${median(lo).toFixed(1)} CPU µs (${range(lo)})`);
+}
+
+await main();

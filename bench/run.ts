@@ -152,6 +152,8 @@ function combine(slices: Sample[]): Sample {
     rps: mean((s) => s.rps)!, p50: mean((s) => s.p50)!, p90: mean((s) => s.p90)!, p99: mean((s) => s.p99)!, mean: mean((s) => s.mean)!,
     requests: sum((s) => s.requests), errors: sum((s) => s.errors), timeouts: sum((s) => s.timeouts), non2xx: sum((s) => s.non2xx),
     genCpu: mean((s) => s.genCpu)!, sutCpu: mean((s) => s.sutCpu), otherCpu: mean((s) => s.otherCpu), helperCpu: mean((s) => s.helperCpu), sinkCpu: mean((s) => s.sinkCpu),
+    // a rate per request: weighted by each slice's requests
+    sutFaults: slices.some((s) => s.sutFaults === undefined) ? undefined : sum((s) => s.sutFaults! * s.requests) / Math.max(1, sum((s) => s.requests)),
   };
 }
 

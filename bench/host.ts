@@ -1,7 +1,8 @@
 /**
  * What this machine charges for the things a proxy does besides its own code, so that a figure from bench/ can be
  * read against the host it came from: a system call, a first touch of a page (a minor fault), a loopback TCP write,
- * and whether the kernel can see steal time, hardware counters and PCID. On typical bare metal a system call and a
+ * how much dearer a thread's work gets after a sleep, and whether the kernel can see steal time, hardware counters
+ * and PCID. On typical bare metal a system call and a
  * minor fault each cost a fraction of a microsecond; on the PVM guest of sessions 9–12, 1.9 and 10 µs. A request through tagway makes
  * four system calls (two reads and two writes) whether traced or not, so a host with dear system calls inflates the
  * untraced request and makes every ratio against it look smaller, and a host with dear faults turns each page a
@@ -12,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 const ROUNDS = 5;
 
@@ -84,6 +86,33 @@ async function loopback(): Promise<number[]> {
   return out;
 }
 
+/**
+ * CPU µs a worker thread spends per message round trip (it answers each message at once), with this thread busy for
+ * `gapMs` between messages: how much dearer the same work gets when a thread wakes after a long sleep (caches, TLB and
+ * branch predictors gone cold). tagway's export thread wakes once per 512-span batch, every ~17 ms on a busy gateway.
+ */
+async function wakeUp(gapMs: number): Promise<number> {
+  const worker = new Worker(`const { parentPort } = require('node:worker_threads'); const { readFileSync } = require('node:fs');
+    parentPort.postMessage(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]));
+    parentPort.on('message', (m) => parentPort.postMessage(m));`, { eval: true });
+  try {
+    const tid = await new Promise<number>((r) => worker.once('message', r));
+    const threadNs = (): number => Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    const spin = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms); };
+    const n = Math.max(20, Math.round(1500 / (gapMs + 0.5)));
+    const t0 = threadNs();
+    for (let i = 0; i < n; i++) {
+      const answered = new Promise((r) => worker.once('message', r));
+      worker.postMessage(i);
+      spin(gapMs);
+      await answered;
+    }
+    return (threadNs() - t0) / 1000 / n;
+  } finally {
+    await worker.terminate();
+  }
+}
+
 /** What the kernel tells about the machine: steal accounting, PCID, page-table isolation, hardware counters. */
 function machine(): string[] {
   const lines: string[] = [];
@@ -111,6 +140,12 @@ async function main(): Promise<void> {
   console.log(`system call (1-byte read of /dev/zero): ${median(sc).toFixed(2)} µs (${range(sc)}; typical bare metal without page-table isolation: ~0.1–0.3)`);
   const { first, again } = firstTouch();
   console.log(`first touch of a page (minor fault): ${median(first).toFixed(2)} µs (${range(first)}; typical bare metal: ~0.2–0.5); touched again: ${median(again).toFixed(3)} µs`);
+  if (existsSync(`/proc/${process.pid}/task`)) {
+    const gaps = [0.2, 2, 17];
+    const costs: string[] = [];
+    for (const gap of gaps) costs.push(`${(await wakeUp(gap)).toFixed(0)} µs after ${gap} ms`);
+    console.log(`a worker's message round trip, its CPU per message: ${costs.join(', ')} (the same work, dearer after a longer sleep)`);
+  }
   const lo = await loopback();
   console.log(`loopback TCP, 64 KB written and read in one process: ${median(lo).toFixed(1)} CPU µs (${range(lo)})`);
 }

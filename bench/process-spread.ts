@@ -8,14 +8,15 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/process-spread.ts [--processes=3]
  *   [--cycles=6] [--seconds=2] [--warmup=4] [--variants=off,trace1] (a variant named twice: twice the processes; `trace1+bare`:
- *   that variant under bare node, an A/B of the flags)
+ *   that variant under bare node, an A/B of the flags; `off+args:--min-semi-space-size=16;--foo`: under those flags
+ *   instead, `;`-separated)
  *   [--node-args=] (node flags instead of those tagway ships with, bench/lib/tagway.ts; `--node-args=` runs bare node)
  * Measures, never asserts.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
-import { threadTimes } from './lib/procstat.ts';
+import { threadTimes, treeMinorFaults } from './lib/procstat.ts';
 import { median as medianOf } from './lib/stats.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
@@ -35,7 +36,7 @@ const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, t
 interface Result { requests: { average: number; total: number } }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
-interface Gateway { name: string; variant: string; clean: boolean; rate: number; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
+interface Gateway { faults: number[]; name: string; variant: string; clean: boolean; rate: number; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
 
 /** CPU seconds (utime + stime ticks) of the process's main thread, of its niced threads (the export thread lowers its own) and of all. */
 function threadSeconds(pid: number): { main: number; all: number; niced: number } {
@@ -68,12 +69,14 @@ async function main(): Promise<void> {
       // (an A/B of what aborted requests leave behind in the JIT's feedback)
       const [rate, ...mods] = variant.split('+');
       const bare = mods.includes('bare');
-      if (!(rate! in RATES) || mods.some((m) => m !== 'bare' && m !== 'clean')) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare, +clean)`);
+      // `+args:<flag>;<flag>`: that variant under these node flags instead of the shipped ones
+      const own = mods.find((m) => m.startsWith('args:'))?.slice(5).split(';').filter((a) => a !== '');
+      if (!(rate! in RATES) || mods.some((m) => m !== 'bare' && m !== 'clean' && !m.startsWith('args:'))) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare, +clean, +args:<flags>)`);
       const port = await freePort();
-      const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
+      const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : own ?? NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
       await waitForRoute(port, proc, 30_000);
       count.set(variant, (count.get(variant) ?? 0) + 1);
-      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
+      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, faults: [], cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
     }
   }
   // a `+clean` gateway gets as many requests as its last load served in that time (2,000 the first time), counted
@@ -89,9 +92,11 @@ async function main(): Promise<void> {
   for (let c = 0; c < CYCLES; c++) {
     for (const g of c % 2 === 0 ? all : [...all].reverse()) {
       const pid = g.proc.child.pid!;
+      const f0 = treeMinorFaults(pid) ?? 0;
       const before = threadSeconds(pid);
       const r = await load(g, SECONDS);
       const after = threadSeconds(pid);
+      g.faults.push(((treeMinorFaults(pid) ?? 0) - f0) * 1000 / r.requests.total);
       g.cpuUs.push((after.all - before.all) * 1e6 / r.requests.total);
       g.mainUs.push((after.main - before.main) * 1e6 / r.requests.total);
       g.nicedUs.push((after.niced - before.niced) * 1e6 / r.requests.total);
@@ -103,12 +108,12 @@ async function main(): Promise<void> {
 
   // Each slice against the untraced processes' mean in the same cycle: the machine's drift mostly drops out.
   const base = Array.from({ length: CYCLES }, (_, c) => mean(all.filter((g) => g.variant === VARIANTS[0]).map((g) => g.cpuUs[c]!)));
-  console.log('\nprocess      CPU µs/request: median (min–max)   main thread   niced threads (export)   other threads (V8: GC, JIT)   against the cycle\'s first variant   req/s');
+  console.log('\nprocess      CPU µs/request: median (min–max)   main thread   niced threads (export)   other threads (V8: GC, JIT)   against the cycle\'s first variant   req/s   faults/1k req');
   for (const g of all) {
     const rel = g.cpuUs.map((x, c) => x / base[c]!);
     const other = g.cpuUs.map((x, c) => x - g.mainUs[c]! - g.nicedUs[c]!);
     console.log(`${g.name.padEnd(12)} ${median(g.cpuUs).toFixed(1).padStart(7)} (${Math.min(...g.cpuUs).toFixed(0)}–${Math.max(...g.cpuUs).toFixed(0)})` +
-      `${median(g.mainUs).toFixed(1).padStart(14)}${median(g.nicedUs).toFixed(1).padStart(25)}${median(other).toFixed(1).padStart(30)}${median(rel).toFixed(3).padStart(20)}×${median(g.rps).toFixed(0).padStart(22)}`);
+      `${median(g.mainUs).toFixed(1).padStart(14)}${median(g.nicedUs).toFixed(1).padStart(25)}${median(other).toFixed(1).padStart(30)}${median(rel).toFixed(3).padStart(20)}×${median(g.rps).toFixed(0).padStart(22)}${median(g.faults).toFixed(1).padStart(16)}`);
   }
   // One-way analysis of variance per variant, on log CPU per request: the share of the spread between processes.
   for (const variant of new Set(VARIANTS)) {

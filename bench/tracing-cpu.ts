@@ -13,6 +13,7 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/tracing-cpu.ts [--rounds=5]
  *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
+ *   [--base-node-args=<flags>] (the base's gateways under other node flags: with `--base=.` an A/B of the flags)
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
  * Measures, never asserts.
  */
@@ -20,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { processTree, threadTimes } from './lib/procstat.ts';
+import { processTree, threadTimes, treeMinorFaults } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -38,6 +39,8 @@ const PROFILE_DIR = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice
 const THREADS = process.argv.includes('--threads');
 /** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
 const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
+/** `--base-node-args=--min-semi-space-size=16`: the base's gateways under these flags instead (`--base=.`: an A/B of flags). */
+const BASE_NODE_ARGS = process.argv.some((a) => a.startsWith('--base-node-args=')) ? arg('base-node-args', '').split(',').filter((a) => a !== '') : NODE_ARGS;
 
 const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace05: 0.5, trace01: 0.1, trace001: 0.01, trace0001: 0.001, trace0: 0 };
 
@@ -67,7 +70,7 @@ function load(port: number, amount: number): Promise<AutocannonResult> {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, amount, headers: { host: BENCH_HOST }, timeout: 10 });
 }
 
-interface Sample { cpuUs: number; rps: number; p99: number }
+interface Sample { cpuUs: number; rps: number; p99: number; faults: number }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -78,8 +81,8 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
   const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
-  const trees = [{ label: '', dir: resolve('.') }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE) }] : [])];
-  const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, sampleRate: RATES[v] })));
+  const trees = [{ label: '', dir: resolve('.'), nodeArgs: NODE_ARGS }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE), nodeArgs: BASE_NODE_ARGS }] : [])];
+  const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate: RATES[v] })));
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);
@@ -90,23 +93,25 @@ async function main(): Promise<void> {
       const port = await freePort();
       const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
-      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...NODE_ARGS, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
+      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
       await waitForRoute(port, sut, 30_000);
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
       const cpu0 = treeCpuNs(sut.child.pid!);
+      const faults0 = treeMinorFaults(sut.child.pid!) ?? 0;
       const threads0 = THREADS ? threadTimes(sut.child.pid!) : undefined;
       const r = await load(port, REQUESTS);
       const cpuUs = (treeCpuNs(sut.child.pid!) - cpu0) / 1000 / REQUESTS;
+      const faults = ((treeMinorFaults(sut.child.pid!) ?? 0) - faults0) * 1000 / REQUESTS;
       if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(sut.child.pid!, threads0, threadTimes(sut.child.pid!), REQUESTS)}`);
       await sut.stop();
       if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-      samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99 });
-      line.push(`${v.id} ${cpuUs.toFixed(1)}`);
+      samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99, faults });
+      line.push(`${v.id} ${cpuUs.toFixed(1)} (${faults.toFixed(0)} faults/1k)`);
     }
     console.log(`round ${round + 1}: ${line.join('  ')} µs/request (load ${loadAvg()})`);
   }
-  console.log('\nvariant           CPU µs/request: median [min–max]   req/s median   p99 ms median   vs off (paired ratios: median [min–max])');
+  console.log('\nvariant           CPU µs/request: median [min–max]   req/s median   p99 ms median   faults/1k req   vs off (paired ratios: median [min–max])');
   for (const v of variants) {
     const s = samples.get(v.id)!;
     const cpu = s.map((x) => x.cpuUs);
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
     const ratios = off && offId !== v.id ? s.map((x, i) => x.cpuUs / off[i]!.cpuUs) : [];
     const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';
     console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
-      + `${Math.round(median(s.map((x) => x.rps))).toString().padStart(8)}   ${median(s.map((x) => x.p99)).toString().padStart(8)}        ${vs}`);
+      + `${Math.round(median(s.map((x) => x.rps))).toString().padStart(8)}   ${median(s.map((x) => x.p99)).toString().padStart(8)}   ${median(s.map((x) => x.faults)).toFixed(1).padStart(13)}        ${vs}`);
   }
   if (BASE !== undefined) {
     // the A/B: each variant of this tree against the same variant of the base, paired within each round

@@ -126,7 +126,9 @@ export async function startTarget(spec: TargetSpec, shared: Shared): Promise<Run
       const cwd = spec.baseline ? process.env['BENCH_BASELINE']! : process.cwd();
       // production's JavaScript (dist/, built by tsc), not the sources through tsx's loader
       const cli = builtGateway(cwd, (line) => process.stderr.write(line + '\n'));
-      const args = [...shared.tagwayNodeFlags, cli, ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
+      // BENCH_BASELINE_NODE_FLAGS: the baseline's node flags instead (BENCH_BASELINE=. makes it an A/B of flags)
+      const baseFlags = spec.baseline ? process.env['BENCH_BASELINE_NODE_FLAGS']?.split(' ').filter((f) => f !== '') : undefined;
+      const args = [...(baseFlags ?? shared.tagwayNodeFlags), cli, ...tagwayArgs(spec.variant!, port, file, shared.otlpPort)];
       // Every TAGWAY_* and OTEL_* variable is configuration to tagway: the bench's own flags alone must count.
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TAGWAY|OTEL)_/i.test(k)));
       proc = await spawnChild(spec.id, process.execPath, args, { cpus: spec.cpus, env, cwd });

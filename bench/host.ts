@@ -2,11 +2,11 @@
  * What this machine charges for the things a proxy does besides its own code, so that a figure from bench/ can be
  * read against the host it came from: a system call, a first touch of a page (a minor fault), a loopback TCP write,
  * how much dearer a thread's work gets after a sleep, and whether the kernel can see steal time, hardware counters
- * and PCID. On typical bare metal a system call and a
- * minor fault each cost a fraction of a microsecond; on the PVM guest of sessions 9–12, 1.9 and 10 µs. A request through tagway makes
- * four system calls (two reads and two writes) whether traced or not, so a host with dear system calls inflates the
- * untraced request and makes every ratio against it look smaller, and a host with dear faults turns each page a
- * gateway maps anew into a visible cost (`faults/1k req` in `npm run bench`'s table).
+ * and PCID. On typical bare metal a system call and a minor fault each cost a fraction of a microsecond; on the PVM
+ * guest of sessions 9–12, 1.9 and 10 µs. A request through tagway makes four system calls (two reads and two writes)
+ * whether traced or not, so a host with dear system calls inflates the untraced request and makes every ratio against
+ * it look smaller, and a host with dear faults turns each page a gateway maps anew into a visible cost (`faults/1k
+ * req` in `npm run bench`'s table).
  *
  * Run: node --import tsx bench/host.ts (pinned to core 0 when taskset is there; ~5 s). Measures, never asserts.
  */
@@ -14,14 +14,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { threadTimes } from './lib/procstat.ts';
+import { median as medianOf } from './lib/stats.ts';
 
 const ROUNDS = 5;
 
 /** Median of the per-round figures: a round disturbed by the machine shows in the range, not the figure. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
+const median = (xs: number[]): number => medianOf(xs)!;
 
 const range = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 
@@ -88,8 +87,8 @@ async function loopback(): Promise<number[]> {
 
 /**
  * CPU µs a worker thread spends per message round trip (it answers each message at once), with this thread busy for
- * `gapMs` between messages: how much dearer the same work gets when a thread wakes after a long sleep (caches, TLB and
- * branch predictors gone cold). tagway's export thread wakes once per 512-span batch, every ~17 ms on a busy gateway.
+ * `gapMs` between messages: how much dearer the same work gets when a thread wakes after a long sleep (its code paths
+ * gone cold; re-touching idle memory was measured not to be it, README session 12). tagway's export thread wakes once per 512-span batch, every ~17 ms on a busy gateway.
  */
 async function wakeUp(gapMs: number): Promise<number> {
   const worker = new Worker(`const { parentPort } = require('node:worker_threads'); const { readFileSync } = require('node:fs');
@@ -97,7 +96,7 @@ async function wakeUp(gapMs: number): Promise<number> {
     parentPort.on('message', (m) => parentPort.postMessage(m));`, { eval: true });
   try {
     const tid = await new Promise<number>((r) => worker.once('message', r));
-    const threadNs = (): number => Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    const threadNs = (): number => threadTimes(process.pid).get(tid)?.ns ?? 0;
     const spin = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms); };
     const n = Math.max(20, Math.round(1500 / (gapMs + 0.5)));
     const t0 = threadNs();
@@ -130,9 +129,9 @@ function machine(): string[] {
 }
 
 async function main(): Promise<void> {
-  const pinned = process.env.TAGWAY_HOST_PINNED === '1';
+  const pinned = process.env.BENCH_HOST_PINNED === '1';
   if (!pinned && spawnSync('taskset', ['--version']).status === 0) {
-    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, process.argv[1]!], { stdio: 'inherit', env: { ...process.env, TAGWAY_HOST_PINNED: '1' } });
+    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, process.argv[1]!], { stdio: 'inherit', env: { ...process.env, BENCH_HOST_PINNED: '1' } });
     process.exit(r.status ?? 1);
   }
   for (const line of machine()) console.log(line);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnChild } from './children.ts';
+import { compiledHelper } from './compiled.ts';
 import { writeDynamicConfig } from './tagway.ts';
 import { defaultOrigin, startOrigin } from './targets.ts';
 
@@ -16,8 +17,7 @@ export async function startTracingPeers(name: string): Promise<{ tmp: string; dy
   spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const tmp = mkdtempSync(join(tmpdir(), `tagway-${name}-`));
   process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const tsx = ['--import', 'tsx'];
   const upstream = await startOrigin(defaultOrigin(), join(tmp, 'origin'), '1');
-  const sink = await spawnChild('sink', process.execPath, [...tsx, 'bench/lib/otlp-sink.ts'], { cpus: '1', readyLine: /^READY (\d+)/ });
+  const sink = await spawnChild('sink', process.execPath, [compiledHelper('bench/lib/otlp-sink.ts')], { cpus: '1', readyLine: /^READY (\d+)/ });
   return { tmp, dynamic: writeDynamicConfig(tmp, upstream.port), otlpPort: Number(sink.ready![1]) };
 }

@@ -3,7 +3,7 @@
  * directly, tagway (tracing off, tracing at sampleRate 1 and 0.01, two workers), @fastify/http-proxy and
  * nginx (when installed). Prints a table and ratios, writes .bench-out/latest.json. See bench/README.md.
  * Every round runs fresh processes in a rotated order; ratios come with 95% intervals (an A/A pair: a target named twice).
- * Run: npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3] [--slices=2] [--targets=…|tracing] [--cpu-prof]
+ * Run: npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3] [--slices=2] [--slice-warmup=2] [--targets=…|tracing] [--cpu-prof]
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, setPriority, tmpdir } from 'node:os';
@@ -109,7 +109,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         for (let k = 0; k < args.slices; k++) {
           for (const one of k % 2 === 0 ? started : [...started].reverse()) {
             if (interrupted()) return;
-            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : 0 }, shared.pids, gen).catch((err: unknown) => err as Error);
+            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : args.sliceWarmup }, shared.pids, gen).catch((err: unknown) => err as Error);
             if (got instanceof Error) { if (!interrupted()) log(`round ${round}: ${one.r.spec.label}: ${got.message}`); continue; }
             slices.set(one, [...(slices.get(one) ?? []), got]);
           }
@@ -181,12 +181,12 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   const gs = goals(rs, { byCpu: args.together, unsaturated: new Set(idle.map((r) => r.id)) });
   process.stdout.write(`\n${formatReport(summaries, rs, gs)}\n`);
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
-    `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream (${args.origin}) + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
+    `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order${args.slices > 1 ? `, ${args.sliceWarmup} s warm-up before each later slice` : ''}`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream (${args.origin}) + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
     `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}` +
     `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}\n`);
 
   mkdirSync(dirname(args.out), { recursive: true });
-  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, together: args.together, nice: args.nice ?? null, origin: args.origin };
+  const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, sliceWarmup: args.sliceWarmup, together: args.together, nice: args.nice ?? null, origin: args.origin };
   writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
   const noisy = summaries.filter((r) => (r.otherCpu ?? 0) > 30);
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
   if (args.help) { process.stdout.write(USAGE + '\n'); return; }
   const n = args.cpuProf ? args.cpuProf.length : args.targets.length;
   // Start-up of every target, then each measurement with the generator's own start-up; then a margin.
-  const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + 10) * 1000;
+  const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + (args.slices - 1) * args.sliceWarmup + 10) * 1000;
   installCleanup(maxMs, log);
   if (args.nice !== undefined) {
     // Children inherit the niceness of the thread that spawns them: this one.

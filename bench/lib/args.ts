@@ -30,9 +30,17 @@ export interface BenchArgs {
   /**
    * Slices per target and round: the round's measured seconds split into this many, visited in mirrored order
    * (2: A B C C B A), so two targets are measured close in time and a drift of the machine during the round
-   * weighs on both alike. Each process warms up once, before its first slice.
+   * weighs on both alike. Each process warms up before its first slice (`warmup`) and again, briefly, before each
+   * later one (`sliceWarmup`).
    */
   slices: number;
+  /**
+   * Seconds of unmeasured load before each slice after the first. A process idle for ~12 s or more while the others
+   * take their slices gives back half of its young generation at its next scavenge (V8 shrinks the new space when
+   * the allocation rate since the last GC looks low) and then touches 16 MB of fresh pages: ~3,500 faults, 10 µs
+   * each on the bench host, inside whichever target's slice came after a long enough wait.
+   */
+  sliceWarmup: number;
   /**
    * The upstream every proxy forwards to (and target (a)): `nginx` (the default when installed) or `node` (a bare
    * node:http server, bench/lib/upstream.ts). It shares core 1 with the load generator; a Node upstream costs about
@@ -45,8 +53,8 @@ export interface BenchArgs {
 export const USAGE = `npm run bench -- [--duration=10] [--connections=50] [--warmup=2] [--repeats=3]
                      [--targets=${TARGETS.map((t) => t.id).join(',')}|tracing|all] (a target twice: an A/A pair)
                      [--out=.bench-out/latest.json] [--nice[=-10]] [--cpu-prof[=tagway,tagway-trace1]] [--together] [--slices=2]
-                     [--origin=nginx|node] (default nginx when installed)
-env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE, BENCH_SLICES, BENCH_ORIGIN`;
+                     [--slice-warmup=2] [--origin=nginx|node] (default nginx when installed)
+env: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_REPEATS, BENCH_TARGETS, BENCH_OUT, BENCH_NICE, BENCH_SLICES, BENCH_SLICE_WARMUP, BENCH_ORIGIN`;
 
 /** Rounds × seconds of an ordinary run: every target once per round, a fresh process each round. */
 export const DEFAULTS = { repeats: 3, duration: 10, warmup: 2 };
@@ -102,9 +110,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     const next = argv[i + 1];
     flags.set(m[1]!, m[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true'));
   }
-  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'slices', 'origin', 'help']);
+  const known = new Set(['duration', 'connections', 'warmup', 'repeats', 'targets', 'out', 'nice', 'cpu-prof', 'together', 'slices', 'slice-warmup', 'origin', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
-  const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase()}`];
+  const value = (name: string) => flags.get(name) ?? env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
   const number = (name: string, dflt: number, min: number) => {
     const raw = value(name);
     const n = raw === undefined ? dflt : Number(raw);
@@ -118,6 +126,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchArgs {
     duration: number('duration', preset.duration, 1), connections: Math.round(number('connections', 50, 1)), warmup: number('warmup', preset.warmup, 0),
     repeats: Math.round(number('repeats', preset.repeats, 1)), targets, out: value('out') ?? '.bench-out/latest.json',
     cpuProf: profileTargets(flags.get('cpu-prof')), help: flags.has('help'), together: flags.has('together'), nice: niceness(value('nice')),
-    slices: Math.round(number('slices', 2, 1)), origin: originKind(value('origin')),
+    slices: Math.round(number('slices', 2, 1)), sliceWarmup: number('slice-warmup', 2, 0), origin: originKind(value('origin')),
   };
 }

@@ -1,0 +1,77 @@
+/**
+ * What a pause costs the load that follows it: one gateway (from `dist/`, on core 0) per variant, warmed up, then
+ * loaded with a fixed number of requests after each idle gap in turn, printing per load the CPU µs per request, the
+ * minor faults per 1,000 requests and how much RSS changed during the wait. It found why `npm run bench` warms each
+ * later slice (`--slice-warmup`, bench/README.md "Order"): after ~12 s without load V8 shrinks the new space at the next
+ * scavenge, and the next 16 MB of allocation fault page by page.
+ *
+ * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/idle-gap.ts [--gaps=0,5,0,11,0,13,0,30]
+ *   [--variants=off,trace1,off+--no-memory-reducer] (`+` adds node flags, `;` between several) [--requests=20000]
+ *   [--rounds=1]
+ * Measures, never asserts.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
+import { processTree, threadTimes, treeMinorFaults } from './lib/procstat.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { waitForRoute } from './lib/targets.ts';
+import { startTracingPeers } from './lib/tracing-peers.ts';
+
+const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const GAPS = arg('gaps', '0,5,0,11,0,13,0,30').split(',').map(Number);
+const VARIANTS = arg('variants', 'off,trace1').split(',');
+const REQUESTS = Number(arg('requests', '20000'));
+const ROUNDS = Number(arg('rounds', '1'));
+
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{ errors: number; non2xx: number }>;
+
+function treeCpuNs(pid: number): number {
+  let ns = 0;
+  for (const p of processTree(pid)) for (const t of threadTimes(p).values()) ns += t.ns;
+  return ns;
+}
+
+/** Resident kB of the process (VmRSS). */
+function rssKb(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
+}
+
+async function main(): Promise<void> {
+  installCleanup(10 * 60_000, (line) => console.error(line));
+  const { dynamic, otlpPort } = await startTracingPeers('idle-gap');
+  console.log(`idle-gap: ${REQUESTS} requests after each gap of ${GAPS.join(', ')} s; node ${TAGWAY_NODE_FLAGS.join(' ')}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of VARIANTS) {
+      const [name, extra = ''] = v.split('+');
+      const port = await freePort();
+      const args = tagwayArgs({ workers: 1, ...(name === 'trace1' ? { sampleRate: 1 } : {}) }, port, dynamic, otlpPort);
+      const flags = [...TAGWAY_NODE_FLAGS, ...extra.split(';').filter((f) => f !== '')];
+      const sut = await spawnChild(`tagway ${v}`, process.execPath, [...flags, join(resolve('.'), 'dist/cli.js'), ...args], { cpus: '0' });
+      await waitForRoute(port, sut, 30_000);
+      const pid = sut.child.pid!;
+      const load = (amount: number) => autocannon({ url: `http://127.0.0.1:${port}/`, connections: 32, amount, headers: { host: BENCH_HOST }, timeout: 10 });
+      // in four runs, as tracing-cpu.ts warms up: the first ends of a run deoptimize code
+      for (let i = 0; i < 4; i++) await load(2500);
+      const cells: string[] = [];
+      for (const gap of GAPS) {
+        const rss0 = rssKb(pid);
+        if (gap > 0) await sleep(gap * 1000);
+        const rssWait = rssKb(pid) - rss0;
+        const cpu0 = treeCpuNs(pid);
+        const faults0 = treeMinorFaults(pid) ?? 0;
+        const r = await load(REQUESTS);
+        const us = (treeCpuNs(pid) - cpu0) / 1000 / REQUESTS;
+        const faults = ((treeMinorFaults(pid) ?? 0) - faults0) * 1000 / REQUESTS;
+        cells.push(`${gap} s: ${us.toFixed(1)} µs ${faults.toFixed(0)} f/1k${gap > 0 ? ` (RSS ${rssWait >= 0 ? '+' : ''}${rssWait} kB waiting)` : ''}${r.errors + r.non2xx > 0 ? ' ERRORS' : ''}`);
+      }
+      await sut.stop();
+      console.log(`${v.padEnd(28)} ${cells.join(' | ')}`);
+    }
+  }
+  await stopAll();
+}
+
+void main();

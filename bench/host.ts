@@ -1,8 +1,8 @@
 /**
  * What this machine charges for the things a proxy does besides its own code, so that a figure from bench/ can be
  * read against the host it came from: a system call, a first touch of a page (a minor fault), a loopback TCP write,
- * how much dearer a thread's work gets after a sleep, and whether the kernel can see steal time, hardware counters
- * and PCID. On typical bare metal a system call and a minor fault each cost a fraction of a microsecond; on the PVM
+ * how much dearer a thread's work gets after a sleep, whether the kernel can see steal time, hardware counters
+ * and PCID, and whether the host takes idle memory back (DAMON pageout). On typical bare metal a system call and a minor fault each cost a fraction of a microsecond; on the PVM
  * guest of sessions 9–12, 1.9 and 10 µs. A request through tagway makes four system calls (two reads and two writes)
  * whether traced or not, so a host with dear system calls inflates the untraced request and makes every ratio against
  * it look smaller, and a host with dear faults turns each page a gateway maps anew into a visible cost (`faults/1k
@@ -123,9 +123,37 @@ function machine(): string[] {
   lines.push(`hypervisor: ${hyper ?? (flags.has('hypervisor') ? 'yes (dmesg unreadable)' : 'none seen')}`);
   const stat = existsSync('/proc/stat') ? readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/) : [];
   lines.push(`steal time: ${stat.length > 8 ? (Number(stat[8]) > 0 ? `accounted (${stat[8]} ticks so far)` : '0 ticks: none, or not accounted (then a CPU figure includes time the hypervisor gave to others)') : 'n/a'}`);
+  lines.push(`proactive reclaim: ${damonPageout()}`);
   const perf = spawnSync('perf', ['stat', '-x,', '-e', 'cycles', '--', 'true'], { encoding: 'utf8' });
   lines.push(`hardware counters (perf cycles): ${perf.error ? 'perf not installed' : /not supported|<not counted>/.test(perf.stderr) ? 'not available' : 'available'}`);
   return lines;
+}
+
+/**
+ * Whether a DAMON kdamond pages out memory nobody touched for a while (some VM hosts run one to hand idle memory back).
+ * Without swap only file pages go: the node binary, node_modules and dist/ pages a process reads again come back from
+ * disk (workingset refaults), which lengthens start-ups and the first pass through a cold code path.
+ */
+function damonPageout(): string {
+  const root = '/sys/kernel/mm/damon/admin/kdamonds';
+  const read = (path: string): string | undefined => { try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; } };
+  const found: string[] = [];
+  for (let k = 0; k < Number(read(`${root}/nr_kdamonds`) ?? 0); k++) {
+    if (read(`${root}/${k}/state`) !== 'on') continue;
+    for (let c = 0; c < Number(read(`${root}/${k}/contexts/nr_contexts`) ?? 0); c++) {
+      const ctx = `${root}/${k}/contexts/${c}`;
+      const aggrUs = Number(read(`${ctx}/monitoring_attrs/intervals/aggr_us`) ?? 0);
+      for (let s = 0; s < Number(read(`${ctx}/schemes/nr_schemes`) ?? 0); s++) {
+        if (read(`${ctx}/schemes/${s}/action`) !== 'pageout') continue;
+        const minAge = Number(read(`${ctx}/schemes/${s}/access_pattern/age/min`) ?? 0);
+        found.push(`pages idle ≥ ${(minAge * aggrUs / 1e6).toFixed(0)} s (${read(`${ctx}/operations`) ?? '?'})`);
+      }
+    }
+  }
+  if (found.length === 0) return 'no DAMON pageout scheme running';
+  const swap = (read('/proc/swaps') ?? '').split('\n').length > 1;
+  const refaults = read('/proc/vmstat')?.match(/^workingset_refault_file (\d+)$/m)?.[1];
+  return `DAMON pages out ${found.join(', ')}; ${swap ? 'swap present' : 'no swap: file pages only'}; ${refaults ?? '?'} file pages read back since boot`;
 }
 
 async function main(): Promise<void> {

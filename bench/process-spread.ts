@@ -7,7 +7,7 @@
  * round is needed, and many rounds) against within one process over time (the machine: finer interleaving helps).
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/process-spread.ts [--processes=3]
- *   [--cycles=6] [--seconds=2] [--warmup=4] [--variants=off,trace1] (a variant named twice: twice the processes; `trace1+bare`:
+ *   [--cycles=6] [--seconds=2] [--warmup=4] [--slice-warmup=1] [--variants=off,trace1] (a variant named twice: twice the processes; `trace1+bare`:
  *   that variant under bare node, an A/B of the flags; `off+args:--min-semi-space-size=16;--foo`: under those flags
  *   instead, `;`-separated)
  *   [--node-args=] (node flags instead of those tagway ships with, bench/lib/tagway.ts; `--node-args=` runs bare node)
@@ -30,6 +30,12 @@ const SECONDS = Number(arg('seconds', '2'));
 const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
 /** Seconds of load on each process before the first cycle. */
 const WARMUP = Number(arg('warmup', '4'));
+/**
+ * Seconds of unmeasured load before each slice: a Node 20 gateway that waited ~12 s or more for its turn shrinks its
+ * new space at its next scavenge and faults 16 MB of fresh pages (bench/idle-gap.ts); with six processes of 2 s
+ * slices in mirrored order a process can wait 20 s.
+ */
+const SLICE_WARMUP = Number(arg('slice-warmup', '1'));
 /** A variant named twice gets twice the processes (`off,trace1,trace1`). */
 const VARIANTS = arg('variants', 'off,trace1').split(',');
 const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, trace001: 0.01, trace1: 1 };
@@ -58,7 +64,7 @@ const variance = (xs: number[]): number => { const m = mean(xs); return xs.reduc
 
 async function main(): Promise<void> {
   const gateways = VARIANTS.length * PROCESSES;
-  installCleanup(5 * 60_000 + gateways * ((CYCLES + 2) * (SECONDS + 1) + WARMUP) * 1000, (line) => console.error(line));
+  installCleanup(5 * 60_000 + gateways * ((CYCLES + 2) * (SECONDS + SLICE_WARMUP + 1) + WARMUP) * 1000, (line) => console.error(line));
   const { dynamic, otlpPort } = await startTracingPeers('spread');
   const all: Gateway[] = [];
   const count = new Map<string, number>();
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
   for (let c = 0; c < CYCLES; c++) {
     for (const g of c % 2 === 0 ? all : [...all].reverse()) {
       const pid = g.proc.child.pid!;
+      if (SLICE_WARMUP > 0) await load(g, SLICE_WARMUP);
       const f0 = treeMinorFaults(pid) ?? 0;
       const before = threadSeconds(pid);
       const r = await load(g, SECONDS);

@@ -10,12 +10,11 @@
  *   [--rounds=1]
  * Measures, never asserts.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { processTree, threadTimes, treeMinorFaults } from './lib/procstat.ts';
+import { treeCpuNs, treeMinorFaults, treeRss } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -27,17 +26,6 @@ const REQUESTS = Number(arg('requests', '20000'));
 const ROUNDS = Number(arg('rounds', '1'));
 
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{ errors: number; non2xx: number }>;
-
-function treeCpuNs(pid: number): number {
-  let ns = 0;
-  for (const p of processTree(pid)) for (const t of threadTimes(p).values()) ns += t.ns;
-  return ns;
-}
-
-/** Resident kB of the process (VmRSS). */
-function rssKb(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
-}
 
 async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
@@ -57,9 +45,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < 4; i++) await load(2500);
       const cells: string[] = [];
       for (const gap of GAPS) {
-        const rss0 = rssKb(pid);
+        const rss0 = treeRss(pid) ?? NaN;
         if (gap > 0) await sleep(gap * 1000);
-        const rssWait = rssKb(pid) - rss0;
+        const rssWait = Math.round(((treeRss(pid) ?? NaN) - rss0) / 1024);
         const cpu0 = treeCpuNs(pid);
         const faults0 = treeMinorFaults(pid) ?? 0;
         const r = await load(REQUESTS);

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { processTree, threadTimes, treeMinorFaults } from './lib/procstat.ts';
+import { threadTimes, treeCpuNs, treeMinorFaults } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -46,13 +46,6 @@ const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, t
 
 interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-
-/** CPU nanoseconds used so far by every thread of `pid`'s process tree (threads alive now). */
-function treeCpuNs(pid: number): number {
-  let ns = 0;
-  for (const p of processTree(pid)) for (const t of threadTimes(p).values()) ns += t.ns;
-  return ns;
-}
 
 /** The threads that used more than 0.5 µs per request between two readings, main first: "main 81.2 (u 70 s 11) · t2 3.8 (u 2 s 1.8)". */
 function threadLine(pid: number, before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, requests: number): string {

@@ -109,3 +109,10 @@ export function threadTimes(pid: number): Map<number, { ns: number; user: number
   }
   return out;
 }
+
+/** CPU nanoseconds used so far by every thread of `pid`'s process tree (threads alive now; schedstat, finer than ticks). */
+export function treeCpuNs(pid: number): number {
+  let ns = 0;
+  for (const p of processTree(pid)) for (const t of threadTimes(p).values()) ns += t.ns;
+  return ns;
+}

@@ -3,10 +3,10 @@
  * read against the host it came from: a system call, a first touch of a page (a minor fault), a loopback TCP write,
  * how much dearer a thread's work gets after a sleep, whether the kernel can see steal time, hardware counters and
  * PCID, and whether the host takes idle memory back (DAMON pageout). On typical bare metal a system call and a minor
- * fault each cost a fraction of a microsecond; on the PVM guest of sessions 9–13, 1.9 and 10 µs. A request through tagway makes four system calls (two reads and two writes)
- * whether traced or not, so a host with dear system calls inflates the untraced request and makes every ratio against
- * it look smaller, and a host with dear faults turns each page a gateway maps anew into a visible cost (`faults/1k
- * req` in `npm run bench`'s table).
+ * fault each cost a fraction of a microsecond; on the PVM guest of sessions 9–13, 1.9 and 10 µs. A request through
+ * tagway makes four system calls (two reads and two writes) whether traced or not, so a host with dear system calls
+ * inflates the untraced request and makes every ratio against it look smaller, and a host with dear faults turns each
+ * page a gateway maps anew into a visible cost (`faults/1k req` in `npm run bench`'s table).
  *
  * Run: node --import tsx bench/host.ts (pinned to core 0 when taskset is there; ~5 s). Measures, never asserts.
  */

@@ -6,7 +6,8 @@
  * scavenge, and the next 16 MB of allocation fault page by page.
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/idle-gap.ts [--gaps=0,5,0,11,0,13,0,30]
- *   [--variants=off,trace1,off+--no-memory-reducer] (`+` adds node flags, `;` between several) [--requests=20000]
+ *   [--variants=off,trace1,off+args:--no-memory-reducer] (`+args:`: node flags added to the shipped ones, `;` between
+ *   several, as in process-spread.ts) [--requests=20000]
  *   [--rounds=1]
  * Measures, never asserts.
  */
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   console.log(`idle-gap: ${REQUESTS} requests after each gap of ${GAPS.join(', ')} s; node ${TAGWAY_NODE_FLAGS.join(' ')}`);
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of VARIANTS) {
-      const [name, extra = ''] = v.split('+');
+      const [name, extra = ''] = v.split('+args:');
       const port = await freePort();
       const args = tagwayArgs({ workers: 1, ...(name === 'trace1' ? { sampleRate: 1 } : {}) }, port, dynamic, otlpPort);
       const flags = [...TAGWAY_NODE_FLAGS, ...extra.split(';').filter((f) => f !== '')];

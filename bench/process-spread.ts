@@ -42,7 +42,7 @@ const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, t
 interface Result { requests: { average: number; total: number } }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
-interface Gateway { faults: number[]; name: string; variant: string; clean: boolean; rate: number; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[] }
+interface Gateway { name: string; variant: string; clean: boolean; rate: number; port: number; proc: Spawned; cpuUs: number[]; mainUs: number[]; nicedUs: number[]; rps: number[]; faults: number[] }
 
 /** CPU seconds (utime + stime ticks) of the process's main thread, of its niced threads (the export thread lowers its own) and of all. */
 function threadSeconds(pid: number): { main: number; all: number; niced: number } {
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : own ?? NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
       await waitForRoute(port, proc, 30_000);
       count.set(variant, (count.get(variant) ?? 0) + 1);
-      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, faults: [], cpuUs: [], mainUs: [], nicedUs: [], rps: [] });
+      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [], faults: [] });
     }
   }
   // a `+clean` gateway gets as many requests as its last load served in that time (2,000 the first time), counted

@@ -13,6 +13,7 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/tracing-cpu.ts [--rounds=5]
  *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
+ *   (a variant may add environment variables: `trace1+env:OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048;OTEL_BSP_MAX_QUEUE_SIZE=8192`)
  *   [--base-node-args=<flags>] (the base's gateways under other node flags: with `--base=.` an A/B of the flags)
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
  * Measures, never asserts.
@@ -75,7 +76,13 @@ async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
   const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
   const trees = [{ label: '', dir: resolve('.'), nodeArgs: NODE_ARGS }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE), nodeArgs: BASE_NODE_ARGS }] : [])];
-  const variants = trees.flatMap((t) => VARIANTS.map((v) => ({ id: t.label + v, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate: RATES[v] })));
+  const variants = trees.flatMap((t) => VARIANTS.map((v) => {
+    // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
+    const [rate = '', env = ''] = v.split('+env:');
+    if (!(rate in RATES)) throw new Error(`unknown variant ${v} (${Object.keys(RATES).join(', ')}, each optionally +env:NAME=value;…)`);
+    const vars = Object.fromEntries(env.split(';').filter((e) => e !== '').map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate: RATES[rate], env: { ...process.env, ...vars } };
+  }));
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
-      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir });
+      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir, env: v.env });
       await waitForRoute(port, sut, 30_000);
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
   for (const v of variants) {
     const s = samples.get(v.id)!;
     const cpu = s.map((x) => x.cpuUs);
-    const offId = v.id.replace(/[^-]+$/, 'off');
+    const offId = `${v.label}off`;
     const off = samples.get(offId);
     const ratios = off && offId !== v.id ? s.map((x, i) => x.cpuUs / off[i]!.cpuUs) : [];
     const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';

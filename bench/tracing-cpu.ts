@@ -13,9 +13,9 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/tracing-cpu.ts [--rounds=5]
  *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
- *   (a variant may add environment variables: `trace1+env:OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048;OTEL_BSP_MAX_QUEUE_SIZE=8192`)
  *   [--base-node-args=<flags>] (the base's gateways under other node flags: with `--base=.` an A/B of the flags)
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
+ *   (a variant may add environment variables: `trace1+env:OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048;OTEL_BSP_MAX_QUEUE_SIZE=8192`)
  * Measures, never asserts.
  */
 import { readFileSync } from 'node:fs';
@@ -80,7 +80,9 @@ async function main(): Promise<void> {
     // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
     const [rate = '', env = ''] = v.split('+env:');
     if (!(rate in RATES)) throw new Error(`unknown variant ${v} (${Object.keys(RATES).join(', ')}, each optionally +env:NAME=value;…)`);
-    const vars = Object.fromEntries(env.split(';').filter((e) => e !== '').map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const pairs = env.split(';').filter((e) => e !== '');
+    if (pairs.some((e) => e.indexOf('=') <= 0)) throw new Error(`variant ${v}: each +env: entry is NAME=value`);
+    const vars = Object.fromEntries(pairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate: RATES[rate], env: { ...process.env, ...vars } };
   }));
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));

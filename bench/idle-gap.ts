@@ -16,13 +16,17 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { treeCpuNs, treeMinorFaults, treeRss } from './lib/procstat.ts';
-import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const GAPS = arg('gaps', '0,5,0,11,0,13,0,30').split(',').map(Number);
-const VARIANTS = arg('variants', 'off,trace1').split(',');
+/** Each variant's sampleRate and extra node flags, read before anything starts (an unknown name throws). */
+const VARIANTS = arg('variants', 'off,trace1').split(',').map((v) => {
+  const [name = '', extra = ''] = v.split('+args:');
+  return { v, sampleRate: variantRate(name, ', each optionally +args:<flags>'), flags: extra.split(';').filter((f) => f !== '') };
+});
 const REQUESTS = Number(arg('requests', '20000'));
 const ROUNDS = Number(arg('rounds', '1'));
 
@@ -33,11 +37,10 @@ async function main(): Promise<void> {
   const { dynamic, otlpPort } = await startTracingPeers('idle-gap');
   console.log(`idle-gap: ${REQUESTS} requests after each gap of ${GAPS.join(', ')} s; node ${TAGWAY_NODE_FLAGS.join(' ')}`);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const v of VARIANTS) {
-      const [name, extra = ''] = v.split('+args:');
+    for (const { v, sampleRate, flags: extra } of VARIANTS) {
       const port = await freePort();
-      const args = tagwayArgs({ workers: 1, ...(name === 'trace1' ? { sampleRate: 1 } : {}) }, port, dynamic, otlpPort);
-      const flags = [...TAGWAY_NODE_FLAGS, ...extra.split(';').filter((f) => f !== '')];
+      const args = tagwayArgs({ workers: 1, sampleRate }, port, dynamic, otlpPort);
+      const flags = [...TAGWAY_NODE_FLAGS, ...extra];
       const sut = await spawnChild(`tagway ${v}`, process.execPath, [...flags, join(resolve('.'), 'dist/cli.js'), ...args], { cpus: '0' });
       await waitForRoute(port, sut, 30_000);
       const pid = sut.child.pid!;

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { threadTimes } from './lib/procstat.ts';
-import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -24,13 +24,14 @@ const REQUESTS = Number(arg('requests', '60000'));
 /** Requests before recording starts. */
 const WARMUP = Number(arg('warmup', '20000'));
 const VARIANTS = arg('variants', 'off,trace1').split(',');
+/** Each variant's sampleRate, read before anything starts (an unknown name throws). */
+const RATE = new Map(VARIANTS.map((v) => [v, variantRate(v)]));
 /** `--by-caller`: charge runtime samples to their JavaScript caller; `--by-caller=leaf` keeps the runtime symbol too. */
 const BY_CALLER = process.argv.includes('--by-caller') ? 'kind' : arg('by-caller', '') === 'leaf' ? 'leaf' : undefined;
 /** `--thread=export`: record the export thread (the process's niced thread) instead of the serving one. */
 const THREAD = arg('thread', 'serving');
 /** perf's sampling rate, Hz: each sample stands for 1e6 / HZ µs. */
 const HZ = 4999;
-const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace001: 0.01 };
 /** Kinds of code, by symbol name, first match wins. */
 const CATEGORIES: Array<[string, RegExp]> = [
   ['kernel', /^\[k\]/],
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   const perRequest = new Map<string, Map<string, number>>();
   for (const v of VARIANTS) {
     const port = await freePort();
-    const args = tagwayArgs({ workers: 1, ...(RATES[v] !== undefined ? { sampleRate: RATES[v] } : {}) }, port, dynamic, otlpPort);
+    const args = tagwayArgs({ workers: 1, sampleRate: RATE.get(v) }, port, dynamic, otlpPort);
     const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0', cwd: tmp }); // cwd: Node 24 writes isolate-*-v8.log files there
     await waitForRoute(port, sut, 30_000);
     await load(port, WARMUP);

@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll, type Spawned } from './lib/children.ts';
 import { threadTimes, treeMinorFaults } from './lib/procstat.ts';
 import { median as medianOf } from './lib/stats.ts';
-import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -38,7 +38,22 @@ const WARMUP = Number(arg('warmup', '4'));
 const SLICE_WARMUP = Number(arg('slice-warmup', '1'));
 /** A variant named twice gets twice the processes (`off,trace1,trace1`). */
 const VARIANTS = arg('variants', 'off,trace1').split(',');
-const RATES: Record<string, number | undefined> = { off: undefined, trace0: 0, trace001: 0.01, trace1: 1 };
+const SPECS = VARIANTS.map(parseVariant);
+
+/**
+ * A variant as named, read before anything starts (an unknown name throws). `trace1+bare`: that variant under bare
+ * node (no flags), beside the others: an A/B of the node flags. `trace1+clean`: every load it gets is a fixed count
+ * of requests, so no run ends under requests in flight (an A/B of what aborted requests leave behind in the JIT's
+ * feedback). `+args:<flag>;<flag>`: under these node flags instead of the shipped ones.
+ */
+function parseVariant(variant: string): { variant: string; sampleRate: number | undefined; bare: boolean; clean: boolean; own: string[] | undefined } {
+  const [rate = '', ...mods] = variant.split('+');
+  const forms = ', each optionally +bare, +clean, +args:<flags>';
+  const sampleRate = variantRate(rate, forms);
+  if (mods.some((m) => m !== 'bare' && m !== 'clean' && !m.startsWith('args:'))) throw new Error(`unknown variant ${variant} (${forms.slice(2)})`);
+  const own = mods.find((m) => m.startsWith('args:'))?.slice(5).split(';').filter((a) => a !== '');
+  return { variant, sampleRate, bare: mods.includes('bare'), clean: mods.includes('clean'), own };
+}
 interface Result { requests: { average: number; total: number } }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
@@ -69,20 +84,12 @@ async function main(): Promise<void> {
   const all: Gateway[] = [];
   const count = new Map<string, number>();
   for (let i = 0; i < PROCESSES; i++) {
-    for (const variant of VARIANTS) {
-      // `trace1+bare`: that variant under bare node (no flags), beside the others: an A/B of the node flags.
-      // `trace1+clean`: every load it gets is a fixed count of requests, so no run ends under requests in flight
-      // (an A/B of what aborted requests leave behind in the JIT's feedback)
-      const [rate, ...mods] = variant.split('+');
-      const bare = mods.includes('bare');
-      // `+args:<flag>;<flag>`: that variant under these node flags instead of the shipped ones
-      const own = mods.find((m) => m.startsWith('args:'))?.slice(5).split(';').filter((a) => a !== '');
-      if (!(rate! in RATES) || mods.some((m) => m !== 'bare' && m !== 'clean' && !m.startsWith('args:'))) throw new Error(`unknown variant ${variant} (off, trace0, trace001, trace1, each optionally +bare, +clean, +args:<flags>)`);
+    for (const { variant, sampleRate, bare, clean, own } of SPECS) {
       const port = await freePort();
-      const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : own ?? NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: RATES[rate] }, port, dynamic, otlpPort)], { cpus: '0' });
+      const proc = await spawnChild(`tagway-${variant}-${i}`, process.execPath, [...(bare ? [] : own ?? NODE_ARGS), resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate }, port, dynamic, otlpPort)], { cpus: '0' });
       await waitForRoute(port, proc, 30_000);
       count.set(variant, (count.get(variant) ?? 0) + 1);
-      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean: mods.includes('clean'), rate: 0, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [], faults: [] });
+      all.push({ name: `${variant}#${count.get(variant)}`, variant, clean, rate: 0, port, proc, cpuUs: [], mainUs: [], nicedUs: [], rps: [], faults: [] });
     }
   }
   // a `+clean` gateway gets as many requests as its last load served in that time (2,000 the first time), counted

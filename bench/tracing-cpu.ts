@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
 import { threadTimes, treeCpuNs, treeMinorFaults } from './lib/procstat.ts';
-import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs } from './lib/tagway.ts';
+import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
 
@@ -42,8 +42,6 @@ const THREADS = process.argv.includes('--threads');
 const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
 /** `--base-node-args=--min-semi-space-size=16`: the base's gateways under these flags instead (`--base=.`: an A/B of flags). */
 const BASE_NODE_ARGS = process.argv.some((a) => a.startsWith('--base-node-args=')) ? arg('base-node-args', '').split(',').filter((a) => a !== '') : NODE_ARGS;
-
-const RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace05: 0.5, trace01: 0.1, trace001: 0.01, trace0001: 0.001, trace0: 0 };
 
 interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
@@ -74,17 +72,17 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
-  const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
   const trees = [{ label: '', dir: resolve('.'), nodeArgs: NODE_ARGS }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE), nodeArgs: BASE_NODE_ARGS }] : [])];
   const variants = trees.flatMap((t) => VARIANTS.map((v) => {
     // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
     const [rate = '', env = ''] = v.split('+env:');
-    if (!(rate in RATES)) throw new Error(`unknown variant ${v} (${Object.keys(RATES).join(', ')}, each optionally +env:NAME=value;…)`);
+    const sampleRate = variantRate(rate, ', each optionally +env:NAME=value;…');
     const pairs = env.split(';').filter((e) => e !== '');
     if (pairs.some((e) => e.indexOf('=') <= 0)) throw new Error(`variant ${v}: each +env: entry is NAME=value`);
     const vars = Object.fromEntries(pairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-    return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate: RATES[rate], env: { ...process.env, ...vars } };
+    return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate, env: { ...process.env, ...vars } };
   }));
+  const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);

@@ -36,6 +36,15 @@ http:
   return file;
 }
 
+/** The tracing variants bench tools name: `off` (no tracing section) or `trace<rate digits>` (sampleRate). */
+const TRACE_RATES: Record<string, number | undefined> = { off: undefined, trace1: 1, trace05: 0.5, trace01: 0.1, trace001: 0.01, trace0001: 0.001, trace0: 0 };
+
+/** The sampleRate of a variant named as TRACE_RATES names it (undefined: tracing off); throws on any other name. */
+export function variantRate(name: string, forms = ''): number | undefined {
+  if (!(name in TRACE_RATES)) throw new Error(`unknown variant ${name} (${Object.keys(TRACE_RATES).join(', ')}${forms})`);
+  return TRACE_RATES[name];
+}
+
 export interface TagwayVariant {
   workers: number;
   /** Tracing section present with this sampleRate; undefined: no tracing section (tracing off). */

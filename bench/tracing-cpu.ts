@@ -77,9 +77,11 @@ async function main(): Promise<void> {
     // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
     const [rate = '', env = ''] = v.split('+env:');
     const sampleRate = variantRate(rate, ', each optionally +env:NAME=value;…');
-    const pairs = env.split(';').filter((e) => e !== '');
-    if (pairs.some((e) => e.indexOf('=') <= 0)) throw new Error(`variant ${v}: each +env: entry is NAME=value`);
-    const vars = Object.fromEntries(pairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const vars = Object.fromEntries(env.split(';').filter((e) => e !== '').map((e) => {
+      const eq = e.indexOf('=');
+      if (eq <= 0) throw new Error(`variant ${v}: each +env: entry is NAME=value`);
+      return [e.slice(0, eq), e.slice(eq + 1)];
+    }));
     return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate, env: { ...process.env, ...vars } };
   }));
   const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     const line: string[] = [];
     for (const v of order) {
       const port = await freePort();
-      const args = tagwayArgs({ workers: 1, ...(v.sampleRate !== undefined ? { sampleRate: v.sampleRate } : {}) }, port, dynamic, otlpPort);
+      const args = tagwayArgs({ workers: 1, sampleRate: v.sampleRate }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
       const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir, env: v.env });
       await waitForRoute(port, sut, 30_000);

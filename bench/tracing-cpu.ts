@@ -15,7 +15,8 @@
  *   [--requests=30000] [--warmup=10000] [--connections=32] [--variants=off,trace1,trace001] [--base=<dir>]
  *   [--base-node-args=<flags>] (the base's gateways under other node flags: with `--base=.` an A/B of the flags)
  *   [--threads] [--cpu-prof=<dir>] (a profile per gateway; bench/lib/profile-summary.ts reads them)
- *   (a variant may add environment variables: `trace1+env:OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048;OTEL_BSP_MAX_QUEUE_SIZE=8192`)
+ *   (a variant may add environment variables: `trace1+env:OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048;OTEL_BSP_MAX_QUEUE_SIZE=8192`;
+ *   `{grpcPort}` in a value is the sink's OTLP/gRPC port: `trace1+env:TAGWAY_TRACING_OTLP_GRPC_ENDPOINT=127.0.0.1:{grpcPort};TAGWAY_TRACING_OTLP_GRPC_INSECURE=true`)
  * Measures, never asserts.
  */
 import { readFileSync } from 'node:fs';
@@ -82,9 +83,11 @@ async function main(): Promise<void> {
       if (eq <= 0) throw new Error(`variant ${v}: each +env: entry is NAME=value`);
       return [e.slice(0, eq), e.slice(eq + 1)];
     }));
-    return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate, env: { ...process.env, ...vars } };
+    return { id: t.label + v, label: t.label, dir: t.dir, nodeArgs: t.nodeArgs, sampleRate, vars };
   }));
-  const { dynamic, otlpPort } = await startTracingPeers('tracing-cpu');
+  const { dynamic, otlpPort, otlpGrpcPort } = await startTracingPeers('tracing-cpu');
+  const envOf = (vars: Record<string, string>): NodeJS.ProcessEnv =>
+    ({ ...process.env, ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, value.replaceAll('{grpcPort}', String(otlpGrpcPort))])) });
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const args = tagwayArgs({ workers: 1, sampleRate: v.sampleRate }, port, dynamic, otlpPort);
       const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR, v.id)}`] : [];
-      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir, env: v.env });
+      const sut = await spawnChild(`tagway ${v.id}`, process.execPath, [...v.nodeArgs, ...prof, join(v.dir, 'dist/cli.js'), ...args], { cpus: '0', cwd: v.dir, env: envOf(v.vars) });
       await waitForRoute(port, sut, 30_000);
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));

@@ -1,10 +1,12 @@
 /**
- * Child process: an OTLP/HTTP receiver that accepts every POST, drains the body and answers 200 `{}`,
- * counting requests and bytes (`GET /stats` answers `{"posts":N,"bytes":N}`). It stands in for a collector so the tracing variants
- * pay for the real export (serialisation + HTTP) without a collector's own cost on the machine.
- * Prints `READY <port>` when listening.
+ * Child process: an OTLP receiver over HTTP and over gRPC (h2c) that accepts every export, drains the body and
+ * answers success (HTTP 200 `{}`; gRPC an empty ExportTraceServiceResponse, `grpc-status: 0`), counting exports and
+ * bytes of both (`GET /stats` answers `{"posts":N,"bytes":N}`). It stands in for a collector so the tracing variants
+ * pay for the real export (serialisation + HTTP or HTTP/2) without a collector's own cost on the machine.
+ * Prints `READY <http port> <grpc port>` when both listen.
  */
 import { createServer } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
 
 let posts = 0;
 let bytes = 0;
@@ -18,7 +20,22 @@ const server = createServer(function receive(req, res) {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
+
+/** An empty gRPC message: uncompressed, length 0. */
+const EMPTY_MESSAGE = Buffer.alloc(5);
+const grpc = createH2cServer();
+grpc.on('stream', function receiveCall(stream) {
+  stream.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+  stream.on('end', () => {
+    posts++;
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(EMPTY_MESSAGE);
+  });
+  stream.on('error', () => {});
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)).closeAllConnections());
+
+const listening = (s: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }): Promise<number> =>
+  new Promise((resolve) => { s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)); });
+void Promise.all([listening(server), listening(grpc)]).then(([http, h2]) => process.stdout.write(`READY ${http} ${h2}\n`));
+process.on('SIGTERM', () => { grpc.close(); server.close(() => process.exit(0)).closeAllConnections(); });

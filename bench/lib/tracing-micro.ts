@@ -32,6 +32,6 @@ export function benchTracingConfig(endpoint: string, sampleRate: number): Tracin
   return {
     serviceName: 'bench', sampleRate, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
     safeQueryParams: [], addInternals: false, otlp: { http: { endpoint, headers: {} } },
-    batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
+    batch: { maxQueueSize: 1 << 18, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000, exportThread: false,
   };
 }

@@ -41,9 +41,10 @@ export interface TracingOptions {
   /** Where dropped-span warnings go (default console.warn). */
   logger?: WarnLogger;
   /**
-   * Post exports from a thread of their own (default true, what production runs; export-thread.ts says why).
-   * false: from this thread (InlineChannel), the same exporter and framing. Tests use it: a thread started from
-   * the TypeScript sources loads tsx and compiles the exporter's modules again, seconds of CPU per gateway.
+   * Post exports from a thread of their own (WorkerChannel, export-thread.ts) or from this thread (InlineChannel), the
+   * same exporter and framing either way. Default: the static `tracing.exportThread` (false). Tests choose here: a
+   * thread started from the TypeScript sources loads tsx and compiles the exporter's modules again, seconds of CPU
+   * per gateway.
    */
   exportThread?: boolean;
 }
@@ -83,7 +84,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     tls: { ca: settings.tls.ca.value, cert: settings.tls.cert.value, key: settings.tls.key.value, insecureSkipVerify: settings.tls.insecureSkipVerify },
   };
   const log = options.logger ?? consoleLogger;
-  const out: ExportChannel = (options.exportThread ?? true) ? new WorkerChannel(target, { log }) : new InlineChannel(createExporter(resolveExportTarget(target)));
+  const out: ExportChannel = (options.exportThread ?? config.exportThread) ? new WorkerChannel(target, { log }) : new InlineChannel(createExporter(resolveExportTarget(target)));
   const processor = new BoundedBatchProcessor(batch, out, log, {
     resource: buildResource(config, version, env), scope: { name: 'tagway', version }, encoding,
     attributeCountLimit: settings.limits.attributeCount.value, attributeValueLengthLimit: settings.limits.attributeValueLength.value,

@@ -56,7 +56,7 @@ export interface GatewayOptions {
   trafficView?: TrafficStore;
   /** Default providers only: the Consul Catalog provider on a worker thread, off the serving loop (default true). */
   providerThread?: boolean;
-  /** OTLP exports posted from a worker thread, off the serving loop (default true; tracing.ts `exportThread`). */
+  /** OTLP exports posted from a worker thread (true) or the serving loop (false); default: the static `tracing.exportThread` (false). */
   exportThread?: boolean;
 }
 

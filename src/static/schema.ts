@@ -211,6 +211,8 @@ export const tracingSchema = z.object({
     exportTimeout: duration(30 * SECOND, 'Export request timeout.'),
   }).prefault({}),
   shutdownTimeout: duration(5 * SECOND, 'Deadline to flush spans on shutdown.'),
+  // tagway addition: where exports are posted from (Traefik's exporter runs in the gateway's own goroutines)
+  exportThread: bool(false, 'tagway addition: post exports from a worker thread of their own instead of the serving loop (for hosts with idle cores).'),
 });
 
 const fieldMode = z.enum(['keep', 'drop', 'redact']);

@@ -109,6 +109,11 @@ export interface TracingConfig {
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelay: number; exportTimeout: number };
   /** Shutdown flush deadline, ms (default 5000). */
   shutdownTimeout: number;
+  /**
+   * tagway addition: post exports from a worker thread of their own (export/export-thread.ts) instead of the serving
+   * loop (default false: on a busy core the thread cost more than it spared, export/channel.ts InlineChannel).
+   */
+  exportThread: boolean;
 }
 
 export interface AccessLogConfig {

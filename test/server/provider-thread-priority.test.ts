@@ -87,7 +87,7 @@ describe('the provider thread\'s priority, in the running gateway', { skip: proc
 });
 
 describe('the export thread\'s priority, in the running gateway', { skip: process.platform !== 'linux' && 'per-thread priority is Linux only' }, () => {
-  it('posts spans from a thread at EXPORT_THREAD_NICE; the serving loop and the thread pool keep theirs', async (t) => {
+  it('tracing.exportThread=true posts spans from a thread at EXPORT_THREAD_NICE; the serving loop and the thread pool keep theirs', async (t) => {
     const { startTraced } = await import('../support/tracing.ts');
     const { startUpstream, request } = await import('../support/upstream.ts');
     const before = threadNices();
@@ -95,7 +95,7 @@ describe('the export thread\'s priority, in the running gateway', { skip: proces
     const gw = await startTraced(t, {
       routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' } },
       services: { app: { loadBalancer: { servers: [{ url: up.url }] } } },
-    }, { exportThread: true, flags: ['--tracing.otlp.http.compression=gzip'] }); // gzip: zlib's pool must not start lowered
+    }, { flags: ['--tracing.exportThread=true', '--tracing.otlp.http.compression=gzip'] }); // gzip: zlib's pool must not start lowered
     assert.equal((await request(`${gw.web}/one`)).status, 200);
     await gw.collector.waitForSpans(2); // the thread is up and has posted (gzipped, on the pool)
     assertOneLowered(before, EXPORT_THREAD_NICE, 'the export thread');

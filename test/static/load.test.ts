@@ -64,7 +64,7 @@ describe('defaults', () => {
     assert.deepEqual(c.tracing, {
       serviceName: 'tagway', sampleRate: 1, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [],
       safeQueryParams: [], addInternals: false, otlp: { http: { endpoint: 'http://localhost:4318/v1/traces', headers: {} } },
-      batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000,
+      batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 5000, exportTimeout: 30_000 }, shutdownTimeout: 5000, exportThread: false,
     });
   });
 

@@ -25,10 +25,10 @@ export interface TestGatewayOptions {
    */
   providerThread?: boolean;
   /**
-   * OTLP exports from their worker thread, as production posts them (default false here, for the same reason: a
-   * thread under tsx costs seconds of CPU per traced gateway). The channel is the only difference: spans, batches,
-   * framing and the exporter are the same code; the thread has its own tests (test/observability/export/channel.test.ts)
-   * and traced gateways that pass true (test/observability/export/gateway.test.ts, the CLI tests).
+   * OTLP exports from a worker thread (true) or the serving loop (false). Default: the static `tracing.exportThread`
+   * (false, as production posts them unless configured). The channel is the only difference: spans, batches, framing
+   * and the exporter are the same code; the thread has its own tests (test/observability/export/channel.test.ts) and
+   * traced gateways that pass true (test/observability/export/gateway.test.ts, grpc.test.ts, the thread-priority test).
    */
   exportThread?: boolean;
 }
@@ -57,7 +57,7 @@ export async function startTestGateway(t: TestContext, options: TestGatewayOptio
   flags.push(...(options.flags ?? []));
   const config = loadStaticConfig({ argv: flags, env: {} });
   const logger = options.logger ?? (process.env['TAGWAY_TEST_LOG'] ? createLogger({ level: 'DEBUG' }) : silentLogger);
-  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers, providerThread: options.providerThread ?? false, exportThread: options.exportThread ?? false });
+  const gateway = await startGateway({ config, logger, providers: options.providers, accessLogWrite: options.accessLogWrite ?? (() => {}), env: options.env, observers: options.observers, providerThread: options.providerThread ?? false, exportThread: options.exportThread });
   t.after(() => gateway.close());
   return { gateway, catalog, web: gateway.url('web'), admin: gateway.url('traefik') };
 }

@@ -10,8 +10,8 @@ import type { EncodedBatch } from './span-queue.ts';
 export type ExportOutcome = { ok: true; rejected?: PartialSuccess } | { ok: false; error: string };
 
 /**
- * Where the batch processor sends its batches: `WorkerChannel` (export-thread.ts) in the gateway, `InlineChannel`
- * (this thread) for benches and tools.
+ * Where the batch processor sends its batches: `InlineChannel` (the serving thread, the gateway's default) or
+ * `WorkerChannel` (export-thread.ts, `tracing.exportThread`).
  */
 export interface ExportChannel {
   /** Frames and posts one batch; settles by `timeoutMs` (the request is aborted then). Never rejects. */
@@ -53,7 +53,16 @@ export async function postWithDeadline(out: OtlpExporter, body: Uint8Array, time
   return result.rejected ? { ok: true, rejected: result.rejected } : { ok: true };
 }
 
-/** Frames and posts on this thread, one batch at a time (tests and benches; the gateway posts from its export thread). */
+/**
+ * Frames and posts on this thread, one batch at a time: the gateway's default. Why not the export thread
+ * (export-thread.ts): on a busy core the thread cost more than posting here. A one-core gateway tracing every request
+ * (README, Benchmarks, session 16): `bench/tracing-cpu.ts --base` put posting here at 0.935× the thread's CPU per
+ * request over OTLP/HTTP (lower in 8 of 12 rounds) and 0.943× over OTLP/gRPC (9 of 12); three `npm run bench` A/Bs of
+ * 8 rounds gave +1.7%, +4.7% and −3.8% requests per second (one of its rounds in the host's slow mode), p99 within the
+ * host's noise; one isolate fewer: 8–25 MB less RSS, 13–17 minor faults per 1,000 requests against 25–30. The thread
+ * brings its own heap, code and wake-ups to the core, and a copy of each batch into its memory. The OTLP/HTTP body goes
+ * out in pieces (collector-client.ts writeInPieces), so requests are served between them.
+ */
 export class InlineChannel implements ExportChannel {
   readonly #out: OtlpExporter;
   readonly #body = new ReusedBody();

@@ -33,10 +33,10 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * POSTs export bodies to one OTLP/HTTP collector over keep-alive HTTP/1.1 connections of its own (TLS when the URL
- * is https). Why not node:http's client: the export thread posts a few dozen times a second, too rarely for V8 to
+ * is https). Why not node:http's client: an exporter posts a few dozen times a second, too rarely for V8 to
  * optimize node:http's client code (ClientRequest, the agent, IncomingMessage, the parser's callbacks), and a
  * 512-span POST cost ~0.5 ms of CPU there, taken from the serving loop on a one-core gateway. This client writes the
- * request head it prepared once plus the body in one corked write, and reads the answer with the small parser
+ * request head it prepared once with the body (in pieces, writeInPieces), and reads the answer with the small parser
  * below: ~0.1 ms per POST (README, tracing). It does what an OTLP exporter needs of HTTP/1.1: status, headers,
  * bodies framed by Content-Length, chunked or the connection's end, 1xx answers skipped, `Connection: close`
  * honoured, and a reused connection the collector closed meanwhile tried again once on a new one.
@@ -117,17 +117,15 @@ export class CollectorClient {
     return new Promise((resolve, reject) => {
       if (signal.aborted) { this.#release(c, false); reject(signal.reason); return; }
       const off = signal.onAbort((reason) => { c.abandon(); reject(reason); });
+      let written: () => boolean = () => true;
       c.start(new AnswerParser(maxAnswerBytes), (error, answer, keepAlive) => {
         off();
         if (error !== undefined) { reject(error); return; }
-        this.#release(c, keepAlive);
+        // answered before the whole body went out (a refusal): the rest must not follow a later request on it
+        this.#release(c, keepAlive && written());
         resolve(answer!);
       });
-      const socket = c.socket;
-      socket.cork();
-      socket.write(`${this.#head}${body.byteLength}\r\n\r\n`, 'latin1');
-      socket.write(body);
-      socket.uncork();
+      written = writeInPieces(c.socket, `${this.#head}${body.byteLength}\r\n\r\n`, body);
     });
   }
 
@@ -136,6 +134,34 @@ export class CollectorClient {
     if (keepAlive && !c.socket.destroyed && this.#open.has(c) && this.#idle.length < MAX_IDLE) { this.#idle.push(c); return; }
     c.socket.destroy();
   }
+}
+
+/** The most of a body written to the socket in one turn of the event loop (writeInPieces). */
+export const WRITE_PIECE_BYTES = 32 * 1024;
+
+/**
+ * Writes `head` and `body` to `socket`, at most WRITE_PIECE_BYTES of the body per turn of the event loop (the head
+ * with the first piece, in one write); stops once the socket is destroyed. Returns whether the whole body has been
+ * handed to the socket. Why pieces: the gateway posts from its serving loop, and one write of a 512-span batch
+ * (~190 KB) held that loop for the whole copy into the kernel, which on a collector at 127.0.0.1 (a node's agent) also
+ * runs the receiving side of loopback TCP: ~80 µs at once, in the middle of the requests in flight. In 32 KB pieces
+ * each turn pays ~15 µs and requests are served between them (bench/run.ts A/B against the export thread, README).
+ */
+export function writeInPieces(socket: Socket, head: string, body: Uint8Array, piece = WRITE_PIECE_BYTES): () => boolean {
+  let at = Math.min(piece, body.byteLength);
+  socket.cork();
+  socket.write(head, 'latin1');
+  socket.write(at === body.byteLength ? body : body.subarray(0, at));
+  socket.uncork();
+  const next = (): void => {
+    if (socket.destroyed) return;
+    const end = Math.min(at + piece, body.byteLength);
+    socket.write(body.subarray(at, end));
+    at = end;
+    if (at < body.byteLength) setImmediate(next);
+  };
+  if (at < body.byteLength) setImmediate(next);
+  return () => at === body.byteLength;
 }
 
 /** The failure of an exchange on a reused connection that was closed before any byte of an answer. */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { Abort } from '../../../src/observability/export/abort.ts';
-import { AnswerParser, CollectorClient } from '../../../src/observability/export/collector-client.ts';
+import { AnswerParser, CollectorClient, WRITE_PIECE_BYTES, writeInPieces } from '../../../src/observability/export/collector-client.ts';
 
 /** A node:http collector on 127.0.0.1 that keeps each request and answers with `answer`; counts its connections. */
 async function httpCollector(t: TestContext, answer: (req: IncomingMessage, body: Buffer, res: ServerResponse) => void) {
@@ -188,6 +189,84 @@ describe('collector client (OTLP/HTTP POSTs over HTTP/1.1 of our own)', () => {
     controller.abort(new Error('deadline'));
     await assert.rejects(posting, /deadline/);
     await gone;
+  });
+
+  it('writes a large body in pieces of WRITE_PIECE_BYTES, one per turn of the event loop, and the collector gets it whole', async (t) => {
+    const received: Buffer[] = [];
+    const server = createNetServer((s) => s.on('data', (c: Buffer) => received.push(c)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    t.after(() => { socket.destroy(); server.close(); });
+    await once(socket, 'connect');
+    // each write the socket is given, with the turn of the event loop it came in
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => { turn++; if (ticking) setImmediate(tick); };
+    setImmediate(tick);
+    const writes: Array<{ bytes: number; turn: number }> = [];
+    const write = socket.write.bind(socket) as (chunk: string | Uint8Array, encoding?: BufferEncoding) => boolean;
+    socket.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding) => {
+      writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.byteLength, turn });
+      return write(chunk, encoding);
+    }) as typeof socket.write;
+    const body = Buffer.alloc(5 * WRITE_PIECE_BYTES + 123, 7);
+    const head = 'POST / HTTP/1.1\r\ncontent-length: 163963\r\n\r\n';
+    const whole = writeInPieces(socket, head, body);
+    assert.equal(whole(), false, 'only the first piece is written at once');
+    while (received.reduce((n, c) => n + c.length, 0) < head.length + body.length) await new Promise((resolve) => setImmediate(resolve));
+    ticking = false;
+    assert.equal(whole(), true, 'the whole body was handed to the socket');
+    assert.deepEqual(Buffer.concat(received), Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    assert.deepEqual(writes.map((w) => w.bytes), [head.length, ...Array(5).fill(WRITE_PIECE_BYTES), 123], 'the head, then pieces of at most WRITE_PIECE_BYTES');
+    assert.equal(writes[0]!.turn, writes[1]!.turn, 'the head goes with the first piece');
+    const turns = writes.slice(1).map((w) => w.turn);
+    assert.equal(new Set(turns).size, turns.length, `one piece per turn of the loop: ${JSON.stringify(turns)}`);
+  });
+
+  it('writing in pieces stops once the socket is destroyed', async (t) => {
+    const server = createNetServer((s) => s.on('data', () => {}).on('error', () => {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    t.after(() => { socket.destroy(); server.close(); });
+    await once(socket, 'connect');
+    let writes = 0;
+    const write = socket.write.bind(socket) as (chunk: Uint8Array) => boolean;
+    const whole = writeInPieces(socket, 'HEAD\r\n', Buffer.alloc(10 * WRITE_PIECE_BYTES));
+    socket.write = ((chunk: Uint8Array) => { writes++; return write(chunk); }) as typeof socket.write;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes, 1, 'the second piece, a turn later');
+    socket.destroy();
+    for (let i = 0; i < 12; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes, 1, 'nothing written after destroy');
+    assert.equal(whole(), false);
+  });
+
+  it('a collector that answers before the whole body arrived (a refusal) gets a new connection for the next POST', async (t) => {
+    // answers 413 as soon as a request's head is in, keeps the connection open and counts what reaches it
+    let connections = 0;
+    const firstBytes: string[] = [];
+    const sockets = new Set<Socket>();
+    const server = createNetServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('error', () => {});
+      let answered = false;
+      socket.on('data', (chunk: Buffer) => {
+        if (firstBytes.length < connections) firstBytes.push(chunk.toString('latin1', 0, 4));
+        if (!answered && chunk.includes('\r\n\r\n')) { answered = true; socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n'); }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
+    const client = new CollectorClient(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`), {});
+    t.after(() => client.close());
+    assert.equal((await client.post(Buffer.alloc(40 * WRITE_PIECE_BYTES, 1), never, 65536)).status, 413);
+    // on the refused connection the second request would follow the rest of the first body, and go unanswered
+    const deadline = new Abort().timeout(5000, () => new Error('no answer: the next POST went out on the refused connection'));
+    t.after(() => deadline.dispose());
+    assert.equal((await client.post(Buffer.from('next'), deadline, 65536)).status, 413);
+    assert.equal(connections, 2, 'the refused connection is not reused: the rest of its body would precede the next request');
+    assert.deepEqual(firstBytes, ['POST', 'POST']);
   });
 
   it('refuses headers HTTP cannot carry and endpoints that are not http(s)', () => {

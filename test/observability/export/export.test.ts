@@ -207,7 +207,7 @@ function tracingConfig(endpoint: string): TracingConfig {
     serviceName: 'tagway-test', sampleRate: 1, resourceAttributes: {}, capturedRequestHeaders: [], capturedResponseHeaders: [], safeQueryParams: [], addInternals: false,
     otlp: { http: { endpoint, headers: {} } },
     batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelay: 20, exportTimeout: 5000 },
-    shutdownTimeout: 5000,
+    shutdownTimeout: 5000, exportThread: false,
   };
 }
 

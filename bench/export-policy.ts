@@ -1,6 +1,7 @@
 /**
  * How the export thread's scheduling policy touches the serving thread, on one gateway process: tagway (`dist/`) at
- * sampleRate 1 on core 0, its OTLP export thread switched between nice 10 (the default) and SCHED_IDLE (`chrt
+ * sampleRate 1 on core 0 with `--tracing.exportThread=true` (the default posts from the serving loop), its OTLP
+ * export thread switched between nice 10 (the thread's default) and SCHED_IDLE (`chrt
  * --idle`) from one slice of load to the next, so that the per-process spread of this host cancels out. Per policy:
  * requests/s, p99, the serving thread's involuntary context switches per 1,000 requests (each one a time the
  * scheduler took the core from it mid-work: the export thread woken by a batch, among others), from /proc, and the
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   installCleanup(10 * 60_000, (line) => console.error(line));
   const { dynamic, otlpPort } = await startTracingPeers('policy');
   const port = await freePort();
-  const sut = await spawnChild('tagway', process.execPath, [...TAGWAY_NODE_FLAGS, resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, dynamic, otlpPort)], { cpus: '0' });
+  const sut = await spawnChild('tagway', process.execPath, [...TAGWAY_NODE_FLAGS, resolve('dist/cli.js'), ...tagwayArgs({ workers: 1, sampleRate: 1 }, port, dynamic, otlpPort), '--tracing.exportThread=true'], { cpus: '0' });
   await waitForRoute(port, sut, 30_000);
   const pid = sut.child.pid!;
   const load = (seconds: number) => autocannon({ url: `http://127.0.0.1:${port}/`, connections: 50, duration: seconds, headers: { host: BENCH_HOST } });

@@ -6,7 +6,8 @@
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/perf-tracing.ts [--requests=60000] [--warmup=20000] [--variants=off,trace1]
  *   [--top=45] [--by-caller] (runtime, builtin and kernel samples charged to the JavaScript function that called them)
- *   [--thread=export] (the export thread instead, with `--variants=trace1`: its own symbols per request)
+ *   [--thread=export] (the export thread instead, started with `--tracing.exportThread=true`, with `--variants=trace1`:
+ *   its own symbols per request)
  * Needs `perf` (linux-perf); measures, never asserts.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
   const perRequest = new Map<string, Map<string, number>>();
   for (const v of VARIANTS) {
     const port = await freePort();
-    const args = tagwayArgs({ workers: 1, sampleRate: RATE.get(v) }, port, dynamic, otlpPort);
+    // the export thread is opt-in (tracing.exportThread): started here only when it is what is recorded
+    const args = [...tagwayArgs({ workers: 1, sampleRate: RATE.get(v) }, port, dynamic, otlpPort), ...(THREAD === 'export' ? ['--tracing.exportThread=true'] : [])];
     const sut = await spawnChild(`tagway ${v}`, process.execPath, [...TAGWAY_NODE_FLAGS, '--perf-basic-prof-only-functions', resolve('dist/cli.js'), ...args], { cpus: '0', cwd: tmp }); // cwd: Node 24 writes isolate-*-v8.log files there
     await waitForRoute(port, sut, 30_000);
     await load(port, WARMUP);

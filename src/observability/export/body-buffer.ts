@@ -13,6 +13,8 @@
  */
 export class BodyBuffer {
   #buf: Buffer;
+  /** A DataView over #buf (the encoders write 32-bit words through it: one call instead of four byte stores). */
+  #view: DataView;
   #length = 0;
   #generation = 0;
   readonly #initial: number;
@@ -20,6 +22,7 @@ export class BodyBuffer {
   constructor(initialBytes = 64 * 1024) {
     this.#initial = initialBytes;
     this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+    this.#view = viewOf(this.#buf);
   }
 
   /** Appends `text` as UTF-8. */
@@ -48,6 +51,9 @@ export class BodyBuffer {
     return this.#buf;
   }
 
+  /** A DataView over the buffer `reserve` returned last (the same bytes). */
+  get view(): DataView { return this.#view; }
+
   commit(end: number): void {
     this.#length = end;
   }
@@ -68,6 +74,7 @@ export class BodyBuffer {
   /** Forgets the memory (an aborted request may still reference it) and starts a new one. */
   discard(): void {
     this.#buf = Buffer.allocUnsafeSlow(this.#initial);
+    this.#view = viewOf(this.#buf);
     this.#length = 0;
     this.#generation++;
   }
@@ -76,5 +83,10 @@ export class BodyBuffer {
     const next = Buffer.allocUnsafeSlow(Math.max(needed, this.#buf.length * 2));
     this.#buf.copy(next, 0, 0, this.#length);
     this.#buf = next;
+    this.#view = viewOf(next);
   }
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.length);
 }

@@ -147,10 +147,11 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
     + 1 + varintSize(statusSize) + statusSize;
 
   const buf = body.reserve(1 + 5 + size);
+  const view = body.view;
   let at = body.length;
   buf[at++] = 0x12; // ScopeSpans.spans = 2
   at = putVarint(buf, at, size);
-  at = putHead(buf, at, span, span.kind, name, traceStateSize);
+  at = putHead(buf, view, at, span, span.kind, name, traceStateSize);
   const starts = nextAt;
   for (let i = 0; i < n;) { // attributes = 9
     const size = kvSizes[i];
@@ -190,7 +191,7 @@ function writeSpanProto(body: BodyBuffer, span: RecordedSpan): void {
   if (span.droppedAttributes > 0) { buf[at++] = 0x50; at = putVarint(buf, at, span.droppedAttributes); } // dropped_attributes_count = 10
   if (events) for (const e of events) { buf[at++] = 0x5a; at = putVarint(buf, at, e.length); buf.set(e, at); at += e.length; } // events = 11
   if (span.droppedEvents > 0) { buf[at++] = 0x60; at = putVarint(buf, at, span.droppedEvents); } // dropped_events_count = 12
-  at = putTail(buf, at, span, statusSize, messageSize);
+  at = putTail(buf, view, at, span, statusSize, messageSize);
   body.commit(at);
 }
 
@@ -222,96 +223,123 @@ function statusFieldsSize(messageSize: number, status: number): number {
 }
 
 /** Span fields trace_id = 1 … end_time_unix_nano = 8. */
-function putHead(buf: Buffer, at: number, span: SpanFrame, kind: number, name: Buffer, traceStateSize: number): number {
-  const ids = span.ids;
+function putHead(buf: Buffer, view: DataView, at: number, span: SpanFrame, kind: number, name: Buffer, traceStateSize: number): number {
+  const ids = idsView(span.ids);
   buf[at++] = 0x0a; buf[at++] = 16; // trace_id = 1
-  at = putId(buf, at, ids, span.traceAt, 16);
+  at = putId(view, at, ids, span.traceAt, 16);
   buf[at++] = 0x12; buf[at++] = 8; // span_id = 2
-  at = putId(buf, at, ids, span.spanAt, 8);
+  at = putId(view, at, ids, span.spanAt, 8);
   if (traceStateSize > 0) { // trace_state = 3
     buf[at++] = 0x1a;
     at = putVarint(buf, at, traceStateSize);
     at += buf.write(span.traceState, at, traceStateSize, 'utf8');
   }
-  if (span.parentAt >= 0) { buf[at++] = 0x22; buf[at++] = 8; at = putId(buf, at, ids, span.parentAt, 8); } // parent_span_id = 4
+  if (span.parentAt >= 0) { buf[at++] = 0x22; buf[at++] = 8; at = putId(view, at, ids, span.parentAt, 8); } // parent_span_id = 4
   buf[at++] = 0x2a; // name = 5
   at = putVarint(buf, at, name.length);
   at = putBytes(buf, at, name);
   buf[at++] = 0x30; buf[at++] = kind; // kind = 6
   buf[at++] = 0x39; // start_time_unix_nano = 7 (fixed64)
   unixNanosParts(span.startTime, time);
-  at = putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
-  buf[at++] = 0x41; // end_time_unix_nano = 8 (fixed64)
+  view.setUint32(at, time[0]!, true);
+  view.setUint32(at + 4, time[1]!, true);
+  buf[at + 8] = 0x41; // end_time_unix_nano = 8 (fixed64)
   unixNanosParts(span.endTime, time);
-  return putUint32(buf, putUint32(buf, at, time[0]!), time[1]!);
+  view.setUint32(at + 9, time[0]!, true);
+  view.setUint32(at + 13, time[1]!, true);
+  return at + 17;
 }
 
 /** Span fields status = 15 and flags = 16. */
-function putTail(buf: Buffer, at: number, span: SpanFrame, statusSize: number, messageSize: number): number {
+function putTail(buf: Buffer, view: DataView, at: number, span: SpanFrame, statusSize: number, messageSize: number): number {
   buf[at++] = 0x7a; // status = 15: Status { message = 2, code = 3 }
   at = putVarint(buf, at, statusSize);
   if (messageSize > 0) { buf[at++] = 0x12; at = putVarint(buf, at, messageSize); at += buf.write(span.statusMessage, at, messageSize, 'utf8'); }
   if (span.status !== 0) { buf[at++] = 0x18; buf[at++] = span.status; }
   // flags = 16 (fixed32): sampled | CONTEXT_HAS_IS_REMOTE | CONTEXT_IS_REMOTE when the parent is remote
   buf[at++] = 0x85; buf[at++] = 0x01;
-  return putUint32(buf, at, span.parentRemote ? 0x301 : 0x101);
+  view.setUint32(at, span.parentRemote ? 0x301 : 0x101, true);
+  return at + 4;
 }
 
 /**
- * The fields of the last field span written, per kind (client, server), as LastSpan is for RecordedSpans: its values
- * and where each attribute's field starts and ends in a batch's buffer (-1: not set), valid while that buffer is not
- * reset. Field spans set their attributes by position, so a value equal to the last span's at the same position is
- * the same field, and the fields of a run of them lie back to back when nothing was between them then either.
+ * The attributes of the last field span written, per kind (client, server), as LastSpan is for RecordedSpans: its
+ * values, and where each attribute's field lay in a batch's buffer, valid while that buffer is not reset: `len[i]`
+ * bytes (0: not set), back to back from `blockAt`. Field spans set their attributes by position, so a value equal to
+ * the last span's at the same position is the same field, and fields of a run of them that lay back to back then
+ * are copied in one piece.
  */
 interface LastFields {
   body: BodyBuffer | undefined;
   generation: number;
   buf: Buffer;
+  blockAt: number;
   values: FieldValues;
-  start: number[];
-  end: number[];
+  len: number[];
   name: string;
   nameBytes: Buffer;
 }
 
-const LAST_FIELDS: LastFields[] = [0, 1].map(() => ({ body: undefined, generation: -1, buf: Buffer.alloc(0), values: [], start: [], end: [], name: '', nameBytes: Buffer.alloc(0) }));
-/** Per attribute of the field span being written: -1 not set, 0 copied from the last one, else its KeyValue's size. */
-const fieldSizes: number[] = [];
-/** Its cached KeyValue (EMPTY: written in place). */
+/** A `len` list for any kind's attributes (every entry read is one written, or 0). */
+const noFields = (): number[] => new Array<number>(Math.max(SERVER_KEYS.length, CLIENT_KEYS.length)).fill(0);
+
+const LAST_FIELDS: LastFields[] = [0, 1].map(() => ({ body: undefined, generation: -1, buf: Buffer.alloc(0), blockAt: 0, values: [], len: noFields(), name: '', nameBytes: Buffer.alloc(0) }));
+/** The field span being written: the size of each of its fields (swapped with its kind's LastFields once written). */
+let nextLen: number[] = noFields();
+/**
+ * Its attributes as pieces, two numbers each: a run copied from the last span of the kind ([from, to) relative to
+ * that span's attributes, from ≥ 0), or one attribute written now (-1 - its position, its KeyValue's size).
+ */
+const pieces: number[] = [];
+/** Per attribute written now: its cached KeyValue (EMPTY: written in place). */
 const fieldPairs: Buffer[] = [];
-/** Where its fields start and end, swapped with the kind's LastFields once written. */
-let nextStarts: number[] = [];
-let nextEnds: number[] = [];
 
 /**
  * Appends a field span (spans/compact.ts) as field 2 (`spans`) of a ScopeSpans: the bytes writeSpanProto writes for
  * the RecordedSpan with its attributes set in key order (tested), without a list of pairs to walk. Values equal to
  * the last field span's of the kind are copied from where that one's fields lie, a run at a time; numbers and
- * strings are compared apart (each comparison site sees one type).
+ * strings are compared apart (each comparison site sees one type). One pass over the attributes decides and sizes
+ * the pieces; the second walks the pieces only (a few per span).
  */
 function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: ReadonlyArray<PairKey<Buffer, Buffer>>, numeric: readonly boolean[], last: LastFields): void {
   const values = span.values;
   const n = keys.length;
   const valid = last.body !== undefined && last.body.generation === last.generation;
   const lastValues = last.values;
-  const lastStart = last.start;
-  const lastEnd = last.end;
+  const lastLen = last.len;
+  const len = nextLen;
   let attributesSize = 0;
+  let lastAt = 0; // where field i lay in the last span's attributes
+  let count = 0; // numbers in `pieces`
+  let runFrom = -1; // the open run of copied fields, relative to the last span's attributes
+  let runTo = -1;
   for (let i = 0; i < n; i++) {
+    const l = lastLen[i]!;
+    const r = lastAt;
+    lastAt += l;
     const value = values[i];
-    if (value === undefined) { fieldSizes[i] = -1; continue; }
-    if (valid && lastStart[i]! >= 0 && (numeric[i] ? (value as number) === (lastValues[i] as number) : (value as string) === (lastValues[i] as string))) {
-      fieldSizes[i] = 0;
-      attributesSize += lastEnd[i]! - lastStart[i]!;
+    if (value === undefined) { len[i] = 0; continue; }
+    if (l > 0 && valid && (numeric[i] ? (value as number) === (lastValues[i] as number) : (value as string) === (lastValues[i] as string))) {
+      len[i] = l;
+      attributesSize += l;
+      if (r === runTo) { runTo += l; continue; }
+      if (runFrom >= 0) { pieces[count++] = runFrom; pieces[count++] = runTo; }
+      runFrom = r;
+      runTo = r + l;
       continue;
     }
+    if (runFrom >= 0) { pieces[count++] = runFrom; pieces[count++] = runTo; runFrom = runTo = -1; }
     const key = keys[i]!;
     const cached = PAIRS.pair(key, value);
     const size = cached !== undefined ? cached.length : key.key.length + lengthDelimitedSize(anyValueSize(value));
     fieldPairs[i] = cached ?? EMPTY;
-    fieldSizes[i] = size;
-    attributesSize += 1 + varintSize(size) + size;
+    const fieldLength = 1 + varintSize(size) + size;
+    len[i] = fieldLength;
+    attributesSize += fieldLength;
+    pieces[count++] = -1 - i;
+    pieces[count++] = size;
   }
+  if (runFrom >= 0) { pieces[count++] = runFrom; pieces[count++] = runTo; }
   const name = span.name === last.name ? last.nameBytes : nameBytes(span.name);
   const traceStateSize = span.traceState === '' ? 0 : Buffer.byteLength(span.traceState);
   const messageSize = span.statusMessage === '' ? 0 : Buffer.byteLength(span.statusMessage);
@@ -319,35 +347,19 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
   const size = headSize(span, name.length, traceStateSize) + attributesSize + 1 + varintSize(statusSize) + statusSize;
 
   const buf = body.reserve(1 + 5 + size);
+  const view = body.view;
   let at = body.length;
   buf[at++] = 0x12; // ScopeSpans.spans = 2
   at = putVarint(buf, at, size);
-  at = putHead(buf, at, span, kind, name, traceStateSize);
-  const starts = nextStarts;
-  const ends = nextEnds;
-  for (let i = 0; i < n;) {
-    const fieldSize = fieldSizes[i]!;
-    if (fieldSize < 0) { starts[i] = -1; ends[i] = -1; i++; continue; }
-    if (fieldSize === 0) { // a run of fields as the last span of this kind wrote them: one copy
-      const from = lastStart[i]!;
-      let to = lastEnd[i]!;
-      starts[i] = at;
-      ends[i] = at + to - from;
-      let j = i + 1;
-      for (;;) {
-        let k = j;
-        while (k < n && fieldSizes[k]! < 0) { starts[k] = -1; ends[k] = -1; k++; }
-        if (k >= n || fieldSizes[k] !== 0 || lastStart[k] !== to) break;
-        starts[k] = at + to - from;
-        to = lastEnd[k]!;
-        ends[k] = at + to - from;
-        j = k + 1;
-      }
-      at = copyRun(buf, at, last.buf, from, to);
-      i = j;
-      continue;
-    }
-    starts[i] = at;
+  at = putHead(buf, view, at, span, kind, name, traceStateSize);
+  const blockAt = at;
+  const source = last.buf;
+  const sourceAt = last.blockAt;
+  for (let k = 0; k < count; k += 2) {
+    const a = pieces[k]!;
+    if (a >= 0) { at = copyRun(buf, at, source, sourceAt + a, sourceAt + pieces[k + 1]!); continue; }
+    const i = -1 - a;
+    const fieldSize = pieces[k + 1]!;
     const pair = fieldPairs[i]!;
     buf[at++] = 0x4a; // attributes = 9
     at = putVarint(buf, at, fieldSize);
@@ -360,23 +372,24 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
       at = putVarint(buf, at, anyValueSize(value));
       at = putAnyValue(buf, at, value);
     }
-    fieldPairs[i] = EMPTY;
-    ends[i] = at;
-    i++;
+    fieldPairs[i] = EMPTY; // keep no reference to the span's values
   }
-  nextStarts = lastStart;
-  nextEnds = lastEnd;
-  last.start = starts;
-  last.end = ends;
+  nextLen = lastLen;
+  last.len = len;
   last.values = values;
+  last.blockAt = blockAt;
   remember(last, body, buf, span.name, name);
-  at = putTail(buf, at, span, statusSize, messageSize);
+  at = putTail(buf, view, at, span, statusSize, messageSize);
   body.commit(at);
 }
 
-/** Copies bytes [from, to) of `source` to `at` (short runs byte by byte: a native copy costs more than it saves). */
+/**
+ * Copies bytes [from, to) of `source` to `at`: natively (copyWithin within one buffer), but for a few bytes. A byte
+ * copied in a loop costs optimized code ~35 instructions (each access checks the array again), a copyWithin ~150 in
+ * all (counted with callgrind, bench/README).
+ */
 function copyRun(buf: Buffer, at: number, source: Buffer, from: number, to: number): number {
-  if (to - from <= 64) {
+  if (to - from <= 4) {
     for (let i = from; i < to; i++) buf[at++] = source[i]!;
     return at;
   }
@@ -386,28 +399,36 @@ function copyRun(buf: Buffer, at: number, source: Buffer, from: number, to: numb
 }
 
 /*
- * Byte-level writers. For the few bytes of a span's parts a plain loop beats Buffer's native calls (write(hex),
- * writeUInt32LE): those cross into C++ per call, which costs more than the copy. Longer pieces (cached KeyValues of
- * 17 bytes and more) go through TypedArray#set: 27 ns for 20–60 bytes against 34 ns through Buffer#copy's layers and
- * 74 ns for a loop (measured).
+ * Byte-level writers. Optimized code pays ~35 instructions per byte stored in a loop (every access to a Buffer checks
+ * its map, length and data pointer again); a DataView writes four bytes for about the same, and a native copy
+ * (TypedArray#set, copyWithin) costs ~150 in all, whatever the length up to a few hundred bytes (callgrind in the
+ * gateway, bench/README). Words go through DataViews: a span's ids and times, the flags.
  */
 
-/** Copies an id's bytes from its pool. */
-function putId(buf: Buffer, at: number, ids: Buffer, from: number, bytes: number): number {
-  for (let i = 0; i < bytes; i++) buf[at++] = ids[from + i]!;
-  return at;
+/** A DataView over the id pool `ids` (one per pool: a pool serves ~2,000 requests). */
+function idsView(ids: Buffer): DataView {
+  if (ids !== viewedIds) {
+    viewedIds = ids;
+    viewedIdsView = new DataView(ids.buffer, ids.byteOffset, ids.length);
+  }
+  return viewedIdsView;
 }
+let viewedIds: Buffer | undefined;
+let viewedIdsView: DataView = new DataView(new ArrayBuffer(0));
 
-function putUint32(buf: Buffer, at: number, n: number): number {
-  buf[at] = n & 0xff;
-  buf[at + 1] = (n >>> 8) & 0xff;
-  buf[at + 2] = (n >>> 16) & 0xff;
-  buf[at + 3] = n >>> 24;
-  return at + 4;
+/** Copies an id's 8 or 16 bytes from its pool, a word at a time (read and written little-endian: the same bytes). */
+function putId(view: DataView, at: number, ids: DataView, from: number, bytes: 8 | 16): number {
+  view.setUint32(at, ids.getUint32(from, true), true);
+  view.setUint32(at + 4, ids.getUint32(from + 4, true), true);
+  if (bytes === 16) {
+    view.setUint32(at + 8, ids.getUint32(from + 8, true), true);
+    view.setUint32(at + 12, ids.getUint32(from + 12, true), true);
+  }
+  return at + bytes;
 }
 
 function putBytes(buf: Buffer, at: number, bytes: Buffer): number {
-  if (bytes.length > 16) { buf.set(bytes, at); return at + bytes.length; }
+  if (bytes.length > 4) { buf.set(bytes, at); return at + bytes.length; }
   for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i]!;
   return at;
 }

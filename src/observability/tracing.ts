@@ -101,6 +101,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
     sample: sampler(settings.sampler.value),
     propagator,
     propagationFields: propagator.fields().map((f) => f.toLowerCase()),
+    propagatesBaggage: propagator.fields().some((f) => f.toLowerCase() === 'baggage'),
     plainTraceContext: isPlainTraceContext(env),
     recent,
     requestHeaders,

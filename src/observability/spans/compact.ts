@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks'; // not the global: in Node 20 that is a lazy accessor, a getter call per read
 import type { AttemptObserver } from '../../http/hooks.ts';
 import { applyFields, CLIENT_KEYS, CLIENT_STATUS, SERVER_KEYS, type FieldValues } from './fields.ts';
 import { KIND_CLIENT, KIND_SERVER, RecordedSpan, setHttpStatus, STATUS_ERROR, STATUS_UNSET, type SpanSink } from './span.ts';

@@ -32,6 +32,8 @@ export interface SpanRuntime {
   readonly propagationFields: readonly string[];
   /** Propagators are W3C trace context (+ baggage): requests without trace headers skip the propagator. */
   readonly plainTraceContext: boolean;
+  /** `baggage` is one of propagationFields (the baggage propagator is on). */
+  readonly propagatesBaggage: boolean;
   /** Lower-cased, without user-agent. */
   readonly requestHeaders: readonly string[];
   readonly responseHeaders: readonly string[];

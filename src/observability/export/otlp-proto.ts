@@ -1,7 +1,7 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import type { FieldSpan } from '../spans/compact.ts';
 import { CLIENT_KEYS, CLIENT_NUMERIC, SERVER_KEYS, SERVER_NUMERIC, type FieldValues } from '../spans/fields.ts';
-import { KIND_CLIENT, KIND_SERVER, unixNanosParts, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
+import { KIND_CLIENT, KIND_SERVER, unixNanosParts, viewCache, type RecordedSpan, type SpanEvent, type SpanValue } from '../spans/span.ts';
 import type { BodyBuffer } from './body-buffer.ts';
 import type { OtlpEncoding } from './encoding.ts';
 import { PairCache, type PairKey } from './pair-cache.ts';
@@ -405,16 +405,8 @@ function copyRun(buf: Buffer, at: number, source: Buffer, from: number, to: numb
  * gateway, bench/README). Words go through DataViews: a span's ids and times, the flags.
  */
 
-/** A DataView over the id pool `ids` (one per pool: a pool serves ~2,000 requests). */
-function idsView(ids: Buffer): DataView {
-  if (ids !== viewedIds) {
-    viewedIds = ids;
-    viewedIdsView = new DataView(ids.buffer, ids.byteOffset, ids.length);
-  }
-  return viewedIdsView;
-}
-let viewedIds: Buffer | undefined;
-let viewedIdsView: DataView = new DataView(new ArrayBuffer(0));
+/** DataViews over id pools (a pool serves ~2,000 requests). */
+const idsView = viewCache();
 
 /** Copies an id's 8 or 16 bytes from its pool, a word at a time (read and written little-endian: the same bytes). */
 function putId(view: DataView, at: number, ids: DataView, from: number, bytes: 8 | 16): number {

@@ -72,8 +72,9 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  installCleanup(10 * 60_000, (line) => console.error(line));
   const trees = [{ label: '', dir: resolve('.'), nodeArgs: NODE_ARGS }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE), nodeArgs: BASE_NODE_ARGS }] : [])];
+  // the watchdog: a gateway's run takes ~10 s at the default counts on this host (80 s a round with six variants)
+  installCleanup(Math.max(10 * 60_000, ROUNDS * trees.length * VARIANTS.length * ((WARMUP + REQUESTS) / 2_000 + 15) * 1000), (line) => console.error(line));
   const variants = trees.flatMap((t) => VARIANTS.map((v) => {
     // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
     const [rate = '', env = ''] = v.split('+env:');

@@ -104,7 +104,9 @@ function readDump(file: string, pid: number, requests: number): Count {
   const functions = new Map<string, number>();
   for (const [name, cost] of byName) {
     const hex = /^0x([0-9a-f]+)/.exec(name);
-    const named = (hex ? jitName(map, parseInt(hex[1]!, 16), name) : name).replace(/\/[^ ]*\/dist\//, 'dist/').replace(/\/[^ ]*\/node_modules\//, 'node_modules/').replace(/ \[[^\]]*\]$/, '');
+    const named = (hex ? jitName(map, parseInt(hex[1]!, 16), name) : name).replace(/\/[^ ]*\/dist\//, 'dist/').replace(/\/[^ ]*\/node_modules\//, 'node_modules/').replace(/ \[[^\]]*\]$/, '')
+      // without line and column, so that a function moved by an edit is still itself in an A/B
+      .replace(/:\d+:\d+$/, '');
     functions.set(named, (functions.get(named) ?? 0) + cost / requests);
   }
   return { perRequest: total / requests, functions };

@@ -400,7 +400,7 @@ function copyRun(buf: Buffer, at: number, source: Buffer, from: number, to: numb
 
 /*
  * Byte-level writers. Optimized code pays ~35 instructions per byte stored in a loop (every access to a Buffer checks
- * its map, length and data pointer again); a DataView writes four bytes for about the same, and a native copy
+ * its map, length and data pointer again), a DataView ~12 for four bytes, and a native copy
  * (TypedArray#set, copyWithin) costs ~150 in all, whatever the length up to a few hundred bytes (callgrind in the
  * gateway, bench/README). Words go through DataViews: a span's ids and times, the flags.
  */

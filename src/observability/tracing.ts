@@ -94,14 +94,15 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   const propagator = createPropagator(env);
   const requestHeaders = headerNames(config.capturedRequestHeaders);
   const responseHeaders = headerNames(config.capturedResponseHeaders);
+  const propagationFields = propagator.fields().map((f) => f.toLowerCase());
   const runtime: SpanRuntime = {
     sink: processor,
     compact: encoding.writeRequest !== undefined && requestHeaders.length === 0 && responseHeaders.length === 0
       && processor.attributeCountLimit >= SERVER_KEYS.length && processor.attributeValueLengthLimit === Infinity,
     sample: sampler(settings.sampler.value),
     propagator,
-    propagationFields: propagator.fields().map((f) => f.toLowerCase()),
-    propagatesBaggage: propagator.fields().some((f) => f.toLowerCase() === 'baggage'),
+    propagationFields,
+    propagatesBaggage: propagationFields.includes('baggage'),
     plainTraceContext: isPlainTraceContext(env),
     recent,
     requestHeaders,

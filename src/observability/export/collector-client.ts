@@ -117,7 +117,7 @@ export class CollectorClient {
     return new Promise((resolve, reject) => {
       if (signal.aborted) { this.#release(c, false); reject(signal.reason); return; }
       const off = signal.onAbort((reason) => { c.abandon(); reject(reason); });
-      // the answer is read in a later turn of the loop, once `written` below is set
+      const written = writeInPieces(c.socket, `${this.#head}${body.byteLength}\r\n\r\n`, body);
       c.start(new AnswerParser(maxAnswerBytes), (error, answer, keepAlive) => {
         off();
         if (error !== undefined) { reject(error); return; }
@@ -125,7 +125,6 @@ export class CollectorClient {
         this.#release(c, keepAlive && written());
         resolve(answer!);
       });
-      const written = writeInPieces(c.socket, `${this.#head}${body.byteLength}\r\n\r\n`, body);
     });
   }
 

@@ -60,8 +60,8 @@ const MAX_SLOTS = 2;
  * costs a busy core more than it spares it). Why the thread was the default once: with the exporter on the request
  * loop, its `node:http` client (ClientRequest, IncomingMessage, the HTTP parser, AbortSignals, timers) ran through
  * the same Node internals as the gateway's server responses, and a few exports a second were enough to make that
- * shared code slower for every request: at sampleRate 0.01 the gateway spent ~8% more CPU per request posting than not posting at all,
- * far beyond the posting itself (bench/run.ts --together, README). Here the main thread frames a batch (resource
+ * shared code slower for every request: at sampleRate 0.01 the gateway spent ~8% more CPU per request posting than
+ * not posting at all, far beyond the posting itself (bench/run.ts --together, README). Here the main thread frames a batch (resource
  * and scope around the encoded spans) into memory it shares with the thread (below); the thread gzips, posts,
  * retries under the deadline and answers with the outcome.
  *

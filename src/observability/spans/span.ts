@@ -343,7 +343,8 @@ export function viewCache(): (buf: Buffer) => DataView {
 const TRACEPARENT = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`, 'latin1');
 const TRACEPARENT_VIEW = new DataView(TRACEPARENT.buffer, TRACEPARENT.byteOffset, TRACEPARENT.length);
 /** Each byte's two lower-case hex digits, as the 16-bit word that writes them in order (little-endian). */
-const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => '0123456789abcdef'.charCodeAt(b >> 4) | ('0123456789abcdef'.charCodeAt(b & 15) << 8));
+const HEX_DIGITS = '0123456789abcdef';
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => HEX_DIGITS.charCodeAt(b >> 4) | (HEX_DIGITS.charCodeAt(b & 15) << 8));
 const traceparentView = viewCache();
 
 /** Writes `bytes` (a multiple of 4) bytes of `source` from `from` as hex digits into TRACEPARENT at `to`. */

@@ -46,7 +46,11 @@ export class CompactAttempt extends FieldSpanBase implements AttemptObserver {
   readonly name = 'ReverseProxy';
   /** The RecordedSpan-based observer this attempt became (RequestSpans.generalize); calls go there from then on. */
   general: AttemptObserver | undefined;
-  readonly #owner: Generalizer;
+  /**
+   * The request's spans while the request runs; undefined once it ended (`detach`): the dashboard's ring and the
+   * export queue keep the attempt, and through the owner they would keep the request, its headers and sockets.
+   */
+  #owner: Generalizer | undefined;
 
   constructor(owner: Generalizer, ids: Buffer, traceAt: number, spanAt: number, parentAt: number, traceState: string, values: FieldValues) {
     super(ids, traceAt, spanAt, parentAt, traceState, values);
@@ -64,14 +68,20 @@ export class CompactAttempt extends FieldSpanBase implements AttemptObserver {
     this.endTime = performance.now();
   }
 
+  /** An error or an annotation after the request ended finds the span already handed over: nothing more to record. */
   onError(status: number, error: Error): void {
-    if (this.general === undefined) this.#owner.generalize();
-    this.general!.onError(status, error);
+    if (this.general === undefined) this.#owner?.generalize();
+    this.general?.onError(status, error);
   }
 
   annotate(attributes: Record<string, string>): void {
-    if (this.general === undefined) this.#owner.generalize();
-    this.general!.annotate?.(attributes);
+    if (this.general === undefined) this.#owner?.generalize();
+    this.general?.annotate?.(attributes);
+  }
+
+  /** The request ended as a compact trace: forget its owner (see #owner). */
+  detach(): void {
+    this.#owner = undefined;
   }
 }
 

@@ -289,6 +289,8 @@ export class RequestSpans implements ServerTrace, Generalizer {
     compact.httpStatus = status;
     compact.routerName = ctx.routerName;
     compact.serviceName = ctx.serviceName;
+    const attempts = compact.attempts;
+    for (let i = 0; i < attempts.length; i++) attempts[i]!.detach();
     this.#rt.sink.onEndRequest(compact);
     this.#rt.recent.add(compact);
   }

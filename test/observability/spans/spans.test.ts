@@ -2,8 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { RequestContext } from '../../../src/http/context.ts';
 import { startUpstream } from '../../support/upstream.ts';
 import { SPAN_KIND, STATUS, rawValues, service, startTraced, traceWhere, type DynamicHttp } from '../../support/tracing.ts';
+import { waitFor } from '../../support/wait.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 /** Answers 200 with a repeated response header, after reading the body. */
 function multiHeader(req: IncomingMessage, res: ServerResponse): void {
@@ -154,5 +161,25 @@ describe('span tree and attributes through the running gateway', () => {
     const serviceSpans = trace.all('Service');
     for (const a of attempts) assert.ok(serviceSpans.some((s) => s.spanId === a.parentSpanId), 'each attempt under a Service span');
     assert.equal(trace.one('GET').status.code, STATUS.UNSET, 'the request succeeded in the end');
+  });
+});
+
+describe('what a traced request leaves behind', () => {
+  it('nothing of the request: the dashboard ring and the export queue keep its spans, not its context, headers or sockets', async (t) => {
+    const up = await startUpstream(t, 'plain');
+    const contexts: Array<WeakRef<RequestContext>> = [];
+    // the common shape (minimal verbosity, nothing captured): the request is recorded as a compact trace, whose
+    // attempts point back at the request's spans while it runs
+    const gw = await startTraced(t, {
+      routers: { plain: { rule: 'PathPrefix(`/`)', service: 'plain', entryPoints: ['web'] } },
+      services: { plain: service(`http://127.0.0.1:${up.port}`) },
+    }, { observers: [{ onRequest(ctx) { contexts.push(new WeakRef(ctx)); } }] });
+    for (let i = 0; i < 8; i++) assert.equal(await post(`${gw.web}/r${i}`, 'x'.repeat(64)), 200);
+    await traceWhere(gw.collector, (s) => s.kind === SPAN_KIND.SERVER && s.attributes['url.path'] === '/r7', 2);
+    assert.equal(gw.gateway.tracing!.recent().length, 8, 'the ring lists the requests');
+    assert.equal(contexts.length, 8);
+    // the connections close after each answer (agent: false); a full collection then frees every context
+    await waitFor('every request context collected', () => { gc(); return contexts.every((r) => r.deref() === undefined); }, { timeoutMs: 5000 });
+    assert.equal(gw.gateway.tracing!.recent()[0]!.path, '/r7', 'the ring still lists them');
   });
 });

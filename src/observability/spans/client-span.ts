@@ -7,8 +7,19 @@ import { setHttpStatus, type RecordedSpan } from './span.ts';
 import { setGrpcStatus } from './rpc.ts';
 import { applyFields, CLIENT_KEYS, type FieldValues } from './fields.ts';
 
-/** What the client span says of a server, derived once per server URL. */
-interface ServerParts { scheme: string; host: string; port: number; origin: string }
+/**
+ * What the client span says of a server, derived once per server URL; and the last `url.full` made for it (the
+ * path and safe query parameters it was made from). Why keep it: requests to one server mostly repeat their path,
+ * and the same string object, not an equal new one, lets the encoder and its pair cache match it by identity; an
+ * `origin + path` made per request is a cons string, which V8 compares (and hashes) only after flattening it in the
+ * runtime, ~1,600 instructions a request in the encoder (callgrind, bench/README).
+ */
+interface ServerParts {
+  scheme: string; host: string; port: number; origin: string;
+  /** network.protocol.version */
+  version: string;
+  lastPath: string | undefined; lastSafe: ReadonlySet<string> | undefined; lastFull: string;
+}
 
 const SERVERS = new WeakMap<URL, ServerParts>();
 
@@ -22,6 +33,8 @@ function serverParts(server: URL): ServerParts {
       port: server.port !== '' ? Number(server.port) : scheme === 'https' ? 443 : 80,
       // URL.origin is "null" for schemes WHATWG does not know (h2c)
       origin: `${scheme}://${server.host}`,
+      version: scheme === 'h2c' ? '2' : '1.1',
+      lastPath: undefined, lastSafe: undefined, lastFull: '',
     };
     SERVERS.set(server, parts);
   }
@@ -30,12 +43,19 @@ function serverParts(server: URL): ServerParts {
 
 /** A CLIENT span's values, in CLIENT_KEYS order (undefined: not set), when a sampled attempt starts. */
 export function clientValues(rt: SpanRuntime, method: string, server: URL, path: string, headers: Carrier, resendCount: number): FieldValues {
-  const { scheme, host, port, origin } = serverParts(server);
+  const parts = serverParts(server);
+  const { scheme, host, port } = parts;
+  const safe = rt.safeQueryParams;
+  if (path !== parts.lastPath || safe !== parts.lastSafe) {
+    parts.lastFull = redactUrl(parts.origin, path, safe);
+    parts.lastPath = path;
+    parts.lastSafe = safe;
+  }
   const ua = headers['user-agent'];
   return [
     method,
-    server.protocol === 'h2c:' ? '2' : '1.1',
-    redactUrl(origin, path, rt.safeQueryParams),
+    parts.version,
+    parts.lastFull,
     scheme,
     host,
     port,

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { compiledHelper } from './lib/compiled.ts';
+import { HostProbe, SLOW_HOST } from './lib/host-probe.ts';
 import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
@@ -64,6 +65,9 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   const otlp = { posts: 0, bytes: 0 };
   /** How long each target took from spawn to its first 200 (the price of a fresh process per round). */
   const startMs: number[] = [];
+  // The host's speed on the SUT's core, read around every slice (host-probe.ts); not for a run of targets at once.
+  const probe = args.together ? undefined : await HostProbe.start(SUT_CPUS);
+  let remeasured = 0;
 
   for (let round = 1; round <= args.repeats; round++) {
     if (interrupted()) return;
@@ -109,7 +113,19 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
         for (let k = 0; k < args.slices; k++) {
           for (const one of k % 2 === 0 ? started : [...started].reverse()) {
             if (interrupted()) return;
-            const got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 ? args.warmup : args.sliceWarmup }, shared.pids, gen).catch((err: unknown) => err as Error);
+            // a slice measured while the host was slow (the probe around it says so) is measured again, twice at most
+            let got: Sample | Error;
+            for (let again = 0; ; again++) {
+              const before = await probe?.read();
+              got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 && again === 0 ? args.warmup : args.sliceWarmup }, shared.pids, gen).catch((err: unknown) => err as Error);
+              const after = await probe?.read();
+              if (got instanceof Error || probe === undefined || before === undefined || after === undefined) break;
+              got.hostProbeMs = Math.max(before, after);
+              const slow = probe.slowness(got.hostProbeMs);
+              if (slow <= SLOW_HOST || again === MAX_REMEASURE || interrupted()) break;
+              remeasured++;
+              log(`round ${round}: ${one.r.spec.label}: the host was slow around that slice (probe ${slow.toFixed(2)}× its fastest): measured again`);
+            }
             if (got instanceof Error) { if (!interrupted()) log(`round ${round}: ${one.r.spec.label}: ${got.message}`); continue; }
             slices.set(one, [...(slices.get(one) ?? []), got]);
           }
@@ -131,13 +147,39 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   }
   if (interrupted()) return;
   const loadAfter = loadavg().map((x) => Number(x.toFixed(2)));
+  await probe?.stop();
   await stopAll();
+  const host = probe === undefined ? undefined : excludeSlowRounds([...results.values()], probe, remeasured);
 
   const summaries: TargetResult[] = [...results.values()].map((r) => r.skipped && r.samples.length === 0
     ? { id: r.spec.id, label: r.spec.label, skipped: r.skipped, samples: [] }
     : summarize(r.spec.id, r.spec.label, r.samples, r.rss));
   if (startMs.length > 0) log(`start-up to the first 200: median ${median(startMs)!.toFixed(0)} ms over ${startMs.length} processes`);
-  report(args, summaries, loadAfter, needSink ? otlp : undefined);
+  report(args, summaries, loadAfter, needSink ? otlp : undefined, host);
+}
+
+/** How many times a slice is measured again when the host was slow around it. */
+const MAX_REMEASURE = 2;
+
+/** What the host probe saw over a run, for the report. */
+interface HostReport { fastestMs: number; slowestMs: number; readings: number; remeasured: number; excludedRounds: number[] }
+
+/**
+ * Leaves out every round with a slice the host was slow around, judged against the fastest probe reading of the whole
+ * run (a slice kept during the run was judged against the fastest reading until then): all of the round's targets
+ * together, so the ratios still pair a round's targets with each other. When every round would go, all are kept.
+ */
+function excludeSlowRounds(all: Array<{ spec: TargetSpec; samples: Sample[] }>, probe: HostProbe, remeasured: number): HostReport {
+  const slowRounds = new Set<number>();
+  for (const r of all) {
+    for (const s of r.samples) if (s.round !== undefined && s.hostProbeMs !== undefined && probe.slowness(s.hostProbeMs) > SLOW_HOST) slowRounds.add(s.round);
+  }
+  const rounds = new Set(all.flatMap((r) => r.samples.map((s) => s.round)));
+  const excluded = slowRounds.size < rounds.size ? [...slowRounds].sort((a, b) => a - b) : [];
+  if (slowRounds.size > 0 && excluded.length === 0) log(`host probe: the host was slow in every round; no round left out (figures include its slow mode)`);
+  for (const round of excluded) log(`host probe: round ${round} left out: the host was slow around one of its slices even after ${MAX_REMEASURE} more tries`);
+  for (const r of all) r.samples = r.samples.filter((s) => s.round === undefined || !excluded.includes(s.round));
+  return { fastestMs: probe.fastest, slowestMs: Math.max(...probe.readings), readings: probe.readings.length, remeasured, excludedRounds: excluded };
 }
 
 /** One sample from a target's equal-length slices of a round: means of the rates and percentiles, sums of the counts. */
@@ -154,6 +196,7 @@ function combine(slices: Sample[]): Sample {
     genCpu: mean((s) => s.genCpu)!, sutCpu: mean((s) => s.sutCpu), otherCpu: mean((s) => s.otherCpu), helperCpu: mean((s) => s.helperCpu), sinkCpu: mean((s) => s.sinkCpu),
     // a rate per request: weighted by each slice's requests
     sutFaults: slices.some((s) => s.sutFaults === undefined) ? undefined : sum((s) => s.sutFaults! * s.requests) / Math.max(1, sum((s) => s.requests)),
+    hostProbeMs: slices.some((s) => s.hostProbeMs === undefined) ? undefined : Math.max(...slices.map((s) => s.hostProbeMs!)),
   };
 }
 
@@ -174,7 +217,7 @@ function record(r: { spec: TargetSpec; samples: Sample[]; rss?: number }, runnin
 }
 
 /** Prints the table, ratios and goals, and writes the JSON file. */
-function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }): void {
+function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[], otlp?: { posts: number; bytes: number }, host?: HostReport): void {
   const rs = ratios(summaries);
   // measured at once, req/s is how the core was shared: the goals are judged on CPU µs per request then
   const idle = args.together ? [] : unsaturated(summaries);
@@ -183,11 +226,12 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
   process.stdout.write(`\n${args.connections} connections, ${args.warmup} s warm-up + ${args.duration} s measured per target, ` +
     `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order${args.slices > 1 ? `, ${args.sliceWarmup} s warm-up before each later slice` : ''}`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream (${args.origin}) + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
     `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}` +
-    `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}\n`);
+    `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}` +
+    `${host ? `; host probe ${host.fastestMs.toFixed(2)}–${host.slowestMs.toFixed(2)} ms over ${host.readings} readings, ${host.remeasured} slice(s) measured again, ${host.excludedRounds.length === 0 ? 'no round' : `round(s) ${host.excludedRounds.join(', ')}`} left out (slow host: > ${SLOW_HOST}× the fastest)` : ''}\n`);
 
   mkdirSync(dirname(args.out), { recursive: true });
   const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, sliceWarmup: args.sliceWarmup, together: args.together, nice: args.nice ?? null, origin: args.origin };
-  writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
+  writeFileSync(args.out, JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavgAfter: loadAfter }, params, otlp: otlp ?? null, hostProbe: host ?? null, targets: summaries, ratios: rs, goals: gs }, null, 2) + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
   const noisy = summaries.filter((r) => (r.otherCpu ?? 0) > 30);
   if (noisy.length > 0) {

@@ -25,6 +25,11 @@ export interface Sample extends LoadResult {
   sinkCpu?: number;
   /** Minor page faults of the SUT's process tree per 1,000 requests while measured (bench/host.ts: what one costs). */
   sutFaults?: number;
+  /**
+   * The host probe's slower reading around this measurement (host-probe.ts), ms; set by the caller. Against the
+   * run's fastest reading it says whether the host was in its slow mode meanwhile.
+   */
+  hostProbeMs?: number;
   /** The round it belongs to (1-based), set by the caller: ratios pair samples of the same round. */
   round?: number;
   /** The measured window on the monotonic clock, µs (the clock of V8's .cpuprofile timestamps). */

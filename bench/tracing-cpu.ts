@@ -8,6 +8,9 @@
  * Each round starts a fresh gateway per variant (processes of the same code differ by up to ±20% in req/s, so one
  * process per variant for the whole run would measure the process), in a rotated order, warms it up, then
  * measures. Ratios are paired within a round, then the median over rounds is printed with its spread.
+ * The host probe (bench/lib/host-probe.ts) is read on core 0 before and after each measurement: one the host was
+ * slow around is measured again (twice at most), and a round with one still slow against the run's fastest reading
+ * is left out of every figure (bench/README.md, "The host's slow mode"). User and system CPU are printed apart.
  * The gateway runs on core 0, the upstream, the sink and the load generator (autocannon, this process) on core 1
  * (taskset, when present). `--base=<checkout>` adds the same variants from another checkout's `dist/` (an A/B).
  *
@@ -23,7 +26,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { threadTimes, treeCpuNs, treeMinorFaults } from './lib/procstat.ts';
+import { HostProbe, SLOW_HOST } from './lib/host-probe.ts';
+import { threadTimes, treeCpuNs, treeMinorFaults, treeUserSystemSeconds } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
 import { startTracingPeers } from './lib/tracing-peers.ts';
@@ -42,6 +46,8 @@ const THREADS = process.argv.includes('--threads');
 /** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
 const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
 /** `--base-node-args=--min-semi-space-size=16`: the base's gateways under these flags instead (`--base=.`: an A/B of flags). */
+/** How many times a measurement the host was slow around is made again. */
+const MAX_REMEASURE = 2;
 const BASE_NODE_ARGS = process.argv.some((a) => a.startsWith('--base-node-args=')) ? arg('base-node-args', '').split(',').filter((a) => a !== '') : NODE_ARGS;
 
 interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
@@ -63,7 +69,7 @@ function load(port: number, amount: number): Promise<AutocannonResult> {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, amount, headers: { host: BENCH_HOST }, timeout: 10 });
 }
 
-interface Sample { cpuUs: number; rps: number; p99: number; faults: number }
+interface Sample { cpuUs: number; userUs: number; systemUs: number; rps: number; p99: number; faults: number; probeMs: number; round: number }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,8 +79,9 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const trees = [{ label: '', dir: resolve('.'), nodeArgs: NODE_ARGS }, ...(BASE !== undefined ? [{ label: 'base-', dir: resolve(BASE), nodeArgs: BASE_NODE_ARGS }] : [])];
-  // the watchdog: a gateway's run takes ~10 s at the default counts on this host (80 s a round with six variants)
-  installCleanup(Math.max(10 * 60_000, ROUNDS * trees.length * VARIANTS.length * ((WARMUP + REQUESTS) / 2_000 + 15) * 1000), (line) => console.error(line));
+  // the watchdog: a gateway's run takes ~10 s at the default counts on this host (80 s a round with six variants),
+  // and a measurement the host was slow around is made again
+  installCleanup(Math.max(10 * 60_000, ROUNDS * trees.length * VARIANTS.length * ((WARMUP + 2 * REQUESTS) / 2_000 + 15) * 1000), (line) => console.error(line));
   const variants = trees.flatMap((t) => VARIANTS.map((v) => {
     // `trace1+env:NAME=value;NAME=value`: that variant with these variables in its environment
     const [rate = '', env = ''] = v.split('+env:');
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
     ({ ...process.env, ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, value.replaceAll('{grpcPort}', String(otlpGrpcPort))])) });
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
   const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const probe = await HostProbe.start('0');
   console.log(`tracing-cpu: ${ROUNDS} rounds × ${variants.length} variants, ${WARMUP} warm-up + ${REQUESTS} measured requests, ${CONNECTIONS} connections${NODE_ARGS.length > 0 ? `, node ${NODE_ARGS.join(' ')}` : ''}; load average ${loadAvg()}`);
   for (let round = 0; round < ROUNDS; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
@@ -103,43 +111,64 @@ async function main(): Promise<void> {
       await waitForRoute(port, sut, 30_000);
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
-      const cpu0 = treeCpuNs(sut.child.pid!);
-      const faults0 = treeMinorFaults(sut.child.pid!) ?? 0;
-      const threads0 = THREADS ? threadTimes(sut.child.pid!) : undefined;
-      const r = await load(port, REQUESTS);
-      const cpuUs = (treeCpuNs(sut.child.pid!) - cpu0) / 1000 / REQUESTS;
-      const faults = ((treeMinorFaults(sut.child.pid!) ?? 0) - faults0) * 1000 / REQUESTS;
-      if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(sut.child.pid!, threads0, threadTimes(sut.child.pid!), REQUESTS)}`);
+      const pid = sut.child.pid!;
+      let sample: Sample;
+      for (let again = 0; ; again++) {
+        const before = await probe.read();
+        const cpu0 = treeCpuNs(pid);
+        const split0 = treeUserSystemSeconds(pid) ?? { user: 0, system: 0 };
+        const faults0 = treeMinorFaults(pid) ?? 0;
+        const threads0 = THREADS ? threadTimes(pid) : undefined;
+        const r = await load(port, REQUESTS);
+        const cpuUs = (treeCpuNs(pid) - cpu0) / 1000 / REQUESTS;
+        const split = treeUserSystemSeconds(pid) ?? { user: 0, system: 0 };
+        const faults = ((treeMinorFaults(pid) ?? 0) - faults0) * 1000 / REQUESTS;
+        if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(pid, threads0, threadTimes(pid), REQUESTS)}`);
+        if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+        const probeMs = Math.max(before, await probe.read());
+        sample = {
+          cpuUs, userUs: ((split.user - split0.user) * 1e6) / REQUESTS, systemUs: ((split.system - split0.system) * 1e6) / REQUESTS,
+          rps: r.requests.average, p99: r.latency.p99, faults, probeMs, round,
+        };
+        if (probe.slowness(probeMs) <= SLOW_HOST || again === MAX_REMEASURE) break;
+        console.log(`  ${v.id}: the host was slow around it (probe ${probe.slowness(probeMs).toFixed(2)}× its fastest, ${cpuUs.toFixed(1)} µs/request): measured again`);
+      }
       await sut.stop();
-      if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-      samples.get(v.id)!.push({ cpuUs, rps: r.requests.average, p99: r.latency.p99, faults });
-      line.push(`${v.id} ${cpuUs.toFixed(1)} (${faults.toFixed(0)} faults/1k)`);
+      samples.get(v.id)!.push(sample);
+      line.push(`${v.id} ${sample.cpuUs.toFixed(1)} (u ${sample.userUs.toFixed(1)} s ${sample.systemUs.toFixed(1)}, ${sample.faults.toFixed(0)} faults/1k)`);
     }
     console.log(`round ${round + 1}: ${line.join('  ')} µs/request (load ${loadAvg()})`);
   }
-  console.log('\nvariant           CPU µs/request: median [min–max]   req/s median   p99 ms median   faults/1k req   vs off (paired ratios: median [min–max])');
+  // rounds with a measurement the host was still slow around, against the run's fastest probe reading: out of every figure
+  const slowRounds = new Set([...samples.values()].flat().filter((x) => probe.slowness(x.probeMs) > SLOW_HOST).map((x) => x.round));
+  const kept = (xs: Sample[]): Sample[] => (slowRounds.size < ROUNDS ? xs.filter((x) => !slowRounds.has(x.round)) : xs);
+  console.log(`\nhost probe: ${probe.fastest.toFixed(2)}–${Math.max(...probe.readings).toFixed(2)} ms over ${probe.readings.length} readings; ` +
+    (slowRounds.size === 0 ? 'every round kept' : slowRounds.size < ROUNDS ? `round(s) ${[...slowRounds].map((r) => r + 1).sort((a, b) => a - b).join(', ')} left out (the host slow around a measurement)` : 'the host was slow in every round: all kept'));
+  console.log('\nvariant           CPU µs/request: median [min–max]   user  system   req/s median   p99 ms median   faults/1k req   vs off (paired ratios: median [min–max])');
   for (const v of variants) {
-    const s = samples.get(v.id)!;
+    const s = kept(samples.get(v.id)!);
     const cpu = s.map((x) => x.cpuUs);
     const offId = `${v.label}off`;
-    const off = samples.get(offId);
+    const off = samples.get(offId) !== undefined ? kept(samples.get(offId)!) : undefined;
     const ratios = off && offId !== v.id ? s.map((x, i) => x.cpuUs / off[i]!.cpuUs) : [];
     const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';
     console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
+      + `${median(s.map((x) => x.userUs)).toFixed(1).padStart(5)} ${median(s.map((x) => x.systemUs)).toFixed(1).padStart(7)}   `
       + `${Math.round(median(s.map((x) => x.rps))).toString().padStart(8)}   ${median(s.map((x) => x.p99)).toString().padStart(8)}   ${median(s.map((x) => x.faults)).toFixed(1).padStart(13)}        ${vs}`);
   }
   if (BASE !== undefined) {
     // the A/B: each variant of this tree against the same variant of the base, paired within each round
     console.log('\nthis tree vs --base, CPU µs/request: median of the paired ratios [min–max], rounds lower');
     for (const v of VARIANTS) {
-      const mine = samples.get(v)!;
-      const base = samples.get(`base-${v}`)!;
+      const mine = kept(samples.get(v)!);
+      const base = kept(samples.get(`base-${v}`)!);
       const ratios = mine.map((x, i) => x.cpuUs / base[i]!.cpuUs);
       const lower = ratios.filter((r) => r < 1).length;
       console.log(`${v.padEnd(17)} ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}], lower in ${lower} of ${ratios.length}`);
     }
   }
   console.log(`load average at the end ${loadAvg()}`);
+  await probe.stop();
   await stopAll();
 }
 

@@ -63,6 +63,18 @@ export function treeCpuSeconds(pid: number): number | undefined {
   return seen ? ticks / TICKS_PER_SECOND : undefined;
 }
 
+/** treeCpuSeconds split into user and system time (ticks of 10 ms: coarse below a few seconds of CPU). */
+export function treeUserSystemSeconds(pid: number): { user: number; system: number } | undefined {
+  let user = 0;
+  let system = 0;
+  let seen = false;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    if (f) { user += Number(f[11]); system += Number(f[12]); seen = true; }
+  }
+  return seen ? { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND } : undefined;
+}
+
 /**
  * Minor page faults taken so far by the tree (a first touch of memory: freshly mapped, or given back to the kernel and
  * touched again); undefined without /proc. Worth counting where a fault is dear: `bench/host.ts` measures its price.

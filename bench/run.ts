@@ -288,8 +288,10 @@ async function main(): Promise<void> {
   }
   if (args.help) { process.stdout.write(USAGE + '\n'); return; }
   const n = args.cpuProf ? args.cpuProf.length : args.targets.length;
-  // Start-up of every target, then each measurement with the generator's own start-up; then a margin.
-  const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + (args.slices - 1) * args.sliceWarmup + 10) * 1000;
+  // Start-up of every target, then each measurement with the generator's own start-up, a slice measured again (the host
+  // probe) per slice on average; then a margin.
+  const maxMs = 120_000 + args.repeats * n * (args.warmup + args.duration + (args.slices - 1) * args.sliceWarmup + 10) * 1000
+    + (args.cpuProf || args.together ? 0 : args.repeats * n * args.slices * (args.sliceWarmup + args.duration / args.slices) * 1000);
   installCleanup(maxMs, log);
   if (args.nice !== undefined) {
     // Children inherit the niceness of the thread that spawns them: this one.

@@ -149,7 +149,7 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   const loadAfter = loadavg().map((x) => Number(x.toFixed(2)));
   await probe?.stop();
   await stopAll();
-  const host = probe === undefined ? undefined : excludeSlowRounds([...results.values()], probe, remeasured);
+  const host = probe === undefined ? undefined : excludeSlowSamples([...results.values()], probe, remeasured);
 
   const summaries: TargetResult[] = [...results.values()].map((r) => r.skipped && r.samples.length === 0
     ? { id: r.spec.id, label: r.spec.label, skipped: r.skipped, samples: [] }
@@ -162,24 +162,28 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
 const MAX_REMEASURE = 2;
 
 /** What the host probe saw over a run, for the report. */
-interface HostReport { fastestMs: number; slowestMs: number; readings: number; remeasured: number; excludedRounds: number[] }
+interface HostReport { fastestMs: number; slowestMs: number; readings: number; remeasured: number; excluded: string[] }
 
 /**
- * Leaves out every round with a slice the host was slow around, judged against the fastest probe reading of the whole
- * run (a slice kept during the run was judged against the fastest reading until then): all of the round's targets
- * together, so the ratios still pair a round's targets with each other. When every round would go, all are kept.
+ * Leaves out every measurement the host was slow around, judged against the fastest probe reading of the whole run (a
+ * slice kept during the run was judged against the fastest reading until then). Only that target's sample of that
+ * round goes: the ratios pair the samples of a round that two targets both kept. A target that would lose every sample
+ * keeps them.
  */
-function excludeSlowRounds(all: Array<{ spec: TargetSpec; samples: Sample[] }>, probe: HostProbe, remeasured: number): HostReport {
-  const slowRounds = new Set<number>();
+function excludeSlowSamples(all: Array<{ spec: TargetSpec; samples: Sample[] }>, probe: HostProbe, remeasured: number): HostReport {
+  const excluded: string[] = [];
+  const slow = (s: Sample) => s.hostProbeMs !== undefined && probe.slowness(s.hostProbeMs) > SLOW_HOST;
   for (const r of all) {
-    for (const s of r.samples) if (s.round !== undefined && s.hostProbeMs !== undefined && probe.slowness(s.hostProbeMs) > SLOW_HOST) slowRounds.add(s.round);
+    const gone = r.samples.filter(slow);
+    if (gone.length === 0) continue;
+    if (gone.length === r.samples.length) { log(`host probe: ${r.spec.label}: the host was slow around every round; all kept (figures include its slow mode)`); continue; }
+    for (const s of gone) {
+      excluded.push(`${r.spec.id} round ${s.round}`);
+      log(`host probe: ${r.spec.label}, round ${s.round} left out: the host was slow around it even after ${MAX_REMEASURE} more tries`);
+    }
+    r.samples = r.samples.filter((s) => !slow(s));
   }
-  const rounds = new Set(all.flatMap((r) => r.samples.map((s) => s.round)));
-  const excluded = slowRounds.size < rounds.size ? [...slowRounds].sort((a, b) => a - b) : [];
-  if (slowRounds.size > 0 && excluded.length === 0) log(`host probe: the host was slow in every round; no round left out (figures include its slow mode)`);
-  for (const round of excluded) log(`host probe: round ${round} left out: the host was slow around one of its slices even after ${MAX_REMEASURE} more tries`);
-  for (const r of all) r.samples = r.samples.filter((s) => s.round === undefined || !excluded.includes(s.round));
-  return { fastestMs: probe.fastest, slowestMs: Math.max(...probe.readings), readings: probe.readings.length, remeasured, excludedRounds: excluded };
+  return { fastestMs: probe.fastest, slowestMs: Math.max(...probe.readings), readings: probe.readings.length, remeasured, excluded };
 }
 
 /** One sample from a target's equal-length slices of a round: means of the rates and percentiles, sums of the counts. */
@@ -227,7 +231,7 @@ function report(args: BenchArgs, summaries: TargetResult[], loadAfter: number[],
     `${args.repeats} round(s)${args.together ? ', targets at once' : ` of ${args.slices} slice(s) per target in mirrored order${args.slices > 1 ? `, ${args.sliceWarmup} s warm-up before each later slice` : ''}`}, a fresh process per target and round (median); SUT on cpu ${SUT_CPUS}, generator on cpu ${GEN_CPUS}, upstream (${args.origin}) + sink on cpu ${HELPER_CPUS}${CAN_PIN ? '' : ' (NOT pinned: no taskset)'}; ` +
     `${args.nice !== undefined ? `nice ${args.nice}; ` : ''}load average after ${loadAfter.join(' ')}` +
     `${otlp ? `; OTLP sinks received ${otlp.posts} exports, ${(otlp.bytes / 1024 / 1024).toFixed(1)} MB` : ''}` +
-    `${host ? `; host probe ${host.fastestMs.toFixed(2)}–${host.slowestMs.toFixed(2)} ms over ${host.readings} readings, ${host.remeasured} slice(s) measured again, ${host.excludedRounds.length === 0 ? 'no round' : `round(s) ${host.excludedRounds.join(', ')}`} left out (slow host: > ${SLOW_HOST}× the fastest)` : ''}\n`);
+    `${host ? `; host probe ${host.fastestMs.toFixed(2)}–${host.slowestMs.toFixed(2)} ms over ${host.readings} readings, ${host.remeasured} slice(s) measured again, ${host.excluded.length === 0 ? 'nothing' : host.excluded.join(', ')} left out (slow host: > ${SLOW_HOST}× the fastest)` : ''}\n`);
 
   mkdirSync(dirname(args.out), { recursive: true });
   const params = { duration: args.duration, connections: args.connections, warmup: args.warmup, repeats: args.repeats, slices: args.slices, sliceWarmup: args.sliceWarmup, together: args.together, nice: args.nice ?? null, origin: args.origin };

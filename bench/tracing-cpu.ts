@@ -9,8 +9,8 @@
  * process per variant for the whole run would measure the process), in a rotated order, warms it up, then
  * measures. Ratios are paired within a round, then the median over rounds is printed with its spread.
  * The host probe (bench/lib/host-probe.ts) is read on core 0 before and after each measurement: one the host was
- * slow around is measured again (twice at most), and a round with one still slow against the run's fastest reading
- * is left out of every figure (bench/README.md, "The host's slow mode"). User and system CPU are printed apart.
+ * slow around is measured again (twice at most), and one still slow against the run's fastest reading is left out
+ * (bench/README.md, "The host's slow mode"). User and system CPU are printed apart.
  * The gateway runs on core 0, the upstream, the sink and the load generator (autocannon, this process) on core 1
  * (taskset, when present). `--base=<checkout>` adds the same variants from another checkout's `dist/` (an A/B).
  *
@@ -139,18 +139,25 @@ async function main(): Promise<void> {
     }
     console.log(`round ${round + 1}: ${line.join('  ')} µs/request (load ${loadAvg()})`);
   }
-  // rounds with a measurement the host was still slow around, against the run's fastest probe reading: out of every figure
-  const slowRounds = new Set([...samples.values()].flat().filter((x) => probe.slowness(x.probeMs) > SLOW_HOST).map((x) => x.round));
-  const kept = (xs: Sample[]): Sample[] => (slowRounds.size < ROUNDS ? xs.filter((x) => !slowRounds.has(x.round)) : xs);
+  // a measurement the host was still slow around, against the run's fastest probe reading, is left out (that variant's
+  // of that round; ratios pair what both variants kept of a round); a variant slow in every round keeps them all
+  const slow = (x: Sample) => probe.slowness(x.probeMs) > SLOW_HOST;
+  const kept = (xs: Sample[]): Sample[] => (xs.every(slow) ? xs : xs.filter((x) => !slow(x)));
+  const dropped = variants.flatMap((v) => samples.get(v.id)!.filter((x) => slow(x) && !samples.get(v.id)!.every(slow)).map((x) => `${v.id} round ${x.round + 1}`));
   console.log(`\nhost probe: ${probe.fastest.toFixed(2)}–${Math.max(...probe.readings).toFixed(2)} ms over ${probe.readings.length} readings; ` +
-    (slowRounds.size === 0 ? 'every round kept' : slowRounds.size < ROUNDS ? `round(s) ${[...slowRounds].map((r) => r + 1).sort((a, b) => a - b).join(', ')} left out (the host slow around a measurement)` : 'the host was slow in every round: all kept'));
+    (dropped.length === 0 ? 'nothing left out' : `left out (the host slow around it): ${dropped.join(', ')}`));
+  /** Ratios of `of` to `vs`, CPU per request, over the rounds both kept. */
+  const paired = (of: Sample[], vs: Sample[]): number[] => of.flatMap((x) => {
+    const y = vs.find((z) => z.round === x.round);
+    return y === undefined ? [] : [x.cpuUs / y.cpuUs];
+  });
   console.log('\nvariant           CPU µs/request: median [min–max]   user  system   req/s median   p99 ms median   faults/1k req   vs off (paired ratios: median [min–max])');
   for (const v of variants) {
     const s = kept(samples.get(v.id)!);
     const cpu = s.map((x) => x.cpuUs);
     const offId = `${v.label}off`;
     const off = samples.get(offId) !== undefined ? kept(samples.get(offId)!) : undefined;
-    const ratios = off && offId !== v.id ? s.map((x, i) => x.cpuUs / off[i]!.cpuUs) : [];
+    const ratios = off && offId !== v.id ? paired(s, off) : [];
     const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';
     console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
       + `${median(s.map((x) => x.userUs)).toFixed(1).padStart(5)} ${median(s.map((x) => x.systemUs)).toFixed(1).padStart(7)}   `
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
     for (const v of VARIANTS) {
       const mine = kept(samples.get(v)!);
       const base = kept(samples.get(`base-${v}`)!);
-      const ratios = mine.map((x, i) => x.cpuUs / base[i]!.cpuUs);
+      const ratios = paired(mine, base);
       const lower = ratios.filter((r) => r < 1).length;
       console.log(`${v.padEnd(17)} ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}], lower in ${lower} of ${ratios.length}`);
     }

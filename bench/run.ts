@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { CAN_PIN, installCleanup, interrupted, spawnChild, stopAll } from './lib/children.ts';
 import { compiledHelper } from './lib/compiled.ts';
-import { HostProbe, SLOW_HOST } from './lib/host-probe.ts';
+import { HostProbe, MAX_REMEASURE, SLOW_HOST } from './lib/host-probe.ts';
 import { LoadGenerator, measure, type Sample } from './lib/measure.ts';
 import { treeRss } from './lib/procstat.ts';
 import { formatProfile, formatProfileDiff, summarizeProfile, type ProfileRun } from './lib/profile-summary.ts';
@@ -114,17 +114,22 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
           for (const one of k % 2 === 0 ? started : [...started].reverse()) {
             if (interrupted()) return;
             // a slice measured while the host was slow (the probe around it says so) is measured again, twice at most
+            let tries = 0;
+            const slice = (): Promise<Sample | Error> => {
+              // the round's first slice warms the fresh process up; a slice made again needs only a slice's warm-up
+              const warmup = k === 0 && tries === 0 ? args.warmup : args.sliceWarmup;
+              tries++;
+              return measure(one.running, { ...args, duration: sliceSeconds, warmup }, shared.pids, gen).catch((err: unknown) => err as Error);
+            };
             let got: Sample | Error;
-            for (let again = 0; ; again++) {
-              const before = await probe?.read();
-              got = await measure(one.running, { ...args, duration: sliceSeconds, warmup: k === 0 && again === 0 ? args.warmup : args.sliceWarmup }, shared.pids, gen).catch((err: unknown) => err as Error);
-              const after = await probe?.read();
-              if (got instanceof Error || probe === undefined || before === undefined || after === undefined) break;
-              got.hostProbeMs = Math.max(before, after);
-              const slow = probe.slowness(got.hostProbeMs);
-              if (slow <= SLOW_HOST || again === MAX_REMEASURE || interrupted()) break;
-              remeasured++;
-              log(`round ${round}: ${one.r.spec.label}: the host was slow around that slice (probe ${slow.toFixed(2)}× its fastest): measured again`);
+            if (probe === undefined) got = await slice();
+            else {
+              const bracketed = await probe.around(slice, (slowness) => {
+                remeasured++;
+                log(`round ${round}: ${one.r.spec.label}: the host was slow around that slice (probe ${slowness.toFixed(2)}× its fastest): measured again`);
+              }, (value) => value instanceof Error || interrupted());
+              got = bracketed.value;
+              if (!(got instanceof Error)) got.hostProbeMs = bracketed.probeMs;
             }
             if (got instanceof Error) { if (!interrupted()) log(`round ${round}: ${one.r.spec.label}: ${got.message}`); continue; }
             slices.set(one, [...(slices.get(one) ?? []), got]);
@@ -158,9 +163,6 @@ async function compare(args: BenchArgs, tmpDir: string): Promise<void> {
   report(args, summaries, loadAfter, needSink ? otlp : undefined, host);
 }
 
-/** How many times a slice is measured again when the host was slow around it. */
-const MAX_REMEASURE = 2;
-
 /** What the host probe saw over a run, for the report. */
 interface HostReport { fastestMs: number; slowestMs: number; readings: number; remeasured: number; excluded: string[] }
 
@@ -172,7 +174,7 @@ interface HostReport { fastestMs: number; slowestMs: number; readings: number; r
  */
 function excludeSlowSamples(all: Array<{ spec: TargetSpec; samples: Sample[] }>, probe: HostProbe, remeasured: number): HostReport {
   const excluded: string[] = [];
-  const slow = (s: Sample) => s.hostProbeMs !== undefined && probe.slowness(s.hostProbeMs) > SLOW_HOST;
+  const slow = (s: Sample) => s.hostProbeMs !== undefined && probe.slow(s.hostProbeMs);
   for (const r of all) {
     const gone = r.samples.filter(slow);
     if (gone.length === 0) continue;

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { freePort, installCleanup, spawnChild, stopAll } from './lib/children.ts';
-import { HostProbe, SLOW_HOST } from './lib/host-probe.ts';
+import { HostProbe } from './lib/host-probe.ts';
 import { threadTimes, treeCpuNs, treeMinorFaults, treeUserSystemSeconds } from './lib/procstat.ts';
 import { BENCH_HOST, TAGWAY_NODE_FLAGS, tagwayArgs, variantRate } from './lib/tagway.ts';
 import { waitForRoute } from './lib/targets.ts';
@@ -46,8 +46,6 @@ const THREADS = process.argv.includes('--threads');
 /** `--node-args=--single-threaded,--max-semi-space-size=16`: node/V8 flags for every gateway. */
 const NODE_ARGS = process.argv.some((a) => a.startsWith('--node-args=')) ? arg('node-args', '').split(',').filter((a) => a !== '') : [...TAGWAY_NODE_FLAGS];
 /** `--base-node-args=--min-semi-space-size=16`: the base's gateways under these flags instead (`--base=.`: an A/B of flags). */
-/** How many times a measurement the host was slow around is made again. */
-const MAX_REMEASURE = 2;
 const BASE_NODE_ARGS = process.argv.some((a) => a.startsWith('--base-node-args=')) ? arg('base-node-args', '').split(',').filter((a) => a !== '') : NODE_ARGS;
 
 interface AutocannonResult { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
@@ -112,9 +110,7 @@ async function main(): Promise<void> {
       // in four runs: the first few ends of a run deoptimize code, recompiled at the start of the next (bench/lib/loadgen.ts)
       for (let i = 0; i < 4; i++) await load(port, Math.ceil(WARMUP / 4));
       const pid = sut.child.pid!;
-      let sample: Sample;
-      for (let again = 0; ; again++) {
-        const before = await probe.read();
+      const measured = await probe.around(async (): Promise<Sample> => {
         const cpu0 = treeCpuNs(pid);
         const split0 = treeUserSystemSeconds(pid) ?? { user: 0, system: 0 };
         const faults0 = treeMinorFaults(pid) ?? 0;
@@ -125,14 +121,12 @@ async function main(): Promise<void> {
         const faults = ((treeMinorFaults(pid) ?? 0) - faults0) * 1000 / REQUESTS;
         if (threads0 !== undefined) console.log(`  ${v.id} threads, µs/request: ${threadLine(pid, threads0, threadTimes(pid), REQUESTS)}`);
         if (r.errors > 0 || r.non2xx > 0) console.log(`  ${v.id}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-        const probeMs = Math.max(before, await probe.read());
-        sample = {
+        return {
           cpuUs, userUs: ((split.user - split0.user) * 1e6) / REQUESTS, systemUs: ((split.system - split0.system) * 1e6) / REQUESTS,
-          rps: r.requests.average, p99: r.latency.p99, faults, probeMs, round,
+          rps: r.requests.average, p99: r.latency.p99, faults, probeMs: 0, round,
         };
-        if (probe.slowness(probeMs) <= SLOW_HOST || again === MAX_REMEASURE) break;
-        console.log(`  ${v.id}: the host was slow around it (probe ${probe.slowness(probeMs).toFixed(2)}× its fastest, ${cpuUs.toFixed(1)} µs/request): measured again`);
-      }
+      }, (slowness, s) => console.log(`  ${v.id}: the host was slow around it (probe ${slowness.toFixed(2)}× its fastest, ${s.cpuUs.toFixed(1)} µs/request): measured again`));
+      const sample: Sample = { ...measured.value, probeMs: measured.probeMs };
       await sut.stop();
       samples.get(v.id)!.push(sample);
       line.push(`${v.id} ${sample.cpuUs.toFixed(1)} (u ${sample.userUs.toFixed(1)} s ${sample.systemUs.toFixed(1)}, ${sample.faults.toFixed(0)} faults/1k)`);
@@ -141,7 +135,7 @@ async function main(): Promise<void> {
   }
   // a measurement the host was still slow around, against the run's fastest probe reading, is left out (that variant's
   // of that round; ratios pair what both variants kept of a round); a variant slow in every round keeps them all
-  const slow = (x: Sample) => probe.slowness(x.probeMs) > SLOW_HOST;
+  const slow = (x: Sample) => probe.slow(x.probeMs);
   const kept = (xs: Sample[]): Sample[] => (xs.every(slow) ? xs : xs.filter((x) => !slow(x)));
   const dropped = variants.flatMap((v) => samples.get(v.id)!.filter((x) => slow(x) && !samples.get(v.id)!.every(slow)).map((x) => `${v.id} round ${x.round + 1}`));
   console.log(`\nhost probe: ${probe.fastest.toFixed(2)}–${Math.max(...probe.readings).toFixed(2)} ms over ${probe.readings.length} readings; ` +

@@ -7,6 +7,9 @@ import { compiledHelper } from './compiled.ts';
  */
 export const SLOW_HOST = 1.2;
 
+/** How many times a measurement the host was slow around is made again. */
+export const MAX_REMEASURE = 2;
+
 /**
  * The speed of the host on the system under test's core, read between measurements. Why: the bench host has a slow
  * mode (every process on the core runs ~1.5× slower for tens of seconds at a time, the hypervisor's steal not being
@@ -67,6 +70,24 @@ export class HostProbe {
 
   /** `ms` against the fastest reading so far (1: the host at its best; SLOW_HOST and above: slow). */
   slowness(ms: number): number { return ms / this.#fastest; }
+
+  /** Whether a bracket reading of `ms` was slow against the fastest reading so far (at the end: of the whole run). */
+  slow(ms: number): boolean { return this.slowness(ms) > SLOW_HOST; }
+
+  /**
+   * Runs `measure` between two readings and makes it again, MAX_REMEASURE times at most, while the slower of them is
+   * slow (`again` is told each time); a value `final` accepts (a failure) is never made again. Returns the last value
+   * with its bracket's slower reading.
+   */
+  async around<T>(measure: () => Promise<T>, again: (slowness: number, value: T) => void, final: (value: T) => boolean = () => false): Promise<{ value: T; probeMs: number }> {
+    for (let tries = 0; ; tries++) {
+      const before = await this.read();
+      const value = await measure();
+      const probeMs = Math.max(before, await this.read());
+      if (final(value) || !this.slow(probeMs) || tries === MAX_REMEASURE) return { value, probeMs };
+      again(this.slowness(probeMs), value);
+    }
+  }
 
   stop(): Promise<void> {
     this.#child.child.stdin!.end();

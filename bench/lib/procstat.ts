@@ -53,14 +53,8 @@ export function treeRss(pid: number): number | undefined {
 
 /** User + system CPU seconds used so far by the tree; undefined without /proc. */
 export function treeCpuSeconds(pid: number): number | undefined {
-  let ticks = 0;
-  let seen = false;
-  for (const p of processTree(pid)) {
-    const f = statFields(p);
-    // After the command name: state is index 0, utime index 11, stime index 12 (fields 14 and 15).
-    if (f) { ticks += Number(f[11]) + Number(f[12]); seen = true; }
-  }
-  return seen ? ticks / TICKS_PER_SECOND : undefined;
+  const split = treeUserSystemSeconds(pid);
+  return split === undefined ? undefined : split.user + split.system;
 }
 
 /** treeCpuSeconds split into user and system time (ticks of 10 ms: coarse below a few seconds of CPU). */
@@ -70,6 +64,7 @@ export function treeUserSystemSeconds(pid: number): { user: number; system: numb
   let seen = false;
   for (const p of processTree(pid)) {
     const f = statFields(p);
+    // after the command name: state is index 0, utime index 11, stime index 12 (fields 14 and 15)
     if (f) { user += Number(f[11]); system += Number(f[12]); seen = true; }
   }
   return seen ? { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND } : undefined;

@@ -278,12 +278,29 @@ interface LastFields {
   len: number[];
   name: string;
   nameBytes: Buffer;
+  /** The whole span's field in `buf` ([spanAt, spanEnd): tag, length, Span), for repeatLastSpan. */
+  spanAt: number;
+  spanEnd: number;
+  /** Where, relative to spanAt, its trace id, its parent's span id (-1: none) and its start time lie. */
+  idsRel: number;
+  parentRel: number;
+  timeRel: number;
+  /** What else its head and tail were written from. */
+  traceState: string;
+  parentRemote: boolean;
+  status: number;
+  statusMessage: string;
 }
 
 /** A `len` list for any kind's attributes (every entry read is one written, or 0). */
 const noFields = (): number[] => new Array<number>(Math.max(SERVER_KEYS.length, CLIENT_KEYS.length)).fill(0);
 
-const LAST_FIELDS: LastFields[] = [0, 1].map(() => ({ body: undefined, generation: -1, buf: Buffer.alloc(0), blockAt: 0, values: [], len: noFields(), name: '', nameBytes: Buffer.alloc(0) }));
+const LAST_FIELDS: LastFields[] = [0, 1].map(() => ({
+  body: undefined, generation: -1, buf: Buffer.alloc(0), blockAt: 0, values: [], len: noFields(), name: '', nameBytes: Buffer.alloc(0),
+  spanAt: 0, spanEnd: 0, idsRel: 0, parentRel: -1, timeRel: 0, traceState: '', parentRemote: false, status: 0, statusMessage: '',
+}));
+/** Attributes repeatLastSpan writes over (their positions), and how many. */
+const patches: number[] = [];
 /** The field span being written: the size of each of its fields (swapped with its kind's LastFields once written). */
 let nextLen: number[] = noFields();
 /**
@@ -305,6 +322,7 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
   const values = span.values;
   const n = keys.length;
   const valid = last.body !== undefined && last.body.generation === last.generation;
+  if (valid && repeatLastSpan(body, span, n, numeric, last)) return;
   const lastValues = last.values;
   const lastLen = last.len;
   const len = nextLen;
@@ -348,9 +366,11 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
 
   const buf = body.reserve(1 + 5 + size);
   const view = body.view;
-  let at = body.length;
+  const spanAt = body.length;
+  let at = spanAt;
   buf[at++] = 0x12; // ScopeSpans.spans = 2
   at = putVarint(buf, at, size);
+  const idsRel = at + 2 - spanAt;
   at = putHead(buf, view, at, span, kind, name, traceStateSize);
   const blockAt = at;
   const source = last.buf;
@@ -381,6 +401,84 @@ function writeFieldSpan(body: BodyBuffer, span: FieldSpan, kind: number, keys: R
   remember(last, body, buf, span.name, name);
   at = putTail(buf, view, at, span, statusSize, messageSize);
   body.commit(at);
+  // putHead's layout: trace id (after its tag and length), span id, trace state, parent id, name, kind, then the two
+  // times at its end (tag, 8 bytes, tag, 8 bytes)
+  last.spanAt = spanAt;
+  last.spanEnd = at;
+  last.idsRel = idsRel;
+  last.parentRel = span.parentAt >= 0 ? idsRel + 28 + (traceStateSize > 0 ? 1 + varintSize(traceStateSize) + traceStateSize : 0) : -1;
+  last.timeRel = blockAt - 17 - spanAt;
+  last.traceState = span.traceState;
+  last.parentRemote = span.parentRemote;
+  last.status = span.status;
+  last.statusMessage = span.statusMessage;
+}
+
+/**
+ * Writes a field span as a copy of the last one of its kind, when its bytes differ only where they keep their length:
+ * the ids, the times and numbers whose varint takes as many bytes (ports, mostly); false (nothing written) otherwise.
+ * A gateway's spans of one kind mostly repeat the last one's name, status and every string (entry point, method,
+ * addresses, path, agent), so the span is one native copy and a few words written over it, instead of its head
+ * written field by field and its attributes compared, sized and copied a run at a time (writeFieldSpan).
+ */
+function repeatLastSpan(body: BodyBuffer, span: FieldSpan, n: number, numeric: readonly boolean[], last: LastFields): boolean {
+  if (span.name !== last.name || span.status !== last.status || span.statusMessage !== last.statusMessage || span.traceState !== last.traceState
+    || span.parentRemote !== last.parentRemote || (span.parentAt >= 0) !== (last.parentRel >= 0)) return false;
+  const values = span.values;
+  const lastValues = last.values;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    const before = lastValues[i];
+    if (numeric[i]) {
+      if ((value as number) === (before as number)) continue;
+      if (value === undefined || before === undefined || !sameVarintSize(value as number, before as number)) return false;
+      patches[count++] = i;
+    } else if ((value as string) !== (before as string)) {
+      return false;
+    }
+  }
+  const length = last.spanEnd - last.spanAt;
+  const buf = body.reserve(length);
+  const view = body.view;
+  const at = body.length;
+  copyRun(buf, at, last.buf, last.spanAt, last.spanEnd);
+  const ids = idsView(span.ids);
+  putId(view, at + last.idsRel, ids, span.traceAt, 16);
+  putId(view, at + last.idsRel + 18, ids, span.spanAt, 8);
+  if (last.parentRel >= 0) putId(view, at + last.parentRel, ids, span.parentAt, 8);
+  const timeAt = at + last.timeRel;
+  unixNanosParts(span.startTime, time);
+  view.setUint32(timeAt, time[0]!, true);
+  view.setUint32(timeAt + 4, time[1]!, true);
+  unixNanosParts(span.endTime, time);
+  view.setUint32(timeAt + 9, time[0]!, true);
+  view.setUint32(timeAt + 13, time[1]!, true);
+  if (count > 0) {
+    // a number's varint ends its field (KeyValue { key, value: AnyValue { int_value } }), as long as it was
+    const len = last.len;
+    const blockAt = at + last.blockAt - last.spanAt;
+    for (let k = 0, i = 0, end = blockAt; k < count; k++) {
+      const p = patches[k]!;
+      for (; i <= p; i++) end += len[i]!;
+      const value = values[p] as number;
+      putVarint(buf, end - int64Size(value), value);
+    }
+  }
+  last.blockAt += at - last.spanAt;
+  last.spanEnd += at - last.spanAt;
+  last.spanAt = at;
+  last.values = values;
+  last.buf = buf;
+  last.body = body;
+  last.generation = body.generation;
+  body.commit(at + length);
+  return true;
+}
+
+/** Whether two numbers are integers whose int_value varints take as many bytes (non-negative: negatives take ten). */
+function sameVarintSize(a: number, b: number): boolean {
+  return Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 && a <= Number.MAX_SAFE_INTEGER && b <= Number.MAX_SAFE_INTEGER && int64Size(a) === int64Size(b);
 }
 
 /**

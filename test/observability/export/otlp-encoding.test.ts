@@ -240,35 +240,30 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
       attempts: fc.array(fc.record({ values: clientValues, outcome }), { maxLength: 3 }),
     });
     const batch = fc.record({ traces: fc.array(trace, { minLength: 1, maxLength: 8 }), newBuffer: fc.boolean() });
-    const owner = { generalize() { throw new Error('not in this test'); } };
-    fc.assert(fc.property(fc.array(batch, { minLength: 1, maxLength: 4 }), (batches) => {
-      let compactBody = new BodyBuffer(16);
-      let spanBody = new BodyBuffer(16);
-      for (const { traces: shapes, newBuffer } of batches) {
-        if (newBuffer) { compactBody = new BodyBuffer(16); spanBody = new BodyBuffer(16); } else { compactBody.reset(); spanBody.reset(); }
-        const spans: RecordedSpan[] = [];
-        const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
-        for (const shape of shapes) {
-          const ids = Buffer.from(shape.ids);
-          const compact = new CompactTrace(ids, 0, 16, shape.continued ? 24 : -1, shape.traceState, shape.continued, shape.server[1] as string, shape.server, '/', 'web');
-          shape.attempts.forEach((a, i) => {
-            const attempt = new CompactAttempt(owner, ids, 0, 32 + 8 * i, 16, shape.traceState, a.values);
-            if (a.outcome.status === STATUS_ERROR) attempt.fail(a.outcome.message);
-            attempt.endTime = attempt.startTime + 1.25;
-            compact.attempts.push(attempt);
-          });
-          if (shape.serverOutcome.status === STATUS_ERROR) compact.fail(shape.serverOutcome.message);
-          compact.endTime = compact.startTime + 2.5;
-          otlpProto.writeRequest!(compactBody, compact, false);
-          for (const span of toRecordedSpans(compact, sink)) otlpProto.writeSpan(spanBody, span, false);
-        }
-        assert.equal(spans.length, shapes.reduce((n, s) => n + 1 + s.attempts.length, 0), 'every span ended into the sink once');
-        assert.deepEqual(compactBody.bytes(), spanBody.bytes());
-        const framed = new BodyBuffer(16);
-        otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, compactBody.bytes());
-        assert.deepEqual(decodeProto(framed.bytes()), decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!));
-      }
-    }), { numRuns: 300 });
+    fc.assert(fc.property(fc.array(batch, { minLength: 1, maxLength: 4 }), assertCompactAsRecorded), { numRuns: 300 });
+  });
+
+  it('protobuf: a compact span that repeats the last of its kind but for ids, times and same-length numbers is that copy, byte for byte', () => {
+    // two shapes per kind whose strings repeat, ports and statuses that keep their varint's length or change it
+    // (16383: two bytes, 16384: three), so that spans are copies of the last one with words written over, or not
+    const server = (shape: number, port: number, status: number): FieldValues =>
+      ['web', 'GET', '1.1', shape === 0 ? '/' : '/items/7', undefined, 'http', 'bench.local', '127.0.0.1', port, '127.0.0.1', port, 'bench/1.0', shape === 0 ? undefined : 12, status];
+    const client = (shape: number, port: number, status: number): FieldValues =>
+      ['GET', '1.1', shape === 0 ? 'http://127.0.0.1:9000/' : 'http://127.0.0.1:9000/items/7', 'http', '127.0.0.1', port, '127.0.0.1', port, 'bench/1.0', shape === 0 ? undefined : 1, status];
+    const port = fc.constantFrom(50000, 50001, 65535, 16383, 16384, 80);
+    const status = fc.constantFrom(200, 200, 200, 404, 2 ** 40);
+    const outcome = fc.record({ status: fc.constantFrom(STATUS_UNSET, STATUS_UNSET, STATUS_ERROR), message: fc.constantFrom('', 'upstream failed') });
+    const trace = fc.record({
+      ids: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+      continued: fc.boolean(),
+      traceState: fc.constantFrom('', '', 'vendor=a'),
+      server: fc.tuple(fc.constantFrom(0, 1), port, status).map(([shape, p, s]) => server(shape, p, s)),
+      serverOutcome: outcome,
+      attempts: fc.array(fc.record({ values: fc.tuple(fc.constantFrom(0, 1), port, status).map(([shape, p, s]) => client(shape, p, s)), outcome }), { maxLength: 2 }),
+      durationMs: fc.constantFrom(2.5, 6000),
+    });
+    const batch = fc.record({ traces: fc.array(trace, { minLength: 1, maxLength: 12 }), newBuffer: fc.boolean() });
+    fc.assert(fc.property(fc.array(batch, { minLength: 1, maxLength: 4 }), assertCompactAsRecorded), { numRuns: 300 });
   });
 
   for (const [name, encoding] of [['protobuf', otlpProto], ['JSON', otlpJson]] as const) {
@@ -392,3 +387,49 @@ describe('span times', () => {
     assert.equal(new Set(Array.from({ length: 1000 }, newSpanId)).size, 1000);
   });
 });
+
+/** A compact trace's shape, as the property tests draw it. */
+interface CompactShape {
+  ids: Uint8Array;
+  continued: boolean;
+  traceState: string;
+  server: FieldValues;
+  serverOutcome: { status: number; message: string };
+  attempts: Array<{ values: FieldValues; outcome: { status: number; message: string } }>;
+  /** The server span's duration (default 2.5 ms; over 4.3 s, its end time's high word differs from its start's). */
+  durationMs?: number;
+}
+
+/**
+ * Writes each batch of traces as compact traces (writeRequest) and as the RecordedSpans they stand for (writeSpan),
+ * into reused or new buffers, and asserts the same bytes, which decode as the SDK's serializer writes the spans.
+ */
+function assertCompactAsRecorded(batches: Array<{ traces: CompactShape[]; newBuffer: boolean }>): void {
+  const owner = { generalize() { throw new Error('not in this test'); } };
+  let compactBody = new BodyBuffer(16);
+  let spanBody = new BodyBuffer(16);
+  for (const { traces: shapes, newBuffer } of batches) {
+    if (newBuffer) { compactBody = new BodyBuffer(16); spanBody = new BodyBuffer(16); } else { compactBody.reset(); spanBody.reset(); }
+    const spans: RecordedSpan[] = [];
+    const sink = { onEnd: (s: RecordedSpan) => { spans.push(s); }, attributeCountLimit: 128 };
+    for (const shape of shapes) {
+      const ids = Buffer.from(shape.ids);
+      const compact = new CompactTrace(ids, 0, 16, shape.continued ? 24 : -1, shape.traceState, shape.continued, shape.server[1] as string, [...shape.server], '/', 'web');
+      shape.attempts.forEach((a, i) => {
+        const attempt = new CompactAttempt(owner, ids, 0, 32 + 8 * i, 16, shape.traceState, [...a.values]);
+        if (a.outcome.status === STATUS_ERROR) attempt.fail(a.outcome.message);
+        attempt.endTime = attempt.startTime + 1.25;
+        compact.attempts.push(attempt);
+      });
+      if (shape.serverOutcome.status === STATUS_ERROR) compact.fail(shape.serverOutcome.message);
+      compact.endTime = compact.startTime + (shape.durationMs ?? 2.5);
+      otlpProto.writeRequest!(compactBody, compact, false);
+      for (const span of toRecordedSpans(compact, sink)) otlpProto.writeSpan(spanBody, span, false);
+    }
+    assert.equal(spans.length, shapes.reduce((n, s) => n + 1 + s.attempts.length, 0), 'every span ended into the sink once');
+    assert.deepEqual(compactBody.bytes(), spanBody.bytes());
+    const framed = new BodyBuffer(16);
+    otlpProto.framer(RESOURCE.attributes, SCOPE)(framed, compactBody.bytes());
+    assert.deepEqual(decodeProto(framed.bytes()), decodeProto(ProtobufTraceSerializer.serializeRequest(spans.map(asReadable))!));
+  }
+}

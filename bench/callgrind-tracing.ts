@@ -1,7 +1,7 @@
 /**
  * What tracing costs the gateway, in instructions per request, counted by valgrind's callgrind: nearly the same count
- * for the same code and load, whatever else the machine does (timed runs on this host scatter by ±10%; counts by ~1%,
- * a few % when V8 compiles inside the counted window). tagway from `dist/` runs under `valgrind --tool=callgrind
+ * for the same code and load, whatever else the machine does (timed runs on this host scatter by ±10%; counts by ~1%;
+ * what V8's optimizing compilers do inside the counted window is counted apart and left out). tagway from `dist/` runs under `valgrind --tool=callgrind
  * --instr-atstart=no` with tracing off and at sampleRate 1 (OTLP/HTTP to the bench's sink); after a warm-up run
  * uncounted (JIT tiers settled), counting is switched on (`callgrind_control -i on`) for a fixed number of requests,
  * then dumped. Printed: instructions per request of each variant, the traced/untraced ratio, and the functions whose
@@ -9,7 +9,7 @@
  * the same variants from another checkout's `dist/` (an A/B: this tree's count against the base's).
  *
  * Instructions are not time: a cache or TLB miss costs nothing here, the kernel's work is not counted (socket writes,
- * the sink's and upstream's loopback traffic), and V8's compiler threads are. What it is for: whether a change to the
+ * the sink's and upstream's loopback traffic). What it is for: whether a change to the
  * request path does less work, decided in one run instead of twelve noisy ones (README, "Benchmarks", session 17).
  * Only user-space code is counted, one thread at a time (valgrind serialises threads).
  *
@@ -41,8 +41,16 @@ function load(port: number, amount: number): Promise<AutocannonResult> {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: 16, amount, headers: { host: BENCH_HOST }, timeout: 60 });
 }
 
-/** One counted run: instructions per request in all, and each function's own (self) instructions per request. */
-interface Count { perRequest: number; functions: Map<string, number> }
+/**
+ * One counted run: instructions per request, and each function's own (self) instructions per request. `compiler`:
+ * what V8's optimizing compilers (TurboFan, Maglev) did inside the counted window, per request, left out of
+ * `perRequest`: code compiled then is the warm-up's tail, not a request's work, and it came in some runs and not in
+ * others (a run's count jumped by 5–15k when it did).
+ */
+interface Count { perRequest: number; compiler: number; functions: Map<string, number> }
+
+/** V8's optimizing compilers' own functions (their threads run inside the counted window). */
+const COMPILER = /^v8::internal::(compiler|maglev)::/;
 
 /** JIT code ranges from V8's `--perf-basic-prof` map (`start size name`, hex), sorted by start. */
 function perfMap(pid: number): Array<{ start: number; end: number; name: string }> {
@@ -109,7 +117,9 @@ function readDump(file: string, pid: number, requests: number): Count {
       .replace(/:\d+:\d+$/, '');
     functions.set(named, (functions.get(named) ?? 0) + cost / requests);
   }
-  return { perRequest: total / requests, functions };
+  let compiler = 0;
+  for (const [name, cost] of functions) if (COMPILER.test(name)) { compiler += cost; functions.delete(name); }
+  return { perRequest: total / requests - compiler, compiler, functions };
 }
 
 async function countOne(dir: string, variant: string, dynamic: string, otlpPort: number, out: string): Promise<Count> {
@@ -159,7 +169,8 @@ async function main(): Promise<void> {
     for (const v of VARIANTS) {
       const c = await countOne(t.dir, v, dynamic, otlpPort, out);
       counts.set(t.label + v, c);
-      console.log(`${(t.label + v).padEnd(14)} ${Math.round(c.perRequest).toLocaleString('en-US').padStart(9)} instructions per request`);
+      console.log(`${(t.label + v).padEnd(14)} ${Math.round(c.perRequest).toLocaleString('en-US').padStart(9)} instructions per request`
+        + ` (V8's compilers ${Math.round(c.compiler).toLocaleString('en-US')} more, left out)`);
     }
   }
   for (const t of trees) {

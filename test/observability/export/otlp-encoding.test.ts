@@ -251,7 +251,7 @@ describe('OTLP encodings against @opentelemetry/otlp-transformer', () => {
     const client = (shape: number, port: number, status: number): FieldValues =>
       ['GET', '1.1', shape === 0 ? 'http://127.0.0.1:9000/' : 'http://127.0.0.1:9000/items/7', 'http', '127.0.0.1', port, '127.0.0.1', port, 'bench/1.0', shape === 0 ? undefined : 1, status];
     const port = fc.constantFrom(50000, 50001, 65535, 16383, 16384, 80);
-    const status = fc.constantFrom(200, 200, 200, 404, 2 ** 40);
+    const status = fc.constantFrom(200, 200, 200, 404, 2 ** 40, 2 ** 60, -1, 200.5);
     const outcome = fc.record({ status: fc.constantFrom(STATUS_UNSET, STATUS_UNSET, STATUS_ERROR), message: fc.constantFrom('', 'upstream failed') });
     const trace = fc.record({
       ids: fc.uint8Array({ minLength: 64, maxLength: 64 }),

@@ -213,9 +213,10 @@ export function unixNanosParts(now: number, out: Uint32Array | number[]): void {
     partsHigh = (x - xl) / 65536;
   }
   const low = partsLow + rest;
-  const lowWord = low % 4294967296;
-  out[0] = lowWord;
-  out[1] = partsHigh + (low - lowWord) / 4294967296;
+  // not `low % 2^32`: on a double, % is a call into C (fmod); a division by a power of two and its floor are exact
+  const high = Math.floor(low / 4294967296);
+  out[0] = low - high * 4294967296;
+  out[1] = partsHigh + high;
 }
 
 let partsCarry = -1;

@@ -1,16 +1,16 @@
 /**
  * What tracing costs the gateway, in instructions per request, counted by valgrind's callgrind: nearly the same count
  * for the same code and load, whatever else the machine does (timed runs on this host scatter by ±10%; counts by ~1%;
- * what V8's optimizing compilers do inside the counted window is counted apart and left out). tagway from `dist/` runs under `valgrind --tool=callgrind
- * --instr-atstart=no` with tracing off and at sampleRate 1 (OTLP/HTTP to the bench's sink); after a warm-up run
- * uncounted (JIT tiers settled), counting is switched on (`callgrind_control -i on`) for a fixed number of requests,
- * then dumped. Printed: instructions per request of each variant, the traced/untraced ratio, and the functions whose
+ * what V8's optimizing compilers do inside the counted window is counted apart and left out). tagway from `dist/`
+ * runs under `valgrind --tool=callgrind --instr-atstart=no` with tracing off and at sampleRate 1 (OTLP/HTTP to the
+ * bench's sink); after a warm-up run uncounted (JIT tiers settled), counting is switched on (`callgrind_control -i on`)
+ * for a fixed number of requests, then dumped. Printed: instructions per request of each variant, the traced/untraced ratio, and the functions whose
  * self cost differs most (V8's JIT code named from the gateway's `--perf-basic-prof` map). `--base=<checkout>` adds
  * the same variants from another checkout's `dist/` (an A/B: this tree's count against the base's).
  *
  * Instructions are not time: a cache or TLB miss costs nothing here, the kernel's work is not counted (socket writes,
- * the sink's and upstream's loopback traffic). What it is for: whether a change to the
- * request path does less work, decided in one run instead of twelve noisy ones (README, "Benchmarks", session 17).
+ * the sink's and upstream's loopback traffic). What it is for: whether a change to the request path does less work,
+ * decided in one run instead of twelve noisy ones (README, "Benchmarks", session 17).
  * Only user-space code is counted, one thread at a time (valgrind serialises threads).
  *
  * Run: npm run build && flock /work/wt/bench.lock node --import tsx bench/callgrind-tracing.ts [--requests=3000]

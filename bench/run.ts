@@ -174,16 +174,14 @@ interface HostReport { fastestMs: number; slowestMs: number; readings: number; r
  */
 function excludeSlowSamples(all: Array<{ spec: TargetSpec; samples: Sample[] }>, probe: HostProbe, remeasured: number): HostReport {
   const excluded: string[] = [];
-  const slow = (s: Sample) => s.hostProbeMs !== undefined && probe.slow(s.hostProbeMs);
   for (const r of all) {
-    const gone = r.samples.filter(slow);
-    if (gone.length === 0) continue;
-    if (gone.length === r.samples.length) { log(`host probe: ${r.spec.label}: the host was slow around every round; all kept (figures include its slow mode)`); continue; }
-    for (const s of gone) {
+    const { kept, left, allSlow } = probe.leaveOutSlow(r.samples, (s) => s.hostProbeMs);
+    if (allSlow) log(`host probe: ${r.spec.label}: the host was slow around every round; all kept (figures include its slow mode)`);
+    for (const s of left) {
       excluded.push(`${r.spec.id} round ${s.round}`);
       log(`host probe: ${r.spec.label}, round ${s.round} left out: the host was slow around it even after ${MAX_REMEASURE} more tries`);
     }
-    r.samples = r.samples.filter((s) => !slow(s));
+    r.samples = kept;
   }
   return { fastestMs: probe.fastest, slowestMs: Math.max(...probe.readings), readings: probe.readings.length, remeasured, excluded };
 }

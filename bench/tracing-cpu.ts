@@ -135,9 +135,12 @@ async function main(): Promise<void> {
   }
   // a measurement the host was still slow around, against the run's fastest probe reading, is left out (that variant's
   // of that round; ratios pair what both variants kept of a round); a variant slow in every round keeps them all
-  const slow = (x: Sample) => probe.slow(x.probeMs);
-  const kept = (xs: Sample[]): Sample[] => (xs.every(slow) ? xs : xs.filter((x) => !slow(x)));
-  const dropped = variants.flatMap((v) => samples.get(v.id)!.filter((x) => slow(x) && !samples.get(v.id)!.every(slow)).map((x) => `${v.id} round ${x.round + 1}`));
+  const dropped: string[] = [];
+  for (const [id, xs] of samples) {
+    const { kept, left } = probe.leaveOutSlow(xs, (x) => x.probeMs);
+    samples.set(id, kept);
+    for (const x of left) dropped.push(`${id} round ${x.round + 1}`);
+  }
   console.log(`\nhost probe: ${probe.fastest.toFixed(2)}–${Math.max(...probe.readings).toFixed(2)} ms over ${probe.readings.length} readings; ` +
     (dropped.length === 0 ? 'nothing left out' : `left out (the host slow around it): ${dropped.join(', ')}`));
   /** Ratios of `of` to `vs`, CPU per request, over the rounds both kept. */
@@ -147,10 +150,10 @@ async function main(): Promise<void> {
   });
   console.log('\nvariant           CPU µs/request: median [min–max]   user  system   req/s median   p99 ms median   faults/1k req   vs off (paired ratios: median [min–max])');
   for (const v of variants) {
-    const s = kept(samples.get(v.id)!);
+    const s = samples.get(v.id)!;
     const cpu = s.map((x) => x.cpuUs);
     const offId = `${v.label}off`;
-    const off = samples.get(offId) !== undefined ? kept(samples.get(offId)!) : undefined;
+    const off = samples.get(offId);
     const ratios = off && offId !== v.id ? paired(s, off) : [];
     const vs = ratios.length > 0 ? `+${((median(ratios) - 1) * 100).toFixed(1)}% [${((Math.min(...ratios) - 1) * 100).toFixed(1)}…${((Math.max(...ratios) - 1) * 100).toFixed(1)}%]` : '';
     console.log(`${v.id.padEnd(17)} ${median(cpu).toFixed(1).padStart(8)} [${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}]`.padEnd(52)
@@ -161,8 +164,8 @@ async function main(): Promise<void> {
     // the A/B: each variant of this tree against the same variant of the base, paired within each round
     console.log('\nthis tree vs --base, CPU µs/request: median of the paired ratios [min–max], rounds lower');
     for (const v of VARIANTS) {
-      const mine = kept(samples.get(v)!);
-      const base = kept(samples.get(`base-${v}`)!);
+      const mine = samples.get(v)!;
+      const base = samples.get(`base-${v}`)!;
       const ratios = paired(mine, base);
       const lower = ratios.filter((r) => r < 1).length;
       console.log(`${v.padEnd(17)} ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}], lower in ${lower} of ${ratios.length}`);

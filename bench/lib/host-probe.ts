@@ -89,6 +89,18 @@ export class HostProbe {
     }
   }
 
+  /**
+   * The samples of one target split by the bracket reading `probeMs` gives each, judged against the fastest reading
+   * of the whole run: `left` the slow ones, `kept` the rest. When every sample is slow, all are kept (`left` empty,
+   * `allSlow`): figures with the slow mode in them rather than none.
+   */
+  leaveOutSlow<T>(samples: readonly T[], probeMs: (sample: T) => number | undefined): { kept: T[]; left: T[]; allSlow: boolean } {
+    const isSlow = (sample: T): boolean => { const ms = probeMs(sample); return ms !== undefined && this.slow(ms); };
+    const left = samples.filter(isSlow);
+    if (left.length > 0 && left.length === samples.length) return { kept: [...samples], left: [], allSlow: true };
+    return { kept: samples.filter((sample) => !isSlow(sample)), left, allSlow: false };
+  }
+
   stop(): Promise<void> {
     this.#child.child.stdin!.end();
     return this.#child.stop(1000);

@@ -483,9 +483,7 @@ function repeatLastSpan(body: BodyBuffer, span: FieldSpan, n: number, numeric: r
   last.spanEnd += at - last.spanAt;
   last.spanAt = at;
   last.values = values;
-  last.buf = buf;
-  last.body = body;
-  last.generation = body.generation;
+  remember(last, body, buf, last.name, last.nameBytes);
   body.commit(at + length);
   return true;
 }
@@ -495,8 +493,7 @@ function repeatLastSpan(body: BodyBuffer, span: FieldSpan, n: number, numeric: r
  * (negative, fractional, larger: repeatLastSpan then writes the span field by field).
  */
 function uintVarintSize(n: number): number {
-  if (!(n >= 0 && n < 0x800000000) || Math.floor(n) !== n) return 0;
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+  return n >= 0 && n < 0x800000000 && Math.floor(n) === n ? varintSize(n) : 0;
 }
 
 /**
@@ -704,7 +701,7 @@ function int64Varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** Bytes of a varint for 0 ≤ n < 2^32 (lengths). */
+/** Bytes of a varint for 0 ≤ n < 2^35 (lengths, and uintVarintSize's numbers). */
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
